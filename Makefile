@@ -1,0 +1,32 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+# Creates the schema and the demo warehouse the first time, then starts the station app.
+run: $(STAMP)
+	$(BIN)/wh init
+	$(BIN)/wh demo --if-empty
+	$(BIN)/wh run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+demo: $(STAMP)
+	$(BIN)/wh init
+	$(BIN)/wh demo
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,214 @@
+"""The stock ledger: the one function that changes stock, its undo, and the check that the
+cached balances equal the ledger.
+
+Rules (DESIGN.md): movements are immutable; every unit is always somewhere (virtual
+locations are the other side of each entry); a physical location never goes negative; a
+posting with an idempotency key posts at most once; every movement says who, where and when.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import peewee as pw
+
+from .connection import database, is_postgres, write_transaction
+from .errors import InsufficientStock, InvalidInput, NotFound, RuleViolation
+from .models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Movement, utcnow
+
+
+@dataclass
+class Posting:
+    """What to post. Built by domain operations; `post` validates and writes it."""
+    item: Item
+    qty: int
+    from_location: Location
+    to_location: Location
+    kind: str
+    operator: str
+    station: str = ""
+    lot: Lot | None = None
+    key: str | None = None
+    po_line: object | None = None
+    so_line: object | None = None
+    count_line: int | None = None
+    document: str = ""
+    reason: str = ""
+    unit_cost: Decimal | None = None
+    reverses: Movement | None = None
+    # Units of the source balance promised to this very document; they may be taken.
+    release_allocation: int = 0
+
+
+def post(p: Posting) -> Movement:
+    """Write one movement and update both balances in one transaction.
+
+    Returns the movement. If the key was posted before, returns that first movement and
+    changes nothing.
+    """
+    if not isinstance(p.qty, int) or isinstance(p.qty, bool) or p.qty <= 0:
+        raise InvalidInput(f"a movement needs a positive whole quantity, got {p.qty!r}")
+    if p.from_location.id == p.to_location.id:
+        raise InvalidInput(f"a movement needs two different locations, got {p.from_location.code} twice")
+    for loc in (p.from_location, p.to_location):
+        if not loc.active:
+            raise RuleViolation(f"location {loc.code} is inactive")
+    if p.lot is not None and p.lot.item_id != p.item.id:
+        raise InvalidInput(f"lot {p.lot.code} belongs to another item, not {p.item.sku}")
+    if p.lot is None and p.item.lot_tracked and p.kind != "undo":
+        raise InvalidInput(f"{p.item.sku} is lot-tracked: a lot is required")
+
+    if p.key:
+        earlier = Movement.get_or_none(Movement.idempotency_key == p.key)
+        if earlier is not None:
+            return earlier
+    try:
+        with write_transaction():
+            return _post_locked(p)
+    except pw.IntegrityError:
+        # Another station (or a retry) posted the same key between our check and our insert.
+        if p.key:
+            earlier = Movement.get_or_none(Movement.idempotency_key == p.key)
+            if earlier is not None:
+                return earlier
+        if p.reverses is not None:
+            raise RuleViolation(f"movement {p.reverses.id} was already undone") from None
+        raise
+
+
+def _post_locked(p: Posting) -> Movement:
+    # Lock both balance rows in a fixed order (by location id) so two stations moving the
+    # same goods in opposite directions can never deadlock.
+    ends = sorted([("from", p.from_location), ("to", p.to_location)], key=lambda e: e[1].id)
+    rows = {side: _balance_for_update(p.item, loc, p.lot) for side, loc in ends}
+    source = rows["from"]
+    if p.from_location.is_physical:
+        free = source.qty - max(0, source.allocated - p.release_allocation)
+        if p.qty > free:
+            lot = f" lot {p.lot.code}" if p.lot else ""
+            held = f" ({source.allocated} of them allocated to orders)" if source.allocated else ""
+            raise InsufficientStock(
+                f"only {source.qty} × {p.item.sku}{lot} at {p.from_location.code}{held}; "
+                f"cannot take {p.qty}")
+    now = utcnow()
+    movement = Movement.create(
+        item=p.item, lot=p.lot, from_location=p.from_location, to_location=p.to_location,
+        qty=p.qty, kind=p.kind, operator=p.operator, station=p.station, created_at=now,
+        idempotency_key=p.key, reverses=p.reverses, po_line=p.po_line, so_line=p.so_line,
+        count_line=p.count_line, document=p.document, reason=p.reason, unit_cost=p.unit_cost)
+    released = min(p.release_allocation, source.allocated)
+    Balance.update(qty=Balance.qty - p.qty, allocated=Balance.allocated - released,
+                   updated_at=now).where(Balance.id == source.id).execute()
+    Balance.update(qty=Balance.qty + p.qty, updated_at=now).where(Balance.id == rows["to"].id).execute()
+    return movement
+
+
+def _balance_for_update(item: Item, location: Location, lot: Lot | None) -> Balance:
+    row = _select_balance(item, location, lot)
+    if row is None:
+        try:
+            with database.atomic():   # a savepoint: a lost insert race must not abort the transaction
+                Balance.create(item=item, location=location, lot=lot, qty=0)
+        except pw.IntegrityError:
+            pass
+        row = _select_balance(item, location, lot)
+    return row
+
+
+def _select_balance(item: Item, location: Location, lot: Lot | None) -> Balance | None:
+    query = Balance.select().where(Balance.item == item.id, Balance.location == location.id,
+                                   Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
+    if is_postgres():
+        query = query.for_update()
+    return query.first()
+
+
+def reverse(movement_id: int, operator: str, station: str = "", key: str | None = None,
+            reason: str = "undo") -> Movement:
+    """Post the reversing movement of MOVEMENT_ID. A second undo of the same movement, or an
+    undo of an undo, is refused."""
+    original = Movement.get_or_none(Movement.id == movement_id)
+    if original is None:
+        raise NotFound(f"no movement {movement_id}")
+    if original.reverses_id is not None:
+        raise RuleViolation(f"movement {movement_id} is itself an undo of movement {original.reverses_id}; it cannot be undone")
+    if Movement.select().where(Movement.reverses == original.id).exists():
+        raise RuleViolation(f"movement {movement_id} was already undone")
+    return post(Posting(
+        item=original.item, qty=original.qty, from_location=original.to_location,
+        to_location=original.from_location, lot=original.lot, kind="undo", operator=operator,
+        station=station, key=key, reverses=original, po_line=original.po_line_id,
+        so_line=original.so_line_id, count_line=original.count_line,
+        document=original.document, reason=reason, unit_cost=original.unit_cost))
+
+
+@dataclass
+class VerifyResult:
+    movements: int
+    balances: int
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return not self.mismatches
+
+    def summary(self) -> str:
+        if self.consistent:
+            return f"ledger consistent: {self.movements} movements, {self.balances} balances"
+        return f"ledger INCONSISTENT: {len(self.mismatches)} mismatches in {self.movements} movements, {self.balances} balances"
+
+
+def verify() -> VerifyResult:
+    """Recompute every balance from the ledger and compare with the cached balances.
+
+    Also reports any physical location below zero, and allocations beyond what is there.
+    """
+    expected: dict[tuple[int, int, int | None], int] = {}
+    inflow = (Movement.select(Movement.item, Movement.to_location.alias("loc"), Movement.lot,
+                              pw.fn.SUM(Movement.qty).alias("q"))
+              .group_by(Movement.item, Movement.to_location, Movement.lot).tuples())
+    outflow = (Movement.select(Movement.item, Movement.from_location.alias("loc"), Movement.lot,
+                               pw.fn.SUM(Movement.qty).alias("q"))
+               .group_by(Movement.item, Movement.from_location, Movement.lot).tuples())
+    for item, loc, lot, q in inflow:
+        expected[(item, loc, lot)] = expected.get((item, loc, lot), 0) + int(q)
+    for item, loc, lot, q in outflow:
+        expected[(item, loc, lot)] = expected.get((item, loc, lot), 0) - int(q)
+    movements = Movement.select().count()
+    cached = {}
+    for bal_id, item, loc, lot, qty, allocated in Balance.select(
+            Balance.id, Balance.item, Balance.location, Balance.lot, Balance.qty, Balance.allocated).tuples():
+        cached[(item, loc, lot)] = (qty, allocated)
+    mismatches = []
+    skus = dict(Item.select(Item.id, Item.sku).tuples())
+    locs = {i: (c, k) for i, c, k in Location.select(Location.id, Location.code, Location.kind).tuples()}
+    lots = dict(Lot.select(Lot.id, Lot.code).tuples())
+
+    def name(key):
+        item, loc, lot = key
+        lot_txt = f" lot {lots.get(lot, lot)}" if lot else ""
+        return f"{skus.get(item, item)} at {locs.get(loc, (loc,))[0]}{lot_txt}"
+
+    for key in sorted(set(expected) | set(cached), key=lambda k: (k[0], k[1], k[2] or 0)):
+        want = expected.get(key, 0)
+        have, allocated = cached.get(key, (0, 0))
+        if want != have:
+            mismatches.append(f"{name(key)}: ledger says {want}, balance says {have}")
+        physical = locs.get(key[1], (None, "storage"))[1] in PHYSICAL_KINDS
+        if physical and have < 0:
+            mismatches.append(f"{name(key)}: negative stock {have}")
+        if allocated < 0 or (physical and allocated > have):
+            mismatches.append(f"{name(key)}: allocated {allocated} of {have} on hand")
+    return VerifyResult(movements=movements, balances=len(cached), mismatches=mismatches)
+
+
+def on_hand(item: Item, location: Location, lot: Lot | None = None) -> int:
+    row = Balance.get_or_none(Balance.item == item.id, Balance.location == location.id,
+                              Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
+    return row.qty if row else 0
+
+
+def as_of(day: dt.date) -> dt.datetime:
+    """End of DAY as a naive UTC timestamp, for reports that read the ledger up to a date."""
+    return dt.datetime.combine(day, dt.time.max)

@@ -1,0 +1,1 @@
+"""The station app (Textual), its flows and the `wh` command line."""

@@ -1,0 +1,131 @@
+"""What every `wh` command shares: config, opening the store, errors, and table/csv/json output."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def command(sub, name: str, handler, help: str, needs_db: bool = True):
+    """Add a subcommand whose handler is `handler(args) -> int | None`."""
+    parser = sub.add_parser(name, help=help, description=help)
+    parser.set_defaults(func=handler, needs_db=needs_db)
+    return parser
+
+
+def add_format(parser, choices=("table", "csv", "json"), default="table"):
+    parser.add_argument("--format", choices=choices, default=default, help=f"output format (default {default})")
+
+
+def add_operator(parser, required: bool = True):
+    parser.add_argument("--operator", required=required, metavar="OP", help="operator code doing this")
+
+
+def run_handler(args) -> int:
+    from terminal import config as config_mod
+    try:
+        args.cfg = config_mod.load(args.config, args.db)
+    except config_mod.ConfigError as exc:
+        raise CliError(str(exc), code=2) from None
+    if getattr(args, "needs_db", True):
+        open_store(args.cfg)
+    from db.errors import WarehouseError
+    try:
+        return args.func(args) or 0
+    except WarehouseError as exc:
+        raise CliError(str(exc), code=1) from None
+
+
+def open_store(cfg):
+    """Open the configured store. Errors never show the database password."""
+    import peewee
+    from db.connection import describe_url, open_database
+    dbcfg = cfg.section("database")
+    try:
+        db = open_database(dbcfg["url"], synchronous=dbcfg["sqlite_synchronous"],
+                           busy_timeout_ms=dbcfg["busy_timeout_ms"])
+        db.connect(reuse_if_open=True)
+    except ValueError as exc:
+        raise CliError(str(exc), code=2) from None
+    except peewee.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CliError(f"cannot open the store {describe_url(dbcfg['url'])}: {first}", code=1) from None
+    return db
+
+
+def station_of(args) -> str:
+    return args.cfg.station_id
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, title: str | None = None,
+         out=None, extra: dict | None = None) -> None:
+    """Print ROWS as a table, CSV or JSON. JSON is a list of objects, or, with EXTRA, an object
+    holding EXTRA plus the rows under "rows"."""
+    out = out or sys.stdout
+    if fmt == "json":
+        data = [{c: _plain(r.get(c)) for c in columns} for r in rows]
+        if extra is not None:
+            payload = {k: _plain(v) for k, v in extra.items()}
+            payload["rows"] = data
+            json.dump(payload, out, indent=2, ensure_ascii=False, default=str)
+        else:
+            json.dump(data, out, indent=2, ensure_ascii=False, default=str)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow(["" if r.get(c) is None else _plain(r.get(c)) for c in columns])
+    else:
+        from rich.console import Console
+        from rich.table import Table
+        table = Table(title=title, show_lines=False, header_style="bold")
+        for c in columns:
+            numeric = any(isinstance(r.get(c), (int, float, Decimal)) and not isinstance(r.get(c), bool) for r in rows)
+            table.add_column(c, justify="right" if numeric else "left")
+        for r in rows:
+            table.add_row(*[_cell(r.get(c)) for c in columns])
+        Console(file=out, width=max(100, Console(file=out).width)).print(table)
+        if not rows:
+            print("(none)", file=out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(_plain(value))
+
+
+def parse_date(text: str | None, name: str = "date") -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--{name} must be a date as YYYY-MM-DD, got {text!r}", code=2) from None
+
+
+def lines(items: Iterable[str]) -> None:
+    for line in items:
+        print(line)

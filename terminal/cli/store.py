@@ -1,0 +1,37 @@
+"""`wh init`, `wh verify` and `wh undo`: the store itself and its ledger."""
+from __future__ import annotations
+
+from .common import add_operator, command, station_of
+
+
+def register(sub) -> None:
+    command(sub, "init", cmd_init, "create or upgrade the schema (idempotent)")
+    command(sub, "verify", cmd_verify, "recompute every balance from the ledger and compare")
+    p = command(sub, "undo", cmd_undo, "reverse a movement through the ledger")
+    p.add_argument("movement_id", type=int, metavar="MOVEMENT_ID")
+    add_operator(p)
+
+
+def cmd_init(args) -> int:
+    from db.connection import describe_url
+    from db.schema import init_schema
+    version = init_schema()
+    print(f"schema version {version} ready in {describe_url(args.cfg.db_url)}")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from db.ledger import verify
+    result = verify()
+    print(result.summary())
+    for line in result.mismatches:
+        print(f"  {line}")
+    return 0 if result.consistent else 1
+
+
+def cmd_undo(args) -> int:
+    from db.operations import undo_movement
+    movement = undo_movement(args.movement_id, operator=args.operator, station=station_of(args))
+    print(f"movement {args.movement_id} reversed by movement {movement.id}: "
+          f"{movement.qty} × {movement.item.sku} {movement.from_location.code} → {movement.to_location.code}")
+    return 0

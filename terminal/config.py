@@ -1,0 +1,192 @@
+"""Configuration: one TOML file, read with tomllib, validated strictly.
+
+Why strict: a typo such as `baud_rate` would otherwise be silently ignored and a station would
+run with the default. Every unknown key or wrong type is one clear error naming the key.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = Path("config.toml")
+
+# section -> key -> (accepted types, default)
+SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
+    "database": {
+        "url": ((str,), "sqlite:///warehouse.db"),
+        "sqlite_synchronous": ((str,), "FULL"),
+        "busy_timeout_ms": ((int,), 10000),
+        "retries": ((int,), 5),
+        "retry_delay_ms": ((int,), 500),
+    },
+    "station": {
+        "id": ((str,), "ST-01"),
+        "warehouse": ((str,), "WH1"),
+        "printer": ((str,), "labels.out"),
+    },
+    "scanner": {
+        "type": ((str,), "keyboard"),
+        "port": ((str,), "/dev/ttyACM0"),
+        "baudrate": ((int,), 9600),
+        "bytesize": ((int,), 8),
+        "parity": ((str,), "N"),
+        "stopbits": ((int, float), 1),
+        "terminator": ((str,), "CR"),
+        "file": ((str,), ""),
+        "host_feedback": ((bool,), False),
+        "good_read": ((str,), "\x1b7,"),
+        "bad_read": ((str,), "\x1b8,"),
+        "reconnect_min_s": ((int, float), 0.5),
+        "reconnect_max_s": ((int, float), 5.0),
+    },
+    "wedge": {
+        "min_length": ((int,), 4),
+        "max_avg_ms_per_char": ((int, float), 30),
+        "prefix": ((str,), ""),
+        "suffix_keys": ((list,), ["enter", "tab"]),
+    },
+    "barcodes": {
+        "location_prefix": ((str,), ""),
+        "operator_prefix": ((str,), "OP-"),
+        "command_prefix": ((str,), "CMD-"),
+        "separator_chars": ((list,), ["\x1d"]),
+    },
+    "receiving": {
+        "over_receipt_tolerance_pct": ((int, float), 10.0),
+        "default_dock": ((str,), ""),
+    },
+    "picking": {
+        "fefo": ((bool,), True),
+    },
+    "count": {
+        "blind": ((bool,), True),
+        "tolerance_units": ((int, float), 0),
+        "tolerance_pct": ((int, float), 0.0),
+        "tolerance_value": ((int, float), 0.0),
+        "frequency_a_days": ((int,), 30),
+        "frequency_b_days": ((int,), 90),
+        "frequency_c_days": ((int,), 365),
+    },
+    "abc": {
+        "a_share": ((int, float), 0.80),
+        "b_share": ((int, float), 0.15),
+    },
+    "suppliers": {
+        "weight_on_time": ((int, float), 0.35),
+        "weight_fill_rate": ((int, float), 0.25),
+        "weight_quality": ((int, float), 0.25),
+        "weight_price": ((int, float), 0.15),
+    },
+    "reports": {
+        "dead_stock_days": ((int,), 90),
+    },
+    "security": {
+        "require_pin": ((bool,), True),
+        "max_pin_attempts": ((int,), 3),
+        "lockout_seconds": ((int,), 60),
+    },
+    "offline": {
+        "journal": ((str,), "offline-journal.db"),
+    },
+}
+
+# Values that must be one of a fixed set.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "database.sqlite_synchronous": ("OFF", "NORMAL", "FULL", "EXTRA"),
+    "scanner.type": ("serial", "keyboard", "file", "none"),
+    "scanner.parity": ("N", "E", "O", "M", "S"),
+    "scanner.terminator": ("CR", "LF", "CRLF", "ETX"),
+}
+
+
+class ConfigError(Exception):
+    """A bad configuration file. The message names the file and the key."""
+
+
+@dataclass
+class Config:
+    """The validated configuration: `config.section("scanner")["port"]` or `config.get("scanner.port")`."""
+
+    values: dict[str, dict[str, Any]]
+    path: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.values[name]
+
+    def get(self, dotted: str) -> Any:
+        section, key = dotted.split(".", 1)
+        return self.values[section][key]
+
+    @property
+    def db_url(self) -> str:
+        return self.values["database"]["url"]
+
+    @property
+    def station_id(self) -> str:
+        return self.values["station"]["id"]
+
+    @property
+    def warehouse(self) -> str:
+        return self.values["station"]["warehouse"]
+
+
+def defaults() -> dict[str, dict[str, Any]]:
+    return {s: {k: _copy(d) for k, (_, d) in keys.items()} for s, keys in SCHEMA.items()}
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def validate(raw: dict[str, Any], source: str = "config") -> dict[str, dict[str, Any]]:
+    values = defaults()
+    for section, content in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{source}: unknown section [{section}]; known sections: {', '.join(SCHEMA)}")
+        if not isinstance(content, dict):
+            raise ConfigError(f"{source}: [{section}] must be a table of keys")
+        for key, value in content.items():
+            name = f"{section}.{key}"
+            if key not in SCHEMA[section]:
+                known = ", ".join(SCHEMA[section])
+                raise ConfigError(f"{source}: unknown key {name}; [{section}] takes {known}")
+            types, _ = SCHEMA[section][key]
+            # bool is an int in Python: refuse true where a number is wanted.
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                wanted = " or ".join(t.__name__ for t in types)
+                raise ConfigError(f"{source}: {name} must be {wanted}, got {value!r}")
+            if name in CHOICES:
+                value = value.upper() if name != "scanner.type" else value.lower()
+                if value not in CHOICES[name]:
+                    raise ConfigError(f"{source}: {name} must be one of {', '.join(CHOICES[name])}, got {content[key]!r}")
+            values[section][key] = value
+    return values
+
+
+def load(path: str | os.PathLike | None = None, db_url: str | None = None) -> Config:
+    """Load the config from PATH, else $WH_CONFIG, else ./config.toml; defaults if none exists.
+
+    An explicitly named file that does not exist is an error: a typo in a path must not start
+    a station on the wrong store.
+    """
+    chosen = path or os.environ.get("WH_CONFIG")
+    if chosen:
+        file = Path(chosen)
+        if not file.is_file():
+            raise ConfigError(f"config file {file} does not exist")
+    else:
+        file = DEFAULT_PATH if DEFAULT_PATH.is_file() else None
+    raw: dict[str, Any] = {}
+    if file is not None:
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    values = validate(raw, str(file) if file else "defaults")
+    if db_url:
+        values["database"]["url"] = db_url
+    return Config(values=values, path=file)

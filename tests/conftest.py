@@ -1,0 +1,104 @@
+"""Shared fixtures: a real SQLite file per test, and a private schema on the real PostgreSQL.
+
+Each PostgreSQL test gets its own schema (`?schema=` in the URL), so tests and subprocesses
+never see each other's rows, and the schema is dropped afterwards.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+PG_BASE = os.environ.get("WH_TEST_PG", "postgresql://127.0.0.1:5432/test")
+_pg_state: dict[str, object] = {}
+
+
+def pg_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    if "reason" not in _pg_state:
+        try:
+            import psycopg2
+            conn = psycopg2.connect(host="127.0.0.1", port=5432, dbname="test", connect_timeout=3)
+            conn.close()
+            _pg_state["reason"] = None
+        except Exception as exc:  # any failure means: no server to test against
+            _pg_state["reason"] = f"PostgreSQL at 127.0.0.1:5432/test is not reachable: {str(exc).strip().splitlines()[0]}"
+    return _pg_state["reason"]
+
+
+def _pg_exec(sql: str) -> None:
+    import psycopg2
+    conn = psycopg2.connect(host="127.0.0.1", port=5432, dbname="test")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql)
+    conn.close()
+
+
+def make_sqlite_store(tmp_path) -> str:
+    from db.connection import open_database
+    from db.schema import init_schema
+    url = f"sqlite:///{tmp_path}/store.db"
+    db = open_database(url, synchronous="NORMAL")
+    db.connect(reuse_if_open=True)
+    init_schema()
+    return url
+
+
+def make_pg_store() -> tuple[str, str]:
+    from db.connection import open_database
+    from db.schema import init_schema
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    _pg_exec(f"CREATE SCHEMA {schema}")
+    url = f"{PG_BASE}?schema={schema}"
+    db = open_database(url)
+    db.connect(reuse_if_open=True)
+    init_schema()
+    return url, schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    from db.connection import database
+    try:
+        database.close()
+    except Exception:
+        pass
+    _pg_exec(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """URL of a fresh SQLite store (a real file), bound to the models."""
+    from db.connection import database
+    url = make_sqlite_store(tmp_path)
+    yield url
+    database.close()
+
+
+@pytest.fixture
+def pg_store():
+    """URL of a fresh PostgreSQL store in a private schema, bound to the models."""
+    reason = pg_available()
+    if reason:
+        pytest.skip(reason)
+    url, schema = make_pg_store()
+    yield url
+    drop_pg_schema(schema)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The same test on a SQLite file and on PostgreSQL."""
+    from db.connection import database
+    if request.param == "sqlite":
+        url = make_sqlite_store(tmp_path)
+        yield url
+        database.close()
+    else:
+        reason = pg_available()
+        if reason:
+            pytest.skip(reason)
+        url, schema = make_pg_store()
+        yield url
+        drop_pg_schema(schema)

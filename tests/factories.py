@@ -1,0 +1,57 @@
+"""Small builders of master data for tests. They write straight to the models; stock only
+ever enters through the ledger (`give_stock`)."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from db.ledger import Posting, post
+from db.models import (Barcode, Customer, Item, Location, Lot, Operator, Supplier, Warehouse,
+                       VIRTUAL_CODES)
+
+_seq = itertools.count(1)
+
+
+def warehouse(code="WH1"):
+    return Warehouse.get_or_create(code=code, defaults={"name": f"Warehouse {code}"})[0]
+
+
+def location(code, kind="storage", zone="A", seq=None, wh="WH1"):
+    return Location.create(code=code, kind=kind, zone=zone, warehouse=warehouse(wh),
+                           pick_sequence=next(_seq) if seq is None else seq)
+
+
+def virtual(kind):
+    return Location.get(Location.code == VIRTUAL_CODES[kind])
+
+
+def supplier(code="SUP1", lead=5):
+    return Supplier.get_or_create(code=code, defaults={"name": f"Supplier {code}", "lead_time_days": lead})[0]
+
+
+def customer(code="CUST1"):
+    return Customer.get_or_create(code=code, defaults={"name": f"Customer {code}"})[0]
+
+
+def item(sku, name=None, lot=False, expiry=False, cost=1, price=2, barcodes=(), **kw):
+    it = Item.create(sku=sku, name=name or f"Item {sku}", lot_tracked=lot or expiry,
+                     expiry_tracked=expiry, unit_cost=cost, unit_price=price, **kw)
+    for code, pack in barcodes:
+        Barcode.create(code=code, item=it, pack_qty=pack)
+    return it
+
+
+def lot(it, code, expiry=None):
+    if isinstance(expiry, str):
+        expiry = dt.date.fromisoformat(expiry)
+    return Lot.get_or_create(item=it, code=code, defaults={"expiry": expiry})[0]
+
+
+def operator(code="W1", role="worker", name=None):
+    return Operator.get_or_create(code=code, defaults={"name": name or code, "role": role})[0]
+
+
+def give_stock(it, loc, qty, lot_=None, op="SETUP"):
+    """Opening stock through the ledger, from inventory-gain."""
+    return post(Posting(item=it, qty=qty, from_location=virtual("inventory-gain"), to_location=loc,
+                        lot=lot_, kind="opening", operator=op))
