@@ -39,6 +39,9 @@ class Posting:
     reverses: Movement | None = None
     # Units of the source balance promised to this very document; they may be taken.
     release_allocation: int = 0
+    # When it happened; None means now. Only demo data, imports of history and benchmarks
+    # back-date postings: a station always posts "now".
+    at: dt.datetime | None = None
 
 
 def post(p: Posting) -> Movement:
@@ -91,7 +94,7 @@ def _post_locked(p: Posting) -> Movement:
             raise InsufficientStock(
                 f"only {source.qty} × {p.item.sku}{lot} at {p.from_location.code}{held}; "
                 f"cannot take {p.qty}")
-    now = utcnow()
+    now = p.at or utcnow()
     movement = Movement.create(
         item=p.item, lot=p.lot, from_location=p.from_location, to_location=p.to_location,
         qty=p.qty, kind=p.kind, operator=p.operator, station=p.station, created_at=now,
