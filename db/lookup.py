@@ -1,0 +1,110 @@
+"""Finding master data and documents by the codes people type and scan.
+
+Every lookup that fails raises NotFound with a sentence naming what was asked for, so the
+terminal and the CLI can show it as it is.
+"""
+from __future__ import annotations
+
+from .errors import NotFound
+from .models import (Barcode, Item, Location, Lot, PurchaseOrder, SalesOrder, Supplier,
+                     Warehouse)
+
+
+def get_item(sku: str) -> Item:
+    item = Item.get_or_none(Item.sku == sku)
+    if item is None:
+        raise NotFound(f"unknown item SKU {sku!r}")
+    return item
+
+
+def get_location(code: str) -> Location:
+    loc = Location.get_or_none(Location.code == code)
+    if loc is None:
+        raise NotFound(f"unknown location {code!r}")
+    return loc
+
+
+def get_warehouse(code: str) -> Warehouse:
+    wh = Warehouse.get_or_none(Warehouse.code == code)
+    if wh is None:
+        raise NotFound(f"unknown warehouse {code!r}")
+    return wh
+
+
+def default_warehouse(code: str | None = None) -> Warehouse:
+    """The named warehouse, else the only (or first by code) one."""
+    if code:
+        return get_warehouse(code)
+    wh = Warehouse.select().order_by(Warehouse.code).first()
+    if wh is None:
+        raise NotFound("no warehouse is set up yet: expected at least one warehouse")
+    return wh
+
+
+def get_supplier(code: str) -> Supplier:
+    sup = Supplier.get_or_none(Supplier.code == code)
+    if sup is None:
+        raise NotFound(f"unknown supplier {code!r}")
+    return sup
+
+
+def _gtin_forms(code: str) -> list[str]:
+    """The same GTIN written as EAN-13/UPC-A/EAN-8 and as GTIN-14 (zero-padded)."""
+    forms = [code]
+    if code.isdigit():
+        stripped = code.lstrip("0")
+        if len(code) == 14:
+            for width in (13, 12, 8):
+                if len(stripped) <= width:
+                    forms.append(stripped.zfill(width))
+        elif len(code) in (8, 12, 13):
+            forms.append(code.zfill(14))
+            for width in (13, 12, 8):
+                if width != len(code) and len(stripped) <= width:
+                    forms.append(stripped.zfill(width))
+    return list(dict.fromkeys(forms))
+
+
+def find_barcode(code: str) -> tuple[Item, int] | None:
+    """Item and pack quantity of a scanned barcode, or None if nobody knows it."""
+    code = code.strip()
+    if not code:
+        return None
+    forms = _gtin_forms(code)
+    rows = {b.code: b for b in Barcode.select(Barcode, Item).join(Item).where(Barcode.code.in_(forms))}
+    for form in forms:   # the exact form first
+        if form in rows:
+            return rows[form].item, rows[form].pack_qty
+    return None
+
+
+def get_po(number) -> PurchaseOrder:
+    po = PurchaseOrder.get_or_none(PurchaseOrder.number == str(number))
+    if po is None:
+        raise NotFound(f"unknown purchase order {str(number)!r}")
+    return po
+
+
+def get_so(number) -> SalesOrder:
+    so = SalesOrder.get_or_none(SalesOrder.number == str(number))
+    if so is None:
+        raise NotFound(f"unknown sales order {str(number)!r}")
+    return so
+
+
+def get_lot(item: Item, code: str) -> Lot:
+    lot = Lot.get_or_none(Lot.item == item.id, Lot.code == code)
+    if lot is None:
+        raise NotFound(f"unknown lot {code!r} of item {item.sku}")
+    return lot
+
+
+def warehouse_location(warehouse_code: str, kind: str) -> Location:
+    """The first active location of KIND (receiving, shipping, quarantine) in the warehouse."""
+    wh = get_warehouse(warehouse_code)
+    loc = (Location.select()
+           .where(Location.warehouse == wh.id, Location.kind == kind, Location.active == True)  # noqa: E712
+           .order_by(Location.pick_sequence, Location.code).first())
+    if loc is None:
+        raise NotFound(f"warehouse {wh.code} has no active {kind} location: expected one of kind {kind!r}")
+    return loc
