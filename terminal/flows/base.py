@@ -1,0 +1,188 @@
+"""The common shape of every job flow (receive, put away, pick, ship, transfer, lookup, count).
+
+A flow is a plain state machine: no Textual, no threads, no I/O of its own beyond calling the
+store (db.operations, db.lookup). The app calls it from ONE worker thread, in scan order, and
+renders `flow.view()` after each call. So a flow is tested without a screen:
+
+    flow = ReceivingFlow(session)
+    flow.start()
+    fb = flow.on_scan(decode(Scan("PO-1042", ...), resolver), key="ST-01:run:1:scan")
+    assert fb.level == "ok" and "Scan an item for PO-1042" in flow.prompt
+
+The methods, all returning a Feedback:
+    start()                      load what the first screen needs (open POs...)
+    on_scan(decoded, key)        a decoded scan (devices.decode result); key = idempotency key
+    on_text(text, key)           a line typed while `entry` is not ENTRY_SCAN (a quantity, a lot...)
+    on_action(name, value, key)  a key or a command barcode: "done", "undo", "skip", "short",
+                                 "cancel", "qty", "reject", "enter" (Enter on an empty line)...
+    back()                       Esc: step back inside the flow; None means "leave the screen"
+
+State the screen shows (read through `view()`, a snapshot, so the UI thread never sees a
+half-updated flow): title, prompt (what to scan next, in words), entry (what a typed line
+means: "scan", "qty", "lot"...), table, info lines, numbered choices.
+
+Rules: change state only AFTER the store accepted the operation (a retry must find the flow
+as it was), and call the store through `self.call(...)` so a store that went away is retried
+with the same idempotency key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+OK, WARN, ERROR, INFO = "ok", "warn", "error", "info"
+
+# What a typed line means. ENTRY_SCAN: it is decoded like a scan (manual scan entry).
+ENTRY_SCAN = "scan"
+
+# Command barcodes (after the configured prefix, default "CMD-") and the action each triggers.
+# CMD-OK acknowledges an error and is handled by the app, not the flow.
+COMMANDS = {"DONE": "done", "UNDO": "undo", "SKIP": "skip", "SHORT": "short",
+            "CANCEL": "cancel", "OK": "ok"}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the banner shows after a scan or key. An error must be acknowledged."""
+    level: str
+    message: str
+
+    @property
+    def needs_ack(self) -> bool:
+        return self.level == ERROR
+
+    @classmethod
+    def ok(cls, message: str) -> "Feedback":
+        return cls(OK, message)
+
+    @classmethod
+    def warn(cls, message: str) -> "Feedback":
+        return cls(WARN, message)
+
+    @classmethod
+    def error(cls, message: str) -> "Feedback":
+        return cls(ERROR, message)
+
+    @classmethod
+    def info(cls, message: str) -> "Feedback":
+        return cls(INFO, message)
+
+
+@dataclass(frozen=True)
+class FlowKey:
+    """A key a flow offers: shown in the footer and in F1 help."""
+    key: str        # Textual key name: "f3"
+    action: str     # passed to on_action
+    label: str      # "Qty"
+    help: str = ""  # one line for F1
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[Any]]
+    # Index of the row to highlight (the current line), or None.
+    current: int | None = None
+
+
+@dataclass
+class View:
+    """A snapshot of what the screen renders."""
+    title: str
+    prompt: str
+    entry: str = ENTRY_SCAN
+    table: Table | None = None
+    info: list[str] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+UNDO_KEY = FlowKey("f9", "undo", "Undo", "reverse your last posting (also CMD-UNDO)")
+DONE_KEY = FlowKey("f10", "done", "Done", "finish this job (also CMD-DONE)")
+
+
+class Flow:
+    title: ClassVar[str] = ""
+    keys: ClassVar[tuple[FlowKey, ...]] = (UNDO_KEY,)
+
+    def __init__(self, session):
+        self.session = session
+        self.prompt = ""
+        self.entry = ENTRY_SCAN
+        self.done = False
+        self.info: list[str] = []
+        self.choices: list[str] = []
+
+    # --- the calls the app makes -------------------------------------------------------------
+
+    def start(self) -> Feedback | None:
+        return None
+
+    def on_scan(self, scan, key: str | None = None) -> Feedback:
+        return Feedback.error(f"this screen does not take scans; scanned {scan_text(scan)}")
+
+    def on_text(self, text: str, key: str | None = None) -> Feedback:
+        return Feedback.error(f"nothing to type here; typed {text!r}")
+
+    def on_action(self, name: str, value: str | None = None, key: str | None = None) -> Feedback:
+        if name == "undo":
+            return self.undo(key)
+        return Feedback.error(f"{name.upper()} does nothing here")
+
+    def back(self) -> Feedback | None:
+        """Esc. Return None to leave the screen; a Feedback when the flow stepped back."""
+        return None
+
+    def leave(self) -> None:
+        """Called (in the worker) when the screen closes: give back what the flow holds."""
+
+    def table(self) -> Table | None:
+        return None
+
+    def view(self) -> View:
+        return View(title=self.title, prompt=self.prompt, entry=self.entry, table=self.table(),
+                    info=list(self.info), choices=list(self.choices), done=self.done)
+
+    # --- helpers for subclasses --------------------------------------------------------------
+
+    @property
+    def operator(self) -> str:
+        return self.session.operator or ""
+
+    @property
+    def station(self) -> str:
+        return self.session.station
+
+    def call(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
+        """Call the store, retrying while it is unreachable (same arguments, same key)."""
+        from db.connection import with_retry
+        cfg = self.session.cfg
+        return with_retry(lambda: fn(*args, **kwargs), retries=cfg.get("database.retries"),
+                          delay_s=cfg.get("database.retry_delay_ms") / 1000,
+                          on_retry=self.session.on_retry)
+
+    def undo(self, key: str | None = None) -> Feedback:
+        """Reverse this operator's last posting through the ledger."""
+        from db import operations
+        last = self.call(operations.last_movement_of, self.operator)
+        if last is None:
+            return Feedback.error(f"nothing to undo: operator {self.operator} has no posting left to reverse")
+        rev = self.call(operations.undo_movement, last.id, operator=self.operator,
+                        station=self.station, key=key)
+        self.after_undo(last)
+        return Feedback.ok(f"undone: {describe_movement(last)} (movement {last.id} reversed by {rev.id})")
+
+    def after_undo(self, movement) -> None:
+        """Refresh what the flow shows after an undo (documents' counters changed)."""
+
+
+def scan_text(scan) -> str:
+    raw = getattr(scan, "raw", None)
+    if raw is None:
+        return repr(scan)
+    return repr(raw.replace("\x1d", "<GS>"))
+
+
+def describe_movement(m) -> str:
+    lot = f" lot {m.lot.code}" if m.lot_id else ""
+    return f"{m.qty} × {m.item.sku}{lot} {m.from_location.code} → {m.to_location.code}"
