@@ -41,6 +41,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "bad_read": ((str,), "\x1b8,"),
         "reconnect_min_s": ((int, float), 0.5),
         "reconnect_max_s": ((int, float), 5.0),
+        "frame_timeout_s": ((int, float), 0.5),
     },
     "wedge": {
         "min_length": ((int,), 4),
