@@ -1,0 +1,251 @@
+"""Receiving goods against purchase orders (or without one), and closing purchase orders."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import peewee as pw
+
+from .connection import write_transaction
+from .errors import InvalidInput, NotFound, RuleViolation
+from .ledger import Posting, post
+from .lookup import get_item, get_location, get_po, get_supplier, warehouse_location
+from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement,
+                     PurchaseOrder, PurchaseOrderLine, ReasonCode, utcnow)
+from .operation_support import (backorder_number, derived_key, locked, lot_for, physical,
+                                station_warehouse, whole_quantity)
+from .security import audit, get_operator
+
+OPEN_PO_STATUSES = ("open", "partial")
+RECEIVABLE_PO_STATUSES = ("open", "partial", "received")
+
+
+@dataclass
+class ReceiptResult:
+    accepted: Movement | None      # supplier -> dock location
+    rejected: Movement | None      # supplier -> quarantine
+    po_line: PurchaseOrderLine | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str = "",
+            reject: int = 0, reason: str | None = None, lot: str | None = None,
+            expiry: dt.date | None = None, location: str | None = None,
+            supplier: str | None = None, warehouse: str | None = None,
+            tolerance_pct: float = 10.0, key: str | None = None,
+            unit_cost: Decimal | None = None) -> ReceiptResult:
+    """Receive QTY accepted units (and REJECT rejected ones on top) of SKU.
+
+    Accepted units go to the dock (LOCATION or the warehouse's receiving location), rejected
+    ones to the warehouse's quarantine location with their reason. Against a PO the line's
+    counters and the PO status follow. UNIT_COST (optional) is the cost of a receipt with no
+    PO; it defaults to the item's cost.
+    """
+    earlier = _earlier_receipt(key)
+    if earlier is not None:
+        return earlier
+    get_operator(operator)
+    whole_quantity(qty, "the accepted quantity", allow_zero=True)
+    whole_quantity(reject, "the rejected quantity", allow_zero=True)
+    if qty + reject == 0:
+        raise InvalidInput("a receipt needs some units: got 0 accepted and 0 rejected")
+    if reject and not reason:
+        raise InvalidInput(f"{reject} rejected units need a reason code, got none")
+    if reject and not ReasonCode.select().where(ReasonCode.code == reason).exists():
+        known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "reject").order_by(ReasonCode.code))
+        raise NotFound(f"unknown reason code {reason!r}; reject reasons are {known}")
+    item = get_item(sku)
+    if item.lot_tracked and not lot:
+        raise InvalidInput(f"{item.sku} is lot-tracked: a lot is required")
+    if item.expiry_tracked and lot and expiry is None:
+        from .models import Lot
+        known = Lot.get_or_none(Lot.item == item.id, Lot.code == lot)
+        if known is None or known.expiry is None:
+            raise InvalidInput(f"{item.sku} is expiry-tracked: an expiry date is required for lot {lot}")
+
+    order = get_po(po) if po else None
+    if order is not None:
+        if order.status not in RECEIVABLE_PO_STATUSES:
+            raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one")
+        sup = order.supplier
+        if supplier and supplier != sup.code:
+            raise InvalidInput(f"purchase order {order.number} is from supplier {sup.code}, not {supplier}")
+    else:
+        if not supplier:
+            raise InvalidInput("a receipt without a purchase order needs a supplier, got none")
+        sup = get_supplier(supplier)
+
+    if location:
+        dock = physical(get_location(location), "receiving")
+        wh_code = dock.warehouse.code
+    else:
+        wh_code = station_warehouse(station, warehouse).code
+        dock = warehouse_location(wh_code, "receiving")
+    quarantine = warehouse_location(wh_code, "quarantine") if reject else None
+    source = Location.get(Location.code == VIRTUAL_CODES["supplier"])
+
+    with write_transaction():
+        line = None
+        if order is not None:
+            line = _line_for(order, item)
+            line = locked(PurchaseOrderLine, line.id)
+        item = locked(Item, item.id)
+        # The same key again: the first receipt's result, nothing posted twice.
+        earlier = _earlier_receipt(key)
+        if earlier is not None:
+            return earlier
+        warnings: list[str] = []
+        if line is not None:
+            warnings = _check_over_receipt(order, line, qty + reject, tolerance_pct)
+        the_lot = lot_for(item, lot, expiry=expiry, create=True)
+        cost = line.unit_cost if line is not None else (unit_cost if unit_cost is not None else item.unit_cost)
+        document = f"{order.number}/{line.line_no}" if line is not None else f"RCV-{sup.code}"
+        accepted = rejected = None
+        if qty:
+            before = _physical_on_hand(item)
+            accepted = post(Posting(item=item, qty=qty, from_location=source, to_location=dock,
+                                    kind="receipt", operator=operator, station=station, lot=the_lot,
+                                    key=key, po_line=line, document=document, unit_cost=cost))
+            _update_average_cost(item, before, qty, Decimal(cost))
+        if reject:
+            rejected = post(Posting(item=item, qty=reject, from_location=source, to_location=quarantine,
+                                    kind="reject", operator=operator, station=station, lot=the_lot,
+                                    key=derived_key(key, "reject") if qty else key, po_line=line,
+                                    document=document, reason=reason, unit_cost=cost))
+        if line is not None:
+            now = utcnow()
+            line.qty_received += qty
+            line.qty_rejected += reject
+            line.first_received_at = line.first_received_at or now
+            line.last_received_at = now
+            line.save()
+            refresh_po_status(order.id)
+            line = PurchaseOrderLine.get_by_id(line.id)
+        return ReceiptResult(accepted=accepted, rejected=rejected, po_line=line, warnings=warnings)
+
+
+def _line_for(order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
+    lines = list(PurchaseOrderLine.select().where(PurchaseOrderLine.po == order.id,
+                                                  PurchaseOrderLine.item == item.id)
+                 .order_by(PurchaseOrderLine.line_no))
+    if not lines:
+        raise NotFound(f"item {item.sku} is not on purchase order {order.number}")
+    for line in lines:
+        if line.qty_received + line.qty_rejected < line.qty_ordered:
+            return line
+    return lines[-1]
+
+
+def _check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> list[str]:
+    done = line.qty_received + line.qty_rejected
+    total = done + arriving
+    maximum = math.floor(line.qty_ordered * (1 + tolerance_pct / 100) + 1e-9)
+    pct = f"{tolerance_pct:g}%"
+    if total > maximum:
+        raise RuleViolation(
+            f"over-receipt refused on {order.number} line {line.line_no} ({line.item.sku}): "
+            f"{line.qty_ordered} ordered, {done} already received, at most {maximum} in all "
+            f"with the {pct} tolerance; got {arriving} more")
+    if total > line.qty_ordered:
+        return [f"over-receipt: {total} of {line.qty_ordered} ordered (within the {pct} tolerance)"]
+    return []
+
+
+def _earlier_receipt(key: str | None) -> ReceiptResult | None:
+    if not key:
+        return None
+    rows = list(Movement.select().where(Movement.idempotency_key.in_([key, f"{key}:reject"])))
+    if not rows:
+        return None
+    accepted = next((m for m in rows if m.kind == "receipt"), None)
+    rejected = next((m for m in rows if m.kind == "reject"), None)
+    line_id = rows[0].po_line_id
+    return ReceiptResult(accepted=accepted, rejected=rejected,
+                         po_line=PurchaseOrderLine.get_by_id(line_id) if line_id else None,
+                         warnings=[])
+
+
+def _physical_on_hand(item: Item) -> int:
+    total = (Balance.select(pw.fn.COALESCE(pw.fn.SUM(Balance.qty), 0)).join(Location)
+             .where(Balance.item == item.id, Location.kind.in_(PHYSICAL_KINDS)).scalar())
+    return int(total or 0)
+
+
+def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> None:
+    """Moving average: (old units × old cost + new units × their cost) / all units."""
+    if before <= 0:
+        new = cost
+    else:
+        new = (Decimal(before) * Decimal(item.unit_cost) + Decimal(qty) * cost) / Decimal(before + qty)
+    Item.update(unit_cost=new).where(Item.id == item.id).execute()
+
+
+def remove_from_average_cost(item: Item, qty: int, cost: Decimal | None) -> None:
+    """Take QTY units at COST back out of the moving average (an undone receipt)."""
+    if cost is None:
+        return
+    item = Item.get_by_id(item.id)
+    remaining = _physical_on_hand(item)   # already without the undone units
+    if remaining <= 0:
+        return
+    total = Decimal(remaining + qty) * Decimal(item.unit_cost) - Decimal(qty) * Decimal(cost)
+    if total < 0:
+        return
+    Item.update(unit_cost=total / Decimal(remaining)).where(Item.id == item.id).execute()
+
+
+def refresh_po_status(po_id: int) -> PurchaseOrder:
+    """open → partial → received, from the lines. A line is done when everything ordered has
+    arrived (accepted plus rejected). Closed and cancelled orders keep their status."""
+    order = PurchaseOrder.get_by_id(po_id)
+    lines = list(order.lines)
+    for line in lines:
+        arrived = line.qty_received + line.qty_rejected
+        status = "received" if arrived >= line.qty_ordered else ("partial" if arrived else "open")
+        if line.status in ("open", "partial", "received") and line.status != status:
+            PurchaseOrderLine.update(status=status).where(PurchaseOrderLine.id == line.id).execute()
+    if order.status in ("open", "partial", "received"):
+        arrived_any = any(l.qty_received + l.qty_rejected for l in lines)
+        all_done = lines and all(l.qty_received + l.qty_rejected >= l.qty_ordered for l in lines)
+        status = "received" if all_done else ("partial" if arrived_any else "open")
+        if status != order.status:
+            PurchaseOrder.update(status=status).where(PurchaseOrder.id == order.id).execute()
+            order.status = status
+    return order
+
+
+def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> PurchaseOrder | None:
+    """Close PO. With BACKORDER a new PO `<po>-BO<n>` holds what has not arrived and is
+    returned; otherwise the rest is cancelled and None is returned."""
+    order = get_po(po)
+    with write_transaction():
+        order = locked(PurchaseOrder, order.id)
+        if order.status not in ("draft",) + RECEIVABLE_PO_STATUSES:
+            raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one to close")
+        rest = [(l, l.qty_ordered - l.qty_received - l.qty_rejected)
+                for l in order.lines.order_by(PurchaseOrderLine.line_no)]
+        rest = [(l, q) for l, q in rest if q > 0]
+        new = None
+        if backorder and rest:
+            new = PurchaseOrder.create(number=backorder_number(PurchaseOrder, order), supplier=order.supplier,
+                                       status="open", expected_date=order.expected_date,
+                                       created_by=operator, backorder_of=order)
+            for n, (line, qty) in enumerate(rest, start=1):
+                PurchaseOrderLine.create(po=new, line_no=n, item=line.item, qty_ordered=qty,
+                                         unit_cost=line.unit_cost, expected_date=line.expected_date)
+        for line, _ in rest:
+            PurchaseOrderLine.update(status="backordered" if new else "cancelled").where(
+                PurchaseOrderLine.id == line.id).execute()
+        PurchaseOrder.update(status="closed", closed_at=utcnow()).where(PurchaseOrder.id == order.id).execute()
+        audit(operator, station, "close_po", po=order.number, backorder=new.number if new else None,
+              cancelled=0 if new else sum(q for _, q in rest))
+    return new
+
+
+def open_purchase_orders(warehouse: str | None = None) -> list[PurchaseOrder]:
+    """Open and partially received POs, earliest expected first. Purchase orders carry no
+    warehouse, so WAREHOUSE does not narrow the list (kept for the contract)."""
+    return list(PurchaseOrder.select().where(PurchaseOrder.status.in_(OPEN_PO_STATUSES))
+                .order_by(PurchaseOrder.expected_date.asc(nulls="LAST"), PurchaseOrder.number))

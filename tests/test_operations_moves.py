@@ -1,0 +1,90 @@
+"""Put-away and transfers, within a warehouse and between warehouses through @TRANSIT."""
+import pytest
+
+from db.errors import InsufficientStock, InvalidInput, RuleViolation
+from db.ledger import on_hand, verify
+from db.models import Location, Movement
+from db.operations import move, move_all, suggest_putaway
+from tests import factories as f
+
+
+@pytest.fixture
+def site(store):
+    f.operator("W1")
+    return f.location("A-01", zone="A"), f.location("A-02", zone="A"), f.location("B-01", zone="B", wh="WH2")
+
+
+def test_move_within_a_warehouse_is_one_movement(site):
+    a1, a2, _ = site
+    it = f.item("A1")
+    f.give_stock(it, a1, 10)
+    [m] = move("A1", 4, "A-01", "A-02", operator="W1", station="ST-1", kind="putaway", document="PUT-1")
+    assert (m.kind, m.document, m.station) == ("putaway", "PUT-1", "ST-1")
+    assert (on_hand(it, a1), on_hand(it, a2)) == (6, 4)
+    with pytest.raises(InsufficientStock, match="only 6 × A1 at A-01; cannot take 7"):
+        move("A1", 7, "A-01", "A-02", operator="W1")
+    with pytest.raises(InvalidInput, match="two different locations, got A-01 twice"):
+        move("A1", 1, "A-01", "A-01", operator="W1")
+    with pytest.raises(RuleViolation, match="@LOSS is a virtual inventory-loss location"):
+        move("A1", 1, "A-01", "@LOSS", operator="W1")
+    assert verify().consistent
+
+
+def test_move_between_warehouses_goes_through_transit(site):
+    a1, _, b1 = site
+    it = f.item("A1")
+    f.give_stock(it, a1, 10)
+    out, arrive = move("A1", 3, "A-01", "B-01", operator="W1", key="t1")
+    transit = Location.get(code="@TRANSIT")
+    assert (out.to_location_id, arrive.from_location_id) == (transit.id, transit.id)
+    assert out.kind == arrive.kind == "transfer"
+    assert out.document == arrive.document and out.document.startswith("TR-")
+    assert on_hand(it, b1) == 3 and on_hand(it, transit) == 0
+    again = move("A1", 3, "A-01", "B-01", operator="W1", key="t1")
+    assert [m.id for m in again] == [out.id, arrive.id] and on_hand(it, b1) == 3
+    assert verify().consistent
+
+
+def test_lot_tracked_move_takes_the_only_lot_or_asks(site):
+    a1, a2, _ = site
+    it = f.item("L1", lot=True)
+    f.give_stock(it, a1, 5, f.lot(it, "X1"))
+    [m] = move("L1", 2, "A-01", "A-02", operator="W1")
+    assert m.lot.code == "X1"
+    f.give_stock(it, a1, 5, f.lot(it, "X2"))
+    with pytest.raises(InvalidInput, match="A-01 holds lots X1, X2"):
+        move("L1", 2, "A-01", "A-02", operator="W1")
+    move("L1", 2, "A-01", "A-02", lot="X2", operator="W1")
+    assert on_hand(it, a2, f.lot(it, "X2")) == 2
+
+
+def test_move_all_moves_the_whole_free_content(site):
+    a1, a2, _ = site
+    it, it2 = f.item("A1"), f.item("L1", lot=True)
+    f.give_stock(it, a1, 4)
+    f.give_stock(it2, a1, 2, f.lot(it2, "X1"))
+    moved = move_all("A-01", "A-02", operator="W1", key="all-1")
+    assert sorted((m.item.sku, m.qty) for m in moved) == [("A1", 4), ("L1", 2)]
+    assert on_hand(it, a1) == 0 and on_hand(it2, a2, f.lot(it2, "X1")) == 2
+    assert [m.id for m in move_all("A-01", "A-02", operator="W1", key="all-1")] == [m.id for m in moved]
+    with pytest.raises(RuleViolation, match="A-01 holds no free stock"):
+        move_all("A-01", "A-02", operator="W1")
+    assert Movement.select().count() == 4 and verify().consistent
+
+
+def test_suggest_putaway(site):
+    a1, a2, _ = site
+    f.location("A-03", zone="A", seq=99)
+    c1 = f.location("C-01", zone="C", seq=200)
+    it, other = f.item("A1"), f.item("O1")
+    assert suggest_putaway("A1", "WH1").code == "A-01"      # nothing anywhere: first empty
+    f.give_stock(other, a1, 1)
+    f.give_stock(it, c1, 1)
+    f.give_stock(it, a2, 5)
+    assert suggest_putaway("A1", "WH1").code == "A-02"      # most stock of the item
+    move("A1", 5, "A-02", "A-01", operator="W1")
+    move("A1", 1, "C-01", "A-01", operator="W1")
+    move("A1", 6, "A-01", "A-02", operator="W1")
+    move("A1", 6, "A-02", "B-01", operator="W1")           # gone to the other warehouse
+    # now empty of A1 in WH1; zone A saw most of it, A-01 holds O1: A-02 or A-03 in zone A
+    assert suggest_putaway("A1", "WH1").code == "A-02"
