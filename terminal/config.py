@@ -83,6 +83,8 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     },
     "reports": {
         "dead_stock_days": ((int,), 90),
+        "window_days": ((int,), 90),
+        "abc_days": ((int,), 365),
     },
     "security": {
         "require_pin": ((bool,), True),
