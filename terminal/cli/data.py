@@ -1,0 +1,112 @@
+"""`wh import`, `wh export` and `wh demo`: data in and out of the store."""
+from __future__ import annotations
+
+import sys
+
+from .common import CliError, command
+
+IMPORT_KINDS = ("items", "barcodes", "locations", "suppliers", "customers", "purchase-orders",
+                "sales-orders", "stock", "operators")
+EXPORT_KINDS = IMPORT_KINDS + ("movements",)
+
+# Show a progress bar on a non-terminal stderr only from this many bytes on.
+LARGE_FILE_BYTES = 1_000_000
+
+
+def register(sub) -> None:
+    p = command(sub, "import", cmd_import,
+                "import a CSV file (all or nothing; every bad row is listed with its row and column)")
+    p.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND", help=f"one of: {', '.join(IMPORT_KINDS)}")
+    p.add_argument("file", metavar="FILE.csv", help="UTF-8 CSV with a header row")
+    p.add_argument("--operator", default="IMPORT", metavar="OP",
+                   help="operator code recorded on stock postings (default IMPORT)")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+
+    p = command(sub, "export", cmd_export, "export data as CSV or JSON, in the shapes `wh import` reads")
+    p.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND", help=f"one of: {', '.join(EXPORT_KINDS)}")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    p.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
+
+    p = command(sub, "demo", cmd_demo, "seed an empty store with a believable demo warehouse")
+    p.add_argument("--seed", type=int, default=42, metavar="N", help="random seed (default 42): the same seed gives the same warehouse")
+    p.add_argument("--if-empty", action="store_true", help="do nothing when the store already has items")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="date the demo treats as today (default: today)")
+
+
+def cmd_import(args) -> int:
+    import os
+    from db.importer import ImportFailed, import_csv
+    if not os.path.isfile(args.file):
+        raise CliError(f"no such file: {args.file}", code=2)
+    size = os.path.getsize(args.file)
+    show = not args.no_progress and (sys.stderr.isatty() or size >= LARGE_FILE_BYTES)
+    try:
+        if show:
+            with _ProgressBar(args.kind) as bar:
+                result = import_csv(args.kind, args.file, progress=bar.update, operator=args.operator,
+                                    station=args.cfg.station_id)
+        else:
+            result = import_csv(args.kind, args.file, operator=args.operator, station=args.cfg.station_id)
+    except ImportFailed as exc:
+        n = len(exc.errors)
+        print(f"error: {args.file}: {n} error{'s' if n != 1 else ''}; nothing was imported", file=sys.stderr)
+        for line in exc.errors:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
+class _ProgressBar:
+    """rich.progress on stderr; the importer only calls update(stage, done, total)."""
+
+    def __init__(self, kind: str):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        self.kind = kind
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.progress.stop()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(f"{stage} {self.kind}", total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
+def cmd_export(args) -> int:
+    from db.exporter import write
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8", newline="") as out:
+                count = write(args.kind, args.format, out)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror}") from None
+        print(f"exported {count} {args.kind} row{'s' if count != 1 else ''} to {args.out}", file=sys.stderr)
+    else:
+        write(args.kind, args.format, sys.stdout)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    import time
+    from db.demo import seed_demo, store_is_empty
+    from .common import parse_date
+    today = parse_date(args.today, "today")
+    if not store_is_empty():
+        if args.if_empty:
+            print("the store already has data; demo not seeded")
+            return 0
+        raise CliError("the store already has items: wh demo seeds an empty store only "
+                       "(use --if-empty to skip quietly, or a new database)")
+    started = time.monotonic()
+    summary = seed_demo(seed=args.seed, today=today)
+    print(f"demo warehouse seeded (seed {args.seed}) in {time.monotonic() - started:.1f} s: {summary}")
+    return 0
