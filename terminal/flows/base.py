@@ -112,6 +112,9 @@ class Flow:
         self.done = False
         self.info: list[str] = []
         self.choices: list[str] = []
+        # Set by the flow to move on after this call: ("leave", {}) closes the screen;
+        # ("putaway", {"dock": "D1"}) replaces it with that job; the app reads and clears it.
+        self.next: tuple[str, dict] | None = None
 
     # --- the calls the app makes -------------------------------------------------------------
 

@@ -1,0 +1,48 @@
+"""Log in: scan an operator badge, or type the operator code and press Enter."""
+from __future__ import annotations
+
+from .base import Feedback, Flow, scan_text
+
+PROMPT = "Scan your operator badge, or type your operator code and press Enter"
+
+
+class LoginFlow(Flow):
+    title = "Log in"
+    keys = ()
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.prompt = PROMPT
+        self.entry = "operator"
+        self.info = [f"Station {session.station} · warehouse {session.warehouse} · store {session.store}"]
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        if getattr(scan, "kind", None) == "operator":
+            return self.login(scan.operator)
+        return Feedback.error(f"expected an operator badge ({self._prefix()}…), scanned {scan_text(scan)}")
+
+    def on_text(self, text: str, key=None) -> Feedback:
+        code = text.strip()
+        if not code:
+            return Feedback.error("type your operator code, then press Enter")
+        prefix = self._prefix()
+        if prefix and code.upper().startswith(prefix.upper()) and len(code) > len(prefix):
+            code = code[len(prefix):]
+        return self.login(code)
+
+    def on_action(self, name, value=None, key=None) -> Feedback:
+        return Feedback.error(f"log in first: {self.prompt.lower()}")
+
+    def back(self) -> Feedback:
+        return Feedback.info("log in first, or press Ctrl+Q to quit")
+
+    def login(self, code: str) -> Feedback:
+        from db.security import audit, get_operator
+        op = self.call(get_operator, code)
+        self.session.login(op.code, op.name, op.role)
+        self.call(audit, op.code, self.station, "login")
+        self.next = ("menu", {})
+        return Feedback.ok(f"Welcome, {op.name or op.code}")
+
+    def _prefix(self) -> str:
+        return self.session.cfg.get("barcodes.operator_prefix")

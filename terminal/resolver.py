@@ -1,0 +1,38 @@
+"""The store side of barcode decoding: what devices.decode asks the store (its Resolver).
+
+devices/ never imports db/; this small adapter answers for it. Called on the station's
+consumer thread, one scan at a time.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+
+class StoreResolver:
+    def find_barcode(self, code: str) -> tuple[str, int] | None:
+        from db.lookup import find_barcode
+        found = find_barcode(code)
+        if found is None:
+            return None
+        item, pack_qty = found
+        return item.sku, pack_qty
+
+    def is_location(self, code: str) -> bool:
+        from db.models import Location
+        return Location.select().where(Location.code == code).exists()
+
+    def is_operator(self, code: str) -> bool:
+        from db.models import Operator
+        return Operator.select().where(Operator.code == code).exists()
+
+
+def make_decoder(cfg) -> Callable:
+    """decode(scan) -> devices.decode.Decoded, with this store and the [barcodes] prefixes."""
+    from devices.decode import decode
+    resolver = StoreResolver()
+    prefixes = cfg.section("barcodes")
+
+    def decode_scan(scan):
+        return decode(scan, resolver=resolver, prefixes=prefixes)
+
+    return decode_scan

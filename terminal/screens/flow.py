@@ -1,0 +1,88 @@
+"""The generic job screen: renders a flow's View and turns keys into station inputs.
+
+Every job screen (receive, put away, pick, ship, transfer, lookup) is this screen around its
+flow; other engineers' flow-backed screens (count) can subclass it too:
+
+    class CountScreen(FlowScreen):
+        def __init__(self): super().__init__(CountingFlow(app.session))
+
+The screen holds no business rules. Keys a flow offers (`flow.keys`) go to the station's
+queue as actions, in order with the scans.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..widgets.entry import EntryLine
+from ..widgets.keybar import KeyBar, key_name
+from ..widgets.table import FlowTable
+from .base import COMMON_HELP, COMMON_KEYS, StationScreen
+
+ENTRY_LABELS = {"scan": "Scan", "qty": "Quantity", "lot": "Lot", "expiry": "Expiry YYYY-MM-DD",
+                "reason": "Reason", "choice": "Choice", "operator": "Operator"}
+
+
+class FlowScreen(StationScreen):
+    CSS_PATH = "flow.tcss"
+
+    def __init__(self, flow, feedback=None, view=None):
+        super().__init__()
+        self.flow = flow
+        self.first_feedback = feedback
+        self.first_view = view
+        self.screen_title = flow.title
+
+    def body(self) -> ComposeResult:
+        yield Static(self.flow.title, id="title")
+        yield Static("", id="prompt")
+        with VerticalScroll(id="content", can_focus=False):
+            yield Static("", id="choices")
+            yield FlowTable(id="table")
+            yield Static("", id="info")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#content").can_focus = False
+        self.show_view(self.first_view or self.flow.view())
+        if self.first_feedback is not None:
+            self.show_feedback(self.first_feedback)
+
+    def key_list(self) -> list[tuple[str, str]]:
+        keys = [(k.key, k.label) for k in self.flow.keys]
+        return COMMON_KEYS[:2] + keys + COMMON_KEYS[2:]
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        own = [(key_name(k.key), k.help or k.label) for k in self.flow.keys]
+        return own + COMMON_HELP
+
+    def on_function_key(self, key: str) -> bool:
+        for k in self.flow.keys:
+            if k.key == key:
+                self.app.station.submit_action(k.action)
+                return True
+        return False
+
+    def entry_label(self) -> str:
+        return ENTRY_LABELS.get(self.entry_kind, self.entry_kind.capitalize())
+
+    def show_view(self, view) -> None:
+        if view is None:
+            return
+        self.entry_kind = view.entry
+        self.query_one("#title", Static).update(view.title)
+        self.query_one("#prompt", Static).update(Text(view.prompt, style="bold"))
+        choices = self.query_one("#choices", Static)
+        choices.display = bool(view.choices)
+        choices.update("\n".join(f"{n:>2}  {c}" for n, c in enumerate(view.choices, 1)))
+        self.query_one(FlowTable).show(view.table)
+        info = self.query_one("#info", Static)
+        info.display = bool(view.info)
+        info.update("\n".join(view.info))
+        if not self.typed_scan:
+            self.query_one(EntryLine).set_label(self.entry_label())
+        self.query_one(KeyBar).show(self.key_list())
+
+    entry_kind = "scan"

@@ -1,0 +1,35 @@
+"""F1: the keys of the screen underneath. Any key closes it; scans go on to the job below."""
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "help.tcss"
+    # Scans that arrive while the help is open go to the job underneath.
+    pass_scans = True
+
+    def __init__(self, title: str, keys: list[tuple[str, str]]):
+        super().__init__()
+        self.title_text = title
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold reverse", no_wrap=True)
+        table.add_column()
+        for key, text in self.keys:
+            table.add_row(f" {key} ", text)
+        with Vertical(id="help-box"):
+            yield Static(f"{self.title_text}: keys", id="help-title")
+            yield Static(table, id="help-keys")
+            yield Static("Press any key to close.", id="help-close")
+
+    def on_key(self, event) -> None:
+        event.stop()
+        event.prevent_default()
+        self.dismiss(None)

@@ -1,0 +1,36 @@
+"""The station header: who, where, and the state of the scanner and the store.
+
+Two lines, so it fits 80 columns: station, operator and warehouse on the first; scanner,
+store and the queue on the second. It reads `app.session` and the app's reactive states.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StationHeader(Static):
+    def on_mount(self) -> None:
+        for name in ("scanner_state", "store_state", "waiting", "operator_code"):
+            self.watch(self.app, name, lambda _value: self.refresh_text(), init=False)
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        app = self.app
+        s = app.session
+        who = f"{s.operator} {s.operator_name}".strip() if s.operator else "nobody logged in"
+        if s.operator and s.operator_name == s.operator:
+            who = s.operator
+        if s.operator and s.is_supervisor:
+            who += " (supervisor)"
+        line1 = Text.assemble(("Station ", "dim"), (s.station, "bold"), ("  Operator ", "dim"),
+                              (who, "bold"), ("  Warehouse ", "dim"), (s.warehouse, "bold"))
+        scanner = app.scanner_state or "none"
+        scanner_style = "bold red" if scanner == "disconnected" else "bold"
+        store_style = "bold red" if app.store_state else "bold"
+        line2 = Text.assemble(("Scanner ", "dim"), (scanner, scanner_style), ("  Store ", "dim"),
+                              (app.store_state or s.store, store_style))
+        if app.waiting:
+            line2.append(f"  waiting: {app.waiting}", "bold yellow")
+        line1.truncate(max(10, self.size.width or 80), overflow="ellipsis")
+        self.update(Text("\n").join([line1, line2]))
