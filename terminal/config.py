@@ -67,6 +67,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "tolerance_units": ((int, float), 0),
         "tolerance_pct": ((int, float), 0.0),
         "tolerance_value": ((int, float), 0.0),
+        "auto_approve": ((bool,), False),
         "frequency_a_days": ((int,), 30),
         "frequency_b_days": ((int,), 90),
         "frequency_c_days": ((int,), 365),
