@@ -1,0 +1,184 @@
+"""`wh receive`, `wh po close`, `wh move`, `wh pick`, `wh pick-list`, `wh ship`, `wh adjust`,
+`wh stock`: the domain operations for scripts and integrations (docs/operations.md)."""
+from __future__ import annotations
+
+import sys
+
+from .common import CliError, add_format, add_operator, command, emit, parse_date, station_of
+
+
+def register(sub) -> None:
+    p = command(sub, "receive", cmd_receive, "receive goods against a PO line (or without a PO, from a supplier)")
+    p.add_argument("--po", metavar="PO", help="purchase order number; without it --supplier is required")
+    p.add_argument("--supplier", metavar="CODE", help="supplier of a receipt with no PO")
+    p.add_argument("--sku", required=True, metavar="SKU")
+    p.add_argument("--qty", required=True, type=int, metavar="N", help="accepted units")
+    p.add_argument("--reject", type=int, default=0, metavar="N", help="rejected units on top of --qty (to quarantine)")
+    p.add_argument("--reason", metavar="R", help="reason code of the rejected units (e.g. DAMAGED)")
+    p.add_argument("--lot", metavar="L", help="lot code (required for lot-tracked items)")
+    p.add_argument("--expiry", metavar="YYYY-MM-DD", help="expiry date (required for a new lot of an expiry-tracked item)")
+    p.add_argument("--location", metavar="LOC", help="where accepted goods go (default: [receiving] default_dock, "
+                                                     "else the warehouse's first receiving location)")
+    p.add_argument("--warehouse", metavar="CODE", help="warehouse (default: [station] warehouse)")
+    p.add_argument("--key", metavar="KEY", help="idempotency key: the same key posts once")
+    add_operator(p)
+
+    po = command(sub, "po", _no_subcommand, "purchase order actions", needs_db=False)
+    po.set_defaults(group_parser=po)
+    psub = po.add_subparsers(dest="po_command", metavar="COMMAND")
+    p = command(psub, "close", cmd_po_close, "close a purchase order, backordering or cancelling the rest")
+    p.add_argument("po", metavar="PO")
+    rest = p.add_mutually_exclusive_group()
+    rest.add_argument("--backorder", action="store_true", help="a new PO <PO>-BO<n> holds what has not arrived")
+    rest.add_argument("--cancel-rest", action="store_true", help="cancel what has not arrived (the default)")
+    p.add_argument("--operator", default="cli", metavar="OP", help="operator code recorded in the audit log (default cli)")
+
+    p = command(sub, "move", cmd_move, "move stock between locations (through transit between warehouses)")
+    p.add_argument("--sku", required=True, metavar="SKU")
+    p.add_argument("--qty", required=True, type=int, metavar="N")
+    p.add_argument("--from", dest="from_code", required=True, metavar="LOC")
+    p.add_argument("--to", dest="to_code", required=True, metavar="LOC")
+    p.add_argument("--lot", metavar="L", help="lot (default: the only lot of the item at --from)")
+    p.add_argument("--key", metavar="KEY", help="idempotency key: the same key posts once")
+    add_operator(p)
+
+    p = command(sub, "pick", cmd_pick, "pick for a sales order to the shipping location (or record a short pick)")
+    p.add_argument("--so", required=True, metavar="SO")
+    p.add_argument("--sku", required=True, metavar="SKU")
+    p.add_argument("--qty", required=True, type=int, metavar="N", help="units picked (with --short: units missing)")
+    p.add_argument("--from", dest="from_code", required=True, metavar="LOC")
+    p.add_argument("--lot", metavar="L", help="lot picked (default: the only lot of the item at --from)")
+    p.add_argument("--short", action="store_true", help="record a short pick: --qty units were not on the shelf")
+    p.add_argument("--key", metavar="KEY", help="idempotency key: the same key posts once")
+    add_operator(p)
+
+    p = command(sub, "pick-list", cmd_pick_list, "what is still to pick for a sales order, in walking order")
+    p.add_argument("so", metavar="SO")
+    add_format(p)
+
+    p = command(sub, "ship", cmd_ship, "ship what was picked; the rest goes to a backorder")
+    p.add_argument("--so", required=True, metavar="SO")
+    p.add_argument("--key", metavar="KEY", help="idempotency key: the same key ships once")
+    add_operator(p)
+
+    p = command(sub, "adjust", cmd_adjust, "adjust stock for damage, loss or found goods (supervisor)")
+    p.add_argument("--sku", required=True, metavar="SKU")
+    p.add_argument("--qty", required=True, type=int, metavar="±N", help="positive: found; negative: lost")
+    p.add_argument("--location", required=True, metavar="LOC")
+    p.add_argument("--reason", required=True, metavar="R", help="reason code (e.g. FOUND, LOSS, BREAKAGE)")
+    p.add_argument("--lot", metavar="L")
+    p.add_argument("--expiry", metavar="YYYY-MM-DD", help="expiry of a new lot found")
+    p.add_argument("--key", metavar="KEY", help="idempotency key: the same key posts once")
+    add_operator(p)
+
+    p = command(sub, "stock", cmd_stock, "on hand, allocated and available by location and lot")
+    p.add_argument("--item", metavar="SKU", help="only this item")
+    p.add_argument("--location", metavar="CODE", help="only this location")
+    p.add_argument("--warehouse", metavar="CODE", help="only this warehouse")
+    add_format(p)
+
+
+def _no_subcommand(args) -> int:
+    args.group_parser.print_help()
+    return 2
+
+
+def _lot_text(movement) -> str:
+    return f" lot {movement.lot.code}" if movement.lot_id else ""
+
+
+def _describe(m) -> str:
+    return (f"movement {m.id}: {m.qty} × {m.item.sku}{_lot_text(m)} "
+            f"{m.from_location.code} → {m.to_location.code}")
+
+
+def cmd_receive(args) -> int:
+    from db.operations import receive
+    if not args.po and not args.supplier:
+        raise CliError("a receipt needs --po PO, or --supplier CODE when there is no purchase order; got neither", code=2)
+    if args.reject and not args.reason:
+        raise CliError(f"--reject {args.reject} needs --reason (a reason code such as DAMAGED), got none", code=2)
+    location = args.location or args.cfg.get("receiving.default_dock") or None
+    result = receive(args.po, args.sku, args.qty, operator=args.operator, station=station_of(args),
+                     reject=args.reject, reason=args.reason, lot=args.lot,
+                     expiry=parse_date(args.expiry, "expiry"), location=location,
+                     supplier=args.supplier, warehouse=args.warehouse or args.cfg.warehouse,
+                     tolerance_pct=float(args.cfg.get("receiving.over_receipt_tolerance_pct")),
+                     key=args.key)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if result.accepted:
+        print(f"received {_describe(result.accepted)}")
+    if result.rejected:
+        print(f"rejected {_describe(result.rejected)} ({result.rejected.reason})")
+    if result.po_line is not None:
+        line = result.po_line
+        print(f"{line.po.number} line {line.line_no}: {line.qty_received} accepted, {line.qty_rejected} rejected "
+              f"of {line.qty_ordered} ordered; order {line.po.status}")
+    return 0
+
+
+def cmd_po_close(args) -> int:
+    from db.operations import close_po
+    backorder = close_po(args.po, backorder=args.backorder, operator=args.operator, station=station_of(args))
+    if backorder is not None:
+        print(f"{args.po} closed; backorder {backorder.number} holds the rest")
+    else:
+        print(f"{args.po} closed; nothing was left to backorder" if args.backorder
+              else f"{args.po} closed; the rest is cancelled")
+    return 0
+
+
+def cmd_move(args) -> int:
+    from db.operations import move
+    for m in move(args.sku, args.qty, args.from_code, args.to_code, lot=args.lot, operator=args.operator,
+                  station=station_of(args), key=args.key):
+        print(f"moved {_describe(m)}" + (f" ({m.document})" if m.document else ""))
+    return 0
+
+
+def cmd_pick(args) -> int:
+    from db.operations import pick, short_pick
+    if args.short:
+        s = short_pick(args.so, args.sku, args.from_code, args.qty, operator=args.operator,
+                       station=station_of(args))
+        print(f"short pick recorded: {s.qty_short} × {args.sku} missing at {args.from_code} for {args.so}")
+        return 0
+    m = pick(args.so, args.sku, args.qty, args.from_code, lot=args.lot, operator=args.operator,
+             station=station_of(args), key=args.key, fefo=bool(args.cfg.get("picking.fefo")))
+    from db.models import SalesOrderLine
+    line = SalesOrderLine.get_by_id(m.so_line_id)
+    print(f"picked {_describe(m)} for {m.document}; line {line.qty_picked} of {line.qty_ordered} picked")
+    return 0
+
+
+def cmd_pick_list(args) -> int:
+    from db.operations import pick_list
+    rows = [{"line": t.line_no, "sku": t.sku, "name": t.name, "location": t.location, "lot": t.lot,
+             "expiry": t.expiry, "qty": t.qty} for t in pick_list(args.so)]
+    emit(rows, ["line", "sku", "name", "location", "lot", "expiry", "qty"], args.format, title=f"pick list {args.so}")
+    return 0
+
+
+def cmd_ship(args) -> int:
+    from db.operations import ship
+    result = ship(args.so, operator=args.operator, station=station_of(args), key=args.key)
+    for m in result.movements:
+        print(f"shipped {_describe(m)}")
+    print(f"{result.so.number} {result.so.status}"
+          + (f"; backorder {result.backorder.number} holds the rest" if result.backorder else ""))
+    return 0
+
+
+def cmd_adjust(args) -> int:
+    from db.operations import adjust
+    m = adjust(args.sku, args.qty, args.location, reason=args.reason, operator=args.operator,
+               station=station_of(args), lot=args.lot, key=args.key, expiry=parse_date(args.expiry, "expiry"))
+    print(f"adjusted {_describe(m)} ({m.reason})")
+    return 0
+
+
+def cmd_stock(args) -> int:
+    from db.operations import STOCK_COLUMNS, stock
+    emit(stock(args.item, args.location, args.warehouse), STOCK_COLUMNS, args.format, title="stock")
+    return 0
