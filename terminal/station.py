@@ -168,16 +168,17 @@ class Station:
             except Exception as exc:  # a bug must not kill the station: show it, keep going
                 log.exception("processing %r failed", entry)
                 feedback = Feedback.error(f"internal error ({type(exc).__name__}): {exc}")
-            with self._cond:
-                self._queue.popleft()
-                self._busy = False
-                if feedback is not None and feedback.needs_ack:
+            if feedback is not None and feedback.needs_ack:
+                with self._cond:
                     self._blocked = feedback
-                self._cond.notify_all()
             self._safe(self.ui.store_status, "")
             flow = self._safe(self.ui.current_flow)
             view = self._safe(flow.view) if flow is not None else None
             self._safe(self.ui.show, feedback, view)
+            with self._cond:
+                self._queue.popleft()
+                self._busy = False
+                self._cond.notify_all()
             self._report_waiting()
 
     def _safe(self, fn, *args):

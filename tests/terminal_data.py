@@ -70,3 +70,84 @@ def sales_order(number="SO-77", lines=(("SKU-200", 12), ("SKU-300", 5)), priorit
         SalesOrderLine.create(so=so, line_no=n, item=Item.get(Item.sku == sku), qty_ordered=qty,
                               unit_price=5)
     return so
+
+
+class HeadlessUI:
+    """The station's UI side without a screen: records what a screen would show."""
+
+    def __init__(self, flow):
+        self.flows = [flow]
+        self.shown = []
+        self.targets = []
+        self.store = []
+
+    def current_flow(self):
+        return self.flows[-1] if self.flows else None
+
+    def navigate(self, flow, target):
+        self.targets.append(target)
+        name, args = target
+        if name == "leave":
+            self.flows.pop()
+        elif name in ("putaway", "receive", "pick", "ship", "transfer", "lookup"):
+            from terminal.flows.jobs import make_flow
+            new = make_flow(name, flow.session, **args)
+            new.start()
+            self.flows[-1] = new
+
+    def show(self, feedback, view):
+        self.shown.append((feedback, view))
+
+    def waiting(self, count):
+        pass
+
+    def store_status(self, text):
+        self.store.append(text)
+
+
+class FlowDriver:
+    """Drive a flow through the real Station queue and decoder, one input at a time."""
+
+    def __init__(self, url: str, flow_cls, operator: str = "W1", station: str = "ST-01", **args):
+        from terminal import config
+        from terminal.resolver import make_decoder
+        from terminal.session import Session
+        from terminal.station import Station
+        from db.security import get_operator
+        cfg = config.load(None, url)
+        cfg.values["station"]["id"] = station
+        cfg.values["database"]["retry_delay_ms"] = 10
+        self.session = Session.from_config(cfg)
+        op = get_operator(operator)
+        self.session.login(op.code, op.name, op.role)
+        self.flow = flow_cls(self.session, **args)
+        self.start_feedback = self.flow.start()
+        self.ui = HeadlessUI(self.flow)
+        self.station = Station(self.session, make_decoder(cfg), self.ui, retry_pause_s=0.05)
+        self.station.start()
+
+    @property
+    def current(self):
+        return self.ui.current_flow()
+
+    def _run(self, submit):
+        before = len(self.ui.shown)
+        submit()
+        assert self.station.wait_idle(20), "station did not finish"
+        feedback = self.ui.shown[-1][0] if len(self.ui.shown) > before else None
+        if self.station.blocked is not None:
+            self.station.acknowledge()
+        return feedback
+
+    def scan(self, text):
+        from devices.scan import make_scan, unescape_gs
+        return self._run(lambda: self.station.submit_scan(make_scan(unescape_gs(text), "test")))
+
+    def type(self, text):
+        return self._run(lambda: self.station.submit_text(text))
+
+    def key(self, name, value=None):
+        return self._run(lambda: self.station.submit_action(name, value))
+
+    def close(self):
+        self.station.stop()

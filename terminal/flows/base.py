@@ -189,3 +189,77 @@ def scan_text(scan) -> str:
 def describe_movement(m) -> str:
     lot = f" lot {m.lot.code}" if m.lot_id else ""
     return f"{m.qty} × {m.item.sku}{lot} {m.from_location.code} → {m.to_location.code}"
+
+
+# --- reading decoded scans (devices.decode.Decoded) ----------------------------------------------
+
+ITEM_KINDS = ("item", "gs1", "sscc")
+
+
+def describe_scan(scan) -> str:
+    """What a scan turned out to be, in words, for error messages."""
+    kind = getattr(scan, "kind", None)
+    raw = scan_text(scan)
+    if kind == "location":
+        return f"location {scan.location}"
+    if kind == "operator":
+        return f"operator badge {scan.operator}"
+    if kind == "command":
+        return f"command {scan.raw}"
+    if kind in ITEM_KINDS and getattr(scan, "sku", None):
+        return f"item {scan.sku}" + (f" lot {scan.lot}" if getattr(scan, "lot", None) else "")
+    if kind in ITEM_KINDS and getattr(scan, "gtin", None):
+        return f"GTIN {scan.gtin}"
+    return f"unknown barcode {raw}"
+
+
+def expect_item(scan, what: str = "an item"):
+    """The scan if it names an item of the store; else an error naming what was scanned."""
+    from db.errors import InvalidInput
+    if getattr(scan, "kind", None) in ITEM_KINDS:
+        if scan.error:
+            raise InvalidInput(f"bad barcode {scan_text(scan)}: {scan.error}")
+        if scan.sku:
+            return scan
+    raise InvalidInput(f"expected {what}, scanned {describe_scan(scan)}")
+
+
+def expect_location(scan, what: str = "a location") -> str:
+    from db.errors import InvalidInput
+    if getattr(scan, "kind", None) == "location" and not scan.error:
+        return scan.location
+    if getattr(scan, "kind", None) == "location":
+        raise InvalidInput(scan.error)
+    raise InvalidInput(f"expected {what}, scanned {describe_scan(scan)}")
+
+
+def scan_warnings(scan) -> list[str]:
+    return list(getattr(scan, "warnings", None) or [])
+
+
+def parse_qty(text: str, what: str = "quantity", allow_zero: bool = False) -> int:
+    from db.errors import InvalidInput
+    t = text.strip()
+    if not t.isdigit() or (int(t) == 0 and not allow_zero):
+        raise InvalidInput(f"the {what} must be a whole number{'' if allow_zero else ' above 0'}, typed {text!r}")
+    return int(t)
+
+
+def parse_date(text: str, what: str = "date"):
+    import datetime as dt
+    from db.errors import InvalidInput
+    t = text.strip()
+    for fmt in ("%Y-%m-%d", "%y%m%d", "%Y%m%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(t, fmt).date()
+        except ValueError:
+            pass
+    raise InvalidInput(f"the {what} must be a date as YYYY-MM-DD (or YYMMDD), typed {text!r}")
+
+
+def result(messages: list[str], warnings: list[str]) -> Feedback:
+    """OK with the messages, or a warning when there is something to warn about."""
+    text = "; ".join(messages)
+    if warnings:
+        return Feedback.warn(text + " — " + "; ".join(warnings))
+    return Feedback.ok(text)

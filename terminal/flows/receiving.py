@@ -1,0 +1,337 @@
+"""Receive goods against a purchase order.
+
+States:
+    choose    scan a PO number, or type the number of one in the list (earliest expected first)
+    items     each item scan receives that barcode's pack quantity (GS1 count × pack);
+              F3 types a quantity for the next scan; F4 rejects the next scan with a reason
+    qty       typing the quantity for the next item scan
+    reason    choosing the reject reason
+    lot       asking the lot of a lot-tracked item the scan did not carry
+    expiry    asking the expiry of a new lot of an expiry-tracked item
+    close     F10/CMD-DONE with goods outstanding: backorder, cancel the rest, or keep open
+    after     put the goods away now, or leave them on the dock
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date,
+                   parse_qty, result, scan_warnings)
+
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
+REJECT_KEY = FlowKey("f4", "reject", "Reject", "reject the next item scan, with a reason (goes to quarantine)")
+
+
+@dataclass
+class Pending:
+    """An item scan waiting for its lot or expiry before it can post."""
+    sku: str
+    name: str
+    qty: int
+    reject: bool
+    lot: str | None
+    expiry: object
+    key: str
+    warnings: list[str]
+
+
+class ReceivingFlow(Flow):
+    title = "Receive"
+    keys = (QTY_KEY, REJECT_KEY, UNDO_KEY, DONE_KEY)
+
+    def __init__(self, session, po: str | None = None):
+        super().__init__(session)
+        self.state = "choose"
+        self.po = None                 # the PurchaseOrder
+        self.lines: list = []          # its lines, refreshed after each posting
+        self.open_pos: list = []
+        self.qty: int | None = None    # typed quantity for the next scan
+        self.reject_reason: str | None = None
+        self.reasons: list = []
+        self.pending: Pending | None = None
+        self.dock: str | None = None
+        self.received_any = False
+        self._first_po = po
+
+    # --- start and the PO list -------------------------------------------------------------
+
+    def start(self):
+        if self._first_po:
+            return self.choose_po(self._first_po)
+        return self.show_list()
+
+    def show_list(self, feedback: Feedback | None = None):
+        from db import operations
+        self.open_pos = self.call(operations.open_purchase_orders, self.session.warehouse)
+        self.state, self.entry, self.po = "choose", "choice", None
+        self.choices = [f"{p.number:<12} {p.supplier.code:<10} expected {p.expected_date or '-'}  {p.status}"
+                        for p in self.open_pos]
+        self.prompt = ("Scan a PO number, or type its number in the list and press Enter"
+                       if self.open_pos else "No open purchase orders. Scan a PO number, or Esc to go back")
+        self.info = []
+        return feedback
+
+    def choose_po(self, number: str) -> Feedback:
+        from db.lookup import get_po
+        po = self.call(get_po, number.strip())
+        if po.status not in ("open", "partial", "received"):
+            return Feedback.error(f"purchase order {po.number} is {po.status}: expected an open one")
+        self.po = po
+        self.choices = []
+        self.reload()
+        self.to_items()
+        return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {len(self.lines)} lines")
+
+    def reload(self) -> None:
+        from db.models import PurchaseOrder, PurchaseOrderLine
+        self.po = self.call(PurchaseOrder.get_by_id, self.po.id)
+        self.lines = self.call(lambda: list(self.po.lines.order_by(PurchaseOrderLine.line_no)))
+
+    def to_items(self) -> None:
+        self.state, self.entry = "items", "scan"
+        if self.reject_reason:
+            self.prompt = f"Scan the REJECTED item for {self.po.number} (reason {self.reject_reason})"
+        elif self.qty:
+            self.prompt = f"Scan the item to receive {self.qty} units for {self.po.number}"
+        else:
+            self.prompt = f"Scan an item for {self.po.number}"
+        self.info = [f"F3 quantity · F4 reject · F10 finish   Dock: {self.dock_code()}"]
+
+    def dock_code(self) -> str:
+        if self.dock is None:
+            from db.lookup import warehouse_location
+            configured = self.session.cfg.get("receiving.default_dock")
+            self.dock = configured or self.call(warehouse_location, self.session.warehouse, "receiving").code
+        return self.dock
+
+    def table(self):
+        if self.po is None or self.state == "choose":
+            return None
+        rows = [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected,
+                 max(0, l.qty_ordered - l.qty_received - l.qty_rejected)] for l in self.lines]
+        current = None
+        if self.pending:
+            current = next((i for i, l in enumerate(self.lines) if l.item.sku == self.pending.sku), None)
+        return Table(["#", "SKU", "Name", "Ordered", "Received", "Rejected", "Open"], rows, current)
+
+    # --- inputs ------------------------------------------------------------------------------
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        if self.state == "choose":
+            number = getattr(scan, "order_number", None) or scan.raw
+            return self.choose_po(number)
+        if self.state == "lot" and self.pending:
+            if getattr(scan, "kind", None) in ("gs1",) and scan.lot:
+                return self.on_text(scan.lot, key)
+            return self.on_text(scan.raw, key)
+        if self.state not in ("items",):
+            return Feedback.error(f"{self.prompt} first (a scan does not answer it)")
+        d = expect_item(scan, f"an item of {self.po.number}")
+        return self.receive_scan(d, key)
+
+    def receive_scan(self, d, key) -> Feedback:
+        from db.lookup import get_item
+        item = self.call(get_item, d.sku)
+        qty = self.qty if self.qty else (d.qty or 1)
+        p = Pending(sku=item.sku, name=item.name, qty=qty, reject=bool(self.reject_reason), lot=d.lot,
+                    expiry=d.expiry, key=key, warnings=scan_warnings(d))
+        if item.lot_tracked and not p.lot:
+            self.pending = p
+            self.state, self.entry = "lot", "lot"
+            self.prompt = f"Scan or type the lot of {item.sku} {item.name} ({qty} units)"
+            return Feedback.info(f"{item.sku}: lot needed")
+        if item.expiry_tracked and p.expiry is None and not self._lot_has_expiry(item, p.lot):
+            self.pending = p
+            self.state, self.entry = "expiry", "expiry"
+            self.prompt = f"Type the expiry date of {item.sku} lot {p.lot} (YYYY-MM-DD)"
+            return Feedback.info(f"{item.sku} lot {p.lot}: expiry date needed")
+        return self.post(p)
+
+    def _lot_has_expiry(self, item, lot: str | None) -> bool:
+        from db.models import Lot
+        if not lot:
+            return False
+        known = self.call(Lot.get_or_none, (Lot.item == item.id) & (Lot.code == lot))
+        return known is not None and known.expiry is not None
+
+    def post(self, p: Pending) -> Feedback:
+        from db import operations
+        cfg = self.session.cfg
+        res = self.call(operations.receive, self.po.number, p.sku, 0 if p.reject else p.qty,
+                        reject=p.qty if p.reject else 0, reason=self.reject_reason if p.reject else None,
+                        lot=p.lot, expiry=p.expiry, location=self.dock_code(),
+                        operator=self.operator, station=self.station,
+                        tolerance_pct=cfg.get("receiving.over_receipt_tolerance_pct"), key=p.key)
+        # Accepted by the store: now the flow moves on.
+        self.pending = None
+        self.qty = None
+        reason = self.reject_reason
+        self.reject_reason = None
+        self.received_any = True
+        self.reload()
+        self.to_items()
+        lot = f" lot {p.lot}" if p.lot else ""
+        line = res.po_line
+        where = f"{self.dock_code()}" if not p.reject else f"quarantine ({reason})"
+        msg = f"{'rejected' if p.reject else 'received'} {p.qty} × {p.sku}{lot} → {where}"
+        if line is not None:
+            msg += f"; line {line.line_no}: {line.qty_received + line.qty_rejected} of {line.qty_ordered}"
+        return result([msg], list(res.warnings) + p.warnings)
+
+    def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "choose":
+            t = text.strip()
+            if t.isdigit() and 1 <= int(t) <= len(self.open_pos):
+                return self.choose_po(self.open_pos[int(t) - 1].number)
+            return self.choose_po(t)
+        if self.state == "qty":
+            self.qty = parse_qty(text)
+            self.to_items()
+            return Feedback.info(f"next item scan receives {self.qty} units")
+        if self.state == "reason":
+            return self.choose_reason(text)
+        if self.state == "lot" and self.pending:
+            lot = text.strip()
+            if not lot:
+                return Feedback.error("type the lot, or Esc to drop this scan")
+            from db.lookup import get_item
+            item = self.call(get_item, self.pending.sku)
+            self.pending.lot = lot
+            if item.expiry_tracked and self.pending.expiry is None and not self._lot_has_expiry(item, lot):
+                self.state, self.entry = "expiry", "expiry"
+                self.prompt = f"Type the expiry date of {item.sku} lot {lot} (YYYY-MM-DD)"
+                return Feedback.info(f"{item.sku} lot {lot}: expiry date needed")
+            return self._post_pending()
+        if self.state == "expiry" and self.pending:
+            self.pending.expiry = parse_date(text, "expiry date")
+            return self._post_pending()
+        if self.state in ("close", "after"):
+            return self.on_choice(text.strip())
+        return super().on_text(text, key)
+
+    def _post_pending(self) -> Feedback:
+        p = self.pending
+        try:
+            return self.post(p)
+        except Exception:
+            # Refused: the scan is dropped (the error says why); the flow goes back to items.
+            self.pending = None
+            self.to_items()
+            raise
+
+    def on_action(self, name, value=None, key=None) -> Feedback:
+        if name == "undo":
+            return self.undo(key)
+        if self.state == "choose":
+            if name == "enter" and self.open_pos:
+                return self.choose_po(self.open_pos[0].number)
+            return Feedback.error("choose a purchase order first")
+        if name == "qty" and self.state == "items":
+            self.state, self.entry = "qty", "qty"
+            self.prompt = "Type the quantity for the next item scan, then press Enter"
+            return None
+        if name == "reject" and self.state == "items":
+            return self.ask_reason()
+        if name == "done":
+            return self.finish()
+        if name == "enter":
+            return None
+        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    # --- rejects -------------------------------------------------------------------------------
+
+    def ask_reason(self) -> Feedback | None:
+        from db.models import ReasonCode
+        self.reasons = self.call(lambda: list(ReasonCode.select().where(ReasonCode.kind == "reject")
+                                              .order_by(ReasonCode.code)))
+        self.state, self.entry = "reason", "reason"
+        self.choices = [f"{r.code:<12} {r.description}" for r in self.reasons]
+        self.prompt = "Why are the goods rejected? Type the number or the reason code"
+        return None
+
+    def choose_reason(self, text: str) -> Feedback:
+        t = text.strip()
+        chosen = None
+        if t.isdigit() and 1 <= int(t) <= len(self.reasons):
+            chosen = self.reasons[int(t) - 1]
+        else:
+            chosen = next((r for r in self.reasons if r.code.upper() == t.upper()), None)
+        if chosen is None:
+            return Feedback.error(f"unknown reject reason {t!r}: expected one of "
+                                  + ", ".join(r.code for r in self.reasons))
+        self.reject_reason = chosen.code
+        self.choices = []
+        self.to_items()
+        return Feedback.info(f"next item scan is rejected: {chosen.code}")
+
+    # --- finishing -------------------------------------------------------------------------------
+
+    def outstanding(self) -> int:
+        return sum(max(0, l.qty_ordered - l.qty_received - l.qty_rejected) for l in self.lines)
+
+    def finish(self) -> Feedback | None:
+        if self.state == "choose":
+            return Feedback.error("choose a purchase order first")
+        self.pending, self.qty, self.reject_reason = None, None, None
+        self.reload()
+        rest = self.outstanding()
+        if rest:
+            self.state, self.entry = "close", "choice"
+            self.prompt = f"{self.po.number} still has {rest} units open. What now? Type 1, 2 or 3"
+            self.choices = ["Close it, the rest on a backorder", "Close it, cancel the rest",
+                            "Keep it open (more will come)"]
+            return None
+        from db import operations
+        self.call(operations.close_po, self.po.number, backorder=False, operator=self.operator,
+                  station=self.station)
+        return self.ask_after(f"{self.po.number} fully received and closed")
+
+    def ask_after(self, message: str) -> Feedback:
+        self.state, self.entry = "after", "choice"
+        self.prompt = f"Goods are on {self.dock_code()}. Type 1 or 2"
+        self.choices = ["Put away now", "Leave them on the dock"]
+        self.closed_message = message
+        return Feedback.ok(message)
+
+    def on_choice(self, t: str) -> Feedback:
+        from db import operations
+        if self.state == "close":
+            if t == "1":
+                bo = self.call(operations.close_po, self.po.number, backorder=True,
+                               operator=self.operator, station=self.station)
+                return self.ask_after(f"{self.po.number} closed; backorder {bo.number if bo else '-'} holds the rest")
+            if t == "2":
+                self.call(operations.close_po, self.po.number, backorder=False,
+                          operator=self.operator, station=self.station)
+                return self.ask_after(f"{self.po.number} closed; the rest is cancelled")
+            if t == "3":
+                return self.ask_after(f"{self.po.number} stays open")
+            return Feedback.error(f"type 1, 2 or 3, typed {t!r}")
+        if t == "1":
+            self.next = ("putaway", {"dock": self.dock_code()})
+            return Feedback.ok(f"{self.closed_message}; put away from {self.dock_code()}")
+        if t == "2":
+            self.next = ("leave", {})
+            return Feedback.ok(f"{self.closed_message}; goods left on {self.dock_code()}")
+        return Feedback.error(f"type 1 or 2, typed {t!r}")
+
+    # --- Esc and undo ----------------------------------------------------------------------------
+
+    def back(self) -> Feedback | None:
+        if self.state == "choose":
+            return None
+        if self.state in ("qty", "reason", "lot", "expiry", "close"):
+            dropped = self.pending
+            self.pending, self.qty, self.reject_reason = None, None, None
+            self.choices = []
+            self.to_items()
+            what = f" (scan of {dropped.sku} dropped)" if dropped else ""
+            return Feedback.info(f"cancelled{what}")
+        if self.state == "after":
+            self.next = ("leave", {})
+            return Feedback.ok(f"{self.closed_message}; goods left on {self.dock_code()}")
+        return self.show_list(Feedback.info("choose another purchase order"))
+
+    def after_undo(self, movement) -> None:
+        if self.po is not None and self.state != "choose":
+            self.reload()

@@ -1,0 +1,138 @@
+"""Receiving through the real station queue and decoder, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from db.ledger import verify
+from db.models import Movement, PurchaseOrder, PurchaseOrderLine
+from terminal.flows.receiving import ReceivingFlow
+from tests import terminal_data as td
+
+
+@pytest.fixture
+def recv(store):
+    td.seed()
+    td.purchase_order("PO-1042", lines=(("SKU-100", 24), ("SKU-200", 12)), expected=dt.date(2030, 1, 10))
+    td.purchase_order("PO-1041", lines=(("SKU-300", 5),), expected=dt.date(2030, 1, 3))
+    d = td.FlowDriver(store, ReceivingFlow)
+    yield d
+    d.close()
+
+
+def line(po, n):
+    return PurchaseOrderLine.get(PurchaseOrderLine.po == PurchaseOrder.get(number=po), PurchaseOrderLine.line_no == n)
+
+
+def test_po_list_earliest_first_and_full_receipt(recv):
+    flow = recv.flow
+    assert flow.choices[0].startswith("PO-1041") and flow.choices[1].startswith("PO-1042")
+    fb = recv.type("2")
+    assert fb.level == "ok" and "Scan an item for PO-1042" in flow.prompt
+    # A case barcode adds its pack quantity: 2 cases = 24.
+    assert recv.scan(td.WIDGET_CASE).level == "ok"
+    fb = recv.scan(td.WIDGET_CASE)
+    assert "24 of 24" in fb.message
+    # GS1 with lot and expiry: (01) case GTIN of 6, (17) expiry, (10) lot.
+    fb = recv.scan("]C10115901234123454" + "17301231" + "10LOT9")
+    assert fb.level == "ok", fb
+    assert "6 × SKU-200 lot LOT9" in fb.message
+    fb = recv.scan("]C10115901234123454" + "17301231" + "10LOT9")
+    assert line("PO-1042", 2).qty_received == 12
+    assert flow.table().rows[1][4] == 12
+    assert recv.key("done").level == "ok"
+    assert PurchaseOrder.get(number="PO-1042").status == "closed"
+    assert flow.prompt.startswith("Goods are on DOCK-1")
+    fb = recv.type("1")   # put away now
+    assert recv.ui.targets[-1] == ("putaway", {"dock": "DOCK-1"})
+    assert verify().consistent
+
+
+def test_lot_and_expiry_asked_when_missing(recv):
+    recv.scan("PO-1042")
+    fb = recv.scan(td.YOG_EAN)
+    assert fb.level == "info" and recv.flow.state == "lot"
+    assert "lot of SKU-200" in recv.flow.prompt
+    recv.type("NEWLOT")
+    assert recv.flow.state == "expiry"
+    fb = recv.type("31/12/2030")
+    assert fb.level == "error" and "YYYY-MM-DD" in fb.message
+    fb = recv.type("2030-12-31")
+    assert fb.level == "ok"
+    m = Movement.select().order_by(Movement.id.desc()).first()
+    assert m.lot.code == "NEWLOT" and m.lot.expiry == dt.date(2030, 12, 31) and m.qty == 1
+    # A lot already known with its expiry needs no date.
+    recv.scan(td.YOG_EAN)
+    fb = recv.type("L17")
+    assert fb.level == "ok" and "lot L17" in fb.message
+
+
+def test_quantity_key_reject_and_over_receipt(recv):
+    recv.scan("PO-1042")
+    recv.key("qty")
+    assert recv.flow.entry == "qty"
+    recv.type("20")
+    fb = recv.scan(td.WIDGET_EAN)
+    assert "received 20 × SKU-100" in fb.message
+    recv.key("reject")
+    assert recv.flow.state == "reason"
+    fb = recv.type("NOPE")
+    assert fb.level == "error" and "DAMAGED" in fb.message
+    recv.type("DAMAGED")
+    fb = recv.scan(td.WIDGET_EAN)
+    assert "rejected 1 × SKU-100" in fb.message and "QA-1" not in fb.message
+    assert line("PO-1042", 1).qty_rejected == 1
+    qa = Movement.select().where(Movement.kind == "reject").get()
+    assert qa.to_location.code == "QA-1" and qa.reason == "DAMAGED"
+    # 21 of 24 arrived; 5 more = 26 is over but within 10% (26.4): a warning.
+    recv.key("qty")
+    recv.type("5")
+    fb = recv.scan(td.WIDGET_EAN)
+    assert fb.level == "warn" and "over" in fb.message.lower()
+    # One more is beyond the tolerance: refused, nothing posted.
+    n = Movement.select().count()
+    fb = recv.scan(td.WIDGET_EAN)
+    assert fb.level == "error" and line("PO-1042", 1).qty_received == 25
+    assert Movement.select().count() == n
+    assert verify().consistent
+
+
+def test_wrong_item_and_bad_barcode_errors(recv):
+    recv.scan("PO-1042")
+    fb = recv.scan(td.BOLT_EAN)
+    assert fb.level == "error" and "SKU-300" in fb.message and "PO-1042" in fb.message
+    fb = recv.scan("4006381333932")   # wrong check digit
+    assert fb.level == "error" and "4006381333932" in fb.message
+    fb = recv.scan("A-01-01")
+    assert fb.level == "error" and "location A-01-01" in fb.message
+
+
+def test_close_with_backorder_and_undo(recv):
+    recv.scan("PO-1042")
+    recv.scan(td.WIDGET_CASE)
+    fb = recv.key("undo")
+    assert fb.level == "ok" and "undone" in fb.message
+    assert line("PO-1042", 1).qty_received == 0
+    recv.scan(td.WIDGET_CASE)
+    recv.key("done")
+    assert recv.flow.state == "close" and "24 units open" in recv.flow.prompt
+    recv.type("1")
+    bo = PurchaseOrder.get(number="PO-1042-BO1")
+    assert [(l.item.sku, l.qty_ordered) for l in bo.lines.order_by(PurchaseOrderLine.line_no)] == \
+        [("SKU-100", 12), ("SKU-200", 12)]
+    recv.type("2")
+    assert recv.ui.targets[-1] == ("leave", {})
+    assert verify().consistent
+
+
+def test_a_retried_key_posts_once(recv):
+    """The same idempotency key twice (a retry after a lost reply) receives once."""
+    from devices.scan import make_scan
+    from terminal.resolver import make_decoder
+    recv.scan("PO-1042")
+    flow = recv.flow
+    decoded = make_decoder(recv.session.cfg)(make_scan(td.WIDGET_CASE, "test"))
+    flow.on_scan(decoded, key="retry-1")
+    flow.on_scan(decoded, key="retry-1")
+    assert line("PO-1042", 1).qty_received == 12
