@@ -1,0 +1,81 @@
+"""ABC classification by consumption value, saved on Item.abc_class for count plans.
+
+Consumption value of an item = net units shipped in the period × its moving-average cost.
+Items are ranked by that value (ties by SKU). Walking down the ranking, an item is A while
+the items before it hold less than a_share of the total value, B while they hold less than
+a_share + b_share, and C after that. So the item that crosses the line still belongs to the
+class it started in, and with 80/15/5 the A items carry (about) 80% of the value. Active
+items with no consumption are C. With a total of zero, every item is C.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import peewee as pw
+
+from ..connection import write_transaction
+from ..errors import InvalidInput
+from ..models import Item, Movement
+from .common import Report, money, net_flow, today as _today, window
+
+COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
+           "class", "previous_class"]
+
+
+def classify(values: list[tuple[str, Decimal]], a_share: float, b_share: float) -> dict[str, str]:
+    """KEY -> class for (key, value) pairs already sorted by value, highest first."""
+    total = sum((v for _, v in values), Decimal(0))
+    a_line = Decimal(str(a_share)) * total
+    b_line = Decimal(str(a_share + b_share)) * total
+    out, before = {}, Decimal(0)
+    for key, value in values:
+        if total <= 0 or value <= 0:
+            out[key] = "C"
+        elif before < a_line:
+            out[key] = "A"
+        elif before < b_line:
+            out[key] = "B"
+        else:
+            out[key] = "C"
+        before += value
+    return out
+
+
+def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+        a_share: float = 0.80, b_share: float = 0.15, days: int = 365, save: bool = True,
+        today: dt.date | None = None) -> Report:
+    """Classify every active item over the period (default: the DAYS days up to today) and,
+    with SAVE, write the classes to Item.abc_class (three UPDATEs)."""
+    if not (0 < a_share < 1 and 0 <= b_share < 1 and a_share + b_share <= 1):
+        raise InvalidInput(f"[abc] a_share and b_share must be shares between 0 and 1 adding up to at most 1; "
+                           f"got {a_share} and {b_share}")
+    start, end = window(date_from, date_to, days, today or _today())
+    query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
+    shipped = {i: int(q or 0) for i, q in
+               query.select(Movement.item, pw.fn.SUM(signed)).group_by(Movement.item).tuples()}
+    items = list(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.abc_class)
+                 .where(Item.active == True))  # noqa: E712
+    rows = []
+    for it in items:
+        q = max(0, shipped.get(it.id, 0))
+        rows.append({"id": it.id, "sku": it.sku, "name": it.name, "qty": q,
+                     "consumption_value": money(money(it.unit_cost) * q),
+                     "previous_class": it.abc_class or ""})
+    rows.sort(key=lambda r: (-r["consumption_value"], r["sku"]))
+    classes = classify([(r["sku"], r["consumption_value"]) for r in rows], a_share, b_share)
+    total = sum((r["consumption_value"] for r in rows), Decimal(0))
+    running = Decimal(0)
+    for n, r in enumerate(rows, start=1):
+        running += r["consumption_value"]
+        r["rank"] = n
+        r["class"] = classes[r["sku"]]
+        r["share_pct"] = round(float(r["consumption_value"] * 100 / total), 1) if total else None
+        r["cumulative_pct"] = round(float(running * 100 / total), 1) if total else None
+    if save:
+        with write_transaction():
+            for cls in "ABC":
+                ids = [r["id"] for r in rows if r["class"] == cls]
+                for start_at in range(0, len(ids), 500):
+                    Item.update(abc_class=cls).where(Item.id.in_(ids[start_at:start_at + 500])).execute()
+    return rows, list(COLUMNS)

@@ -1,0 +1,118 @@
+"""Every report by name, with the config values it takes: the CLI and the app call `run_report`.
+
+SETTINGS is the config as sections of values (`Config.values`): the [abc], [suppliers] and
+[reports] keys reach the report functions from here, so no report reads a config file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .common import Report
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    name: str
+    title: str
+    run: Callable[..., Report]
+
+
+def _section(settings: dict | None, name: str) -> dict:
+    return dict((settings or {}).get(name, {}))
+
+
+def _alerts(settings, date_from, date_to, **opts):
+    from .alerts import alerts
+    return alerts(date_from, date_to)
+
+
+def _reorder(settings, date_from, date_to, **opts):
+    from .reorder import suggestions
+    return suggestions(date_from, date_to, weights=_section(settings, "suppliers"), **opts)
+
+
+def _suppliers(settings, date_from, date_to, **opts):
+    from .suppliers import scorecard
+    return scorecard(date_from, date_to, **_section(settings, "suppliers"), **opts)
+
+
+def _settlement(settings, date_from, date_to, **opts):
+    from .settlement import settlement
+    return settlement(date_from, date_to, **opts)
+
+
+def _customers(settings, date_from, date_to, customer: str | None = None, **opts):
+    from .customers import customers, order_history
+    if customer:
+        return order_history(customer, date_from, date_to, **opts)
+    return customers(date_from, date_to, **opts)
+
+
+def _sales(settings, date_from, date_to, **opts):
+    from .sales import sales
+    return sales(date_from, date_to, **opts)
+
+
+def _value(settings, date_from, date_to, **opts):
+    from .inventory import stock_value
+    return stock_value(date_from, date_to)
+
+
+def _turnover(settings, date_from, date_to, **opts):
+    from .inventory import turnover
+    opts.setdefault("days", _section(settings, "reports").get("window_days", 90))
+    return turnover(date_from, date_to, **opts)
+
+
+def _dead_stock(settings, date_from, date_to, **opts):
+    from .inventory import dead_stock
+    opts.setdefault("days", _section(settings, "reports").get("dead_stock_days", 90))
+    return dead_stock(date_from, date_to, **opts)
+
+
+def _ageing(settings, date_from, date_to, **opts):
+    from .inventory import ageing
+    return ageing(date_from, date_to, **opts)
+
+
+def _abc(settings, date_from, date_to, **opts):
+    from .abc import abc
+    shares = _section(settings, "abc")
+    opts.setdefault("days", _section(settings, "reports").get("abc_days", 365))
+    return abc(date_from, date_to, a_share=shares.get("a_share", 0.80),
+               b_share=shares.get("b_share", 0.15), **opts)
+
+
+def _counts(settings, date_from, date_to, **opts):
+    from db.count_reports import counts_report   # built by the counts engineer
+    return counts_report(date_from, date_to)
+
+
+REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
+    ReportInfo("alerts", "Stock alerts", _alerts),
+    ReportInfo("reorder", "Reorder suggestions", _reorder),
+    ReportInfo("suppliers", "Supplier scorecard", _suppliers),
+    ReportInfo("settlement", "Supplier settlement", _settlement),
+    ReportInfo("customers", "Customers", _customers),
+    ReportInfo("sales", "Sales", _sales),
+    ReportInfo("value", "Stock value", _value),
+    ReportInfo("turnover", "Turnover and days of supply", _turnover),
+    ReportInfo("dead-stock", "Dead stock", _dead_stock),
+    ReportInfo("ageing", "Stock ageing", _ageing),
+    ReportInfo("abc", "ABC classification", _abc),
+    ReportInfo("counts", "Count variances", _counts),
+]}
+
+
+def run_report(name: str, settings: dict | None = None, date_from: dt.date | None = None,
+               date_to: dt.date | None = None, **options: Any) -> Report:
+    """Run report NAME with the config SETTINGS; OPTIONS are that report's own keywords."""
+    from ..errors import InvalidInput
+    info = REPORTS.get(name)
+    if info is None:
+        raise InvalidInput(f"unknown report {name!r}; reports are {', '.join(REPORTS)}")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(f"the period starts {date_from} after it ends {date_to}")
+    return info.run(settings, date_from, date_to, **options)

@@ -1,0 +1,163 @@
+"""What every report shares: the period, "usable" stock, net ledger flows and number shapes.
+
+A report is plain Python: it takes optional `date_from`/`date_to` dates and config values as
+arguments and returns `(rows, columns)`, rows being dicts. The CLI and the supervisor screens
+call the same functions, so they always show the same numbers.
+
+Definitions used everywhere (docs/reports.md repeats them):
+- usable stock = what sits at physical locations of kind storage, receiving or shipping.
+  Quarantine holds rejected goods that go back to the supplier: not ours to sell or value.
+- a period is whole days: from 00:00 of `date_from` up to, not including, 00:00 of the day
+  after `date_to` (naive UTC, like every timestamp in the store).
+- net flow of a movement kind: the movements of that kind minus the undo movements that
+  reverse them. Each counts on its own date, so a closed period never changes afterwards.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable
+
+import peewee as pw
+
+from ..models import Balance, Location, Movement, utcnow
+
+Report = tuple[list[dict], list[str]]
+
+USABLE_KINDS = ("storage", "receiving", "shipping")
+CENT = Decimal("0.01")
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min)
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    """00:00 of the next day: the exclusive end of DAY."""
+    return day_start(day + dt.timedelta(days=1))
+
+
+def within(field, date_from: dt.date | None, date_to: dt.date | None) -> list:
+    """Conditions putting a timestamp FIELD inside the period (an open end is unbounded)."""
+    conds = []
+    if date_from is not None:
+        conds.append(field >= day_start(date_from))
+    if date_to is not None:
+        conds.append(field < day_end(date_to))
+    return conds
+
+
+def within_days(field, date_from: dt.date | None, date_to: dt.date | None) -> list:
+    """Conditions putting a date FIELD inside the period."""
+    conds = []
+    if date_from is not None:
+        conds.append(field >= date_from)
+    if date_to is not None:
+        conds.append(field <= date_to)
+    return conds
+
+
+def window(date_from: dt.date | None, date_to: dt.date | None, days: int,
+           now: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """A closed period for reports that need one (turnover, ABC): missing ends default to
+    today and to DAYS days back from the end."""
+    end = date_to or now or today()
+    start = date_from or end - dt.timedelta(days=days - 1)
+    if start > end:
+        from ..errors import InvalidInput
+        raise InvalidInput(f"the period starts {start} after it ends {end}")
+    return start, end
+
+
+def money(value) -> Decimal:
+    """A sum from SQL (Decimal, float, int or None) as Decimal cents."""
+    if value is None:
+        return Decimal("0.00")
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pct(part, whole, places: int = 1) -> float | None:
+    """PART as a percentage of WHOLE, None when there is no whole."""
+    if not whole:
+        return None
+    return round(float(part) * 100.0 / float(whole), places)
+
+
+def as_date(value) -> dt.date | None:
+    """A DATE() result (a string on SQLite, a date on PostgreSQL) or a timestamp as a date."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def net_flow(kinds: Iterable[str], *fields, date_from: dt.date | None = None,
+             date_to: dt.date | None = None):
+    """A query over the movements of KINDS and the undos that reverse them.
+
+    Returns (query, signed_qty, original): select FIELDS plus aggregates of `signed_qty`
+    (+qty for a movement of KINDS, -qty for its undo); `original` is the aliased reversed
+    movement, for grouping an undo under the original's operator or location.
+    """
+    kinds = tuple(kinds)
+    original = Movement.alias("orig")
+    signed = pw.Case(None, [(Movement.kind.in_(kinds), Movement.qty)], 0 - Movement.qty)
+    query = (Movement.select(*fields)
+             .join(original, pw.JOIN.LEFT_OUTER, on=(Movement.reverses == original.id))
+             .where((Movement.kind.in_(kinds)) | ((Movement.kind == "undo") & original.kind.in_(kinds))))
+    return where_all(query, within(Movement.created_at, date_from, date_to)), signed, original
+
+
+def where_all(query, conditions: list):
+    """QUERY narrowed by every condition (none: unchanged)."""
+    return query.where(*conditions) if conditions else query
+
+
+def usable_on_hand() -> dict[int, int]:
+    """Item id -> usable units now, from the cached balances (one GROUP BY)."""
+    query = (Balance.select(Balance.item, pw.fn.SUM(Balance.qty))
+             .join(Location, on=(Balance.location == Location.id))
+             .where(Location.kind.in_(USABLE_KINDS))
+             .group_by(Balance.item).tuples())
+    return {item: int(qty or 0) for item, qty in query}
+
+
+def usable_change_since(moment: dt.datetime) -> dict[int, int]:
+    """Item id -> net units that entered usable locations at or after MOMENT.
+
+    Stock at MOMENT = usable now - this. One aggregate over the movements since MOMENT.
+    """
+    to_loc, from_loc = Location.alias("to_loc"), Location.alias("from_loc")
+    delta = (pw.Case(None, [(to_loc.kind.in_(USABLE_KINDS), Movement.qty)], 0)
+             - pw.Case(None, [(from_loc.kind.in_(USABLE_KINDS), Movement.qty)], 0))
+    query = (Movement.select(Movement.item, pw.fn.SUM(delta))
+             .join(to_loc, on=(Movement.to_location == to_loc.id))
+             .switch(Movement)
+             .join(from_loc, on=(Movement.from_location == from_loc.id))
+             .where(Movement.created_at >= moment)
+             .group_by(Movement.item).tuples())
+    return {item: int(q or 0) for item, q in query}
+
+
+def usable_at(day: dt.date | None) -> dict[int, int]:
+    """Item id -> usable units at the end of DAY (now when DAY is None or today or later)."""
+    now = usable_on_hand()
+    if day is None or day >= today():
+        return now
+    change = usable_change_since(day_end(day))
+    return {item: now.get(item, 0) - change.get(item, 0) for item in set(now) | set(change)}

@@ -1,0 +1,127 @@
+"""Customers: order history, fill rate and on-time shipping.
+
+Orders in the period are sales orders created in it (cancelled ones left out).
+- orders: the customer's own orders (a backorder is the unfilled rest of an order, not a
+  new order); backorders: how many backorders were needed.
+- fill_pct: of the units ordered on the customer's own orders that have shipped (status
+  shipped or partial), the share the first shipment carried. The rest is what backorders
+  had to follow up.
+- on_time_pct: of the shipments due (orders and backorders with a due date that shipped, or
+  that are overdue and unshipped on TODAY), the share shipped on or before the due date.
+- shipped_value: units shipped × line price on every order and backorder of the period.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+from ..models import Customer, SalesOrder, SalesOrderLine
+from .common import Report, as_date, as_datetime, money, pct, today as _today, within
+
+COLUMNS = ["customer", "name", "orders", "backorders", "open_orders", "qty_ordered",
+           "qty_shipped", "fill_pct", "shipments_due", "on_time", "on_time_pct",
+           "shipped_value", "last_order"]
+HISTORY_COLUMNS = ["so", "created", "due_date", "status", "backorder_of", "lines",
+                   "qty_ordered", "qty_shipped", "value", "shipped_at", "on_time"]
+
+SHIPPED = ("shipped", "partial")
+OPEN = ("open", "picking", "picked")
+
+
+def _orders(date_from, date_to, customer: str | None):
+    """One row per sales order of the period with its line totals (one GROUP BY)."""
+    query = (SalesOrder
+             .select(SalesOrder.id, SalesOrder.number, Customer.code, Customer.name,
+                     SalesOrder.status, SalesOrder.created_at, SalesOrder.due_date,
+                     SalesOrder.shipped_at, SalesOrder.backorder_of,
+                     pw.fn.COUNT(SalesOrderLine.id),
+                     pw.fn.COALESCE(pw.fn.SUM(SalesOrderLine.qty_ordered), 0),
+                     pw.fn.COALESCE(pw.fn.SUM(SalesOrderLine.qty_shipped), 0),
+                     pw.fn.SUM(SalesOrderLine.qty_shipped * SalesOrderLine.unit_price))
+             .join(Customer).switch(SalesOrder)
+             .join(SalesOrderLine, pw.JOIN.LEFT_OUTER)
+             .where(SalesOrder.status != "cancelled")
+             .group_by(SalesOrder.id, SalesOrder.number, Customer.code, Customer.name,
+                       SalesOrder.status, SalesOrder.created_at, SalesOrder.due_date,
+                       SalesOrder.shipped_at, SalesOrder.backorder_of)
+             .order_by(Customer.code, SalesOrder.created_at, SalesOrder.number))
+    conds = within(SalesOrder.created_at, date_from, date_to)
+    if conds:
+        query = query.where(*conds)
+    if customer:
+        query = query.where(Customer.code == customer)
+    numbers = {}
+    rows = []
+    for (so_id, number, code, name, status, created, due, shipped_at, bo_of, lines,
+         ordered, shipped, value) in query.tuples():
+        numbers[so_id] = number
+        rows.append({"id": so_id, "so": number, "customer": code, "name": name, "status": status,
+                     "created": as_datetime(created), "due_date": as_date(due),
+                     "shipped_at": as_datetime(shipped_at), "backorder_of_id": bo_of,
+                     "lines": lines, "qty_ordered": int(ordered), "qty_shipped": int(shipped),
+                     "value": money(value)})
+    return rows
+
+
+def _on_time(row: dict, today: dt.date) -> bool | None:
+    """True/False for a shipment that was due; None when it does not count (yet)."""
+    if row["due_date"] is None:
+        return None
+    if row["status"] in SHIPPED and row["shipped_at"] is not None:
+        return row["shipped_at"].date() <= row["due_date"]
+    if row["status"] in OPEN and row["due_date"] < today:
+        return False
+    return None
+
+
+def customers(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+              today: dt.date | None = None) -> Report:
+    """One row per customer with orders in the period."""
+    today = today or _today()
+    per: dict[str, dict] = {}
+    for o in _orders(date_from, date_to, None):
+        c = per.setdefault(o["customer"], {
+            "customer": o["customer"], "name": o["name"], "orders": 0, "backorders": 0,
+            "open_orders": 0, "qty_ordered": 0, "qty_shipped": 0, "_filled_ordered": 0,
+            "_filled_shipped": 0, "shipments_due": 0, "on_time": 0,
+            "shipped_value": money(0), "last_order": None})
+        own = o["backorder_of_id"] is None
+        c["orders" if own else "backorders"] += 1
+        c["open_orders"] += o["status"] in OPEN
+        c["qty_shipped"] += o["qty_shipped"]
+        c["shipped_value"] += o["value"]
+        if own:
+            c["qty_ordered"] += o["qty_ordered"]
+            c["last_order"] = max(filter(None, [c["last_order"], o["created"].date()]))
+            if o["status"] in SHIPPED:
+                c["_filled_ordered"] += o["qty_ordered"]
+                c["_filled_shipped"] += o["qty_shipped"]
+        flag = _on_time(o, today)
+        if flag is not None:
+            c["shipments_due"] += 1
+            c["on_time"] += flag
+    rows = []
+    for c in per.values():
+        c["fill_pct"] = pct(c.pop("_filled_shipped"), c.pop("_filled_ordered"))
+        c["on_time_pct"] = pct(c["on_time"], c["shipments_due"])
+        rows.append(c)
+    rows.sort(key=lambda r: (-r["shipped_value"], r["customer"]))
+    return rows, list(COLUMNS)
+
+
+def order_history(customer: str, date_from: dt.date | None = None, date_to: dt.date | None = None,
+                  *, today: dt.date | None = None) -> Report:
+    """Every order and backorder of one customer, oldest first."""
+    today = today or _today()
+    rows = _orders(date_from, date_to, customer)
+    numbers = {o["id"]: o["so"] for o in rows}
+    missing = {o["backorder_of_id"] for o in rows if o["backorder_of_id"] and o["backorder_of_id"] not in numbers}
+    if missing:
+        numbers.update(dict(SalesOrder.select(SalesOrder.id, SalesOrder.number)
+                            .where(SalesOrder.id.in_(list(missing))).tuples()))
+    for o in rows:
+        o["backorder_of"] = numbers.get(o["backorder_of_id"], "")
+        flag = _on_time(o, today)
+        o["on_time"] = "" if flag is None else ("yes" if flag else "no")
+    return rows, list(HISTORY_COLUMNS)

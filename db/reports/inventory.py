@@ -1,0 +1,217 @@
+"""Inventory analysis: stock value, turnover and days of supply, dead stock, ageing, and the
+stock history of one item for the chart.
+
+Usable stock only (storage, receiving, shipping; not quarantine), valued at the item's
+moving-average cost (Item.unit_cost, updated by each receipt) as it stands today.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import peewee as pw
+
+from ..errors import NotFound
+from ..models import Balance, Item, Location, Lot, Movement
+from .common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, money,
+                     net_flow, today as _today, usable_at, usable_change_since, usable_on_hand,
+                     window)
+
+VALUE_COLUMNS = ["sku", "name", "on_hand", "unit_cost", "value", "share_pct"]
+TURNOVER_COLUMNS = ["sku", "name", "opening", "closing", "average", "shipped", "cogs",
+                    "avg_value", "turnover", "daily_usage", "days_of_supply"]
+DEAD_COLUMNS = ["sku", "name", "on_hand", "value", "last_movement", "days_idle"]
+AGEING_BUCKETS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")
+AGEING_COLUMNS = ["sku", "name", "on_hand", *AGEING_BUCKETS, "value_over_90"]
+HISTORY_COLUMNS = ["day", "in", "out", "on_hand"]
+
+
+def _items(ids) -> dict[int, Item]:
+    ids = list(ids)
+    out: dict[int, Item] = {}
+    for start in range(0, len(ids), 500):
+        for it in Item.select().where(Item.id.in_(ids[start:start + 500])):
+            out[it.id] = it
+    return out
+
+
+def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None) -> Report:
+    """Usable stock × moving-average cost, per item, dearest first. With DATE_TO, the stock is
+    the ledger's at the end of that day (still at today's cost); DATE_FROM does not apply."""
+    qty = {i: q for i, q in usable_at(date_to).items() if q}
+    items = _items(qty)
+    rows = []
+    for item_id, q in qty.items():
+        it = items[item_id]
+        cost = money(it.unit_cost)
+        rows.append({"sku": it.sku, "name": it.name, "on_hand": q, "unit_cost": cost,
+                     "value": money(cost * q)})
+    total = sum((r["value"] for r in rows), Decimal(0))
+    for r in rows:
+        r["share_pct"] = round(float(r["value"] * 100 / total), 1) if total else None
+    rows.sort(key=lambda r: (-r["value"], r["sku"]))
+    return rows, list(VALUE_COLUMNS)
+
+
+def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+             days: int = 90, today: dt.date | None = None) -> Report:
+    """Per item over the period (default: the DAYS days up to today):
+    average stock = (opening + closing) / 2 units; cogs = net units shipped × cost;
+    turnover = cogs ÷ (average × cost) = shipped ÷ average; daily usage = shipped ÷ days;
+    days of supply = closing ÷ daily usage (empty when nothing shipped)."""
+    start, end = window(date_from, date_to, days, today)
+    span = (end - start).days + 1
+    now = usable_on_hand()
+    since_start = usable_change_since(day_start(start))
+    after_end = usable_change_since(day_end(end))
+    query, signed, _ = net_flow(("ship",), Movement.item, date_from=start, date_to=end)
+    shipped = {i: int(q or 0) for i, q in
+               query.select(Movement.item, pw.fn.SUM(signed)).group_by(Movement.item).tuples()}
+    ids = {i for i in set(now) | set(since_start) | set(shipped)}
+    items = _items(ids)
+    rows = []
+    for item_id in ids:
+        it = items[item_id]
+        opening = now.get(item_id, 0) - since_start.get(item_id, 0)
+        closing = now.get(item_id, 0) - after_end.get(item_id, 0)
+        out = shipped.get(item_id, 0)
+        if not (opening or closing or out):
+            continue
+        average = (opening + closing) / 2
+        cost = money(it.unit_cost)
+        usage = out / span
+        rows.append({"sku": it.sku, "name": it.name, "opening": opening, "closing": closing,
+                     "average": average, "shipped": out, "cogs": money(cost * out),
+                     "avg_value": money(cost * Decimal(str(average))),
+                     "turnover": round(out / average, 2) if average > 0 else None,
+                     "daily_usage": round(usage, 2),
+                     "days_of_supply": round(closing / usage, 1) if usage > 0 else None})
+    rows.sort(key=lambda r: (r["turnover"] is None, -(r["turnover"] or 0), r["sku"]))
+    return rows, list(TURNOVER_COLUMNS)
+
+
+def dead_stock(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+               days: int = 90, today: dt.date | None = None) -> Report:
+    """Items with usable stock and no movement of any kind since the cutoff: DATE_FROM when
+    given, else DAYS days before DATE_TO (default today). Dearest first."""
+    end = date_to or today or _today()
+    cutoff = day_start(date_from) if date_from else day_start(end - dt.timedelta(days=days - 1))
+    hand = {i: q for i, q in usable_on_hand().items() if q > 0}
+    if not hand:
+        return [], list(DEAD_COLUMNS)
+    recent = Movement.select(pw.SQL("1")).where(Movement.item == Item.id, Movement.created_at >= cutoff)
+    last = (Movement.select(pw.fn.MAX(Movement.created_at)).where(Movement.item == Item.id))
+    rows = []
+    ids = list(hand)
+    for start in range(0, len(ids), 500):
+        query = (Item.select(Item.sku, Item.name, Item.unit_cost, last.alias("last"), Item.id)
+                 .where(Item.id.in_(ids[start:start + 500]), ~pw.fn.EXISTS(recent)).tuples())
+        for sku, name, cost, last_at, item_id in query:
+            last_at = as_datetime(last_at)
+            q = hand[item_id]
+            rows.append({"sku": sku, "name": name, "on_hand": q, "value": money(money(cost) * q),
+                         "last_movement": last_at.date() if last_at else None,
+                         "days_idle": (end - last_at.date()).days if last_at else None})
+    rows.sort(key=lambda r: (-r["value"], r["sku"]))
+    return rows, list(DEAD_COLUMNS)
+
+
+# Where goods first enter our books: anything coming from these virtual locations is new stock.
+_SOURCE_KINDS = ("supplier", "inventory-gain", "customer")
+
+
+def ageing(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+           today: dt.date | None = None) -> Report:
+    """Usable stock by age, as of today (the period does not apply: ageing is about now).
+
+    Lot stock is aged by its lot's receipt date (Lot.received_at). Stock without a lot is
+    aged first-in-first-out: what is on hand is taken to be the newest arrivals (receipts,
+    opening stock, found stock, returns not undone), so the units beyond the last 90 days of
+    arrivals are over 90 days old."""
+    today = today or _today()
+    edges = [today - dt.timedelta(days=d) for d in (30, 60, 90)]   # age <= 30 means received on/after edges[0]
+
+    def bucket(day: dt.date) -> int:
+        age = (today - day).days
+        return 0 if age <= 30 else 1 if age <= 60 else 2 if age <= 90 else 3
+
+    per_item: dict[int, list[int]] = {}
+    lot_stock = (Balance.select(Balance.item, Lot.received_at, pw.fn.SUM(Balance.qty))
+                 .join(Location, on=(Balance.location == Location.id))
+                 .switch(Balance).join(Lot, on=(Balance.lot == Lot.id))
+                 .where(Location.kind.in_(USABLE_KINDS))
+                 .group_by(Balance.item, Lot.received_at).tuples())
+    for item_id, received, q in lot_stock:
+        if q:
+            per_item.setdefault(item_id, [0, 0, 0, 0])[bucket(as_datetime(received).date())] += int(q)
+
+    plain = (Balance.select(Balance.item, pw.fn.SUM(Balance.qty))
+             .join(Location, on=(Balance.location == Location.id))
+             .where(Location.kind.in_(USABLE_KINDS), Balance.lot.is_null())
+             .group_by(Balance.item).tuples())
+    plain = {i: int(q) for i, q in plain if q and q > 0}
+    if plain:
+        src, dest, undo = Location.alias("src"), Location.alias("dest"), Movement.alias("undo")
+        arrivals = [pw.fn.SUM(pw.Case(None, [(Movement.created_at >= day_start(edges[0]), Movement.qty)], 0)),
+                    pw.fn.SUM(pw.Case(None, [((Movement.created_at >= day_start(edges[1]))
+                                              & (Movement.created_at < day_start(edges[0])), Movement.qty)], 0)),
+                    pw.fn.SUM(pw.Case(None, [(Movement.created_at < day_start(edges[1]), Movement.qty)], 0))]
+        query = (Movement.select(Movement.item, *arrivals)
+                 .join(src, on=(Movement.from_location == src.id))
+                 .switch(Movement).join(dest, on=(Movement.to_location == dest.id))
+                 .switch(Movement).join(undo, pw.JOIN.LEFT_OUTER, on=(undo.reverses == Movement.id))
+                 .where(src.kind.in_(_SOURCE_KINDS), dest.kind.in_(USABLE_KINDS),
+                        Movement.lot.is_null(), Movement.kind != "undo", undo.id.is_null(),
+                        Movement.created_at >= day_start(edges[2]))
+                 .group_by(Movement.item).tuples())
+        recent = {i: [int(a or 0), int(b or 0), int(c or 0)] for i, a, b, c in query}
+        for item_id, left in plain.items():
+            ages = per_item.setdefault(item_id, [0, 0, 0, 0])
+            for n, arrived in enumerate(recent.get(item_id, [0, 0, 0])):
+                take = min(left, arrived)
+                ages[n] += take
+                left -= take
+            ages[3] += left
+    items = _items(per_item)
+    rows = []
+    for item_id, ages in per_item.items():
+        it = items[item_id]
+        row = {"sku": it.sku, "name": it.name, "on_hand": sum(ages)}
+        row.update(zip(AGEING_BUCKETS, ages))
+        row["value_over_90"] = money(money(it.unit_cost) * ages[3])
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["days_over_90"], r["sku"]))
+    return rows, list(AGEING_COLUMNS)
+
+
+def stock_history(sku: str, date_from: dt.date | None = None, date_to: dt.date | None = None,
+                  *, days: int = 90, today: dt.date | None = None) -> Report:
+    """Usable units of one item at the end of each day of the period, for the chart."""
+    it = Item.get_or_none(Item.sku == sku)
+    if it is None:
+        raise NotFound(f"unknown item SKU {sku!r}")
+    start, end = window(date_from, date_to, days, today)
+    to_loc, from_loc = Location.alias("to_loc"), Location.alias("from_loc")
+    # Moves between two usable places change nothing: only what enters or leaves counts.
+    entering = to_loc.kind.in_(USABLE_KINDS) & from_loc.kind.not_in(USABLE_KINDS)
+    leaving = from_loc.kind.in_(USABLE_KINDS) & to_loc.kind.not_in(USABLE_KINDS)
+    inflow = pw.fn.SUM(pw.Case(None, [(entering, Movement.qty)], 0))
+    outflow = pw.fn.SUM(pw.Case(None, [(leaving, Movement.qty)], 0))
+    day = pw.fn.DATE(Movement.created_at)
+    query = (Movement.select(day, inflow, outflow)
+             .join(to_loc, on=(Movement.to_location == to_loc.id))
+             .switch(Movement).join(from_loc, on=(Movement.from_location == from_loc.id))
+             .where(Movement.item == it.id, Movement.created_at >= day_start(start))
+             .group_by(day).tuples())
+    flows = {as_date(d): (int(i or 0), int(o or 0)) for d, i, o in query}
+    now = (Balance.select(pw.fn.SUM(Balance.qty)).join(Location, on=(Balance.location == Location.id))
+           .where(Balance.item == it.id, Location.kind.in_(USABLE_KINDS)).scalar()) or 0
+    level = int(now) - sum(i - o for i, o in flows.values())
+    rows = []
+    d = start
+    while d <= end:
+        i, o = flows.get(d, (0, 0))
+        level += i - o
+        rows.append({"day": d, "in": i, "out": o, "on_hand": level})
+        d += dt.timedelta(days=1)
+    return rows, list(HISTORY_COLUMNS)

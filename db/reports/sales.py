@@ -1,0 +1,108 @@
+"""Sales analysis from the shipments in the ledger.
+
+Sales are "ship" movements (shipping location -> customer) net of the undos that reverse
+them, each on its own date, valued at the sales order line's price (a discount is a lower
+line price). Cost is at the item's moving-average cost. The operator is the one who shipped.
+
+--by day|week|month: one row per period (ISO weeks, "2026-W07"), every period of the range
+shown even when nothing sold, with the change against the previous period: the trend.
+--by item|customer|operator: one row per key, best first (by revenue): the best sellers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import peewee as pw
+
+from ..errors import InvalidInput
+from ..models import Customer, Item, Movement, SalesOrder, SalesOrderLine
+from .common import Report, as_date, money, net_flow, pct
+
+GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
+TIME_COLUMNS = ["period", "orders", "qty", "revenue", "cost", "margin", "change_pct"]
+KEY_COLUMNS = {
+    "item": ["rank", "sku", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
+    "customer": ["rank", "customer", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
+    "operator": ["rank", "operator", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
+}
+
+
+def period_key(day: dt.date, by: str) -> str:
+    if by == "day":
+        return day.isoformat()
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day:%Y-%m}"
+
+
+def _period_keys(start: dt.date, end: dt.date, by: str) -> list[str]:
+    keys, day = [], start
+    while day <= end:
+        key = period_key(day, by)
+        if not keys or keys[-1] != key:
+            keys.append(key)
+        day += dt.timedelta(days=1)
+    return keys
+
+
+def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+          by: str = "day", top: int | None = None) -> Report:
+    if by not in GROUPINGS:
+        raise InvalidInput(f"sales are grouped by one of {', '.join(GROUPINGS)}; got {by!r}")
+    query, signed, original = net_flow(("ship",), date_from=date_from, date_to=date_to)
+    qty = pw.fn.SUM(signed)
+    revenue = pw.fn.SUM(signed * SalesOrderLine.unit_price)
+    cost = pw.fn.SUM(signed * Item.unit_cost)
+    orders = pw.fn.COUNT(SalesOrderLine.so.distinct())
+    query = (query.switch(Movement)
+             .join(SalesOrderLine, on=(Movement.so_line == SalesOrderLine.id))
+             .switch(Movement).join(Item, on=(Movement.item == Item.id)))
+    if by in ("day", "week", "month"):
+        day = pw.fn.DATE(Movement.created_at)
+        per_day = query.select(day, qty, revenue, cost).group_by(day).tuples()
+        # Orders are counted per period, not summed over days (an order may ship over days).
+        per_day_orders = (query.select(day, SalesOrderLine.so).distinct().tuples())
+        totals: dict[str, list] = {}
+        for d, q, r, c in per_day:
+            t = totals.setdefault(period_key(as_date(d), by), [0, Decimal(0), Decimal(0), set()])
+            t[0] += int(q or 0)
+            t[1] += money(r)
+            t[2] += money(c)
+        for d, so in per_day_orders:
+            totals.setdefault(period_key(as_date(d), by), [0, Decimal(0), Decimal(0), set()])[3].add(so)
+        days = sorted(as_date(d) for d, *_ in per_day)
+        start = date_from or (days[0] if days else None)
+        end = date_to or (days[-1] if days else None)
+        keys = _period_keys(start, end, by) if start and end else []
+        rows, previous = [], None
+        for key in keys:
+            q, r, c, sos = totals.get(key, [0, Decimal(0), Decimal(0), set()])
+            rows.append({"period": key, "orders": len(sos), "qty": q, "revenue": money(r),
+                         "cost": money(c), "margin": money(r - c),
+                         "change_pct": None if previous is None else pct(r - previous, previous)})
+            previous = r
+        return rows, list(TIME_COLUMNS)
+    if by == "item":
+        keys = [Item.sku, Item.name]
+    elif by == "customer":
+        query = query.switch(SalesOrderLine).join(SalesOrder).join(Customer)
+        keys = [Customer.code, Customer.name]
+    else:
+        keys = [pw.fn.COALESCE(original.operator, Movement.operator)]
+    grouped = query.select(*keys, orders, qty, revenue, cost).group_by(*keys).tuples()
+    names = KEY_COLUMNS[by][1:1 + len(keys)]
+    rows = []
+    for *key, o, q, r, c in grouped:
+        row = dict(zip(names, key))
+        row.update(orders=o, qty=int(q or 0), revenue=money(r), cost=money(c), margin=money(money(r) - money(c)))
+        rows.append(row)
+    total = sum((r["revenue"] for r in rows), Decimal(0))
+    rows.sort(key=lambda r: (-r["revenue"], -r["qty"], str(r[names[0]])))
+    for n, row in enumerate(rows, start=1):
+        row["rank"] = n
+        row["share_pct"] = pct(row["revenue"], total)
+    if top:
+        rows = rows[:top]
+    return rows, list(KEY_COLUMNS[by])

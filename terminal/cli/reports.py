@@ -1,0 +1,119 @@
+"""`wh report ...` and `wh reorder`: the purchase-sales-inventory reports.
+
+Every report takes --format table|csv|json, --from and --to; the numbers come from
+db.reports.catalog.run_report, the same function the supervisor screens call.
+"""
+from __future__ import annotations
+
+from .common import CliError, add_format, add_operator, command, emit, parse_date, station_of
+
+TITLES = {
+    "alerts": "stock below the reorder point or above the maximum",
+    "suppliers": "supplier scorecard from real receipts",
+    "settlement": "what each supplier is owed: accepted units x PO price",
+    "customers": "orders, fill rate and on-time shipping per customer",
+    "sales": "sales by period, item, customer or operator",
+    "value": "stock value at moving-average cost",
+    "turnover": "turnover and days of supply per item",
+    "dead-stock": "stock with no movement in N days",
+    "ageing": "stock by age (lot receipt date, else first-in-first-out)",
+    "abc": "ABC classification by consumption value (saved on the items)",
+    "counts": "count variances and their value",
+}
+
+
+def register(sub) -> None:
+    report = command(sub, "report", _no_report, "purchase, sales and inventory reports", needs_db=False)
+    report.set_defaults(report_parser=report)
+    rsub = report.add_subparsers(dest="report", metavar="REPORT")
+    parsers = {}
+    for name, help_text in TITLES.items():
+        p = command(rsub, name, cmd_report, help_text)
+        p.set_defaults(report_name=name)
+        add_format(p)
+        p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day of the period")
+        p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day of the period")
+        parsers[name] = p
+    parsers["settlement"].add_argument("--supplier", metavar="CODE", help="only this supplier")
+    parsers["settlement"].add_argument("--detail", action="store_true", help="one row per PO line")
+    parsers["customers"].add_argument("--customer", metavar="CODE", help="the order history of one customer")
+    parsers["sales"].add_argument("--by", choices=("day", "week", "month", "item", "customer", "operator"),
+                                  default="day", help="grouping (default day)")
+    parsers["sales"].add_argument("--top", type=int, metavar="N", help="only the first N rows (best sellers)")
+    parsers["turnover"].add_argument("--days", type=int, metavar="N",
+                                     help="period length when --from is not given (default [reports] window_days)")
+    parsers["dead-stock"].add_argument("--days", type=int, metavar="N",
+                                       help="days without movement (default [reports] dead_stock_days)")
+    parsers["abc"].add_argument("--days", type=int, metavar="N",
+                                help="period length when --from is not given (default [reports] abc_days)")
+    parsers["abc"].add_argument("--no-save", action="store_true", help="show the classes without saving them")
+
+    p = command(sub, "reorder", cmd_reorder, "reorder suggestions, and draft POs made from them")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="only show the suggestions (the default)")
+    mode.add_argument("--create", action="store_true", help="create draft POs, one per supplier (supervisor)")
+    p.add_argument("--release", action="store_true", help="with --create: make the POs open at once")
+    add_operator(p, required=False)
+    add_format(p)
+
+
+def _no_report(args) -> int:
+    args.report_parser.print_help()
+    return 2
+
+
+def _options(args) -> dict:
+    name, opts = args.report_name, {}
+    if name == "settlement":
+        opts = {"supplier": args.supplier, "detail": args.detail}
+    elif name == "customers":
+        opts = {"customer": args.customer}
+    elif name == "sales":
+        opts = {"by": args.by, "top": args.top}
+    elif name in ("turnover", "dead-stock", "abc") and args.days is not None:
+        if args.days < 1:
+            raise CliError(f"--days must be 1 or more, got {args.days}", code=2)
+        opts = {"days": args.days}
+    if name == "abc":
+        opts["save"] = not args.no_save
+    return opts
+
+
+def cmd_report(args) -> int:
+    from db.reports.catalog import REPORTS, run_report
+    date_from, date_to = parse_date(args.date_from, "from"), parse_date(args.date_to, "to")
+    if date_from and date_to and date_from > date_to:
+        raise CliError(f"--from {date_from} is after --to {date_to}", code=2)
+    rows, columns = run_report(args.report_name, args.cfg.values, date_from, date_to, **_options(args))
+    title = REPORTS[args.report_name].title
+    if args.date_from or args.date_to:
+        title += f" {date_from or '…'} to {date_to or '…'}"
+    emit(rows, columns, args.format, title=title)
+    if args.report_name == "abc" and args.format == "table":
+        print("classes saved on the items" if not args.no_save else "classes NOT saved (--no-save)")
+    return 0
+
+
+def cmd_reorder(args) -> int:
+    from db.reports.catalog import run_report
+    from db.reports.reorder import create_draft_pos
+    rows, columns = run_report("reorder", args.cfg.values)
+    if args.release and not args.create:
+        raise CliError("--release goes with --create", code=2)
+    if not args.create:
+        emit(rows, columns, args.format, title="Reorder suggestions (dry run: nothing created)")
+        return 0
+    if not args.operator:
+        raise CliError("--create needs --operator SUPERVISOR", code=2)
+    if not rows:
+        print("nothing to reorder: no item is below its reorder point")
+        return 0
+    pos = create_draft_pos(rows, operator=args.operator, station=station_of(args), release=args.release)
+    skipped = [r["sku"] for r in rows if not r["supplier"]]
+    created = [{"po": po.number, "supplier": po.supplier.code, "status": po.status,
+                "expected_date": po.expected_date, "lines": po.lines.count()} for po in pos]
+    emit(created, ["po", "supplier", "status", "expected_date", "lines"], args.format,
+         title="Purchase orders created")
+    if skipped and args.format == "table":
+        print(f"no supplier known for {', '.join(skipped)}: set a preferred supplier to order them")
+    return 0
