@@ -1,0 +1,173 @@
+"""Put away: scan the dock, scan an item, see where it should go, scan where it went.
+
+The suggestion (db.operations.suggest_putaway) is where that item already is, else an empty
+location in its zone. Scanning another storage location is allowed: the operator knows the
+shelf; the banner says it differs from the suggestion.
+"""
+from __future__ import annotations
+
+from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
+                   parse_qty, scan_warnings)
+
+QTY_KEY = FlowKey("f3", "qty", "Qty", "put away fewer units than all on the dock")
+
+
+class PutawayFlow(Flow):
+    title = "Put away"
+    keys = (QTY_KEY, UNDO_KEY, DONE_KEY)
+
+    def __init__(self, session, dock: str | None = None):
+        super().__init__(session)
+        self.dock: str | None = None
+        self.rows: list[dict] = []
+        self.sku = self.lot = None
+        self.name = ""
+        self.qty = 0
+        self.suggested: str | None = None
+        self._first_dock = dock
+        self.state = "dock"
+        self.prompt = "Scan the dock location"
+
+    def start(self):
+        if self._first_dock:
+            return self.set_dock(self._first_dock)
+        return None
+
+    # --- the dock ----------------------------------------------------------------------------
+
+    def set_dock(self, code: str) -> Feedback:
+        from db.lookup import get_location
+        loc = self.call(get_location, code)
+        if not loc.is_physical:
+            return Feedback.error(f"expected a dock or storage location, scanned {loc.code} ({loc.kind})")
+        self.dock = loc.code
+        self.refresh()
+        self.to_item()
+        total = sum(r["available"] for r in self.rows)
+        return Feedback.ok(f"{self.dock}: {total} units in {len(self.rows)} lines to put away")
+
+    def refresh(self) -> None:
+        from db import operations
+        self.rows = [r for r in self.call(operations.stock, location=self.dock) if r["available"] > 0]
+
+    def to_item(self) -> None:
+        self.state, self.entry = "item", "scan"
+        self.sku = self.lot = self.suggested = None
+        self.qty = 0
+        if self.rows:
+            self.prompt = f"Scan an item on {self.dock}"
+        else:
+            self.prompt = f"{self.dock} is empty. Scan another location, or F10 to finish"
+        self.info = []
+
+    def table(self):
+        if self.dock is None:
+            return None
+        rows = [[r["sku"], r["name"], r["lot"] or "", r["available"]] for r in self.rows]
+        current = next((i for i, r in enumerate(self.rows) if r["sku"] == self.sku and r["lot"] == self.lot), None)
+        return Table(["SKU", "Name", "Lot", "Qty"], rows, current)
+
+    # --- scans -------------------------------------------------------------------------------
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        kind = getattr(scan, "kind", None)
+        if self.state == "dock":
+            if kind != "location" or scan.error:
+                return Feedback.error(f"expected the dock location, scanned {describe_scan(scan)}"
+                                      + (f": {scan.error}" if scan.error else ""))
+            return self.set_dock(scan.location)
+        if self.state == "item":
+            if kind == "location" and not scan.error:
+                return self.set_dock(scan.location)
+            return self.take_item(expect_item(scan, f"an item on {self.dock}"))
+        if self.state == "dest":
+            if kind != "location" or scan.error:
+                return Feedback.error(f"expected the location where {self.sku} went "
+                                      f"(suggested {self.suggested or 'none'}), scanned {describe_scan(scan)}")
+            return self.put(scan.location, key)
+        return Feedback.error(f"{self.prompt}: a scan does not answer that")
+
+    def take_item(self, d) -> Feedback:
+        here = [r for r in self.rows if r["sku"] == d.sku]
+        if d.lot:
+            here = [r for r in here if r["lot"] == d.lot]
+        if not here:
+            lot = f" lot {d.lot}" if d.lot else ""
+            on = ", ".join(sorted({r["sku"] for r in self.rows})) or "nothing"
+            return Feedback.error(f"no {d.sku}{lot} on {self.dock}; it holds {on}")
+        if len({r["lot"] for r in here}) > 1:
+            # Several lots: the first to expire goes first, unless the scan named one.
+            here.sort(key=lambda r: (r["expiry"] is None, r["expiry"] or 0, r["lot"] or ""))
+        row = here[0]
+        from db import operations
+        self.sku, self.lot, self.name = row["sku"], row["lot"], row["name"]
+        self.qty = row["available"]
+        loc = self.call(operations.suggest_putaway, self.sku, row["warehouse"])
+        self.suggested = loc.code if loc is not None else None
+        self.state, self.entry = "dest", "scan"
+        self.set_dest_prompt()
+        warnings = scan_warnings(d)
+        msg = f"{self.sku} {self.name}: {self.qty} to put away"
+        return Feedback.warn(msg + " — " + "; ".join(warnings)) if warnings else Feedback.info(msg)
+
+    def set_dest_prompt(self) -> None:
+        lot = f" lot {self.lot}" if self.lot else ""
+        where = f"→ {self.suggested}" if self.suggested else "(no suggestion: any storage location)"
+        self.prompt = f"Put {self.qty} × {self.sku}{lot} {where}. Scan the location"
+        self.info = [f"{self.name}", "F3 to put away fewer units"]
+
+    def put(self, dest: str, key) -> Feedback:
+        from db import operations
+        self.call(operations.move, self.sku, self.qty, self.dock, dest, lot=self.lot,
+                  operator=self.operator, station=self.station, key=key, kind="putaway",
+                  document=f"PUT-{self.dock}")
+        note = "" if not self.suggested or dest == self.suggested else f" (suggested {self.suggested})"
+        lot = f" lot {self.lot}" if self.lot else ""
+        msg = f"put away {self.qty} × {self.sku}{lot} {self.dock} → {dest}{note}"
+        self.refresh()
+        self.to_item()
+        return Feedback.ok(msg)
+
+    # --- typing and keys -------------------------------------------------------------------
+
+    def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "qty":
+            qty = parse_qty(text)
+            avail = next((r["available"] for r in self.rows if r["sku"] == self.sku and r["lot"] == self.lot), 0)
+            if qty > avail:
+                return Feedback.error(f"only {avail} × {self.sku} on {self.dock}, typed {qty}")
+            self.qty = qty
+            self.state, self.entry = "dest", "scan"
+            self.set_dest_prompt()
+            return Feedback.info(f"{qty} units")
+        return super().on_text(text, key)
+
+    def on_action(self, name, value=None, key=None) -> Feedback:
+        if name == "undo":
+            return self.undo(key)
+        if name == "qty" and self.state == "dest":
+            self.state, self.entry = "qty", "qty"
+            self.prompt = f"How many of {self.qty} × {self.sku}? Type the quantity and press Enter"
+            return None
+        if name == "done":
+            self.next = ("leave", {})
+            return Feedback.ok("put away finished")
+        if name == "enter":
+            return None
+        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    def back(self) -> Feedback | None:
+        if self.state in ("dest", "qty"):
+            self.to_item()
+            return Feedback.info("cancelled: scan an item")
+        if self.state == "item" and not self._first_dock:
+            self.dock, self.rows = None, []
+            self.state, self.entry, self.prompt = "dock", "scan", "Scan the dock location"
+            return Feedback.info("scan another dock")
+        return None
+
+    def after_undo(self, movement) -> None:
+        if self.dock:
+            self.refresh()
+            if self.state == "item":
+                self.to_item()
