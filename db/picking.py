@@ -94,7 +94,9 @@ def next_sales_order(*, operator: str, station: str, so: str | None = None,
 def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int) -> None:
     SalesOrder.update(status="picking", assigned_station=station, assigned_operator=operator,
                       assigned_at=utcnow()).where(SalesOrder.id == order.id).execute()
-    for line in order.lines.order_by(SalesOrderLine.line_no):
+    # Item order, not line order: two stations claiming orders with the same items lock the
+    # balance rows in the same order and so never deadlock.
+    for line in order.lines.order_by(SalesOrderLine.item, SalesOrderLine.line_no):
         _allocate(line, warehouse_id)
     audit(operator, station, "claim_so", so=order.number)
 
