@@ -91,7 +91,13 @@ def cmd_export(args) -> int:
             raise CliError(f"cannot write {args.out}: {exc.strerror}") from None
         print(f"exported {count} {args.kind} row{'s' if count != 1 else ''} to {args.out}", file=sys.stderr)
     else:
-        write(args.kind, args.format, sys.stdout)
+        try:
+            write(args.kind, args.format, sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `wh export movements | head`: the reader left; that is not an error.
+            import os
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
