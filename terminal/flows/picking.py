@@ -1,0 +1,298 @@
+"""Pick a sales order, directed in pick-sequence order.
+
+States:
+    choose    Enter takes the next order by priority and due date; or scan/type an SO number,
+              or the number of a line in the list. Claiming is atomic in the store: another
+              station never gets the same order.
+    location  "Go to A-03-02 · pick 4 × SKU-100 Widget": scan the location
+    item      scan the item (a wrong item or lot names what was expected and what was scanned)
+    lot       the item is lot-tracked and the scan carried no lot: scan or type it
+    qty       confirm: Enter picks the task's quantity, a typed number picks that many; more
+              scans of the item count up and pick when the task is complete
+    done      everything picked: F10 ships now, Esc goes back to the menu
+
+CMD-SHORT (F5) records the rest of the task as short, asks for a count of that location and
+moves on. CMD-SKIP (F6) puts the task at the end. FEFO comes from the pick list (earliest
+expiry first) and is enforced by the store.
+"""
+from __future__ import annotations
+
+from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
+                   parse_qty, scan_text)
+
+SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
+SKIP_KEY = FlowKey("f6", "skip", "Skip", "do this pick last (CMD-SKIP)")
+SHIP_KEY = FlowKey("f10", "done", "Ship", "ship the picked order now (CMD-DONE)")
+
+
+class PickingFlow(Flow):
+    title = "Pick"
+    keys = (SHORT_KEY, SKIP_KEY, UNDO_KEY, SHIP_KEY)
+
+    def __init__(self, session, so: str | None = None):
+        super().__init__(session)
+        self.so = None                 # the claimed SalesOrder
+        self.tasks: list = []          # PickTask, in the order to do them
+        self.skipped: list[tuple] = [] # task keys put at the end, in skip order
+        # (sku, location) found short this session: the books may still show stock there
+        # until a count corrects them; never send the picker back to that shelf.
+        self.shorted: set[tuple[str, str]] = set()
+        self.orders: list = []
+        self.counted = 0
+        self.picked_any = False
+        self.state = "choose"
+        self._first_so = so
+
+    # --- choosing and claiming an order ----------------------------------------------------
+
+    def start(self):
+        if self._first_so:
+            return self.claim(self._first_so)
+        return self.show_list()
+
+    def show_list(self, feedback=None):
+        from db import operations
+        from db.models import SalesOrder
+        mine = self.call(lambda: list(SalesOrder.select().where(
+            SalesOrder.status == "picking", SalesOrder.assigned_station == self.station)
+            .order_by(SalesOrder.number)))
+        self.orders = mine + self.call(operations.open_sales_orders)
+        self.choices = [f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
+                        + ("  (yours, in progress)" if o.status == "picking" else "") for o in self.orders]
+        self.state, self.entry, self.so = "choose", "choice", None
+        self.prompt = ("Press Enter for the next order, or scan an SO number, or type a list number"
+                       if self.orders else "No orders waiting. Scan an SO number, or Esc to go back")
+        self.info = []
+        return feedback
+
+    def claim(self, number: str | None) -> Feedback:
+        from db import operations
+        order = self.call(operations.next_sales_order, operator=self.operator, station=self.station,
+                          so=number, warehouse=self.session.warehouse)
+        self.so = order
+        self.skipped = []
+        self.choices = []
+        self.refresh()
+        self.to_task()
+        return Feedback.ok(f"{order.number} for {order.customer.name or order.customer.code}: "
+                           f"{len(self.tasks)} picks")
+
+    def refresh(self) -> None:
+        from db import operations
+        tasks = self.call(operations.pick_list, self.so.number, warehouse=self.session.warehouse)
+        tasks = [t for t in tasks if (t.sku, t.location) not in self.shorted]
+        # One task per line × location × lot (the store may list allocated and free units of
+        # the same shelf apart): one walk, one confirmation.
+        merged: dict[tuple, object] = {}
+        for t in tasks:
+            k = self.task_key(t)
+            if k in merged:
+                merged[k].qty += t.qty
+            else:
+                merged[k] = t
+        tasks = list(merged.values())
+        order = {k: i for i, k in enumerate(self.skipped)}
+        tasks.sort(key=lambda t: (order.get(self.task_key(t), -1), ))
+        self.tasks = tasks
+
+    @staticmethod
+    def task_key(t) -> tuple:
+        return (t.line_no, t.location, t.lot)
+
+    @property
+    def task(self):
+        return self.tasks[0] if self.tasks else None
+
+    def to_task(self) -> None:
+        self.counted = 0
+        self.entry = "scan"
+        t = self.task
+        if t is None:
+            self.state = "done"
+            self.prompt = f"{self.so.number} is picked. F10 ships it now; Esc goes back"
+            self.info = []
+            return
+        self.state = "location"
+        self.prompt = f"Go to {t.location} · pick {t.qty} × {t.sku} {t.name}"
+        self.info = self.task_info(t) + ["Scan the location"]
+
+    def task_info(self, t) -> list[str]:
+        lot = f"lot {t.lot}" + (f" (expires {t.expiry})" if t.expiry else "") if t.lot else ""
+        return [f"{self.so.number} line {t.line_no}  {lot}".rstrip()]
+
+    def table(self):
+        if self.so is None or self.state == "choose":
+            return None
+        rows = [[t.location, t.sku, t.name, t.lot or "", t.qty] for t in self.tasks]
+        return Table(["Location", "SKU", "Name", "Lot", "Qty"], rows, 0 if self.tasks else None)
+
+    # --- scans ------------------------------------------------------------------------------
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        if self.state == "choose":
+            return self.claim(getattr(scan, "order_number", None) or scan.raw)
+        t = self.task
+        if self.state == "location":
+            if getattr(scan, "kind", None) != "location" or scan.error:
+                return Feedback.error(f"wrong scan: expected location {t.location}, scanned {describe_scan(scan)}")
+            if scan.location != t.location:
+                return Feedback.error(f"wrong location: expected {t.location}, scanned {scan.location}")
+            self.state = "item"
+            lot = f" lot {t.lot}" if t.lot else ""
+            self.prompt = f"At {t.location}: scan {t.sku}{lot} ({t.qty} to pick)"
+            self.info = self.task_info(t)
+            return Feedback.ok(f"at {t.location}")
+        if self.state in ("item", "qty"):
+            return self.item_scan(scan, key)
+        if self.state == "lot":
+            lot = scan.lot if getattr(scan, "lot", None) else scan.raw
+            return self.check_lot(lot, key)
+        return Feedback.error(f"{self.prompt}; scanned {scan_text(scan)}")
+
+    def item_scan(self, scan, key) -> Feedback:
+        t = self.task
+        if getattr(scan, "kind", None) == "location" and not scan.error:
+            return Feedback.error(f"wrong scan: expected item {t.sku}, scanned location {scan.location}")
+        d = expect_item(scan, f"item {t.sku}")
+        if d.sku != t.sku:
+            return Feedback.error(f"wrong item: expected {t.sku} {t.name}, scanned {d.sku}")
+        if t.lot and d.lot and d.lot != t.lot:
+            return Feedback.error(f"wrong lot: expected {t.lot}, scanned {d.lot}")
+        if self.state == "item" and t.lot and not d.lot:
+            self.counted = d.qty or 1
+            self.state, self.entry = "lot", "lot"
+            self.prompt = f"Scan or type the lot of {t.sku} on the goods (to pick: {t.lot})"
+            return Feedback.info(f"{t.sku}: confirm the lot")
+        self.counted = (self.counted if self.state == "qty" else 0) + (d.qty or 1)
+        return self.after_count(key)
+
+    def check_lot(self, lot: str, key) -> Feedback:
+        t = self.task
+        lot = lot.strip()
+        if lot != t.lot:
+            return Feedback.error(f"wrong lot: expected {t.lot}, scanned {lot}")
+        return self.after_count(key)
+
+    def after_count(self, key) -> Feedback:
+        t = self.task
+        if self.counted > t.qty:
+            counted, self.counted = self.counted, 0
+            self.ask_qty()
+            return Feedback.error(f"too many: {counted} × {t.sku} counted, the task is {t.qty}; "
+                                  f"type the quantity picked")
+        if self.counted == t.qty:
+            return self.do_pick(t.qty, key)
+        self.ask_qty()
+        return Feedback.info(f"{self.counted} of {t.qty}")
+
+    def ask_qty(self) -> None:
+        t = self.task
+        self.state, self.entry = "qty", "qty"
+        have = f"{self.counted} counted; " if self.counted else ""
+        self.prompt = f"Pick {t.qty} × {t.sku}: {have}Enter confirms {t.qty}, or type the quantity"
+
+    def do_pick(self, qty: int, key) -> Feedback:
+        from db import operations
+        t = self.task
+        self.call(operations.pick, self.so.number, t.sku, qty, t.location, lot=t.lot,
+                  operator=self.operator, station=self.station, key=key,
+                  fefo=self.session.cfg.get("picking.fefo"))
+        self.picked_any = True
+        lot = f" lot {t.lot}" if t.lot else ""
+        msg = f"picked {qty} × {t.sku}{lot} from {t.location}"
+        self.refresh()
+        self.to_task()
+        if self.state == "done":
+            msg += f"; {self.so.number} is complete"
+        return Feedback.ok(msg)
+
+    # --- typing and keys ------------------------------------------------------------------------
+
+    def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "choose":
+            t = text.strip()
+            if t.isdigit() and 1 <= int(t) <= len(self.orders):
+                return self.claim(self.orders[int(t) - 1].number)
+            return self.claim(t)
+        if self.state == "qty":
+            qty = parse_qty(text)
+            if qty > self.task.qty:
+                return Feedback.error(f"too many: the task is {self.task.qty} × {self.task.sku}, typed {qty}")
+            return self.do_pick(qty, key)
+        if self.state == "lot":
+            return self.check_lot(text, key)
+        return super().on_text(text, key)
+
+    def on_action(self, name, value=None, key=None) -> Feedback:
+        if name == "undo":
+            return self.undo(key)
+        if self.state == "choose":
+            if name == "enter":
+                return self.claim(None)
+            return Feedback.error("choose an order first: Enter takes the next one")
+        if name == "enter" and self.state == "qty":
+            return self.do_pick(self.task.qty, key)
+        if name == "short" and self.task is not None:
+            return self.short()
+        if name == "skip" and self.task is not None:
+            return self.skip()
+        if name == "done":
+            if self.state != "done" and not self.picked_any:
+                return Feedback.error(f"nothing picked yet on {self.so.number}: pick first, or Esc to leave")
+            self.next = ("ship", {"so": self.so.number})
+            return Feedback.ok(f"{self.so.number}: to shipping")
+        if name == "enter":
+            return None
+        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    def short(self) -> Feedback:
+        from db import operations
+        t = self.task
+        self.call(operations.short_pick, self.so.number, t.sku, t.location, t.qty,
+                  operator=self.operator, station=self.station)
+        counted = ""
+        try:
+            from db.counts import request_count
+        except ImportError:
+            request_count = None
+        if request_count is not None:
+            task = self.call(request_count, t.location, operator=self.operator, station=self.station,
+                             reason="short", item=t.sku)
+            counted = f"; count of {t.location} requested" + (f" (count {task.count_id})" if task else "")
+        self.shorted.add((t.sku, t.location))
+        self.refresh()
+        self.to_task()
+        return Feedback.warn(f"short: {t.qty} × {t.sku} at {t.location} recorded{counted}")
+
+    def skip(self) -> Feedback:
+        t = self.task
+        k = self.task_key(t)
+        if k in self.skipped:
+            self.skipped.remove(k)
+        self.skipped.append(k)
+        self.refresh()
+        self.to_task()
+        return Feedback.info(f"skipped {t.sku} at {t.location}: it comes last")
+
+    def back(self) -> Feedback | None:
+        if self.state in ("item", "lot", "qty"):
+            self.to_task()
+            return Feedback.info("back to the location")
+        if self.state == "choose":
+            return None
+        return None
+
+    def leave(self) -> None:
+        """Leaving an order untouched gives it back for others; a started one stays ours."""
+        if self.so is not None and not self.picked_any and self.state != "done":
+            from db import operations
+            try:
+                self.call(operations.release_sales_order, self.so.number, operator=self.operator,
+                          station=self.station)
+            except Exception:
+                pass
+
+    def after_undo(self, movement) -> None:
+        if self.so is not None and self.state != "choose":
+            self.refresh()
+            self.to_task()

@@ -1,0 +1,158 @@
+"""Ship a picked sales order: confirm what was picked, ship it, print the packing list.
+
+A partial shipment leaves a backorder (the store makes it). The packing list goes to the
+station's printer target ([station] printer: a file, serial:// or tcp://host:9100). A printer
+that fails does not undo the shipment: the banner says the goods shipped and the list did not
+print, and F7 prints it again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from .base import Feedback, Flow, FlowKey, Table
+
+SHIP_KEY = FlowKey("f10", "done", "Ship", "ship what was picked (CMD-DONE)")
+PRINT_KEY = FlowKey("f7", "print", "Reprint", "print the packing list again")
+
+
+class ShippingFlow(Flow):
+    title = "Ship"
+    keys = (PRINT_KEY, SHIP_KEY)
+
+    def __init__(self, session, so: str | None = None):
+        super().__init__(session)
+        self.so = None
+        self.lines: list = []
+        self.orders: list = []
+        self.shipped = None          # the ShipResult once shipped
+        self.packing_list = ""
+        self.state = "choose"
+        self._first_so = so
+
+    def start(self):
+        if self._first_so:
+            return self.choose(self._first_so)
+        return self.show_list()
+
+    def show_list(self, feedback=None):
+        from db.models import SalesOrder
+        self.orders = self.call(lambda: list(SalesOrder.select().where(
+            SalesOrder.status.in_(("picking", "picked"))).order_by(
+            SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number)))
+        self.choices = [f"{o.number:<10} {o.customer.code:<10} {o.status:<8} station {o.assigned_station or '-'}"
+                        for o in self.orders]
+        self.state, self.entry, self.so = "choose", "choice", None
+        self.prompt = ("Scan or type the SO number to ship, or the number of a line in the list"
+                       if self.orders else "No picked orders. Scan an SO number, or Esc to go back")
+        return feedback
+
+    def choose(self, number: str) -> Feedback:
+        from db.lookup import get_so
+        order = self.call(get_so, number.strip())
+        if order.status not in ("picking", "picked"):
+            return Feedback.error(f"sales order {order.number} is {order.status}: expected a picked order to ship")
+        self.so = order
+        self.choices = []
+        self.reload()
+        self.state, self.entry = "confirm", "scan"
+        picked = sum(self.to_ship(l) for l in self.lines)
+        short = sum(l.qty_ordered - self.to_ship(l) - l.qty_shipped for l in self.lines)
+        self.prompt = f"Ship {picked} units of {order.number}? F10 (or CMD-DONE) ships; Esc goes back"
+        self.info = [f"{short} units not picked go to a backorder"] if short > 0 else ["Everything ordered is picked"]
+        return Feedback.info(f"{order.number}: {picked} units picked")
+
+    def reload(self) -> None:
+        from db.models import SalesOrder, SalesOrderLine
+        self.so = self.call(SalesOrder.get_by_id, self.so.id)
+        self.lines = self.call(lambda: list(self.so.lines.order_by(SalesOrderLine.line_no)))
+
+    @staticmethod
+    def to_ship(line) -> int:
+        return line.qty_picked - line.qty_shipped
+
+    def table(self):
+        if self.so is None:
+            return None
+        rows = [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short, l.qty_shipped]
+                for l in self.lines]
+        return Table(["#", "SKU", "Name", "Ordered", "Picked", "Short", "Shipped"], rows)
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        if self.state == "choose":
+            return self.choose(getattr(scan, "order_number", None) or scan.raw)
+        return Feedback.error(f"{self.prompt}; a scan does not answer that")
+
+    def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "choose":
+            t = text.strip()
+            if t.isdigit() and 1 <= int(t) <= len(self.orders):
+                return self.choose(self.orders[int(t) - 1].number)
+            return self.choose(t)
+        return super().on_text(text, key)
+
+    def on_action(self, name, value=None, key=None) -> Feedback:
+        if name == "done" and self.state == "confirm":
+            return self.ship(key)
+        if name == "done" and self.state == "shipped":
+            self.next = ("leave", {})
+            return None
+        if name == "print" and self.packing_list:
+            return self.print_list(f"{self.so.number} packing list")
+        if name == "enter":
+            return None
+        if name == "undo":
+            return Feedback.error("a shipment cannot be undone: the goods have left")
+        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    def ship(self, key) -> Feedback:
+        from db import operations
+        res = self.call(operations.ship, self.so.number, operator=self.operator, station=self.station, key=key)
+        self.shipped = res
+        self.reload()
+        units = sum(m.qty for m in res.movements)
+        self.packing_list = packing_list(self.so, self.lines, res, self.session)
+        self.state, self.entry = "shipped", "scan"
+        bo = f"; backorder {res.backorder.number} holds the rest" if res.backorder else ""
+        self.prompt = f"{self.so.number} shipped. F10 or Esc goes back; F7 prints the list again"
+        self.info = [f"Packing list → {self.session.printer or '(no printer)'}"]
+        fb = self.print_list(f"shipped {units} units of {self.so.number}{bo}")
+        return fb
+
+    def print_list(self, message: str) -> Feedback:
+        from devices.printers import send
+        target = self.session.printer
+        try:
+            send(target, self.packing_list.encode("utf-8"))
+        except OSError as exc:
+            return Feedback.error(f"{message}, but the packing list did not print: {exc}")
+        return Feedback.ok(f"{message}; packing list sent to {target}")
+
+    def back(self) -> Feedback | None:
+        if self.state == "confirm" and not self._first_so:
+            return self.show_list(Feedback.info("choose another order"))
+        return None
+
+
+def packing_list(so, lines, res, session) -> str:
+    """A plain-text packing list (it prints on a receipt printer or lands in a file)."""
+    shipped: dict[int, list[str]] = {}
+    for m in res.movements:
+        lot = f" lot {m.lot.code}" if m.lot_id else ""
+        shipped.setdefault(m.so_line_id, []).append(f"{m.qty}{lot}")
+    cust = so.customer
+    out = [
+        f"PACKING LIST  {so.number}",
+        f"Customer: {cust.code} {cust.name}",
+        f"{cust.address}" if cust.address else "",
+        f"Shipped: {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}  station {session.station}  by {session.operator}",
+        "",
+        f"{'#':>2} {'SKU':<12} {'Name':<24} {'Ordered':>7} {'Shipped':>7}  Lots",
+    ]
+    for l in lines:
+        out.append(f"{l.line_no:>2} {l.item.sku:<12} {l.item.name[:24]:<24} {l.qty_ordered:>7} "
+                   f"{sum(m.qty for m in res.movements if m.so_line_id == l.id):>7}  "
+                   f"{', '.join(shipped.get(l.id, []))}")
+    if res.backorder is not None:
+        out += ["", f"Backorder {res.backorder.number} holds what is not shipped."]
+    out += ["", ""]
+    return "\n".join(x for x in out if x is not None)
