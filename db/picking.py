@@ -300,8 +300,10 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
             left_to_drop -= take
         SalesOrderLine.update(qty_picked=SalesOrderLine.qty_picked + qty).where(
             SalesOrderLine.id == line.id).execute()
-        _trim_allocations(SalesOrderLine.get_by_id(line.id))
+        fresh = SalesOrderLine.get_by_id(line.id)
+        _trim_allocations(fresh)
         refresh_so_status(order.id)
+        movement.so_line = fresh   # callers read the line's new counters from the movement
         return movement
 
 

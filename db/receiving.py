@@ -123,6 +123,9 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             line.save()
             refresh_po_status(order.id)
             line = PurchaseOrderLine.get_by_id(line.id)
+            for movement in (accepted, rejected):
+                if movement is not None:
+                    movement.po_line = line   # the line's new counters, not the ones before
         return ReceiptResult(accepted=accepted, rejected=rejected, po_line=line, warnings=warnings)
 
 

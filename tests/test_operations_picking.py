@@ -87,6 +87,7 @@ def test_pick_list_and_pick_to_shipping(site):
     assert SalesOrder.get(number="SO-1").status == "picking"    # claimed by the pick
     assert pick("SO-1", "A1", 3, "A-02", operator="W1", station="ST-1", key="p1").id == m.id
     assert SalesOrderLine.get(line_no=1).qty_picked == 3 and allocated(it, a2) == 1
+    assert m.so_line.qty_picked == 3    # the movement carries the line as it is now
     with pytest.raises(RuleViolation, match="picking 2 × A1 refused: SO-1 line 1 has 4 ordered, 3 picked, 0 short, so 1 to pick"):
         pick("SO-1", "A1", 2, "A-02", operator="W1", station="ST-1")
     with pytest.raises(RuleViolation, match="SO-1 is being picked at station ST-1, not ST-2"):

@@ -40,6 +40,7 @@ def test_receive_moves_status_open_partial_received(site):
     assert PurchaseOrder.get(number="PO-1").status == "partial"
     line = PurchaseOrderLine.get()
     assert line.qty_received == 10 and line.first_received_at is not None
+    assert r.po_line.qty_received == 10 and r.accepted.po_line.qty_received == 10
     receive("PO-1", "A1", 14, operator="W1")
     assert PurchaseOrder.get(number="PO-1").status == "received"
     assert on_hand(Item.get(sku="A1"), dock) == 24
