@@ -27,7 +27,7 @@ def classify(values: list[tuple[str, Decimal]], a_share: float, b_share: float) 
     """KEY -> class for (key, value) pairs already sorted by value, highest first."""
     total = sum((v for _, v in values), Decimal(0))
     a_line = Decimal(str(a_share)) * total
-    b_line = Decimal(str(a_share + b_share)) * total
+    b_line = (Decimal(str(a_share)) + Decimal(str(b_share))) * total   # no float sum: 0.8 + 0.15 != 0.95
     out, before = {}, Decimal(0)
     for key, value in values:
         if total <= 0 or value <= 0:
