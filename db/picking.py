@@ -219,7 +219,11 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
         covered = sum(q for _, _, q in places)
         if covered < need:
             places += [(loc, lot, q) for loc, lot, q in _free_stock(item, wh.id)]
-        for loc, lot, qty in sorted(places, key=lambda p: _fefo_key(p[1], p[0])):
+        # One task per place: allocated and free units of the same shelf and lot add up.
+        merged: dict[tuple, list] = {}
+        for loc, lot, qty in places:
+            merged.setdefault((loc.id, lot.id if lot else None), [loc, lot, 0])[2] += qty
+        for loc, lot, qty in sorted(merged.values(), key=lambda p: _fefo_key(p[1], p[0])):
             if need <= 0:
                 break
             take = min(need, qty)

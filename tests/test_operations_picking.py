@@ -102,6 +102,16 @@ def test_pick_list_and_pick_to_shipping(site):
     assert Allocation.select().count() == 0 and verify().consistent
 
 
+def test_pick_list_merges_allocated_and_free_units_of_one_place(site):
+    a1, _ = site
+    it = f.item("A1")
+    f.give_stock(it, a1, 2)
+    make_so("SO-1", [("A1", 5)])
+    next_sales_order(operator="W1", station="ST-1")      # 2 allocated, 3 not there yet
+    f.give_stock(it, a1, 10)                             # more arrives on the same shelf
+    assert [(t.location, t.qty) for t in pick_list("SO-1")] == [("A-01", 5)]
+
+
 def test_fefo_refusal_names_the_lot_to_pick(site):
     a1, a2 = site
     it = f.item("E1", expiry=True)
