@@ -44,6 +44,9 @@ class Framer:
         term, last_term_byte = self.terminator, self.terminator[-1]
         for byte in data:
             if self._skipping:
+                if byte == STX:                      # a framed scanner's next scan begins
+                    self._end_skipping("a new frame (STX)")
+                    continue
                 self._skipped += 1
                 self._buf.append(byte)
                 del self._buf[:-len(term)]          # keep only enough to see the terminator
