@@ -1,0 +1,148 @@
+"""Lookup: scan (or type) anything and see what the store knows.
+
+- an item: stock by location and lot, and the open POs and SOs that carry it;
+- a location: its contents;
+- a lot: where it is and when it expires;
+- a purchase or sales order: its lines.
+Nothing posts here.
+"""
+from __future__ import annotations
+
+from .base import Feedback, Flow, Table, describe_scan, scan_text
+
+
+class LookupFlow(Flow):
+    title = "Lookup"
+    keys = ()
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.prompt = "Scan or type anything: an item, a location, a lot or an order"
+        self._table: Table | None = None
+
+    def table(self):
+        return self._table
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        kind = getattr(scan, "kind", None)
+        if kind == "location" and not scan.error:
+            return self.location(scan.location)
+        if kind in ("item", "gs1", "sscc") and getattr(scan, "sku", None) and not scan.error:
+            return self.item(scan.sku, scan.lot)
+        if kind == "operator" and not scan.error:
+            return self.operator_info(scan.operator)
+        text = (getattr(scan, "order_number", None) or scan.raw or "").strip()
+        found = self.by_code(text)
+        if found is not None:
+            return found
+        if scan.error and kind not in ("unknown",):
+            return Feedback.error(f"{scan_text(scan)}: {scan.error}")
+        return Feedback.error(f"nothing known as {scan_text(scan)}: expected an item, location, lot or "
+                              f"order number ({describe_scan(scan)})")
+
+    def on_action(self, name, value=None, key=None) -> Feedback:
+        if name == "enter":
+            return None
+        return super().on_action(name, value, key)
+
+    def by_code(self, text: str) -> Feedback | None:
+        from db.models import Item, Lot, PurchaseOrder, SalesOrder
+        if not text:
+            return None
+        if self.call(lambda: PurchaseOrder.select().where(PurchaseOrder.number == text).exists()):
+            return self.po(text)
+        if self.call(lambda: SalesOrder.select().where(SalesOrder.number == text).exists()):
+            return self.so(text)
+        if self.call(lambda: Item.select().where(Item.sku == text).exists()):
+            return self.item(text, None)
+        lots = self.call(lambda: list(Lot.select().where(Lot.code == text)))
+        if lots:
+            return self.lot(lots)
+        return None
+
+    def item(self, sku: str, lot: str | None) -> Feedback:
+        from db import operations
+        from db.lookup import get_item
+        from db.models import PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
+        it = self.call(get_item, sku)
+        rows = self.call(operations.stock, sku=sku)
+        if lot:
+            rows = [r for r in rows if r["lot"] == lot]
+        self._table = Table(["Location", "Lot", "Expiry", "On hand", "Alloc", "Free"],
+                            [[r["location"], r["lot"] or "", r["expiry"] or "", r["on_hand"], r["allocated"],
+                              r["available"]] for r in rows])
+        pos = self.call(lambda: list(PurchaseOrderLine.select(PurchaseOrderLine, PurchaseOrder).join(PurchaseOrder)
+                                     .where(PurchaseOrderLine.item == it.id,
+                                            PurchaseOrder.status.in_(("open", "partial")))
+                                     .order_by(PurchaseOrder.expected_date, PurchaseOrder.number)))
+        sos = self.call(lambda: list(SalesOrderLine.select(SalesOrderLine, SalesOrder).join(SalesOrder)
+                                     .where(SalesOrderLine.item == it.id,
+                                            SalesOrder.status.in_(("open", "picking", "picked")))
+                                     .order_by(SalesOrder.due_date, SalesOrder.number)))
+        total = sum(r["on_hand"] for r in rows)
+        self.info = [f"{it.sku} {it.name}: {total} on hand" + (f" (lot {lot})" if lot else "")
+                     + (" · lot-tracked" if it.lot_tracked else "") + (" · expiry" if it.expiry_tracked else "")]
+        self.info.append("Open POs: " + (", ".join(f"{l.po.number} {l.qty_ordered - l.qty_received - l.qty_rejected} due "
+                                                   f"{l.po.expected_date or '-'}" for l in pos) or "none"))
+        self.info.append("Open SOs: " + (", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} "
+                                                   f"({l.so.status})" for l in sos) or "none"))
+        return Feedback.ok(f"item {it.sku} {it.name}: {total} on hand in {len(rows)} places")
+
+    def location(self, code: str) -> Feedback:
+        from db import operations
+        from db.lookup import get_location
+        loc = self.call(get_location, code)
+        rows = self.call(operations.stock, location=code)
+        self._table = Table(["SKU", "Name", "Lot", "Expiry", "On hand", "Free"],
+                            [[r["sku"], r["name"], r["lot"] or "", r["expiry"] or "", r["on_hand"], r["available"]]
+                             for r in rows])
+        wh = loc.warehouse.code if loc.warehouse_id else "-"
+        self.info = [f"{loc.code}: {loc.kind} in {wh}, zone {loc.zone or '-'}, pick sequence {loc.pick_sequence}"
+                     + ("" if loc.active else " · INACTIVE")]
+        return Feedback.ok(f"location {loc.code}: {sum(r['on_hand'] for r in rows)} units, {len(rows)} lines")
+
+    def lot(self, lots) -> Feedback:
+        from db import operations
+        rows = []
+        for lot in lots:
+            for r in self.call(operations.stock, sku=lot.item.sku):
+                if r["lot"] == lot.code:
+                    rows.append([lot.item.sku, r["location"], lot.code, lot.expiry or "", r["on_hand"]])
+        self._table = Table(["SKU", "Location", "Lot", "Expiry", "On hand"], rows)
+        self.info = [f"lot {l.code} of {l.item.sku}: expires {l.expiry or 'never'}, first received "
+                     f"{l.received_at:%Y-%m-%d}" for l in lots]
+        return Feedback.ok(f"lot {lots[0].code}: {sum(r[4] for r in rows)} units in {len(rows)} places")
+
+    def po(self, number: str) -> Feedback:
+        from db.lookup import get_po
+        from db.models import PurchaseOrderLine
+        po = self.call(get_po, number)
+        lines = self.call(lambda: list(po.lines.order_by(PurchaseOrderLine.line_no)))
+        self._table = Table(["#", "SKU", "Name", "Ordered", "Received", "Rejected"],
+                            [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected]
+                             for l in lines])
+        self.info = [f"{po.number}: supplier {po.supplier.code}, {po.status}, expected {po.expected_date or '-'}"]
+        return Feedback.ok(f"purchase order {po.number} ({po.status}): {len(lines)} lines")
+
+    def so(self, number: str) -> Feedback:
+        from db.lookup import get_so
+        from db.models import SalesOrderLine
+        so = self.call(get_so, number)
+        lines = self.call(lambda: list(so.lines.order_by(SalesOrderLine.line_no)))
+        self._table = Table(["#", "SKU", "Name", "Ordered", "Picked", "Short", "Shipped"],
+                            [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short,
+                              l.qty_shipped] for l in lines])
+        at = f", picking at {so.assigned_station} by {so.assigned_operator}" if so.status == "picking" else ""
+        self.info = [f"{so.number}: customer {so.customer.code}, {so.status}, priority {so.priority}, "
+                     f"due {so.due_date or '-'}{at}"]
+        return Feedback.ok(f"sales order {so.number} ({so.status}): {len(lines)} lines")
+
+    def operator_info(self, code: str) -> Feedback:
+        from db.models import Movement
+        rows = self.call(lambda: list(Movement.select().where(Movement.operator == code)
+                                      .order_by(Movement.id.desc()).limit(10)))
+        self._table = Table(["Id", "Kind", "SKU", "Qty", "From", "To", "Document"],
+                            [[m.id, m.kind, m.item.sku, m.qty, m.from_location.code, m.to_location.code,
+                              m.document] for m in rows])
+        self.info = [f"last postings of operator {code}"]
+        return Feedback.ok(f"operator {code}: {len(rows)} recent postings")

@@ -1,0 +1,229 @@
+"""Transfer: scan the source location, the items, then the destination.
+
+Items are gathered in a basket and posted when the destination is scanned, so a wrong item is
+caught before anything moves. F8 moves the whole content of the source instead. A destination
+in another warehouse goes through transit (the store posts both legs in one transaction).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
+                   parse_qty)
+
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
+ALL_KEY = FlowKey("f8", "all", "All", "move the whole content of the source location")
+
+
+@dataclass
+class BasketLine:
+    sku: str
+    name: str
+    lot: str | None
+    qty: int
+
+
+class TransferFlow(Flow):
+    title = "Transfer"
+    keys = (QTY_KEY, ALL_KEY, UNDO_KEY, DONE_KEY)
+
+    def __init__(self, session, source: str | None = None):
+        super().__init__(session)
+        self.source: str | None = None
+        self.rows: list[dict] = []      # free stock at the source
+        self.basket: list[BasketLine] = []
+        self.qty: int | None = None
+        self.pending = None             # an item scan waiting for its lot
+        self.everything = False
+        self._first = source
+        self.to_source()
+
+    def start(self):
+        if self._first:
+            return self.set_source(self._first)
+        return None
+
+    def to_source(self) -> None:
+        self.state, self.entry = "source", "scan"
+        self.source, self.rows, self.basket, self.everything = None, [], [], False
+        self.prompt = "Scan the source location"
+        self.info = []
+
+    def set_source(self, code: str) -> Feedback:
+        from db import operations
+        from db.lookup import get_location
+        loc = self.call(get_location, code)
+        if not loc.is_physical:
+            return Feedback.error(f"expected a physical location to move from, scanned {loc.code} ({loc.kind})")
+        self.source = loc.code
+        self.rows = [r for r in self.call(operations.stock, location=loc.code) if r["available"] > 0]
+        if not self.rows:
+            self.source = None
+            return Feedback.error(f"{loc.code} holds no free stock to move")
+        self.to_items()
+        return Feedback.ok(f"from {loc.code}: {len(self.rows)} lines")
+
+    def to_items(self) -> None:
+        self.state, self.entry = "items", "scan"
+        n = sum(b.qty for b in self.basket)
+        if self.everything:
+            self.prompt = f"Move EVERYTHING on {self.source}: scan the destination"
+        elif self.basket:
+            self.prompt = f"Scan more items, or scan the destination for {n} units"
+        elif self.qty:
+            self.prompt = f"Scan the item to move {self.qty} units from {self.source}"
+        else:
+            self.prompt = f"Scan the items to move from {self.source} (F8: everything)"
+        self.info = ["F3 quantity · F8 everything · Esc clears the basket"]
+
+    def table(self):
+        if self.source is None:
+            return None
+        if self.basket:
+            return Table(["Moving", "SKU", "Name", "Lot"], [[b.qty, b.sku, b.name, b.lot or ""] for b in self.basket])
+        return Table(["SKU", "Name", "Lot", "Free"], [[r["sku"], r["name"], r["lot"] or "", r["available"]]
+                                                       for r in self.rows])
+
+    def free(self, sku: str, lot: str | None) -> int:
+        return sum(r["available"] for r in self.rows if r["sku"] == sku and (lot is None or r["lot"] == lot))
+
+    def in_basket(self, sku: str, lot: str | None) -> int:
+        return sum(b.qty for b in self.basket if b.sku == sku and b.lot == lot)
+
+    # --- scans -----------------------------------------------------------------------------
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        kind = getattr(scan, "kind", None)
+        if self.state == "source":
+            if kind != "location" or scan.error:
+                return Feedback.error(f"expected the source location, scanned {describe_scan(scan)}")
+            return self.set_source(scan.location)
+        if self.state == "lot":
+            return self.on_text(scan.lot if getattr(scan, "lot", None) else scan.raw, key)
+        if self.state == "items":
+            if kind == "location" and not scan.error:
+                if scan.location == self.source:
+                    return Feedback.error(f"that is the source {self.source}: scan the destination")
+                if not self.basket and not self.everything:
+                    return Feedback.error(f"scan the items first (or F8 for everything), then the destination; "
+                                          f"scanned location {scan.location}")
+                return self.move_to(scan.location, key)
+            return self.add(expect_item(scan, f"an item on {self.source}"))
+        return Feedback.error(f"{self.prompt}; scanned {describe_scan(scan)}")
+
+    def add(self, d, lot: str | None = None) -> Feedback:
+        if self.everything:
+            return Feedback.error(f"everything on {self.source} is moving: scan the destination, or Esc")
+        lot = lot or d.lot
+        rows = [r for r in self.rows if r["sku"] == d.sku]
+        if not rows:
+            return Feedback.error(f"no free {d.sku} on {self.source}")
+        lots = sorted({r["lot"] for r in rows if r["lot"]})
+        if lot is None and len(lots) > 1:
+            self.pending = d
+            self.state, self.entry = "lot", "lot"
+            self.prompt = f"{d.sku} has lots {', '.join(lots)} on {self.source}: scan or type the lot"
+            return Feedback.info(f"{d.sku}: which lot?")
+        if lot is None and lots:
+            lot = lots[0]
+        qty = self.qty or d.qty or 1
+        free = self.free(d.sku, lot)
+        if self.in_basket(d.sku, lot) + qty > free:
+            lot_txt = f" lot {lot}" if lot else ""
+            return Feedback.error(f"only {free} × {d.sku}{lot_txt} free on {self.source}; "
+                                  f"{self.in_basket(d.sku, lot)} already in the basket, scanned {qty} more")
+        name = rows[0]["name"]
+        for b in self.basket:
+            if b.sku == d.sku and b.lot == lot:
+                b.qty += qty
+                break
+        else:
+            self.basket.append(BasketLine(d.sku, name, lot, qty))
+        self.qty = None
+        self.pending = None
+        self.to_items()
+        lot_txt = f" lot {lot}" if lot else ""
+        return Feedback.ok(f"+{qty} × {d.sku}{lot_txt} ({self.in_basket(d.sku, lot)} in the basket)")
+
+    def move_to(self, dest: str, key) -> Feedback:
+        from db import operations
+        if self.everything:
+            moved = self.call(operations.move_all, self.source, dest, operator=self.operator,
+                              station=self.station, key=key)
+        else:
+            moved = []
+            for n, b in enumerate(self.basket, 1):
+                moved += self.call(operations.move, b.sku, b.qty, self.source, dest, lot=b.lot,
+                                   operator=self.operator, station=self.station,
+                                   key=f"{key}:{n}" if key else None)
+        transit = any(m.to_location.code == "@TRANSIT" for m in moved)
+        units = sum(m.qty for m in moved if m.to_location.code != "@TRANSIT")
+        source = self.source
+        msg = f"moved {units} units {source} → {dest}" + (" (via transit, another warehouse)" if transit else "")
+        self.set_source_again(source)
+        return Feedback.ok(msg)
+
+    def set_source_again(self, code: str) -> None:
+        """After a move, stay on the source: more may go elsewhere."""
+        from db import operations
+        self.basket, self.everything, self.qty = [], False, None
+        self.rows = [r for r in self.call(operations.stock, location=code) if r["available"] > 0]
+        if self.rows:
+            self.to_items()
+        else:
+            self.to_source()
+
+    # --- typing and keys -----------------------------------------------------------------------
+
+    def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "qty":
+            self.qty = parse_qty(text)
+            self.to_items()
+            return Feedback.info(f"next item scan moves {self.qty} units")
+        if self.state == "lot" and self.pending is not None:
+            lot = text.strip()
+            if not any(r["sku"] == self.pending.sku and r["lot"] == lot for r in self.rows):
+                lots = sorted({r["lot"] for r in self.rows if r["sku"] == self.pending.sku and r["lot"]})
+                return Feedback.error(f"wrong lot: expected one of {', '.join(lots)} on {self.source}, scanned {lot}")
+            return self.add(self.pending, lot)
+        return super().on_text(text, key)
+
+    def on_action(self, name, value=None, key=None) -> Feedback:
+        if name == "undo":
+            return self.undo(key)
+        if name == "qty" and self.state == "items":
+            self.state, self.entry = "qty", "qty"
+            self.prompt = "Type the quantity for the next item scan, then press Enter"
+            return None
+        if name == "all" and self.state == "items":
+            if self.basket:
+                return Feedback.error("the basket holds items already: Esc clears it, then F8 moves everything")
+            self.everything = True
+            self.to_items()
+            return Feedback.info(f"everything on {self.source}: scan the destination")
+        if name == "done":
+            if self.basket or self.everything:
+                return Feedback.error(f"scan the destination first, or Esc to drop the basket")
+            self.next = ("leave", {})
+            return None
+        if name == "enter":
+            return None
+        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    def back(self) -> Feedback | None:
+        if self.state in ("qty", "lot"):
+            self.pending, self.qty = None, None
+            self.to_items()
+            return Feedback.info("cancelled")
+        if self.state == "items" and (self.basket or self.everything):
+            self.basket, self.everything = [], False
+            self.to_items()
+            return Feedback.info("basket cleared: nothing moved")
+        if self.state == "items":
+            self.to_source()
+            return Feedback.info("scan another source")
+        return None
+
+    def after_undo(self, movement) -> None:
+        if self.source is not None and not self.basket:
+            self.set_source_again(self.source)
