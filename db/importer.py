@@ -791,11 +791,11 @@ class StockImport:
             if not lot or not lot_tracked:
                 continue
             known = lots.get((iid, lot), "new")
-            if expiry_tracked and not expiry and (known == "new" or known is None):
+            earlier = file_lots.get((iid, lot))
+            if expiry_tracked and not expiry and (known == "new" or known is None) and not (earlier and earlier[0]):
                 check.add(row.number, "expiry", f"{v['sku']} is expiry-tracked: an expiry date is required for lot {lot}")
             if known not in ("new", None) and expiry and known != expiry:
                 check.add(row.number, "expiry", f"lot {lot} of {v['sku']} expires {known}, not {expiry}")
-            earlier = file_lots.get((iid, lot))
             if earlier and expiry and earlier[0] and earlier[0] != expiry:
                 check.add(row.number, "expiry", f"lot {lot} of {v['sku']} has expiry {earlier[0]} on row "
                                                 f"{earlier[1]}, not {expiry}")
