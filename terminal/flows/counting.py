@@ -1,0 +1,409 @@
+"""Count a location: scan the location, then everything on it, then CMD-DONE.
+
+States:
+    location  "Scan a location to count": the table lists the locations waiting for a count or
+              a recount (recounts this operator may not make are left out)
+    count     scan items: each scan adds its pack quantity (or the GS1 count it carries);
+              F3 types the total of the last item instead; F6 records an empty location;
+              F9 (CMD-UNDO) removes the last scan; F10 (CMD-DONE) submits
+    lot       the item is lot-tracked and the scan carried no lot: type or scan it
+              (Enter alone takes the lot used last for that item)
+    expiry    a lot the store has never seen, of an expiry-tracked item: type its expiry
+    qty       type how many of the last item (and lot) are on the location in all
+
+Blind by default ([count] blind, saved on the plan): the counter sees their own tally, never
+what the books say. Nothing is posted while counting: the tally is kept in the flow and the
+store snapshots the books when the location is submitted (db.counts.submit_count). A barcode
+the store does not know is kept as found goods for the supervisor. Recounts take only the
+items that need one; other items scanned meanwhile are refused with a warning.
+"""
+from __future__ import annotations
+
+from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_date,
+                   parse_qty, scan_text, scan_warnings)
+
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type how many of the last scanned item are here in all")
+EMPTY_KEY = FlowKey("f6", "empty", "Empty", "the location is empty: submit it with nothing on it")
+REMOVE_KEY = FlowKey("f9", "undo", "Remove", "remove the last scan (also CMD-UNDO); nothing was posted")
+SUBMIT_KEY = FlowKey(DONE_KEY.key, "done", "Submit", "submit the count of this location (also CMD-DONE)")
+
+
+class CountingFlow(Flow):
+    title = "Count"
+    keys = (QTY_KEY, EMPTY_KEY, REMOVE_KEY, SUBMIT_KEY)
+
+    def __init__(self, session, count_id: int | None = None, location: str | None = None):
+        super().__init__(session)
+        self.count_id = count_id
+        self._first_location = location
+        self.tasks: list = []
+        self._reset_location()
+        self.last_lot: dict[str, str] = {}
+        self._answers: dict[str, Feedback] = {}
+        self.to_location()
+
+    def _reset_location(self) -> None:
+        self.task = None
+        self.location: str | None = None
+        self.round_seen = 0
+        self.recount = False
+        self.blind = True
+        self.scope: set[int] | None = None
+        self.scope_names: list[str] = []
+        self.expected: dict[tuple[str, str | None], int] = {}
+        # (sku, lot) -> {"item", "sku", "name", "lot", "expiry", "qty"}, in scan order.
+        self.tally: dict[tuple[str, str | None], dict] = {}
+        self.found: dict[str, int] = {}
+        # What each scan did, newest last, so F9 can take it back: ("add", key, n),
+        # ("set", key, previous qty or None), ("found", barcode).
+        self.history: list[tuple] = []
+        self.current: tuple[str, str | None] | None = None
+        self.pending: dict | None = None
+        self.escape_armed = False
+
+    @property
+    def settings(self):
+        from db.counts import CountSettings
+        return CountSettings.from_config(self.session.cfg)
+
+    # --- the location ------------------------------------------------------------------------
+
+    def start(self):
+        self.refresh_tasks()
+        self.to_location()
+        if self._first_location:
+            return self.open_location(self._first_location)
+        if not self.tasks:
+            return Feedback.info("no location is waiting for a count")
+        return None
+
+    def refresh_tasks(self) -> None:
+        from db.counts import open_tasks
+        self.tasks = self.call(open_tasks, self.count_id, warehouse=self.session.warehouse or None,
+                               operator=self.operator or None)
+        if not self.tasks and self.session.warehouse:
+            # A station whose warehouse has no locations of its own still sees every task.
+            self.tasks = self.call(open_tasks, self.count_id, operator=self.operator or None)
+
+    def to_location(self) -> None:
+        self.state, self.entry = "location", "scan"
+        nxt = f" (next: {self.tasks[0].location.code})" if self.tasks else ""
+        self.prompt = f"Scan a location to count{nxt}"
+        self.info = ([f"{len(self.tasks)} locations waiting"] if self.tasks
+                     else ["No location is waiting for a count. Esc goes back."])
+
+    def open_location(self, code: str) -> Feedback:
+        from db.counts import count_scope, expected_lines, recount_blockers, task_for_location
+        task = self.call(task_for_location, code, self.count_id)
+        recount = task.status == "recount"
+        if recount:
+            blockers = self.call(recount_blockers, task)
+            if self.operator in blockers:
+                return Feedback.error(f"{code} needs a recount by another operator: you ({self.operator}) "
+                                      "made the latest count there")
+        scope = self.call(count_scope, task)
+        names = []
+        if scope:
+            from db.models import Item
+            names = self.call(lambda: [i.sku for i in Item.select(Item.sku).where(Item.id.in_(list(scope)))
+                                       .order_by(Item.sku)])
+        blind = task.count.blind
+        expected = {}
+        if not blind:
+            expected = {(r["sku"], r["lot"]): r["expected"] for r in self.call(expected_lines, task)}
+        self._reset_location()
+        self.task, self.location, self.round_seen = task, task.location.code, task.rounds
+        self.recount, self.scope, self.scope_names = recount, scope, names
+        self.blind, self.expected = blind, expected
+        self.to_count()
+        what = "recount" if recount else "count"
+        only = f" — only {', '.join(names)}" if names else ""
+        return Feedback.info(f"{what} {self.location} (count {task.count_id}){only}")
+
+    # --- counting ----------------------------------------------------------------------------
+
+    def to_count(self) -> None:
+        self.state, self.entry = "count", "scan"
+        self.pending = None
+        what = "Recount" if self.recount else "Count"
+        only = f" ({', '.join(self.scope_names)} only)" if self.scope_names else ""
+        self.prompt = f"{what} {self.location}{only}: scan every item, F10 when done"
+        units = sum(r["qty"] for r in self.tally.values())
+        self.info = [f"{units} units in {len(self.tally)} lines counted so far"
+                     + ("" if self.blind else " · the books are shown: this count is not blind")]
+        if self.found:
+            self.info.append(f"Found goods: {sum(self.found.values())} scans of unknown barcodes "
+                             "(for the supervisor)")
+        self.info.append("F3 type a count · F6 location empty · F9 remove last scan")
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        if key and key in self._answers:
+            return self._answers[key]       # the same scan again (a retry): counted once
+        fb = self._on_scan(scan)
+        if key:
+            self._answers[key] = fb
+        return fb
+
+    def _on_scan(self, scan) -> Feedback:
+        kind = getattr(scan, "kind", None)
+        if self.state == "location":
+            if kind == "location" and not scan.error:
+                return self.open_location(scan.location)
+            return Feedback.error(f"expected a location to count, scanned {describe_scan(scan)}")
+        if kind == "location" and not scan.error:
+            if scan.location == self.location:
+                return Feedback.info(f"already counting {self.location}")
+            if not self.tally and not self.found:
+                return self.open_location(scan.location)
+            return Feedback.error(f"you are counting {self.location}: F10 submits it, Esc twice abandons it; "
+                                  f"scanned location {scan.location}")
+        if kind == "operator":
+            return Feedback.error(f"expected an item on {self.location}, scanned {describe_scan(scan)}")
+        if self.state == "lot":
+            # A GS1 label of the same item answers the lot question.
+            if kind in ITEM_KINDS and getattr(scan, "sku", None) == self.pending["item"].sku and scan.lot:
+                return self.take_lot(scan.lot, scan.expiry)
+            return Feedback.error(f"expected the lot of {self.pending['item'].sku}: type it or scan its "
+                                  f"GS1 label; scanned {describe_scan(scan)}")
+        if self.state not in ("count", "qty"):
+            return Feedback.error(f"{self.prompt}: a scan does not answer that; scanned {describe_scan(scan)}")
+        if kind in ITEM_KINDS and getattr(scan, "sku", None):
+            if scan.error:
+                return Feedback.error(f"bad barcode {scan_text(scan)}: {scan.error}")
+            return self.take_item(scan)
+        return self.take_unknown(scan)
+
+    def take_unknown(self, scan) -> Feedback:
+        """A code the store does not know: found goods. A misread (bad check digit) is an error."""
+        from devices.gs1 import check_digit_error
+        gtin = getattr(scan, "gtin", None)
+        if gtin and check_digit_error(gtin):
+            return Feedback.error(f"bad barcode {scan_text(scan)}: {check_digit_error(gtin)}; scan it again")
+        code = gtin or getattr(scan, "raw", "") or ""
+        if not code.strip():
+            return Feedback.error("an empty scan: scan the item again")
+        self.state, self.entry = "count", "scan"
+        self.found[code] = self.found.get(code, 0) + 1
+        self.history.append(("found", code))
+        self.to_count()
+        return Feedback.warn(f"unknown barcode {code}: recorded as found goods for the supervisor "
+                             f"({self.found[code]} scans)")
+
+    def take_item(self, scan) -> Feedback:
+        from db.lookup import get_item
+        item = self.call(get_item, scan.sku)
+        if self.scope is not None and item.id not in self.scope:
+            why = "is not being recounted" if self.recount else "is not in this count"
+            return Feedback.warn(f"{item.sku} {why} at {self.location}: not counted "
+                                 f"(count only {', '.join(self.scope_names)})")
+        units = scan.qty or scan.pack_qty or 1
+        lot = scan.lot if item.lot_tracked else None
+        self.pending = {"item": item, "qty": units, "lot": lot, "expiry": getattr(scan, "expiry", None),
+                        "warnings": scan_warnings(scan)}
+        if item.lot_tracked and not lot:
+            self.state, self.entry = "lot", "lot"
+            last = self.last_lot.get(item.sku)
+            self.prompt = (f"Lot of {item.sku} {item.name}? Type or scan it"
+                           + (f" (Enter = {last})" if last else ""))
+            return Feedback.info(f"{item.sku} is lot-tracked: which lot?")
+        if lot:
+            return self.take_lot(lot, self.pending["expiry"])
+        return self.add_pending()
+
+    def take_lot(self, lot: str, expiry=None) -> Feedback:
+        from db.counts import lot_needs_expiry
+        from db.models import Lot
+        item = self.pending["item"]
+        lot = lot.strip()
+        known = self.call(lambda: Lot.get_or_none(Lot.item == item.id, Lot.code == lot))
+        if known is not None and expiry is not None and known.expiry is not None and known.expiry != expiry:
+            self.to_count()
+            return Feedback.error(f"lot {lot} of {item.sku} expires {known.expiry.isoformat()}, "
+                                  f"the label says {expiry.isoformat()}: check the label")
+        self.pending["lot"] = lot
+        if expiry is None and self.call(lot_needs_expiry, item, lot):
+            # Ask only when the store has no expiry for this lot and no other count gave one.
+            same = next((r for r in self.tally.values() if r["sku"] == item.sku and r["lot"] == lot), None)
+            if same is None or same["expiry"] is None:
+                self.state, self.entry = "expiry", "expiry"
+                self.prompt = f"Lot {lot} of {item.sku} is new: type its expiry date (YYYY-MM-DD)"
+                return Feedback.info(f"new lot {lot}: expiry?")
+            expiry = same["expiry"]
+        self.pending["expiry"] = expiry
+        return self.add_pending()
+
+    def add_pending(self) -> Feedback:
+        p = self.pending
+        item, lot = p["item"], p["lot"]
+        k = (item.sku, lot)
+        row = self.tally.get(k)
+        if row is None:
+            row = self.tally[k] = {"item": item, "sku": item.sku, "name": item.name, "lot": lot,
+                                   "expiry": p["expiry"], "qty": 0}
+        elif row["expiry"] is None:
+            row["expiry"] = p["expiry"]
+        row["qty"] += p["qty"]
+        self.history.append(("add", k, p["qty"]))
+        self.current = k
+        if lot:
+            self.last_lot[item.sku] = lot
+        warnings = p.get("warnings") or []
+        self.to_count()
+        lot_txt = f" lot {lot}" if lot else ""
+        msg = f"{item.sku}{lot_txt} +{p['qty']} = {row['qty']}"
+        return Feedback.warn(msg + " — " + "; ".join(warnings)) if warnings else Feedback.ok(msg)
+
+    # --- typing --------------------------------------------------------------------------------
+
+    def on_text(self, text: str, key=None) -> Feedback:
+        if key and key in self._answers:
+            return self._answers[key]
+        fb = self._on_text(text)
+        if key:
+            self._answers[key] = fb
+        return fb
+
+    def _on_text(self, text: str) -> Feedback:
+        if self.state == "lot":
+            lot = text.strip()
+            if not lot:
+                return self.on_action("enter")
+            return self.take_lot(lot)
+        if self.state == "expiry":
+            expiry = parse_date(text, "expiry date")
+            return self.take_lot(self.pending["lot"], expiry)
+        if self.state == "qty":
+            qty = parse_qty(text, "count", allow_zero=True)
+            k = self.current
+            row = self.tally[k]
+            self.history.append(("set", k, row["qty"]))
+            row["qty"] = qty
+            self.to_count()
+            lot_txt = f" lot {k[1]}" if k[1] else ""
+            return Feedback.ok(f"{k[0]}{lot_txt} = {qty}")
+        return super().on_text(text, key=None)
+
+    # --- keys ------------------------------------------------------------------------------------
+
+    def on_action(self, name, value=None, key=None) -> Feedback | None:
+        if name != "back":
+            self.escape_armed = False
+        if name == "enter":
+            if self.state == "lot":
+                last = self.last_lot.get(self.pending["item"].sku)
+                if not last:
+                    return Feedback.error(f"type the lot of {self.pending['item'].sku}; "
+                                          "no lot was counted for it yet")
+                return self.take_lot(last)
+            return None
+        if self.state == "location":
+            if name in ("done", "empty", "qty", "undo"):
+                return Feedback.error(f"scan a location first; {name.upper()} needs a location being counted")
+            return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+        if name == "undo":
+            return self.remove_last()
+        if name == "qty":
+            if self.current is None or self.current not in self.tally:
+                return Feedback.error("scan an item first, then type how many there are")
+            self.state, self.entry = "qty", "qty"
+            sku, lot = self.current
+            lot_txt = f" lot {lot}" if lot else ""
+            self.prompt = f"How many {sku}{lot_txt} are on {self.location} in all? Type the count"
+            return None
+        if name == "empty":
+            if self.tally or self.found:
+                units = sum(r["qty"] for r in self.tally.values())
+                return Feedback.error(f"you counted {units} units and {len(self.found)} unknown barcodes on "
+                                      f"{self.location}: F9 removes scans, F10 submits them")
+            return self.submit(source="empty", key=key)
+        if name == "done":
+            if self.state in ("lot", "expiry"):
+                return Feedback.error(f"finish the scan of {self.pending['item'].sku} first: {self.prompt}")
+            return self.submit(key=key)
+        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    def remove_last(self) -> Feedback:
+        if self.state in ("lot", "expiry", "qty"):
+            self.to_count()
+            return Feedback.info("cancelled")
+        if not self.history:
+            return Feedback.error(f"nothing to remove: no scan counted on {self.location} yet")
+        step = self.history.pop()
+        if step[0] == "found":
+            code = step[1]
+            self.found[code] -= 1
+            if not self.found[code]:
+                del self.found[code]
+            self.to_count()
+            return Feedback.ok(f"removed: unknown barcode {code}")
+        k = step[1]
+        row = self.tally[k]
+        if step[0] == "add":
+            row["qty"] -= step[2]
+            text = f"removed: {k[0]} -{step[2]} = {row['qty']}"
+        else:
+            row["qty"] = step[2]
+            text = f"removed the typed count: {k[0]} = {row['qty']}"
+        if row["qty"] <= 0 and not any(h[0] != "found" and h[1] == k for h in self.history):
+            del self.tally[k]
+            if self.current == k:
+                self.current = None
+        self.to_count()
+        return Feedback.ok(text)
+
+    def submit(self, source: str = "scan", key=None) -> Feedback:
+        from db.counts import Counted, submit_count
+        counted = [Counted(item=r["item"], qty=r["qty"], lot=r["lot"], expiry=r["expiry"])
+                   for r in self.tally.values()]
+        result = self.call(submit_count, self.task.id, counted, operator=self.operator,
+                           station=self.station, round_seen=self.round_seen, found=dict(self.found),
+                           source=source, settings=self.settings)
+        text = ("location " + self.location + " recorded as empty" if source == "empty"
+                else result.summary(blind=self.blind))
+        self._reset_location()
+        self.refresh_tasks()
+        self.to_location()
+        if result.ignored:
+            return Feedback.warn(text + " — " + "; ".join(result.ignored))
+        return Feedback.ok(text)
+
+    def back(self) -> Feedback | None:
+        if self.state in ("lot", "expiry", "qty"):
+            self.to_count()
+            return Feedback.info("cancelled: scan the next item")
+        if self.state == "count":
+            if (self.tally or self.found) and not self.escape_armed:
+                self.escape_armed = True
+                units = sum(r["qty"] for r in self.tally.values())
+                return Feedback.warn(f"Esc again abandons the count of {self.location} ({units} units "
+                                     "scanned, nothing submitted); F10 submits it")
+            where = self.location
+            self._reset_location()
+            self.refresh_tasks()
+            self.to_location()
+            return Feedback.info(f"count of {where} abandoned; nothing was submitted")
+        return None
+
+    # --- what the screen shows -----------------------------------------------------------------
+
+    def table(self) -> Table | None:
+        if self.state == "location":
+            if not self.tasks:
+                return None
+            rows = [[t.location.code, t.location.zone, t.count_id,
+                     "recount" if t.status == "recount" else "count"] for t in self.tasks]
+            return Table(["Location", "Zone", "Count", "To do"], rows, 0)
+        keys = list(self.tally)
+        if not self.blind:
+            keys += [k for k in self.expected if k not in self.tally]
+        rows = []
+        for k in keys:
+            row = self.tally.get(k)
+            name = row["name"] if row else ""
+            line = [k[0], name, k[1] or "", row["qty"] if row else 0]
+            if not self.blind:
+                line.append(self.expected.get(k, 0))
+            rows.append(line)
+        columns = ["SKU", "Name", "Lot", "Counted"] + ([] if self.blind else ["Books"])
+        current = keys.index(self.current) if self.current in keys else None
+        return Table(columns, rows, current)

@@ -1,0 +1,206 @@
+"""The counting flow through the real station queue and decoder, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+
+from db import counts
+from db.count_models import CountFound, CountLine
+from db.errors import PermissionDenied
+from db.ledger import Posting, on_hand, post, verify
+from db.lookup import get_location
+from db.models import Lot, Movement
+from terminal.flows.counting import CountingFlow
+from tests import terminal_data as td
+
+
+@pytest.fixture
+def data(store):
+    data = td.seed()
+    data["url"] = store
+    return data
+
+
+@pytest.fixture
+def drivers():
+    made = []
+
+    def make(url, operator="W1", **args):
+        d = td.FlowDriver(url, CountingFlow, operator=operator, **args)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.close()
+
+
+def view_text(flow) -> str:
+    v = flow.view()
+    table = v.table
+    cells = [str(c) for row in (table.rows if table else []) for c in row]
+    return "\n".join([v.prompt, *v.info, *(table.columns if table else []), *cells])
+
+
+def line(count, sku):
+    from db.models import Item
+    return CountLine.select().join(Item).where(CountLine.count == count.id, Item.sku == sku).get()
+
+
+def test_blind_count_with_no_variance(data, drivers):
+    count = counts.create_count(locations=["A-01-01"], operator="S1")
+    d = drivers(data["url"])
+    assert "Scan a location to count (next: A-01-01)" in d.flow.prompt
+    assert d.flow.table().rows[0][:2] == ["A-01-01", "A"]
+    fb = d.scan(td.WIDGET_EAN)
+    assert fb.level == "error" and "expected a location to count, scanned item SKU-100" in fb.message
+    d.scan("A-01-01")
+    assert d.flow.prompt.startswith("Count A-01-01")
+    for _ in range(4):
+        fb = d.scan(td.WIDGET_CASE)
+    assert fb.level == "ok" and fb.message == "SKU-100 +12 = 48"
+    d.scan(td.WIDGET_EAN)
+    d.scan(td.WIDGET_EAN)
+    # Blind: the counter sees their own tally, never the books (50).
+    assert d.flow.table().columns == ["SKU", "Name", "Lot", "Counted"]
+    assert d.flow.table().rows == [["SKU-100", "Widget", "", 50]]
+    text = view_text(d.flow)
+    assert "Books" not in text and "expected" not in text.lower()
+    fb = d.scan("CMD-DONE")
+    assert fb.level == "ok" and "A-01-01 count submitted: 50 units in 1 lines" in fb.message
+    assert "varian" not in fb.message
+    assert line(count, "SKU-100").status == "ok"
+    assert counts.get_count(count.id).status == "closed"
+    assert Movement.select().where(Movement.kind == "count").count() == 0
+    assert "No location is waiting" in view_text(d.flow)
+
+
+def test_variance_recount_by_another_operator_then_approval(data, drivers):
+    count = counts.create_count(locations=["A-01-01"], operator="S1")
+    w1 = drivers(data["url"], "W1")
+    w1.scan("A-01-01")
+    w1.scan(td.WIDGET_CASE)
+    w1.scan(td.WIDGET_CASE)
+    w1.key("qty")
+    assert w1.type("46").message == "SKU-100 = 46"
+    w1.key("done")
+    assert line(count, "SKU-100").status == "recount"
+    # W1 may not recount their own count.
+    assert "No location is waiting" in view_text(w1.flow)
+    fb = w1.scan("A-01-01")
+    assert fb.level == "error" and "needs a recount by another operator: you (W1)" in fb.message
+    w2 = drivers(data["url"], "W2", station="ST-02")
+    assert w2.flow.table().rows[0][3] == "recount"
+    w2.scan("A-01-01")
+    assert w2.flow.prompt.startswith("Recount A-01-01 (SKU-100 only)")
+    fb = w2.scan(td.BOLT_EAN)
+    assert fb.level == "warn" and "SKU-300 is not being recounted at A-01-01: not counted" in fb.message
+    w2.scan(td.WIDGET_CASE)
+    w2.key("qty")
+    w2.type("46")
+    w2.scan("CMD-DONE")
+    ln = line(count, "SKU-100")
+    assert (ln.status, ln.expected, ln.variance) == ("review", 50, -4)
+    with pytest.raises(PermissionDenied):
+        counts.approve(count.id, operator="W2")
+    counts.approve(count.id, operator="S1")
+    assert on_hand(data["widget"], get_location("A-01-01")) == 46
+    m = Movement.get(Movement.kind == "count")
+    assert (m.qty, m.to_location.code, m.count_line, m.reason) == (4, "@LOSS", ln.id, "COUNT")
+    assert verify().consistent
+
+
+def test_pick_between_count_and_approval_is_not_a_variance(data, drivers):
+    count = counts.create_count(locations=["B-01-01"], operator="S1")
+    for op, station in (("W1", "ST-01"), ("W2", "ST-02")):
+        d = drivers(data["url"], op, station=station)
+        d.scan("B-01-01")
+        d.scan(td.BOLT_EAN)
+        d.scan(td.BOLT_EAN)
+        d.scan("CMD-DONE")
+    ln = line(count, "SKU-300")
+    assert (ln.status, ln.expected, ln.variance) == ("review", 3, -1)
+    # A pick of 2 between the count and the approval: the books go to 1, the shelf to 0.
+    post(Posting(item=data["bolt"], qty=2, from_location=get_location("B-01-01"),
+                 to_location=get_location("SHIP-1"), kind="pick", operator="W1"))
+    counts.approve(count.id, operator="S1")
+    assert on_hand(data["bolt"], get_location("B-01-01")) == 0
+    assert Movement.get(Movement.kind == "count").qty == 1
+    assert verify().consistent
+
+
+def test_lots_expiry_and_gs1(data, drivers):
+    count = counts.create_count(locations=["A-01-02"], operator="S1")
+    d = drivers(data["url"])
+    d.scan("A-01-02")
+    fb = d.scan(td.YOG_EAN)
+    assert d.flow.entry == "lot" and "Lot of SKU-200" in d.flow.prompt and "Enter" not in d.flow.prompt
+    fb = d.key("enter")
+    assert fb.level == "error" and "no lot was counted for it yet" in fb.message
+    assert d.type("L17").message == "SKU-200 lot L17 +1 = 1"
+    d.scan(td.YOG_CASE)
+    assert "(Enter = L17)" in d.flow.prompt
+    assert d.key("enter").message == "SKU-200 lot L17 +6 = 7"
+    # A GS1 label carries GTIN, expiry and lot: no question.
+    fb = d.scan("0105901234123457173006301" + "0L17")
+    assert fb.message == "SKU-200 lot L17 +1 = 8"
+    fb = d.scan("0105901234123457173101011" + "0L17")
+    assert fb.level == "error" and "lot L17 of SKU-200 expires 2030-06-30, the label says 2031-01-01" in fb.message
+    # A lot the store has never seen: its expiry is asked.
+    d.scan(td.YOG_EAN)
+    d.type("L99")
+    assert d.flow.entry == "expiry"
+    assert d.type("31.02.2031").level == "error"
+    assert d.type("2031-05-01").message == "SKU-200 lot L99 +1 = 1"
+    fb = d.key("done")
+    assert fb.level == "ok"
+    got = {(l.lot.code, l.expected, l.counted) for l in CountLine.select().where(CountLine.count == count.id)}
+    assert got == {("L17", 10, 8), ("L99", 0, 1)}
+    assert Lot.get(Lot.code == "L99").expiry.isoformat() == "2031-05-01"
+
+
+def test_unknown_barcodes_remove_last_scan_empty_and_abandon(data, drivers):
+    count = counts.create_count(locations=["A-01-01", "B-01-01"], operator="S1")
+    d = drivers(data["url"])
+    d.scan("A-01-01")
+    fb = d.scan("4000000000006")
+    assert fb.level == "warn" and "unknown barcode 04000000000006: recorded as found goods" in fb.message
+    fb = d.scan("4006381333932")
+    assert fb.level == "error" and "wrong check digit" in fb.message
+    d.scan(td.WIDGET_CASE)
+    d.scan(td.WIDGET_EAN)
+    assert d.key("undo").message == "removed: SKU-100 -1 = 12"
+    d.key("qty")
+    d.type("20")
+    assert d.key("undo").message == "removed the typed count: SKU-100 = 12"
+    assert d.key("empty").level == "error"
+    # Another location while counting this one: refused.
+    fb = d.scan("B-01-01")
+    assert fb.level == "error" and "you are counting A-01-01" in fb.message
+    # Esc once warns, twice abandons: nothing submitted.
+    d.key("back")
+    assert d.flow.state == "count"
+    fb = d.key("back")
+    assert d.flow.state == "location" and "abandoned" in fb.message
+    assert CountFound.select().count() == 0
+    # B-01-01 is empty.
+    d.scan("B-01-01")
+    fb = d.key("empty")
+    assert fb.level == "ok" and "B-01-01 recorded as empty" in fb.message
+    assert (line(count, "SKU-300").counted, line(count, "SKU-300").status) == (0, "recount")
+    # A-01-01 with found goods.
+    d.scan("A-01-01")
+    d.scan("4000000000006")
+    d.scan(td.WIDGET_CASE)
+    d.key("qty")
+    d.type("50")
+    d.scan("CMD-DONE")
+    assert [(x.barcode, x.scans) for x in CountFound.select()] == [("04000000000006", 1)]
+    assert line(count, "SKU-100").status == "ok"
+
+
+def test_not_blind_count_shows_the_books(data, drivers):
+    counts.create_count(locations=["A-02-01"], operator="S1", blind=False)
+    d = drivers(data["url"])
+    d.scan("A-02-01")
+    t = d.flow.table()
+    assert t.columns[-1] == "Books" and t.rows == [["SKU-200", "", "L42", 0, 20]]
