@@ -1022,11 +1022,13 @@ def parse_upload(text: str) -> list[tuple[int, str, int]]:
     """Lines of `barcode[,qty]` (or one barcode per line, repeated) -> (line number, barcode,
     scans). Every bad line is reported at once, with its number; nothing is returned then."""
     rows, errors = [], []
-    for n, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip().lstrip("\ufeff")
+    # Split on newlines only and strip only blanks: str.splitlines() and str.strip() treat the
+    # GS1 group separator (0x1D) as whitespace and would cut a GS1 scan apart.
+    for n, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip(" \t\r\ufeff")
         if not line or line.startswith("#"):
             continue
-        parts = [p.strip() for p in line.split(",")]
+        parts = [p.strip(" \t") for p in line.split(",")]
         if len(parts) > 2 or not parts[0]:
             errors.append(f"line {n}: expected barcode or barcode,qty, got {raw.strip()!r}")
             continue

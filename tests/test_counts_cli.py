@@ -119,3 +119,20 @@ def test_reject_set_list_and_bad_files(shop, tmp_path):
     table = wh(url, "count", "show", str(cid)).stdout
     assert "A-02" in table and "approved" in table
     assert "ledger consistent" in wh(url, "verify").stdout
+
+
+def test_upload_reads_gs1_lot_and_count(shop, tmp_path):
+    from db.models import Barcode
+    url = shop["url"]
+    Barcode.create(code="5901234123457", item=shop["milk"], pack_qty=1)
+    cid = json.loads(wh(url, "count", "create", "--items", "MILK", "--operator", "S1",
+                        "--format", "json").stdout)["id"]
+    dump = tmp_path / "gs1.txt"
+    # Three scans of the lot L1 label, and one (02)+(37) carton label of 2 more: 5 in all.
+    dump.write_text("0105901234123457" + "10L1\n" * 1 + "0105901234123457" + "10L1,2\n"
+                    "0205901234123457" + "372\x1d" + "10L1\n")
+    p = wh(url, "count", "upload", str(cid), str(dump), "--location", "A-02", "--operator", "W1",
+           "--format", "json")
+    assert json.loads(p.stdout)["units"] == 5
+    show = json.loads(wh(url, "count", "show", str(cid), "--format", "json").stdout)
+    assert [(l["lot"], l["first"], l["status"]) for l in show["lines"]] == [("L1", 5, "ok")]

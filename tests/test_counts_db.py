@@ -355,3 +355,8 @@ def test_discrepancies_sorted_by_value(shop):
     # MILK -4 × 1.50 = -6.00 outweighs SOAP -1 × 2 = -2.
     assert [(r["sku"], r["variance"], float(r["value"])) for r in rows] == [("MILK", -4, -6.0), ("SOAP", -1, -2.0)]
     assert rows[0]["first"] == 2 and rows[0]["first_by"] == "W1" and rows[0]["second"] is None
+
+
+def test_upload_parsing_keeps_the_gs1_separator():
+    rows = counts.parse_upload("\ufeff0105901234123457\x1d10L1\r\n\n# comment\n0105901234123457\x1d10L2 , 3\n")
+    assert rows == [(1, "0105901234123457\x1d10L1", 1), (4, "0105901234123457\x1d10L2", 3)]

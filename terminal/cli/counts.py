@@ -212,32 +212,25 @@ def cmd_set(args) -> int:
     return 0
 
 
-def _resolver():
-    """Read each code as the station would (GS1 lot, expiry and count included) when the devices
-    decoder is there; else the store's own reading of barcodes, SKUs and locations."""
+def _resolver(cfg):
+    """Read each code as a station would (GS1 lot, expiry and count included, the [barcodes]
+    prefixes applied); codes the decoder cannot place fall back to the store's own reading
+    (barcodes, SKUs, locations)."""
     from db.counts import Meaning, resolve_code
-    try:
-        from devices.decode import decode
-        from devices.scan import make_scan
-    except ImportError:
-        return resolve_code
+    from db.models import Item
+    from devices.scan import make_scan, unescape_gs
+    from terminal.resolver import make_decoder
+    decode = make_decoder(cfg)
 
     def resolve(code: str) -> Meaning:
-        try:
-            d = decode(make_scan(code, "upload"))
-        except Exception:  # a decoder failure on one odd line must not hide the store's reading
-            return resolve_code(code)
-        kind = getattr(d, "kind", "unknown")
-        if kind == "gs1" and getattr(d, "gtin", None):
-            base = resolve_code(d.gtin)
-            if base.kind == "item":
-                base.lot = getattr(d, "lot", None)
-                base.expiry = getattr(d, "expiry", None)
-                qty = getattr(d, "qty", None)
-                base.qty = qty if qty else None
-                if base.qty is None:
-                    base.qty = base.pack_qty
-                return base
+        # A dump may write the GS1 separator as <GS> or \x1d, as people type it.
+        d = decode(make_scan(unescape_gs(code), "upload"))
+        if d.kind in ("item", "gs1") and d.sku and not d.error:
+            item = Item.get(Item.sku == d.sku)
+            return Meaning("item", item=item, pack_qty=d.pack_qty or 1, lot=d.lot, expiry=d.expiry,
+                           qty=d.qty)
+        if d.kind == "location" and d.location:
+            return Meaning("location", location=d.location)
         return resolve_code(code)
 
     return resolve
@@ -257,7 +250,7 @@ def cmd_upload(args) -> int:
             raise CliError(f"scanner file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}; "
                            "nothing was uploaded", code=1) from None
     result = upload_count(args.count_id, text, location=args.location, operator=args.operator,
-                          station=station_of(args), resolve=_resolver(), settings=CountSettings.from_config(args.cfg))
+                          station=station_of(args), resolve=_resolver(args.cfg), settings=CountSettings.from_config(args.cfg))
     sub = result.submit
     if args.format == "json":
         json.dump({"count": args.count_id, "location": args.location, "round": sub.round,
