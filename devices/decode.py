@@ -271,10 +271,34 @@ def _plain_gtin(d: Decoded, body: str, symbology: str | None) -> None:
 
 # -- GS1 element strings and Digital Links ------------------------------------------------------
 
+# Convenience alphas of GS1 Digital Link 1.0 (`/gtin/…/lot/…?exp=…`), still printed on some
+# packs; biip reads only the numeric AIs.
+DL_ALPHAS = {"sscc": "00", "gtin": "01", "lot": "10", "ser": "21", "cpv": "22", "gln": "414", "exp": "17",
+             "bbd": "15", "prod": "11", "pack": "13", "sell": "16", "gsrn": "8018", "grai": "8003",
+             "giai": "8004", "glnx": "254"}
+
+
+def _numeric_ais(uri: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+    parts = urlsplit(uri)
+    segments = parts.path.split("/")
+    # Keys and values alternate from the primary key on; a path prefix before it stays as it is.
+    for start, seg in enumerate(segments):
+        if DL_ALPHAS.get(seg, seg) in ("00", "01", "414", "8003", "8004", "8018", "254"):
+            for i in range(start, len(segments), 2):
+                segments[i] = DL_ALPHAS.get(segments[i], segments[i])
+            break
+    query = "&".join(
+        (DL_ALPHAS.get(k, k) + ("=" + v if sep else "")) for k, sep, v in
+        (pair.partition("=") for pair in parts.query.split("&") if pair))
+    return urlunsplit((parts.scheme, parts.netloc, "/".join(segments), query, parts.fragment))
+
+
 def _digital_link(d: Decoded, uri: str) -> None:
     from biip import ParseError
     from biip.gs1_digital_link_uris import GS1DigitalLinkURI
     d.kind = "gs1"
+    uri = _numeric_ais(uri)
     try:
         link = GS1DigitalLinkURI.parse(uri)
     except ParseError as exc:
