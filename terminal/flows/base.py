@@ -142,8 +142,12 @@ class Flow:
     def table(self) -> Table | None:
         return None
 
+    def heading(self) -> str:
+        """The title bar: the job, and the document being worked on."""
+        return self.title
+
     def view(self) -> View:
-        return View(title=self.title, prompt=self.prompt, entry=self.entry, table=self.table(),
+        return View(title=self.heading(), prompt=self.prompt, entry=self.entry, table=self.table(),
                     info=list(self.info), choices=list(self.choices), done=self.done)
 
     # --- helpers for subclasses --------------------------------------------------------------

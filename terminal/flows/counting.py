@@ -286,6 +286,8 @@ class CountingFlow(Flow):
     # --- keys ------------------------------------------------------------------------------------
 
     def on_action(self, name, value=None, key=None) -> Feedback | None:
+        if name == "start":        # the count screen asks for its first view on the station thread
+            return self.start()
         if name != "back":
             self.escape_armed = False
         if name == "enter":

@@ -120,6 +120,11 @@ class PickingFlow(Flow):
         lot = f"lot {t.lot}" + (f" (expires {t.expiry})" if t.expiry else "") if t.lot else ""
         return [f"{self.so.number} line {t.line_no}  {lot}".rstrip()]
 
+    def heading(self) -> str:
+        if self.so is None or self.state == "choose":
+            return "Pick"
+        return f"Pick · {self.so.number} · {self.so.customer.name or self.so.customer.code}"
+
     def table(self):
         if self.so is None or self.state == "choose":
             return None

@@ -60,6 +60,9 @@ class PutawayFlow(Flow):
             self.prompt = f"{self.dock} is empty. Scan another location, or F10 to finish"
         self.info = []
 
+    def heading(self) -> str:
+        return f"Put away · from {self.dock}" if self.dock else "Put away"
+
     def table(self):
         if self.dock is None:
             return None

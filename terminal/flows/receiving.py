@@ -104,6 +104,11 @@ class ReceivingFlow(Flow):
             self.dock = configured or self.call(warehouse_location, self.session.warehouse, "receiving").code
         return self.dock
 
+    def heading(self) -> str:
+        if self.po is None or self.state == "choose":
+            return "Receive"
+        return f"Receive · {self.po.number} · {self.po.supplier.name or self.po.supplier.code}"
+
     def table(self):
         if self.po is None or self.state == "choose":
             return None
@@ -124,6 +129,8 @@ class ReceivingFlow(Flow):
             if getattr(scan, "kind", None) in ("gs1",) and scan.lot:
                 return self.on_text(scan.lot, key)
             return self.on_text(scan.raw, key)
+        if self.state == "reason":
+            return self.choose_reason(scan.raw)   # reason codes printed on a sheet
         if self.state not in ("items",):
             return Feedback.error(f"{self.prompt} first (a scan does not answer it)")
         d = expect_item(scan, f"an item of {self.po.number}")

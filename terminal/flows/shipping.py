@@ -70,6 +70,9 @@ class ShippingFlow(Flow):
     def to_ship(line) -> int:
         return line.qty_picked - line.qty_shipped
 
+    def heading(self) -> str:
+        return f"Ship · {self.so.number}" if self.so is not None else "Ship"
+
     def table(self):
         if self.so is None:
             return None

@@ -76,6 +76,9 @@ class TransferFlow(Flow):
             self.prompt = f"Scan the items to move from {self.source} (F8: everything)"
         self.info = ["F3 quantity · F8 everything · Esc clears the basket"]
 
+    def heading(self) -> str:
+        return f"Transfer · from {self.source}" if self.source else "Transfer"
+
     def table(self):
         if self.source is None:
             return None

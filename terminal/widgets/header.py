@@ -28,9 +28,20 @@ class StationHeader(Static):
         scanner = app.scanner_state or "none"
         scanner_style = "bold red" if scanner == "disconnected" else "bold"
         store_style = "bold red" if app.store_state else "bold"
+        width = max(20, (self.size.width or 80))
+        waiting = f"  waiting: {app.waiting}" if app.waiting else ""
+        store = app.store_state or s.store
+        room = width - len("Scanner ") - len(scanner) - len("  Store ") - len(waiting)
+        if len(store) > room:
+            # Keep the end of a long path or message: the file name is what tells stores apart.
+            store = "…" + store[-max(1, room - 1):]
         line2 = Text.assemble(("Scanner ", "dim"), (scanner, scanner_style), ("  Store ", "dim"),
-                              (app.store_state or s.store, store_style))
-        if app.waiting:
-            line2.append(f"  waiting: {app.waiting}", "bold yellow")
-        line1.truncate(max(10, self.size.width or 80), overflow="ellipsis")
+                              (store, store_style))
+        if waiting:
+            line2.append(waiting, "bold yellow")
+        line1.truncate(width, overflow="ellipsis")
+        line2.truncate(width, overflow="ellipsis")
         self.update(Text("\n").join([line1, line2]))
+
+    def on_resize(self) -> None:
+        self.refresh_text()

@@ -1,0 +1,228 @@
+"""The supervisor's reconciliation of count discrepancies, as a plain state machine.
+
+The list holds every open line with a variance (waiting for approval, or for a recount),
+largest value first (db.counts.discrepancies). For the selected line the screen shows the
+books at each count, the first and second count, who counted and when.
+
+    list      ↑/↓ (or type a row number) selects; F3 approve, F4 order a recount, F5 set the
+              quantity; F6 refreshes
+    reason    approving: type a reason code, Enter alone takes COUNT
+    qty       setting: type the quantity that was on the shelf at the count
+    setreason setting: type the reason code (required)
+
+Only supervisors may decide; the store checks it again (db.security.require_supervisor), so a
+worker who reaches this screen is refused there too. Every decision is in the audit trail.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .base import Feedback, Flow, FlowKey, Table, parse_qty
+
+APPROVE_KEY = FlowKey("f3", "approve", "Approve", "post the selected line's adjustment (asks the reason)")
+REJECT_KEY = FlowKey("f4", "reject", "Recount", "order a recount of the selected line by another operator")
+SET_KEY = FlowKey("f5", "set", "Set qty", "set the true quantity of the selected line, with a reason")
+REFRESH_KEY = FlowKey("f6", "refresh", "Refresh", "read the discrepancies again")
+UP_KEY = FlowKey("up", "up", "↑", "select the line above")
+DOWN_KEY = FlowKey("down", "down", "↓", "select the line below")
+
+STATUS_TEXT = {"review": "approve?", "recount": "recount"}
+
+
+def money(value) -> str:
+    return f"{Decimal(value or 0):.2f}"
+
+
+class CountReviewFlow(Flow):
+    title = "Count discrepancies"
+    keys = (APPROVE_KEY, REJECT_KEY, SET_KEY, REFRESH_KEY, UP_KEY, DOWN_KEY)
+
+    def __init__(self, session, count_id: int | None = None):
+        super().__init__(session)
+        self.count_id = count_id
+        self.rows: list[dict] = []
+        self.found: list[dict] = []
+        self.index = 0
+        self.set_qty: int | None = None
+        self.state = "list"
+        self.to_list()
+
+    # --- the list ------------------------------------------------------------------------------
+
+    def start(self) -> Feedback | None:
+        if not self.session.is_supervisor:
+            self.refresh()
+            return Feedback.error(f"operator {self.operator} is a {self.session.role}: reconciling counts "
+                                  "needs a supervisor; you may look, not decide")
+        return self.refresh()
+
+    def refresh(self) -> Feedback | None:
+        from db.count_models import CountFound, CountTask, Count
+        from db.counts import discrepancies
+        sel = self.selected
+        keep = (sel["count"], sel["line"]) if sel else None
+        self.rows = self.call(discrepancies, count_id=self.count_id)
+        self.found = self.call(lambda: [
+            {"location": f.task.location.code, "barcode": f.barcode, "scans": f.scans, "count": f.task.count_id}
+            for f in CountFound.select().join(CountTask).join(Count)
+            .where(CountFound.resolved == False, Count.status == "open")])  # noqa: E712
+        self.index = next((i for i, r in enumerate(self.rows) if (r["count"], r["line"]) == keep), 0)
+        self.to_list()
+        return None
+
+    @property
+    def selected(self) -> dict | None:
+        if 0 <= self.index < len(self.rows):
+            return self.rows[self.index]
+        return None
+
+    def to_list(self) -> None:
+        self.state, self.entry, self.set_qty = "list", "choice", None
+        if not self.rows:
+            self.prompt = "No count discrepancy is waiting. Esc goes back"
+        else:
+            value = sum(Decimal(r["value"] or 0) for r in self.rows)
+            self.prompt = (f"{len(self.rows)} discrepancies, net value {money(value)}: "
+                           "↑/↓ select · F3 approve · F4 recount · F5 set qty")
+        self.info = self.detail()
+
+    def detail(self) -> list[str]:
+        r = self.selected
+        if r is None:
+            return self.found_lines()
+        lot = f" lot {r['lot']}" if r["lot"] else ""
+        out = [f"Count {r['count']} line {r['line']}: {r['location']} {r['sku']}{lot} {r['name']}"]
+        for n, c in enumerate(r["counts"][-2:], start=max(1, len(r["counts"]) - 1)):
+            when = c["at"].strftime("%m-%d %H:%M") if c["at"] else ""
+            out.append(f"  count {n}: {c['qty']} by {c['operator']} {c['station']} {when}"
+                       f" (books {c['expected']}, {c['variance']:+d})")
+        out.append(f"  {r['note']}" if r["note"] else "")
+        return [line for line in out if line] + self.found_lines()
+
+    def found_lines(self) -> list[str]:
+        if not self.found:
+            return []
+        first = ", ".join(f"{f['barcode']}@{f['location']}" for f in self.found[:3])
+        more = f" and {len(self.found) - 3} more" if len(self.found) > 3 else ""
+        return [f"Found goods (unknown barcodes): {first}{more}"]
+
+    def table(self) -> Table | None:
+        rows = []
+        for n, r in enumerate(self.rows, 1):
+            second = r["second"] if r["second"] is not None else ""
+            rows.append([n, r["location"], r["sku"], r["lot"] or "", r["expected"], r["first"], second,
+                         f"{r['variance']:+d}", money(r["value"]), STATUS_TEXT.get(r["status"], r["status"])])
+        return Table(["#", "Location", "SKU", "Lot", "Books", "1st", "2nd", "Var", "Value", "Status"],
+                     rows, self.index if self.rows else None)
+
+    # --- input ----------------------------------------------------------------------------------
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        loc = getattr(scan, "location", None)
+        if getattr(scan, "kind", None) == "location" and loc:
+            hit = next((i for i, r in enumerate(self.rows) if r["location"] == loc), None)
+            if hit is None:
+                return Feedback.error(f"no discrepancy at location {loc}")
+            self.index = hit
+            self.to_list()
+            return Feedback.info(f"line at {loc} selected")
+        return Feedback.error("scan a location to select its discrepancy, or use ↑/↓")
+
+    def on_text(self, text: str, key=None) -> Feedback | None:
+        r = self.selected
+        if self.state == "list":
+            n = parse_qty(text, "row number")
+            if n > len(self.rows):
+                return Feedback.error(f"there are {len(self.rows)} rows; typed {n}")
+            self.index = n - 1
+            self.to_list()
+            return None
+        if self.state == "reason":
+            return self.approve(text.strip().upper() or "COUNT")
+        if self.state == "qty":
+            self.set_qty = parse_qty(text, "quantity", allow_zero=True)
+            self.state, self.entry = "setreason", "reason"
+            self.prompt = (f"Set {r['sku']} at {r['location']} to {self.set_qty} "
+                           f"({self.set_qty - r['expected']:+d} against the books at the count): reason code?")
+            return None
+        if self.state == "setreason":
+            if not text.strip():
+                return Feedback.error("setting a quantity needs a reason code, e.g. MISCOUNT")
+            return self.set_quantity(text.strip().upper())
+        return super().on_text(text, key)
+
+    def on_action(self, name, value=None, key=None) -> Feedback | None:
+        if name == "start":
+            return self.start()
+        if name == "refresh":
+            self.refresh()
+            return Feedback.info(f"{len(self.rows)} discrepancies")
+        if name in ("up", "down"):
+            if self.state != "list":
+                return None
+            if self.rows:
+                step = -1 if name == "up" else 1
+                self.index = max(0, min(len(self.rows) - 1, self.index + step))
+                self.to_list()
+            return None
+        if name == "enter":
+            if self.state == "reason":
+                return self.approve("COUNT")
+            return None
+        r = self.selected
+        if name in ("approve", "reject", "set"):
+            if r is None:
+                return Feedback.error("no discrepancy selected: the list is empty")
+            if not self.session.is_supervisor:
+                return Feedback.error(f"operator {self.operator} is a {self.session.role}; "
+                                      "deciding a count needs a supervisor")
+        if name == "approve":
+            if r["status"] != "review":
+                return Feedback.error(f"line {r['line']} ({r['location']} {r['sku']}) waits for a recount: "
+                                      "F5 sets the quantity instead")
+            self.state, self.entry = "reason", "reason"
+            self.prompt = (f"Approve {r['variance']:+d} × {r['sku']} at {r['location']} "
+                           f"(value {money(r['value'])})? Reason code, Enter = COUNT")
+            return None
+        if name == "reject":
+            from db.counts import reject
+            self.call(reject, r["count"], r["line"], operator=self.operator, station=self.station)
+            self.refresh()
+            return Feedback.ok(f"recount ordered: {r['location']} {r['sku']} (count {r['count']} line {r['line']})")
+        if name == "set":
+            self.state, self.entry = "qty", "qty"
+            self.prompt = f"How many {r['sku']} were on {r['location']} at the count? Type the quantity"
+            return None
+        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    def back(self) -> Feedback | None:
+        if self.state != "list":
+            self.to_list()
+            return Feedback.info("cancelled")
+        return None
+
+    # --- decisions --------------------------------------------------------------------------------
+
+    def approve(self, reason: str) -> Feedback:
+        from db.counts import approve
+        r = self.selected
+        decision = self.call(approve, r["count"], r["line"], operator=self.operator, station=self.station,
+                             reason=reason)[0]
+        self.refresh()
+        return Feedback.ok(f"approved {r['location']} {r['sku']}: {self._posted(decision)}")
+
+    def set_quantity(self, reason: str) -> Feedback:
+        from db.counts import set_quantity
+        r = self.selected
+        decision = self.call(set_quantity, r["count"], r["line"], self.set_qty, reason=reason,
+                             operator=self.operator, station=self.station)
+        self.refresh()
+        return Feedback.ok(f"set {r['location']} {r['sku']} to {decision.line.counted}: {self._posted(decision)}")
+
+    @staticmethod
+    def _posted(decision) -> str:
+        m = decision.movement
+        if m is None:
+            return "no variance, nothing posted"
+        sign = "+" if m.from_location.code.startswith("@") else "-"
+        return f"{sign}{m.qty} posted ({m.from_location.code} → {m.to_location.code}, {m.reason}, movement {m.id})"
