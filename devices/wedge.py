@@ -1,20 +1,24 @@
 """Keyboard wedge: telling a scanner that types from a person who types.
 
-How the terminal uses it (from the App's key handler, before any `Input` sees the key, because
-`Input` drops the GS separator that arrives as ctrl+]):
+How the terminal uses it: catch keys in the App before they are forwarded to the focused
+widget (an App-level `on_key` is too late: `Input` eats printable keys first, and drops the GS
+separator that arrives as ctrl+]). tests/test_devices_wedge.py has this as a working app:
 
     wedge = Wedge.from_config(cfg.section("wedge"))
 
-    def on_key(self, event):                       # App or Screen level
-        result = wedge.feed(event.key, event.character, event.time)
-        for key in result.typed:                   # held keys that turned out to be typing:
-            replay(key)                            #   give them to the focused widget, in order
-        if result.scan:
-            handle_scan(result.scan)               # a whole scan: devices.scan.Scan
-        if result.consumed:
-            event.prevent_default(); event.stop()  # the wedge holds (or used) this key
-        if wedge.pending:                          # keys held: release them if nothing follows
-            self.set_timer(wedge.hold_seconds, lambda: [replay(k) for k in wedge.flush(time.monotonic())])
+    async def on_event(self, event):                   # in the App subclass
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            result = wedge.feed(event.key, event.character, event.time)
+            replay(result.typed)                       # held keys that were typing: to the Input, in order
+            if result.scan:
+                handle_scan(result.scan)               # a whole scan: devices.scan.Scan
+            if wedge.pending:                          # keys held: release them if nothing follows
+                self.set_timer(wedge.hold_seconds + 0.005,
+                               lambda: replay(wedge.flush(time.monotonic())))
+            if result.consumed:                        # the wedge holds (or used) this key
+                event.prevent_default(); event.stop()
+                return
+        await super().on_event(event)
 
 Rules, all from [wedge] in config.toml:
 - A printable key (or ctrl+], which is rebuilt as GS 0x1D) is held while keys arrive fast: no
