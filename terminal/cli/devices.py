@@ -161,7 +161,8 @@ def cmd_listen(args) -> int:
             if event is None:           # end of standard input
                 break
             if isinstance(event, str):
-                print(f"scanner {event}: {where}", file=sys.stderr, flush=True)
+                if event in ("connected", "disconnected"):
+                    print(f"scanner {event}: {where}", file=sys.stderr, flush=True)
                 continue
             decoded = decode(event, resolver=resolver, prefixes=prefixes)
             if args.format == "json":
