@@ -21,13 +21,16 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .connection import write_transaction
+from .connection import database, write_transaction
 from .ledger import Posting, post
 from .models import (VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator,
                      PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier,
                      Warehouse)
 
 HISTORY_DAYS = 60
+# Opening stock is counted in well before the history, so slow movers that never sell show
+# up as dead stock (the [reports] dead_stock_days default is 90).
+OPENING_DAYS_AGO = 95
 
 OPERATORS = [("W1", "Ana Lopez", "worker"), ("W2", "Ben Okafor", "worker"),
              ("S1", "Sara Lindqvist", "supervisor")]
@@ -253,6 +256,7 @@ class _Demo:
         self.stock: dict[tuple[int, int, int | None], int] = {}   # physical balances, mirrored
         self.lots: dict[int, list[Lot]] = {}
         self.pin_set = False
+        self.pin_error = ""
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -354,14 +358,14 @@ class _Demo:
         refs = {code: 1000 for code in prefixes}
         barcodes = []
         # Lines per day is what the simulation sells; it sizes reorder points to real demand.
-        self.lines_per_day = 7.0
+        self.lines_per_day = 9.0
         specs = []
         for cat in CATEGORIES:
             names = rng.sample(cat.names, min(cat.count, len(cat.names)))
             for n, name in enumerate(sorted(names), 1):
                 speed = rng.choices(["fast", "medium", "slow"], weights=[2, 5, 3])[0]
                 specs.append((cat, name, n, speed))
-        weights = [{"fast": 10.0, "medium": 3.0, "slow": 1.0}[speed] for *_, speed in specs]
+        weights = [{"fast": 6.0, "medium": 3.0, "slow": 1.5}[speed] for *_, speed in specs]
         total_weight = sum(weights)
         built = []
         for (cat, name, n, speed), weight in zip(specs, weights):
@@ -398,7 +402,7 @@ class _Demo:
 
     def simulate(self) -> None:
         rng = self.rng
-        start = HISTORY_DAYS + 3
+        start = OPENING_DAYS_AGO
         # Opening stock, counted in before the history starts.
         for di in self.items:
             item = di.item
@@ -413,7 +417,7 @@ class _Demo:
                     # Some items hold a short-dated lot, so expiry alerts and FEFO have work.
                     short_dated = item.expiry_tracked and rng.random() < 0.15
                     for k, part in enumerate(parts):
-                        made = self.today - dt.timedelta(days=start + 5 + 15 * (lots - k) + rng.randint(0, 10))
+                        made = self.today - dt.timedelta(days=HISTORY_DAYS + 8 + 15 * (lots - k) + rng.randint(0, 10))
                         expiry = self.today + dt.timedelta(days=rng.randint(5, 40)) if short_dated and k == 0 else None
                         lot = self.new_lot(di, made, when, expiry)
                         self.post(item, part, self.virtual["inventory-gain"], home, "opening", when, "S1",
@@ -430,13 +434,13 @@ class _Demo:
             self.receive_due(day)
             if date.weekday() < 6:           # no sales on Sundays
                 for _ in range(rng.choice([2, 3, 3, 4])):
-                    self.sell(day, rng.choices(self.items, weights=by_weight, k=rng.choice([1, 2, 2, 3, 4]))
+                    self.sell(day, rng.choices(self.items, weights=by_weight, k=rng.choice([1, 2, 3, 3, 4, 5]))
                               )
             if day % 9 == 4:
                 self.transfer(day)
             if day % 11 == 5:
                 self.adjust(day)
-            if date.weekday() < 5:
+            if date.weekday() in (0, 3):    # the buyer orders on Mondays and Thursdays
                 self.reorder(day)
 
     def sell(self, day: int, picked: list[DemoItem]) -> None:
@@ -638,9 +642,14 @@ class _Demo:
         except ImportError:
             return
         setter = getattr(security, "set_pin", None)
-        if setter is not None:
-            setter("S1", SUPERVISOR_PIN)
+        if setter is None:
+            return
+        try:
+            with database.atomic():     # a savepoint: a failure here must not spoil the demo
+                setter("S1", SUPERVISOR_PIN)
             self.pin_set = True
+        except Exception as exc:  # the PIN is a convenience; the summary says it was not set
+            self.pin_error = str(exc) or type(exc).__name__
 
     def summary(self) -> str:
         from .models import Movement
@@ -651,7 +660,9 @@ class _Demo:
                 f"({PurchaseOrder.select().where(PurchaseOrder.status.in_(['open', 'partial'])).count()} open), "
                 f"{SalesOrder.select().count()} sales orders "
                 f"({SalesOrder.select().where(SalesOrder.status == 'open').count()} open), "
-                f"{Movement.select().count()} movements")
+                f"{Movement.select().count()} movements; "
+                + ("supervisor S1 has PIN 1234" if self.pin_set else
+                   f"no PIN set for S1 ({self.pin_error})" if self.pin_error else "no PINs (db.security cannot set them)"))
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
