@@ -136,3 +136,30 @@ def test_a_retried_key_posts_once(recv):
     flow.on_scan(decoded, key="retry-1")
     flow.on_scan(decoded, key="retry-1")
     assert line("PO-1042", 1).qty_received == 12
+
+
+def test_a_locked_store_is_retried_and_the_scan_kept(sqlite_store):
+    """Another writer holds the store: the station says so, keeps the scan, and posts it
+    exactly once when the store answers again."""
+    import sqlite3
+    import threading
+    from db.connection import database, open_database
+    td.seed()
+    td.purchase_order("PO-1042")
+    database.close()
+    open_database(sqlite_store, busy_timeout_ms=50)
+    d = td.FlowDriver(sqlite_store, ReceivingFlow)
+    try:
+        d.scan("PO-1042")
+        path = sqlite_store[len("sqlite:///"):]
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.6, other.rollback).start()
+        fb = d.scan(td.WIDGET_CASE)
+        other.close()
+        assert any("store unreachable, retrying" in s for s in d.ui.store)
+        assert fb.level == "ok" and "12 of 24" in fb.message
+        assert line("PO-1042", 1).qty_received == 12
+        assert Movement.select().where(Movement.kind == "receipt").count() == 1
+    finally:
+        d.close()

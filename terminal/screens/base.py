@@ -135,7 +135,12 @@ class StationScreen(Screen):
                 return True
             entry.insert(character)
             return True
-        if station.blocked is None and self.on_function_key(key):
+        if station.blocked is not None and key.startswith("f") and key[1:].isdigit():
+            # An error waits for Enter: job keys would act on a state the operator has not
+            # seen yet. Refuse loudly instead of queueing them silently.
+            self.app.bell()
+            return True
+        if self.on_function_key(key):
             return True
         return False
 
