@@ -26,6 +26,7 @@ REFRESH_KEY = FlowKey("f6", "refresh", "Refresh", "read the discrepancies again"
 UP_KEY = FlowKey("up", "up", "↑", "select the line above")
 DOWN_KEY = FlowKey("down", "down", "↓", "select the line below")
 
+WINDOW = 7
 STATUS_TEXT = {"review": "approve?", "recount": "recount"}
 
 
@@ -35,7 +36,9 @@ def money(value) -> str:
 
 class CountReviewFlow(Flow):
     title = "Count discrepancies"
-    keys = (APPROVE_KEY, REJECT_KEY, SET_KEY, REFRESH_KEY, UP_KEY, DOWN_KEY)
+    keys = (APPROVE_KEY, REJECT_KEY, SET_KEY, REFRESH_KEY)
+    # Moving the selection; the screen sends these as actions, the key bar has no room for them.
+    move_keys = (UP_KEY, DOWN_KEY)
 
     def __init__(self, session, count_id: int | None = None):
         super().__init__(session)
@@ -82,8 +85,8 @@ class CountReviewFlow(Flow):
             self.prompt = "No count discrepancy is waiting. Esc goes back"
         else:
             value = sum(Decimal(r["value"] or 0) for r in self.rows)
-            self.prompt = (f"{len(self.rows)} discrepancies, net value {money(value)}: "
-                           "↑/↓ select · F3 approve · F4 recount · F5 set qty")
+            self.prompt = (f"{len(self.rows)} discrepancies, net value {money(value)} · "
+                           "↑/↓ or a row number selects" + (f" · row {self.index + 1}" if len(self.rows) > WINDOW else ""))
         self.info = self.detail()
 
     def detail(self) -> list[str]:
@@ -106,14 +109,22 @@ class CountReviewFlow(Flow):
         more = f" and {len(self.found) - 3} more" if len(self.found) > 3 else ""
         return [f"Found goods (unknown barcodes): {first}{more}"]
 
+    def window(self) -> range:
+        """The rows that fit on an 80×24 screen, around the selected one."""
+        first = max(0, min(self.index - WINDOW // 2, len(self.rows) - WINDOW))
+        return range(first, min(len(self.rows), first + WINDOW))
+
     def table(self) -> Table | None:
         rows = []
-        for n, r in enumerate(self.rows, 1):
+        shown = self.window()
+        for n in shown:
+            r = self.rows[n]
+            n += 1
             second = r["second"] if r["second"] is not None else ""
             rows.append([n, r["location"], r["sku"], r["lot"] or "", r["expected"], r["first"], second,
                          f"{r['variance']:+d}", money(r["value"]), STATUS_TEXT.get(r["status"], r["status"])])
         return Table(["#", "Location", "SKU", "Lot", "Books", "1st", "2nd", "Var", "Value", "Status"],
-                     rows, self.index if self.rows else None)
+                     rows, self.index - shown.start if self.rows else None)
 
     # --- input ----------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describ
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type how many of the last scanned item are here in all")
 EMPTY_KEY = FlowKey("f6", "empty", "Empty", "the location is empty: submit it with nothing on it")
 REMOVE_KEY = FlowKey("f9", "undo", "Remove", "remove the last scan (also CMD-UNDO); nothing was posted")
+LIST_ROWS = 10
 SUBMIT_KEY = FlowKey(DONE_KEY.key, "done", "Submit", "submit the count of this location (also CMD-DONE)")
 
 
@@ -392,8 +393,9 @@ class CountingFlow(Flow):
         if self.state == "location":
             if not self.tasks:
                 return None
+            # The next locations in walking order; the info line says how many wait in all.
             rows = [[t.location.code, t.location.zone, t.count_id,
-                     "recount" if t.status == "recount" else "count"] for t in self.tasks]
+                     "recount" if t.status == "recount" else "count"] for t in self.tasks[:LIST_ROWS]]
             return Table(["Location", "Zone", "Count", "To do"], rows, 0)
         keys = list(self.tally)
         if not self.blind:
@@ -408,4 +410,10 @@ class CountingFlow(Flow):
             rows.append(line)
         columns = ["SKU", "Name", "Lot", "Counted"] + ([] if self.blind else ["Books"])
         current = keys.index(self.current) if self.current in keys else None
+        if len(rows) > LIST_ROWS:
+            # Keep the line just counted in view on an 80×24 screen.
+            at = current if current is not None else len(rows) - 1
+            first = max(0, min(at - LIST_ROWS // 2, len(rows) - LIST_ROWS))
+            rows = rows[first:first + LIST_ROWS]
+            current = None if current is None else current - first
         return Table(columns, rows, current)

@@ -23,3 +23,15 @@ class CountReviewScreen(FlowScreen):
         super().on_mount()
         if self.first_view is None:
             self.app.station.submit_action("start")
+
+    def on_function_key(self, key: str) -> bool:
+        if super().on_function_key(key):
+            return True
+        for k in self.flow.move_keys:
+            if k.key == key:
+                self.app.station.submit_action(k.action)
+                return True
+        return False
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        return [(k.label, k.help) for k in self.flow.move_keys] + super().help_lines()
