@@ -203,3 +203,26 @@ def dry_run_summary(rows: list[dict]) -> dict:
         s["lines"] += 1
         s["value"] += r["value"]
     return out
+
+
+DRAFT_COLUMNS = ["po", "supplier", "created", "created_by", "expected_date", "lines", "units", "value"]
+
+
+def draft_pos() -> Report:
+    """Draft purchase orders waiting to be released, oldest first (one GROUP BY)."""
+    query = (PurchaseOrder
+             .select(PurchaseOrder.number, Supplier.code, PurchaseOrder.created_at, PurchaseOrder.created_by,
+                     PurchaseOrder.expected_date, pw.fn.COUNT(PurchaseOrderLine.id),
+                     pw.fn.COALESCE(pw.fn.SUM(PurchaseOrderLine.qty_ordered), 0),
+                     pw.fn.SUM(PurchaseOrderLine.qty_ordered * PurchaseOrderLine.unit_cost))
+             .join(Supplier).switch(PurchaseOrder)
+             .join(PurchaseOrderLine, pw.JOIN.LEFT_OUTER)
+             .where(PurchaseOrder.status == "draft")
+             .group_by(PurchaseOrder.number, Supplier.code, PurchaseOrder.created_at,
+                       PurchaseOrder.created_by, PurchaseOrder.expected_date)
+             .order_by(PurchaseOrder.created_at, PurchaseOrder.number).tuples())
+    from .common import as_date
+    rows = [{"po": number, "supplier": sup, "created": as_date(created), "created_by": by,
+             "expected_date": as_date(expected), "lines": lines, "units": int(units), "value": money(value)}
+            for number, sup, created, by, expected, lines, units, value in query]
+    return rows, list(DRAFT_COLUMNS)

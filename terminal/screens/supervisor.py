@@ -48,9 +48,17 @@ PERIODS = [(7, "last 7 days"), (30, "last 30 days"), (90, "last 90 days"), (365,
            (None, "all time")]
 SALES_BY = ["day", "week", "month", "item", "customer", "operator"]
 
-MENU = ("[b]1[/]Alerts [b]2[/]Reorder [b]3[/]Suppliers [b]4[/]Settle [b]5[/]Customers [b]6[/]Sales "
-        "[b]7[/]Value [b]8[/]Turnover\n[b]9[/]Dead [b]0[/]Ageing [b]a[/]ABC [b]c[/]Counts [b]d[/]Drafts "
-        "[b]r[/]Count review [b]t[/]Trend [b]h[/]Stock chart [b]p[/]Period")
+def _menu(entries: str) -> str:
+    """ "1 Alerts|2 Reorder" -> the key in reverse video right before its label (fits 80 columns)."""
+    out = []
+    for entry in entries.split("|"):
+        k, label = entry.split(" ", 1)
+        out.append(f"[reverse b]{k}[/]{label}")
+    return " ".join(out)
+
+
+MENU = (_menu("1 Alerts|2 Reorder|3 Suppliers|4 Settle|5 Customers|6 Sales|7 Value|8 Turnover") + "\n"
+        + _menu("9 Dead|0 Ageing|a ABC|c Counts|d Drafts|r Count review|t Trend|h Stock chart|p Period"))
 
 HELP = [
     ("1–9, 0, a, c, d", "open a report: alerts, reorder, suppliers, settlement, customers, sales, "
