@@ -204,3 +204,42 @@ def test_not_blind_count_shows_the_books(data, drivers):
     d.scan("A-02-01")
     t = d.flow.table()
     assert t.columns[-1] == "Books" and t.rows == [["SKU-200", "", "L42", 0, 20]]
+
+
+def test_review_flow_selects_windows_and_refuses_workers(data, drivers):
+    from terminal.flows.count_review import WINDOW, CountReviewFlow
+    from tests import factories as f
+    codes = [f"R-{n:02d}" for n in range(1, 11)]
+    for n, code in enumerate(codes, 1):
+        f.give_stock(data["bolt"], f.location(code, zone="R", seq=100 + n), n)
+    count = counts.create_count(zones=["R"], operator="S1")
+    for t in counts.open_tasks(count.id):
+        counts.submit_count(t.id, [], operator="W1", source="empty")
+    w = td.FlowDriver(data["url"], CountReviewFlow, operator="W1")
+    try:
+        assert w.start_feedback.level == "error" and "needs a supervisor" in w.start_feedback.message
+        assert w.key("reject").level == "error"
+    finally:
+        w.close()
+    s = td.FlowDriver(data["url"], CountReviewFlow, operator="S1")
+    try:
+        flow = s.flow
+        # Largest value first: R-10 (-10 bolts) down to R-01.
+        assert [r["location"] for r in flow.rows] == list(reversed(codes))
+        t = flow.table()
+        assert len(t.rows) == WINDOW and t.rows[0][1] == "R-10" and t.current == 0
+        s.type("9")
+        t = flow.table()
+        assert flow.selected["location"] == "R-02" and t.rows[t.current][1] == "R-02"
+        s.key("down")
+        s.key("down")
+        assert flow.selected["location"] == "R-01"
+        assert s.type("11").level == "error"
+        s.key("set")
+        s.type("1")
+        assert s.type("").level == "error"          # a reason is required
+        fb = s.type("FOUND")
+        assert fb.level == "ok" and "set R-01 SKU-300 to 1: no variance, nothing posted" in fb.message
+        assert len(flow.rows) == 9
+    finally:
+        s.close()
