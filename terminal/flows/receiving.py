@@ -51,6 +51,7 @@ class ReceivingFlow(Flow):
         self.pending: Pending | None = None
         self.dock: str | None = None
         self.received_any = False
+        self.last_sku: str | None = None   # highlighted in the table
         self._first_po = po
 
     # --- start and the PO list -------------------------------------------------------------
@@ -114,10 +115,9 @@ class ReceivingFlow(Flow):
             return None
         rows = [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected,
                  max(0, l.qty_ordered - l.qty_received - l.qty_rejected)] for l in self.lines]
-        current = None
-        if self.pending:
-            current = next((i for i, l in enumerate(self.lines) if l.item.sku == self.pending.sku), None)
-        return Table(["#", "SKU", "Name", "Ordered", "Received", "Rejected", "Open"], rows, current)
+        sku = self.pending.sku if self.pending else self.last_sku
+        current = next((i for i, l in enumerate(self.lines) if l.item.sku == sku), None) if sku else None
+        return Table(["#", "SKU", "Name", "Ordered", "Recvd", "Rejected", "Open"], rows, current)
 
     # --- inputs ------------------------------------------------------------------------------
 
@@ -175,6 +175,7 @@ class ReceivingFlow(Flow):
         reason = self.reject_reason
         self.reject_reason = None
         self.received_any = True
+        self.last_sku = p.sku
         self.reload()
         self.to_items()
         lot = f" lot {p.lot}" if p.lot else ""
