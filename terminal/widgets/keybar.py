@@ -6,7 +6,7 @@ from textual.widgets import Static
 
 
 def key_name(key: str) -> str:
-    names = {"escape": "Esc", "enter": "Enter"}
+    names = {"escape": "Esc", "enter": "Enter", "ctrl+q": "Ctrl+Q"}
     return names.get(key, key.upper() if key.startswith("f") and key[1:].isdigit() else key)
 
 
