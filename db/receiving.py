@@ -16,7 +16,7 @@ from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Mov
                      PurchaseOrder, PurchaseOrderLine, ReasonCode, utcnow)
 from .operation_support import (backorder_number, derived_key, locked, lot_for, physical,
                                 station_warehouse, whole_quantity)
-from .security import audit, get_operator
+from .security import audit, get_operator, require_supervisor
 
 OPEN_PO_STATUSES = ("open", "partial")
 RECEIVABLE_PO_STATUSES = ("open", "partial", "received")
@@ -223,6 +223,9 @@ def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> P
     """Close PO. With BACKORDER a new PO `<po>-BO<n>` holds what has not arrived and is
     returned; otherwise the rest is cancelled and None is returned."""
     order = get_po(po)
+    if not backorder and any(l.qty_ordered > l.qty_received + l.qty_rejected for l in order.lines):
+        # Cancelling what has not arrived cancels part of a document: supervisors only.
+        require_supervisor(operator, f"cancelling the rest of purchase order {order.number}")
     with write_transaction():
         order = locked(PurchaseOrder, order.id)
         if order.status not in ("draft",) + RECEIVABLE_PO_STATUSES:

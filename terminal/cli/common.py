@@ -28,6 +28,8 @@ def add_format(parser, choices=("table", "csv", "json"), default="table"):
 
 def add_operator(parser, required: bool = True):
     parser.add_argument("--operator", required=required, metavar="OP", help="operator code doing this")
+    parser.add_argument("--pin", metavar="PIN", help="the supervisor's PIN, for supervisor actions when "
+                        "the operator has one (else $WH_PIN, else asked on a terminal)")
 
 
 def run_handler(args) -> int:
@@ -36,13 +38,34 @@ def run_handler(args) -> int:
         args.cfg = config_mod.load(args.config, args.db)
     except config_mod.ConfigError as exc:
         raise CliError(str(exc), code=2) from None
-    if getattr(args, "needs_db", True):
-        open_store(args.cfg)
     from db.errors import WarehouseError
     try:
-        return args.func(args) or 0
+        if not getattr(args, "needs_db", True):
+            return args.func(args) or 0
+        open_store(args.cfg)
+        from db import security
+        security.configure_from(args.cfg)
+        # Supervisor actions of an operator with a PIN ask this source for it (db/security.py).
+        with security.pin_source(_pin_of(args)):
+            return args.func(args) or 0
     except WarehouseError as exc:
         raise CliError(str(exc), code=1) from None
+
+
+def _pin_of(args):
+    """A supervisor's PIN: --pin, else $WH_PIN, else asked (never echoed) on a terminal."""
+    import os
+
+    def source(code: str) -> str | None:
+        pin = getattr(args, "pin", None) or os.environ.get("WH_PIN")
+        if pin:
+            return pin
+        # Never prompt inside the full-screen app (`wh run`): it asks with its own dialog.
+        if sys.stdin.isatty() and getattr(args, "command", None) != "run":
+            import getpass
+            return getpass.getpass(f"PIN of supervisor {code}: ")
+        return None
+    return source
 
 
 def open_store(cfg):

@@ -1,0 +1,192 @@
+"""`wh audit`, `wh exceptions`, `wh sync`, `wh backup`, `wh restore` and `wh operator`: the
+trail, the offline queue, backups and PINs."""
+from __future__ import annotations
+
+import sys
+
+from .common import CliError, add_format, add_operator, command, emit, parse_date, station_of
+
+AUDIT_COLUMNS = ["at", "operator", "station", "action", "detail"]
+EXCEPTION_COLUMNS = ["id", "queued_at", "station", "operator", "op", "what", "error"]
+
+
+def register(sub) -> None:
+    p = command(sub, "audit", cmd_audit, "the audit trail: every posting, approval, login and refusal")
+    p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD", help="first day (inclusive, UTC)")
+    p.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD", help="last day (inclusive, UTC)")
+    p.add_argument("--operator", metavar="OP", help="only this operator")
+    p.add_argument("--action", metavar="ACTION", help="only this action (login, adjust, post receipt...)")
+    add_format(p)
+
+    p = command(sub, "exceptions", cmd_exceptions,
+                "offline postings the server refused on replay; --resolve marks one dealt with")
+    p.add_argument("--resolve", type=int, metavar="ID", help="mark exception ID resolved (supervisor)")
+    p.add_argument("--note", default="", metavar="TEXT", help="what was done about it")
+    p.add_argument("--all", action="store_true", help="include resolved exceptions")
+    add_operator(p, required=False)
+    add_format(p)
+
+    command(sub, "sync", cmd_sync, "replay this station's offline journal ([offline] journal) now")
+
+    p = command(sub, "backup", cmd_backup, "copy the live SQLite store to PATH (online backup API); "
+                                           "for PostgreSQL, print the pg_dump commands")
+    p.add_argument("path", metavar="PATH")
+
+    p = command(sub, "restore", cmd_restore, "replace the SQLite store with the backup at PATH "
+                                             "(the current store is saved beside it first)")
+    p.add_argument("path", metavar="PATH")
+
+    op = command(sub, "operator", _no_subcommand, "operator PINs: set-pin, clear-pin, unlock, pins",
+                 needs_db=False)
+    op.set_defaults(group_parser=op)
+    osub = op.add_subparsers(dest="operator_command", metavar="COMMAND")
+    p = command(osub, "set-pin", cmd_set_pin, "set an operator's PIN (asked twice, never echoed)")
+    p.add_argument("code", metavar="CODE")
+    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input (scripts)")
+    p = command(osub, "clear-pin", cmd_clear_pin, "remove an operator's PIN")
+    p.add_argument("code", metavar="CODE")
+    p = command(osub, "unlock", cmd_unlock, "lift a lockout after wrong PINs")
+    p.add_argument("code", metavar="CODE")
+    p = command(osub, "pins", cmd_pins, "which operators have a PIN, and who is locked out")
+    add_format(p)
+
+
+def _no_subcommand(args) -> int:
+    args.group_parser.print_help()
+    return 2
+
+
+# --- wh audit ----------------------------------------------------------------------------------
+
+def cmd_audit(args) -> int:
+    from db.audit_trail import audit_rows
+    start = parse_date(args.date_from, "from")
+    end = parse_date(args.date_to, "to")
+    if end < start:
+        raise CliError(f"--to {end} is before --from {start}", code=2)
+    rows = audit_rows(start, end, operator=args.operator, action=args.action)
+    emit(rows, AUDIT_COLUMNS, args.format, title=f"Audit trail {start} – {end}")
+    return 0
+
+
+# --- wh exceptions / wh sync -------------------------------------------------------------------
+
+def _journal_path(args) -> str:
+    return args.cfg.get("offline.journal")
+
+
+def cmd_exceptions(args) -> int:
+    import os
+    from db.offline import Journal, list_exceptions, resolve_exception
+    if args.resolve is not None:
+        if not args.operator:
+            raise CliError("--resolve needs --operator (a supervisor)", code=2)
+        e = resolve_exception(args.resolve, operator=args.operator, note=args.note, station=station_of(args))
+        print(f"offline exception {e.id} resolved by {e.resolved_by}")
+        return 0
+    rows = list_exceptions(include_resolved=args.all)
+    columns = EXCEPTION_COLUMNS + (["resolved_at", "resolved_by", "note"] if args.all else [])
+    emit(rows, columns, args.format, title="Offline exceptions")
+    path = _journal_path(args)
+    if args.format == "table" and path and os.path.isfile(path):
+        journal = Journal(path)
+        try:
+            n = journal.count()
+        finally:
+            journal.close()
+        if n:
+            print(f"{n} posting{'s' if n != 1 else ''} still queued in {path}: `wh sync` replays them")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    import os
+    from db.offline import Journal, OfflineRunner
+    path = _journal_path(args)
+    if not path or not os.path.isfile(path):
+        print(f"no offline journal at {path}: nothing to replay")
+        return 0
+    journal = Journal(path)
+    try:
+        report = OfflineRunner(journal).replay()
+    finally:
+        journal.close()
+    print(f"{report.posted} posted, {report.conflicts} refused (see `wh exceptions`), {report.left} still queued")
+    return 0 if report.reached else 1
+
+
+# --- backups -----------------------------------------------------------------------------------
+
+def cmd_backup(args) -> int:
+    from db.backup import backup_sqlite, pg_dump_advice, sqlite_path
+    url = args.cfg.db_url
+    if sqlite_path(url) is None:
+        print(pg_dump_advice(url, args.path))
+        return 2
+    target = backup_sqlite(url, args.path)
+    print(f"backup of {sqlite_path(url)} written to {target}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    import datetime as dt
+    from db.backup import backup_sqlite, pg_dump_advice, restore_sqlite, sqlite_path
+    from db.connection import database
+    url = args.cfg.db_url
+    store = sqlite_path(url)
+    if store is None:
+        print(pg_dump_advice(url, args.path))
+        return 2
+    saved = None
+    if store.is_file():
+        saved = store.with_name(f"{store.stem}.before-restore-{dt.datetime.now():%Y%m%d-%H%M%S}{store.suffix}")
+        backup_sqlite(url, saved)
+    database.close()   # our own connection must not hold a read snapshot while pages change
+    restore_sqlite(url, args.path)
+    print(f"store {store} restored from {args.path}" + (f"; the previous store is saved as {saved}" if saved else ""))
+    return 0
+
+
+# --- operators and PINs ------------------------------------------------------------------------
+
+def _read_pin(args) -> str:
+    if args.pin_stdin:
+        return sys.stdin.readline().strip()
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask the PIN on: use --pin-stdin", code=2)
+    import getpass
+    first = getpass.getpass(f"new PIN for {args.code}: ")
+    if getpass.getpass("the same PIN again: ") != first:
+        raise CliError("the two PINs differ: nothing changed", code=1)
+    return first
+
+
+def cmd_set_pin(args) -> int:
+    from db.security import set_pin
+    op = set_pin(args.code, _read_pin(args), by="cli", station=station_of(args))
+    print(f"PIN set for {op.code} ({op.role})")
+    return 0
+
+
+def cmd_clear_pin(args) -> int:
+    from db.security import set_pin
+    op = set_pin(args.code, None, by="cli", station=station_of(args))
+    print(f"PIN removed for {op.code}")
+    return 0
+
+
+def cmd_unlock(args) -> int:
+    from db.security import unlock
+    op = unlock(args.code, by="cli", station=station_of(args))
+    print(f"{op.code} unlocked")
+    return 0
+
+
+def cmd_pins(args) -> int:
+    from db.models import Operator
+    from db.security import locked_for
+    rows = [{"operator": o.code, "name": o.name, "role": o.role, "pin": "yes" if o.pin_hash else "no",
+             "locked_s": locked_for(o), "active": o.active}
+            for o in Operator.select().order_by(Operator.code)]
+    emit(rows, ["operator", "name", "role", "pin", "locked_s", "active"], args.format, title="Operators and PINs")
+    return 0
