@@ -51,6 +51,17 @@ async def test_login_header_menu_and_placeholders(world):
         assert "location A-01-01: 50 units" in flat(app)
         await key(pilot, "escape")
         assert "Press the number of a job" in flat(app)
+        # Count and Supervisor open their own screens; Esc comes back.
+        await type_(pilot, "6", enter=False)
+        assert "Count" in flat(app)
+        await key(pilot, "escape")
+        await type_(pilot, "8", enter=False)
+        assert "Supervisor" in flat(app)
+        await key(pilot, "escape")
+        if app.station.blocked is not None:
+            await key(pilot, "enter")
+            await key(pilot, "escape")
+        assert "Press the number of a job" in flat(app)
         await type_(pilot, "0", enter=False)
         assert "Scan your operator badge" in flat(app)
         assert "nobody logged in" in flat(app)
