@@ -215,3 +215,21 @@ def audit(operator, station, action, **detail) -> AuditLog:
     code = operator.code if isinstance(operator, Operator) else (operator or "")
     return AuditLog.create(operator=code, station=station or "", action=action,
                            detail=json.dumps(detail, default=_plain, sort_keys=True))
+
+
+# --- credentials -------------------------------------------------------------------------------
+
+def redact(text: str, url: str) -> str:
+    """TEXT with the password of URL (plain and URL-encoded) replaced by ***: for any message
+    that might quote a driver error."""
+    from urllib.parse import unquote, urlsplit
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    if not password:
+        return text
+    for form in {password, unquote(password)}:
+        if form:
+            text = text.replace(form, "***")
+    return text

@@ -79,9 +79,11 @@ def open_store(cfg):
         db.connect(reuse_if_open=True)
     except ValueError as exc:
         raise CliError(str(exc), code=2) from None
-    except peewee.OperationalError as exc:
+    except (peewee.DatabaseError, peewee.InterfaceError) as exc:
+        from db.security import redact
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CliError(f"cannot open the store {describe_url(dbcfg['url'])}: {first}", code=1) from None
+        raise CliError(f"cannot open the store {describe_url(dbcfg['url'])}: {redact(first, dbcfg['url'])}",
+                       code=1) from None
     return db
 
 

@@ -28,12 +28,13 @@ def register(sub) -> None:
 
     command(sub, "sync", cmd_sync, "replay this station's offline journal ([offline] journal) now")
 
+    # No connection needed: SQLite is copied with sqlite3 itself, PostgreSQL only gets advice.
     p = command(sub, "backup", cmd_backup, "copy the live SQLite store to PATH (online backup API); "
-                                           "for PostgreSQL, print the pg_dump commands")
+                                           "for PostgreSQL, print the pg_dump commands", needs_db=False)
     p.add_argument("path", metavar="PATH")
 
     p = command(sub, "restore", cmd_restore, "replace the SQLite store with the backup at PATH "
-                                             "(the current store is saved beside it first)")
+                                             "(the current store is saved beside it first)", needs_db=False)
     p.add_argument("path", metavar="PATH")
 
     op = command(sub, "operator", _no_subcommand, "operator PINs: set-pin, clear-pin, unlock, pins",
@@ -131,7 +132,6 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     import datetime as dt
     from db.backup import backup_sqlite, pg_dump_advice, restore_sqlite, sqlite_path
-    from db.connection import database
     url = args.cfg.db_url
     store = sqlite_path(url)
     if store is None:
@@ -141,7 +141,6 @@ def cmd_restore(args) -> int:
     if store.is_file():
         saved = store.with_name(f"{store.stem}.before-restore-{dt.datetime.now():%Y%m%d-%H%M%S}{store.suffix}")
         backup_sqlite(url, saved)
-    database.close()   # our own connection must not hold a read snapshot while pages change
     restore_sqlite(url, args.path)
     print(f"store {store} restored from {args.path}" + (f"; the previous store is saved as {saved}" if saved else ""))
     return 0
