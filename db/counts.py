@@ -135,6 +135,10 @@ def _virtual(kind: str) -> Location:
     return Location.get(Location.code == VIRTUAL_CODES[kind])
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _fmt_time(at: dt.datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M") if at else ""
 
@@ -431,7 +435,7 @@ class SubmitResult:
     def summary(self, blind: bool = True) -> str:
         loc = self.task.location.code
         what = "recount" if self.round > 1 else "count"
-        text = f"{loc} {what} submitted: {self.units} units in {len(self.lines)} lines"
+        text = f"{loc} {what} submitted: {plural(self.units, 'unit')} in {plural(len(self.lines), 'line')}"
         if not blind:
             off = [line for line in self.lines if line.variance]
             if off:
@@ -441,7 +445,7 @@ class SubmitResult:
             else:
                 text += "; no variance"
         if self.found:
-            text += f"; {self.found} unknown barcodes recorded as found goods"
+            text += f"; {plural(self.found, 'unknown barcode')} recorded as found goods"
         return text
 
 

@@ -66,7 +66,7 @@ def test_blind_count_with_no_variance(data, drivers):
     text = view_text(d.flow)
     assert "Books" not in text and "expected" not in text.lower()
     fb = d.scan("CMD-DONE")
-    assert fb.level == "ok" and "A-01-01 count submitted: 50 units in 1 lines" in fb.message
+    assert fb.level == "ok" and "A-01-01 count submitted: 50 units in 1 line" in fb.message
     assert "varian" not in fb.message
     assert line(count, "SKU-100").status == "ok"
     assert counts.get_count(count.id).status == "closed"

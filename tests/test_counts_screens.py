@@ -96,7 +96,7 @@ def test_count_screen_blind_count_with_no_variance(data):
             await pilot.press("f10")
             await settle(pilot, app)
             text = screen_text(app)
-            assert "A-01-01 count submitted: 50 units in 1 lines" in text
+            assert "A-01-01 count submitted: 50 units in 1 line" in text
             assert "Scan a location to count (next: B-01-01)" in text
             await pilot.press("escape")
             await settle(pilot, app)

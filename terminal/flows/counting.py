@@ -26,6 +26,11 @@ QTY_KEY = FlowKey("f3", "qty", "Qty", "type how many of the last scanned item ar
 EMPTY_KEY = FlowKey("f6", "empty", "Empty", "the location is empty: submit it with nothing on it")
 REMOVE_KEY = FlowKey("f9", "undo", "Remove", "remove the last scan (also CMD-UNDO); nothing was posted")
 LIST_ROWS = 10
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
 SUBMIT_KEY = FlowKey(DONE_KEY.key, "done", "Submit", "submit the count of this location (also CMD-DONE)")
 
 
@@ -130,10 +135,10 @@ class CountingFlow(Flow):
         only = f" ({', '.join(self.scope_names)} only)" if self.scope_names else ""
         self.prompt = f"{what} {self.location}{only}: scan every item, F10 when done"
         units = sum(r["qty"] for r in self.tally.values())
-        self.info = [f"{units} units in {len(self.tally)} lines counted so far"
+        self.info = [f"{plural(units, 'unit')} in {plural(len(self.tally), 'line')} counted so far"
                      + ("" if self.blind else " · the books are shown: this count is not blind")]
         if self.found:
-            self.info.append(f"Found goods: {sum(self.found.values())} scans of unknown barcodes "
+            self.info.append(f"Found goods: {plural(sum(self.found.values()), 'scan')} of unknown barcodes "
                              "(for the supervisor)")
         self.info.append("F3 type a count · F6 location empty · F9 remove last scan")
 
@@ -188,7 +193,7 @@ class CountingFlow(Flow):
         self.history.append(("found", code))
         self.to_count()
         return Feedback.warn(f"unknown barcode {code}: recorded as found goods for the supervisor "
-                             f"({self.found[code]} scans)")
+                             f"({plural(self.found[code], 'scan')})")
 
     def take_item(self, scan) -> Feedback:
         from db.lookup import get_item
