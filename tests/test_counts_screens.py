@@ -153,7 +153,7 @@ def test_variance_recount_and_supervisor_approval_on_screen(data):
             await app.push_screen(CountReviewScreen())
             await settle(pilot, app)
             text = screen_text(app)
-            assert "1 discrepancies" in text
+            assert "1 discrepancy," in text
             assert "B-01-01" in text and "SKU-300" in text and "approve?" in text
             assert "count 1: 1 by W1" in text and "count 2: 1 by W2 ST-02" in text
             await pilot.press("f3")
@@ -211,3 +211,26 @@ def test_review_screen_sorts_by_value_rejects_and_sets(data):
     assert on_hand(data["widget"], get_location("A-01-01")) == 45
     assert CountLine.get(CountLine.count == count.id, CountLine.status == "recount").item.sku == "SKU-300"
     assert verify().consistent
+
+
+def test_supervisor_dashboard_opens_the_reconciliation(data):
+    count = counts.create_count(locations=["B-01-01"], operator="S1")
+    counts.submit_count(counts.open_tasks(count.id)[0].id, [counts.Counted(data["bolt"], 5)], operator="W1")
+
+    async def run():
+        from terminal.screens.count_review import CountReviewScreen
+        app = make_app(data["url"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await login(pilot, app, "S1")
+            await pilot.press("8")
+            await settle(pilot, app)
+            await pilot.press("r")
+            await settle(pilot, app)
+            assert isinstance(app.screen, CountReviewScreen)
+            text = screen_text(app)
+            assert "1 discrepancy" in text and "B-01-01" in text and "recount" in text
+            await pilot.press("escape")
+            await settle(pilot, app)
+            assert not isinstance(app.screen, CountReviewScreen)
+
+    asyncio.run(run())

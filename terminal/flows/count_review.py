@@ -85,7 +85,7 @@ class CountReviewFlow(Flow):
             self.prompt = "No count discrepancy is waiting. Esc goes back"
         else:
             value = sum(Decimal(r["value"] or 0) for r in self.rows)
-            self.prompt = (f"{len(self.rows)} discrepancies, net value {money(value)} · "
+            self.prompt = (f"{len(self.rows)} discrepanc{'y' if len(self.rows) == 1 else 'ies'}, net value {money(value)} · "
                            "↑/↓ or a row number selects" + (f" · row {self.index + 1}" if len(self.rows) > WINDOW else ""))
         self.info = self.detail()
 
