@@ -65,12 +65,17 @@ def receipt(line, qty, when, loc, *, reject=0, qa=None, op="W1") -> list[Movemen
 
 
 def undo(movement, when, op="W1") -> Movement:
-    """The ledger's reverse, dated WHEN."""
-    from db.ledger import Posting as P
-    return post(P(item=movement.item, qty=movement.qty, from_location=movement.to_location,
-                  to_location=movement.from_location, lot=movement.lot, kind="undo", operator=op,
-                  reverses=movement, po_line=movement.po_line_id, so_line=movement.so_line_id,
-                  document=movement.document, unit_cost=movement.unit_cost, at=when))
+    """The ledger's reverse, dated WHEN; a receipt's or reject's PO line counter goes back
+    down, as the undo operation does (first_received_at stays)."""
+    m = post(Posting(item=movement.item, qty=movement.qty, from_location=movement.to_location,
+                     to_location=movement.from_location, lot=movement.lot, kind="undo", operator=op,
+                     reverses=movement, po_line=movement.po_line_id, so_line=movement.so_line_id,
+                     document=movement.document, unit_cost=movement.unit_cost, at=when))
+    if movement.po_line_id and movement.kind in ("receipt", "reject"):
+        field = PurchaseOrderLine.qty_received if movement.kind == "receipt" else PurchaseOrderLine.qty_rejected
+        PurchaseOrderLine.update({field: field - movement.qty}).where(
+            PurchaseOrderLine.id == movement.po_line_id).execute()
+    return m
 
 
 def so(number, customer, lines, *, created, due=None, status="open", backorder_of=None):

@@ -17,7 +17,7 @@ import peewee as pw
 from ..connection import write_transaction
 from ..errors import InvalidInput
 from ..models import Item, Movement
-from .common import Report, money, net_flow, today as _today, window
+from .common import Report, item_key, money, net_flow, today as _today, window
 
 COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
            "class", "previous_class"]
@@ -53,7 +53,7 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     start, end = window(date_from, date_to, days, today or _today())
     query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
     shipped = {i: int(q or 0) for i, q in
-               query.select(Movement.item, pw.fn.SUM(signed)).group_by(Movement.item).tuples()}
+               query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()).tuples()}
     items = list(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.abc_class)
                  .where(Item.active == True))  # noqa: E712
     rows = []

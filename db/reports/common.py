@@ -137,21 +137,38 @@ def usable_on_hand() -> dict[int, int]:
     return {item: int(qty or 0) for item, qty in query}
 
 
+def usable_ids():
+    """Subquery: ids of the usable locations (IN this beats joining Location per movement)."""
+    return Location.select(Location.id).where(Location.kind.in_(USABLE_KINDS))
+
+
+def item_key():
+    """Movement.item as a GROUP BY key. Grouping on the bare column makes SQLite walk the
+    (item, created_at) index in item order and read every movement row at random; the
+    expression makes it take the period's rows by date and sort them: several times faster on
+    millions of movements. PostgreSQL does not care either way."""
+    return (Movement.item + 0).alias("item_key")
+
+
 def usable_change_since(moment: dt.datetime) -> dict[int, int]:
     """Item id -> net units that entered usable locations at or after MOMENT.
 
     Stock at MOMENT = usable now - this. One aggregate over the movements since MOMENT.
     """
-    to_loc, from_loc = Location.alias("to_loc"), Location.alias("from_loc")
-    delta = (pw.Case(None, [(to_loc.kind.in_(USABLE_KINDS), Movement.qty)], 0)
-             - pw.Case(None, [(from_loc.kind.in_(USABLE_KINDS), Movement.qty)], 0))
-    query = (Movement.select(Movement.item, pw.fn.SUM(delta))
-             .join(to_loc, on=(Movement.to_location == to_loc.id))
-             .switch(Movement)
-             .join(from_loc, on=(Movement.from_location == from_loc.id))
-             .where(Movement.created_at >= moment)
-             .group_by(Movement.item).tuples())
-    return {item: int(q or 0) for item, q in query}
+    return {item: since for item, (since, _) in usable_changes_since(moment, None).items()}
+
+
+def usable_changes_since(first: dt.datetime, second: dt.datetime | None) -> dict[int, tuple[int, int]]:
+    """Item id -> (net units into usable locations since FIRST, and since SECOND >= FIRST), in
+    one pass over the movements since FIRST (the stock at both ends of a period)."""
+    key = item_key()
+    delta = (pw.Case(None, [(Movement.to_location.in_(usable_ids()), Movement.qty)], 0)
+             - pw.Case(None, [(Movement.from_location.in_(usable_ids()), Movement.qty)], 0))
+    later = pw.Case(None, [(Movement.created_at >= second, delta)], 0) if second else pw.Value(0)
+    query = (Movement.select(key, pw.fn.SUM(delta), pw.fn.SUM(later))
+             .where(Movement.created_at >= first)
+             .group_by(key).tuples())
+    return {item: (int(a or 0), int(b or 0)) for item, a, b in query}
 
 
 def usable_at(day: dt.date | None) -> dict[int, int]:

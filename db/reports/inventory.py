@@ -13,9 +13,9 @@ import peewee as pw
 
 from ..errors import NotFound
 from ..models import Balance, Item, Location, Lot, Movement
-from .common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, money,
-                     net_flow, today as _today, usable_at, usable_change_since, usable_on_hand,
-                     window)
+from .common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, item_key,
+                     money, net_flow, today as _today, usable_at, usable_changes_since,
+                     usable_ids, usable_on_hand, window)
 
 VALUE_COLUMNS = ["sku", "name", "on_hand", "unit_cost", "value", "share_pct"]
 TURNOVER_COLUMNS = ["sku", "name", "opening", "closing", "average", "shipped", "cogs",
@@ -62,11 +62,12 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
     start, end = window(date_from, date_to, days, today)
     span = (end - start).days + 1
     now = usable_on_hand()
-    since_start = usable_change_since(day_start(start))
-    after_end = usable_change_since(day_end(end))
-    query, signed, _ = net_flow(("ship",), Movement.item, date_from=start, date_to=end)
+    changes = usable_changes_since(day_start(start), day_end(end))
+    since_start = {i: a for i, (a, _) in changes.items()}
+    after_end = {i: b for i, (_, b) in changes.items()}
+    query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
     shipped = {i: int(q or 0) for i, q in
-               query.select(Movement.item, pw.fn.SUM(signed)).group_by(Movement.item).tuples()}
+               query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()).tuples()}
     ids = {i for i in set(now) | set(since_start) | set(shipped)}
     items = _items(ids)
     rows = []
@@ -151,19 +152,18 @@ def ageing(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
              .group_by(Balance.item).tuples())
     plain = {i: int(q) for i, q in plain if q and q > 0}
     if plain:
-        src, dest, undo = Location.alias("src"), Location.alias("dest"), Movement.alias("undo")
+        undo = Movement.alias("undo")
+        sources = Location.select(Location.id).where(Location.kind.in_(_SOURCE_KINDS))
         arrivals = [pw.fn.SUM(pw.Case(None, [(Movement.created_at >= day_start(edges[0]), Movement.qty)], 0)),
                     pw.fn.SUM(pw.Case(None, [((Movement.created_at >= day_start(edges[1]))
                                               & (Movement.created_at < day_start(edges[0])), Movement.qty)], 0)),
                     pw.fn.SUM(pw.Case(None, [(Movement.created_at < day_start(edges[1]), Movement.qty)], 0))]
-        query = (Movement.select(Movement.item, *arrivals)
-                 .join(src, on=(Movement.from_location == src.id))
-                 .switch(Movement).join(dest, on=(Movement.to_location == dest.id))
-                 .switch(Movement).join(undo, pw.JOIN.LEFT_OUTER, on=(undo.reverses == Movement.id))
-                 .where(src.kind.in_(_SOURCE_KINDS), dest.kind.in_(USABLE_KINDS),
+        query = (Movement.select(item_key(), *arrivals)
+                 .join(undo, pw.JOIN.LEFT_OUTER, on=(undo.reverses == Movement.id))
+                 .where(Movement.from_location.in_(sources), Movement.to_location.in_(usable_ids()),
                         Movement.lot.is_null(), Movement.kind != "undo", undo.id.is_null(),
                         Movement.created_at >= day_start(edges[2]))
-                 .group_by(Movement.item).tuples())
+                 .group_by(item_key()).tuples())
         recent = {i: [int(a or 0), int(b or 0), int(c or 0)] for i, a, b, c in query}
         for item_id, left in plain.items():
             ages = per_item.setdefault(item_id, [0, 0, 0, 0])
@@ -191,16 +191,13 @@ def stock_history(sku: str, date_from: dt.date | None = None, date_to: dt.date |
     if it is None:
         raise NotFound(f"unknown item SKU {sku!r}")
     start, end = window(date_from, date_to, days, today)
-    to_loc, from_loc = Location.alias("to_loc"), Location.alias("from_loc")
     # Moves between two usable places change nothing: only what enters or leaves counts.
-    entering = to_loc.kind.in_(USABLE_KINDS) & from_loc.kind.not_in(USABLE_KINDS)
-    leaving = from_loc.kind.in_(USABLE_KINDS) & to_loc.kind.not_in(USABLE_KINDS)
-    inflow = pw.fn.SUM(pw.Case(None, [(entering, Movement.qty)], 0))
-    outflow = pw.fn.SUM(pw.Case(None, [(leaving, Movement.qty)], 0))
+    into = Movement.to_location.in_(usable_ids())
+    out_of = Movement.from_location.in_(usable_ids())
+    inflow = pw.fn.SUM(pw.Case(None, [(into & ~out_of, Movement.qty)], 0))
+    outflow = pw.fn.SUM(pw.Case(None, [(out_of & ~into, Movement.qty)], 0))
     day = pw.fn.DATE(Movement.created_at)
     query = (Movement.select(day, inflow, outflow)
-             .join(to_loc, on=(Movement.to_location == to_loc.id))
-             .switch(Movement).join(from_loc, on=(Movement.from_location == from_loc.id))
              .where(Movement.item == it.id, Movement.created_at >= day_start(start))
              .group_by(day).tuples())
     flows = {as_date(d): (int(i or 0), int(o or 0)) for d, i, o in query}
