@@ -81,14 +81,21 @@ class WarehouseApp(App):
                 self.station.submit_scan(result.scan)
             if self.wedge.pending:
                 self._arm_wedge_timer()
-            if result.consumed:
+            if result.consumed or self._handle_now(event.key, event.character):
                 event.stop()
                 event.prevent_default()
                 return
         await super().on_event(event)
 
+    def _handle_now(self, key: str, character: str | None) -> bool:
+        """Give a key to the screen at once, not through its message queue, so typed keys,
+        Enter and scans reach the station queue in the order they were pressed."""
+        handle = getattr(self.screen, "station_key", None)
+        return bool(handle and handle(key, character))
+
     async def _replay(self, key) -> None:
-        await App.on_event(self, events.Key(key.key, key.character))
+        if not self._handle_now(key.key, key.character):
+            await App.on_event(self, events.Key(key.key, key.character))
 
     def _arm_wedge_timer(self) -> None:
         if self._wedge_timer is not None:

@@ -131,6 +131,12 @@ class ReceivingFlow(Flow):
             return self.on_text(scan.raw, key)
         if self.state == "reason":
             return self.choose_reason(scan.raw)   # reason codes printed on a sheet
+        if self.state == "expiry" and self.pending:
+            # A date scanned off the carton label: a GS1 (17)/(15) or plain text.
+            expiry = getattr(scan, "expiry", None)
+            return self.on_text(expiry.isoformat() if expiry else scan.raw, key)
+        if self.state == "qty":
+            return self.on_text(scan.raw, key)
         if self.state not in ("items",):
             return Feedback.error(f"{self.prompt} first (a scan does not answer it)")
         d = expect_item(scan, f"an item of {self.po.number}")

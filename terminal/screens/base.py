@@ -88,11 +88,11 @@ class StationScreen(Screen):
     # --- keys ----------------------------------------------------------------------------------
 
     def on_key(self, event) -> None:
-        if self.handle_key(event.key, event.character):
+        if self.station_key(event.key, event.character):
             event.stop()
             event.prevent_default()
 
-    def handle_key(self, key: str, character: str | None) -> bool:
+    def station_key(self, key: str, character: str | None) -> bool:
         station = self.app.station
         entry = self.query_one(EntryLine)
         if key == "enter":

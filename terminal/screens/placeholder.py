@@ -34,8 +34,8 @@ class PlaceholderScreen(StationScreen):
     def key_list(self):
         return [("f1", "Help"), ("escape", "Back")]
 
-    def handle_key(self, key: str, character: str | None) -> bool:
+    def station_key(self, key: str, character: str | None) -> bool:
         if key == "escape":
             self.app.pop_screen()
             return True
-        return super().handle_key(key, character)
+        return super().station_key(key, character)
