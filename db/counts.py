@@ -826,8 +826,8 @@ def _why_not(line: CountLine, doing: str) -> str:
 def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> Movement | None:
     with write_transaction():
         line = _locked(CountLine, line_id)
-        if line.count.status != "open":
-            raise RuleViolation(f"count {line.count_id} is {line.count.status}")
+        if line.status != "approved" and line.count.status != "open":
+            raise RuleViolation(f"count {line.count_id} is {line.count.status}: its lines can no longer be decided")
         if line.status != "review":
             raise RuleViolation(_why_not(line, "approving"))
         movement = _settle(line, line.variance, operator=operator, station=station, reason=reason,
@@ -842,8 +842,8 @@ def reject(count_id: int, line_no: int, *, operator: str, station: str = "", not
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
-        if line.count.status != "open":
-            raise RuleViolation(f"count {count_id} is {line.count.status}")
+        if line.status != "approved" and line.count.status != "open":
+            raise RuleViolation(f"count {count_id} is {line.count.status}: its lines can no longer be decided")
         if line.status != "review":
             raise RuleViolation(_why_not(line, "ordering a recount"))
         line.status = "recount"
@@ -867,8 +867,8 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
-        if line.count.status != "open":
-            raise RuleViolation(f"count {count_id} is {line.count.status}")
+        if line.status != "approved" and line.count.status != "open":
+            raise RuleViolation(f"count {count_id} is {line.count.status}: its lines can no longer be decided")
         if line.status not in ("recount", "review", "ok"):
             raise RuleViolation(_why_not(line, "setting a quantity"))
         if line.status == "ok" and line.counted == qty:

@@ -136,3 +136,25 @@ def test_upload_reads_gs1_lot_and_count(shop, tmp_path):
     assert json.loads(p.stdout)["units"] == 5
     show = json.loads(wh(url, "count", "show", str(cid), "--format", "json").stdout)
     assert [(l["lot"], l["first"], l["status"]) for l in show["lines"]] == [("L1", 5, "ok")]
+
+
+def test_two_supervisors_approving_at_once_post_once(shop):
+    from db.models import Movement
+    url = shop["url"]
+    f.operator("S2", "supervisor")
+    from db import counts
+    count = counts.create_count(locations=["A-01"], operator="S1")
+    task = counts.open_tasks(count.id)[0]
+    counts.submit_count(task.id, [counts.Counted(shop["soap"], 25)], operator="W1")
+    counts.submit_count(task.id, [counts.Counted(shop["soap"], 25)], operator="W2")
+    procs = [subprocess.Popen([sys.executable, "-m", "terminal.cli", "--db", url, "count", "approve",
+                               str(count.id), "--line", "1", "--operator", op],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/tmp")
+             for op in ("S1", "S2")]
+    results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in procs]
+    assert sorted(code for code, _, _ in results) == [0, 1], results
+    loser = next(err for code, _, err in results if code)
+    assert "was already decided by S" in loser
+    assert Movement.select().where(Movement.kind == "count").count() == 1
+    assert on_hand(shop["soap"], shop["a1"]) == 25
+    assert "ledger consistent" in wh(url, "verify").stdout
