@@ -169,7 +169,7 @@ class SupervisorScreen(StationScreen):
 
     # --- keys ------------------------------------------------------------------------------------
 
-    def handle_key(self, key: str, character: str | None) -> bool:
+    def station_key(self, key: str, character: str | None) -> bool:
         station = self.app.station
         if key == "enter" and station.blocked is not None:
             station.acknowledge()
