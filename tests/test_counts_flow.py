@@ -243,3 +243,19 @@ def test_review_flow_selects_windows_and_refuses_workers(data, drivers):
         assert len(flow.rows) == 9
     finally:
         s.close()
+
+
+def test_lot_and_expiry_answered_by_scans(data, drivers):
+    counts.create_count(locations=["A-01-02"], operator="S1")
+    d = drivers(data["url"])
+    d.scan("A-01-02")
+    d.scan(td.YOG_EAN)
+    assert d.flow.entry == "lot"
+    assert d.scan("10L17").message == "SKU-200 lot L17 +1 = 1"     # a GS1 lot-only label
+    d.scan(td.YOG_EAN)
+    d.scan("LOT-NEW-5")                                              # a plain lot barcode
+    assert d.flow.entry == "expiry"
+    fb = d.scan("17310430")          # eight digits without an identifier: not a GS1 date
+    assert fb.level == "error" and "expiry date must be in 2000–2099, got 1731-04-30" in fb.message
+    assert d.scan("]C117310430").message == "SKU-200 lot LOT-NEW-5 +1 = 1"
+    assert d.flow.tally[("SKU-200", "LOT-NEW-5")]["expiry"].isoformat() == "2031-04-30"

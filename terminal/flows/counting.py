@@ -166,11 +166,20 @@ class CountingFlow(Flow):
         if kind == "operator":
             return Feedback.error(f"expected an item on {self.location}, scanned {describe_scan(scan)}")
         if self.state == "lot":
-            # A GS1 label of the same item answers the lot question.
+            # A GS1 label of the same item answers the lot question, and so does a plain lot
+            # barcode (a code the store does not know as anything else).
             if kind in ITEM_KINDS and getattr(scan, "sku", None) == self.pending["item"].sku and scan.lot:
                 return self.take_lot(scan.lot, scan.expiry)
+            if kind == "gs1" and not getattr(scan, "gtin", None) and getattr(scan, "lot", None):
+                return self.take_lot(scan.lot, getattr(scan, "expiry", None))
+            if kind == "unknown" and (getattr(scan, "raw", "") or "").strip():
+                return self.take_lot(scan.raw.strip())
             return Feedback.error(f"expected the lot of {self.pending['item'].sku}: type it or scan its "
                                   f"GS1 label; scanned {describe_scan(scan)}")
+        if self.state == "expiry":
+            # A date scanned off the label: GS1 (17)/(15), or plain text.
+            expiry = getattr(scan, "expiry", None)
+            return self._on_text(expiry.isoformat() if expiry else (getattr(scan, "raw", "") or ""))
         if self.state not in ("count", "qty"):
             return Feedback.error(f"{self.prompt}: a scan does not answer that; scanned {describe_scan(scan)}")
         if kind in ITEM_KINDS and getattr(scan, "sku", None):
@@ -277,6 +286,9 @@ class CountingFlow(Flow):
             return self.take_lot(lot)
         if self.state == "expiry":
             expiry = parse_date(text, "expiry date")
+            if not 2000 <= expiry.year <= 2099:
+                return Feedback.error(f"an expiry date must be in 2000–2099, got {expiry.isoformat()} "
+                                      f"(from {text.strip()!r})")
             return self.take_lot(self.pending["lot"], expiry)
         if self.state == "qty":
             qty = parse_qty(text, "count", allow_zero=True)
