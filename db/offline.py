@@ -31,6 +31,7 @@ import importlib
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -69,6 +70,17 @@ class SyncException(BaseModel):
 
 
 MODELS = [SyncException]
+
+
+def reset_connection() -> None:
+    """Drop this thread's broken connection, so the next query connects again (peewee keeps a
+    dead psycopg2 connection as "open" otherwise, and every later query fails)."""
+    from .connection import database
+    try:
+        if not database.is_closed():
+            database.close()
+    except Exception:   # closing a dead connection may fail too; it is gone either way
+        pass
 
 
 def store_unreachable(exc: BaseException) -> bool:
@@ -235,16 +247,24 @@ class CachedResolver:
     """The devices Resolver (find_barcode, is_location, is_operator): the live store when it
     answers, the journal's cache when it does not."""
 
-    def __init__(self, live, journal: Journal):
+    def __init__(self, live, journal: Journal, *, retry_after_s: float = 5.0):
         self.live = live
         self.journal = journal
+        # After a failure the cache answers alone for a while: on a dead network each live try
+        # may hang for the connect timeout, and a scan must decode at once.
+        self.retry_after_s = retry_after_s
+        self._cache_until = 0.0
 
     def _ask(self, live_call: Callable[[], Any], cached_call: Callable[[], Any]):
+        if time.monotonic() < self._cache_until:
+            return cached_call()
         try:
             return live_call()
         except Exception as exc:
             if not store_unreachable(exc):
                 raise
+            reset_connection()
+            self._cache_until = time.monotonic() + self.retry_after_s
             return cached_call()
 
     def find_barcode(self, code: str):
@@ -295,12 +315,16 @@ class OfflineRunner:
     """Run postings now, or journal them while the server is unreachable; replay in order."""
 
     def __init__(self, journal: Journal, *, retries: int = 1, retry_delay_s: float = 0.2,
-                 on_change: Callable[[int], None] | None = None):
+                 retry_after_s: float = 5.0, on_change: Callable[[int], None] | None = None):
         self.journal = journal
         self.retries = retries
         self.retry_delay_s = retry_delay_s
+        # While the server is known to be away, `run` queues at once for this long instead of
+        # trying again (a dead network may hang each try for the connect timeout).
+        self.retry_after_s = retry_after_s
         self.on_change = on_change          # called with the queue length when it changes
         self._replay_lock = threading.Lock()
+        self._quiet_until = 0.0
 
     @property
     def queued(self) -> int:
@@ -319,6 +343,8 @@ class OfflineRunner:
         A business refusal (WarehouseError) is raised to the caller as usual: the operator is
         there to see it."""
         operation(op)   # an unknown operation is a bug: fail before anything is journaled
+        if time.monotonic() < self._quiet_until:
+            return self._queue(op, key, kwargs)
         if self.journal.count():
             self.replay()
             if self.journal.count():
@@ -328,8 +354,13 @@ class OfflineRunner:
         except Exception as exc:
             if not store_unreachable(exc):
                 raise
+            self._went_away()
             return self._queue(op, key, kwargs)
         return Outcome("done", result, 0)
+
+    def _went_away(self) -> None:
+        reset_connection()
+        self._quiet_until = time.monotonic() + self.retry_after_s
 
     def _queue(self, op: str, key: str, kwargs: dict) -> Outcome:
         self.journal.append(op, key, kwargs)
@@ -355,12 +386,14 @@ class OfflineRunner:
                 except Exception as exc:
                     if store_unreachable(exc):
                         report.reached = False
+                        self._went_away()
                         break
                     try:
                         record_conflict(entry, exc)
                     except Exception as exc2:
                         if store_unreachable(exc2):
                             report.reached = False
+                            self._went_away()
                             break
                         raise
                     report.conflicts += 1
@@ -368,6 +401,8 @@ class OfflineRunner:
                     report.posted += 1
                 self.journal.remove(entry.seq)
             report.left = self.journal.count()
+            if report.reached:
+                self._quiet_until = 0.0
         if report.posted or report.conflicts:
             self._changed(report.left)
         return report
