@@ -259,3 +259,29 @@ def test_lot_and_expiry_answered_by_scans(data, drivers):
     assert fb.level == "error" and "expiry date must be in 2000–2099, got 1731-04-30" in fb.message
     assert d.scan("]C117310430").message == "SKU-200 lot LOT-NEW-5 +1 = 1"
     assert d.flow.tally[("SKU-200", "LOT-NEW-5")]["expiry"].isoformat() == "2031-04-30"
+
+
+def test_supervisor_plans_a_count_from_the_review(data, drivers):
+    from terminal.flows.count_review import CountReviewFlow
+    s = td.FlowDriver(data["url"], CountReviewFlow, operator="S1")
+    try:
+        s.key("plan")
+        assert "Zones" in s.flow.choices[0] and s.flow.entry == "choice"
+        assert s.type("9").level == "error"
+        s.type("1")
+        assert "type the zones" in s.flow.prompt
+        fb = s.type("A, B")
+        assert fb.level == "ok" and "locations to count" in fb.message, fb
+        plan = counts.list_counts()[0]
+        assert (plan["scope"], plan["locations"], plan["created_by"]) == ("zones", 4, "S1")
+        s.key("plan")
+        fb = s.type("5")        # recent shorts: none yet
+        assert fb.level == "error" and "no short pick" in fb.message
+    finally:
+        s.close()
+    w = td.FlowDriver(data["url"], CountReviewFlow, operator="W1")
+    try:
+        fb = w.key("plan")
+        assert fb.level == "error" and "needs a supervisor" in fb.message
+    finally:
+        w.close()

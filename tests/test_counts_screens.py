@@ -234,3 +234,57 @@ def test_supervisor_dashboard_opens_the_reconciliation(data):
             assert not isinstance(app.screen, CountReviewScreen)
 
     asyncio.run(run())
+
+
+def test_review_asks_the_supervisors_pin_once(data):
+    from db.security import set_pin
+    set_pin("S1", "4711")
+    from db.security import supervisor_pin
+    with supervisor_pin("S1", "4711"):
+        count = counts.create_count(locations=["A-01-01", "B-01-01"], operator="S1")
+    for t in counts.open_tasks(count.id):
+        item = data["widget"] if t.location.code == "A-01-01" else data["bolt"]
+        qty = 48 if item is data["widget"] else 2
+        counts.submit_count(t.id, [counts.Counted(item, qty)], operator="W1")
+        counts.submit_count(t.id, [counts.Counted(item, qty)], operator="W2")
+
+    async def run():
+        from terminal.screens.count_review import CountReviewScreen
+        app = make_app(data["url"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await login(pilot, app, "S1")
+            await app.push_screen(CountReviewScreen())
+            await settle(pilot, app)
+            await pilot.press("f3")
+            await settle(pilot, app)
+            assert "Supervisor S1: type your PIN" in screen_text(app)
+            for ch in "1234":            # typed by hand: slower than a keyboard-wedge scanner
+                await pilot.press(ch)
+                await pilot.pause(0.06)
+            await settle(pilot, app)
+            text = screen_text(app)
+            assert "••••" in text and "1234" not in text
+            await pilot.press("enter")
+            await settle(pilot, app)
+            assert "wrong PIN for supervisor S1; nothing was decided" in screen_text(app)
+            await pilot.press("enter")          # acknowledge
+            await settle(pilot, app)
+            await pilot.press("f3")
+            await settle(pilot, app)
+            app.station.submit_text("4711")
+            await settle(pilot, app)
+            assert "Reason code, Enter = COUNT" in screen_text(app)
+            await pilot.press("enter")
+            await settle(pilot, app)
+            assert "approved A-01-01 SKU-100: -2 posted" in screen_text(app)
+            # The PIN is asked once per screen: the next decision goes straight to the reason.
+            await pilot.press("f3")
+            await settle(pilot, app)
+            assert "Reason code, Enter = COUNT" in screen_text(app)
+            await type_line(pilot, app, "loss")
+            assert "approved B-01-01 SKU-300: -1 posted" in screen_text(app)
+
+    asyncio.run(run())
+    assert on_hand(data["widget"], get_location("A-01-01")) == 48
+    assert Movement.get(Movement.kind == "count", Movement.reason == "LOSS").qty == 1
+    assert AuditLog.select().where(AuditLog.action == "pin_failed", AuditLog.operator == "S1").count() == 1

@@ -6,9 +6,11 @@ books at each count, the first and second count, who counted and when.
 
     list      ↑/↓ (or type a row number) selects; F3 approve, F4 order a recount, F5 set the
               quantity; F6 refreshes
+    pin       the first decision asks the supervisor's PIN when they have one
     reason    approving: type a reason code, Enter alone takes COUNT
     qty       setting: type the quantity that was on the shelf at the count
     setreason setting: type the reason code (required)
+    plan      F7: a new count plan; choose the scope by number, then type its codes
 
 Only supervisors may decide; the store checks it again (db.security.require_supervisor), so a
 worker who reaches this screen is refused there too. Every decision is in the audit trail.
@@ -21,13 +23,29 @@ from .base import Feedback, Flow, FlowKey, Table, parse_qty
 
 APPROVE_KEY = FlowKey("f3", "approve", "Approve", "post the selected line's adjustment (asks the reason)")
 REJECT_KEY = FlowKey("f4", "reject", "Recount", "order a recount of the selected line by another operator")
-SET_KEY = FlowKey("f5", "set", "Set qty", "set the true quantity of the selected line, with a reason")
-REFRESH_KEY = FlowKey("f6", "refresh", "Refresh", "read the discrepancies again")
+SET_KEY = FlowKey("f5", "set", "Set", "set the true quantity of the selected line, with a reason")
+REFRESH_KEY = FlowKey("f6", "refresh", "Reload", "read the discrepancies again")
 UP_KEY = FlowKey("up", "up", "↑", "select the line above")
 DOWN_KEY = FlowKey("down", "down", "↓", "select the line below")
 
+PLAN_KEY = FlowKey("f7", "plan", "Plan", "plan a count: zones, locations, items, ABC class, short picks, random")
+# scope, label, what to ask (None: nothing to ask)
+PLAN_SCOPES = [
+    ("zones", "Zones", "type the zones, separated by commas"),
+    ("locations", "Locations", "type the locations, separated by commas"),
+    ("items", "Items", "type the SKUs, separated by commas"),
+    ("abc", "ABC class (items not counted within its frequency)", "type A, B or C"),
+    ("shorts", "Locations with recent short picks or variances", None),
+    ("random", "A random sample of locations", "type how many locations"),
+]
+
 WINDOW = 7
 STATUS_TEXT = {"review": "approve?", "recount": "recount"}
+
+
+def _count_settings(cfg):
+    from db.counts import CountSettings
+    return CountSettings.from_config(cfg)
 
 
 def money(value) -> str:
@@ -36,7 +54,7 @@ def money(value) -> str:
 
 class CountReviewFlow(Flow):
     title = "Count discrepancies"
-    keys = (APPROVE_KEY, REJECT_KEY, SET_KEY, REFRESH_KEY)
+    keys = (APPROVE_KEY, REJECT_KEY, SET_KEY, REFRESH_KEY, PLAN_KEY)
     # Moving the selection; the screen sends these as actions, the key bar has no room for them.
     move_keys = (UP_KEY, DOWN_KEY)
 
@@ -47,6 +65,10 @@ class CountReviewFlow(Flow):
         self.found: list[dict] = []
         self.index = 0
         self.set_qty: int | None = None
+        # The supervisor's PIN, typed once on this screen when their store record has one
+        # ([security] require_pin); every decision runs with it (db.security.pin_source).
+        self.pin: str | None = None
+        self.after_pin: str | None = None
         self.state = "list"
         self.to_list()
 
@@ -129,6 +151,9 @@ class CountReviewFlow(Flow):
     # --- input ----------------------------------------------------------------------------------
 
     def on_scan(self, scan, key=None) -> Feedback:
+        if self.state == "pin":
+            # Digits typed fast enough look like a scan to the keyboard wedge.
+            return self.take_pin((getattr(scan, "raw", "") or "").strip())
         loc = getattr(scan, "location", None)
         if getattr(scan, "kind", None) == "location" and loc:
             hit = next((i for i, r in enumerate(self.rows) if r["location"] == loc), None)
@@ -148,6 +173,23 @@ class CountReviewFlow(Flow):
             self.index = n - 1
             self.to_list()
             return None
+        if self.state == "pin":
+            return self.take_pin(text.strip())
+        if self.state == "plan":
+            n = parse_qty(text, "choice")
+            if n > len(PLAN_SCOPES):
+                return Feedback.error(f"choose 1 to {len(PLAN_SCOPES)}; typed {n}")
+            self.plan_scope, label, ask = PLAN_SCOPES[n - 1]
+            self.choices = []
+            if ask is None:
+                return self.create_plan("")
+            self.state, self.entry = "plan-arg", "text"
+            self.prompt = f"New count of {label.lower()}: {ask}"
+            return None
+        if self.state == "plan-arg":
+            if not text.strip():
+                return Feedback.error(f"{self.prompt}: nothing was typed")
+            return self.create_plan(text.strip())
         if self.state == "reason":
             return self.approve(text.strip().upper() or "COUNT")
         if self.state == "qty":
@@ -181,12 +223,22 @@ class CountReviewFlow(Flow):
                 return self.approve("COUNT")
             return None
         r = self.selected
-        if name in ("approve", "reject", "set"):
-            if r is None:
+        if name in ("approve", "reject", "set", "plan"):
+            if r is None and name != "plan":
                 return Feedback.error("no discrepancy selected: the list is empty")
             if not self.session.is_supervisor:
                 return Feedback.error(f"operator {self.operator} is a {self.session.role}; "
                                       "deciding a count needs a supervisor")
+            if self.needs_pin():
+                self.after_pin = name
+                self.state, self.entry = "pin", "pin"
+                self.prompt = f"Supervisor {self.operator}: type your PIN and press Enter"
+                return None
+        if name == "plan":
+            self.state, self.entry = "plan", "choice"
+            self.prompt = "New count: type the number of what to count"
+            self.choices = [label for _, label, _ in PLAN_SCOPES]
+            return None
         if name == "approve":
             if r["status"] != "review":
                 return Feedback.error(f"line {r['line']} ({r['location']} {r['sku']}) waits for a recount: "
@@ -197,7 +249,8 @@ class CountReviewFlow(Flow):
             return None
         if name == "reject":
             from db.counts import reject
-            self.call(reject, r["count"], r["line"], operator=self.operator, station=self.station)
+            self.call(self.as_supervisor, reject, r["count"], r["line"], operator=self.operator,
+                      station=self.station)
             self.refresh()
             return Feedback.ok(f"recount ordered: {r['location']} {r['sku']} (count {r['count']} line {r['line']})")
         if name == "set":
@@ -208,27 +261,77 @@ class CountReviewFlow(Flow):
 
     def back(self) -> Feedback | None:
         if self.state != "list":
+            self.choices = []
             self.to_list()
             return Feedback.info("cancelled")
         return None
+
+    # --- the supervisor's PIN ----------------------------------------------------------------------
+
+    def needs_pin(self) -> bool:
+        from db import security
+        if self.pin is not None or not security.settings()["require_pin"]:
+            return False
+        return bool(self.call(security.get_operator, self.operator).pin_hash)
+
+    def take_pin(self, pin: str) -> Feedback | None:
+        from db import security
+        action, self.after_pin = self.after_pin, None
+        self.to_list()
+        if not pin:
+            return Feedback.error("type your PIN, then press Enter")
+        # check_pin counts a wrong PIN and locks the operator out after too many.
+        if not self.call(security.check_pin, self.operator, pin, station=self.station):
+            return Feedback.error(f"wrong PIN for supervisor {self.operator}; nothing was decided")
+        self.pin = pin
+        return self.on_action(action) if action else None
+
+    def as_supervisor(self, fn, *args, **kwargs):
+        """Run a decision with this screen's PIN as the answer to the store's PIN question."""
+        from db import security
+        pin, me = self.pin, self.operator
+        with security.pin_source(lambda code: pin if code == me else None):
+            return fn(*args, **kwargs)
 
     # --- decisions --------------------------------------------------------------------------------
 
     def approve(self, reason: str) -> Feedback:
         from db.counts import approve
         r = self.selected
-        decision = self.call(approve, r["count"], r["line"], operator=self.operator, station=self.station,
-                             reason=reason)[0]
+        decision = self.call(self.as_supervisor, approve, r["count"], r["line"], operator=self.operator,
+                             station=self.station, reason=reason)[0]
         self.refresh()
         return Feedback.ok(f"approved {r['location']} {r['sku']}: {self._posted(decision)}")
 
     def set_quantity(self, reason: str) -> Feedback:
         from db.counts import set_quantity
         r = self.selected
-        decision = self.call(set_quantity, r["count"], r["line"], self.set_qty, reason=reason,
-                             operator=self.operator, station=self.station)
+        decision = self.call(self.as_supervisor, set_quantity, r["count"], r["line"], self.set_qty,
+                             reason=reason, operator=self.operator, station=self.station)
         self.refresh()
         return Feedback.ok(f"set {r['location']} {r['sku']} to {decision.line.counted}: {self._posted(decision)}")
+
+    def create_plan(self, arg: str) -> Feedback:
+        from db.counts import create_count
+        items = [a.strip() for a in arg.split(",") if a.strip()]
+        kind = self.plan_scope
+        if kind == "random":
+            scope = {"random_n": parse_qty(arg, "number of locations")}
+        elif kind == "abc":
+            scope = {"abc": arg.upper()}
+        elif kind == "shorts":
+            scope = {"recent_shorts": True}
+        else:
+            scope = {kind: items}
+        try:
+            count = self.call(self.as_supervisor, create_count, operator=self.operator, station=self.station,
+                              warehouse=self.session.warehouse or None,
+                              settings=_count_settings(self.session.cfg), **scope)
+        finally:
+            self.to_list()      # refused or not, back to the list: F7 starts again
+        n = count.tasks.count()
+        skipped = f"; {len(count.skipped)} skipped (already being counted)" if count.skipped else ""
+        return Feedback.ok(f"count {count.id} created: {n} location{'s' if n != 1 else ''} to count{skipped}")
 
     @staticmethod
     def _posted(decision) -> str:
