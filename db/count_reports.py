@@ -145,15 +145,20 @@ def _adjustments(start, end, loss_id, gain_id) -> tuple[list[dict], list[dict], 
     by_zone: dict[str, dict] = {}
     by_item: dict[str, dict] = {}
     zones = dict(Location.select(Location.id, Location.zone).tuples())
-    for m in query:
+    rows = list(query)
+    # An undo carries reason "undo"; report it under the reason of what it undid.
+    undone = [m.reverses_id for m in rows if m.reverses_id]
+    undone_reason = dict(Movement.select(Movement.id, Movement.reason)
+                         .where(Movement.id.in_(undone)).tuples()) if undone else {}
+    for m in rows:
         units = _signed(m, loss_id, gain_id)
         if not units:
             continue
         value = Decimal(m.unit_cost if m.unit_cost is not None else m.item.unit_cost or 0) * units
         shelf = m.from_location_id if m.from_location_id not in (loss_id, gain_id) else m.to_location_id
         reason = m.reason or "(none)"
-        if m.kind == "undo":
-            reason = f"{reason} (undone)"
+        if m.reverses_id:
+            reason = f"{undone_reason.get(m.reverses_id) or reason} (undone)"
         for table, key, group in ((by_reason, reason, "reason"), (by_zone, zones.get(shelf) or "(none)", "zone"),
                                   (by_item, m.item.sku, "item")):
             if key not in table:
