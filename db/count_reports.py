@@ -8,16 +8,16 @@ shrinkage over a period.
   group       key                    meaning
   accuracy    settled / first count  locations counted in the period, how many had no variance
                                      (settled: after recounts and decisions; first count: the
-                                     counter's first count against the books), accuracy_pct
-  pending     awaiting decision      variances counted but not yet approved or recounted
+                                     counter's first count against the books), pct
+  pending     undecided              variances counted but not yet approved or recounted
   reason      reason code            count adjustments posted in the period
   zone        zone                   count adjustments posted in the period
   item        sku                    count adjustments posted in the period, largest value first
   shrinkage   count / adjust / ...   every movement into inventory-loss or out of
               total                  inventory-gain in the period (opening stock excluded),
-                                     by movement kind; net_value < 0 is shrinkage
+                                     by movement kind; net < 0 is shrinkage
 
-Quantities: gain_units, loss_units, net_units (gain - loss). Values at the unit cost recorded
+units is the net quantity (found - lost); gain, loss and net are values, at the unit cost recorded
 on each movement (the moving-average cost when it was posted). `counts_tables` returns the
 same data as separate tables for the supervisor's screen.
 """
@@ -31,8 +31,8 @@ import peewee as pw
 from .count_models import Count, CountEntry, CountLine, CountTask
 from .models import VIRTUAL_CODES, Item, Location, Movement
 
-COLUMNS = ["group", "key", "locations", "accurate", "accuracy_pct", "lines", "gain_units",
-           "loss_units", "net_units", "gain_value", "loss_value", "net_value"]
+# pct: accuracy in percent; units: net units (found - lost); gain, loss, net: values.
+COLUMNS = ["group", "key", "locations", "accurate", "pct", "lines", "units", "gain", "loss", "net"]
 
 
 def _bounds(date_from: dt.date | None, date_to: dt.date | None):
@@ -67,20 +67,17 @@ def _signed(m, loss_id, gain_id) -> int:
 
 def _blank(group: str, key: str) -> dict:
     row = {c: None for c in COLUMNS}
-    row.update(group=group, key=key, gain_units=0, loss_units=0, net_units=0,
-               gain_value=Decimal(0), loss_value=Decimal(0), net_value=Decimal(0))
+    row.update(group=group, key=key, units=0, gain=Decimal(0), loss=Decimal(0), net=Decimal(0))
     return row
 
 
 def _add(row: dict, units: int, value: Decimal) -> None:
     if units > 0:
-        row["gain_units"] += units
-        row["gain_value"] += value
+        row["gain"] += value
     else:
-        row["loss_units"] += -units
-        row["loss_value"] += -value
-    row["net_units"] += units
-    row["net_value"] += value
+        row["loss"] += -value
+    row["units"] += units
+    row["net"] += value
 
 
 def _accuracy(start, end) -> list[dict]:
@@ -119,14 +116,14 @@ def _accuracy(start, end) -> list[dict]:
     for key, total, ok in (("settled", settled_total, settled_ok), ("first count", first_total, first_ok)):
         row = {c: None for c in COLUMNS}
         row.update(group="accuracy", key=key, locations=total, accurate=ok,
-                   accuracy_pct=round(100.0 * ok / total, 1) if total else None,
+                   pct=round(100.0 * ok / total, 1) if total else None,
                    lines=lines if key == "first count" else None)
         rows.append(row)
     return rows
 
 
 def _pending() -> dict:
-    row = _blank("pending", "awaiting decision")
+    row = _blank("pending", "undecided")
     lines = list(CountLine.select(CountLine, Item).join(Item).switch(CountLine).join(Count)
                  .where(CountLine.status.in_(("review", "recount")), Count.status == "open"))
     row["lines"] = len(lines)
@@ -168,7 +165,7 @@ def _adjustments(start, end, loss_id, gain_id) -> tuple[list[dict], list[dict], 
             table[key]["lines"].add(m.count_line)
     out = []
     for table in (by_reason, by_zone, by_item):
-        rows = sorted(table.values(), key=lambda r: (-abs(r["net_value"]), r["key"]))
+        rows = sorted(table.values(), key=lambda r: (-abs(r["net"]), r["key"]))
         for r in rows:
             r["lines"] = len(r["lines"])
         out.append(rows)

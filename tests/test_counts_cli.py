@@ -76,11 +76,11 @@ def test_create_upload_recount_approve_report(shop, tmp_path):
 
     rows = json.loads(wh(url, "report", "counts", "--format", "json").stdout)
     item_row = next(r for r in rows if r["group"] == "item" and r["key"] == "SOAP")
-    assert (item_row["loss_units"], item_row["net_units"], item_row["net_value"]) == (2, -2, -4.0)
+    assert (item_row["units"], item_row["loss"], item_row["net"]) == (-2, 4.0, -4.0)
     reason = next(r for r in rows if r["group"] == "reason")
-    assert (reason["key"], reason["net_value"]) == ("COUNT", -4.0)
+    assert (reason["key"], reason["net"]) == ("COUNT", -4.0)
     shrink = next(r for r in rows if r["group"] == "shrinkage" and r["key"] == "total")
-    assert shrink["net_value"] == -4.0
+    assert shrink["net"] == -4.0
     acc = next(r for r in rows if r["group"] == "accuracy" and r["key"] == "first count")
     assert (acc["locations"], acc["accurate"]) == (1, 0)
 

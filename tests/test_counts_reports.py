@@ -53,19 +53,19 @@ def test_counts_report_groups(shop):
     rows, columns = counts_report()
     assert columns == COLUMNS
     settled = row(rows, "accuracy", "settled")
-    assert (settled["locations"], settled["accurate"], settled["accuracy_pct"]) == (3, 1, 33.3)
+    assert (settled["locations"], settled["accurate"], settled["pct"]) == (3, 1, 33.3)
     first = row(rows, "accuracy", "first count")
-    assert (first["locations"], first["accurate"], first["accuracy_pct"]) == (4, 1, 25.0)
-    pending = row(rows, "pending", "awaiting decision")
-    assert (pending["lines"], pending["gain_units"], pending["net_value"]) == (1, 2, Decimal("11.00"))
-    assert row(rows, "reason", "LOSS")["net_value"] == Decimal("-5.50")
-    assert row(rows, "reason", "COUNT")["net_value"] == Decimal("-2.00")
+    assert (first["locations"], first["accurate"], first["pct"]) == (4, 1, 25.0)
+    pending = row(rows, "pending", "undecided")
+    assert (pending["lines"], pending["units"], pending["net"]) == (1, 2, Decimal("11.00"))
+    assert row(rows, "reason", "LOSS")["net"] == Decimal("-5.50")
+    assert row(rows, "reason", "COUNT")["net"] == Decimal("-2.00")
     # Both zones lost something; largest value first within a group.
     zones = [r["key"] for r in rows if r["group"] == "zone"]
     assert zones == ["A", "B"]
-    items = [(r["key"], r["loss_units"], r["net_value"]) for r in rows if r["group"] == "item"]
-    assert items == [("OIL", 1, Decimal("-5.50")), ("SOAP", 1, Decimal("-2.00"))]
-    shrink = {r["key"]: r["net_value"] for r in rows if r["group"] == "shrinkage"}
+    items = [(r["key"], r["units"], r["loss"], r["net"]) for r in rows if r["group"] == "item"]
+    assert items == [("OIL", -1, Decimal("5.50"), Decimal("-5.50")), ("SOAP", -1, Decimal("2.00"), Decimal("-2.00"))]
+    shrink = {r["key"]: r["net"] for r in rows if r["group"] == "shrinkage"}
     assert shrink == {"adjust": Decimal("-2.00"), "count": Decimal("-7.50"), "total": Decimal("-9.50")}
     assert set(counts_tables()) == {"accuracy", "pending", "reason", "zone", "item", "shrinkage"}
 
@@ -79,9 +79,9 @@ def test_period_and_undo(shop):
     # An undo of the adjustment brings the units back: the net is zero, the undo is shown.
     reverse(decision.movement.id, operator="S1")
     rows, _ = counts_report(today, today)
-    assert row(rows, "item", "SOAP")["net_units"] == 0
-    assert row(rows, "reason", "COUNT (undone)")["net_units"] == 3
-    assert row(rows, "shrinkage", "total")["net_value"] == 0
+    assert row(rows, "item", "SOAP")["units"] == 0
+    assert row(rows, "reason", "COUNT (undone)")["units"] == 3
+    assert row(rows, "shrinkage", "total")["net"] == 0
     # Move everything to last year: this year's report is empty of counts.
     old = dt.datetime.now() - dt.timedelta(days=400)
     Movement.update(created_at=old).where(Movement.count_line.is_null(False)).execute()
@@ -89,4 +89,4 @@ def test_period_and_undo(shop):
     rows, _ = counts_report(today - dt.timedelta(days=30), today)
     assert [r["group"] for r in rows if r["group"] in ("reason", "zone", "item")] == []
     assert row(rows, "accuracy", "first count")["locations"] == 0
-    assert row(rows, "accuracy", "first count")["accuracy_pct"] is None
+    assert row(rows, "accuracy", "first count")["pct"] is None
