@@ -44,6 +44,10 @@ def run(ctx) -> list[Measure]:
     ctx.log(f"scan: app p50 {app['p50_ms']:.2f} ms p99 {app['p99_ms']:.2f} ms; "
             f"baseline p50 {base['p50_ms']:.2f} ms p99 {base['p99_ms']:.2f} ms; rss {app['rss_mb']:.0f} MB")
     detail = {"scans": app["scans"], "flows": app["flows"], "postings": app["postings"],
+              "scan_to_result_p50_ms": round(app["processing_p50_ms"], 2),
+              "result_to_repaint_p50_ms": round(app["repaint_p50_ms"], 2),
+              "baseline_scan_to_result_p50_ms": round(base["processing_p50_ms"], 2),
+              "baseline_result_to_repaint_p50_ms": round(base["repaint_p50_ms"], 2),
               "baseline_scans": base["scans"], "max_ms": app["max_ms"], "baseline_max_ms": base["max_ms"]}
     return [
         Measure("scan_latency_p50", app["p50_ms"], "ms", base["p50_ms"], "same app, banner-only handler: p50",
@@ -135,7 +139,8 @@ def _make_app(cfg, source, decode=None):
         def on_flow_result(self, message: FlowResult) -> None:
             # Textual runs WarehouseApp.on_flow_result too (handlers run along the MRO);
             # the callback fires after the repaint that follows both.
-            if self.probe is not None:
+            if self.probe is not None and message.feedback is not None:
+                self.probe.arrived_at = time.perf_counter()
                 self.call_after_refresh(self.probe.shown, message)
 
     return ProbedApp(cfg, source=source, decode=decode)
@@ -148,9 +153,14 @@ class Probe:
         self.source = source
         self.event = threading.Event()
         self.done_at = 0.0
+        self.arrived_at = 0.0
         self.feedback = None
+        self.split: list[tuple[float, float]] = []     # (scan -> result handled, handled -> repainted) ms
 
     def shown(self, message) -> None:
+        # Only a scan's own result counts: screens opened by navigation report no feedback.
+        if message.feedback is None or self.event.is_set():
+            return
         self.done_at = time.perf_counter()
         self.feedback = message.feedback
         self.event.set()
@@ -162,6 +172,7 @@ class Probe:
         self.source.submit(Scan(raw=raw, source="bench"))
         if not self.event.wait(TIMEOUT_S):
             raise RuntimeError(f"no screen update {TIMEOUT_S} s after scanning {raw!r}")
+        self.split.append(((self.arrived_at - start) * 1000.0, (self.done_at - self.arrived_at) * 1000.0))
         return (self.done_at - start) * 1000.0, self.feedback
 
 
@@ -292,6 +303,7 @@ async def _drive(db: Path, mode: str, scans: int) -> dict:
         else:
             result = await loop.run_in_executor(None, feed_baseline, app, probe, scans)
         await pilot.pause()
+    result["split"] = probe.split
     return result
 
 
@@ -306,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     flows = {name: {"scans": len(lat), "p50_ms": round(percentile(lat, 50), 3),
                     "p99_ms": round(percentile(lat, 99), 3)} for name, lat in result["latencies"].items()}
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"mode": args.mode, "scans": len(every), "p50_ms": percentile(every, 50),
+    work = [a for a, _ in result["split"]]
+    paint = [b for _, b in result["split"]]
+    print(json.dumps({"processing_p50_ms": percentile(work, 50), "repaint_p50_ms": percentile(paint, 50),"mode": args.mode, "scans": len(every), "p50_ms": percentile(every, 50),
                       "p99_ms": percentile(every, 99), "max_ms": max(every), "flows": flows,
                       "postings": result["postings"], "rss_mb": rss_mb}))
     return 0

@@ -157,6 +157,7 @@ def run(ctx) -> list[Measure]:
     detail = {"stations": ctx.stations, "seconds": ctx.station_seconds,
               "postings": sum(r["postings"] for r in app), "refused_picks": sum(r["refused"] for r in app),
               "receipts": sum(r["receipts"] for r in app), "picks": sum(r["picks"] for r in app),
+              "deadlocks": sum(r["deadlocks"] for r in app),
               "p50_ms": round(percentile([ms for r in app for ms in r["latencies_ms"]], 50), 2)}
     return [
         Measure("pg_postings_per_s", app_rate, "postings/s", raw_rate,
@@ -175,7 +176,8 @@ def worker(url: str, index: int, seconds: float, start_at: float, mode: str, out
     rng = random.Random(index)
     station, operator = f"ST-{index:02d}", f"W{index + 1:02d}"
     lat, acked = [], []
-    counts = {"postings": 0, "refused": 0, "receipts": 0, "picks": 0, "retries": 0, "retry_failures": 0}
+    counts = {"postings": 0, "refused": 0, "receipts": 0, "picks": 0, "retries": 0, "retry_failures": 0,
+              "deadlocks": 0}
     if mode == "app":
         from db.connection import open_database
         from db.errors import InsufficientStock
@@ -188,12 +190,25 @@ def worker(url: str, index: int, seconds: float, start_at: float, mode: str, out
         locs = {l.code: l for l in Location.select()}
         ship = locs["SHIP-01"]
 
-        def do(kind, sku, qty, key):
+        import peewee
+
+        def once(kind, sku, qty, key):
             if kind == "receipt":
                 return receive(None, sku, qty, operator=operator, station=station, supplier="SUP1",
                                location=sku, key=key).accepted.id
             return post(Posting(item=items[sku], qty=qty, from_location=locs[sku], to_location=ship,
                                 kind="pick", operator=operator, station=station, key=key)).id
+
+        def do(kind, sku, qty, key):
+            # A station retries a failed posting with the same key (Flow.call / with_retry);
+            # a deadlock the server broke is retried here at once, and counted.
+            while True:
+                try:
+                    return once(kind, sku, qty, key)
+                except peewee.OperationalError as exc:
+                    if "deadlock" not in str(exc):
+                        raise
+                    counts["deadlocks"] += 1
         refused = InsufficientStock
     else:
         import psycopg2
