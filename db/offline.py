@@ -221,6 +221,28 @@ class Journal:
                                     (kind, code)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def bind(self, store: str) -> bool:
+        """Tie the journal to STORE (its URL without password). A journal of another store that
+        still holds postings is refused (False): replaying them here would post them into the
+        wrong books. An empty one is taken over (its cache is dropped)."""
+        with self._lock:
+            row = self._con.execute("SELECT value FROM meta WHERE name = 'store'").fetchone()
+            if row is not None and row[0] == store:
+                return True
+            if row is not None and self._con.execute("SELECT COUNT(*) FROM queued").fetchone()[0]:
+                return False
+            self._con.execute("BEGIN IMMEDIATE")
+            self._con.execute("DELETE FROM master")
+            self._con.execute("DELETE FROM meta")
+            self._con.execute("INSERT INTO meta (name, value) VALUES ('store', ?)", (store,))
+            self._con.execute("COMMIT")
+            return True
+
+    def store(self) -> str | None:
+        with self._lock:
+            row = self._con.execute("SELECT value FROM meta WHERE name = 'store'").fetchone()
+        return row[0] if row else None
+
     def cached_at(self) -> dt.datetime | None:
         with self._lock:
             row = self._con.execute("SELECT value FROM meta WHERE name = 'cached_at'").fetchone()
@@ -232,8 +254,11 @@ def refresh_cache(journal: Journal) -> int:
     Returns the number of rows cached."""
     from .models import Barcode, Item, Location, Operator
     rows: list[tuple[str, str, dict]] = []
-    for code, sku, pack in (Barcode.select(Barcode.code, Item.sku, Barcode.pack_qty).join(Item).tuples()):
-        rows.append(("barcode", _norm_code(code), {"sku": sku, "pack_qty": pack}))
+    for code, sku, pack, lots in (Barcode.select(Barcode.code, Item.sku, Barcode.pack_qty, Item.lot_tracked)
+                                  .join(Item).tuples()):
+        rows.append(("barcode", _norm_code(code), {"sku": sku, "pack_qty": pack, "lot_tracked": bool(lots)}))
+    for sku, name, lots in Item.select(Item.sku, Item.name, Item.lot_tracked).tuples():
+        rows.append(("item", sku, {"name": name, "lot_tracked": bool(lots)}))
     for code, kind, active in Location.select(Location.code, Location.kind, Location.active).tuples():
         rows.append(("location", code, {"kind": kind, "active": active}))
     for code, name, role, active in Operator.select(Operator.code, Operator.name, Operator.role,
@@ -330,9 +355,46 @@ class OfflineRunner:
     def queued(self) -> int:
         return self.journal.count()
 
+    def refresh_cache(self) -> int:
+        """Refresh the journal's master-data cache from the store (while it answers)."""
+        return refresh_cache(self.journal)
+
+    def start_replayer(self, interval_s: float = 5.0) -> threading.Thread:
+        """A daemon thread replaying the queue every INTERVAL_S while it is not empty, so
+        queued postings go out even when nobody scans. Stop it with `stop_replayer()`."""
+        self._stop = threading.Event()
+
+        def loop():
+            while not self._stop.wait(interval_s):
+                if self.journal.count():
+                    try:
+                        self.replay()
+                    except Exception:   # a surprise must not end the replays; the next try logs again
+                        import logging
+                        logging.getLogger("db.offline").exception("replaying the offline journal failed")
+            reset_connection()
+
+        thread = threading.Thread(target=loop, name="offline-replayer", daemon=True)
+        thread.start()
+        return thread
+
+    def stop_replayer(self) -> None:
+        stop = getattr(self, "_stop", None)
+        if stop is not None:
+            stop.set()
+
     @property
     def offline(self) -> bool:
-        return self.queued > 0
+        """Postings wait, or the server was found away within the last retry_after_s."""
+        return self.queued > 0 or self.away
+
+    @property
+    def away(self) -> bool:
+        return time.monotonic() < self._quiet_until
+
+    def mark_away(self) -> None:
+        """The station found the server unreachable (outside the runner)."""
+        self._went_away()
 
     def _call(self, op: str, key: str, kwargs: dict):
         fn = operation(op)

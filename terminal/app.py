@@ -37,9 +37,13 @@ class WarehouseApp(App):
         from devices.wedge import Wedge
         self.cfg = cfg
         self.session = Session.from_config(cfg)
+        # PostgreSQL sites: an offline journal (scans go on while the server is away).
+        from .offline_station import attach_offline, offline_status
+        attach_offline(self.session, on_change=lambda n: self.post_message(
+            StoreStatus(offline_status(self.session))))
         if decode is None:
             from .resolver import make_decoder
-            decode = make_decoder(cfg)
+            decode = make_decoder(cfg, offline=self.session.offline)
         self.station = Station(self.session, decode, _StationUI(self),
                                retry_pause_s=max(0.2, cfg.get("database.retry_delay_ms") / 1000))
         if source is None:
@@ -69,6 +73,8 @@ class WarehouseApp(App):
             self.source.stop()
         finally:
             self.station.stop(timeout=2)
+            from .offline_station import detach_offline
+            detach_offline(self.session)
 
     # --- keys: the wedge sees every key before any widget ------------------------------------
 
@@ -220,7 +226,8 @@ class _StationUI:
             new = make_flow(name, app.session, **args)
             feedback = new.start()
             screen = FlowScreen(new, feedback, new.view())
-            app.call_from_thread(app.open_screen, screen, not isinstance(flow, MenuFlow))
+            # The offline screen goes on top: back online, the job it interrupted is still there.
+            app.call_from_thread(app.open_screen, screen, not isinstance(flow, MenuFlow) and name != "offline")
         elif name in JOB_SCREENS:
             app.call_from_thread(app.open_job_screen, name)
         else:

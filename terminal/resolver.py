@@ -26,10 +26,14 @@ class StoreResolver:
         return Operator.select().where(Operator.code == code).exists()
 
 
-def make_decoder(cfg) -> Callable:
-    """decode(scan) -> devices.decode.Decoded, with this store and the [barcodes] prefixes."""
+def make_decoder(cfg, offline=None) -> Callable:
+    """decode(scan) -> devices.decode.Decoded, with this store and the [barcodes] prefixes.
+    With OFFLINE (an OfflineRunner), the journal's cache answers while the server is away."""
     from devices.decode import decode
     resolver = StoreResolver()
+    if offline is not None:
+        from db.offline import CachedResolver
+        resolver = CachedResolver(resolver, offline.journal)
     prefixes = cfg.section("barcodes")
 
     def decode_scan(scan):

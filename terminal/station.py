@@ -156,13 +156,16 @@ class Station:
             try:
                 feedback = self._process(entry)
             except StoreUnavailable as exc:
-                # Keep the entry at the head: it is retried with the same key.
-                with self._cond:
-                    self._busy = False
-                self._safe(self.ui.store_status, f"store unreachable, retrying: {exc}")
-                with self._cond:
-                    self._cond.wait(self.retry_pause_s)
-                continue
+                if self._can_go_offline():
+                    feedback = self._go_offline(exc)
+                else:
+                    # Keep the entry at the head: it is retried with the same key.
+                    with self._cond:
+                        self._busy = False
+                    self._safe(self.ui.store_status, f"store unreachable, retrying: {exc}")
+                    with self._cond:
+                        self._cond.wait(self.retry_pause_s)
+                    continue
             except WarehouseError as exc:
                 feedback = Feedback.error(str(exc))
             except Exception as exc:  # a bug must not kill the station: show it, keep going
@@ -171,7 +174,7 @@ class Station:
             if feedback is not None and feedback.needs_ack:
                 with self._cond:
                     self._blocked = feedback
-            self._safe(self.ui.store_status, "")
+            self._safe(self.ui.store_status, self._store_text())
             flow = self._safe(self.ui.current_flow)
             view = self._safe(flow.view) if flow is not None else None
             self._safe(self.ui.show, feedback, view)
@@ -180,6 +183,26 @@ class Station:
                 self._busy = False
                 self._cond.notify_all()
             self._report_waiting()
+
+    # --- offline (PostgreSQL sites with a journal: terminal/offline_station.py) ---------------
+
+    def _store_text(self) -> str:
+        from .offline_station import offline_status
+        return offline_status(self.session)
+
+    def _can_go_offline(self) -> bool:
+        return getattr(self.session, "offline", None) is not None and bool(self.session.operator)
+
+    def _go_offline(self, exc) -> Feedback:
+        """The server went away: open the offline flow (moves are journaled there) instead of
+        waiting. The input that failed was not posted, and the operator is told so."""
+        from .flows.offline import OfflineFlow
+        self.session.offline.mark_away()
+        flow = self._safe(self.ui.current_flow)
+        if not isinstance(flow, OfflineFlow):
+            self._safe(self.ui.navigate, flow, ("offline", {}))
+        return Feedback.error(f"the store cannot be reached ({exc}): that input was NOT posted. "
+                              f"The station is OFFLINE: moves are journaled and post when the server is back")
 
     def _safe(self, fn, *args):
         try:

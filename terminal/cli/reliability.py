@@ -107,8 +107,13 @@ def cmd_sync(args) -> int:
     if not path or not os.path.isfile(path):
         print(f"no offline journal at {path}: nothing to replay")
         return 0
+    from db.security import redact
     journal = Journal(path)
     try:
+        store = redact(args.cfg.db_url, args.cfg.db_url)
+        if journal.store() not in (None, store):
+            raise CliError(f"the journal {path} belongs to the store {journal.store()}, not {store}: "
+                           f"nothing was replayed", code=1)
         report = OfflineRunner(journal).replay()
     finally:
         journal.close()

@@ -12,6 +12,8 @@ JOB_FLOWS = {
     "ship": ("terminal.flows.shipping", "ShippingFlow"),
     "transfer": ("terminal.flows.transfer", "TransferFlow"),
     "lookup": ("terminal.flows.lookup", "LookupFlow"),
+    "exceptions": ("terminal.flows.exceptions", "ExceptionsFlow"),
+    "offline": ("terminal.flows.offline", "OfflineFlow"),
 }
 
 # Jobs whose screen another part of the app owns: (module, class).

@@ -13,6 +13,7 @@ MENU = [
     ("6", "count", "Count"),
     ("7", "lookup", "Lookup"),
     ("8", "supervisor", "Supervisor"),
+    ("9", "exceptions", "Offline exceptions"),
     ("0", "logout", "Log out"),
 ]
 

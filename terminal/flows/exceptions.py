@@ -1,0 +1,117 @@
+"""The supervisor's list of offline exceptions: postings journaled while the server was away
+that the server refused on replay (db/offline.py). Nothing is dropped silently: each stays
+here until a supervisor has dealt with it (posted the right correction, or decided none is
+needed) and marks it resolved. `wh exceptions` shows the same list.
+
+    list   type the number of a row to mark it resolved; F6 reloads
+    pin    the supervisor's PIN, once, when their record has one ([security] require_pin)
+    note   what was done about it (Enter alone: no note)
+"""
+from __future__ import annotations
+
+from .base import Feedback, Flow, FlowKey, Table
+
+REFRESH_KEY = FlowKey("f6", "refresh", "Reload", "read the exceptions list again")
+
+
+class ExceptionsFlow(Flow):
+    title = "Offline exceptions"
+    keys = (REFRESH_KEY,)
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.rows: list[dict] = []
+        self.chosen: dict | None = None
+        self.pin: str | None = None
+        self.to_list()
+
+    def start(self) -> Feedback | None:
+        self.refresh()
+        if not self.session.is_supervisor:
+            return Feedback.error(f"operator {self.operator} is a {self.session.role}: resolving offline "
+                                  "exceptions needs a supervisor; you may look, not decide")
+        return None
+
+    def refresh(self) -> None:
+        from db.offline import list_exceptions
+        self.rows = self.call(list_exceptions)
+        self.to_list()
+
+    def to_list(self) -> None:
+        self.state, self.entry, self.chosen = "list", "choice", None
+        if self.rows:
+            self.prompt = f"{len(self.rows)} offline postings were refused: type a row number to mark it resolved"
+        else:
+            self.prompt = "No offline exception is waiting. Esc goes back"
+        self.info = []
+
+    def table(self):
+        if not self.rows:
+            return None
+        return Table(["#", "Queued", "Station", "Op", "What", "Why refused"],
+                     [[n, r["queued_at"].strftime("%m-%d %H:%M"), r["station"], r["operator"],
+                       f"{r['op']} {r['what']}", r["error"]] for n, r in enumerate(self.rows, 1)])
+
+    def on_text(self, text: str, key=None) -> Feedback | None:
+        t = text.strip()
+        if self.state == "pin":
+            return self.take_pin(t)
+        if self.state == "note":
+            return self.resolve(t)
+        if not t.isdigit() or not 1 <= int(t) <= len(self.rows):
+            return Feedback.error(f"type a row number from 1 to {len(self.rows)}, typed {text!r}"
+                                  if self.rows else "no offline exception is waiting")
+        if not self.session.is_supervisor:
+            return Feedback.error(f"operator {self.operator} is a {self.session.role}: resolving offline "
+                                  "exceptions needs a supervisor")
+        self.chosen = self.rows[int(t) - 1]
+        if self.needs_pin():
+            self.state, self.entry = "pin", "pin"
+            self.prompt = f"Type your PIN, then Enter (exception {self.chosen['id']})"
+            return None
+        return self.ask_note()
+
+    def on_scan(self, scan, key=None) -> Feedback | None:
+        return self.on_text(getattr(scan, "raw", "") or "", key)
+
+    def on_action(self, name, value=None, key=None) -> Feedback | None:
+        if name == "refresh":
+            self.refresh()
+            return Feedback.info(f"{len(self.rows)} offline exceptions")
+        if name == "enter":
+            return None
+        return super().on_action(name, value, key)
+
+    def needs_pin(self) -> bool:
+        from db import security
+        if self.pin is not None or not security.settings()["require_pin"]:
+            return False
+        return bool(self.call(security.get_operator, self.operator).pin_hash)
+
+    def take_pin(self, pin: str) -> Feedback | None:
+        from db import security
+        if not pin or not self.call(security.check_pin, self.operator, pin, station=self.station):
+            self.to_list()
+            return Feedback.error(f"wrong PIN for supervisor {self.operator}; nothing was resolved")
+        self.pin = pin
+        return self.ask_note()
+
+    def ask_note(self) -> None:
+        self.state, self.entry = "note", "reason"
+        self.prompt = f"What was done about exception {self.chosen['id']}? Type a note, then Enter"
+        return None
+
+    def resolve(self, note: str) -> Feedback:
+        from db import security
+        from db.offline import resolve_exception
+        chosen, pin, me = self.chosen, self.pin, self.operator
+        with security.pin_source(lambda code: pin if code == me else None):
+            self.call(resolve_exception, chosen["id"], operator=me, note=note, station=self.station)
+        self.refresh()
+        return Feedback.ok(f"offline exception {chosen['id']} resolved")
+
+    def back(self) -> Feedback | None:
+        if self.state in ("pin", "note"):
+            self.to_list()
+            return Feedback.info("cancelled: nothing was resolved")
+        return None

@@ -1,0 +1,221 @@
+"""Degraded mode while the PostgreSQL server is unreachable: moves are journaled locally.
+
+The station opens this flow when the store goes away and the site has an offline journal
+(db/offline.py). What works offline is what needs no answer from the server: moving goods
+(put-away, transfers). Scan the source location, the items, then the destination; each line
+is journaled with its idempotency key and posts when the server is back, in order. Barcodes
+and locations decode from the journal's cache of master data. A move the server refuses on
+replay (the stock was taken meanwhile) lands on the supervisor's exceptions list.
+
+    source   scan the location goods come from
+    items    scan items (F3 types a quantity for the next scan); scanning a location ends the
+             basket there (the destination)
+    lot      a lot-tracked item scanned without a lot: type or scan the lot
+F10 (CMD-DONE) tries the server: when it answers and the queue is empty, the flow closes and
+the station is back online.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import DONE_KEY, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
+
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
+RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
+
+
+@dataclass
+class Line:
+    sku: str
+    lot: str | None
+    qty: int
+
+
+class OfflineFlow(Flow):
+    title = "OFFLINE"
+    keys = (QTY_KEY, RETRY_KEY)
+
+    def __init__(self, session):
+        super().__init__(session)
+        self.runner = getattr(session, "offline", None)
+        self.source: str | None = None
+        self.basket: list[Line] = []
+        self.qty: int | None = None
+        self.pending: tuple[str, int] | None = None      # (sku, qty) waiting for its lot
+        self.to_source()
+
+    def start(self) -> Feedback:
+        if self.runner is None:
+            return Feedback.error("this station has no offline journal ([offline] journal, PostgreSQL sites)")
+        return Feedback.warn(f"the store cannot be reached: OFFLINE. Moves are journaled "
+                             f"({self.runner.queued} waiting) and post when the server is back")
+
+    # --- state ---------------------------------------------------------------------------------
+
+    def to_source(self) -> None:
+        self.state, self.entry = "source", "scan"
+        self.source, self.basket, self.qty, self.pending = None, [], None, None
+        self.prompt = "OFFLINE: scan the location to move goods from"
+        self.info = self.status_lines()
+
+    def to_items(self) -> None:
+        self.state, self.entry = "items", "scan"
+        n = sum(l.qty for l in self.basket)
+        if self.qty:
+            self.prompt = f"OFFLINE: scan the item to move {self.qty} units from {self.source}"
+        elif self.basket:
+            self.prompt = f"OFFLINE: scan more items, or the destination for {n} units"
+        else:
+            self.prompt = f"OFFLINE: scan the items to move from {self.source}"
+        self.info = self.status_lines()
+
+    def status_lines(self) -> list[str]:
+        queued = self.runner.queued if self.runner is not None else 0
+        return [f"{queued} postings wait in the journal · F10 tries the server"]
+
+    def heading(self) -> str:
+        queued = self.runner.queued if self.runner is not None else 0
+        return f"OFFLINE · {queued} queued" + (f" · from {self.source}" if self.source else "")
+
+    def table(self):
+        if not self.basket:
+            return None
+        return Table(["Moving", "SKU", "Lot"], [[l.qty, l.sku, l.lot or ""] for l in self.basket])
+
+    # --- the cache -----------------------------------------------------------------------------
+
+    def cached(self, kind: str, code: str) -> dict | None:
+        return self.runner.journal.cached(kind, code) if self.runner is not None else None
+
+    # --- inputs --------------------------------------------------------------------------------
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        if self.runner is None:
+            return self.start()
+        kind = getattr(scan, "kind", None)
+        if self.state == "lot":
+            return self.on_text(getattr(scan, "lot", None) or getattr(scan, "raw", "") or "", key)
+        if kind == "location" and not scan.error:
+            loc = self.cached("location", scan.location)
+            if loc is None or loc["kind"] not in ("storage", "receiving", "shipping", "quarantine"):
+                return Feedback.error(f"expected a physical location, scanned {scan.location}")
+            if self.state == "source":
+                self.source = scan.location
+                self.to_items()
+                return Feedback.ok(f"OFFLINE: moving from {self.source}")
+            if scan.location == self.source:
+                return Feedback.error(f"that is the source {self.source}: scan the destination")
+            if not self.basket:
+                return Feedback.error(f"scan the items first, then the destination; scanned location {scan.location}")
+            return self.journal(scan.location, key)
+        if self.state == "source":
+            return Feedback.error(f"expected the location to move from, scanned {describe_scan(scan)}")
+        sku = getattr(scan, "sku", None)
+        if kind not in ("item", "gs1", "sscc") or not sku or scan.error:
+            return Feedback.error(f"expected an item on {self.source} or the destination, scanned {describe_scan(scan)}")
+        qty = self.qty or getattr(scan, "qty", None) or 1
+        lot = getattr(scan, "lot", None)
+        item = self.cached("item", sku) or {}
+        if item.get("lot_tracked") and not lot:
+            self.pending = (sku, qty)
+            self.state, self.entry = "lot", "lot"
+            self.prompt = f"OFFLINE: {sku} is lot-tracked: scan or type the lot"
+            return Feedback.info(f"{sku}: which lot?")
+        return self.add(sku, lot, qty)
+
+    def add(self, sku: str, lot: str | None, qty: int) -> Feedback:
+        for line in self.basket:
+            if line.sku == sku and line.lot == lot:
+                line.qty += qty
+                break
+        else:
+            self.basket.append(Line(sku, lot, qty))
+        self.qty, self.pending = None, None
+        self.to_items()
+        return Feedback.ok(f"+{qty} × {sku}" + (f" lot {lot}" if lot else "") + " (not posted yet: scan the destination)")
+
+    def journal(self, dest: str, key: str | None) -> Feedback:
+        from db.errors import WarehouseError
+        key = key or self.session.next_key("offline")
+        queued = done = 0
+        refused = []
+        for n, line in enumerate(self.basket, 1):
+            try:
+                outcome = self.runner.run("move", key=f"{key}:{n}", sku=line.sku, qty=line.qty,
+                                          from_code=self.source, to_code=dest, lot=line.lot,
+                                          operator=self.operator, station=self.station)
+            except WarehouseError as exc:    # the server answered and refused: say so now
+                refused.append(f"{line.sku}: {exc}")
+                continue
+            if outcome.done:
+                done += line.qty
+            else:
+                queued += line.qty
+        source = self.source
+        self.basket = []
+        self.to_items()
+        parts = []
+        if queued:
+            parts.append(f"{queued} units {source} → {dest} journaled ({self.runner.queued} waiting)")
+        if done:
+            parts.append(f"{done} units {source} → {dest} posted")
+        if refused:
+            return Feedback.error("; ".join(parts + refused))
+        return Feedback.warn("; ".join(parts)) if queued else Feedback.ok("; ".join(parts))
+
+    def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "qty":
+            self.qty = parse_qty(text)
+            self.to_items()
+            return Feedback.info(f"next item scan moves {self.qty} units")
+        if self.state == "lot" and self.pending is not None:
+            lot = text.strip()
+            if not lot:
+                return Feedback.error(f"type the lot of {self.pending[0]}, then Enter")
+            sku, qty = self.pending
+            return self.add(sku, lot, qty)
+        return super().on_text(text, key)
+
+    def on_action(self, name, value=None, key=None) -> Feedback:
+        if name == "qty" and self.state == "items":
+            self.state, self.entry = "qty", "qty"
+            self.prompt = "OFFLINE: type the quantity for the next item scan, then Enter"
+            return None
+        if name == "done":
+            return self.reconnect()
+        if name == "enter":
+            return None
+        if name == "undo":
+            return Feedback.error("undo needs the server: it is not reachable (OFFLINE)")
+        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    def reconnect(self) -> Feedback:
+        if self.runner is None:
+            return self.start()
+        if self.basket:
+            return Feedback.error("scan the destination of the basket first (or Esc to drop it)")
+        report = self.runner.replay()
+        if not report.reached:
+            self.info = self.status_lines()
+            return Feedback.warn(f"still OFFLINE: the server does not answer; {report.left} postings wait")
+        try:
+            self.call(self.runner.refresh_cache)
+        except Exception:   # the cache is a convenience: being back online matters more
+            pass
+        self.next = ("leave", {})
+        extra = f", {report.conflicts} refused (supervisor: exceptions list)" if report.conflicts else ""
+        return Feedback.ok(f"back ONLINE: {report.posted} journaled postings posted{extra}")
+
+    def back(self) -> Feedback | None:
+        if self.state in ("qty", "lot"):
+            self.qty, self.pending = None, None
+            self.to_items()
+            return Feedback.info("cancelled")
+        if self.state == "items" and self.basket:
+            self.basket = []
+            self.to_items()
+            return Feedback.info("basket dropped: nothing journaled")
+        if self.state == "items":
+            self.to_source()
+            return Feedback.info("scan another location to move from")
+        return Feedback.info("OFFLINE: F10 tries the server and returns to work when it answers")
