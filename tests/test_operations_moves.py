@@ -74,8 +74,8 @@ def test_move_all_moves_the_whole_free_content(site):
 
 def test_suggest_putaway(site):
     a1, a2, _ = site
-    f.location("A-03", zone="A", seq=99)
-    c1 = f.location("C-01", zone="C", seq=200)
+    f.location("A-03", zone="A", seq=10**6)   # after every other location, whatever the test order
+    c1 = f.location("C-01", zone="C", seq=2 * 10**6)
     it, other = f.item("A1"), f.item("O1")
     assert suggest_putaway("A1", "WH1").code == "A-01"      # nothing anywhere: first empty
     f.give_stock(other, a1, 1)
