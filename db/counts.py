@@ -1038,7 +1038,7 @@ def parse_upload(text: str) -> list[tuple[int, str, int]]:
             continue
         qty = 1
         if len(parts) == 2:
-            if not parts[1].isdigit() or int(parts[1]) <= 0:
+            if not parts[1].isdecimal() or int(parts[1]) <= 0:
                 errors.append(f"line {n}: the quantity must be a positive whole number, got {parts[1]!r}")
                 continue
             qty = int(parts[1])

@@ -193,7 +193,7 @@ def _known(text: str, prefix: str, exists) -> str | None:
 
 def _by_store(d: Decoded, text: str, resolver: Resolver) -> bool:
     """An internal code the store knows exactly wins over any reading of its digits."""
-    found = resolver.find_barcode(text) if not text.isdigit() else None
+    found = resolver.find_barcode(text) if not text.isdecimal() else None
     if found:
         d.kind = "item"
         d.sku, d.pack_qty = found
@@ -212,7 +212,7 @@ def _guess(d: Decoded, body: str, seps: list[str]) -> None:
     """No symbology identifier: digits of a GTIN length are a GTIN (a valid EAN-13 such as
     4001234567890 is not AI 400); 18 digits an SSCC; `(01)…` human-readable text and anything
     else that parses fully are GS1 element strings."""
-    if body.isdigit() and len(body) in (8, 12, 13, 14):
+    if body.isdecimal() and len(body) in (8, 12, 13, 14):
         _plain_gtin(d, body, None)
         if d.error and len(body) > 8:
             alt = _try_message(body, seps)

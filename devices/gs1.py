@@ -5,7 +5,7 @@ from __future__ import annotations
 def check_digit(payload: str) -> int:
     """GS1 mod-10 check digit of PAYLOAD (the digits before the check digit): weights 3,1,3,1…
     from the right."""
-    if not payload.isdigit():
+    if not payload.isdecimal():
         raise ValueError(f"a GS1 number has only digits, got {payload!r}")
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(payload)))
     return (10 - total % 10) % 10
@@ -13,7 +13,7 @@ def check_digit(payload: str) -> int:
 
 def check_digit_error(number: str, what: str = "GTIN") -> str | None:
     """None when NUMBER's last digit is right, else a sentence naming the expected digit."""
-    if not number.isdigit() or len(number) < 2:
+    if not number.isdecimal() or len(number) < 2:
         return f"{what} {number!r} must be digits only"
     expected = check_digit(number[:-1])
     if int(number[-1]) != expected:
@@ -29,7 +29,7 @@ def gtin14(code: str) -> str:
 def gtin_variants(code: str) -> list[str]:
     """The forms one GTIN is written in: the 14-digit form and the short forms left after
     dropping leading zeros (GTIN-13, UPC-A/GTIN-12, EAN-8). Used to match stored barcodes."""
-    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
+    if not code.isdecimal() or len(code) not in (8, 12, 13, 14):
         return [code]
     full = gtin14(code)
     forms = [full]

@@ -40,9 +40,11 @@ GS1_YOG_CASE = "]C1" + "01" + "15901234123454" + "17" + "310115" + "10" + "L42\x
 SCANS = [td.WIDGET_EAN, td.WIDGET_CASE, td.YOG_EAN, td.YOG_CASE, td.BOLT_EAN, GS1_YOG, GS1_YOG_CASE,
          "4006381333932", "DOCK-1", "SHIP-1", "QA-1", "A-01-01", "A-01-02", "A-02-01", "B-01-01",
          "DOCK-2", "C-01-01", "PO-1042", "SO-77", "L17", "L42", "OP-W1", "OP-S1", "CMD-DONE", "CMD-UNDO",
-         "CMD-SKIP", "CMD-SHORT", "CMD-CANCEL", "CMD-OK", "]C1" + "00" + "123456789012345678", ""]
+         "CMD-SKIP", "CMD-SHORT", "CMD-CANCEL", "CMD-OK", "]C1" + "00" + "123456789012345678", "",
+         # digits that str.isdigit() accepts and int() refuses, and ones int() reads
+         "¹²³⁴⁵⁶⁷⁸", "¹²³⁴⁵⁶⁷⁸⁹⁰¹²³", "١٢٣٤٥٦٧٨"]
 TYPED = ["1", "2", "3", "4", "5", "12", "0", "-3", "999999", "L17", "L42", "2030-06-30", "310115", "COUNT",
-         "DAMAGED", "MISCOUNT", "A", "A-01-01", "SKU-100", "A,B", "4711", " ", "x" * 300]
+         "DAMAGED", "MISCOUNT", "A", "A-01-01", "SKU-100", "A,B", "4711", " ", "x" * 300, "¹", "²⁰", "٣"]
 KEYS = ["qty", "reject", "done", "undo", "skip", "short", "all", "empty", "enter", "back", "approve",
         "set", "refresh", "plan", "up", "down", "print", "open"]
 
@@ -174,3 +176,12 @@ def test_every_flow_is_covered():
     names = {c.__name__ for c in all_flows()}
     assert {"ReceivingFlow", "PutawayFlow", "PickingFlow", "ShippingFlow", "TransferFlow", "LookupFlow",
             "CountingFlow", "LoginFlow", "MenuFlow"} <= names, names
+
+
+@pytest.mark.parametrize("text", ["¹²³⁴⁵⁶⁷⁸", "¹²³⁴⁵⁶⁷⁸⁹⁰¹²³", "0¹²³⁴⁵⁶⁷⁸⁹⁰¹²³", "١٢٣٤٥٦٧٨", "\x00" * 13])
+def test_odd_digits_decode_without_raising(text):
+    """Superscripts are str.isdigit() but not int(): the decoder must not trip over them."""
+    from devices.decode import decode
+    from devices.scan import make_scan
+    d = decode(make_scan(text, "test"))
+    assert d.kind in ("unknown", "item") and (d.error or d.kind == "unknown")

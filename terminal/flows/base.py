@@ -244,7 +244,7 @@ def scan_warnings(scan) -> list[str]:
 def parse_qty(text: str, what: str = "quantity", allow_zero: bool = False) -> int:
     from db.errors import InvalidInput
     t = text.strip()
-    if not t.isdigit() or (int(t) == 0 and not allow_zero):
+    if not t.isdecimal() or (int(t) == 0 and not allow_zero):
         raise InvalidInput(f"the {what} must be a whole number{'' if allow_zero else ' above 0'}, typed {text!r}")
     return int(t)
 

@@ -58,7 +58,7 @@ class ExceptionsFlow(Flow):
             return self.take_pin(t)
         if self.state == "note":
             return self.resolve(t)
-        if not t.isdigit() or not 1 <= int(t) <= len(self.rows):
+        if not t.isdecimal() or not 1 <= int(t) <= len(self.rows):
             return Feedback.error(f"type a row number from 1 to {len(self.rows)}, typed {text!r}"
                                   if self.rows else "no offline exception is waiting")
         if not self.session.is_supervisor:

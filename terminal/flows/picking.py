@@ -216,7 +216,7 @@ class PickingFlow(Flow):
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "choose":
             t = text.strip()
-            if t.isdigit() and 1 <= int(t) <= len(self.orders):
+            if t.isdecimal() and 1 <= int(t) <= len(self.orders):
                 return self.claim(self.orders[int(t) - 1].number)
             return self.claim(t)
         if self.state == "qty":

@@ -195,7 +195,7 @@ class ReceivingFlow(Flow):
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "choose":
             t = text.strip()
-            if t.isdigit() and 1 <= int(t) <= len(self.open_pos):
+            if t.isdecimal() and 1 <= int(t) <= len(self.open_pos):
                 return self.choose_po(self.open_pos[int(t) - 1].number)
             return self.choose_po(t)
         if self.state == "qty":
@@ -266,7 +266,7 @@ class ReceivingFlow(Flow):
     def choose_reason(self, text: str) -> Feedback:
         t = text.strip()
         chosen = None
-        if t.isdigit() and 1 <= int(t) <= len(self.reasons):
+        if t.isdecimal() and 1 <= int(t) <= len(self.reasons):
             chosen = self.reasons[int(t) - 1]
         else:
             chosen = next((r for r in self.reasons if r.code.upper() == t.upper()), None)

@@ -88,7 +88,7 @@ class ShippingFlow(Flow):
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "choose":
             t = text.strip()
-            if t.isdigit() and 1 <= int(t) <= len(self.orders):
+            if t.isdecimal() and 1 <= int(t) <= len(self.orders):
                 return self.choose(self.orders[int(t) - 1].number)
             return self.choose(t)
         return super().on_text(text, key)
