@@ -7,7 +7,7 @@ import json
 from devices.decode import decode
 from devices.scan import make_scan
 from terminal.cli import main
-from terminal.cli.devices import StoreResolver
+from terminal.resolver import StoreResolver
 from tests import factories as f
 
 PREFIXES = {"location_prefix": "", "operator_prefix": "OP-", "command_prefix": "CMD-", "separator_chars": ["\x1d"]}

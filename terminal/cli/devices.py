@@ -46,27 +46,7 @@ def _label_output(p) -> None:
 
 # -- the store, for decoding ---------------------------------------------------------------------
 
-class StoreResolver:
-    """`devices.decode.Resolver` on the store: barcodes (any GTIN length), locations, operators."""
-
-    def find_barcode(self, code: str) -> tuple[str, int] | None:
-        from db.lookup import find_barcode
-        found = find_barcode(code)
-        if found is None:
-            return None
-        item, pack_qty = found
-        return item.sku, pack_qty
-
-    def is_location(self, code: str) -> bool:
-        from db.models import Location
-        return Location.select().where(Location.code == code).exists()
-
-    def is_operator(self, code: str) -> bool:
-        from db.models import Operator
-        return Operator.select().where(Operator.code == code).exists()
-
-
-def store_resolver(cfg, wanted: bool = True) -> tuple[StoreResolver | None, str | None]:
+def store_resolver(cfg, wanted: bool = True) -> tuple["StoreResolver | None", str | None]:
     """A resolver on the configured store, or (None, why not). Never creates a store: decoding
     a barcode must not leave an empty database file behind."""
     if not wanted:
@@ -79,6 +59,7 @@ def store_resolver(cfg, wanted: bool = True) -> tuple[StoreResolver | None, str 
         if not path or path == ":memory:" or not os.path.exists(path):
             return None, f"no store at {path or ':memory:'}"
     try:
+        from terminal.resolver import StoreResolver
         from .common import open_store
         open_store(cfg)
         resolver = StoreResolver()
