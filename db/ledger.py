@@ -63,7 +63,7 @@ def post(p: Posting) -> Movement:
         raise InvalidInput(f"{p.item.sku} is lot-tracked: a lot is required")
 
     if p.key:
-        earlier = Movement.get_or_none(Movement.idempotency_key == p.key)
+        earlier = _earlier(p.key)
         if earlier is not None:
             return earlier
     try:
@@ -72,7 +72,7 @@ def post(p: Posting) -> Movement:
     except pw.IntegrityError:
         # Another station (or a retry) posted the same key between our check and our insert.
         if p.key:
-            earlier = Movement.get_or_none(Movement.idempotency_key == p.key)
+            earlier = _earlier(p.key)
             if earlier is not None:
                 return earlier
         if p.reverses is not None:
@@ -95,19 +95,57 @@ def _post_locked(p: Posting) -> Movement:
                 f"only {source.qty} × {p.item.sku}{lot} at {p.from_location.code}{held}; "
                 f"cannot take {p.qty}")
     now = p.at or utcnow()
-    movement = Movement.create(
+    values = dict(
         item=p.item, lot=p.lot, from_location=p.from_location, to_location=p.to_location,
         qty=p.qty, kind=p.kind, operator=p.operator, station=p.station, created_at=now,
         idempotency_key=p.key, reverses=p.reverses, po_line=p.po_line, so_line=p.so_line,
         count_line=p.count_line, document=p.document, reason=p.reason, unit_cost=p.unit_cost)
+    cursor = database.execute_sql(_sql(_INSERT_MOVEMENT), [f.db_value(values[f.name]) for f in _MOVEMENT_FIELDS])
+    movement = Movement(**values)
+    movement.id = cursor.fetchone()[0] if is_postgres() else cursor.lastrowid
+    movement._dirty.clear()
     released = min(p.release_allocation, source.allocated)
-    Balance.update(qty=Balance.qty - p.qty, allocated=Balance.allocated - released,
-                   updated_at=now).where(Balance.id == source.id).execute()
-    Balance.update(qty=Balance.qty + p.qty, updated_at=now).where(Balance.id == rows["to"].id).execute()
+    stamp = Balance.updated_at.db_value(now)
+    database.execute_sql(_sql(_TAKE), [p.qty, released, stamp, source.id])
+    database.execute_sql(_sql(_PUT), [p.qty, stamp, rows["to"].id])
     return movement
 
 
-def _balance_for_update(item: Item, location: Location, lot: Lot | None) -> Balance:
+# The statements every posting runs, written once. Building them through peewee's query
+# builder for each posting cost several times more than running them (bench/RESULTS.md).
+_MOVEMENT_FIELDS = [f for f in Movement._meta.sorted_fields if f.name != "id"]
+_INSERT_MOVEMENT = (f'INSERT INTO "{Movement._meta.table_name}" ('
+                    + ", ".join(f'"{f.column_name}"' for f in _MOVEMENT_FIELDS)
+                    + ") VALUES (" + ", ".join("?" for _ in _MOVEMENT_FIELDS) + ")")
+_EARLIER = f'SELECT "id" FROM "{Movement._meta.table_name}" WHERE "idempotency_key" = ?'
+_BALANCE = (f'SELECT "id", "qty", "allocated" FROM "{Balance._meta.table_name}" '
+            'WHERE "item_id" = ? AND "location_id" = ? AND ')
+_TAKE = (f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" - ?, "allocated" = "allocated" - ?, '
+         '"updated_at" = ? WHERE "id" = ?')
+_PUT = f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" + ?, "updated_at" = ? WHERE "id" = ?'
+
+
+@dataclass
+class _BalanceRow:
+    id: int
+    qty: int
+    allocated: int
+
+
+def _sql(text: str) -> str:
+    """TEXT with the driver's placeholder (`%s` on PostgreSQL) and, there, RETURNING the new id."""
+    if not is_postgres():
+        return text
+    text = text.replace("?", "%s")
+    return text + ' RETURNING "id"' if text.startswith("INSERT") else text
+
+
+def _earlier(key: str) -> Movement | None:
+    row = database.execute_sql(_sql(_EARLIER), [key]).fetchone()
+    return Movement.get_by_id(row[0]) if row else None
+
+
+def _balance_for_update(item: Item, location: Location, lot: Lot | None) -> _BalanceRow:
     row = _select_balance(item, location, lot)
     if row is None:
         try:
@@ -119,12 +157,13 @@ def _balance_for_update(item: Item, location: Location, lot: Lot | None) -> Bala
     return row
 
 
-def _select_balance(item: Item, location: Location, lot: Lot | None) -> Balance | None:
-    query = Balance.select().where(Balance.item == item.id, Balance.location == location.id,
-                                   Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
+def _select_balance(item: Item, location: Location, lot: Lot | None) -> _BalanceRow | None:
+    sql = _BALANCE + ('"lot_id" IS NULL' if lot is None else '"lot_id" = ?')
+    params = [item.id, location.id] if lot is None else [item.id, location.id, lot.id]
     if is_postgres():
-        query = query.for_update()
-    return query.first()
+        sql += " FOR UPDATE"
+    row = database.execute_sql(_sql(sql), params).fetchone()
+    return _BalanceRow(*row) if row else None
 
 
 def reverse(movement_id: int, operator: str, station: str = "", key: str | None = None,
