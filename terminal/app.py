@@ -79,7 +79,8 @@ class WarehouseApp(App):
     # --- keys: the wedge sees every key before any widget ------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
+        # A dialog that takes raw keys (the PIN) bypasses the wedge: fast digits are no scan.
+        if isinstance(event, events.Key) and not event.is_forwarded and not getattr(self.screen, "raw_keys", False):
             result = self.wedge.feed(event.key, event.character, event.time)
             for key in result.typed:
                 await self._replay(key)

@@ -12,6 +12,9 @@ Every screen and flow reads it as `app.session` (screens) or `flow.session` (flo
     session.is_supervisor  role == "supervisor"
     session.printer        [station] printer target ("" means none)
     session.next_key(what) a fresh idempotency key: "<station>:<run>:<n>:<what>"
+    session.pin            the supervisor's PIN once checked this login (None before), so a
+                           supervisor is asked once, not at every action; `pin_scope()` hands it
+                           to db.security for the store calls that need it
     session.on_retry       set by the app: called (attempt, exc) from a worker thread while a
                            posting is retried because the store went away
 
@@ -36,6 +39,7 @@ class Session:
     operator: str | None = None
     operator_name: str = ""
     role: str = "worker"
+    pin: str | None = field(default=None, repr=False)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     on_retry: Callable[[int, Exception], None] | None = None
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1), repr=False)
@@ -62,6 +66,14 @@ class Session:
 
     def login(self, code: str, name: str = "", role: str = "worker") -> None:
         self.operator, self.operator_name, self.role = code, name or code, role
+        self.pin = None
 
     def logout(self) -> None:
         self.operator, self.operator_name, self.role = None, "", "worker"
+        self.pin = None
+
+    def pin_scope(self):
+        """Supply this session's checked PIN to supervisor actions run inside the block."""
+        from db import security
+        pin, me = self.pin, self.operator
+        return security.pin_source(lambda code: pin if code == me else None)

@@ -176,3 +176,27 @@ async def test_reorder_creates_pos_that_the_station_receives(world):
         assert (line.item.sku, line.qty_received) == ("SKU-300", 37)
         assert PurchaseOrder.get_by_id(po.id).status == "received"
         assert "SKU-300" in flat(app)
+
+
+@async_test
+async def test_a_supervisor_with_a_pin_is_asked_once(world):
+    from db.security import set_pin
+    set_pin("S1", "4321")
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "S1")
+        await type_(pilot, "8", enter=False)
+        await done(pilot)
+        await press(pilot, "2", "n")
+        assert "PIN of supervisor S1" in flat(app)
+        await press(pilot, "9", "9", "9", "9")
+        assert "••••" in flat(app) and "9999" not in flat(app)
+        await press(pilot, "enter")
+        assert "wrong PIN for S1" in flat(app)
+        assert not PurchaseOrder.select().where(PurchaseOrder.number.startswith("PO-R")).exists()
+        await press(pilot, "n", "4", "3", "2", "1", "enter")
+        po = PurchaseOrder.get(PurchaseOrder.number.startswith("PO-R"))
+        assert po.status == "draft"
+        await press(pilot, "l")                      # the PIN was checked once this login
+        assert "PIN of supervisor" not in flat(app)
+        assert PurchaseOrder.get_by_id(po.id).status == "open"

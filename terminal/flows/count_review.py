@@ -270,6 +270,8 @@ class CountReviewFlow(Flow):
 
     def needs_pin(self) -> bool:
         from db import security
+        if self.pin is None:
+            self.pin = getattr(self.session, "pin", None)   # checked earlier this login
         if self.pin is not None or not security.settings()["require_pin"]:
             return False
         return bool(self.call(security.get_operator, self.operator).pin_hash)
@@ -283,7 +285,7 @@ class CountReviewFlow(Flow):
         # check_pin counts a wrong PIN and locks the operator out after too many.
         if not self.call(security.check_pin, self.operator, pin, station=self.station):
             return Feedback.error(f"wrong PIN for supervisor {self.operator}; nothing was decided")
-        self.pin = pin
+        self.pin = self.session.pin = pin
         return self.on_action(action) if action else None
 
     def as_supervisor(self, fn, *args, **kwargs):

@@ -375,11 +375,51 @@ class SupervisorScreen(StationScreen):
 
     def create_drafts(self) -> None:
         if self.view == "reorder":
-            self.make_pos(release=False)
+            self.with_pin(lambda: self.make_pos(release=False))
 
     def create_open(self) -> None:
         if self.view == "reorder":
-            self.make_pos(release=True)
+            self.with_pin(lambda: self.make_pos(release=True))
+
+    @work(thread=True, group="supervisor-write", exit_on_error=False)
+    def with_pin(self, then) -> None:
+        """Run THEN once the supervisor's PIN is known: asked once per login, and only from a
+        supervisor who has one ([security] require_pin)."""
+        from db import security
+        session = self.app.session
+        try:
+            needed = (session.pin is None and security.settings()["require_pin"]
+                      and bool(security.get_operator(session.operator).pin_hash))
+        except Exception as exc:
+            self.app.call_from_thread(self.say, "error", str(exc))
+            return
+        if not needed:
+            self.app.call_from_thread(then)
+            return
+        from .pin import PinDialog
+        self.app.call_from_thread(self.app.push_screen, PinDialog(session.operator),
+                                  lambda pin: self.pin_entered(pin, then))
+
+    def pin_entered(self, pin: str | None, then) -> None:
+        if not pin:
+            self.say("error", "cancelled: this action needs your supervisor PIN")
+            return
+        self.check_pin(pin, then)
+
+    @work(thread=True, group="supervisor-write", exit_on_error=False)
+    def check_pin(self, pin: str, then) -> None:
+        from db import security
+        session = self.app.session
+        try:
+            ok = security.check_pin(session.operator, pin, station=session.station)
+        except Exception as exc:      # locked out: the message says until when
+            self.app.call_from_thread(self.say, "error", str(exc))
+            return
+        if not ok:
+            self.app.call_from_thread(self.say, "error", f"wrong PIN for {session.operator}")
+            return
+        session.pin = pin
+        self.app.call_from_thread(then)
 
     @work(thread=True, exclusive=True, group="supervisor-write", exit_on_error=False)
     def make_pos(self, release: bool) -> None:
@@ -391,7 +431,8 @@ class SupervisorScreen(StationScreen):
             if not rows:
                 self.app.call_from_thread(self.say, "info", "nothing to reorder: no item is below its reorder point")
                 return
-            pos = create_draft_pos(rows, operator=session.operator, station=session.station, release=release)
+            with session.pin_scope():
+                pos = create_draft_pos(rows, operator=session.operator, station=session.station, release=release)
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", str(exc))
             return
@@ -407,14 +448,15 @@ class SupervisorScreen(StationScreen):
         if not number:
             self.say("error", "no draft purchase order selected")
             return
-        self.release(number)
+        self.with_pin(lambda: self.release(number))
 
     @work(thread=True, exclusive=True, group="supervisor-write", exit_on_error=False)
     def release(self, number: str) -> None:
         from db.reports.reorder import release_po
         session = self.app.session
         try:
-            release_po(number, operator=session.operator, station=session.station)
+            with session.pin_scope():
+                release_po(number, operator=session.operator, station=session.station)
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", str(exc))
             return
