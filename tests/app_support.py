@@ -12,6 +12,7 @@ def make_app(url, tmp_path, **overrides):
     cfg.values["scanner"]["type"] = "none"
     cfg.values["station"]["printer"] = str(tmp_path / "printer.out")
     cfg.values["database"]["retry_delay_ms"] = 50
+    cfg.values["offline"]["journal"] = str(tmp_path / "offline-journal.db")
     for dotted, value in overrides.items():
         section, key = dotted.split("__", 1)
         cfg.values[section][key] = value

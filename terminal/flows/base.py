@@ -183,11 +183,18 @@ class Flow:
         """Refresh what the flow shows after an undo (documents' counters changed)."""
 
 
+SHOWN_SCAN_CHARS = 48
+
+
 def scan_text(scan) -> str:
+    """A scan as an error message quotes it: GS visible, and garbage cut to fit the banner."""
     raw = getattr(scan, "raw", None)
     if raw is None:
         return repr(scan)
-    return repr(raw.replace("\x1d", "<GS>"))
+    shown = raw.replace("\x1d", "<GS>")
+    if len(shown) > SHOWN_SCAN_CHARS:
+        return repr(shown[:SHOWN_SCAN_CHARS]) + f"… ({len(raw)} characters)"
+    return repr(shown)
 
 
 def describe_movement(m) -> str:
