@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import time
 import traceback
@@ -74,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     work = run_dir / "work.db"
     copy_store(store, work)
-    log(f"store {store.name} copied for this run")
+    # Bring the copy to the current schema as a site does after upgrading (`wh init`): a store
+    # cached by an older version gets the newer indexes here.
+    subprocess.run([str(Path(sys.executable).parent / "wh"), "--db", f"sqlite:///{work}", "init"],
+                   check=True, capture_output=True)
+    log(f"store {store.name} copied for this run and upgraded with `wh init`")
     ctx = Context(quick=args.quick, scale=args.scale, store=store, work=work, tmp=run_dir, scans=args.scans,
                   postings=args.postings, stations=args.stations, station_seconds=args.seconds,
                   import_items=args.import_items, repeats=args.repeats, pg_url=args.pg, log=log, plan=plan)

@@ -261,6 +261,9 @@ class PickShortage(BaseModel):
 # Movement lookups that reports and verify need.
 Movement.add_index(Movement.item, Movement.created_at)
 Movement.add_index(Movement.operator, Movement.created_at)
+# Reports read one kind over a period (ship for sales and ABC): without this they scanned the
+# whole ledger (schema version 2; bench/RESULTS.md).
+Movement.add_index(Movement.kind, Movement.created_at)
 Balance.add_index(pw.SQL("CREATE UNIQUE INDEX IF NOT EXISTS balance_key ON balance "
                          "(item_id, location_id, COALESCE(lot_id, 0))"))
 

@@ -19,9 +19,13 @@ from .models import VIRTUAL_CODES, Location, ReasonCode, SchemaVersion
 MODEL_MODULES = ["db.models", "db.count_models", "db.picking", "db.offline"]
 
 # version -> function(migrator) applying that step with playhouse.migrate.
-MIGRATIONS: dict[int, Callable] = {}
+MIGRATIONS: dict[int, Callable] = {
+    # 2: movements by kind and date, for the reports (create_tables may have made it already).
+    2: lambda m: [m.sql('CREATE INDEX IF NOT EXISTS "movement_kind_created_at" '
+                        'ON "movement" ("kind", "created_at")')],
+}
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 
 DEFAULT_REASONS = [
     ("DAMAGED", "Damaged goods", "reject"),

@@ -10,7 +10,10 @@ from .models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Warehouse
 def stock(sku: str | None = None, location: str | None = None,
           warehouse: str | None = None) -> list[dict]:
     """One row per item × physical location × lot holding stock, sorted by sku, location, lot."""
-    query = (Balance.select(Balance, Item, Location, Lot, Warehouse)
+    # Plain tuples, not model instances: a whole warehouse is 100,000+ rows, and building five
+    # models per row cost seconds (bench/RESULTS.md).
+    query = (Balance.select(Item.sku, Item.name, Location.code, Warehouse.code, Location.zone, Lot.code,
+                            Lot.expiry, Balance.qty, Balance.allocated)
              .join(Item).switch(Balance).join(Location).join(Warehouse, pw.JOIN.LEFT_OUTER)
              .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
              .where(Location.kind.in_(PHYSICAL_KINDS), Balance.qty != 0))
@@ -20,16 +23,9 @@ def stock(sku: str | None = None, location: str | None = None,
         query = query.where(Balance.location == get_location(location).id)
     if warehouse:
         query = query.where(Location.warehouse == get_warehouse(warehouse).id)
-    rows = []
-    for b in query:
-        lot = b.lot if b.lot_id else None
-        rows.append({
-            "sku": b.item.sku, "name": b.item.name, "location": b.location.code,
-            "warehouse": b.location.warehouse.code if b.location.warehouse_id else "",
-            "zone": b.location.zone, "lot": lot.code if lot else None,
-            "expiry": lot.expiry if lot else None, "on_hand": b.qty, "allocated": b.allocated,
-            "available": b.qty - b.allocated,
-        })
+    rows = [{"sku": sku_, "name": name, "location": loc, "warehouse": wh or "", "zone": zone, "lot": lot,
+             "expiry": expiry, "on_hand": qty, "allocated": allocated, "available": qty - allocated}
+            for sku_, name, loc, wh, zone, lot, expiry, qty, allocated in query.tuples()]
     rows.sort(key=lambda r: (r["sku"], r["location"], r["lot"] or ""))
     return rows
 

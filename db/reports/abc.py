@@ -46,7 +46,7 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         a_share: float = 0.80, b_share: float = 0.15, days: int = 365, save: bool = True,
         today: dt.date | None = None) -> Report:
     """Classify every active item over the period (default: the DAYS days up to today) and,
-    with SAVE, write the classes to Item.abc_class (three UPDATEs)."""
+    with SAVE, write the classes to Item.abc_class (only where they changed)."""
     if not (0 < a_share < 1 and 0 <= b_share < 1 and a_share + b_share <= 1):
         raise InvalidInput(f"[abc] a_share and b_share must be shares between 0 and 1 adding up to at most 1; "
                            f"got {a_share} and {b_share}")
@@ -54,8 +54,8 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
     shipped = {i: int(q or 0) for i, q in
                query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()).tuples()}
-    items = list(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.abc_class)
-                 .where(Item.active == True))  # noqa: E712
+    items = (Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.abc_class)
+             .where(Item.active == True).namedtuples())  # noqa: E712
     rows = []
     for it in items:
         q = max(0, shipped.get(it.id, 0))
@@ -73,9 +73,13 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         r["share_pct"] = round(float(r["consumption_value"] * 100 / total), 1) if total else None
         r["cumulative_pct"] = round(float(running * 100 / total), 1) if total else None
     if save:
+        # Only the items whose class changed: a re-run writes next to nothing.
+        changed: dict[str, list[int]] = {}
+        for r in rows:
+            if r["class"] != r["previous_class"]:
+                changed.setdefault(r["class"], []).append(r["id"])
         with write_transaction():
-            for cls in "ABC":
-                ids = [r["id"] for r in rows if r["class"] == cls]
+            for cls, ids in sorted(changed.items()):
                 for start_at in range(0, len(ids), 500):
                     Item.update(abc_class=cls).where(Item.id.in_(ids[start_at:start_at + 500])).execute()
     return rows, list(COLUMNS)

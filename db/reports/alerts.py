@@ -59,7 +59,12 @@ def positions() -> list[dict]:
     """The stock position of every active item, in SKU order (four set-based queries)."""
     hand, ordered, promised = usable_on_hand(), on_order(), allocated()
     rows = []
-    for item in Item.select().where(Item.active == True).order_by(Item.sku):  # noqa: E712
+    # Named tuples with the columns used here and by reorder, not Item models: 100,000 items
+    # as models cost over a second (bench/RESULTS.md).
+    items = (Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.reorder_point, Item.reorder_qty,
+                         Item.max_qty, Item.abc_class, Item.preferred_supplier.alias("preferred_supplier_id"))
+             .where(Item.active == True).order_by(Item.sku).namedtuples())  # noqa: E712
+    for item in items:
         h, o, a = hand.get(item.id, 0), ordered.get(item.id, 0), promised.get(item.id, 0)
         rows.append({"item": item, "item_id": item.id, "sku": item.sku, "name": item.name,
                      "on_hand": h, "on_order": o, "allocated": a, "projected": h + o - a,

@@ -26,13 +26,19 @@ AGEING_COLUMNS = ["sku", "name", "on_hand", *AGEING_BUCKETS, "value_over_90"]
 HISTORY_COLUMNS = ["day", "in", "out", "on_hand"]
 
 
-def _items(ids) -> dict[int, Item]:
-    ids = list(ids)
-    out: dict[int, Item] = {}
-    for start in range(0, len(ids), 500):
-        for it in Item.select().where(Item.id.in_(ids[start:start + 500])):
-            out[it.id] = it
-    return out
+def _items(ids) -> dict:
+    """Item id -> (id, sku, name, unit_cost) named tuple. Named tuples, not models, and one
+    query over every item when many are asked: a report over 100,000 items spent seconds
+    building models and IN lists (bench/RESULTS.md)."""
+    ids = set(ids)
+    query = Item.select(Item.id, Item.sku, Item.name, Item.unit_cost)
+    if len(ids) <= 2000:
+        out = {}
+        chunk = sorted(ids)
+        for start in range(0, len(chunk), 500):
+            out.update((it.id, it) for it in query.where(Item.id.in_(chunk[start:start + 500])).namedtuples())
+        return out
+    return {it.id: it for it in query.namedtuples() if it.id in ids}
 
 
 def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None) -> Report:
