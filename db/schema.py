@@ -16,7 +16,7 @@ from .connection import database, write_transaction
 from .models import VIRTUAL_CODES, Location, ReasonCode, SchemaVersion
 
 # Modules that define models; each has a MODELS list. Add a module here to add its tables.
-MODEL_MODULES = ["db.models", "db.count_models", "db.picking", "db.offline"]
+MODEL_MODULES = ["db.models", "db.count_models", "db.picking", "db.offline", "db.flow_summary"]
 
 # version -> function(migrator) applying that step with playhouse.migrate.
 MIGRATIONS: dict[int, Callable] = {

@@ -160,7 +160,14 @@ def usable_change_since(moment: dt.datetime) -> dict[int, int]:
 
 def usable_changes_since(first: dt.datetime, second: dt.datetime | None) -> dict[int, tuple[int, int]]:
     """Item id -> (net units into usable locations since FIRST, and since SECOND >= FIRST), in
-    one pass over the movements since FIRST (the stock at both ends of a period)."""
+    one pass over the movements since FIRST (the stock at both ends of a period).
+
+    At whole days on SQLite this reads the per-day summary (db/flow_summary.py) instead: the
+    same numbers from a fraction of the rows."""
+    from .. import flow_summary
+    whole_days = all(m is None or m.time() == dt.time.min for m in (first, second))
+    if whole_days and flow_summary.refresh():
+        return flow_summary.usable_changes_since(first.date(), second.date() if second else None)
     key = item_key()
     delta = (pw.Case(None, [(Movement.to_location.in_(usable_ids()), Movement.qty)], 0)
              - pw.Case(None, [(Movement.from_location.in_(usable_ids()), Movement.qty)], 0))
