@@ -17,7 +17,7 @@ import peewee as pw
 from ..connection import write_transaction
 from ..errors import InvalidInput
 from ..models import Item, Movement
-from .common import Report, item_key, money, net_flow, today as _today, window
+from .common import Report, fetch, item_key, money, net_flow, today as _today, window
 
 COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
            "class", "previous_class"]
@@ -53,15 +53,15 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     start, end = window(date_from, date_to, days, today or _today())
     query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
     shipped = {i: int(q or 0) for i, q in
-               query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()).tuples()}
-    items = (Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.abc_class)
-             .where(Item.active == True).namedtuples())  # noqa: E712
+               fetch(query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()))}
+    items = fetch(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.abc_class)
+                  .where(Item.active == True))  # noqa: E712
     rows = []
-    for it in items:
-        q = max(0, shipped.get(it.id, 0))
-        rows.append({"id": it.id, "sku": it.sku, "name": it.name, "qty": q,
-                     "consumption_value": money(money(it.unit_cost) * q),
-                     "previous_class": it.abc_class or ""})
+    for item_id, sku, name, unit_cost, previous in items:
+        q = max(0, shipped.get(item_id, 0))
+        rows.append({"id": item_id, "sku": sku, "name": name, "qty": q,
+                     "consumption_value": money(money(unit_cost) * q),
+                     "previous_class": previous or ""})
     rows.sort(key=lambda r: (-r["consumption_value"], r["sku"]))
     classes = classify([(r["sku"], r["consumption_value"]) for r in rows], a_share, b_share)
     total = sum((r["consumption_value"] for r in rows), Decimal(0))

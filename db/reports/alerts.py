@@ -14,11 +14,12 @@ max_qty > 0 and projected > max_qty. Only active items are checked.
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 
 import peewee as pw
 
 from ..models import Item, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
-from .common import Report, usable_on_hand
+from .common import Report, fetch, usable_on_hand
 
 OPEN_PO_STATUSES = ("draft", "open", "partial")
 OPEN_SO_STATUSES = ("open", "picking", "picked")
@@ -55,16 +56,21 @@ def allocated() -> dict[int, int]:
     return {item: int(q or 0) for item, q in query}
 
 
+# What positions() keeps of each item (unit_cost is a float on SQLite: pass it through money()).
+ItemRow = namedtuple("ItemRow", "id sku name unit_cost reorder_point reorder_qty max_qty abc_class "
+                                "preferred_supplier_id")
+
+
 def positions() -> list[dict]:
     """The stock position of every active item, in SKU order (four set-based queries)."""
     hand, ordered, promised = usable_on_hand(), on_order(), allocated()
     rows = []
     # Named tuples with the columns used here and by reorder, not Item models: 100,000 items
     # as models cost over a second (bench/RESULTS.md).
-    items = (Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.reorder_point, Item.reorder_qty,
-                         Item.max_qty, Item.abc_class, Item.preferred_supplier.alias("preferred_supplier_id"))
-             .where(Item.active == True).order_by(Item.sku).namedtuples())  # noqa: E712
-    for item in items:
+    items = fetch(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.reorder_point, Item.reorder_qty,
+                              Item.max_qty, Item.abc_class, Item.preferred_supplier)
+                  .where(Item.active == True).order_by(Item.sku))  # noqa: E712
+    for item in map(ItemRow._make, items):
         h, o, a = hand.get(item.id, 0), ordered.get(item.id, 0), promised.get(item.id, 0)
         rows.append({"item": item, "item_id": item.id, "sku": item.sku, "name": item.name,
                      "on_hand": h, "on_order": o, "allocated": a, "projected": h + o - a,

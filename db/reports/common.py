@@ -128,13 +128,21 @@ def where_all(query, conditions: list):
     return query.where(*conditions) if conditions else query
 
 
+def fetch(query) -> list[tuple]:
+    """QUERY's rows as the driver returns them. peewee's per-row conversion costs more than the
+    query itself over 100,000 rows (bench/RESULTS.md); use this for ids, counts and text, and
+    convert money yourself (`money` takes SQLite's floats and PostgreSQL's Decimals alike)."""
+    from ..connection import database
+    return database.execute(query).fetchall()
+
+
 def usable_on_hand() -> dict[int, int]:
     """Item id -> usable units now, from the cached balances (one GROUP BY)."""
     query = (Balance.select(Balance.item, pw.fn.SUM(Balance.qty))
              .join(Location, on=(Balance.location == Location.id))
              .where(Location.kind.in_(USABLE_KINDS))
-             .group_by(Balance.item).tuples())
-    return {item: int(qty or 0) for item, qty in query}
+             .group_by(Balance.item))
+    return {item: int(qty or 0) for item, qty in fetch(query)}
 
 
 def usable_ids():

@@ -7,13 +7,14 @@ moving-average cost (Item.unit_cost, updated by each receipt) as it stands today
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from decimal import Decimal
 
 import peewee as pw
 
 from ..errors import NotFound
 from ..models import Balance, Item, Location, Lot, Movement
-from .common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, item_key,
+from .common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, fetch, item_key,
                      money, net_flow, today as _today, usable_at, usable_changes_since,
                      usable_ids, usable_on_hand, window)
 
@@ -38,7 +39,10 @@ def _items(ids) -> dict:
         for start in range(0, len(chunk), 500):
             out.update((it.id, it) for it in query.where(Item.id.in_(chunk[start:start + 500])).namedtuples())
         return out
-    return {it.id: it for it in query.namedtuples() if it.id in ids}
+    return {row[0]: _ItemRow._make(row) for row in fetch(query) if row[0] in ids}
+
+
+_ItemRow = namedtuple("_ItemRow", "id sku name unit_cost")
 
 
 def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None) -> Report:
@@ -73,7 +77,7 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
     after_end = {i: b for i, (_, b) in changes.items()}
     query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
     shipped = {i: int(q or 0) for i, q in
-               query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()).tuples()}
+               fetch(query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()))}
     ids = {i for i in set(now) | set(since_start) | set(shipped)}
     items = _items(ids)
     rows = []
