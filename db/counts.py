@@ -32,6 +32,7 @@ from .connection import database, is_postgres, write_transaction
 from .count_models import Count, CountEntry, CountFound, CountLine, CountTask
 from .errors import InsufficientStock, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from .ledger import Posting, post
+from .operation_support import lot_for
 from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Lot,
                      Movement, Operator, PickShortage, ReasonCode, Warehouse, utcnow)
 
@@ -525,29 +526,6 @@ def expected_lines(task: CountTask) -> list[dict]:
              "expected": b.qty} for b in _balances(task.location, scope)]
 
 
-def _resolve_lot(item: Item, code: str | None, expiry: dt.date | None) -> Lot | None:
-    """The lot a counter named, created if the store has never seen it (found goods)."""
-    if not code:
-        if item.lot_tracked:
-            raise InvalidInput(f"{item.sku} is lot-tracked: a lot is required")
-        return None
-    if not item.lot_tracked:
-        raise InvalidInput(f"{item.sku} is not lot-tracked: expected no lot, got lot {code}")
-    lot = Lot.get_or_none(Lot.item == item.id, Lot.code == code)
-    if lot is not None:
-        if expiry is not None and lot.expiry is not None and lot.expiry != expiry:
-            raise InvalidInput(f"lot {code} of {item.sku} expires {lot.expiry.isoformat()}, "
-                               f"not {expiry.isoformat()}")
-        return lot
-    if item.expiry_tracked and expiry is None:
-        raise InvalidInput(f"lot {code} of {item.sku} is new to the store: its expiry date is needed")
-    try:
-        with database.atomic():
-            return Lot.create(item=item, code=code, expiry=expiry)
-    except pw.IntegrityError:
-        return Lot.get(Lot.item == item.id, Lot.code == code)
-
-
 def lot_needs_expiry(item: Item, code: str) -> bool:
     """True when the counter must be asked for the expiry of lot CODE (a new lot of an
     expiry-tracked item)."""
@@ -609,7 +587,7 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
                 if note not in ignored:
                     ignored.append(note)
                 continue
-            lot = _resolve_lot(c.item, c.lot, c.expiry)
+            lot = lot_for(c.item, c.lot, expiry=c.expiry, create=True)   # found goods may be a new lot
             k = (c.item.id, lot.id if lot else None)
             tally[k] = tally.get(k, 0) + c.qty
             items[c.item.id] = c.item

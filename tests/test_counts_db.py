@@ -254,9 +254,9 @@ def test_lots_expiry_found_lots_and_unknown_barcodes(shop):
     task = task_of(count, "A-02")
     with pytest.raises(InvalidInput, match="MILK is lot-tracked: a lot is required"):
         counts.submit_count(task.id, [counts.Counted(shop["milk"], 6)], operator="W1")
-    with pytest.raises(InvalidInput, match="lot L9 of MILK is new to the store: its expiry date is needed"):
+    with pytest.raises(InvalidInput, match="MILK is expiry-tracked: an expiry date is required for new lot L9"):
         counts.submit_count(task.id, [counts.Counted(shop["milk"], 1, lot="L9")], operator="W1")
-    with pytest.raises(InvalidInput, match="lot L7 of MILK expires 2027-01-31, not 2027-02-01"):
+    with pytest.raises(RuleViolation, match="lot L7 of MILK expires 2027-01-31, not 2027-02-01"):
         counts.submit_count(task.id, [counts.Counted(shop["milk"], 1, lot="L7", expiry=dt.date(2027, 2, 1))],
                             operator="W1")
     assert CountEntry.select().count() == 0
