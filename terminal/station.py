@@ -55,6 +55,8 @@ class Station:
         self._queue: collections.deque[Entry] = collections.deque()
         self._cond = threading.Condition()
         self._blocked: Feedback | None = None     # the error awaiting acknowledgement
+        self._waiting_lock = threading.Lock()
+        self._shown_waiting = 0                   # the waiting count the screen shows
         self._busy = False
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -134,13 +136,24 @@ class Station:
         with self._cond:
             self._queue.append(entry)
             self._cond.notify_all()
-        self._report_waiting()
+            # Into an idle queue the entry is taken at once: it never waits, nothing to show.
+            idle = not self._busy and self._blocked is None and len(self._queue) == 1
+        if not idle:
+            self._report_waiting()
 
     def _report_waiting(self) -> None:
-        try:
-            self.ui.waiting(self.waiting)
-        except Exception:  # the screen may be closing; the count is only informative
-            log.debug("waiting count not shown", exc_info=True)
+        # Only a change reaches the screen: every header update is a layout and a repaint,
+        # and a scan into an idle queue would otherwise flash "waiting: 1" and back to 0,
+        # two repaints competing with the scan itself (bench/RESULTS.md).
+        with self._waiting_lock:      # count and report as one step: threads report in order
+            count = self.waiting
+            if count == self._shown_waiting:
+                return
+            self._shown_waiting = count
+            try:
+                self.ui.waiting(count)
+            except Exception:  # the screen may be closing; the count is only informative
+                log.debug("waiting count not shown", exc_info=True)
 
     def _run(self) -> None:
         from db.errors import StoreUnavailable, WarehouseError

@@ -84,9 +84,14 @@ class ReceivingFlow(Flow):
         return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {len(self.lines)} lines")
 
     def reload(self) -> None:
-        from db.models import PurchaseOrder, PurchaseOrderLine
-        self.po = self.call(PurchaseOrder.get_by_id, self.po.id)
-        self.lines = self.call(lambda: list(self.po.lines.order_by(PurchaseOrderLine.line_no)))
+        from db.models import Item, PurchaseOrder, PurchaseOrderLine, Supplier
+        self.po = self.call(lambda: PurchaseOrder.select(PurchaseOrder, Supplier).join(Supplier)
+                            .where(PurchaseOrder.id == self.po.id).get())
+        # Lines with their items in one query: the table reads each line's item, which was one
+        # query per line and per scan (bench/RESULTS.md).
+        self.lines = self.call(lambda: list(
+            PurchaseOrderLine.select(PurchaseOrderLine, Item).join(Item)
+            .where(PurchaseOrderLine.po == self.po.id).order_by(PurchaseOrderLine.line_no)))
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"

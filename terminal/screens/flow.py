@@ -72,17 +72,30 @@ class FlowScreen(StationScreen):
         if view is None:
             return
         self.entry_kind = view.entry
-        self.query_one("#title", Static).update(view.title)
-        self.query_one("#prompt", Static).update(Text(view.prompt, style="bold"))
-        choices = self.query_one("#choices", Static)
-        choices.display = bool(view.choices)
-        choices.update("\n".join(f"{n:>2}  {c}" for n, c in enumerate(view.choices, 1)))
+        # Only what changed is updated: every update makes Textual lay the screen out and
+        # paint it again, and most scans change only the prompt and a table cell.
+        if self._changed("title", view.title):
+            self.query_one("#title", Static).update(view.title)
+        if self._changed("prompt", view.prompt):
+            self.query_one("#prompt", Static).update(Text(view.prompt, style="bold"))
+        if self._changed("choices", view.choices):
+            choices = self.query_one("#choices", Static)
+            choices.display = bool(view.choices)
+            choices.update("\n".join(f"{n:>2}  {c}" for n, c in enumerate(view.choices, 1)))
         self.query_one(FlowTable).show(view.table)
-        info = self.query_one("#info", Static)
-        info.display = bool(view.info)
-        info.update("\n".join(view.info))
+        if self._changed("info", view.info):
+            info = self.query_one("#info", Static)
+            info.display = bool(view.info)
+            info.update("\n".join(view.info))
         if not self.typed_scan:
             self.query_one(EntryLine).set_label(self.entry_label())
         self.query_one(KeyBar).show(self.key_list())
+
+    def _changed(self, part: str, value) -> bool:
+        shown = self.__dict__.setdefault("_shown", {})
+        if part in shown and shown[part] == value:
+            return False
+        shown[part] = list(value) if isinstance(value, list) else value
+        return True
 
     entry_kind = "scan"

@@ -18,6 +18,8 @@ class EntryLine(Static):
         self._redraw()
 
     def set_label(self, label: str) -> None:
+        if label == getattr(self, "label", None):
+            return      # unchanged: no layout and repaint for nothing
         self.label = label
         self._redraw()
 

@@ -12,6 +12,10 @@ def key_name(key: str) -> str:
 
 class KeyBar(Static):
     def show(self, keys: list[tuple[str, str]]) -> None:
+        keys = list(keys)
+        if keys == getattr(self, "_keys", None):
+            return      # unchanged: no layout and repaint for nothing
+        self._keys = keys
         text = Text()
         for key, label in keys:
             if text:
