@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import resource
 import sys
 import threading
@@ -68,6 +69,8 @@ def _config(db: Path):
     cfg.values["station"]["warehouse"] = "WH1"
     cfg.values["station"]["printer"] = ""
     cfg.values["scanner"]["type"] = "none"
+    if os.environ.get("WH_BENCH_SYNC"):      # experiments: the same run at another synchronous
+        cfg.values["database"]["sqlite_synchronous"] = os.environ["WH_BENCH_SYNC"]
     return cfg
 
 

@@ -91,9 +91,10 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
         average = (opening + closing) / 2
         cost = money(it.unit_cost)
         usage = out / span
+        # cost has whole cents, so cost × units needs no rounding; (o + c) / 2 is exact.
         rows.append({"sku": it.sku, "name": it.name, "opening": opening, "closing": closing,
-                     "average": average, "shipped": out, "cogs": money(cost * out),
-                     "avg_value": money(cost * Decimal(str(average))),
+                     "average": average, "shipped": out, "cogs": cost * out,
+                     "avg_value": money(cost * (opening + closing) / 2),
                      "turnover": round(out / average, 2) if average > 0 else None,
                      "daily_usage": round(usage, 2),
                      "days_of_supply": round(closing / usage, 1) if usage > 0 else None})
