@@ -7,6 +7,7 @@ consumer thread runs the flows (and the store); both reach the UI only through
 """
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -67,6 +68,7 @@ class WarehouseApp(App):
         except Exception as exc:  # a missing port must not stop the station: typing still works
             log.warning("scanner did not start: %s", exc)
             self.scanner_state = f"disconnected ({exc})"
+        self.call_after_refresh(_settle_memory)
 
     def on_unmount(self) -> None:
         try:
@@ -194,6 +196,16 @@ class WarehouseApp(App):
             await self.push_screen(PlaceholderScreen(job))
             return
         await self.push_screen(cls())
+
+
+def _settle_memory() -> None:
+    """Once the first screen is up: freeze what start-up made (Textual, the models, the
+    screens: they live as long as the app) out of the garbage collector, and collect young
+    objects less often. Full collections over them took up to 100 ms on the large store, felt
+    as a slow scan now and then (bench/RESULTS.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 class _StationUI:
