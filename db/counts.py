@@ -32,7 +32,7 @@ from .connection import database, is_postgres, write_transaction
 from .count_models import Count, CountEntry, CountFound, CountLine, CountTask
 from .errors import InsufficientStock, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from .ledger import Posting, post
-from .operation_support import lot_for
+from .operation_support import locked as _locked, lot_for
 from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Lot,
                      Movement, Operator, PickShortage, ReasonCode, Warehouse, utcnow)
 
@@ -91,15 +91,6 @@ class CountSettings:
 
 
 # --- small helpers ------------------------------------------------------------------------------
-
-def _locked(model, row_id):
-    """Re-read a row inside the transaction, locked on PostgreSQL; SQLite's IMMEDIATE write
-    transaction already serialises writers."""
-    query = model.select().where(model.id == row_id)
-    if is_postgres():
-        query = query.for_update()
-    return query.get()
-
 
 def _operator(code: str) -> Operator:
     try:
