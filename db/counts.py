@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 import peewee as pw
 
-from .connection import database, is_postgres, write_transaction
+from .connection import database, write_transaction
 from .count_models import Count, CountEntry, CountFound, CountLine, CountTask
 from .errors import InsufficientStock, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from .ledger import Posting, post
