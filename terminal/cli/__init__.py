@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
     except KeyboardInterrupt:
         code = 130
+    except BrokenPipeError:
+        # `wh export … | head`: the reader left; that is not an error of ours.
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     return code or 0
 
 
