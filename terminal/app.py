@@ -182,19 +182,11 @@ class WarehouseApp(App):
         self.operator_code = ""
 
     async def open_job_screen(self, job: str) -> None:
-        """Count and Supervisor: screens other parts of the app own. Until one exists, a
-        screen says what will be there."""
+        """Count and Supervisor: screens of their own (not a generic flow screen)."""
         import importlib
         from .flows.jobs import JOB_SCREENS
-        from .screens.placeholder import PlaceholderScreen
         module, name = JOB_SCREENS[job]
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as exc:
-            if not isinstance(exc, ModuleNotFoundError) or exc.name != module:
-                log.exception("cannot open %s", module)
-            await self.push_screen(PlaceholderScreen(job))
-            return
+        cls = getattr(importlib.import_module(module), name)
         await self.push_screen(cls())
 
 

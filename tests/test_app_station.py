@@ -24,7 +24,7 @@ def world(sqlite_store, tmp_path):
 
 
 @async_test
-async def test_login_header_menu_and_placeholders(world):
+async def test_login_header_menu_and_job_screens(world):
     app = make_app(world["url"], world["tmp"])
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -53,10 +53,10 @@ async def test_login_header_menu_and_placeholders(world):
         assert "Press the number of a job" in flat(app)
         # Count and Supervisor open their own screens; Esc comes back.
         await type_(pilot, "6", enter=False)
-        assert "Count" in flat(app)
+        assert "Scan a location to count" in flat(app)
         await key(pilot, "escape")
         await type_(pilot, "8", enter=False)
-        assert "Supervisor" in flat(app)
+        assert "the supervisor screens need a supervisor" in flat(app)   # W1 is a worker
         await key(pilot, "escape")
         if app.station.blocked is not None:
             await key(pilot, "enter")
