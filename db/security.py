@@ -26,8 +26,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Callable, Iterator
 
+import peewee as pw
+
+from .connection import database
 from .errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
-from .models import AuditLog, Operator, utcnow
+from .models import AuditLog, Operator, Station, Warehouse, utcnow
 
 # scrypt cost: n=2**14, r=8, p=1 takes ~16 MB and some tens of milliseconds: cheap for one
 # login, expensive for someone trying all 10^4 four-digit PINs against a stolen hash.
@@ -215,6 +218,25 @@ def audit(operator, station, action, **detail) -> AuditLog:
     code = operator.code if isinstance(operator, Operator) else (operator or "")
     return AuditLog.create(operator=code, station=station or "", action=action,
                            detail=json.dumps(detail, default=_plain, sort_keys=True))
+
+
+def station_seen(code: str, warehouse_code: str | None = None):
+    """Record that station CODE is in use (at a login): which stations a site has, in which
+    warehouse, and when each was last seen."""
+    warehouse = Warehouse.get_or_none(Warehouse.code == warehouse_code) if warehouse_code else None
+    with database.atomic():
+        row = Station.get_or_none(Station.code == code)
+        if row is None:
+            try:
+                with database.atomic():
+                    return Station.create(code=code, warehouse=warehouse, last_seen=utcnow())
+            except pw.IntegrityError:      # another process registered it just now
+                row = Station.get(Station.code == code)
+        row.last_seen = utcnow()
+        if warehouse is not None:
+            row.warehouse = warehouse
+        row.save()
+        return row
 
 
 # --- credentials -------------------------------------------------------------------------------

@@ -179,3 +179,17 @@ def test_cli_refuses_worker_supervisor_actions(wh, shop):
     assert code == 0, err
     assert Movement.select().count() == moves + 1
     assert AuditLog.select().where(AuditLog.operator == "S1").count() >= 1
+
+
+def test_a_login_registers_the_station(store):
+    """The stations table says which stations a site has, where, and when each was last seen."""
+    from db.models import Station
+    from db.security import station_seen
+    from tests import factories as f
+    f.warehouse("WH1")
+    f.warehouse("WH2")
+    first = station_seen("ST-07", "WH1")
+    assert (first.code, first.warehouse.code) == ("ST-07", "WH1")
+    again = station_seen("ST-07", "WH2")
+    assert Station.select().count() == 1
+    assert again.warehouse.code == "WH2" and again.last_seen >= first.last_seen

@@ -37,10 +37,11 @@ class LoginFlow(Flow):
         return Feedback.info("log in first, or press Ctrl+Q to quit")
 
     def login(self, code: str) -> Feedback:
-        from db.security import audit, get_operator
+        from db.security import audit, get_operator, station_seen
         op = self.call(get_operator, code)
         self.session.login(op.code, op.name, op.role)
         self.call(audit, op.code, self.station, "login")
+        self.call(station_seen, self.station, self.session.warehouse)
         self.next = ("menu", {})
         return Feedback.ok(f"Welcome, {op.name or op.code}")
 
