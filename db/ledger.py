@@ -42,6 +42,9 @@ class Posting:
     # When it happened; None means now. Only demo data, imports of history and benchmarks
     # back-date postings: a station always posts "now".
     at: dt.datetime | None = None
+    # The caller looked KEY up inside its own transaction just now (a receipt does, under the
+    # item's lock): the ledger does not look it up again. A key posted since is still caught.
+    key_checked: bool = False
 
 
 def post(p: Posting) -> Movement:
@@ -62,14 +65,22 @@ def post(p: Posting) -> Movement:
     if p.lot is None and p.item.lot_tracked and p.kind != "undo":
         raise InvalidInput(f"{p.item.sku} is lot-tracked: a lot is required")
 
-    if p.key:
+    if p.key and not p.key_checked:
         earlier = _earlier(p.key)
         if earlier is not None:
             return earlier
+    # Inside a caller's transaction on PostgreSQL no savepoint is needed: a key posted meanwhile
+    # inserts nothing there (ON CONFLICT) instead of failing. An undo keeps it for its unique
+    # `reverses`.
+    bare = is_postgres() and p.reverses is None and database.in_transaction()
     try:
+        if bare:
+            return _post_locked(p)
         with write_transaction():
             return _post_locked(p)
     except pw.IntegrityError:
+        if bare:
+            raise     # the caller's transaction is aborted: nothing more can be read in it
         # Another station (or a retry) posted the same key between our check and our insert.
         if p.key:
             earlier = _earlier(p.key)
@@ -83,8 +94,10 @@ def post(p: Posting) -> Movement:
 def _post_locked(p: Posting) -> Movement:
     # Lock both balance rows in a fixed order (by location id) so two stations moving the
     # same goods in opposite directions can never deadlock.
-    ends = sorted([("from", p.from_location), ("to", p.to_location)], key=lambda e: e[1].id)
-    rows = {side: _balance_for_update(p.item, loc, p.lot) for side, loc in ends}
+    rows = _both_balances_pg(p) if is_postgres() else None
+    if rows is None:
+        ends = sorted([("from", p.from_location), ("to", p.to_location)], key=lambda e: e[1].id)
+        rows = {side: _balance_for_update(p.item, loc, p.lot) for side, loc in ends}
     source = rows["from"]
     if p.from_location.is_physical:
         free = source.qty - max(0, source.allocated - p.release_allocation)
@@ -100,14 +113,28 @@ def _post_locked(p: Posting) -> Movement:
         qty=p.qty, kind=p.kind, operator=p.operator, station=p.station, created_at=now,
         idempotency_key=p.key, reverses=p.reverses, po_line=p.po_line, so_line=p.so_line,
         count_line=p.count_line, document=p.document, reason=p.reason, unit_cost=p.unit_cost)
-    cursor = database.execute_sql(_sql(_INSERT_MOVEMENT), [f.db_value(values[f.name]) for f in _MOVEMENT_FIELDS])
-    movement = Movement(**values)
-    movement.id = cursor.fetchone()[0] if is_postgres() else cursor.lastrowid
-    movement._dirty.clear()
     released = min(p.release_allocation, source.allocated)
     stamp = Balance.updated_at.db_value(now)
-    database.execute_sql(_sql(_TAKE), [p.qty, released, stamp, source.id])
-    database.execute_sql(_sql(_PUT), [p.qty, stamp, rows["to"].id])
+    params = [f.db_value(values[f.name]) for f in _MOVEMENT_FIELDS]
+    if is_postgres():
+        # One round trip: the movement and both balances (the balances only if the movement
+        # went in). A key another station posted since our look-up inserts nothing and
+        # returns no row: that station's movement is the answer, as after a unique violation.
+        row = database.execute_sql(_PG_POST, params + [p.qty, released, stamp, source.id,
+                                                       p.qty, stamp, rows["to"].id]).fetchone()
+        if row is None:
+            earlier = _earlier(p.key) if p.key else None
+            if earlier is None:
+                raise pw.IntegrityError(f"movement with key {p.key!r} refused by the store")
+            return earlier
+        movement_id = row[0]
+    else:
+        movement_id = database.execute_sql(_INSERT_MOVEMENT, params).lastrowid
+        database.execute_sql(_TAKE, [p.qty, released, stamp, source.id])
+        database.execute_sql(_PUT, [p.qty, stamp, rows["to"].id])
+    movement = Movement(**values)
+    movement.id = movement_id
+    movement._dirty.clear()
     return movement
 
 
@@ -123,6 +150,19 @@ _BALANCE = (f'SELECT "id", "qty", "allocated" FROM "{Balance._meta.table_name}" 
 _TAKE = (f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" - ?, "allocated" = "allocated" - ?, '
          '"updated_at" = ? WHERE "id" = ?')
 _PUT = f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" + ?, "updated_at" = ? WHERE "id" = ?'
+# PostgreSQL: the insert and both balance updates as one statement (fix 8 in bench/RESULTS.md).
+_PG_POST = ("WITH m AS (" + _INSERT_MOVEMENT.replace("?", "%s")
+            + ' ON CONFLICT ("idempotency_key") DO NOTHING RETURNING "id"), '
+            + "t AS (" + _TAKE.replace("?", "%s") + " AND EXISTS (SELECT 1 FROM m)), "
+            + "u AS (" + _PUT.replace("?", "%s") + " AND EXISTS (SELECT 1 FROM m)) "
+            + "SELECT id FROM m")
+# PostgreSQL: both balance rows locked in location order by one statement, and only when both
+# exist (the count): locking one and then creating the other could deadlock.
+_PG_BOTH = (f'SELECT "id", "location_id", "qty", "allocated" FROM "{Balance._meta.table_name}" '
+            'WHERE "item_id" = %s AND "location_id" IN (%s, %s) AND {lot} '
+            f'AND (SELECT count(*) FROM "{Balance._meta.table_name}" '
+            'WHERE "item_id" = %s AND "location_id" IN (%s, %s) AND {lot}) = 2 '
+            'ORDER BY "location_id" FOR UPDATE')
 
 
 @dataclass
@@ -155,6 +195,17 @@ def _balance_for_update(item: Item, location: Location, lot: Lot | None) -> _Bal
             pass
         row = _select_balance(item, location, lot)
     return row
+
+
+def _both_balances_pg(p: Posting) -> dict[str, _BalanceRow] | None:
+    """Both balance rows of P locked, or None when one does not exist yet."""
+    lot = '"lot_id" IS NULL' if p.lot is None else '"lot_id" = %s'
+    key = [p.item.id, p.from_location.id, p.to_location.id] + ([] if p.lot is None else [p.lot.id])
+    found = {loc: _BalanceRow(bid, qty, allocated) for bid, loc, qty, allocated in
+             database.execute_sql(_PG_BOTH.format(lot=lot), key + key).fetchall()}
+    if len(found) != 2:
+        return None
+    return {"from": found[p.from_location.id], "to": found[p.to_location.id]}
 
 
 def _select_balance(item: Item, location: Location, lot: Lot | None) -> _BalanceRow | None:

@@ -8,24 +8,25 @@ from __future__ import annotations
 from .errors import NotFound
 from .models import (Barcode, Item, Location, Lot, PurchaseOrder, SalesOrder, Supplier,
                      Warehouse)
+from .rows import row_by
 
 
 def get_item(sku: str) -> Item:
-    item = Item.get_or_none(Item.sku == sku)
+    item = row_by(Item, "sku", sku)
     if item is None:
         raise NotFound(f"unknown item SKU {sku!r}")
     return item
 
 
 def get_location(code: str) -> Location:
-    loc = Location.get_or_none(Location.code == code)
+    loc = row_by(Location, "code", code)
     if loc is None:
         raise NotFound(f"unknown location {code!r}")
     return loc
 
 
 def get_warehouse(code: str) -> Warehouse:
-    wh = Warehouse.get_or_none(Warehouse.code == code)
+    wh = row_by(Warehouse, "code", code)
     if wh is None:
         raise NotFound(f"unknown warehouse {code!r}")
     return wh
@@ -42,7 +43,7 @@ def default_warehouse(code: str | None = None) -> Warehouse:
 
 
 def get_supplier(code: str) -> Supplier:
-    sup = Supplier.get_or_none(Supplier.code == code)
+    sup = row_by(Supplier, "code", code)
     if sup is None:
         raise NotFound(f"unknown supplier {code!r}")
     return sup

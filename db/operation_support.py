@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .connection import database, is_postgres
+from .connection import database
 from .errors import InvalidInput, NotFound, RuleViolation
 from .lookup import default_warehouse, get_lot, get_warehouse
+from .rows import row_by
 from .models import Balance, Item, Location, Lot, Movement, Station, Warehouse
 
 
@@ -19,10 +20,10 @@ def locked(model, row_id):
     with a pick holding that balance while inserting its movement (bench: 16 stations on hot
     items). FOR NO KEY UPDATE still serialises writers of the row but lets references through.
     """
-    query = model.select().where(model.id == row_id)
-    if is_postgres():
-        query = query.for_update("FOR NO KEY UPDATE")
-    return query.get()
+    row = row_by(model, "id", row_id, lock=True)
+    if row is None:
+        raise model.DoesNotExist(f"{model.__name__} {row_id} does not exist")
+    return row
 
 
 def earlier_by_key(key: str | None) -> Movement | None:

@@ -8,15 +8,27 @@ from decimal import Decimal
 
 import peewee as pw
 
-from .connection import write_transaction
+from .connection import database, write_transaction
 from .errors import InvalidInput, NotFound, RuleViolation
 from .ledger import Posting, post
 from .lookup import get_item, get_location, get_po, get_supplier, warehouse_location
 from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement,
-                     PurchaseOrder, PurchaseOrderLine, ReasonCode, utcnow)
+                     PurchaseOrder, PurchaseOrderLine, ReasonCode, Warehouse, utcnow)
 from .operation_support import (backorder_number, derived_key, locked, lot_for, physical,
                                 station_warehouse, whole_quantity)
+from .rows import row_by
 from .security import audit, get_operator, require_supervisor
+
+# A receipt's own statements, written once (bench/RESULTS.md, fix 8). "?" becomes the
+# driver's placeholder.
+_KEYS_TAKEN_SQL = 'SELECT "id" FROM "movement" WHERE "idempotency_key" IN (?, ?) LIMIT 1'
+_ON_HAND_SQL = ('SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '
+                'WHERE b."item_id" = ? AND l."kind" IN (' + ", ".join("?" for _ in PHYSICAL_KINDS) + ")")
+_SET_COST_SQL = 'UPDATE "item" SET "unit_cost" = ? WHERE "id" = ?'
+
+
+def _q(text: str) -> str:
+    return text.replace("?", database.param)
 
 OPEN_PO_STATUSES = ("open", "partial")
 RECEIVABLE_PO_STATUSES = ("open", "partial", "received")
@@ -79,12 +91,14 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
 
     if location:
         dock = physical(get_location(location), "receiving")
-        wh_code = dock.warehouse.code
+        wh_code = (row_by(Warehouse, "id", dock.warehouse_id) if dock.warehouse_id is not None else None).code
     else:
         wh_code = station_warehouse(station, warehouse).code
         dock = warehouse_location(wh_code, "receiving")
     quarantine = warehouse_location(wh_code, "quarantine") if reject else None
-    source = Location.get(Location.code == VIRTUAL_CODES["supplier"])
+    source = row_by(Location, "code", VIRTUAL_CODES["supplier"])
+    if source is None:
+        raise Location.DoesNotExist(f"no location {VIRTUAL_CODES['supplier']}")
 
     with write_transaction():
         line = None
@@ -107,7 +121,8 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             before = _physical_on_hand(item)
             accepted = post(Posting(item=item, qty=qty, from_location=source, to_location=dock,
                                     kind="receipt", operator=operator, station=station, lot=the_lot,
-                                    key=key, po_line=line, document=document, unit_cost=cost))
+                                    key=key, po_line=line, document=document, unit_cost=cost,
+                                    key_checked=True))
             _update_average_cost(item, before, qty, Decimal(cost))
         if reject:
             rejected = post(Posting(item=item, qty=reject, from_location=source, to_location=quarantine,
@@ -159,6 +174,10 @@ def _check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> lis
 def _earlier_receipt(key: str | None) -> ReceiptResult | None:
     if not key:
         return None
+    # Almost always there is none: ask for ids only before building movements.
+    keys = [key, f"{key}:reject"]
+    if database.execute_sql(_q(_KEYS_TAKEN_SQL), keys).fetchone() is None:
+        return None
     rows = list(Movement.select().where(Movement.idempotency_key.in_([key, f"{key}:reject"])))
     if not rows:
         return None
@@ -171,8 +190,7 @@ def _earlier_receipt(key: str | None) -> ReceiptResult | None:
 
 
 def _physical_on_hand(item: Item) -> int:
-    total = (Balance.select(pw.fn.COALESCE(pw.fn.SUM(Balance.qty), 0)).join(Location)
-             .where(Balance.item == item.id, Location.kind.in_(PHYSICAL_KINDS)).scalar())
+    total = database.execute_sql(_q(_ON_HAND_SQL), [item.id, *PHYSICAL_KINDS]).fetchone()[0]
     return int(total or 0)
 
 
@@ -182,7 +200,7 @@ def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> No
         new = cost
     else:
         new = (Decimal(before) * Decimal(item.unit_cost) + Decimal(qty) * cost) / Decimal(before + qty)
-    Item.update(unit_cost=new).where(Item.id == item.id).execute()
+    database.execute_sql(_q(_SET_COST_SQL), [Item.unit_cost.db_value(new), item.id])
 
 
 def remove_from_average_cost(item: Item, qty: int, cost: Decimal | None) -> None:

@@ -31,6 +31,7 @@ import peewee as pw
 from .connection import database
 from .errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from .models import AuditLog, Operator, Station, Warehouse, utcnow
+from .rows import row_by
 
 # scrypt cost: n=2**14, r=8, p=1 takes ~16 MB and some tens of milliseconds: cheap for one
 # login, expensive for someone trying all 10^4 four-digit PINs against a stolen hash.
@@ -69,7 +70,7 @@ def settings() -> dict:
 
 
 def get_operator(code: str) -> Operator:
-    op = Operator.get_or_none(Operator.code == code)
+    op = row_by(Operator, "code", code)
     if op is None:
         raise NotFound(f"unknown operator {code!r}")
     if not op.active:
