@@ -1,5 +1,8 @@
 """Finding master data and documents by the codes people type and scan.
 
+ROW, where a function takes it, is the row already read (or None when there was none), e.g. by
+`rows.rows_by`, which reads several in one statement.
+
 Every lookup that fails raises NotFound with a sentence naming what was asked for, so the
 terminal and the CLI can show it as it is.
 """
@@ -8,18 +11,18 @@ from __future__ import annotations
 from .errors import NotFound
 from .models import (Barcode, Item, Location, Lot, PurchaseOrder, SalesOrder, Supplier,
                      Warehouse)
-from .rows import row_by
+from .rows import LOOK_UP, row_by
 
 
-def get_item(sku: str) -> Item:
-    item = row_by(Item, "sku", sku)
+def get_item(sku: str, row=LOOK_UP) -> Item:
+    item = (row_by(Item, "sku", sku) if row is LOOK_UP else row)
     if item is None:
         raise NotFound(f"unknown item SKU {sku!r}")
     return item
 
 
-def get_location(code: str) -> Location:
-    loc = row_by(Location, "code", code)
+def get_location(code: str, row=LOOK_UP) -> Location:
+    loc = (row_by(Location, "code", code) if row is LOOK_UP else row)
     if loc is None:
         raise NotFound(f"unknown location {code!r}")
     return loc
@@ -42,8 +45,8 @@ def default_warehouse(code: str | None = None) -> Warehouse:
     return wh
 
 
-def get_supplier(code: str) -> Supplier:
-    sup = row_by(Supplier, "code", code)
+def get_supplier(code: str, row=LOOK_UP) -> Supplier:
+    sup = (row_by(Supplier, "code", code) if row is LOOK_UP else row)
     if sup is None:
         raise NotFound(f"unknown supplier {code!r}")
     return sup

@@ -13,10 +13,10 @@ from .errors import InvalidInput, NotFound, RuleViolation
 from .ledger import Posting, post
 from .lookup import get_item, get_location, get_po, get_supplier, warehouse_location
 from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement,
-                     PurchaseOrder, PurchaseOrderLine, ReasonCode, Warehouse, utcnow)
+                     Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from .operation_support import (backorder_number, derived_key, locked, lot_for, physical,
                                 station_warehouse, whole_quantity)
-from .rows import row_by
+from .rows import LOOK_UP, rows_by
 from .security import audit, get_operator, require_supervisor
 
 # A receipt's own statements, written once (bench/RESULTS.md, fix 8). "?" becomes the
@@ -55,10 +55,21 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
     counters and the PO status follow. UNIT_COST (optional) is the cost of a receipt with no
     PO; it defaults to the item's cost.
     """
-    earlier = _earlier_receipt(key)
+    # Whether the key was posted, the operator, item, supplier and locations: one statement.
+    wanted = [(Operator, "code", operator), (Item, "sku", sku),
+              (Location, "code", VIRTUAL_CODES["supplier"])]
+    if not po and supplier:
+        wanted.append((Supplier, "code", supplier))
+    if location:
+        wanted.append((Location, "code", location))
+    taken, op_row, item_row, source, *rest = rows_by(
+        wanted, _KEYS_TAKEN_SQL, [key, f"{key}:reject"] if key else [None, None])
+    sup_row = rest.pop(0) if not po and supplier else LOOK_UP
+    dock_row = rest.pop(0) if location else LOOK_UP
+    earlier = _earlier_receipt(key) if taken is not None else None
     if earlier is not None:
         return earlier
-    get_operator(operator)
+    get_operator(operator, op_row)
     whole_quantity(qty, "the accepted quantity", allow_zero=True)
     whole_quantity(reject, "the rejected quantity", allow_zero=True)
     if qty + reject == 0:
@@ -68,7 +79,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
     if reject and not ReasonCode.select().where(ReasonCode.code == reason).exists():
         known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "reject").order_by(ReasonCode.code))
         raise NotFound(f"unknown reason code {reason!r}; reject reasons are {known}")
-    item = get_item(sku)
+    item = get_item(sku, item_row)
     if item.lot_tracked and not lot:
         raise InvalidInput(f"{item.sku} is lot-tracked: a lot is required")
     if item.expiry_tracked and lot and expiry is None:
@@ -87,16 +98,17 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
     else:
         if not supplier:
             raise InvalidInput("a receipt without a purchase order needs a supplier, got none")
-        sup = get_supplier(supplier)
+        sup = get_supplier(supplier, sup_row)
 
     if location:
-        dock = physical(get_location(location), "receiving")
-        wh_code = (row_by(Warehouse, "id", dock.warehouse_id) if dock.warehouse_id is not None else None).code
+        dock = physical(get_location(location, dock_row), "receiving")
+        wh_code = None      # only a reject needs the warehouse (its quarantine)
     else:
         wh_code = station_warehouse(station, warehouse).code
         dock = warehouse_location(wh_code, "receiving")
+    if reject and wh_code is None:
+        wh_code = dock.warehouse.code
     quarantine = warehouse_location(wh_code, "quarantine") if reject else None
-    source = row_by(Location, "code", VIRTUAL_CODES["supplier"])
     if source is None:
         raise Location.DoesNotExist(f"no location {VIRTUAL_CODES['supplier']}")
 

@@ -40,3 +40,46 @@ def row_by(model, column: str, value, *, lock: bool = False):
                                      for f, v in zip(model._meta.sorted_fields, row)})
     obj._dirty.clear()
     return obj
+
+
+# "Look the row up yourself": the default of the look-up functions that can be given a row.
+LOOK_UP = object()
+
+_MANY: dict[tuple, str] = {}
+
+
+def rows_by(wanted: list[tuple], scalar: str | None = None, scalar_params: list | tuple = ()) -> list:
+    """Several rows, each of a different look-up, in one statement: for each (MODEL, COLUMN,
+    VALUE) in WANTED the instance whose COLUMN equals VALUE, or None. With SCALAR (SQL for one
+    value, `?` placeholders, its parameters SCALAR_PARAMS) its value comes first in the list.
+    COLUMN must be unique in MODEL."""
+    postgres = is_postgres()
+    key = (tuple((m, c) for m, c, _ in wanted), scalar, postgres)
+    text = _MANY.get(key)
+    if text is None:
+        selected = [f"({scalar})"] if scalar else []
+        joins = []
+        for n, (model, column, _) in enumerate(wanted):
+            meta = model._meta
+            selected += [f'"t{n}"."{f.column_name}"' for f in meta.sorted_fields]
+            joins.append(f'LEFT JOIN "{meta.table_name}" AS "t{n}" '
+                         f'ON "t{n}"."{meta.fields[column].column_name}" = ?')
+        text = f'SELECT {", ".join(selected)} FROM (SELECT 1 AS "one") AS "one" ' + " ".join(joins)
+        if postgres:
+            text = text.replace("?", "%s")
+        _MANY[key] = text
+    params = list(scalar_params) + [m._meta.fields[c].db_value(v) for m, c, v in wanted]
+    row = database.execute_sql(text, params).fetchone()
+    out = [row[0]] if scalar else []
+    at = 1 if scalar else 0
+    for model, _, _ in wanted:
+        fields = model._meta.sorted_fields
+        values = row[at:at + len(fields)]
+        at += len(fields)
+        if values[fields.index(model._meta.primary_key)] is None:     # no such row
+            out.append(None)
+            continue
+        obj = model(__no_default__=1, **{f.name: f.python_value(v) for f, v in zip(fields, values)})
+        obj._dirty.clear()
+        out.append(obj)
+    return out

@@ -31,7 +31,7 @@ import peewee as pw
 from .connection import database
 from .errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from .models import AuditLog, Operator, Station, Warehouse, utcnow
-from .rows import row_by
+from .rows import LOOK_UP, row_by
 
 # scrypt cost: n=2**14, r=8, p=1 takes ~16 MB and some tens of milliseconds: cheap for one
 # login, expensive for someone trying all 10^4 four-digit PINs against a stolen hash.
@@ -69,8 +69,9 @@ def settings() -> dict:
     return dict(_settings)
 
 
-def get_operator(code: str) -> Operator:
-    op = row_by(Operator, "code", code)
+def get_operator(code: str, row=LOOK_UP) -> Operator:
+    """The active operator CODE. ROW: the operator row already read (or None), e.g. by `rows_by`."""
+    op = row_by(Operator, "code", code) if row is LOOK_UP else row
     if op is None:
         raise NotFound(f"unknown operator {code!r}")
     if not op.active:
