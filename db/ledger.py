@@ -65,7 +65,9 @@ def post(p: Posting) -> Movement:
     if p.lot is None and p.item.lot_tracked and p.kind != "undo":
         raise InvalidInput(f"{p.item.sku} is lot-tracked: a lot is required")
 
-    if p.key and not p.key_checked:
+    # On PostgreSQL the key is looked up by the statement that locks the balances (one round
+    # trip less); the result is the same: the first movement, nothing posted.
+    if p.key and not p.key_checked and not is_postgres():
         earlier = _earlier(p.key)
         if earlier is not None:
             return earlier
@@ -94,7 +96,16 @@ def post(p: Posting) -> Movement:
 def _post_locked(p: Posting) -> Movement:
     # Lock both balance rows in a fixed order (by location id) so two stations moving the
     # same goods in opposite directions can never deadlock.
-    rows = _both_balances_pg(p) if is_postgres() else None
+    rows = None
+    if is_postgres():
+        look_up = p.key if p.key and not p.key_checked else None
+        rows, earlier_id = _both_balances_pg(p, look_up)
+        if earlier_id is not None:
+            return Movement.get_by_id(earlier_id)
+        if rows is None and look_up:
+            earlier = _earlier(look_up)
+            if earlier is not None:
+                return earlier
     if rows is None:
         ends = sorted([("from", p.from_location), ("to", p.to_location)], key=lambda e: e[1].id)
         rows = {side: _balance_for_update(p.item, loc, p.lot) for side, loc in ends}
@@ -157,8 +168,11 @@ _PG_POST = ("WITH m AS (" + _INSERT_MOVEMENT.replace("?", "%s")
             + "u AS (" + _PUT.replace("?", "%s") + " AND EXISTS (SELECT 1 FROM m)) "
             + "SELECT id FROM m")
 # PostgreSQL: both balance rows locked in location order by one statement, and only when both
-# exist (the count): locking one and then creating the other could deadlock.
-_PG_BOTH = (f'SELECT "id", "location_id", "qty", "allocated" FROM "{Balance._meta.table_name}" '
+# exist (the count): locking one and then creating the other could deadlock. It also says
+# whether the posting's key was posted already.
+_PG_BOTH = (f'SELECT "id", "location_id", "qty", "allocated", '
+            f'(SELECT "id" FROM "{Movement._meta.table_name}" WHERE "idempotency_key" = %s) '
+            f'FROM "{Balance._meta.table_name}" '
             'WHERE "item_id" = %s AND "location_id" IN (%s, %s) AND {lot} '
             f'AND (SELECT count(*) FROM "{Balance._meta.table_name}" '
             'WHERE "item_id" = %s AND "location_id" IN (%s, %s) AND {lot}) = 2 '
@@ -197,15 +211,18 @@ def _balance_for_update(item: Item, location: Location, lot: Lot | None) -> _Bal
     return row
 
 
-def _both_balances_pg(p: Posting) -> dict[str, _BalanceRow] | None:
-    """Both balance rows of P locked, or None when one does not exist yet."""
+def _both_balances_pg(p: Posting, key: str | None) -> tuple[dict[str, _BalanceRow] | None, int | None]:
+    """Both balance rows of P locked (None when one does not exist yet), and the id of the
+    movement posted with KEY, if any (only known when both rows exist)."""
     lot = '"lot_id" IS NULL' if p.lot is None else '"lot_id" = %s'
-    key = [p.item.id, p.from_location.id, p.to_location.id] + ([] if p.lot is None else [p.lot.id])
-    found = {loc: _BalanceRow(bid, qty, allocated) for bid, loc, qty, allocated in
-             database.execute_sql(_PG_BOTH.format(lot=lot), key + key).fetchall()}
+    where = [p.item.id, p.from_location.id, p.to_location.id] + ([] if p.lot is None else [p.lot.id])
+    found, earlier_id = {}, None
+    for bid, loc, qty, allocated, earlier_id in database.execute_sql(
+            _PG_BOTH.format(lot=lot), [key] + where + where).fetchall():
+        found[loc] = _BalanceRow(bid, qty, allocated)
     if len(found) != 2:
-        return None
-    return {"from": found[p.from_location.id], "to": found[p.to_location.id]}
+        return None, None
+    return {"from": found[p.from_location.id], "to": found[p.to_location.id]}, earlier_id
 
 
 def _select_balance(item: Item, location: Location, lot: Lot | None) -> _BalanceRow | None:

@@ -24,6 +24,7 @@ from .security import audit, get_operator, require_supervisor
 _KEYS_TAKEN_SQL = 'SELECT "id" FROM "movement" WHERE "idempotency_key" IN (?, ?) LIMIT 1'
 _ON_HAND_SQL = ('SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '
                 'WHERE b."item_id" = ? AND l."kind" IN (' + ", ".join("?" for _ in PHYSICAL_KINDS) + ")")
+_TAKEN_AND_ON_HAND_SQL = f"SELECT ({_KEYS_TAKEN_SQL}), ({_ON_HAND_SQL})"
 _SET_COST_SQL = 'UPDATE "item" SET "unit_cost" = ? WHERE "id" = ?'
 
 
@@ -118,8 +119,11 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             line = _line_for(order, item)
             line = locked(PurchaseOrderLine, line.id)
         item = locked(Item, item.id)
-        # The same key again: the first receipt's result, nothing posted twice.
-        earlier = _earlier_receipt(key)
+        # The same key again: the first receipt's result, nothing posted twice. The same
+        # statement reads the item's physical stock for the moving average.
+        taken, on_hand = database.execute_sql(_q(_TAKEN_AND_ON_HAND_SQL), [
+            key, f"{key}:reject" if key else None, item.id, *PHYSICAL_KINDS]).fetchone()
+        earlier = _earlier_receipt(key) if taken is not None else None
         if earlier is not None:
             return earlier
         warnings: list[str] = []
@@ -130,7 +134,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         document = f"{order.number}/{line.line_no}" if line is not None else f"RCV-{sup.code}"
         accepted = rejected = None
         if qty:
-            before = _physical_on_hand(item)
+            before = int(on_hand or 0)
             accepted = post(Posting(item=item, qty=qty, from_location=source, to_location=dock,
                                     kind="receipt", operator=operator, station=station, lot=the_lot,
                                     key=key, po_line=line, document=document, unit_cost=cost,
