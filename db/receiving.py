@@ -216,7 +216,11 @@ def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> No
         new = cost
     else:
         new = (Decimal(before) * Decimal(item.unit_cost) + Decimal(qty) * cost) / Decimal(before + qty)
-    database.execute_sql(_q(_SET_COST_SQL), [Item.unit_cost.db_value(new), item.id])
+    stored = Item.unit_cost.db_value(new)
+    # Units at the item's own cost leave it as it is: no write (a round trip and a new
+    # version of a row every station receiving the item waits for).
+    if stored != Item.unit_cost.db_value(item.unit_cost):
+        database.execute_sql(_q(_SET_COST_SQL), [stored, item.id])
 
 
 def remove_from_average_cost(item: Item, qty: int, cost: Decimal | None) -> None:
