@@ -16,6 +16,7 @@ import peewee as pw
 from .connection import database, is_postgres, write_transaction
 from .errors import InsufficientStock, InvalidInput, NotFound, RuleViolation
 from .models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Movement, utcnow
+from .rows import execute
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _post_locked(p: Posting) -> Movement:
         # One round trip: the movement and both balances (the balances only if the movement
         # went in). A key another station posted since our look-up inserts nothing and
         # returns no row: that station's movement is the answer, as after a unique violation.
-        row = database.execute_sql(_PG_POST, params + [p.qty, released, stamp, source.id,
+        row = execute(_PG_POST, params + [p.qty, released, stamp, source.id,
                                                        p.qty, stamp, rows["to"].id]).fetchone()
         if row is None:
             earlier = _earlier(p.key) if p.key else None
@@ -217,7 +218,7 @@ def _both_balances_pg(p: Posting, key: str | None) -> tuple[dict[str, _BalanceRo
     lot = '"lot_id" IS NULL' if p.lot is None else '"lot_id" = %s'
     where = [p.item.id, p.from_location.id, p.to_location.id] + ([] if p.lot is None else [p.lot.id])
     found, earlier_id = {}, None
-    for bid, loc, qty, allocated, earlier_id in database.execute_sql(
+    for bid, loc, qty, allocated, earlier_id in execute(
             _PG_BOTH.format(lot=lot), [key] + where + where).fetchall():
         found[loc] = _BalanceRow(bid, qty, allocated)
     if len(found) != 2:

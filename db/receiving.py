@@ -16,7 +16,7 @@ from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Mov
                      Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from .operation_support import (backorder_number, derived_key, locked, lot_for, physical,
                                 station_warehouse, whole_quantity)
-from .rows import LOOK_UP, rows_by
+from .rows import LOOK_UP, execute, rows_by
 from .security import audit, get_operator, require_supervisor
 
 # A receipt's own statements, written once (bench/RESULTS.md, fix 8). "?" becomes the
@@ -121,7 +121,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         item = locked(Item, item.id)
         # The same key again: the first receipt's result, nothing posted twice. The same
         # statement reads the item's physical stock for the moving average.
-        taken, on_hand = database.execute_sql(_q(_TAKEN_AND_ON_HAND_SQL), [
+        taken, on_hand = execute(_q(_TAKEN_AND_ON_HAND_SQL), [
             key, f"{key}:reject" if key else None, item.id, *PHYSICAL_KINDS]).fetchone()
         earlier = _earlier_receipt(key) if taken is not None else None
         if earlier is not None:
@@ -220,7 +220,7 @@ def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> No
     # Units at the item's own cost leave it as it is: no write (a round trip and a new
     # version of a row every station receiving the item waits for).
     if stored != Item.unit_cost.db_value(item.unit_cost):
-        database.execute_sql(_q(_SET_COST_SQL), [stored, item.id])
+        execute(_q(_SET_COST_SQL), [stored, item.id])
 
 
 def remove_from_average_cost(item: Item, qty: int, cost: Decimal | None) -> None:

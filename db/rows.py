@@ -8,6 +8,10 @@ PostgreSQL (bench/RESULTS.md, fix 8). These give the same model instances as
 """
 from __future__ import annotations
 
+import hashlib
+import re
+import weakref
+
 from .connection import database, is_postgres
 
 _SQL: dict[tuple, str] = {}
@@ -28,12 +32,40 @@ def _sql(model, column: str, lock: bool) -> str:
     return text
 
 
+# PostgreSQL plans a statement each time it is sent; a posting's statements are the same every
+# time, so each is prepared once per connection and then only executed (bench/RESULTS.md).
+_prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+_statements: dict[str, tuple[str, str]] = {}
+
+
+def execute(sql: str, params: list | tuple = ()):
+    """`database.execute_sql(SQL, PARAMS)` (SQL in the driver's placeholder style); on
+    PostgreSQL through a prepared statement of this connection. Returns the cursor."""
+    if not is_postgres():
+        return database.execute_sql(sql, params)
+    known = _statements.get(sql)
+    if known is None:
+        name = "wh_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
+        n = iter(range(1, 10_000))
+        numbered = re.sub(r"%s", lambda _: f"${next(n)}", sql)
+        known = _statements[sql] = (name, numbered)
+    name, numbered = known
+    conn = database.connection()
+    done = _prepared.setdefault(conn, set())
+    if name not in done:
+        database.execute_sql(f"PREPARE {name} AS {numbered}")
+        done.add(name)
+    if not params:
+        return database.execute_sql(f"EXECUTE {name}")
+    return database.execute_sql(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+
+
 def row_by(model, column: str, value, *, lock: bool = False):
     """The row of MODEL whose field COLUMN equals VALUE as a model instance, or None. With LOCK
     the row is locked for the transaction on PostgreSQL (SELECT … FOR NO KEY UPDATE, see
     `operation_support.locked`)."""
     field = model._meta.fields[column]
-    row = database.execute_sql(_sql(model, column, lock), [field.db_value(value)]).fetchone()
+    row = execute(_sql(model, column, lock), [field.db_value(value)]).fetchone()
     if row is None:
         return None
     obj = model(__no_default__=1, **{f.name: f.python_value(v)
@@ -69,7 +101,7 @@ def rows_by(wanted: list[tuple], scalar: str | None = None, scalar_params: list 
             text = text.replace("?", "%s")
         _MANY[key] = text
     params = list(scalar_params) + [m._meta.fields[c].db_value(v) for m, c, v in wanted]
-    row = database.execute_sql(text, params).fetchone()
+    row = execute(text, params).fetchone()
     out = [row[0]] if scalar else []
     at = 1 if scalar else 0
     for model, _, _ in wanted:
