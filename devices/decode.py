@@ -160,22 +160,17 @@ def _by_prefix(d: Decoded, text: str, resolver: Resolver | None, prefixes: Mappi
         if name not in COMMANDS:
             d.error = f"unknown command barcode {text!r}: expected one of " + ", ".join(cmd + c for c in COMMANDS)
         return True
-    op = prefixes.get("operator_prefix", "OP-")
-    if op and text.startswith(op):
-        d.kind = "operator"
-        d.operator = _known(text, op, resolver.is_operator if resolver else None)
-        if resolver is not None and d.operator is None:
-            d.operator = text[len(op):]
-            d.error = f"no operator {d.operator} in the store (badge {text})"
-        return True
-    loc = prefixes.get("location_prefix", "")
-    if loc and text.startswith(loc):
-        d.kind = "location"
-        d.location = _known(text, loc, resolver.is_location if resolver else None)
-        if resolver is not None and d.location is None:
-            d.location = text[len(loc):]
-            d.error = f"no location {d.location} in the store (scanned {text})"
-        return True
+    for kind, prefix, exists, label in (
+            ("operator", prefixes.get("operator_prefix", "OP-"), resolver and resolver.is_operator, "badge"),
+            ("location", prefixes.get("location_prefix", ""), resolver and resolver.is_location, "scanned")):
+        if prefix and text.startswith(prefix):
+            d.kind = kind
+            code = _known(text, prefix, exists or None)
+            if resolver is not None and code is None:
+                code = text[len(prefix):]
+                d.error = f"no {kind} {code} in the store ({label} {text})"
+            setattr(d, kind, code)
+            return True
     return False
 
 
