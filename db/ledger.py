@@ -66,16 +66,87 @@ def post(p: Posting) -> Movement:
     if p.lot is None and p.item.lot_tracked and p.kind != "undo":
         raise InvalidInput(f"{p.item.sku} is lot-tracked: a lot is required")
 
-    # On PostgreSQL the key is looked up by the statement that locks the balances (one round
-    # trip less); the result is the same: the first movement, nothing posted.
-    if p.key and not p.key_checked and not is_postgres():
-        earlier = _earlier(p.key)
-        if earlier is not None:
-            return earlier
-    # Inside a caller's transaction on PostgreSQL no savepoint is needed: a key posted meanwhile
-    # inserts nothing there (ON CONFLICT) instead of failing. An undo keeps it for its unique
+    if is_postgres():
+        return _post_pg(p)
+    return _post_sqlite(p)
+
+
+def _post_sqlite(p: Posting) -> Movement:
+    # The key is not looked up first: a replay is caught by the unique key (or by the stock
+    # it took being gone) and answered with the first movement. One statement fewer for
+    # every posting that is not a replay, which is nearly all of them (bench/RESULTS.md).
+    db = database.obj     # once: every attribute read through the proxy costs a call
+    try:
+        if db.in_transaction():
+            # Inside the caller's transaction no savepoint is needed: SQLite undoes a failed
+            # statement alone, and the posting writes nothing before its last check.
+            return _write_sqlite(p, db)
+        with db.atomic("IMMEDIATE"):
+            return _write_sqlite(p, db)
+    except (pw.IntegrityError, InsufficientStock) as exc:
+        if p.key:
+            earlier = _earlier(p.key)
+            if earlier is not None:
+                return earlier
+        if isinstance(exc, pw.IntegrityError) and p.reverses is not None:
+            raise RuleViolation(f"movement {p.reverses.id} was already undone") from None
+        raise
+
+
+def _write_sqlite(p: Posting, db: pw.SqliteDatabase) -> Movement:
+    """The posting's statements straight on the connection: this is the ledger's hot path, and
+    peewee's layers cost more than the statements (bench/RESULTS.md, fixes 1 and 9). BEGIN
+    IMMEDIATE holds the one write lock of the whole store, so, unlike on PostgreSQL, the order
+    of the two balance look-ups cannot deadlock."""
+    conn = db.connection()
+    item, lot, source_loc, target_loc = p.item, p.lot, p.from_location, p.to_location
+    lot_id = lot.id if lot is not None else None
+    with _WRAP_ERRORS:     # sqlite3's errors as peewee's, as everywhere else
+        if lot is None:
+            source = conn.execute(_BALANCE_NO_LOT, (item.id, source_loc.id)).fetchone()
+            target = conn.execute(_BALANCE_NO_LOT, (item.id, target_loc.id)).fetchone()
+        else:
+            source = conn.execute(_BALANCE_LOT, (item.id, source_loc.id, lot_id)).fetchone()
+            target = conn.execute(_BALANCE_LOT, (item.id, target_loc.id, lot_id)).fetchone()
+    source = _BalanceRow(*source) if source else _balance_for_update(item, source_loc, lot)
+    target = _BalanceRow(*target) if target else _balance_for_update(item, target_loc, lot)
+    _check_stock(p, source)
+    now = p.at or utcnow()
+    stamp = now.isoformat(" ")     # as sqlite3 stores a datetime, and peewee reads it back
+    reverses, po_line, so_line = p.reverses, p.po_line, p.so_line
+    params = (item.id, lot_id, source_loc.id, target_loc.id, p.qty, p.kind, p.operator, p.station,
+              stamp, p.key, _id(reverses), _id(po_line), _id(so_line), p.count_line, p.document,
+              p.reason, None if p.unit_cost is None else _COST(p.unit_cost))
+    with _WRAP_ERRORS:
+        movement_id = conn.execute(_SQLITE_INSERT, params).lastrowid
+        conn.execute(_TAKE, (p.qty, min(p.release_allocation, source.allocated), stamp, source.id))
+        conn.execute(_PUT, (p.qty, stamp, target.id))
+    # The instance `Movement(**fields)` would give, built without setting each field through
+    # its descriptor (that cost as much as a statement).
+    data = dict(zip(_SQLITE_NAMES, params))
+    data["id"] = movement_id
+    data["created_at"] = now
+    data["unit_cost"] = p.unit_cost
+    rel = {"item": item, "from_location": source_loc, "to_location": target_loc}
+    if lot is not None:
+        rel["lot"] = lot
+    for name, value in (("reverses", reverses), ("po_line", po_line), ("so_line", so_line)):
+        if isinstance(value, pw.Model):
+            rel[name] = value
+    return _clean_movement(data, rel)
+
+
+def _id(value):
+    """A related row's id, whether given the row or its id."""
+    return value.id if isinstance(value, pw.Model) else value
+
+
+def _post_pg(p: Posting) -> Movement:
+    # The key is looked up by the statement that locks the balances (one round trip less).
+    # Inside a caller's transaction no savepoint is needed: a key posted meanwhile inserts
+    # nothing there (ON CONFLICT) instead of failing. An undo keeps it for its unique
     # `reverses`.
-    bare = is_postgres() and p.reverses is None and database.in_transaction()
+    bare = p.reverses is None and database.in_transaction()
     try:
         if bare:
             return _post_locked(p)
@@ -95,70 +166,122 @@ def post(p: Posting) -> Movement:
 
 
 def _post_locked(p: Posting) -> Movement:
-    # Lock both balance rows in a fixed order (by location id) so two stations moving the
-    # same goods in opposite directions can never deadlock.
-    rows = None
-    if is_postgres():
-        look_up = p.key if p.key and not p.key_checked else None
-        rows, earlier_id = _both_balances_pg(p, look_up)
-        if earlier_id is not None:
-            return Movement.get_by_id(earlier_id)
-        if rows is None and look_up:
-            earlier = _earlier(look_up)
-            if earlier is not None:
-                return earlier
+    """PostgreSQL: lock both balance rows, check, then the movement and both balances in
+    one statement."""
+    look_up = p.key if p.key and not p.key_checked else None
+    rows, earlier_id = _both_balances_pg(p, look_up)
+    if earlier_id is not None:
+        return Movement.get_by_id(earlier_id)
+    if rows is None and look_up:
+        earlier = _earlier(look_up)
+        if earlier is not None:
+            return earlier
     if rows is None:
+        # Lock both balance rows in a fixed order (by location id) so two stations moving
+        # the same goods in opposite directions can never deadlock.
         ends = sorted([("from", p.from_location), ("to", p.to_location)], key=lambda e: e[1].id)
         rows = {side: _balance_for_update(p.item, loc, p.lot) for side, loc in ends}
     source = rows["from"]
-    if p.from_location.is_physical:
-        free = source.qty - max(0, source.allocated - p.release_allocation)
-        if p.qty > free:
-            lot = f" lot {p.lot.code}" if p.lot else ""
-            held = f" ({source.allocated} of them allocated to orders)" if source.allocated else ""
-            raise InsufficientStock(
-                f"only {source.qty} × {p.item.sku}{lot} at {p.from_location.code}{held}; "
-                f"cannot take {p.qty}")
+    _check_stock(p, source)
     now = p.at or utcnow()
-    values = dict(
+    values = _values(p, now)
+    released = min(p.release_allocation, source.allocated)
+    stamp = Balance.updated_at.db_value(now)
+    # One round trip: the movement and both balances (the balances only if the movement went
+    # in). A key another station posted since our look-up inserts nothing and returns no row:
+    # that station's movement is the answer, as after a unique violation.
+    row = execute(_PG_POST, _params(values) + [p.qty, released, stamp, source.id,
+                                               p.qty, stamp, rows["to"].id]).fetchone()
+    if row is None:
+        earlier = _earlier(p.key) if p.key else None
+        if earlier is None:
+            raise pw.IntegrityError(f"movement with key {p.key!r} refused by the store")
+        return earlier
+    return _movement(values, row[0])
+
+
+def _check_stock(p: Posting, source: "_BalanceRow") -> None:
+    """A physical location never goes below zero, nor below what orders hold there."""
+    if not p.from_location.is_physical:
+        return
+    free = source.qty - max(0, source.allocated - p.release_allocation)
+    if p.qty > free:
+        lot = f" lot {p.lot.code}" if p.lot else ""
+        held = f" ({source.allocated} of them allocated to orders)" if source.allocated else ""
+        raise InsufficientStock(
+            f"only {source.qty} × {p.item.sku}{lot} at {p.from_location.code}{held}; "
+            f"cannot take {p.qty}")
+
+
+def _values(p: Posting, now: dt.datetime) -> dict:
+    """The movement's fields by name."""
+    return dict(
         item=p.item, lot=p.lot, from_location=p.from_location, to_location=p.to_location,
         qty=p.qty, kind=p.kind, operator=p.operator, station=p.station, created_at=now,
         idempotency_key=p.key, reverses=p.reverses, po_line=p.po_line, so_line=p.so_line,
         count_line=p.count_line, document=p.document, reason=p.reason, unit_cost=p.unit_cost)
-    released = min(p.release_allocation, source.allocated)
-    stamp = Balance.updated_at.db_value(now)
-    params = [f.db_value(values[f.name]) for f in _MOVEMENT_FIELDS]
-    if is_postgres():
-        # One round trip: the movement and both balances (the balances only if the movement
-        # went in). A key another station posted since our look-up inserts nothing and
-        # returns no row: that station's movement is the answer, as after a unique violation.
-        row = execute(_PG_POST, params + [p.qty, released, stamp, source.id,
-                                                       p.qty, stamp, rows["to"].id]).fetchone()
-        if row is None:
-            earlier = _earlier(p.key) if p.key else None
-            if earlier is None:
-                raise pw.IntegrityError(f"movement with key {p.key!r} refused by the store")
-            return earlier
-        movement_id = row[0]
-    else:
-        movement_id = database.execute_sql(_INSERT_MOVEMENT, params).lastrowid
-        database.execute_sql(_TAKE, [p.qty, released, stamp, source.id])
-        database.execute_sql(_PUT, [p.qty, stamp, rows["to"].id])
-    movement = Movement(**values)
-    movement.id = movement_id
-    movement._dirty.clear()
+
+
+def _params(values: dict) -> list:
+    """The INSERT's parameters: what each field's `db_value` gives, a related row by its id."""
+    out = []
+    for name, field, related in _INSERT_FIELDS:
+        value = values[name]
+        if related is not None:
+            out.append(value.id if isinstance(value, related) else value)
+        else:
+            out.append(field.db_value(value))
+    return out
+
+
+def _movement(values: dict, movement_id: int) -> Movement:
+    """The Movement instance `Movement(**values)` with its id gives, clean, without the cost of
+    setting each field through its descriptor (a posting's largest cost in Python)."""
+    data = {"id": movement_id}
+    rel = {}
+    for name, _, related in _INSERT_FIELDS:
+        value = values[name]
+        if related is not None and isinstance(value, related):
+            data[name] = value.id
+            rel[name] = value
+        else:
+            data[name] = value
+    return _clean_movement(data, rel)
+
+
+def _clean_movement(data: dict, rel: dict) -> Movement:
+    movement = Movement.__new__(Movement)
+    movement.__data__ = data
+    movement.__rel__ = rel
+    movement._dirty = set()
     return movement
 
 
 # The statements every posting runs, written once. Building them through peewee's query
 # builder for each posting cost several times more than running them (bench/RESULTS.md).
 _MOVEMENT_FIELDS = [f for f in Movement._meta.sorted_fields if f.name != "id"]
+# (name, field, related model or None) for each inserted field; every relation is by "id".
+_INSERT_FIELDS = [(f.name, f, f.rel_model if isinstance(f, pw.ForeignKeyField) else None)
+                  for f in _MOVEMENT_FIELDS]
+assert all(f.rel_field.name == "id" for f in _MOVEMENT_FIELDS if isinstance(f, pw.ForeignKeyField))
+_WRAP_ERRORS = pw.__exception_wrapper__
+# SQLite: the insert with its columns named in the order `_write_sqlite` gives the values.
+_SQLITE_NAMES = ("item", "lot", "from_location", "to_location", "qty", "kind", "operator", "station",
+                 "created_at", "idempotency_key", "reverses", "po_line", "so_line", "count_line",
+                 "document", "reason", "unit_cost")
+assert sorted(_SQLITE_NAMES) == sorted(f.name for f in _MOVEMENT_FIELDS), "a Movement field is not posted"
+_SQLITE_INSERT = (f'INSERT INTO "{Movement._meta.table_name}" ('
+                  + ", ".join(f'"{Movement._meta.fields[n].column_name}"' for n in _SQLITE_NAMES)
+                  + ") VALUES (" + ", ".join("?" for _ in _SQLITE_NAMES) + ")")
+_COST = Movement.unit_cost.db_value
 _INSERT_MOVEMENT = (f'INSERT INTO "{Movement._meta.table_name}" ('
                     + ", ".join(f'"{f.column_name}"' for f in _MOVEMENT_FIELDS)
                     + ") VALUES (" + ", ".join("?" for _ in _MOVEMENT_FIELDS) + ")")
 _EARLIER = f'SELECT "id" FROM "{Movement._meta.table_name}" WHERE "idempotency_key" = ?'
 _BALANCE = (f'SELECT "id", "qty", "allocated" FROM "{Balance._meta.table_name}" '
             'WHERE "item_id" = ? AND "location_id" = ? AND ')
+_BALANCE_NO_LOT = _BALANCE + '"lot_id" IS NULL'
+_BALANCE_LOT = _BALANCE + '"lot_id" = ?'
 _TAKE = (f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" - ?, "allocated" = "allocated" - ?, '
          '"updated_at" = ? WHERE "id" = ?')
 _PUT = f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" + ?, "updated_at" = ? WHERE "id" = ?'
@@ -227,11 +350,14 @@ def _both_balances_pg(p: Posting, key: str | None) -> tuple[dict[str, _BalanceRo
 
 
 def _select_balance(item: Item, location: Location, lot: Lot | None) -> _BalanceRow | None:
-    sql = _BALANCE + ('"lot_id" IS NULL' if lot is None else '"lot_id" = ?')
-    params = [item.id, location.id] if lot is None else [item.id, location.id, lot.id]
+    params = (item.id, location.id) if lot is None else (item.id, location.id, lot.id)
     if is_postgres():
-        sql += " FOR UPDATE"
-    row = database.execute_sql(_sql(sql), params).fetchone()
+        sql = _BALANCE + ('"lot_id" IS NULL' if lot is None else '"lot_id" = ?') + " FOR UPDATE"
+        row = database.execute_sql(_sql(sql), params).fetchone()
+    else:
+        with _WRAP_ERRORS:
+            row = database.connection().execute(_BALANCE_NO_LOT if lot is None else _BALANCE_LOT,
+                                                params).fetchone()
     return _BalanceRow(*row) if row else None
 
 

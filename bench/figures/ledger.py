@@ -73,14 +73,18 @@ def measure(db: Path, postings: int, sync: str) -> dict:
     from db.connection import database, open_database
     from db.ledger import Posting, post
     from db.models import Item, Location
+    from db.checkpoint import background_checkpoints, stop_background
     open_database(f"sqlite:///{db}", synchronous=sync).connect(reuse_if_open=True)
+    # As in the station app (`wh run`): a thread checkpoints the log, for both sides alike.
+    checkpointer = background_checkpoints()
     # Two plans over the same goods: the ledger's and raw's postings never collide on keys.
     plan = _plan(postings)
     items = {i.id: i for i in Item.select().where(Item.id.in_({p[0] for p in plan}))}
     locs = {l.id: l for l in Location.select()
             .where(Location.id.in_({p[1] for p in plan} | {p[2] for p in plan}))}
     raw = sqlite3.connect(str(db), isolation_level=None, timeout=10)
-    for pragma in ("journal_mode=wal", "foreign_keys=1", "busy_timeout=10000", f"synchronous={sync}"):
+    for pragma in ("journal_mode=wal", "foreign_keys=1", "busy_timeout=10000", f"synchronous={sync}",
+                   "wal_autocheckpoint=0"):
         raw.execute(f"PRAGMA {pragma}")
     stamp = time.strftime("%H%M%S")
     ledger_s = raw_s = 0.0
@@ -97,8 +101,10 @@ def measure(db: Path, postings: int, sync: str) -> dict:
             raw_post(raw, item, src, dst, qty, kind, f"bench-raw:{stamp}:{sync}:{c}:{n}")
         raw_s += time.perf_counter() - t0
     raw.close()
+    stop_background(checkpointer)
     database.close()
     return {"postings": len(plan), "ledger_s": ledger_s, "raw_s": raw_s,
+            "checkpoints": checkpointer.checkpoints, "log_restarts": checkpointer.restarts,
             "ledger_per_s": len(plan) / ledger_s, "raw_per_s": len(plan) / raw_s}
 
 
