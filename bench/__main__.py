@@ -36,7 +36,7 @@ def parse(argv):
     p.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     p.add_argument("--only", metavar="FIG[,FIG]", help=f"run only these figures: {', '.join(FIGURES)}")
     p.add_argument("--scans", type=int, help="scans in the app (default 2000, quick 200)")
-    p.add_argument("--postings", type=int, help="ledger postings per side (default 20000, quick 2000)")
+    p.add_argument("--postings", type=int, help="ledger postings per side (default 20000, quick 8000)")
     p.add_argument("--stations", type=int, default=16, help="PostgreSQL station processes (default 16)")
     p.add_argument("--seconds", type=float, help="how long the stations run (default 30, quick 3)")
     p.add_argument("--import-items", type=int, help="items in the CSV import (default 100000, quick 10000)")
@@ -49,7 +49,7 @@ def parse(argv):
     q = args.quick
     args.scale = args.scale if args.scale is not None else (0.01 if q else 1.0)
     args.scans = args.scans or (200 if q else 2000)
-    args.postings = args.postings or (2000 if q else 20000)
+    args.postings = args.postings or (8000 if q else 20000)
     args.seconds = args.seconds or (3.0 if q else 30.0)
     args.import_items = args.import_items or (10_000 if q else 100_000)
     args.repeats = args.repeats or 3

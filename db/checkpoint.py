@@ -5,14 +5,14 @@ the commit that crosses the mark copies the log back into the database file and 
 fsyncs before it returns: that posting is a station's slow one, and in a run of postings the
 fsyncs are most of the time spent (bench/RESULTS.md, fix 9).
 
-A `Checkpointer` moves that work to a thread with its own connection. The store's own
-connections stop checkpointing; the thread checkpoints PASSIVE (it never waits for a posting
-and never holds one back) every INTERVAL_S when the log has new pages. In a sustained run of
-postings a passive checkpoint never quite catches up with the writer, and SQLite only starts
-the log again from its beginning once a checkpoint has caught up; so once the log holds more
-than RESTART_PAGES the thread catches up once more and then restarts it with a RESTART
-checkpoint, which holds the next posting back only while it copies the few pages written in
-between. If the thread stops, the store's connections checkpoint themselves again.
+A `Checkpointer` moves that work to a thread with its own connection, which checkpoints
+PASSIVE (it never waits for a posting and never holds one back) every INTERVAL_S when the log
+has new pages. The store's own connections checkpoint only when the log has grown to
+RESTART_PAGES: a checkpoint that has caught up is what lets SQLite start the log again from
+its beginning, and under a sustained run of postings only the writer itself can catch up
+(between two of its own transactions). By then the thread has copied nearly everything, so
+that checkpoint copies and syncs little. Should the thread die, the log still cannot grow
+past RESTART_PAGES; `stop_background` gives the connections SQLite's default back.
 """
 from __future__ import annotations
 
@@ -32,17 +32,16 @@ INLINE_PAGES = 1000
 
 class Checkpointer:
     def __init__(self, path: str, *, synchronous: str = "FULL", interval_s: float = 0.05,
-                 restart_pages: int = 4000, busy_timeout_ms: int = 200):
+                 busy_timeout_ms: int = 200):
         self.path = path
         self.synchronous = synchronous
         self.interval_s = interval_s
-        self.restart_pages = restart_pages
-        # Short: a RESTART checkpoint that waits on a long reader holds writers back meanwhile;
-        # better to give up and try again at the next turn.
+        # Short: a passive checkpoint never needs to wait; if the store is locked, try again
+        # at the next turn.
         self.busy_timeout_ms = busy_timeout_ms
-        self.checkpoints = 0       # passive checkpoints that copied pages
-        self.restarts = 0          # times the log was started again from its beginning
+        self.checkpoints = 0       # checkpoints that copied pages
         self.errors = 0
+        self._last = (0, 0)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -61,17 +60,25 @@ class Checkpointer:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
-        con = self.connect()
+        con = None
         try:
             while not self._stop.wait(self.interval_s):
                 try:
+                    con = con or self.connect()
                     self.checkpoint(con)
-                except sqlite3.Error as exc:     # a locked or vanished file: try at the next turn
+                except sqlite3.Error as exc:    # locked, or the file went away: the next turn
                     self.errors += 1
                     log.warning("checkpoint of %s failed: %s", self.path, exc)
-            self.checkpoint(con)
+                    if con is not None:
+                        con.close()
+                        con = None
+            if con is not None:
+                self.checkpoint(con)
+        except sqlite3.Error as exc:
+            log.warning("last checkpoint of %s failed: %s", self.path, exc)
         finally:
-            con.close()
+            if con is not None:
+                con.close()
 
     def connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None,
@@ -81,30 +88,27 @@ class Checkpointer:
         return con
 
     def checkpoint(self, con: sqlite3.Connection) -> int:
-        """One turn: a passive checkpoint, and a restart of the log when it has grown long.
-        Returns the log's size in pages after it."""
+        """One turn: copy what the log holds beyond the last checkpoint. Returns the log's size
+        in pages."""
         busy, pages, copied = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if pages > 0 and copied > 0:
+        if copied and (pages, copied) != self._last:
             self.checkpoints += 1
-        if pages >= self.restart_pages:
-            con.execute("PRAGMA wal_checkpoint(PASSIVE)")     # catch up: the restart copies little
-            busy, pages, copied = con.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
-            if not busy:
-                self.restarts += 1
+        self._last = (pages, copied)
         return pages
 
 
-def background_checkpoints(**options) -> Checkpointer | None:
-    """For the open store, if it is a SQLite file: its connections stop checkpointing and a
-    Checkpointer thread does it. Returns the Checkpointer (stop it with `stop_background`),
-    or None for PostgreSQL (its own background writer does this) and in-memory stores."""
+def background_checkpoints(restart_pages: int = 16000, **options) -> Checkpointer | None:
+    """For the open store, if it is a SQLite file: a Checkpointer thread copies the log, and
+    the store's connections only checkpoint (and so restart the log) at RESTART_PAGES.
+    Returns the Checkpointer (stop it with `stop_background`), or None for PostgreSQL (its
+    own background writer does this) and in-memory stores."""
     db = database.obj
     if not isinstance(db, pw.SqliteDatabase) or db.database in ("", ":memory:"):
         return None
     synchronous = str(dict(db._pragmas or ()).get("synchronous", "FULL"))
     checkpointer = Checkpointer(db.database, synchronous=synchronous, **options).start()
     # This thread's connection now, every connection opened later (the station's worker).
-    db.pragma("wal_autocheckpoint", 0, permanent=True)
+    db.pragma("wal_autocheckpoint", restart_pages, permanent=True)
     return checkpointer
 
 

@@ -61,6 +61,11 @@ class WarehouseApp(App):
         from .screens.login import LoginScreen
         self.scanner_state = self.source.status
         self.push_screen(LoginScreen(LoginFlow(self.session)))
+        # Before the station's worker opens its connection: it must not checkpoint itself.
+        self._checkpointer = None
+        if self.cfg.get("database.sqlite_checkpoints") == "background":
+            from db.checkpoint import background_checkpoints
+            self._checkpointer = background_checkpoints()
         self.station.start()
         try:
             self.source.start(self.station.submit_scan,
@@ -77,6 +82,8 @@ class WarehouseApp(App):
             self.station.stop(timeout=2)
             from .offline_station import detach_offline
             detach_offline(self.session)
+            from db.checkpoint import stop_background
+            stop_background(getattr(self, "_checkpointer", None))
 
     # --- keys: the wedge sees every key before any widget ------------------------------------
 

@@ -18,6 +18,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     "database": {
         "url": ((str,), "sqlite:///warehouse.db"),
         "sqlite_synchronous": ((str,), "FULL"),
+        "sqlite_checkpoints": ((str,), "background"),
         "busy_timeout_ms": ((int,), 10000),
         "retries": ((int,), 5),
         "retry_delay_ms": ((int,), 500),
@@ -100,10 +101,14 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
 # Values that must be one of a fixed set.
 CHOICES: dict[str, tuple[str, ...]] = {
     "database.sqlite_synchronous": ("OFF", "NORMAL", "FULL", "EXTRA"),
+    "database.sqlite_checkpoints": ("background", "inline"),
     "scanner.type": ("serial", "keyboard", "file", "none"),
     "scanner.parity": ("N", "E", "O", "M", "S"),
     "scanner.terminator": ("CR", "LF", "CRLF", "ETX"),
 }
+
+
+LOWER_CASE_CHOICES = {"scanner.type", "database.sqlite_checkpoints"}
 
 
 class ConfigError(Exception):
@@ -164,7 +169,7 @@ def validate(raw: dict[str, Any], source: str = "config") -> dict[str, dict[str,
                 wanted = " or ".join(t.__name__ for t in types)
                 raise ConfigError(f"{source}: {name} must be {wanted}, got {value!r}")
             if name in CHOICES:
-                value = value.upper() if name != "scanner.type" else value.lower()
+                value = value.lower() if name in LOWER_CASE_CHOICES else value.upper()
                 if value not in CHOICES[name]:
                     raise ConfigError(f"{source}: {name} must be one of {', '.join(CHOICES[name])}, got {content[key]!r}")
             values[section][key] = value

@@ -1,0 +1,126 @@
+"""Write-ahead log checkpoints on a thread (db/checkpoint.py), on real SQLite files."""
+import os
+import sqlite3
+import time
+
+import pytest
+
+from db.checkpoint import INLINE_PAGES, Checkpointer, background_checkpoints, stop_background
+from db.connection import database
+from db.ledger import Posting, on_hand, post, verify
+from db.models import Movement
+from tests import factories as f
+from tests import terminal_data as td
+from tests.app_support import async_test, login, make_app, scan, settle, type_
+
+
+def wal_pages(path: str) -> int:
+    """Frames in the log file now (the log is reused from its start after a restart)."""
+    size = os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0
+    return max(0, size - 32) // (4096 + 24)
+
+
+def autocheckpoint() -> int:
+    return database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_postings_run_without_inline_checkpoints_and_the_log_stays_short(sqlite_store):
+    path = database.obj.database
+    it = f.item("A1")
+    a, b = f.location("A-01"), f.location("B-01")
+    f.give_stock(it, a, 10_000)
+    assert autocheckpoint() == INLINE_PAGES
+    cp = background_checkpoints(interval_s=0.005, restart_pages=300)
+    try:
+        assert cp.running and autocheckpoint() == 300
+        for n in range(1500):
+            post(Posting(item=it, qty=1, from_location=a if n % 2 == 0 else b,
+                         to_location=b if n % 2 == 0 else a, kind="move", operator="W1", key=f"k{n}"))
+        assert wait_for(lambda: cp.checkpoints >= 2), (cp.checkpoints, cp.errors)
+        assert cp.errors == 0
+        # 1,500 postings of several pages each (some 10,000 frames in all): the log was started
+        # again near the mark. (It may run a little past it when the thread's checkpoint
+        # was under way just then: the next commit tries again.)
+        assert wal_pages(path) < 3 * 300, wal_pages(path)
+    finally:
+        stop_background(cp)
+    assert not cp.running and autocheckpoint() == INLINE_PAGES
+    # Everything reached the database file: a reader that ignores the log sees it all.
+    database.close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert con.execute("SELECT count(*) FROM movement WHERE kind = 'move'").fetchone()[0] == 1500
+    con.close()
+    database.connect()
+    assert on_hand(it, a) == 10_000 and verify().consistent
+
+
+def test_a_locked_store_is_an_error_for_that_turn_only(sqlite_store):
+    path = database.obj.database
+    it = f.item("A1")
+    f.give_stock(it, f.location("A-01"), 5)
+    database.close()
+    # Another process holding the file exclusively: not even a passive checkpoint can read it.
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    cp = Checkpointer(path, interval_s=0.01, busy_timeout_ms=10).start()
+    try:
+        assert wait_for(lambda: cp.errors >= 1)
+        assert cp.running                         # the thread goes on
+        holder.execute("COMMIT")
+        holder.close()
+        database.connect()
+        copied = cp.checkpoints
+        f.give_stock(it, f.location("B-01"), 5)    # new pages in the log, now reachable
+        assert wait_for(lambda: cp.checkpoints > copied)
+    finally:
+        cp.stop()
+    assert not cp.running
+
+
+def test_nothing_to_do_for_postgresql(pg_store):
+    assert background_checkpoints() is None
+    stop_background(None)
+
+
+@pytest.fixture
+def world(sqlite_store, tmp_path):
+    data = td.seed()
+    td.purchase_order("PO-1042", lines=(("SKU-100", 24),))
+    data["url"] = sqlite_store
+    data["tmp"] = tmp_path
+    return data
+
+
+@async_test
+async def test_the_station_app_checkpoints_on_a_thread_and_stops_it(world):
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        cp = app._checkpointer
+        assert cp is not None and cp.running
+        await type_(pilot, "1", enter=False)
+        await scan(pilot, "PO-1042")
+        await scan(pilot, td.WIDGET_CASE)
+        await settle(pilot)
+        assert wait_for(lambda: cp.checkpoints >= 1)   # the receipt's pages were copied
+    assert not cp.running and autocheckpoint() == INLINE_PAGES
+    assert Movement.select().where(Movement.kind == "receipt").count() == 1
+
+
+@async_test
+async def test_inline_checkpoints_when_configured(world):
+    app = make_app(world["url"], world["tmp"], database__sqlite_checkpoints="inline")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app._checkpointer is None and autocheckpoint() == INLINE_PAGES
