@@ -113,27 +113,38 @@ def _write_sqlite(p: Posting, db: pw.SqliteDatabase) -> Movement:
     _check_stock(p, source)
     now = p.at or utcnow()
     stamp = now.isoformat(" ")     # as sqlite3 stores a datetime, and peewee reads it back
-    reverses, po_line, so_line = p.reverses, p.po_line, p.so_line
-    params = (item.id, lot_id, source_loc.id, target_loc.id, p.qty, p.kind, p.operator, p.station,
-              stamp, p.key, _id(reverses), _id(po_line), _id(so_line), p.count_line, p.document,
-              p.reason, None if p.unit_cost is None else _COST(p.unit_cost))
+    params = _insert_params(p, stamp)
     with _WRAP_ERRORS:
-        movement_id = conn.execute(_SQLITE_INSERT, params).lastrowid
+        movement_id = conn.execute(_INSERT, params).lastrowid
         conn.execute(_TAKE, (p.qty, min(p.release_allocation, source.allocated), stamp, source.id))
         conn.execute(_PUT, (p.qty, stamp, target.id))
-    # The instance `Movement(**fields)` would give, built without setting each field through
-    # its descriptor (that cost as much as a statement).
-    data = dict(zip(_SQLITE_NAMES, params))
+    return _movement(p, params, now, movement_id)
+
+
+def _insert_params(p: Posting, created_at) -> tuple:
+    """The INSERT's parameters, in the order of `_INSERT_NAMES`."""
+    return (p.item.id, _id(p.lot), p.from_location.id, p.to_location.id, p.qty, p.kind, p.operator,
+            p.station, created_at, p.key, _id(p.reverses), _id(p.po_line), _id(p.so_line), p.count_line,
+            p.document, p.reason, None if p.unit_cost is None else _COST(p.unit_cost))
+
+
+def _movement(p: Posting, params: tuple, now: dt.datetime, movement_id: int) -> Movement:
+    """The clean instance `Movement(**fields)` with its id would be, built without setting each
+    field through its descriptor (that cost as much as a statement)."""
+    data = dict(zip(_INSERT_NAMES, params))
     data["id"] = movement_id
     data["created_at"] = now
     data["unit_cost"] = p.unit_cost
-    rel = {"item": item, "from_location": source_loc, "to_location": target_loc}
-    if lot is not None:
-        rel["lot"] = lot
-    for name, value in (("reverses", reverses), ("po_line", po_line), ("so_line", so_line)):
+    rel = {"item": p.item, "from_location": p.from_location, "to_location": p.to_location}
+    for name, value in (("lot", p.lot), ("reverses", p.reverses), ("po_line", p.po_line),
+                        ("so_line", p.so_line)):
         if isinstance(value, pw.Model):
             rel[name] = value
-    return _clean_movement(data, rel)
+    movement = Movement.__new__(Movement)
+    movement.__data__ = data
+    movement.__rel__ = rel
+    movement._dirty = set()
+    return movement
 
 
 def _id(value):
@@ -184,20 +195,18 @@ def _post_locked(p: Posting) -> Movement:
     source = rows["from"]
     _check_stock(p, source)
     now = p.at or utcnow()
-    values = _values(p, now)
     released = min(p.release_allocation, source.allocated)
-    stamp = Balance.updated_at.db_value(now)
+    params = _insert_params(p, now)
     # One round trip: the movement and both balances (the balances only if the movement went
     # in). A key another station posted since our look-up inserts nothing and returns no row:
     # that station's movement is the answer, as after a unique violation.
-    row = execute(_PG_POST, _params(values) + [p.qty, released, stamp, source.id,
-                                               p.qty, stamp, rows["to"].id]).fetchone()
+    row = execute(_PG_POST, params + (p.qty, released, now, source.id, p.qty, now, rows["to"].id)).fetchone()
     if row is None:
         earlier = _earlier(p.key) if p.key else None
         if earlier is None:
             raise pw.IntegrityError(f"movement with key {p.key!r} refused by the store")
         return earlier
-    return _movement(values, row[0])
+    return _movement(p, params, now, row[0])
 
 
 def _check_stock(p: Posting, source: "_BalanceRow") -> None:
@@ -213,70 +222,19 @@ def _check_stock(p: Posting, source: "_BalanceRow") -> None:
             f"cannot take {p.qty}")
 
 
-def _values(p: Posting, now: dt.datetime) -> dict:
-    """The movement's fields by name."""
-    return dict(
-        item=p.item, lot=p.lot, from_location=p.from_location, to_location=p.to_location,
-        qty=p.qty, kind=p.kind, operator=p.operator, station=p.station, created_at=now,
-        idempotency_key=p.key, reverses=p.reverses, po_line=p.po_line, so_line=p.so_line,
-        count_line=p.count_line, document=p.document, reason=p.reason, unit_cost=p.unit_cost)
-
-
-def _params(values: dict) -> list:
-    """The INSERT's parameters: what each field's `db_value` gives, a related row by its id."""
-    out = []
-    for name, field, related in _INSERT_FIELDS:
-        value = values[name]
-        if related is not None:
-            out.append(value.id if isinstance(value, related) else value)
-        else:
-            out.append(field.db_value(value))
-    return out
-
-
-def _movement(values: dict, movement_id: int) -> Movement:
-    """The Movement instance `Movement(**values)` with its id gives, clean, without the cost of
-    setting each field through its descriptor (a posting's largest cost in Python)."""
-    data = {"id": movement_id}
-    rel = {}
-    for name, _, related in _INSERT_FIELDS:
-        value = values[name]
-        if related is not None and isinstance(value, related):
-            data[name] = value.id
-            rel[name] = value
-        else:
-            data[name] = value
-    return _clean_movement(data, rel)
-
-
-def _clean_movement(data: dict, rel: dict) -> Movement:
-    movement = Movement.__new__(Movement)
-    movement.__data__ = data
-    movement.__rel__ = rel
-    movement._dirty = set()
-    return movement
-
-
 # The statements every posting runs, written once. Building them through peewee's query
 # builder for each posting cost several times more than running them (bench/RESULTS.md).
-_MOVEMENT_FIELDS = [f for f in Movement._meta.sorted_fields if f.name != "id"]
-# (name, field, related model or None) for each inserted field; every relation is by "id".
-_INSERT_FIELDS = [(f.name, f, f.rel_model if isinstance(f, pw.ForeignKeyField) else None)
-                  for f in _MOVEMENT_FIELDS]
-assert all(f.rel_field.name == "id" for f in _MOVEMENT_FIELDS if isinstance(f, pw.ForeignKeyField))
 _WRAP_ERRORS = pw.__exception_wrapper__
-# SQLite: the insert with its columns named in the order `_write_sqlite` gives the values.
-_SQLITE_NAMES = ("item", "lot", "from_location", "to_location", "qty", "kind", "operator", "station",
+# The insert's columns, in the order `_insert_params` gives the values.
+_INSERT_NAMES = ("item", "lot", "from_location", "to_location", "qty", "kind", "operator", "station",
                  "created_at", "idempotency_key", "reverses", "po_line", "so_line", "count_line",
                  "document", "reason", "unit_cost")
-assert sorted(_SQLITE_NAMES) == sorted(f.name for f in _MOVEMENT_FIELDS), "a Movement field is not posted"
-_SQLITE_INSERT = (f'INSERT INTO "{Movement._meta.table_name}" ('
-                  + ", ".join(f'"{Movement._meta.fields[n].column_name}"' for n in _SQLITE_NAMES)
-                  + ") VALUES (" + ", ".join("?" for _ in _SQLITE_NAMES) + ")")
+assert sorted(_INSERT_NAMES) == sorted(f.name for f in Movement._meta.sorted_fields if f.name != "id"), \
+    "every Movement field is posted"
+_INSERT = (f'INSERT INTO "{Movement._meta.table_name}" ('
+           + ", ".join(f'"{Movement._meta.fields[n].column_name}"' for n in _INSERT_NAMES)
+           + ") VALUES (" + ", ".join("?" for _ in _INSERT_NAMES) + ")")
 _COST = Movement.unit_cost.db_value
-_INSERT_MOVEMENT = (f'INSERT INTO "{Movement._meta.table_name}" ('
-                    + ", ".join(f'"{f.column_name}"' for f in _MOVEMENT_FIELDS)
-                    + ") VALUES (" + ", ".join("?" for _ in _MOVEMENT_FIELDS) + ")")
 _EARLIER = f'SELECT "id" FROM "{Movement._meta.table_name}" WHERE "idempotency_key" = ?'
 _BALANCE = (f'SELECT "id", "qty", "allocated" FROM "{Balance._meta.table_name}" '
             'WHERE "item_id" = ? AND "location_id" = ? AND ')
@@ -286,7 +244,7 @@ _TAKE = (f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" - ?, "allocated
          '"updated_at" = ? WHERE "id" = ?')
 _PUT = f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" + ?, "updated_at" = ? WHERE "id" = ?'
 # PostgreSQL: the insert and both balance updates as one statement (fix 8 in bench/RESULTS.md).
-_PG_POST = ("WITH m AS (" + _INSERT_MOVEMENT.replace("?", "%s")
+_PG_POST = ("WITH m AS (" + _INSERT.replace("?", "%s")
             + ' ON CONFLICT ("idempotency_key") DO NOTHING RETURNING "id"), '
             + "t AS (" + _TAKE.replace("?", "%s") + " AND EXISTS (SELECT 1 FROM m)), "
             + "u AS (" + _PUT.replace("?", "%s") + " AND EXISTS (SELECT 1 FROM m)) "
