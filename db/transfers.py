@@ -60,6 +60,16 @@ def _move_locked(item, the_lot, qty, src, dst, *, operator, station, key, docume
 
 
 def _earlier(key: str) -> list[Movement]:
+    """The movements a move with KEY posted: KEY itself, or KEY:out and KEY:in through transit.
+    Exact keys only, so the unique index on the key finds them: a prefix match (`startswith`,
+    ILIKE on PostgreSQL) read the whole ledger, twice for every move (bench/soak.py)."""
+    return list(Movement.select().where(
+        Movement.idempotency_key.in_([key, f"{key}:out", f"{key}:in"])).order_by(Movement.id))
+
+
+def _earlier_all(key: str) -> list[Movement]:
+    """The movements a move_all with KEY posted (KEY:all:<sku>:<lot>, and :out/:in). A prefix
+    match: it reads the whole ledger, but only for a move of everything (F8), not for a move."""
     return list(Movement.select().where(
         Movement.idempotency_key.in_([key, f"{key}:out", f"{key}:in"]) |
         Movement.idempotency_key.startswith(f"{key}:all:")).order_by(Movement.id))
@@ -69,7 +79,7 @@ def move_all(from_code: str, to_code: str, *, operator: str, station: str = "",
              key: str | None = None) -> list[Movement]:
     """Move the whole free content of a location (units allocated to orders stay)."""
     if key:
-        earlier = _earlier(key)
+        earlier = _earlier_all(key)
         if earlier:
             return earlier
     get_operator(operator)
@@ -79,7 +89,7 @@ def move_all(from_code: str, to_code: str, *, operator: str, station: str = "",
         raise InvalidInput(f"a move needs two different locations, got {src.code} twice")
     with write_transaction():
         if key:
-            earlier = _earlier(key)
+            earlier = _earlier_all(key)
             if earlier:
                 return earlier
         rows = list(Balance.select(Balance, Item, Lot).join(Item)

@@ -88,3 +88,42 @@ def test_suggest_putaway(site):
     move("A1", 6, "A-02", "B-01", operator="W1")           # gone to the other warehouse
     # now empty of A1 in WH1; zone A saw most of it, A-01 holds O1: A-02 or A-03 in zone A
     assert suggest_putaway("A1", "WH1").code == "A-02"
+
+
+def test_a_keyed_move_finds_its_key_by_the_index_not_by_reading_the_ledger(site, monkeypatch):
+    """A move looks its key up twice (before and inside its transaction). A prefix match on the
+    key (ILIKE on PostgreSQL) read every movement each time: the scan latency of the soak grew
+    with the ledger (bench/soak.py). Every statement on the movements must be served by an index."""
+    import peewee as pw
+    from db.connection import database, is_postgres
+    a1, a2, b1 = site
+    it = f.item("A1")
+    f.give_stock(it, a1, 10)
+    statements = []
+    original = pw.Database.execute_sql
+
+    def capture(self, sql, params=None, *args, **kwargs):
+        if '"movement"' in sql and sql.lstrip().upper().startswith("SELECT"):
+            statements.append((sql, params))
+        return original(self, sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(pw.Database, "execute_sql", capture)
+    [m] = move("A1", 2, "A-01", "A-02", operator="W1", key="k1")
+    assert [x.id for x in move("A1", 2, "A-01", "A-02", operator="W1", key="k1")] == [m.id]
+    out, arrive = move("A1", 1, "A-01", "B-01", operator="W1", key="k2")
+    again = move("A1", 1, "A-01", "B-01", operator="W1", key="k2")
+    assert [x.id for x in again] == [out.id, arrive.id]
+    monkeypatch.setattr(pw.Database, "execute_sql", original)
+    assert statements
+    for sql, params in statements:
+        if is_postgres():
+            with database.atomic():
+                database.execute_sql("SET LOCAL enable_seqscan = off")
+                plan = [r[0] for r in database.execute_sql("EXPLAIN " + sql, params).fetchall()]
+            # Nor a walk of another index filtering on the key (the primary key, for ORDER BY id).
+            assert not any("Seq Scan on movement" in line or ("Filter" in line and "idempotency_key" in line)
+                           for line in plan), (sql, plan)
+        else:
+            plan = " ".join(str(r[-1]) for r in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+            assert "SCAN t1" not in plan and "SCAN movement" not in plan, (sql, plan)
+    assert on_hand(it, a1) == 7 and verify().consistent
