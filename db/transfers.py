@@ -67,29 +67,34 @@ def _earlier(key: str) -> list[Movement]:
         Movement.idempotency_key.in_([key, f"{key}:out", f"{key}:in"])).order_by(Movement.id))
 
 
-def _earlier_all(key: str) -> list[Movement]:
-    """The movements a move_all with KEY posted (KEY:all:<sku>:<lot>, and :out/:in). A prefix
-    match: it reads the whole ledger, but only for a move of everything (F8), not for a move."""
-    return list(Movement.select().where(
-        Movement.idempotency_key.in_([key, f"{key}:out", f"{key}:in"]) |
-        Movement.idempotency_key.startswith(f"{key}:all:")).order_by(Movement.id))
+def _earlier_all(key: str, src: Location) -> list[Movement]:
+    """The movements a move_all with KEY from SRC posted: KEY:all:<sku>:<lot> for each item and
+    lot, or its :out and :in legs through transit. The direct moves and the :out legs all leave
+    SRC, so the source location's index finds them (a prefix match on the key alone read the
+    whole ledger); the :in legs then follow by their exact keys."""
+    prefix = f"{key}:all:"
+    left = list(Movement.select().where(Movement.from_location == src.id,
+                                        Movement.idempotency_key.startswith(prefix)))
+    legs = [m.idempotency_key[:-len(":out")] + ":in" for m in left if m.idempotency_key.endswith(":out")]
+    arrived = list(Movement.select().where(Movement.idempotency_key.in_(legs))) if legs else []
+    return sorted(left + arrived, key=lambda m: m.id)
 
 
 def move_all(from_code: str, to_code: str, *, operator: str, station: str = "",
              key: str | None = None) -> list[Movement]:
     """Move the whole free content of a location (units allocated to orders stay)."""
+    src = physical(get_location(from_code), "a move")
     if key:
-        earlier = _earlier_all(key)
+        earlier = _earlier_all(key, src)
         if earlier:
             return earlier
     get_operator(operator)
-    src = physical(get_location(from_code), "a move")
     dst = physical(get_location(to_code), "a move")
     if src.id == dst.id:
         raise InvalidInput(f"a move needs two different locations, got {src.code} twice")
     with write_transaction():
         if key:
-            earlier = _earlier_all(key)
+            earlier = _earlier_all(key, src)
             if earlier:
                 return earlier
         rows = list(Balance.select(Balance, Item, Lot).join(Item)

@@ -90,40 +90,75 @@ def test_suggest_putaway(site):
     assert suggest_putaway("A1", "WH1").code == "A-02"
 
 
+class MovementReads:
+    """The SELECTs on the movement table while it is active, to check their plans."""
+
+    def __init__(self, monkeypatch):
+        import peewee as pw
+        self.statements = []
+        original = pw.Database.execute_sql
+
+        def capture(db, sql, params=None, *args, **kwargs):
+            if '"movement"' in sql and sql.lstrip().upper().startswith("SELECT"):
+                self.statements.append((sql, params))
+            return original(db, sql, params, *args, **kwargs)
+
+        self.stop = lambda: monkeypatch.setattr(pw.Database, "execute_sql", original)
+        monkeypatch.setattr(pw.Database, "execute_sql", capture)
+
+    def assert_indexed(self, *, key_filter_ok: bool = False) -> None:
+        """No plan reads the whole movement table; unless KEY_FILTER_OK, none filters rows on
+        the key either (a walk of another index, e.g. the primary key for ORDER BY id)."""
+        from db.connection import database, is_postgres
+        self.stop()
+        assert self.statements
+        for sql, params in self.statements:
+            if is_postgres():
+                with database.atomic():
+                    database.execute_sql("SET LOCAL enable_seqscan = off")
+                    plan = [r[0] for r in database.execute_sql("EXPLAIN " + sql, params).fetchall()]
+                assert not any("Seq Scan on movement" in line or "movement_pkey" in line or
+                               (not key_filter_ok and "Filter" in line and "idempotency_key" in line)
+                               for line in plan), (sql, plan)
+            else:
+                plan = " ".join(str(r[-1]) for r in database.execute_sql("EXPLAIN QUERY PLAN " + sql,
+                                                                          params).fetchall())
+                assert "SCAN t1" not in plan and "SCAN movement" not in plan, (sql, plan)
+
+
 def test_a_keyed_move_finds_its_key_by_the_index_not_by_reading_the_ledger(site, monkeypatch):
     """A move looks its key up twice (before and inside its transaction). A prefix match on the
     key (ILIKE on PostgreSQL) read every movement each time: the scan latency of the soak grew
     with the ledger (bench/soak.py). Every statement on the movements must be served by an index."""
-    import peewee as pw
-    from db.connection import database, is_postgres
     a1, a2, b1 = site
     it = f.item("A1")
     f.give_stock(it, a1, 10)
-    statements = []
-    original = pw.Database.execute_sql
-
-    def capture(self, sql, params=None, *args, **kwargs):
-        if '"movement"' in sql and sql.lstrip().upper().startswith("SELECT"):
-            statements.append((sql, params))
-        return original(self, sql, params, *args, **kwargs)
-
-    monkeypatch.setattr(pw.Database, "execute_sql", capture)
+    reads = MovementReads(monkeypatch)
     [m] = move("A1", 2, "A-01", "A-02", operator="W1", key="k1")
     assert [x.id for x in move("A1", 2, "A-01", "A-02", operator="W1", key="k1")] == [m.id]
     out, arrive = move("A1", 1, "A-01", "B-01", operator="W1", key="k2")
     again = move("A1", 1, "A-01", "B-01", operator="W1", key="k2")
     assert [x.id for x in again] == [out.id, arrive.id]
-    monkeypatch.setattr(pw.Database, "execute_sql", original)
-    assert statements
-    for sql, params in statements:
-        if is_postgres():
-            with database.atomic():
-                database.execute_sql("SET LOCAL enable_seqscan = off")
-                plan = [r[0] for r in database.execute_sql("EXPLAIN " + sql, params).fetchall()]
-            # Nor a walk of another index filtering on the key (the primary key, for ORDER BY id).
-            assert not any("Seq Scan on movement" in line or ("Filter" in line and "idempotency_key" in line)
-                           for line in plan), (sql, plan)
-        else:
-            plan = " ".join(str(r[-1]) for r in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
-            assert "SCAN t1" not in plan and "SCAN movement" not in plan, (sql, plan)
+    reads.assert_indexed()
     assert on_hand(it, a1) == 7 and verify().consistent
+
+
+def test_a_replayed_move_all_through_transit_is_found_by_index(site, monkeypatch):
+    """F8 (move everything) to another warehouse: both legs of each item come back on a replay,
+    found through the source location's index and the legs' exact keys, never by reading the
+    whole ledger; other moves out of the same location are not mistaken for it."""
+    a1, a2, b1 = site
+    it, it2 = f.item("A1"), f.item("L1", lot=True)
+    f.give_stock(it, a1, 4)
+    f.give_stock(it2, a1, 2, f.lot(it2, "X1"))
+    move("A1", 1, "A-01", "A-02", operator="W1", key="all-90:all:A1:-")   # another key, alike
+    reads = MovementReads(monkeypatch)
+    moved = move_all("A-01", "B-01", operator="W1", key="all-9")
+    assert len(moved) == 4 and {m.kind for m in moved} == {"transfer"}
+    again = move_all("A-01", "B-01", operator="W1", key="all-9")
+    assert [m.id for m in again] == [m.id for m in moved]
+    reads.assert_indexed(key_filter_ok=True)
+    assert on_hand(it, b1) == 3 and on_hand(it2, b1, f.lot(it2, "X1")) == 2
+    assert {m.idempotency_key for m in again} == {"all-9:all:A1:-:out", "all-9:all:A1:-:in",
+                                                   "all-9:all:L1:X1:out", "all-9:all:L1:X1:in"}
+    assert verify().consistent
