@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, str] = {}
     try:
         for name in args.only:
+            # Each figure starts on a quiet disk: the ledger figure alone leaves hundreds of MB
+            # for the kernel to write back, which the next figure's fsyncs would wait behind.
+            os.sync()
             log(f"figure: {name}")
             try:
                 measures.extend(_figure(name).run(ctx))

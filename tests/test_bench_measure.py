@@ -30,3 +30,18 @@ def test_percentile_nearest_rank():
     assert percentile(values, 50) == 1000
     assert percentile(values, 99) == 1980
     assert percentile([5.0], 99) == 5.0
+
+
+def test_peak_memory_of_a_child_is_its_own_not_its_big_parents():
+    """The scan figure runs the app in a child of the bench, which may have just generated the
+    store; the app's peak memory must not include what the parent held when it started it."""
+    import subprocess
+    import sys
+    big = bytearray(300 * 1024 * 1024)
+    for i in range(0, len(big), 4096):
+        big[i] = 1
+    out = subprocess.run([sys.executable, "-c", "from bench.figures.scan import peak_rss_mb; print(peak_rss_mb())"],
+                         capture_output=True, text=True, check=True)
+    child_mb = float(out.stdout)
+    assert 5 < child_mb < 150, child_mb
+    del big

@@ -71,6 +71,8 @@ def _config(db: Path):
     cfg.values["scanner"]["type"] = "none"
     if os.environ.get("WH_BENCH_SYNC"):      # experiments: the same run at another synchronous
         cfg.values["database"]["sqlite_synchronous"] = os.environ["WH_BENCH_SYNC"]
+    if os.environ.get("WH_BENCH_CHECKPOINTS"):
+        cfg.values["database"]["sqlite_checkpoints"] = os.environ["WH_BENCH_CHECKPOINTS"]
     return cfg
 
 
@@ -310,6 +312,17 @@ async def _drive(db: Path, mode: str, scans: int) -> dict:
     return result
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: Linux carries
+    that over from the parent through fork and exec, so a child of a big process (the bench
+    after generating the store) reported the parent's 965 MB as its own."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.figures.scan")
     parser.add_argument("--db", required=True)
@@ -320,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     every = [ms for lat in result["latencies"].values() for ms in lat]
     flows = {name: {"scans": len(lat), "p50_ms": round(percentile(lat, 50), 3),
                     "p99_ms": round(percentile(lat, 99), 3)} for name, lat in result["latencies"].items()}
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     work = [a for a, _ in result["split"]]
     paint = [b for _, b in result["split"]]
     print(json.dumps({"processing_p50_ms": percentile(work, 50), "repaint_p50_ms": percentile(paint, 50),"mode": args.mode, "scans": len(every), "p50_ms": percentile(every, 50),
