@@ -39,7 +39,7 @@ def test_postings_run_without_inline_checkpoints_and_the_log_stays_short(sqlite_
     a, b = f.location("A-01"), f.location("B-01")
     f.give_stock(it, a, 10_000)
     assert autocheckpoint() == INLINE_PAGES
-    cp = background_checkpoints(interval_s=0.005, restart_pages=300)
+    cp = background_checkpoints(interval_s=0.005, pages=100, restart_pages=300)
     try:
         assert cp.running and autocheckpoint() == 300
         for n in range(1500):
@@ -73,7 +73,7 @@ def test_a_locked_store_is_an_error_for_that_turn_only(sqlite_store):
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
-    cp = Checkpointer(path, interval_s=0.01, busy_timeout_ms=10).start()
+    cp = Checkpointer(path, interval_s=0.01, pages=1, busy_timeout_ms=10).start()
     try:
         assert wait_for(lambda: cp.errors >= 1)
         assert cp.running                         # the thread goes on
@@ -86,6 +86,45 @@ def test_a_locked_store_is_an_error_for_that_turn_only(sqlite_store):
     finally:
         cp.stop()
     assert not cp.running
+
+
+def test_pages_waiting_are_read_from_the_log_index(sqlite_store):
+    path = database.obj.database
+    it = f.item("A1")
+    a, b = f.location("A-01"), f.location("B-01")
+    f.give_stock(it, a, 10)
+    cp = Checkpointer(path)                         # not started: its methods, by hand
+    con = cp.connect()
+    try:
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        assert cp.waiting_pages() == 0              # everything copied
+        post(Posting(item=it, qty=1, from_location=a, to_location=b, kind="move", operator="W1"))
+        waiting = cp.waiting_pages()
+        busy, log, copied = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        # The posting's pages were waiting: no more than the log holds, and now copied.
+        assert 0 < waiting <= log and copied == log
+        assert cp.waiting_pages() == 0
+    finally:
+        con.close()
+    assert Checkpointer(str(path) + ".none").waiting_pages() == INLINE_PAGES   # no index: look
+
+
+def test_the_thread_waits_for_enough_pages(sqlite_store):
+    it = f.item("A1")
+    a, b = f.location("A-01"), f.location("B-01")
+    f.give_stock(it, a, 100)
+    cp = background_checkpoints(interval_s=0.005, pages=400)
+    try:
+        for n in range(20):                         # some 100 pages: under the mark
+            post(Posting(item=it, qty=1, from_location=a, to_location=b, kind="move", operator="W1"))
+        time.sleep(0.1)
+        assert cp.checkpoints == 0 and 0 < cp.waiting_pages() < 400
+        for n in range(100):
+            post(Posting(item=it, qty=1, from_location=b if n % 2 else a, to_location=a if n % 2 else b,
+                         kind="move", operator="W1"))
+        assert wait_for(lambda: cp.checkpoints >= 1)
+    finally:
+        stop_background(cp)
 
 
 def test_nothing_to_do_for_postgresql(pg_store):
@@ -109,11 +148,13 @@ async def test_the_station_app_checkpoints_on_a_thread_and_stops_it(world):
         await login(pilot)
         cp = app._checkpointer
         assert cp is not None and cp.running
+        # The connections leave the log to the thread until it is long.
+        assert autocheckpoint() == 16000 and cp.pages == INLINE_PAGES
         await type_(pilot, "1", enter=False)
         await scan(pilot, "PO-1042")
         await scan(pilot, td.WIDGET_CASE)
         await settle(pilot)
-        assert wait_for(lambda: cp.checkpoints >= 1)   # the receipt's pages were copied
+        assert cp.waiting_pages() > 0                   # the receipt is in the log
     assert not cp.running and autocheckpoint() == INLINE_PAGES
     assert Movement.select().where(Movement.kind == "receipt").count() == 1
 
