@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from operator import itemgetter
 
 import peewee as pw
 
 from ..connection import write_transaction
 from ..errors import InvalidInput
 from ..models import Item, Movement
-from .common import Report, fetch, item_key, money, net_flow, today as _today, window
+from .common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
 
 COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
            "class", "previous_class"]
@@ -56,22 +57,38 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
                fetch(query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()))}
     items = fetch(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.abc_class)
                   .where(Item.active == True))  # noqa: E712
+    costs = MoneyCache()
     rows = []
     for item_id, sku, name, unit_cost, previous in items:
-        q = max(0, shipped.get(item_id, 0))
+        q = shipped.get(item_id, 0)
+        if q < 0:
+            q = 0
+        # cost has whole cents, so cost × units needs no rounding.
         rows.append({"id": item_id, "sku": sku, "name": name, "qty": q,
-                     "consumption_value": money(money(unit_cost) * q),
+                     "consumption_value": costs[unit_cost] * q,
                      "previous_class": previous or ""})
-    rows.sort(key=lambda r: (-r["consumption_value"], r["sku"]))
+    # Dearest first, ties by SKU: two stable sorts on plain keys cost less than building a
+    # (-value, sku) key per item.
+    rows.sort(key=itemgetter("sku"))
+    rows.sort(key=itemgetter("consumption_value"), reverse=True)
     classes = classify([(r["sku"], r["consumption_value"]) for r in rows], a_share, b_share)
     total = sum((r["consumption_value"] for r in rows), Decimal(0))
-    running = Decimal(0)
+    # The percentages are Decimal divisions rounded: work them out once per distinct value
+    # (most items consumed nothing), and the running share only when it moved.
+    shares: dict[Decimal, float | None] = {}
+    running, cumulative = Decimal(0), None
     for n, r in enumerate(rows, start=1):
-        running += r["consumption_value"]
+        value = r["consumption_value"]
+        running += value
+        if value or n == 1:
+            cumulative = round(float(running * 100 / total), 1) if total else None
+        share = shares.get(value)
+        if share is None:
+            share = shares[value] = round(float(value * 100 / total), 1) if total else None
         r["rank"] = n
         r["class"] = classes[r["sku"]]
-        r["share_pct"] = round(float(r["consumption_value"] * 100 / total), 1) if total else None
-        r["cumulative_pct"] = round(float(running * 100 / total), 1) if total else None
+        r["share_pct"] = share
+        r["cumulative_pct"] = cumulative
     if save:
         # Only the items whose class changed: a re-run writes next to nothing.
         changed: dict[str, list[int]] = {}

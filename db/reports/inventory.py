@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 import peewee as pw
 
 from ..errors import NotFound
 from ..models import Balance, Item, Location, Lot, Movement
-from .common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, fetch, item_key,
-                     money, net_flow, today as _today, usable_at, usable_changes_since,
+from .common import (CENT, USABLE_KINDS, MoneyCache, Report, as_date, as_datetime, day_end, day_start,
+                     fetch, item_key, money, net_flow, today as _today, usable_at, usable_changes_since,
                      usable_ids, usable_on_hand, window)
 
 VALUE_COLUMNS = ["sku", "name", "on_hand", "unit_cost", "value", "share_pct"]
@@ -73,32 +74,43 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
     span = (end - start).days + 1
     now = usable_on_hand()
     changes = usable_changes_since(day_start(start), day_end(end))
-    since_start = {i: a for i, (a, _) in changes.items()}
-    after_end = {i: b for i, (_, b) in changes.items()}
     query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
     shipped = {i: int(q or 0) for i, q in
                fetch(query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()))}
-    ids = {i for i in set(now) | set(since_start) | set(shipped)}
-    items = _items(ids)
-    rows = []
-    for item_id in ids:
-        it = items[item_id]
-        opening = now.get(item_id, 0) - since_start.get(item_id, 0)
-        closing = now.get(item_id, 0) - after_end.get(item_id, 0)
+    # Every item, as plain tuples: an item with no stock, no change and no shipment is
+    # skipped below anyway, and one pass over them beats collecting ids and looking items up.
+    items = fetch(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost))
+    costs = MoneyCache()
+    ranked, unranked = [], []    # with a turnover, and without (no average stock)
+    for item_id, sku, name, unit_cost in items:
+        on_hand = now.get(item_id, 0)
+        since_start, after_end = changes.get(item_id, (0, 0))
+        opening, closing = on_hand - since_start, on_hand - after_end
         out = shipped.get(item_id, 0)
         if not (opening or closing or out):
             continue
-        average = (opening + closing) / 2
-        cost = money(it.unit_cost)
-        usage = out / span
-        # cost has whole cents, so cost × units needs no rounding; (o + c) / 2 is exact.
-        rows.append({"sku": it.sku, "name": it.name, "opening": opening, "closing": closing,
-                     "average": average, "shipped": out, "cogs": cost * out,
-                     "avg_value": money(cost * (opening + closing) / 2),
-                     "turnover": round(out / average, 2) if average > 0 else None,
-                     "daily_usage": round(usage, 2),
-                     "days_of_supply": round(closing / usage, 1) if usage > 0 else None})
-    rows.sort(key=lambda r: (r["turnover"] is None, -(r["turnover"] or 0), r["sku"]))
+        both = opening + closing
+        average = both / 2
+        cost = costs[unit_cost]
+        # cost has whole cents, so cost × units needs no rounding; (o + c) / 2 is exact, and
+        # only an odd o + c leaves half a cent to round.
+        avg_value = cost * (both // 2) if both % 2 == 0 else (cost * both / 2).quantize(CENT, ROUND_HALF_UP)
+        if out:
+            usage = out / span
+            turns, daily, supply = (round(out / average, 2) if average > 0 else None, round(usage, 2),
+                                    round(closing / usage, 1) if usage > 0 else None)
+        else:   # most items shipped nothing in the period: the same figures without the rounding
+            turns, daily, supply = 0.0 if average > 0 else None, 0.0, None
+        (unranked if turns is None else ranked).append(
+            {"sku": sku, "name": name, "opening": opening, "closing": closing,
+             "average": average, "shipped": out, "cogs": cost * out, "avg_value": avg_value,
+             "turnover": turns, "daily_usage": daily, "days_of_supply": supply})
+    # Highest turnover first, ties and the items without one by SKU: stable sorts on plain
+    # keys cost less than building a key tuple per row.
+    ranked.sort(key=itemgetter("sku"))
+    ranked.sort(key=itemgetter("turnover"), reverse=True)
+    unranked.sort(key=itemgetter("sku"))
+    rows = ranked + unranked
     return rows, list(TURNOVER_COLUMNS)
 
 

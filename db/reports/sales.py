@@ -17,7 +17,7 @@ import peewee as pw
 
 from ..errors import InvalidInput
 from ..models import Customer, Item, Movement, SalesOrder, SalesOrderLine
-from .common import Report, as_date, money, net_flow, pct
+from .common import Report, as_date, fetch, money, net_flow, pct
 
 GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
 TIME_COLUMNS = ["period", "orders", "qty", "revenue", "cost", "margin", "change_pct"]
@@ -56,22 +56,27 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     revenue = pw.fn.SUM(signed * SalesOrderLine.unit_price)
     cost = pw.fn.SUM(signed * Item.unit_cost)
     orders = pw.fn.COUNT(SalesOrderLine.so.distinct())
-    query = (query.switch(Movement)
-             .join(SalesOrderLine, on=(Movement.so_line == SalesOrderLine.id))
-             .switch(Movement).join(Item, on=(Movement.item == Item.id)))
+    lines = query.switch(Movement).join(SalesOrderLine, on=(Movement.so_line == SalesOrderLine.id))
+    query = lines.switch(Movement).join(Item, on=(Movement.item == Item.id))
     if by in ("day", "week", "month"):
         day = pw.fn.DATE(Movement.created_at)
         per_day = query.select(day, qty, revenue, cost).group_by(day).tuples()
         # Orders are counted per period, not summed over days (an order may ship over days).
-        per_day_orders = (query.select(day, SalesOrderLine.so).distinct().tuples())
+        # Without the item join (every movement has its item): a third less to read; rows as
+        # the driver returns them (as_date takes SQLite's text), not through peewee.
+        per_day_orders = fetch(lines.select(day, SalesOrderLine.so).distinct())
         totals: dict[str, list] = {}
         for d, q, r, c in per_day:
             t = totals.setdefault(period_key(as_date(d), by), [0, Decimal(0), Decimal(0), set()])
             t[0] += int(q or 0)
             t[1] += money(r)
             t[2] += money(c)
+        periods: dict = {}   # DATE() value -> period: the 12,000 order rows fall on a few hundred days
         for d, so in per_day_orders:
-            totals.setdefault(period_key(as_date(d), by), [0, Decimal(0), Decimal(0), set()])[3].add(so)
+            key = periods.get(d)
+            if key is None:
+                key = periods[d] = period_key(as_date(d), by)
+            totals.setdefault(key, [0, Decimal(0), Decimal(0), set()])[3].add(so)
         days = sorted(as_date(d) for d, *_ in per_day)
         start = date_from or (days[0] if days else None)
         end = date_to or (days[-1] if days else None)

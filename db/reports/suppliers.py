@@ -29,7 +29,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..models import PurchaseOrder, PurchaseOrderLine, Supplier
-from .common import Report, as_datetime, day_end, today as _today
+from .common import Report, as_datetime, day_end, fetch, today as _today
 
 COLUMNS = ["supplier", "name", "lines", "on_time_pct", "ordered", "received", "rejected",
            "fill_pct", "reject_pct", "price_vs_others_pct", "promised_lead_days",
@@ -78,8 +78,10 @@ def measured_lines(date_from: dt.date | None = None, date_to: dt.date | None = N
     if date_to is not None:   # due >= created, so a line due by date_to was created by then
         query = query.where(PurchaseOrder.created_at < day_end(date_to))
     lines = []
+    # Rows as the driver returns them (dates as text on SQLite), converted here: peewee's
+    # per-row conversion of 50,000 lines cost more than the rest of the scorecard.
     for (line_id, sup, item, qty, cost, line_exp, po_exp, created, lead, accepted, rejected,
-         first) in query.tuples():
+         first) in fetch(query):
         created = as_datetime(created)
         due = line_exp or po_exp or (created.date() + dt.timedelta(days=lead or 0))
         if isinstance(due, str):
