@@ -1,8 +1,11 @@
 """What is where: on hand, allocated and available by location and lot."""
 from __future__ import annotations
 
+import datetime as dt
+
 import peewee as pw
 
+from .connection import database
 from .lookup import get_item, get_location, get_warehouse
 from .models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Warehouse
 
@@ -23,12 +26,24 @@ def stock(sku: str | None = None, location: str | None = None,
         query = query.where(Balance.location == get_location(location).id)
     if warehouse:
         query = query.where(Location.warehouse == get_warehouse(warehouse).id)
+    # The driver's rows as they come (peewee's conversion per value cost more than the query),
+    # and each distinct expiry turned into a date once: SQLite returns it as text.
+    dates: dict = {None: None}
+
+    def as_date(value):
+        day = dates.get(value, _UNSEEN)
+        if day is _UNSEEN:
+            day = dates[value] = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+        return day
+
     rows = [{"sku": sku_, "name": name, "location": loc, "warehouse": wh or "", "zone": zone, "lot": lot,
-             "expiry": expiry, "on_hand": qty, "allocated": allocated, "available": qty - allocated}
-            for sku_, name, loc, wh, zone, lot, expiry, qty, allocated in query.tuples()]
+             "expiry": as_date(expiry), "on_hand": qty, "allocated": allocated, "available": qty - allocated}
+            for sku_, name, loc, wh, zone, lot, expiry, qty, allocated in database.execute(query).fetchall()]
     rows.sort(key=lambda r: (r["sku"], r["location"], r["lot"] or ""))
     return rows
 
+
+_UNSEEN = object()
 
 STOCK_COLUMNS = ["sku", "name", "location", "warehouse", "zone", "lot", "expiry",
                  "on_hand", "allocated", "available"]
