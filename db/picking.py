@@ -207,15 +207,22 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
         return []
     wh = station_warehouse(order.assigned_station or "", warehouse)
     tasks: list[PickTask] = []
-    for line in order.lines.order_by(SalesOrderLine.line_no):
-        need = remaining(line)
-        if need <= 0:
-            continue
-        item = line.item
-        allocs = (Allocation.select(Allocation, Location, Lot).join(Location)
+    # The open lines with their items, and all their allocations, in two queries: the pick
+    # screen asks for this list after every pick, and a query per line (and a lazy item read)
+    # was most of a pick scan's time (bench/RESULTS.md).
+    lines = [line for line in (SalesOrderLine.select(SalesOrderLine, Item).join(Item)
+                               .where(SalesOrderLine.so == order.id).order_by(SalesOrderLine.line_no))
+             if remaining(line) > 0]
+    allocated: dict[int, list] = {line.id: [] for line in lines}
+    if lines:
+        for a in (Allocation.select(Allocation, Location, Lot).join(Location)
                   .switch(Allocation).join(Lot, pw.JOIN.LEFT_OUTER)
-                  .where(Allocation.so_line == line.id))
-        places = [(a.location, a.lot if a.lot_id else None, a.qty) for a in allocs]
+                  .where(Allocation.so_line.in_(list(allocated))).order_by(Allocation.id)):
+            allocated[a.so_line_id].append((a.location, a.lot if a.lot_id else None, a.qty))
+    for line in lines:
+        need = remaining(line)
+        item = line.item
+        places = allocated[line.id]
         covered = sum(q for _, _, q in places)
         if covered < need:
             places += [(loc, lot, q) for loc, lot, q in _free_stock(item, wh.id)]
