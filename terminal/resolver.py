@@ -13,9 +13,18 @@ class StoreResolver:
         from db.lookup import find_barcode
         found = find_barcode(code)
         if found is None:
-            return None
+            return self._typed_sku(code)
         item, pack_qty = found
         return item.sku, pack_qty
+
+    def _typed_sku(self, code: str) -> tuple[str, int] | None:
+        """An SKU typed by hand (a torn label: F2, type it, Enter) is one unit of that item,
+        as the printed code would be. A location of the same name keeps its meaning."""
+        from db.models import Item
+        item = Item.get_or_none(Item.sku == code.strip())
+        if item is None or self.is_location(code.strip()):
+            return None
+        return item.sku, 1
 
     def is_location(self, code: str) -> bool:
         from db.models import Location

@@ -100,3 +100,15 @@ def test_wh_decode_without_a_reachable_store_still_decodes(tmp_path, capsys):
     assert code == 0
     assert "gtin: 05901234123457" in captured.out
     assert "decoding without the store" in captured.err
+
+
+def test_an_sku_typed_by_hand_is_one_unit_of_that_item(sqlite_store):
+    """A torn label: the worker types the SKU printed on the box. A location named like an
+    item keeps its meaning, and an unknown code is still an error."""
+    seed()
+    f.item("04-B-03-02")                      # an SKU that is also a location code
+    r = StoreResolver()
+    d = decode("RICE", resolver=r, prefixes=PREFIXES)
+    assert (d.kind, d.sku, d.qty, d.error) == ("item", "RICE", 1, None)
+    assert decode("04-B-03-02", resolver=r, prefixes=PREFIXES).kind == "location"
+    assert decode("RICE-2", resolver=r, prefixes=PREFIXES).kind == "unknown"

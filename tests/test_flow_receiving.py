@@ -163,3 +163,11 @@ def test_a_locked_store_is_retried_and_the_scan_kept(sqlite_store):
         assert Movement.select().where(Movement.kind == "receipt").count() == 1
     finally:
         d.close()
+
+
+def test_a_typed_sku_receives_one_unit(recv):
+    recv.type("2")                              # PO-1042
+    fb = recv.type("SKU-100")                   # F2-typed, as from a torn label
+    assert fb.level == "ok" and "1 of 24" in fb.message, fb.message
+    assert line("PO-1042", 1).qty_received == 1
+    assert verify().consistent
