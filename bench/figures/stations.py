@@ -133,6 +133,11 @@ def _check(url: str, results: list[dict]) -> dict:
 def run(ctx) -> list[Measure]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     url = f"{ctx.pg_url}?schema={schema}"
+    # The server's catalogs first: the tests create and drop hundreds of schemas, and with
+    # autovacuum off (as on the test machines) a million dead catalog rows slowed this figure
+    # by 10-20 % (848 and 948 postings/s before a vacuum, 1,039 after). Without the right, a warning.
+    _pg_exec("VACUUM pg_catalog.pg_attribute, pg_catalog.pg_depend, pg_catalog.pg_class, "
+             "pg_catalog.pg_type, pg_catalog.pg_index, pg_catalog.pg_constraint")
     _pg_exec(f"CREATE SCHEMA {schema}")
     try:
         _seed(url)
