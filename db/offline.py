@@ -269,7 +269,7 @@ def refresh_cache(journal: Journal) -> int:
 
 
 class CachedResolver:
-    """The devices Resolver (find_barcode, is_location, is_operator): the live store when it
+    """The devices Resolver (find_barcode, is_location, is_operator, find_sku): the live store when it
     answers, the journal's cache when it does not."""
 
     def __init__(self, live, journal: Journal, *, retry_after_s: float = 5.0):
@@ -305,6 +305,10 @@ class CachedResolver:
     def is_operator(self, code: str) -> bool:
         return self._ask(lambda: self.live.is_operator(code),
                          lambda: self.journal.cached("operator", code) is not None)
+
+    def find_sku(self, code: str) -> str | None:
+        # The journal caches barcodes, not SKUs: offline, a typed SKU is not known.
+        return self._ask(lambda: self.live.find_sku(code), lambda: None)
 
 
 # --- running operations ------------------------------------------------------------------------

@@ -50,6 +50,10 @@ class Resolver(Protocol):
 
     def is_operator(self, code: str) -> bool: ...
 
+    def find_sku(self, code: str) -> str | None:
+        """CODE as an item's SKU typed by hand (a torn label), or None. Asked last, when CODE is
+        no barcode, location or operator. Optional: a resolver without it knows no SKUs."""
+
 
 @dataclass
 class Decoded:
@@ -200,7 +204,18 @@ def _by_store(d: Decoded, text: str, resolver: Resolver) -> bool:
     if resolver.is_operator(text):
         d.kind, d.operator = "operator", text
         return True
-    return False
+    # Digits may still be a GTIN: a typed SKU of digits is asked for only once nothing reads them.
+    return not text.isdecimal() and _typed_sku(d, text, resolver)
+
+
+def _typed_sku(d: Decoded, text: str, resolver: Resolver) -> bool:
+    """An SKU typed by hand is one unit of that item, as its printed barcode would be."""
+    find_sku = getattr(resolver, "find_sku", None)
+    sku = find_sku(text.strip()) if find_sku is not None else None
+    if sku is None:
+        return False
+    d.kind, d.sku, d.pack_qty, d.qty = "item", sku, 1, 1
+    return True
 
 
 def _guess(d: Decoded, body: str, seps: list[str]) -> None:
@@ -454,6 +469,8 @@ def _resolve(d: Decoded, resolver: Resolver | None, text: str) -> None:
                 d.kind = "item"
                 d.sku, d.pack_qty = found
                 d.qty = d.pack_qty
+                return
+            if text.isdecimal() and _typed_sku(d, text, resolver):     # others were asked above
                 return
         if d.error is None:
             shown = escape_gs(text)

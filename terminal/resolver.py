@@ -13,18 +13,14 @@ class StoreResolver:
         from db.lookup import find_barcode
         found = find_barcode(code)
         if found is None:
-            return self._typed_sku(code)
+            return None
         item, pack_qty = found
         return item.sku, pack_qty
 
-    def _typed_sku(self, code: str) -> tuple[str, int] | None:
-        """An SKU typed by hand (a torn label: F2, type it, Enter) is one unit of that item,
-        as the printed code would be. A location of the same name keeps its meaning."""
+    def find_sku(self, code: str) -> str | None:
         from db.models import Item
-        item = Item.get_or_none(Item.sku == code.strip())
-        if item is None or self.is_location(code.strip()):
-            return None
-        return item.sku, 1
+        item = Item.get_or_none(Item.sku == code)
+        return item.sku if item is not None else None
 
     def is_location(self, code: str) -> bool:
         from db.models import Location

@@ -112,3 +112,23 @@ def test_an_sku_typed_by_hand_is_one_unit_of_that_item(sqlite_store):
     assert (d.kind, d.sku, d.qty, d.error) == ("item", "RICE", 1, None)
     assert decode("04-B-03-02", resolver=r, prefixes=PREFIXES).kind == "location"
     assert decode("RICE-2", resolver=r, prefixes=PREFIXES).kind == "unknown"
+
+
+def test_a_typed_sku_costs_no_query_on_other_scans(sqlite_store):
+    """The SKU is asked for last: scanning a location, an operator or a product's GTIN never
+    pays the extra look-up."""
+    seed()
+    asked = []
+
+    class Counting(StoreResolver):
+        def find_sku(self, code):
+            asked.append(code)
+            return super().find_sku(code)
+
+    r = Counting()
+    for raw in ("04-B-03-02", "OP-W1", "5901234123457", "INT-SOAP"):
+        assert decode(raw, resolver=r, prefixes=PREFIXES).error is None
+    assert asked == []
+    f.item("123456")                          # an SKU of digits, no GTIN length
+    assert decode("123456", resolver=r, prefixes=PREFIXES).sku == "123456"
+    assert asked == ["123456"]
