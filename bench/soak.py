@@ -21,13 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import os
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 ITEMS = 20
 SHELVES = 40

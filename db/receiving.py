@@ -6,13 +6,11 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import peewee as pw
-
 from .connection import database, write_transaction
 from .errors import InvalidInput, NotFound, RuleViolation
 from .ledger import Posting, post
 from .lookup import get_item, get_location, get_po, get_supplier, warehouse_location
-from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement,
+from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Item, Location, Movement,
                      Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from .operation_support import (backorder_number, derived_key, locked, lot_for, physical,
                                 station_warehouse, whole_quantity)

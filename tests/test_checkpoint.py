@@ -3,7 +3,6 @@ import os
 import sqlite3
 import time
 
-import pytest
 
 from db.checkpoint import INLINE_PAGES, Checkpointer, background_checkpoints, stop_background
 from db.connection import database
@@ -12,6 +11,7 @@ from db.models import Movement
 from tests import factories as f
 from tests import terminal_data as td
 from tests.app_support import async_test, login, make_app, scan, settle, type_
+from tests.test_app_station import world  # noqa: F401  (the seeded station: PO-1042, SO-77)
 
 
 def wal_pages(path: str) -> int:
@@ -130,15 +130,6 @@ def test_the_thread_waits_for_enough_pages(sqlite_store):
 def test_nothing_to_do_for_postgresql(pg_store):
     assert background_checkpoints() is None
     stop_background(None)
-
-
-@pytest.fixture
-def world(sqlite_store, tmp_path):
-    data = td.seed()
-    td.purchase_order("PO-1042", lines=(("SKU-100", 24),))
-    data["url"] = sqlite_store
-    data["tmp"] = tmp_path
-    return data
 
 
 @async_test

@@ -17,7 +17,7 @@ import peewee as pw
 
 from ..connection import write_transaction
 from ..errors import InvalidInput
-from ..models import Item, Movement
+from ..models import Item
 from .common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
 
 COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",

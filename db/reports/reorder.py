@@ -24,7 +24,7 @@ import peewee as pw
 
 from ..connection import write_transaction
 from ..errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
-from ..models import (AuditLog, Barcode, Item, Operator, PurchaseOrder, PurchaseOrderLine,
+from ..models import (AuditLog, Barcode, Operator, PurchaseOrder, PurchaseOrderLine,
                       Supplier, utcnow)
 from .alerts import positions
 from .common import Report, money, today as _today

@@ -17,7 +17,7 @@ expiry first) and is enforced by the store.
 """
 from __future__ import annotations
 
-from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
+from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
                    parse_qty, scan_text)
 
 SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
