@@ -4,8 +4,8 @@ The real `WarehouseApp` runs headless (`App.run_test`) on the large store. Scans
 through a scanner source, exactly as a serial or file scanner delivers them: `source.submit`
 puts the scan on the source's ordered delivery thread, which calls the station's
 `submit_scan`; the station's consumer thread decodes it, runs the flow (and the store) and
-posts the result to the app, which renders it. A scan's latency ends when the screen was
-repainted after that result (`call_after_refresh` on the result's handler).
+posts the result to the app, which renders it. A scan's latency ends when a frame that painted
+the banner after that result was drawn (the end of `App._display`).
 
 The feeder is a thread playing the scanner: it sends the next scan only when the screen
 showed the previous one, reading what to scan from the flow's own prompt (the pick task's
@@ -134,21 +134,44 @@ def _make_app(cfg, source, decode=None):
     from textual.app import App  # noqa: F401  (imported first so the app module's import cost is not measured)
     from terminal.app import WarehouseApp
     from terminal.messages import FlowResult
+    from terminal.widgets.banner import Banner
+
+    class ProbedBanner(Banner):
+        """The banner, telling the probe when the compositor painted it."""
+        probe = None
+
+        def render_lines(self, crop):
+            if self.probe is not None and self.probe.armed:
+                self.probe.painted = True
+            return super().render_lines(crop)
 
     class ProbedApp(WarehouseApp):
-        """The real app plus one hook: tell the feeder when the screen shows a result."""
+        """The real app plus two hooks: a scan's result arrived; a frame was drawn."""
         # Textual resolves a relative CSS_PATH next to the subclass; keep the app's own.
         CSS_PATH = str(Path(sys.modules[WarehouseApp.__module__].__file__).parent / WarehouseApp.CSS_PATH)
         probe = None
 
         def on_flow_result(self, message: FlowResult) -> None:
-            # Textual runs WarehouseApp.on_flow_result too (handlers run along the MRO);
-            # the callback fires after the repaint that follows both.
+            # Runs before WarehouseApp.on_flow_result (Textual calls handlers along the MRO,
+            # the subclass first), which updates the screen and the banner.
             if self.probe is not None and message.feedback is not None:
-                self.probe.arrived_at = time.perf_counter()
-                self.call_after_refresh(self.probe.shown, message)
+                self.probe.arrived(message)
+                if not isinstance(self.screen.query_one(Banner), ProbedBanner):
+                    raise RuntimeError("the screen's banner is not the probed one")
 
-    return ProbedApp(cfg, source=source, decode=decode)
+        def _display(self, screen, renderable) -> None:
+            # The end of a frame: the compositor has rendered what changed. The scan is shown
+            # once a frame painted the banner after its result arrived. (Not call_after_refresh:
+            # it can run before a widget's repaint reaches the screen, see docs/bench.md.)
+            super()._display(screen, renderable)
+            if self.probe is not None and self.probe.armed and self.probe.painted:
+                self.probe.shown()
+
+    ProbedBanner.probe = None
+    import terminal.screens.base as base
+    base.Banner = ProbedBanner         # this subprocess only: screens compose the probed banner
+    app = ProbedApp(cfg, source=source, decode=decode)
+    return app, ProbedBanner
 
 
 class Probe:
@@ -159,15 +182,23 @@ class Probe:
         self.event = threading.Event()
         self.done_at = 0.0
         self.arrived_at = 0.0
+        self.armed = False
+        self.painted = False
         self.feedback = None
         self.split: list[tuple[float, float]] = []     # (scan -> result handled, handled -> repainted) ms
 
-    def shown(self, message) -> None:
+    def arrived(self, message) -> None:
         # Only a scan's own result counts: screens opened by navigation report no feedback.
-        if message.feedback is None or self.event.is_set():
+        if self.event.is_set() or self.armed:
             return
-        self.done_at = time.perf_counter()
+        self.arrived_at = time.perf_counter()
         self.feedback = message.feedback
+        self.painted = False
+        self.armed = True
+
+    def shown(self) -> None:
+        self.done_at = time.perf_counter()
+        self.armed = False
         self.event.set()
 
     def scan(self, raw: str) -> tuple[float, object]:
@@ -295,11 +326,11 @@ async def _drive(db: Path, mode: str, scans: int) -> dict:
         run_id = time.strftime("%H%M%S")
         receive_scans = scans // 2
         docs = prepare_documents(receive_scans, scans - receive_scans, run_id)
-        app = _make_app(cfg, source)
+        app, banner = _make_app(cfg, source)
     else:
-        app = _make_app(cfg, source, decode=lambda scan: scan)
+        app, banner = _make_app(cfg, source, decode=lambda scan: scan)
     probe = Probe(source)
-    app.probe = probe
+    app.probe = banner.probe = probe
     loop = asyncio.get_running_loop()
     async with app.run_test(size=(100, 30)) as pilot:
         if mode == "app":

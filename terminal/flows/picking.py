@@ -145,7 +145,8 @@ class PickingFlow(Flow):
             self.state = "item"
             lot = f" lot {t.lot}" if t.lot else ""
             self.prompt = f"At {t.location}: scan {t.sku}{lot} ({t.qty} to pick)"
-            self.info = self.task_info(t)
+            # As many lines as at the location: the screen then repaints without a new layout.
+            self.info = self.task_info(t) + ["Scan the item"]
             return Feedback.ok(f"at {t.location}")
         if self.state in ("item", "qty"):
             return self.item_scan(scan, key)

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 
+from ..frame_timer import frame_timer_for
 from ..widgets.banner import Banner
 from ..widgets.entry import GS, EntryLine
 from ..widgets.header import StationHeader
@@ -36,6 +37,13 @@ class StationScreen(Screen):
 
     flow = None
     screen_title = ""
+
+    def set_interval(self, interval, callback=None, *, name=None, repeat=0, pause=False):
+        # The screen's own frame timer ("screen_update") without the extra frame Textual's
+        # timer waits after a late one (terminal/frame_timer.py).
+        if name == "screen_update" and not repeat:
+            return frame_timer_for(self, interval, callback, name, pause)
+        return super().set_interval(interval, callback, name=name, repeat=repeat, pause=pause)
 
     def compose(self) -> ComposeResult:
         yield StationHeader(id="header")

@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from ..widgets.entry import EntryLine
 from ..widgets.keybar import KeyBar, key_name
+from ..widgets.repaint import update_static
 from ..widgets.table import FlowTable
 from .base import COMMON_HELP, COMMON_KEYS, StationScreen
 
@@ -72,21 +73,21 @@ class FlowScreen(StationScreen):
         if view is None:
             return
         self.entry_kind = view.entry
-        # Only what changed is updated: every update makes Textual lay the screen out and
-        # paint it again, and most scans change only the prompt and a table cell.
+        # Only what changed is updated, and the screen is laid out again only when a part's
+        # height changes: most scans change only the prompt and a table cell.
         if self._changed("title", view.title):
-            self.query_one("#title", Static).update(view.title)
+            update_static(self.query_one("#title", Static), view.title)
         if self._changed("prompt", view.prompt):
-            self.query_one("#prompt", Static).update(Text(view.prompt, style="bold"))
+            update_static(self.query_one("#prompt", Static), Text(view.prompt, style="bold"))
         if self._changed("choices", view.choices):
             choices = self.query_one("#choices", Static)
             choices.display = bool(view.choices)
-            choices.update("\n".join(f"{n:>2}  {c}" for n, c in enumerate(view.choices, 1)))
+            update_static(choices, "\n".join(f"{n:>2}  {c}" for n, c in enumerate(view.choices, 1)))
         self.query_one(FlowTable).show(view.table)
         if self._changed("info", view.info):
             info = self.query_one("#info", Static)
             info.display = bool(view.info)
-            info.update("\n".join(view.info))
+            update_static(info, "\n".join(view.info))
         if not self.typed_scan:
             self.query_one(EntryLine).set_label(self.entry_label())
         self.query_one(KeyBar).show(self.key_list())

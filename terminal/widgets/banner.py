@@ -12,21 +12,23 @@ MARKS = {"ok": "✔ ", "warn": "! ", "error": "✘ ", "info": ""}
 
 
 class Banner(Static):
+    _level: str | None = None
+
     def show(self, level: str | None, message: str = "") -> None:
-        for lv in LEVELS:
-            self.remove_class(f"-{lv}")
-        if not level:
-            self.update("")
-            return
-        self.add_class(f"-{level}")
-        text = MARKS.get(level, "") + message
+        level = level or None
+        if level != self._level:
+            # Classes change only with the level: each change makes Textual restyle the banner.
+            if self._level:
+                self.remove_class(f"-{self._level}")
+            if level:
+                self.add_class(f"-{level}")
+            self._level = level
+        text = MARKS.get(level, "") + message if level else ""
         if level == "error":
             text += "\nPress Enter (or scan CMD-OK) to acknowledge."
-        self.update(text)
+        # Three rows high whatever it says (app.tcss): a repaint, never a layout of the screen.
+        self.update(text, layout=False)
 
     @property
     def level(self) -> str | None:
-        for lv in LEVELS:
-            if self.has_class(f"-{lv}"):
-                return lv
-        return None
+        return self._level

@@ -42,4 +42,5 @@ class EntryLine(Static):
 
     def _redraw(self) -> None:
         shown = self.value.replace(GS, "<GS>")
-        self.update(Text.assemble((f"{self.label} › ", "bold"), shown, ("█", "blink")))
+        # One row high (app.tcss): a keystroke repaints the line, never lays the screen out.
+        self.update(Text.assemble((f"{self.label} › ", "bold"), shown, ("█", "blink")), layout=False)

@@ -41,7 +41,7 @@ class StationHeader(Static):
             line2.append(waiting, "bold yellow")
         line1.truncate(width, overflow="ellipsis")
         line2.truncate(width, overflow="ellipsis")
-        self.update(Text("\n").join([line1, line2]))
+        self.update(Text("\n").join([line1, line2]), layout=False)    # two rows high (app.tcss)
 
     def on_resize(self) -> None:
         self.refresh_text()

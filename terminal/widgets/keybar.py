@@ -22,4 +22,4 @@ class KeyBar(Static):
                 text.append(" ")
             text.append(f" {key_name(key)} ", "reverse bold")
             text.append(f" {label}")
-        self.update(text)
+        self.update(text, layout=False)     # one row high (app.tcss): no layout needed

@@ -7,6 +7,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from .repaint import update_static
+
 
 class FlowTable(Static):
     """Formats the table once per change, to styled text. Handing Textual a Rich table made it
@@ -37,7 +39,7 @@ class FlowTable(Static):
         # content's padding; on_resize paints again at the real width.
         width = self.size.width or max(20, self.app.size.width - 4)
         self._width = self.size.width
-        self.update(render_table(self._table, width))
+        update_static(self, render_table(self._table, width))
 
 
 def render_table(table, width: int) -> Text:

@@ -1,0 +1,39 @@
+"""Updating a Static without laying the whole screen out again when its height stays the same.
+
+`Static.update` asks Textual for a layout of the screen by default. On a station screen that
+layout and the full repaint after it took 9-12 ms of every scan, on the thread that also holds
+the GIL the scan's own work needs (bench/RESULTS.md, fix 14). Most scans change only text of
+the same height (the prompt, a table cell, the banner), for which a repaint of the widget is
+enough.
+"""
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.widgets import Static
+
+
+def rows_needed(content, width: int) -> int | None:
+    """How many rows CONTENT takes WIDTH cells wide, or None when that is not certain without
+    a layout: a line that might wrap, or content that is not text."""
+    if isinstance(content, str):
+        content = Text(content)
+    if not isinstance(content, Text) or width <= 0:
+        return None
+    lines = content.plain.split("\n")
+    if not content.no_wrap and any(cell_len(line) > width for line in lines):
+        return None
+    return len(lines)
+
+
+def update_static(widget: Static, content, *, fixed_height: bool = False) -> None:
+    """Show CONTENT in WIDGET. A widget of FIXED_HEIGHT (set in CSS) never needs a layout for
+    its text; another one only when the rows its content takes change (or cannot be told)."""
+    if fixed_height:
+        widget.update(content, layout=False)
+        return
+    width = widget.content_size.width
+    rows = rows_needed(content, width)
+    shown = widget.__dict__.get("_rows_shown")
+    widget.__dict__["_rows_shown"] = None if rows is None else (width, rows)
+    widget.update(content, layout=rows is None or shown != (width, rows))

@@ -1,0 +1,146 @@
+"""The screen draws a scan's result in the next frame: no layout of the whole screen for text
+of the same height, and no extra frame after a late one (bench/RESULTS.md, fix 14)."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from rich.text import Text
+from textual.app import App
+from textual.widgets import Static
+
+from terminal.frame_timer import FrameTimer
+from terminal.widgets.banner import Banner
+from terminal.widgets.repaint import rows_needed, update_static
+from tests import terminal_data as td
+from tests.app_support import async_test, flat, login, make_app, scan, screen_text, settle, type_
+from tests.test_app_station import world  # noqa: F401  (the seeded store, as a fixture)
+
+
+def test_rows_needed_counts_lines_that_fit_and_gives_up_on_wrapping():
+    assert rows_needed("one line", 20) == 1
+    assert rows_needed("two\nlines", 20) == 2
+    assert rows_needed(Text("a styled line", style="bold"), 20) == 1
+    assert rows_needed("x" * 21, 20) is None                  # would wrap: only a layout knows
+    assert rows_needed(Text("x" * 50, no_wrap=True), 20) == 1  # cropped, never wrapped
+    assert rows_needed("📦" * 10, 20) == 1                     # wide characters take two cells
+    assert rows_needed("📦" * 11, 20) is None
+    assert rows_needed("anything", 0) is None                  # not laid out yet
+    assert rows_needed(object(), 20) is None                   # not text
+
+
+class OneStatic(App):
+    CSS = "#s { height: auto; }"
+
+    def compose(self):
+        yield Static("first", id="s")
+        yield Static("below", id="below")
+
+
+def _count_layouts(screen) -> list:
+    calls = []
+    real = screen._refresh_layout
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    screen._refresh_layout = counting
+    return calls
+
+
+@async_test
+async def test_same_height_text_repaints_without_a_layout_and_a_taller_one_gets_one():
+    app = OneStatic()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        s = app.query_one("#s", Static)
+        update_static(s, "first")          # learns the rows it takes
+        await pilot.pause()
+        layouts = _count_layouts(app.screen)
+        update_static(s, "second")
+        await pilot.pause()
+        assert layouts == []
+        assert "second" in screen_text(app) and s.size.height == 1
+        update_static(s, "a\nb\nc")
+        await pilot.pause()
+        assert layouts and s.size.height == 3
+        seen = len(layouts)
+        rows = screen_text(app).splitlines()
+        assert rows[:4] == ["a", "b", "c", "below"]
+        update_static(s, "y" * 60)         # wraps at 40 columns: laid out again, two rows
+        await pilot.pause()
+        assert len(layouts) > seen and s.size.height == 2
+        assert screen_text(app).splitlines()[2] == "below"
+
+
+@async_test
+async def test_a_frame_after_a_late_one_waits_for_the_next_slot_only():
+    """Textual's own timer, after a late frame, skips to the slot after the next one: the next
+    frame then waits up to two intervals. FrameTimer waits for the next slot, and still never
+    draws more often than once per interval."""
+    app = App()
+    async with app.run_test():
+        interval = 0.2
+        ticks: list[float] = []
+        timer = FrameTimer(app, interval, callback=lambda: (ticks.append(time.monotonic()), timer.pause()),
+                           pause=True)
+        timer._start()
+        try:
+            async def drawn(n: int) -> None:
+                deadline = time.monotonic() + 5
+                while len(ticks) < n:
+                    assert time.monotonic() < deadline, "the timer never fired"
+                    await asyncio.sleep(0.005)
+
+            begin = time.monotonic()
+            timer.resume()                             # the first slot is one interval away
+            await drawn(1)
+            assert ticks[0] - begin >= interval * 0.9
+            await asyncio.sleep(begin + 3.25 * interval - time.monotonic())
+            timer.resume()                             # a quarter interval after slot 3: late
+            await drawn(2)
+            timer.resume()                             # more to draw at once
+            await drawn(3)
+            gap = ticks[2] - ticks[1]
+            assert 0.5 * interval <= gap <= 0.95 * interval, gap   # Textual's Timer: 1.75 intervals
+        finally:
+            timer.stop()
+
+
+@async_test
+async def test_station_screens_draw_with_the_frame_timer_and_show_every_scan(world):  # noqa: F811
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        assert isinstance(app.screen._update_timer, FrameTimer)
+        await type_(pilot, "1", enter=False)
+        await scan(pilot, "PO-1042")
+        layouts = _count_layouts(app.screen)
+        banner = app.screen.query_one(Banner)
+        await scan(pilot, td.WIDGET_EAN)            # one widget: the same rows as before
+        assert "received 1 × SKU-100" in flat(app) and banner.level == "ok"
+        await scan(pilot, "NO-SUCH-CODE")
+        assert banner.level == "error" and banner.has_class("-error") and not banner.has_class("-ok")
+        assert "NO-SUCH-CODE" in flat(app)
+        assert layouts == [], "a scan of the same height laid the screen out again"
+
+
+@pytest.mark.parametrize("levels", [("ok", "ok", "error", None, "warn")])
+@async_test
+async def test_the_banner_keeps_one_level_class(levels):
+    class One(App):
+        def compose(self):
+            yield Banner(id="banner")
+
+    app = One()
+    async with app.run_test(size=(40, 5)) as pilot:
+        banner = app.query_one(Banner)
+        for level in levels:
+            banner.show(level, "message")
+            await pilot.pause()
+            shown = [c for c in banner.classes if c.startswith("-")]
+            assert banner.level == level
+            assert shown == ([f"-{level}"] if level else [])
+        assert "! message" in screen_text(app)
