@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .connection import database, write_transaction
+from .connection import database, is_postgres, write_transaction
 from .errors import InvalidInput, NotFound, RuleViolation
 from .ledger import Posting, post
 from .lookup import get_item, get_location, get_po, get_supplier, warehouse_location
@@ -24,6 +24,10 @@ _ON_HAND_SQL = ('SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b JOIN "loca
                 'WHERE b."item_id" = ? AND l."kind" IN (' + ", ".join("?" for _ in PHYSICAL_KINDS) + ")")
 _TAKEN_AND_ON_HAND_SQL = f"SELECT ({_KEYS_TAKEN_SQL}), ({_ON_HAND_SQL})"
 _SET_COST_SQL = 'UPDATE "item" SET "unit_cost" = ? WHERE "id" = ?'
+# The item's lock for the moving average, reading only the cost it guards: the rest of the
+# item was read a moment before, and decoding its whole row again was a tenth of a receipt's
+# Python on PostgreSQL (bench/RESULTS.md, fix 15).
+_LOCK_ITEM_COST_SQL = 'SELECT "unit_cost" FROM "item" WHERE "id" = ?'
 
 
 def _q(text: str) -> str:
@@ -116,7 +120,8 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         if order is not None:
             line = _line_for(order, item)
             line = locked(PurchaseOrderLine, line.id)
-        item = locked(Item, item.id)
+        item.unit_cost = _locked_cost(item.id)     # the rest of the row was read just before
+        item._dirty.discard("unit_cost")
         # The same key again: the first receipt's result, nothing posted twice. The same
         # statement reads the item's physical stock for the moving average.
         taken, on_hand = execute(_q(_TAKEN_AND_ON_HAND_SQL), [
@@ -206,6 +211,17 @@ def _earlier_receipt(key: str | None) -> ReceiptResult | None:
 def _physical_on_hand(item: Item) -> int:
     total = database.execute_sql(_q(_ON_HAND_SQL), [item.id, *PHYSICAL_KINDS]).fetchone()[0]
     return int(total or 0)
+
+
+def _locked_cost(item_id: int):
+    """The item's unit cost, its row locked for the transaction on PostgreSQL (as `locked`:
+    FOR NO KEY UPDATE). Receipts of one item take it in turn, so each moving average starts
+    from the one before."""
+    sql = _q(_LOCK_ITEM_COST_SQL) + (" FOR NO KEY UPDATE" if is_postgres() else "")
+    row = execute(sql, [item_id]).fetchone()
+    if row is None:
+        raise Item.DoesNotExist(f"Item {item_id} does not exist")
+    return Item.unit_cost.python_value(row[0])
 
 
 def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> None:

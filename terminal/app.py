@@ -7,7 +7,6 @@ consumer thread runs the flows (and the store); both reach the UI only through
 """
 from __future__ import annotations
 
-import gc
 import logging
 import time
 
@@ -16,6 +15,7 @@ from textual.app import App
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 
+from .memory import release_closed_screens, settle_memory
 from .messages import FlowResult, ScannerStatus, StoreStatus, WaitingChanged
 from .session import Session
 from .station import Station
@@ -73,7 +73,7 @@ class WarehouseApp(App):
         except Exception as exc:  # a missing port must not stop the station: typing still works
             log.warning("scanner did not start: %s", exc)
             self.scanner_state = f"disconnected ({exc})"
-        self.call_after_refresh(_settle_memory)
+        self.call_after_refresh(settle_memory)
 
     def on_unmount(self) -> None:
         try:
@@ -156,6 +156,15 @@ class WarehouseApp(App):
 
     # --- screens -------------------------------------------------------------------------------
 
+    def refresh_headers(self, _value=None) -> None:
+        """Redraw the header of every open screen: the one under a job shows again after it."""
+        from .widgets.header import StationHeader
+        for screen in self.screen_stack:
+            for header in screen.query(StationHeader):
+                header.refresh_text()
+
+    watch_scanner_state = watch_store_state = watch_waiting = watch_operator_code = refresh_headers
+
     def flow_screen(self):
         """The screen whose flow takes scans now: the topmost with a flow, looking through
         modals that let scans pass (F1 help)."""
@@ -174,6 +183,7 @@ class WarehouseApp(App):
     async def open_screen(self, screen, replace: bool) -> None:
         if replace:
             await self.switch_screen(screen)
+            release_closed_screens()
         else:
             await self.push_screen(screen)
 
@@ -181,12 +191,14 @@ class WarehouseApp(App):
         screen = self.flow_screen()
         if screen is not None and screen.flow is flow and len(self.screen_stack) > 2:
             await self.pop_screen()
+            release_closed_screens()
 
     async def log_out(self) -> None:
         from .screens.login import LoginScreen
         while len(self.screen_stack) > 2 and not isinstance(self.screen, LoginScreen):
             await self.pop_screen()
         self.operator_code = ""
+        release_closed_screens()
 
     async def open_job_screen(self, job: str) -> None:
         """Count and Supervisor: screens of their own (not a generic flow screen)."""
@@ -195,16 +207,6 @@ class WarehouseApp(App):
         module, name = JOB_SCREENS[job]
         cls = getattr(importlib.import_module(module), name)
         await self.push_screen(cls())
-
-
-def _settle_memory() -> None:
-    """Once the first screen is up: freeze what start-up made (Textual, the models, the
-    screens: they live as long as the app) out of the garbage collector, and collect young
-    objects less often. Full collections over them took up to 100 ms on the large store, felt
-    as a slow scan now and then (bench/RESULTS.md)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
 
 
 class _StationUI:

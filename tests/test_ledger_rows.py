@@ -48,3 +48,17 @@ def test_prepared_statement_survives_a_new_connection(store):
     database.connect()
     assert execute(sql, ["SKU-1"]).fetchone() == ("SKU-1",)
     assert execute(sql, ["NOPE"]).fetchone() is None
+
+
+def test_rows_read_directly_behave_like_peewee_instances(store):
+    f.warehouse()
+    f.location("A-01")
+    f.item("SKU-1")
+    loc = row_by(Location, "code", "A-01")
+    assert loc.warehouse.code == Location.get(Location.code == "A-01").warehouse.code   # lazy FK
+    item = row_by(Item, "sku", "SKU-1")
+    item.name = "Renamed"
+    assert item._dirty == {"name"}
+    assert item.save() == 1
+    assert Item.get(Item.sku == "SKU-1").name == "Renamed"
+    assert row_by(Item, "sku", "SKU-1") == item            # same model, same primary key

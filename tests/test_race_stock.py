@@ -134,3 +134,46 @@ def test_processes_replaying_one_receipt_post_it_once(store):
     assert PurchaseOrderLine.get().qty_received == 4
     assert Movement.select().where(Movement.kind == "receipt").count() == 1
     assert verify().consistent
+
+
+def _receive_at_cost(url, n, barrier, results):
+    from decimal import Decimal
+    from db.connection import open_database
+    from db.operations import receive
+    db = open_database(url)
+    db.connect()
+    barrier.wait(timeout=60)
+    try:
+        for k in range(3):
+            receive(None, "A1", 10, operator="W1", station=f"ST-{n}", supplier="SUP1", location="DOCK",
+                    key=f"cost-{n}-{k}", unit_cost=Decimal("3.00"))
+        results.put((n, "ok"))
+    except Exception as exc:
+        results.put((n, f"error: {type(exc).__name__}: {exc}"))
+    db.close()
+
+
+@pytest.mark.slow
+def test_processes_receiving_one_item_keep_its_moving_average(store):
+    """Each receipt's moving average starts from the one before (the item's row lock): the
+    result is the same as receiving one after another, whatever the order (all alike)."""
+    from decimal import Decimal
+    from db.models import Item
+    f.operator("W1")
+    f.supplier("SUP1")
+    it = f.item("A1", cost=Decimal("1.00"))
+    dock = f.location("DOCK", kind="receiving")
+    f.give_stock(it, f.location("A-01"), 100)
+    expected, units = Decimal("1.00"), 100
+    for _ in range(WORKERS * 3):
+        new = (Decimal(units) * expected + Decimal(10) * Decimal("3.00")) / Decimal(units + 10)
+        expected = Item.unit_cost.python_value(Item.unit_cost.db_value(new))
+        units += 10
+    from db.connection import database
+    database.close()
+    out = _race(_receive_at_cost, store)
+    assert set(out.values()) == {"ok"}, out
+    database.connect(reuse_if_open=True)
+    assert on_hand(it, dock) == WORKERS * 30
+    assert Item.get_by_id(it.id).unit_cost == expected != Decimal("1.00")
+    assert verify().consistent

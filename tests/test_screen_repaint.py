@@ -14,7 +14,7 @@ from terminal.frame_timer import FrameTimer
 from terminal.widgets.banner import Banner
 from terminal.widgets.repaint import rows_needed, update_static
 from tests import terminal_data as td
-from tests.app_support import async_test, flat, login, make_app, scan, screen_text, settle, type_
+from tests.app_support import async_test, flat, key, login, make_app, scan, screen_text, settle, type_
 from tests.test_app_station import world  # noqa: F401  (the seeded store, as a fixture)
 
 
@@ -144,3 +144,34 @@ async def test_the_banner_keeps_one_level_class(levels):
             assert banner.level == level
             assert shown == ([f"-{level}"] if level else [])
         assert "! message" in screen_text(app)
+
+
+@async_test
+async def test_a_closed_job_screen_is_freed_with_everything_it_drew(world):  # noqa: F811
+    """A station runs all day: a job screen, once left, must not stay in memory (its header
+    was kept by a watcher on the app; the lines its widgets drew by Textual's style cache)."""
+    import gc
+    import weakref
+
+    from terminal.widgets.header import StationHeader
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        gone = []
+        for job in ("1", "3", "1"):
+            await type_(pilot, job, enter=False)
+            screen = app.screen
+            assert screen.flow is not None and type(screen.flow).__name__ in ("ReceivingFlow", "PickingFlow")
+            gone += [weakref.ref(screen), weakref.ref(screen.query_one(StationHeader))]
+            gone += [weakref.ref(w._styles_cache) for w in screen.query("*")]
+            del screen
+            await key(pilot, "escape")
+            await settle(pilot)
+            assert type(app.current_flow()).__name__ == "MenuFlow"
+        gc.collect()
+        alive = [type(r()).__name__ for r in gone if r() is not None]
+        assert alive == [], f"still in memory after leaving: {alive}"
+        # The header of the screen that remains still follows the app's states.
+        app.waiting = 3
+        await pilot.pause()
+        assert "waiting: 3" in flat(app)

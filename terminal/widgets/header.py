@@ -1,7 +1,8 @@
 """The station header: who, where, and the state of the scanner and the store.
 
 Two lines, so it fits 80 columns: station, operator and warehouse on the first; scanner,
-store and the queue on the second. It reads `app.session` and the app's reactive states.
+store and the queue on the second. It reads `app.session` and the app's reactive states; the
+app redraws the headers when those change (`WarehouseApp.refresh_headers`).
 """
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from textual.widgets import Static
 
 
 class StationHeader(Static):
+    # Not `self.watch(self.app, ...)`: Textual keeps such a watcher, and with it the header and
+    # everything it drew, until the watched value next changes, which for the scanner or the
+    # store state can be never. Every screen closed left its header behind (bench/RESULTS.md,
+    # fix 14).
     def on_mount(self) -> None:
-        for name in ("scanner_state", "store_state", "waiting", "operator_code"):
-            self.watch(self.app, name, lambda _value: self.refresh_text(), init=False)
         self.refresh_text()
 
     def refresh_text(self) -> None:
