@@ -16,7 +16,7 @@ from .errors import NotFound, RuleViolation
 from .ledger import Posting, post
 from .lookup import get_item, get_location, get_so, warehouse_location
 from .models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement,
-                     PickShortage, SalesOrder, SalesOrderLine, utcnow)
+                     Customer, PickShortage, SalesOrder, SalesOrderLine, utcnow)
 from .operation_support import (backorder_number, derived_key, earlier_by_key, locked, lot_at,
                                 physical, station_warehouse, whole_quantity)
 from .security import audit, get_operator
@@ -96,13 +96,17 @@ def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int) ->
                       assigned_at=utcnow()).where(SalesOrder.id == order.id).execute()
     # Item order, not line order: two stations claiming orders with the same items lock the
     # balance rows in the same order and so never deadlock.
-    for line in order.lines.order_by(SalesOrderLine.item, SalesOrderLine.line_no):
-        _allocate(line, warehouse_id)
+    lines = list(order.lines.order_by(SalesOrderLine.item, SalesOrderLine.line_no))
+    # What each line already holds (a claim after a release), in one query for the order.
+    held = dict(Allocation.select(Allocation.so_line, pw.fn.SUM(Allocation.qty))
+                .where(Allocation.so_line.in_([l.id for l in lines])).group_by(Allocation.so_line).tuples())
+    for line in lines:
+        _allocate(line, warehouse_id, int(held.get(line.id) or 0))
     audit(operator, station, "claim_so", so=order.number)
 
 
-def _allocate(line: SalesOrderLine, warehouse_id: int) -> None:
-    need = remaining(line) - _allocated_to(line)
+def _allocate(line: SalesOrderLine, warehouse_id: int, held: int) -> None:
+    need = remaining(line) - held
     if need <= 0:
         return
     query = (Balance.select(Balance, Location, Lot).join(Location)
@@ -470,5 +474,5 @@ def _earlier_shipment(key: str) -> ShipResult | None:
 
 def open_sales_orders() -> list[SalesOrder]:
     """Orders waiting to be picked: most urgent first, then earliest due, then by number."""
-    return list(SalesOrder.select().where(SalesOrder.status == "open")
+    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(SalesOrder.status == "open")
                 .order_by(SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number))

@@ -127,3 +127,22 @@ def test_undo_a_pick(data):
         assert verify().consistent
     finally:
         d.close()
+
+
+def test_a_long_order_list_shows_the_first_orders_and_any_can_be_scanned(data):
+    from terminal.flows.picking import LISTED_ORDERS
+    for n in range(LISTED_ORDERS + 5):
+        td.sales_order(f"SO-9{n:02d}", lines=(("SKU-300", 1),), priority=9)
+    d = driver(data, PickingFlow)
+    try:
+        waiting = LISTED_ORDERS + 5 + 2
+        assert len(d.flow.choices) == LISTED_ORDERS
+        assert d.flow.choices[0].startswith("SO-78") and d.flow.choices[1].startswith("SO-77")
+        assert d.flow.info == [f"… and {waiting - LISTED_ORDERS} more waiting: scan or type an SO number"]
+        fb = d.type(str(LISTED_ORDERS + 1))          # not listed: no such list number
+        assert fb.level == "error" and SalesOrder.get(number="SO-78").status == "open"
+        fb = d.scan(f"SO-9{LISTED_ORDERS + 4:02d}")  # the last one, beyond the list
+        assert fb.level == "ok" and f"SO-9{LISTED_ORDERS + 4:02d}" in fb.message
+        assert SalesOrder.get(number=f"SO-9{LISTED_ORDERS + 4:02d}").status == "picking"
+    finally:
+        d.close()

@@ -23,6 +23,7 @@ from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expe
 SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
 SKIP_KEY = FlowKey("f6", "skip", "Skip", "do this pick last (CMD-SKIP)")
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship the picked order now (CMD-DONE)")
+LISTED_ORDERS = 30      # orders listed to choose from by number
 
 
 class PickingFlow(Flow):
@@ -53,16 +54,21 @@ class PickingFlow(Flow):
     def show_list(self, feedback=None):
         from db import operations
         from db.models import SalesOrder
-        mine = self.call(lambda: list(SalesOrder.select().where(
+        from db.models import Customer
+        mine = self.call(lambda: list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(
             SalesOrder.status == "picking", SalesOrder.assigned_station == self.station)
             .order_by(SalesOrder.number)))
         self.orders = mine + self.call(operations.open_sales_orders)
+        # The first orders only: a screen shows a dozen, and hundreds of lines made opening the
+        # job and the first scan after it slow. Any order can still be scanned or typed.
+        shown = self.orders[:LISTED_ORDERS]
         self.choices = [f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
-                        + ("  (yours, in progress)" if o.status == "picking" else "") for o in self.orders]
+                        + ("  (yours, in progress)" if o.status == "picking" else "") for o in shown]
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = ("Press Enter for the next order, or scan an SO number, or type a list number"
                        if self.orders else "No orders waiting. Scan an SO number, or Esc to go back")
-        self.info = []
+        more = len(self.orders) - len(shown)
+        self.info = [f"… and {more} more waiting: scan or type an SO number"] if more else []
         return feedback
 
     def claim(self, number: str | None) -> Feedback:
@@ -217,7 +223,7 @@ class PickingFlow(Flow):
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "choose":
             t = text.strip()
-            if t.isdecimal() and 1 <= int(t) <= len(self.orders):
+            if t.isdecimal() and 1 <= int(t) <= len(self.choices):
                 return self.claim(self.orders[int(t) - 1].number)
             return self.claim(t)
         if self.state == "qty":
