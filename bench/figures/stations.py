@@ -154,6 +154,9 @@ def run(ctx) -> list[Measure]:
     def p99(results):
         return percentile([ms for r in results for ms in r["latencies_ms"]], 99)
 
+    def cpu_per_posting(results):
+        return sum(r["cpu_seconds"] for r in results) / max(1, sum(r["postings"] for r in results)) * 1e6
+
     app_rate, raw_rate = rate(app), rate(raw)
     ctx.log(f"stations: {ctx.stations} × {ctx.station_seconds:g} s: {app_rate:.0f} postings/s "
             f"(raw {raw_rate:.0f}/s), p99 {p99(app):.1f} ms (raw {p99(raw):.1f} ms); invariants "
@@ -162,7 +165,11 @@ def run(ctx) -> list[Measure]:
               "postings": sum(r["postings"] for r in app), "refused_picks": sum(r["refused"] for r in app),
               "receipts": sum(r["receipts"] for r in app), "picks": sum(r["picks"] for r in app),
               "deadlocks": sum(r["deadlocks"] for r in app),
-              "p50_ms": round(percentile([ms for r in app for ms in r["latencies_ms"]], 50), 2)}
+              "p50_ms": round(percentile([ms for r in app for ms in r["latencies_ms"]], 50), 2),
+              # The stations' own CPU per posting (Python and the driver), app and raw: 16
+              # processes and the server share 2 cores, so this is what the app can still cut.
+              "client_cpu_us_per_posting": round(cpu_per_posting(app), 1),
+              "raw_client_cpu_us_per_posting": round(cpu_per_posting(raw), 1)}
     return [
         Measure("pg_postings_per_s", app_rate, "postings/s", raw_rate,
                 f"raw psycopg2, least SQL per posting, {ctx.stations} processes", {"min": 1000},
@@ -239,6 +246,7 @@ def worker(url: str, index: int, seconds: float, start_at: float, mode: str, out
 
     time.sleep(max(0.0, start_at - time.time()))
     began = time.perf_counter()
+    cpu_began = time.process_time()
     deadline = began + seconds
     n = 0
     while time.perf_counter() < deadline:
@@ -262,7 +270,8 @@ def worker(url: str, index: int, seconds: float, start_at: float, mode: str, out
             if do(kind, sku, qty, key) != mid:      # a retry must return the first movement
                 counts["retry_failures"] += 1
     elapsed = time.perf_counter() - began
-    out.write_text(json.dumps({"seconds": elapsed, "latencies_ms": [round(x, 3) for x in lat],
+    cpu = time.process_time() - cpu_began
+    out.write_text(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "latencies_ms": [round(x, 3) for x in lat],
                                "acked": acked, **counts}))
 
 
