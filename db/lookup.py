@@ -11,6 +11,7 @@ from __future__ import annotations
 from .errors import NotFound
 from .models import (Barcode, Item, Location, Lot, PurchaseOrder, SalesOrder, Supplier,
                      Warehouse)
+from .prepared import Prepared
 from .rows import LOOK_UP, row_by
 
 
@@ -35,11 +36,14 @@ def get_warehouse(code: str) -> Warehouse:
     return wh
 
 
+_FIRST_WAREHOUSE = Prepared(lambda: Warehouse.select().order_by(Warehouse.code).limit(1))
+
+
 def default_warehouse(code: str | None = None) -> Warehouse:
     """The named warehouse, else the only (or first by code) one."""
     if code:
         return get_warehouse(code)
-    wh = Warehouse.select().order_by(Warehouse.code).first()
+    wh = _FIRST_WAREHOUSE.first()
     if wh is None:
         raise NotFound("no warehouse is set up yet: expected at least one warehouse")
     return wh
@@ -69,13 +73,17 @@ def _gtin_forms(code: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+# Built once per number of forms (1 to 4): the decoder asks for every item scan.
+_BARCODES = Prepared(lambda *forms: Barcode.select(Barcode, Item).join(Item).where(Barcode.code.in_(forms)))
+
+
 def find_barcode(code: str) -> tuple[Item, int] | None:
     """Item and pack quantity of a scanned barcode, or None if nobody knows it."""
     code = code.strip()
     if not code:
         return None
     forms = _gtin_forms(code)
-    rows = {b.code: b for b in Barcode.select(Barcode, Item).join(Item).where(Barcode.code.in_(forms))}
+    rows = {b.code: b for b in _BARCODES(*forms)}
     for form in forms:   # the exact form first
         if form in rows:
             return rows[form].item, rows[form].pack_qty
@@ -83,32 +91,38 @@ def find_barcode(code: str) -> tuple[Item, int] | None:
 
 
 def get_po(number) -> PurchaseOrder:
-    po = PurchaseOrder.get_or_none(PurchaseOrder.number == str(number))
+    po = row_by(PurchaseOrder, "number", str(number))
     if po is None:
         raise NotFound(f"unknown purchase order {str(number)!r}")
     return po
 
 
 def get_so(number) -> SalesOrder:
-    so = SalesOrder.get_or_none(SalesOrder.number == str(number))
+    so = row_by(SalesOrder, "number", str(number))
     if so is None:
         raise NotFound(f"unknown sales order {str(number)!r}")
     return so
 
 
+_LOT = Prepared(lambda item_id, code: Lot.select().where(Lot.item == item_id, Lot.code == code).limit(1))
+
+
 def get_lot(item: Item, code: str) -> Lot:
-    lot = Lot.get_or_none(Lot.item == item.id, Lot.code == code)
+    lot = _LOT.first(item.id, code)
     if lot is None:
         raise NotFound(f"unknown lot {code!r} of item {item.sku}")
     return lot
 
 
+_FIRST_OF_KIND = Prepared(lambda wh_id, kind: Location.select().where(
+    Location.warehouse == wh_id, Location.kind == kind, Location.active == True)  # noqa: E712
+    .order_by(Location.pick_sequence, Location.code).limit(1))
+
+
 def warehouse_location(warehouse_code: str, kind: str) -> Location:
     """The first active location of KIND (receiving, shipping, quarantine) in the warehouse."""
     wh = get_warehouse(warehouse_code)
-    loc = (Location.select()
-           .where(Location.warehouse == wh.id, Location.kind == kind, Location.active == True)  # noqa: E712
-           .order_by(Location.pick_sequence, Location.code).first())
+    loc = _FIRST_OF_KIND.first(wh.id, kind)
     if loc is None:
         raise NotFound(f"warehouse {wh.code} has no active {kind} location: expected one of kind {kind!r}")
     return loc

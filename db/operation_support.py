@@ -29,7 +29,7 @@ def locked(model, row_id):
 def earlier_by_key(key: str | None) -> Movement | None:
     if not key:
         return None
-    return Movement.get_or_none(Movement.idempotency_key == key)
+    return row_by(Movement, "idempotency_key", key)
 
 
 def derived_key(key: str | None, suffix: str) -> str | None:
@@ -57,9 +57,11 @@ def station_warehouse(station: str = "", warehouse: str | None = None) -> Wareho
     if warehouse:
         return get_warehouse(warehouse)
     if station:
-        row = Station.get_or_none(Station.code == station)
+        row = row_by(Station, "code", station)
         if row is not None and row.warehouse_id:
-            return row.warehouse
+            wh = row_by(Warehouse, "id", row.warehouse_id)
+            if wh is not None:
+                return wh
     return default_warehouse()
 
 

@@ -19,6 +19,8 @@ from .models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Mov
                      Customer, PickShortage, SalesOrder, SalesOrderLine, utcnow)
 from .operation_support import (backorder_number, derived_key, earlier_by_key, locked, lot_at,
                                 physical, station_warehouse, whole_quantity)
+from .prepared import Prepared
+from .rows import row_by
 from .security import audit, get_operator
 
 
@@ -100,38 +102,58 @@ def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int) ->
     # What each line already holds (a claim after a release), in one query for the order.
     held = dict(Allocation.select(Allocation.so_line, pw.fn.SUM(Allocation.qty))
                 .where(Allocation.so_line.in_([l.id for l in lines])).group_by(Allocation.so_line).tuples())
-    for line in lines:
-        _allocate(line, warehouse_id, int(held.get(line.id) or 0))
+    needs = [(line, remaining(line) - int(held.get(line.id) or 0)) for line in lines]
+    _allocate([(line, need) for line, need in needs if need > 0], warehouse_id)
     audit(operator, station, "claim_so", so=order.number)
 
 
-def _allocate(line: SalesOrderLine, warehouse_id: int, held: int) -> None:
-    need = remaining(line) - held
-    if need <= 0:
+def _allocate(needs: list[tuple[SalesOrderLine, int]], warehouse_id: int) -> None:
+    """Promise free storage stock of WAREHOUSE_ID to each (line, units) of NEEDS: earliest
+    expiry first, then walking order.
+
+    The free balances of all the lines' items are read by one query (a claim ran one per line,
+    and then a statement per promise: most of a claim scan's time, bench/RESULTS.md), in item
+    then location order and locked in that order on PostgreSQL: two stations claiming orders
+    with the same items lock the same rows in the same order, and so never deadlock; the
+    ledger locks one item's rows in location order too."""
+    if not needs:
         return
     query = (Balance.select(Balance, Location, Lot).join(Location)
              .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
-             .where(Balance.item == line.item_id, Location.kind == "storage", Location.active == True,  # noqa: E712
+             .where(Balance.item.in_(sorted({line.item_id for line, _ in needs})),
+                    Location.kind == "storage", Location.active == True,  # noqa: E712
                     Location.warehouse == warehouse_id, Balance.qty > Balance.allocated)
-             .order_by(Balance.location, Balance.id))
+             .order_by(Balance.item, Balance.location, Balance.id))
     if is_postgres():
-        query = query.for_update(of=Balance)   # locked in location order, like the ledger does
-    rows = list(query)
+        query = query.for_update(of=Balance)
+    places: dict[int, list[Balance]] = {}
+    for b in query:
+        places.setdefault(b.item_id, []).append(b)
     far = dt.date.max
-    rows.sort(key=lambda b: (b.lot.expiry if b.lot_id and b.lot.expiry else far,
-                             b.location.pick_sequence, b.location.code))
-    for b in rows:
-        if need <= 0:
-            break
-        take = min(need, b.qty - b.allocated)
-        Balance.update(allocated=Balance.allocated + take).where(Balance.id == b.id).execute()
-        Allocation.create(so_line=line, location=b.location_id, lot=b.lot_id, qty=take)
-        need -= take
+    for rows in places.values():
+        rows.sort(key=lambda b: (b.lot.expiry if b.lot_id and b.lot.expiry else far,
+                                 b.location.pick_sequence, b.location.code))
+    promised: dict[int, int] = {}       # balance id -> units promised by this claim
+    allocations = []
+    for line, need in needs:
+        for b in places.get(line.item_id, ()):
+            free = b.qty - b.allocated - promised.get(b.id, 0)
+            if need <= 0:
+                break
+            if free <= 0:
+                continue
+            take = min(need, free)
+            promised[b.id] = promised.get(b.id, 0) + take
+            allocations.append({"so_line": line.id, "location": b.location_id, "lot": b.lot_id, "qty": take})
+            need -= take
+    for balance_id, qty in promised.items():
+        Balance.update(allocated=Balance.allocated + qty).where(Balance.id == balance_id).execute()
+    if allocations:
+        Allocation.insert_many(allocations).execute()
 
 
 def _allocated_to(line: SalesOrderLine) -> int:
-    return int(Allocation.select(pw.fn.COALESCE(pw.fn.SUM(Allocation.qty), 0))
-               .where(Allocation.so_line == line.id).scalar() or 0)
+    return int(_ALLOCATED_TO(line.id)[0][0] or 0)
 
 
 def _release(alloc: Allocation, qty: int) -> None:
@@ -186,12 +208,37 @@ def release_sales_order(so: str, *, operator: str, station: str) -> SalesOrder:
         return SalesOrder.get_by_id(order.id)
 
 
+# The queries of a pick scan and a claim, their SQL built once (db/prepared.py: building it
+# was most of a claim's time).
+_LINES = Prepared(lambda so_id: SalesOrderLine.select().where(SalesOrderLine.so == so_id)
+                  .order_by(SalesOrderLine.line_no))
+_LINES_AND_ITEMS = Prepared(lambda so_id: SalesOrderLine.select(SalesOrderLine, Item).join(Item)
+                            .where(SalesOrderLine.so == so_id).order_by(SalesOrderLine.line_no))
+_ALLOCATIONS = Prepared(lambda so_id: Allocation.select(Allocation, Location, Lot).join(Location)
+                        .switch(Allocation).join(Lot, pw.JOIN.LEFT_OUTER)
+                        .join_from(Allocation, SalesOrderLine)
+                        .where(SalesOrderLine.so == so_id).order_by(Allocation.id))
+_FREE_STOCK = Prepared(lambda item_id, wh_id: Balance.select(Balance, Location, Lot).join(Location)
+                       .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
+                       .where(Balance.item == item_id, Location.kind == "storage",
+                              Location.active == True,  # noqa: E712
+                              Location.warehouse == wh_id, Balance.qty > Balance.allocated))
+_LINES_OF_ITEM = Prepared(lambda so_id, item_id: SalesOrderLine.select().where(
+    SalesOrderLine.so == so_id, SalesOrderLine.item == item_id).order_by(SalesOrderLine.line_no))
+_ALLOCATED_HERE = Prepared(lambda line_id, loc_id: Allocation.select().where(
+    Allocation.so_line == line_id, Allocation.location == loc_id, Allocation.lot.is_null()))
+_ALLOCATED_HERE_LOT = Prepared(lambda line_id, loc_id, lot_id: Allocation.select().where(
+    Allocation.so_line == line_id, Allocation.location == loc_id, Allocation.lot == lot_id))
+_ALLOCATED_TO = Prepared(lambda line_id: Allocation.select(pw.fn.COALESCE(pw.fn.SUM(Allocation.qty), 0))
+                         .where(Allocation.so_line == line_id).tuples())
+
+
 def refresh_so_status(order_id: int) -> None:
     """picking ⇄ picked as the lines fill up (or an undo empties them again)."""
-    order = SalesOrder.get_by_id(order_id)
+    order = row_by(SalesOrder, "id", order_id)
     if order.status in CLOSED_SO_STATUSES:
         return
-    done = all(remaining(l) <= 0 for l in order.lines)
+    done = all(remaining(l) <= 0 for l in _LINES(order.id))
     if done and order.status in ("open", "picking"):
         status = "picked"
     elif not done and order.status == "picked":
@@ -214,15 +261,12 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
     # The open lines with their items, and all their allocations, in two queries: the pick
     # screen asks for this list after every pick, and a query per line (and a lazy item read)
     # was most of a pick scan's time (bench/RESULTS.md).
-    lines = [line for line in (SalesOrderLine.select(SalesOrderLine, Item).join(Item)
-                               .where(SalesOrderLine.so == order.id).order_by(SalesOrderLine.line_no))
-             if remaining(line) > 0]
+    lines = [line for line in _LINES_AND_ITEMS(order.id) if remaining(line) > 0]
     allocated: dict[int, list] = {line.id: [] for line in lines}
     if lines:
-        for a in (Allocation.select(Allocation, Location, Lot).join(Location)
-                  .switch(Allocation).join(Lot, pw.JOIN.LEFT_OUTER)
-                  .where(Allocation.so_line.in_(list(allocated))).order_by(Allocation.id)):
-            allocated[a.so_line_id].append((a.location, a.lot if a.lot_id else None, a.qty))
+        for a in _ALLOCATIONS(order.id):
+            if a.so_line_id in allocated:
+                allocated[a.so_line_id].append((a.location, a.lot if a.lot_id else None, a.qty))
     for line in lines:
         need = remaining(line)
         item = line.item
@@ -253,11 +297,8 @@ def _fefo_key(lot, loc):
 
 
 def _free_stock(item: Item, warehouse_id: int):
-    rows = (Balance.select(Balance, Location, Lot).join(Location)
-            .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
-            .where(Balance.item == item.id, Location.kind == "storage", Location.active == True,  # noqa: E712
-                   Location.warehouse == warehouse_id, Balance.qty > Balance.allocated))
-    return [(b.location, b.lot if b.lot_id else None, b.qty - b.allocated) for b in rows]
+    return [(b.location, b.lot if b.lot_id else None, b.qty - b.allocated)
+            for b in _FREE_STOCK(item.id, warehouse_id)]
 
 
 # ---------------------------------------------------------------- picking
@@ -296,9 +337,8 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
                 f"so {left} to pick")
         if fefo and item.expiry_tracked and the_lot is not None and the_lot.expiry is not None:
             _check_fefo(item, the_lot, src, line)
-        here = list(Allocation.select().where(
-            Allocation.so_line == line.id, Allocation.location == src.id,
-            Allocation.lot.is_null() if the_lot is None else Allocation.lot == the_lot.id))
+        here = (_ALLOCATED_HERE(line.id, src.id) if the_lot is None
+                else _ALLOCATED_HERE_LOT(line.id, src.id, the_lot.id))
         release = min(qty, sum(a.qty for a in here))
         movement = post(Posting(item=item, qty=qty, from_location=src, to_location=shipping,
                                 kind="pick", operator=operator, station=station, lot=the_lot, key=key,
@@ -315,7 +355,7 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
             left_to_drop -= take
         SalesOrderLine.update(qty_picked=SalesOrderLine.qty_picked + qty).where(
             SalesOrderLine.id == line.id).execute()
-        fresh = SalesOrderLine.get_by_id(line.id)
+        fresh = row_by(SalesOrderLine, "id", line.id)
         _trim_allocations(fresh)
         refresh_so_status(order.id)
         movement.so_line = fresh   # callers read the line's new counters from the movement
@@ -336,8 +376,7 @@ def _order_for_work(order: SalesOrder, operator: str, station: str, warehouse_id
 
 
 def _line_for(order: SalesOrder, item: Item) -> SalesOrderLine:
-    lines = list(SalesOrderLine.select().where(SalesOrderLine.so == order.id, SalesOrderLine.item == item.id)
-                 .order_by(SalesOrderLine.line_no))
+    lines = _LINES_OF_ITEM(order.id, item.id)
     if not lines:
         raise NotFound(f"item {item.sku} is not on sales order {order.number}")
     return next((l for l in lines if remaining(l) > 0), lines[-1])

@@ -14,7 +14,8 @@ from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Item, Location, Movement,
                      Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from .operation_support import (backorder_number, derived_key, locked, lot_for, physical,
                                 station_warehouse, whole_quantity)
-from .rows import LOOK_UP, execute, rows_by
+from .prepared import Prepared
+from .rows import LOOK_UP, execute, row_by, rows_by
 from .security import audit, get_operator, require_supervisor
 
 # A receipt's own statements, written once (bench/RESULTS.md, fix 8). "?" becomes the
@@ -156,17 +157,43 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             line.last_received_at = now
             line.save()
             refresh_po_status(order.id)
-            line = PurchaseOrderLine.get_by_id(line.id)
+            line = row_by(PurchaseOrderLine, "id", line.id)
             for movement in (accepted, rejected):
                 if movement is not None:
                     movement.po_line = line   # the line's new counters, not the ones before
         return ReceiptResult(accepted=accepted, rejected=rejected, po_line=line, warnings=warnings)
 
 
+# A receipt's queries, their SQL built once (db/prepared.py).
+_PO_LINES = Prepared(lambda po_id: PurchaseOrderLine.select().where(PurchaseOrderLine.po == po_id)
+                     .order_by(PurchaseOrderLine.id))
+_PO_LINES_OF_ITEM = Prepared(lambda po_id, item_id: PurchaseOrderLine.select().where(
+    PurchaseOrderLine.po == po_id, PurchaseOrderLine.item == item_id).order_by(PurchaseOrderLine.line_no))
+
+
+_PO_AND_SUPPLIER = Prepared(lambda po_id: PurchaseOrder.select(PurchaseOrder, Supplier).join(Supplier)
+                            .where(PurchaseOrder.id == po_id))
+_PO_LINES_AND_ITEMS = Prepared(lambda po_id: PurchaseOrderLine.select(PurchaseOrderLine, Item).join(Item)
+                               .where(PurchaseOrderLine.po == po_id).order_by(PurchaseOrderLine.line_no))
+
+
+def po_with_supplier(po_id: int) -> PurchaseOrder:
+    """The purchase order with its supplier read along (the receive screen shows both after
+    every scan)."""
+    order = _PO_AND_SUPPLIER.first(po_id)
+    if order is None:
+        raise NotFound(f"purchase order {po_id} does not exist")
+    return order
+
+
+def po_lines_with_items(po_id: int) -> list[PurchaseOrderLine]:
+    """The order's lines in line order, each with its item read along: the screen's table
+    reads every line's item, which was a query per line and per scan (bench/RESULTS.md)."""
+    return _PO_LINES_AND_ITEMS(po_id)
+
+
 def _line_for(order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
-    lines = list(PurchaseOrderLine.select().where(PurchaseOrderLine.po == order.id,
-                                                  PurchaseOrderLine.item == item.id)
-                 .order_by(PurchaseOrderLine.line_no))
+    lines = _PO_LINES_OF_ITEM(order.id, item.id)
     if not lines:
         raise NotFound(f"item {item.sku} is not on purchase order {order.number}")
     for line in lines:
@@ -254,8 +281,8 @@ def remove_from_average_cost(item: Item, qty: int, cost: Decimal | None) -> None
 def refresh_po_status(po_id: int) -> PurchaseOrder:
     """open → partial → received, from the lines. A line is done when everything ordered has
     arrived (accepted plus rejected). Closed and cancelled orders keep their status."""
-    order = PurchaseOrder.get_by_id(po_id)
-    lines = list(order.lines)
+    order = row_by(PurchaseOrder, "id", po_id)
+    lines = _PO_LINES(order.id)
     for line in lines:
         arrived = line.qty_received + line.qty_rejected
         status = "received" if arrived >= line.qty_ordered else ("partial" if arrived else "open")

@@ -23,7 +23,7 @@ def test_rows_needed_counts_lines_that_fit_and_gives_up_on_wrapping():
     assert rows_needed("two\nlines", 20) == 2
     assert rows_needed(Text("a styled line", style="bold"), 20) == 1
     assert rows_needed("x" * 21, 20) is None                  # would wrap: only a layout knows
-    assert rows_needed(Text("x" * 50, no_wrap=True), 20) == 1  # cropped, never wrapped
+    assert rows_needed(Text("x" * 50, no_wrap=True), 20) is None   # Textual wraps it all the same
     assert rows_needed("📦" * 10, 20) == 1                     # wide characters take two cells
     assert rows_needed("📦" * 11, 20) is None
     assert rows_needed("anything", 0) is None                  # not laid out yet
@@ -175,3 +175,32 @@ async def test_a_closed_job_screen_is_freed_with_everything_it_drew(world):  # n
         app.waiting = 3
         await pilot.pause()
         assert "waiting: 3" in flat(app)
+
+
+@async_test
+async def test_a_table_wider_than_its_widget_still_shows_its_rows_after_a_change():
+    """Textual wraps the long lines of a table that does not fit: its height is then more
+    than its lines, so a change of the same number of lines still needs a layout."""
+    from terminal.flows.base import Table
+    from terminal.widgets.table import FlowTable
+
+    class One(App):
+        CSS = "FlowTable { height: auto; }"
+
+        def compose(self):
+            yield FlowTable(id="table")
+            yield Static("below", id="below")
+
+    app = One()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(FlowTable)
+        for n in range(2):          # a table that fits, laid out
+            table.show(Table(["Location", "SKU"], [[f"A-01-0{n}", "SKU-100"]], 0))
+            await pilot.pause()
+        wide = ["Location", "SKU", "Lot", "Books", "Counted", "Variance", "Status"]
+        table.show(Table(wide, [["D-01-01", "SKU-300", "", 5, 5, 0, "agreed"]], 0))    # as many lines
+        await pilot.pause()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "D-01-01" in text and "SKU-300" in text and "agreed" in text
+        assert text.rstrip().endswith("below")

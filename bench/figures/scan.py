@@ -162,7 +162,7 @@ def _make_app(cfg, source, decode=None):
         def _display(self, screen, renderable) -> None:
             # The end of a frame: the compositor has rendered what changed. The scan is shown
             # once a frame painted the banner after its result arrived. (Not call_after_refresh:
-            # it can run before a widget's repaint reaches the screen, see docs/bench.md.)
+            # it can run before a repaint of a widget reaches the screen: bench/RESULTS.md, fix 14.)
             super()._display(screen, renderable)
             if self.probe is not None and self.probe.armed and self.probe.painted:
                 self.probe.shown()

@@ -84,14 +84,10 @@ class ReceivingFlow(Flow):
         return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {len(self.lines)} lines")
 
     def reload(self) -> None:
-        from db.models import Item, PurchaseOrder, PurchaseOrderLine, Supplier
-        self.po = self.call(lambda: PurchaseOrder.select(PurchaseOrder, Supplier).join(Supplier)
-                            .where(PurchaseOrder.id == self.po.id).get())
-        # Lines with their items in one query: the table reads each line's item, which was one
-        # query per line and per scan (bench/RESULTS.md).
-        self.lines = self.call(lambda: list(
-            PurchaseOrderLine.select(PurchaseOrderLine, Item).join(Item)
-            .where(PurchaseOrderLine.po == self.po.id).order_by(PurchaseOrderLine.line_no)))
+        from db.receiving import po_lines_with_items, po_with_supplier
+        po_id = self.po.id
+        self.po = self.call(po_with_supplier, po_id)
+        self.lines = self.call(po_lines_with_items, po_id)
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"

@@ -15,13 +15,15 @@ from textual.widgets import Static
 
 def rows_needed(content, width: int) -> int | None:
     """How many rows CONTENT takes WIDTH cells wide, or None when that is not certain without
-    a layout: a line that might wrap, or content that is not text."""
+    a layout: a line wider than WIDTH, or content that is not text. (Textual wraps a long line
+    of a Rich Text even when the Text says `no_wrap`: a table wider than its widget took a row
+    more than its lines.)"""
     if isinstance(content, str):
         content = Text(content)
     if not isinstance(content, Text) or width <= 0:
         return None
     lines = content.plain.split("\n")
-    if not content.no_wrap and any(cell_len(line) > width for line in lines):
+    if any(cell_len(line) > width for line in lines):
         return None
     return len(lines)
 

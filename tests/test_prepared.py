@@ -1,0 +1,65 @@
+"""db/prepared.py: a query built once gives, run again with other values, what peewee's own
+query gives with them, on both stores."""
+import pytest
+
+from db.models import Barcode, Item, Location, Warehouse
+from db.prepared import Prepared
+from tests import factories as f
+
+
+def _same(a, b):
+    assert type(a) is type(b)
+    assert a.__data__ == b.__data__
+
+
+def _query(wh_id, kind):
+    return (Location.select(Location, Warehouse).join(Warehouse)
+            .where(Location.warehouse == wh_id, Location.kind == kind, Location.active == True)  # noqa: E712
+            .order_by(Location.code))
+
+
+def test_same_rows_and_joined_models_as_the_query(store):
+    f.location("A-01")
+    f.location("A-02")
+    f.location("D-01", kind="receiving")
+    f.location("B-01", wh="WH2")
+    wh1, wh2 = Warehouse.get(code="WH1"), Warehouse.get(code="WH2")
+    calls = []
+
+    def build(wh_id, kind):
+        calls.append((wh_id, kind))
+        return _query(wh_id, kind)
+
+    places = Prepared(build)
+    for wh, kind in ((wh1, "storage"), (wh1, "receiving"), (wh2, "storage"), (wh2, "receiving")):
+        got, want = places(wh.id, kind), list(_query(wh.id, kind))
+        assert [l.code for l in got] == [l.code for l in want]
+        for a, b in zip(got, want):
+            _same(a, b)
+            _same(a.warehouse, b.warehouse)          # the joined row, without a query
+        assert all(l.__rel__["warehouse"].code == wh.code for l in got)
+    assert len(calls) == 1                            # built once for all four
+    assert [l.code for l in places(wh1.id, "storage")] == ["A-01", "A-02"]
+    assert places.first(wh2.id, "receiving") is None
+
+
+def test_a_query_shaped_by_its_values_is_built_per_shape(store):
+    it = f.item("SKU-1", barcodes=[("04006381333931", 1), ("14006381333938", 12)])
+    forms = Prepared(lambda *codes: Barcode.select(Barcode, Item).join(Item).where(Barcode.code.in_(codes))
+                     .order_by(Barcode.code))
+    assert [b.pack_qty for b in forms("04006381333931")] == [1]
+    assert [(b.code, b.item.sku) for b in forms("04006381333931", "14006381333938", "NOPE")] == [
+        ("04006381333931", "SKU-1"), ("14006381333938", "SKU-1")]
+    assert forms.first("NOPE") is None
+    assert forms("14006381333938")[0].item.id == it.id
+
+
+def test_values_it_cannot_place_are_refused(store):
+    places = Prepared(_query)
+    with pytest.raises(TypeError, match="ints and strings"):
+        places(None, "storage")
+    with pytest.raises(TypeError, match="ints and strings"):
+        places(Warehouse(id=1), "storage")
+    ignores = Prepared(lambda wh_id, kind: Location.select().where(Location.kind == "storage"))
+    with pytest.raises(ValueError, match="do not reach its SQL"):
+        ignores(1, "storage")
