@@ -202,5 +202,19 @@ async def test_a_table_wider_than_its_widget_still_shows_its_rows_after_a_change
         await pilot.pause()
         await pilot.pause()
         text = screen_text(app)
-        assert "D-01-01" in text and "SKU-300" in text and "agreed" in text
+        assert "D-01-01" in text and "agreed" in text
         assert text.rstrip().endswith("below")
+
+
+def test_a_table_of_many_columns_fits_its_width_by_shortening_text_columns():
+    from terminal.flows.base import Table
+    from terminal.widgets.table import render_table
+    columns = ["#", "Location", "SKU", "Lot", "Books", "1st", "2nd", "Var", "Value", "Status"]
+    rows = [[1, "B-01-01", "SKU-300", "", 3, 1, 1, "-2", "-2.00", "approve?"],
+            [2, "A-01-01", "SKU-100", "LOT-2024-A", 12, 10, 10, "-2", "-5.00", "recount"]]
+    for width in (78, 70):
+        lines = render_table(Table(columns, rows, 0), width).plain.split("\n")
+        assert all(len(line) <= width for line in lines), width
+        assert "B-01-01" in lines[2] and "SKU-300" in lines[2] and "-2.00" in lines[2]
+    wide = render_table(Table(columns, rows, 0), 120).plain.split("\n")
+    assert "approve?" in wide[2] and "LOT-2024-A" in wide[3]            # room: nothing shortened

@@ -47,7 +47,7 @@ def render_table(table, width: int) -> Text:
     and no edges would be: one space of padding in each cell, one between cells, the header
     bold and underlined by a rule. Codes and numbers keep their full width (numbers right
     aligned); the Name column takes the room left, giving way down to 8 characters with an
-    ellipsis. The current row is bold reverse and marked ▶ (a visible marker, not only a colour:
+    ellipsis; without one, the space between cells, then the widest text columns give way. The current row is bold reverse and marked ▶ (a visible marker, not only a colour:
     it survives monochrome terminals and captures). Formatted here rather than by Rich, which
     cost milliseconds per scan for a 20-line table."""
     marked = table.current is not None
@@ -67,6 +67,22 @@ def render_table(table, width: int) -> Text:
             c[2] = room
     elif cols:
         cols[-1][2] += max(0, width - fixed - cols[-1][2])
+    # Still too wide (many columns, no Name to give way): first the space between cells goes
+    # (two spaces of padding still part them), then the widest text columns give way down to
+    # their titles, rather than every line wrapping onto a second row.
+    sep = " "
+    over = sum(c[2] + 3 for c in cols) - 1 - width
+    if over > 0:
+        sep, over = "", over - (len(cols) - 1)
+        if over < 0:
+            cols[-1][2] -= over         # the room left goes to the last column, as before
+    for c in sorted((c for c in cols if not c[1] and not c[3] and c[0]), key=lambda c: -c[2]):
+        if over <= 0:
+            break
+        cut = min(over, c[2] - max(4, len(c[0])))
+        if cut > 0:
+            c[2] -= cut
+            over -= cut
 
     def line(cells) -> str:
         out = []
@@ -75,7 +91,7 @@ def render_table(table, width: int) -> Text:
             if len(text) > w:
                 text = text[:max(0, w - 1)] + "…"
             out.append(" " + (text.rjust(w) if right else text.ljust(w)) + " ")
-        return " ".join(out)
+        return sep.join(out)
 
     header = line([c[0] for c in cols])
     rows = []
