@@ -30,6 +30,7 @@ def test_po_list_earliest_first_and_full_receipt(recv):
     assert flow.choices[0].startswith("PO-1041") and flow.choices[1].startswith("PO-1042")
     fb = recv.type("2")
     assert fb.level == "ok" and "Scan an item for PO-1042" in flow.prompt
+    assert fb.message.endswith(": 2 lines")
     # A case barcode adds its pack quantity: 2 cases = 24.
     assert recv.scan(td.WIDGET_CASE).level == "ok"
     fb = recv.scan(td.WIDGET_CASE)
@@ -96,6 +97,11 @@ def test_quantity_key_reject_and_over_receipt(recv):
     assert fb.level == "error" and line("PO-1042", 1).qty_received == 25
     assert Movement.select().count() == n
     assert verify().consistent
+
+
+def test_a_purchase_order_of_one_line_says_so(recv):
+    fb = recv.type("1")
+    assert fb.level == "ok" and fb.message.startswith("PO-1041 from ") and fb.message.endswith(": 1 line"), fb.message
 
 
 def test_wrong_item_and_bad_barcode_errors(recv):

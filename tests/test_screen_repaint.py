@@ -218,3 +218,13 @@ def test_a_table_of_many_columns_fits_its_width_by_shortening_text_columns():
         assert "B-01-01" in lines[2] and "SKU-300" in lines[2] and "-2.00" in lines[2]
     wide = render_table(Table(columns, rows, 0), 120).plain.split("\n")
     assert "approve?" in wide[2] and "LOT-2024-A" in wide[3]            # room: nothing shortened
+
+
+def test_a_table_fills_its_width_and_says_when_it_is_empty():
+    from terminal.flows.base import Table
+    from terminal.widgets.table import render_table
+    columns = ["#", "Location", "SKU", "Status"]
+    full = render_table(Table(columns, [[1, "A-01-01", "SKU-1", "ok"]], 0), 60).plain.split("\n")
+    assert [len(line) for line in full] == [60, 60, 60]
+    empty = render_table(Table(columns, [], None), 60).plain.split("\n")
+    assert empty[2].strip() == "(none)" and len(empty[2]) == 60

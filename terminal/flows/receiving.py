@@ -81,7 +81,7 @@ class ReceivingFlow(Flow):
         self.choices = []
         self.reload()
         self.to_items()
-        return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {len(self.lines)} lines")
+        return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {len(self.lines)} line{'' if len(self.lines) == 1 else 's'}")
 
     def reload(self) -> None:
         from db.receiving import po_lines_with_items, po_with_supplier

@@ -61,7 +61,7 @@ class TransferFlow(Flow):
             self.source = None
             return Feedback.error(f"{loc.code} holds no free stock to move")
         self.to_items()
-        return Feedback.ok(f"from {loc.code}: {len(self.rows)} lines")
+        return Feedback.ok(f"from {loc.code}: {len(self.rows)} line{'' if len(self.rows) == 1 else 's'}")
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"

@@ -66,7 +66,7 @@ def render_table(table, width: int) -> Text:
         for c in names:
             c[2] = room
     elif cols:
-        cols[-1][2] += max(0, width - fixed - cols[-1][2])
+        cols[-1][2] += max(0, width - fixed)     # the last column takes the room left
     # Still too wide (many columns, no Name to give way): first the space between cells goes
     # (two spaces of padding still part them), then the widest text columns give way down to
     # their titles, rather than every line wrapping onto a second row.
@@ -101,7 +101,7 @@ def render_table(table, width: int) -> Text:
             cells.insert(0, "▶" if table.current == n else "")
         rows.append((line(cells), "bold reverse" if table.current == n else None))
     if not table.rows:
-        rows.append((line(["(none)"] + [""] * (len(cols) - 1)), None))
+        rows.append((" (none)".ljust(len(header)), None))     # not in the first column: it may be narrow
     text = Text(no_wrap=True, overflow="crop")
     text.append(header, "bold")
     text.append("\n" + "─" * len(header))
