@@ -236,6 +236,8 @@ _ALLOCATED_TO = Prepared(lambda line_id: Allocation.select(pw.fn.COALESCE(pw.fn.
 def refresh_so_status(order_id: int) -> None:
     """picking ⇄ picked as the lines fill up (or an undo empties them again)."""
     order = row_by(SalesOrder, "id", order_id)
+    if order is None:
+        raise SalesOrder.DoesNotExist(f"SalesOrder {order_id} does not exist")
     if order.status in CLOSED_SO_STATUSES:
         return
     done = all(remaining(l) <= 0 for l in _LINES(order.id))

@@ -282,6 +282,8 @@ def refresh_po_status(po_id: int) -> PurchaseOrder:
     """open → partial → received, from the lines. A line is done when everything ordered has
     arrived (accepted plus rejected). Closed and cancelled orders keep their status."""
     order = row_by(PurchaseOrder, "id", po_id)
+    if order is None:
+        raise PurchaseOrder.DoesNotExist(f"PurchaseOrder {po_id} does not exist")
     lines = _PO_LINES(order.id)
     for line in lines:
         arrived = line.qty_received + line.qty_rejected
