@@ -15,6 +15,7 @@ from .count_models import Count, CountEntry, CountLine, CountTask
 from .count_policy import CountSettings
 from .count_support import _audit, _balances, _operator, _supervisor, get_count
 from .errors import InvalidInput, NotFound, RuleViolation
+from .lookup import get_item, get_location, get_warehouse
 from .operation_support import locked as _locked
 from .models import PHYSICAL_KINDS, Balance, Item, Location, PickShortage, Warehouse, utcnow
 
@@ -77,9 +78,7 @@ def plan_locations(*, zones=None, locations=None, items=None, abc=None, recent_s
                            f"recent-shorts or random; got {which}")
     wh = None
     if warehouse:
-        wh = Warehouse.get_or_none(Warehouse.code == warehouse)
-        if wh is None:
-            raise NotFound(f"unknown warehouse {warehouse!r}")
+        wh = get_warehouse(warehouse)
     item_filter: set[int] = set()
     if zones:
         zones = [z.strip() for z in zones if z.strip()]
@@ -91,9 +90,7 @@ def plan_locations(*, zones=None, locations=None, items=None, abc=None, recent_s
     elif locations:
         locs = []
         for code in [c.strip() for c in locations if c.strip()]:
-            loc = Location.get_or_none(Location.code == code)
-            if loc is None:
-                raise NotFound(f"unknown location {code!r}")
+            loc = get_location(code)
             if not loc.is_physical:
                 raise InvalidInput(f"{code} is a virtual {loc.kind} location: only physical locations are counted")
             if not loc.active:
@@ -104,10 +101,7 @@ def plan_locations(*, zones=None, locations=None, items=None, abc=None, recent_s
     elif items:
         found = []
         for sku in [s.strip() for s in items if s.strip()]:
-            item = Item.get_or_none(Item.sku == sku)
-            if item is None:
-                raise NotFound(f"unknown item SKU {sku!r}")
-            found.append(item)
+            found.append(get_item(sku))
         item_filter = {i.id for i in found}
         locs = _stock_locations(item_filter, wh)
         if not locs:
@@ -214,9 +208,7 @@ def request_count(location: str, *, operator: str, station: str = "", reason: st
     Returns the location's unfinished task if it already has one, else a new one-task count.
     """
     _operator(operator)
-    loc = Location.get_or_none(Location.code == location)
-    if loc is None:
-        raise NotFound(f"unknown location {location!r}")
+    loc = get_location(location)
     if not loc.is_physical:
         raise InvalidInput(f"{location} is a virtual {loc.kind} location: only physical locations are counted")
     with write_transaction():

@@ -103,7 +103,7 @@ def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int) ->
     held = dict(Allocation.select(Allocation.so_line, pw.fn.SUM(Allocation.qty))
                 .where(Allocation.so_line.in_([l.id for l in lines])).group_by(Allocation.so_line).tuples())
     needs = [(line, remaining(line) - int(held.get(line.id) or 0)) for line in lines]
-    _allocate([(line, need) for line, need in needs if need > 0], warehouse_id)
+    _allocate([n for n in needs if n[1] > 0], warehouse_id)
     audit(operator, station, "claim_so", so=order.number)
 
 
@@ -137,9 +137,9 @@ def _allocate(needs: list[tuple[SalesOrderLine, int]], warehouse_id: int) -> Non
     allocations = []
     for line, need in needs:
         for b in places.get(line.item_id, ()):
-            free = b.qty - b.allocated - promised.get(b.id, 0)
             if need <= 0:
                 break
+            free = b.qty - b.allocated - promised.get(b.id, 0)
             if free <= 0:
                 continue
             take = min(need, free)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import peewee as pw
 
-from .connection import database, is_postgres
-from .rows import execute
+from .connection import is_postgres
+from .rows import execute, instance
 
 # Stand-ins nobody stores: a huge negative id, a string with NULs.
 _INT_MARK = -(2 ** 62)
@@ -59,7 +59,7 @@ class Prepared:
             _mark(v, 0)          # the same type check as when building
         query, sql, slots, build_row = self._compile(values)
         params = [values[n] if n is not None else constant for n, constant in slots]
-        cursor = execute(sql, params) if is_postgres() else database.execute_sql(sql, params)
+        cursor = execute(sql, params)
         if build_row is not None:
             return [build_row(row) for row in cursor.fetchall()]
         return list(query._get_cursor_wrapper(cursor))
@@ -71,11 +71,7 @@ class Prepared:
 
 
 def _instance(model, spec, row):
-    obj = model.__new__(model)
-    obj.__data__ = {name: convert(row[i]) for i, name, convert in spec}
-    obj._dirty = set()
-    obj.__rel__ = {}
-    return obj
+    return instance(model, {name: convert(row[i]) for i, name, convert in spec})
 
 
 def row_builder(query):

@@ -169,8 +169,6 @@ _PO_LINES = Prepared(lambda po_id: PurchaseOrderLine.select().where(PurchaseOrde
                      .order_by(PurchaseOrderLine.id))
 _PO_LINES_OF_ITEM = Prepared(lambda po_id, item_id: PurchaseOrderLine.select().where(
     PurchaseOrderLine.po == po_id, PurchaseOrderLine.item == item_id).order_by(PurchaseOrderLine.line_no))
-
-
 _PO_AND_SUPPLIER = Prepared(lambda po_id: PurchaseOrder.select(PurchaseOrder, Supplier).join(Supplier)
                             .where(PurchaseOrder.id == po_id))
 _PO_LINES_AND_ITEMS = Prepared(lambda po_id: PurchaseOrderLine.select(PurchaseOrderLine, Item).join(Item)

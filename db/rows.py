@@ -60,16 +60,20 @@ def execute(sql: str, params: list | tuple = ()):
     return database.execute_sql(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
 
 
-def instance(model, fields, values):
-    """A MODEL instance of a row read from the store: FIELDS' VALUES, converted by each
-    field as peewee converts them, and nothing dirty. What `model(__no_default__=1, **row)`
-    then `_dirty.clear()` give, without a descriptor call per field (a third of a look-up's
-    Python on the posting path)."""
+def instance(model, data: dict):
+    """A MODEL instance of a row read from the store, DATA its fields' values already converted
+    (`field.python_value`), nothing dirty. What `model(__no_default__=1, **data)` then
+    `_dirty.clear()` give, without a descriptor call per field (a third of a look-up's Python
+    on the posting path)."""
     obj = model.__new__(model)
-    obj.__data__ = {f.name: f.python_value(v) for f, v in zip(fields, values)}
+    obj.__data__ = data
     obj._dirty = set()
     obj.__rel__ = {}
     return obj
+
+
+def _converted(fields, values) -> dict:
+    return {f.name: f.python_value(v) for f, v in zip(fields, values)}
 
 
 def row_by(model, column: str, value, *, lock: bool = False):
@@ -80,7 +84,7 @@ def row_by(model, column: str, value, *, lock: bool = False):
     row = execute(_sql(model, column, lock), [field.db_value(value)]).fetchone()
     if row is None:
         return None
-    return instance(model, model._meta.sorted_fields, row)
+    return instance(model, _converted(model._meta.sorted_fields, row))
 
 
 # "Look the row up yourself": the default of the look-up functions that can be given a row.
@@ -120,5 +124,5 @@ def rows_by(wanted: list[tuple], scalar: str | None = None, scalar_params: list 
         if values[fields.index(model._meta.primary_key)] is None:     # no such row
             out.append(None)
             continue
-        out.append(instance(model, fields, values))
+        out.append(instance(model, _converted(fields, values)))
     return out

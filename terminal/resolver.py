@@ -19,7 +19,8 @@ class StoreResolver:
 
     def find_sku(self, code: str) -> str | None:
         from db.models import Item
-        item = Item.get_or_none(Item.sku == code)
+        from db.rows import row_by
+        item = row_by(Item, "sku", code)
         return item.sku if item is not None else None
 
     def is_location(self, code: str) -> bool:

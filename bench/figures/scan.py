@@ -167,7 +167,6 @@ def _make_app(cfg, source, decode=None):
             if self.probe is not None and self.probe.armed and self.probe.painted:
                 self.probe.shown()
 
-    ProbedBanner.probe = None
     import terminal.screens.base as base
     base.Banner = ProbedBanner         # this subprocess only: screens compose the probed banner
     app = ProbedApp(cfg, source=source, decode=decode)

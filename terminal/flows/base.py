@@ -41,6 +41,11 @@ COMMANDS = {"DONE": "done", "UNDO": "undo", "SKIP": "skip", "SHORT": "short",
             "CANCEL": "cancel", "OK": "ok"}
 
 
+def plural(n: int, word: str) -> str:
+    """"1 line", "2 lines"."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 @dataclass(frozen=True)
 class Feedback:
     """What the banner shows after a scan or key. An error must be acknowledged."""

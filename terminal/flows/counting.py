@@ -20,16 +20,13 @@ items that need one; other items scanned meanwhile are refused with a warning.
 from __future__ import annotations
 
 from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_date,
-                   parse_qty, scan_text, scan_warnings)
+                   parse_qty, plural, scan_text, scan_warnings)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type how many of the last scanned item are here in all")
 EMPTY_KEY = FlowKey("f6", "empty", "Empty", "the location is empty: submit it with nothing on it")
 REMOVE_KEY = FlowKey("f9", "undo", "Remove", "remove the last scan (also CMD-UNDO); nothing was posted")
 LIST_ROWS = 10
 
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 SUBMIT_KEY = FlowKey(DONE_KEY.key, "done", "Submit", "submit the count of this location (also CMD-DONE)")
 

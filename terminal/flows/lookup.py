@@ -8,7 +8,7 @@ Nothing posts here.
 """
 from __future__ import annotations
 
-from .base import Feedback, Flow, Table, describe_scan, scan_text
+from .base import Feedback, Flow, Table, describe_scan, plural, scan_text
 
 
 class LookupFlow(Flow):
@@ -99,7 +99,7 @@ class LookupFlow(Flow):
         wh = loc.warehouse.code if loc.warehouse_id else "-"
         self.info = [f"{loc.code}: {loc.kind} in {wh}, zone {loc.zone or '-'}, pick sequence {loc.pick_sequence}"
                      + ("" if loc.active else " · INACTIVE")]
-        return Feedback.ok(f"location {loc.code}: {sum(r['on_hand'] for r in rows)} units, {len(rows)} line{'' if len(rows) == 1 else 's'}")
+        return Feedback.ok(f"location {loc.code}: {sum(r['on_hand'] for r in rows)} units, {plural(len(rows), 'line')}")
 
     def lot(self, lots) -> Feedback:
         from db import operations
@@ -122,7 +122,7 @@ class LookupFlow(Flow):
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected]
                              for l in lines])
         self.info = [f"{po.number}: supplier {po.supplier.code}, {po.status}, expected {po.expected_date or '-'}"]
-        return Feedback.ok(f"purchase order {po.number} ({po.status}): {len(lines)} line{'' if len(lines) == 1 else 's'}")
+        return Feedback.ok(f"purchase order {po.number} ({po.status}): {plural(len(lines), 'line')}")
 
     def so(self, number: str) -> Feedback:
         from db.lookup import get_so
@@ -135,7 +135,7 @@ class LookupFlow(Flow):
         at = f", picking at {so.assigned_station} by {so.assigned_operator}" if so.status == "picking" else ""
         self.info = [f"{so.number}: customer {so.customer.code}, {so.status}, priority {so.priority}, "
                      f"due {so.due_date or '-'}{at}"]
-        return Feedback.ok(f"sales order {so.number} ({so.status}): {len(lines)} line{'' if len(lines) == 1 else 's'}")
+        return Feedback.ok(f"sales order {so.number} ({so.status}): {plural(len(lines), 'line')}")
 
     def operator_info(self, code: str) -> Feedback:
         from db.models import Movement

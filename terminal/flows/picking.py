@@ -53,8 +53,7 @@ class PickingFlow(Flow):
 
     def show_list(self, feedback=None):
         from db import operations
-        from db.models import SalesOrder
-        from db.models import Customer
+        from db.models import Customer, SalesOrder
         mine = self.call(lambda: list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(
             SalesOrder.status == "picking", SalesOrder.assigned_station == self.station)
             .order_by(SalesOrder.number)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date,
-                   parse_qty, result, scan_warnings)
+                   parse_qty, plural, result, scan_warnings)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 REJECT_KEY = FlowKey("f4", "reject", "Reject", "reject the next item scan, with a reason (goes to quarantine)")
@@ -81,7 +81,7 @@ class ReceivingFlow(Flow):
         self.choices = []
         self.reload()
         self.to_items()
-        return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {len(self.lines)} line{'' if len(self.lines) == 1 else 's'}")
+        return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {plural(len(self.lines), 'line')}")
 
     def reload(self) -> None:
         from db.receiving import po_lines_with_items, po_with_supplier

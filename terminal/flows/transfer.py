@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
-                   parse_qty)
+                   parse_qty, plural)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 ALL_KEY = FlowKey("f8", "all", "All", "move the whole content of the source location")
@@ -61,7 +61,7 @@ class TransferFlow(Flow):
             self.source = None
             return Feedback.error(f"{loc.code} holds no free stock to move")
         self.to_items()
-        return Feedback.ok(f"from {loc.code}: {len(self.rows)} line{'' if len(self.rows) == 1 else 's'}")
+        return Feedback.ok(f"from {loc.code}: {plural(len(self.rows), 'line')}")
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"

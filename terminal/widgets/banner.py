@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-LEVELS = ("ok", "warn", "error", "info")
 MARKS = {"ok": "✔ ", "warn": "! ", "error": "✘ ", "info": ""}
 
 

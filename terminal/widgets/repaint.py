@@ -28,12 +28,9 @@ def rows_needed(content, width: int) -> int | None:
     return len(lines)
 
 
-def update_static(widget: Static, content, *, fixed_height: bool = False) -> None:
-    """Show CONTENT in WIDGET. A widget of FIXED_HEIGHT (set in CSS) never needs a layout for
-    its text; another one only when the rows its content takes change (or cannot be told)."""
-    if fixed_height:
-        widget.update(content, layout=False)
-        return
+def update_static(widget: Static, content) -> None:
+    """Show CONTENT in WIDGET, laying the screen out again only when the rows it takes change
+    (or cannot be told). Widgets of a height fixed in CSS call `update(..., layout=False)`."""
     width = widget.content_size.width
     rows = rows_needed(content, width)
     shown = widget.__dict__.get("_rows_shown")

@@ -47,8 +47,9 @@ def render_table(table, width: int) -> Text:
     and no edges would be: one space of padding in each cell, one between cells, the header
     bold and underlined by a rule. Codes and numbers keep their full width (numbers right
     aligned); the Name column takes the room left, giving way down to 8 characters with an
-    ellipsis; without one, the space between cells, then the widest text columns give way. The current row is bold reverse and marked ▶ (a visible marker, not only a colour:
-    it survives monochrome terminals and captures). Formatted here rather than by Rich, which
+    ellipsis; without one, the space between cells, then the widest text columns give way.
+    The current row is bold reverse and marked ▶ (a visible marker, not only a colour: it
+    survives monochrome terminals and captures). Formatted here rather than by Rich, which
     cost milliseconds per scan for a 20-line table."""
     marked = table.current is not None
     cols = []                                   # [title, right-aligned?, width, is the name]
