@@ -17,6 +17,7 @@ from .count_models import Count, CountEntry, CountFound, CountLine, CountTask
 from .count_policy import DEFAULT_REASON, CountSettings, Tolerance
 from .count_support import _audit, _balances, _fmt_time, _operator, _refresh_task, plural
 from .errors import InsufficientStock, InvalidInput, NotFound, PermissionDenied, RuleViolation
+from .lookup import get_location
 from .operation_support import locked as _locked, lot_for
 from .models import Balance, Item, Location, Lot, Warehouse, utcnow
 
@@ -75,9 +76,7 @@ def task_for_location(code: str, count_id: int | None = None, *,
                       warehouse: str | None = None) -> CountTask:
     """The unfinished task of location CODE (in count COUNT_ID if given), with a sentence when
     there is none."""
-    loc = Location.get_or_none(Location.code == code)
-    if loc is None:
-        raise NotFound(f"unknown location {code!r}")
+    loc = get_location(code)
     query = (CountTask.select(CountTask, Count).join(Count)
              .where(CountTask.location == loc.id, Count.status == "open"))
     if count_id:
