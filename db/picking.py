@@ -90,44 +90,34 @@ def next_sales_order(*, operator: str, station: str, so: str | None = None,
             if order is None:
                 raise NotFound("no open sales order is waiting to be picked")
         _claim(order, operator, station, wh.id)
-        return SalesOrder.get_by_id(order.id)
+        return row_by(SalesOrder, "id", order.id)
 
 
 def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int) -> None:
-    SalesOrder.update(status="picking", assigned_station=station, assigned_operator=operator,
-                      assigned_at=utcnow()).where(SalesOrder.id == order.id).execute()
+    _CLAIM.run(station, operator, utcnow(), order.id)
     # Item order, not line order: two stations claiming orders with the same items lock the
     # balance rows in the same order and so never deadlock.
-    lines = list(order.lines.order_by(SalesOrderLine.item, SalesOrderLine.line_no))
+    lines = _LINES_BY_ITEM(order.id)
     # What each line already holds (a claim after a release), in one query for the order.
-    held = dict(Allocation.select(Allocation.so_line, pw.fn.SUM(Allocation.qty))
-                .where(Allocation.so_line.in_([l.id for l in lines])).group_by(Allocation.so_line).tuples())
+    held = {line_id: qty for line_id, qty in _HELD(order.id)}
     needs = [(line, remaining(line) - int(held.get(line.id) or 0)) for line in lines]
-    _allocate([n for n in needs if n[1] > 0], warehouse_id)
+    _allocate(order.id, [n for n in needs if n[1] > 0], warehouse_id)
     audit(operator, station, "claim_so", so=order.number)
 
 
-def _allocate(needs: list[tuple[SalesOrderLine, int]], warehouse_id: int) -> None:
-    """Promise free storage stock of WAREHOUSE_ID to each (line, units) of NEEDS: earliest
-    expiry first, then walking order.
+def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_id: int) -> None:
+    """Promise free storage stock of WAREHOUSE_ID to each (line, units) of NEEDS, the lines of
+    order ORDER_ID: earliest expiry first, then walking order.
 
-    The free balances of all the lines' items are read by one query (a claim ran one per line,
+    The free balances of all the order's items are read by one query (a claim ran one per line,
     and then a statement per promise: most of a claim scan's time, bench/RESULTS.md), in item
     then location order and locked in that order on PostgreSQL: two stations claiming orders
     with the same items lock the same rows in the same order, and so never deadlock; the
     ledger locks one item's rows in location order too."""
     if not needs:
         return
-    query = (Balance.select(Balance, Location, Lot).join(Location)
-             .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
-             .where(Balance.item.in_(sorted({line.item_id for line, _ in needs})),
-                    Location.kind == "storage", Location.active == True,  # noqa: E712
-                    Location.warehouse == warehouse_id, Balance.qty > Balance.allocated)
-             .order_by(Balance.item, Balance.location, Balance.id))
-    if is_postgres():
-        query = query.for_update(of=Balance)
     places: dict[int, list[Balance]] = {}
-    for b in query:
+    for b in _ORDER_FREE_STOCK(order_id, warehouse_id):
         places.setdefault(b.item_id, []).append(b)
     far = dt.date.max
     for rows in places.values():
@@ -147,7 +137,7 @@ def _allocate(needs: list[tuple[SalesOrderLine, int]], warehouse_id: int) -> Non
             allocations.append({"so_line": line.id, "location": b.location_id, "lot": b.lot_id, "qty": take})
             need -= take
     for balance_id, qty in promised.items():
-        Balance.update(allocated=Balance.allocated + qty).where(Balance.id == balance_id).execute()
+        _PROMISE.run(qty, balance_id)
     if allocations:
         Allocation.insert_many(allocations).execute()
 
@@ -167,7 +157,7 @@ def _release(alloc: Allocation, qty: int) -> None:
     if qty == alloc.qty:
         alloc.delete_instance()
     else:
-        Allocation.update(qty=Allocation.qty - qty).where(Allocation.id == alloc.id).execute()
+        _TAKE_FROM_ALLOCATION.run(qty, alloc.id)
         alloc.qty -= qty
 
 
@@ -229,6 +219,37 @@ _ALLOCATED_HERE = Prepared(lambda line_id, loc_id: Allocation.select().where(
     Allocation.so_line == line_id, Allocation.location == loc_id, Allocation.lot.is_null()))
 _ALLOCATED_HERE_LOT = Prepared(lambda line_id, loc_id, lot_id: Allocation.select().where(
     Allocation.so_line == line_id, Allocation.location == loc_id, Allocation.lot == lot_id))
+# A claim's statements.
+_CLAIM = Prepared(lambda station, operator, at, so_id: SalesOrder.update(
+    status="picking", assigned_station=station, assigned_operator=operator, assigned_at=at)
+    .where(SalesOrder.id == so_id))
+_LINES_BY_ITEM = Prepared(lambda so_id: SalesOrderLine.select().where(SalesOrderLine.so == so_id)
+                          .order_by(SalesOrderLine.item, SalesOrderLine.line_no))
+_HELD = Prepared(lambda so_id: Allocation.select(Allocation.so_line, pw.fn.SUM(Allocation.qty))
+                 .join(SalesOrderLine).where(SalesOrderLine.so == so_id).group_by(Allocation.so_line)
+                 .tuples())
+
+
+def _order_free_stock(so_id, wh_id):
+    query = (Balance.select(Balance, Location, Lot).join(Location)
+             .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
+             .where(Balance.item.in_(SalesOrderLine.select(SalesOrderLine.item).where(SalesOrderLine.so == so_id)),
+                    Location.kind == "storage", Location.active == True,  # noqa: E712
+                    Location.warehouse == wh_id, Balance.qty > Balance.allocated)
+             .order_by(Balance.item, Balance.location, Balance.id))
+    return query.for_update(of=Balance) if is_postgres() else query
+
+
+_ORDER_FREE_STOCK = Prepared(_order_free_stock)
+_PROMISE = Prepared(lambda qty, balance_id: Balance.update(allocated=Balance.allocated + qty)
+                    .where(Balance.id == balance_id))
+# A pick's statements.
+_DROP_ALLOCATION = Prepared(lambda alloc_id: Allocation.delete().where(Allocation.id == alloc_id))
+_TAKE_FROM_ALLOCATION = Prepared(lambda qty, alloc_id: Allocation.update(qty=Allocation.qty - qty)
+                                 .where(Allocation.id == alloc_id))
+_PICKED = Prepared(lambda qty, line_id: SalesOrderLine.update(qty_picked=SalesOrderLine.qty_picked + qty)
+                   .where(SalesOrderLine.id == line_id))
+_SO_STATUS = Prepared(lambda status, so_id: SalesOrder.update(status=status).where(SalesOrder.id == so_id))
 _ALLOCATED_TO = Prepared(lambda line_id: Allocation.select(pw.fn.COALESCE(pw.fn.SUM(Allocation.qty), 0))
                          .where(Allocation.so_line == line_id).tuples())
 
@@ -247,7 +268,7 @@ def refresh_so_status(order_id: int) -> None:
         status = "picking" if order.assigned_station else "open"
     else:
         return
-    SalesOrder.update(status=status).where(SalesOrder.id == order.id).execute()
+    _SO_STATUS.run(status, order.id)
 
 
 # ---------------------------------------------------------------- the pick list
@@ -351,12 +372,11 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
         for alloc in here:
             take = min(left_to_drop, alloc.qty)
             if take == alloc.qty:
-                alloc.delete_instance()
+                _DROP_ALLOCATION.run(alloc.id)
             elif take:
-                Allocation.update(qty=Allocation.qty - take).where(Allocation.id == alloc.id).execute()
+                _TAKE_FROM_ALLOCATION.run(take, alloc.id)
             left_to_drop -= take
-        SalesOrderLine.update(qty_picked=SalesOrderLine.qty_picked + qty).where(
-            SalesOrderLine.id == line.id).execute()
+        _PICKED.run(qty, line.id)
         fresh = row_by(SalesOrderLine, "id", line.id)
         _trim_allocations(fresh)
         refresh_so_status(order.id)

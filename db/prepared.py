@@ -11,25 +11,40 @@ joined models included, as running the query itself.
                       .where(SalesOrderLine.so == so_id).order_by(SalesOrderLine.line_no))
     lines = _LINES(order.id)
 
-Values must be ints or strings, the ones the query compares with (ids, codes): peewee
-passes those to the driver as they are. A query whose SQL depends on the values themselves
-(an IN list of varying length) is built once per length.
+Values must be ints, strings or datetimes, the ones the query compares with or writes (ids,
+codes, a time stamp): peewee passes those to the driver as they are. A query whose SQL depends
+on the values themselves (an IN list of varying length) is built once per length. Statements
+that write (update, insert, delete) are run with `.run(*values)`, which returns the rows changed.
 """
 from __future__ import annotations
+
+import datetime as dt
 
 import peewee as pw
 
 from .connection import is_postgres
 from .rows import execute, instance
 
-# Stand-ins nobody stores: a huge negative id, a string with NULs.
+# Stand-ins nobody stores: a huge negative id, a string with NULs, a moment in the year 1.
 _INT_MARK = -(2 ** 62)
+_TIME_MARK = dt.datetime(1, 1, 1)
+_TYPES = (int, str, dt.datetime)
+
+
+def _kind(value) -> type:
+    kind = type(value)
+    if kind not in _TYPES:
+        raise TypeError(f"a prepared query takes ints, strings and datetimes, got {kind.__name__}")
+    return kind
 
 
 def _mark(value, n: int):
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise TypeError(f"a prepared query takes ints and strings, got {type(value).__name__}")
-    return _INT_MARK - n if isinstance(value, int) else f"\x00prepared-{n}\x00"
+    kind = _kind(value)
+    if kind is int:
+        return _INT_MARK - n
+    if kind is str:
+        return f"\x00prepared-{n}\x00"
+    return _TIME_MARK + dt.timedelta(microseconds=n)
 
 
 class Prepared:
@@ -38,31 +53,36 @@ class Prepared:
         self._built: dict[tuple, tuple] = {}
 
     def _compile(self, values: tuple) -> tuple:
-        key = (is_postgres(), len(values), tuple(isinstance(v, int) for v in values))
+        key = (is_postgres(), tuple(map(_kind, values)))
         built = self._built.get(key)
         if built is None:
             marks = [_mark(v, n) for n, v in enumerate(values)]
             query = self.build(*marks)
             sql, params = query.sql()
             where = {m: n for n, m in enumerate(marks)}
-            slots = [(where[p], None) if isinstance(p, (int, str)) and not isinstance(p, bool) and p in where
-                     else (None, p) for p in params]
+            slots = [(where[p], None) if type(p) in _TYPES and p in where else (None, p) for p in params]
             missing = set(range(len(values))) - {n for n, _ in slots if n is not None}
             if missing:
                 raise ValueError(f"prepared query: values {sorted(missing)} do not reach its SQL")
-            built = self._built[key] = (query, sql, slots, row_builder(query))
+            maker = row_builder(query) if isinstance(query, pw.SelectBase) else None
+            built = self._built[key] = (query, sql, slots, maker)
         return built
+
+    def _execute(self, values: tuple):
+        query, sql, slots, build_row = self._compile(values)
+        params = [values[n] if n is not None else constant for n, constant in slots]
+        return query, build_row, execute(sql, params)
 
     def __call__(self, *values) -> list:
         """The rows of the query built with VALUES."""
-        for v in values:
-            _mark(v, 0)          # the same type check as when building
-        query, sql, slots, build_row = self._compile(values)
-        params = [values[n] if n is not None else constant for n, constant in slots]
-        cursor = execute(sql, params)
+        query, build_row, cursor = self._execute(values)
         if build_row is not None:
             return [build_row(row) for row in cursor.fetchall()]
         return list(query._get_cursor_wrapper(cursor))
+
+    def run(self, *values) -> int:
+        """Run a statement that writes, built with VALUES; the number of rows it changed."""
+        return self._execute(values)[2].rowcount
 
     def first(self, *values):
         """The first row, or None."""

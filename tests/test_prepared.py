@@ -56,9 +56,9 @@ def test_a_query_shaped_by_its_values_is_built_per_shape(store):
 
 def test_values_it_cannot_place_are_refused(store):
     places = Prepared(_query)
-    with pytest.raises(TypeError, match="ints and strings"):
+    with pytest.raises(TypeError, match="ints, strings and datetimes"):
         places(None, "storage")
-    with pytest.raises(TypeError, match="ints and strings"):
+    with pytest.raises(TypeError, match="ints, strings and datetimes"):
         places(Warehouse(id=1), "storage")
     ignores = Prepared(lambda wh_id, kind: Location.select().where(Location.kind == "storage"))
     with pytest.raises(ValueError, match="do not reach its SQL"):
@@ -105,3 +105,35 @@ def test_rows_made_directly_equal_peeweees_with_inner_and_left_joins(store):
     chained = (Balance.select(Balance, Location, Warehouse).join(Location).join(Warehouse))
     assert row_builder(chained) is None
     assert [b.location.warehouse.code for b in Prepared(lambda: chained)()] == ["WH1", "WH1"]
+
+
+def test_statements_that_write_run_with_new_values_and_say_what_they_changed(store):
+    import datetime as dt
+
+    from db.models import AuditLog, Balance
+    loc = f.location("A-01")
+    one, two = f.item("SKU-1"), f.item("SKU-2")
+    f.give_stock(one, loc, 5)
+    f.give_stock(two, loc, 7)
+    b1 = Balance.get(Balance.item == one.id, Balance.location == loc.id)
+    b2 = Balance.get(Balance.item == two.id, Balance.location == loc.id)
+    calls = []
+
+    def build(qty, balance_id):
+        calls.append(1)
+        return Balance.update(allocated=Balance.allocated + qty).where(Balance.id == balance_id)
+
+    promise = Prepared(build)
+    assert promise.run(2, b1.id) == 1
+    assert promise.run(3, b2.id) == 1
+    assert promise.run(1, b1.id) == 1
+    assert promise.run(4, -1) == 0                      # no such row: nothing changed
+    assert len(calls) == 1
+    assert [Balance.get_by_id(b.id).allocated for b in (b1, b2)] == [3, 3]
+    # A time stamp is a value like the others: each run writes its own.
+    note = Prepared(lambda at, action: AuditLog.insert(at=at, action=action, operator="W1"))
+    first, second = dt.datetime(2026, 1, 2, 3, 4, 5, 6), dt.datetime(2026, 7, 8, 9, 10, 11)
+    assert note.run(first, "one") == 1 and note.run(second, "two") == 1
+    assert [(a.at, a.action) for a in AuditLog.select().order_by(AuditLog.id)] == [(first, "one"), (second, "two")]
+    with pytest.raises(TypeError, match="got date"):
+        note.run(dt.date(2026, 1, 2), "three")

@@ -228,3 +228,25 @@ def test_a_table_fills_its_width_and_says_when_it_is_empty():
     assert [len(line) for line in full] == [60, 60, 60]
     empty = render_table(Table(columns, [], None), 60).plain.split("\n")
     assert empty[2].strip() == "(none)" and len(empty[2]) == 60
+
+
+@async_test
+async def test_the_pick_list_fits_an_80_by_24_screen_with_the_count_of_the_rest(world):  # noqa: F811
+    """Orders listed below the screen could not be seen: no key scrolls the job's content. The
+    list stops where the screen does and says how many more wait."""
+    from textual.containers import VerticalScroll
+
+    from terminal.flows.picking import LISTED_ORDERS
+    for n in range(LISTED_ORDERS + 6):
+        td.sales_order(f"SO-9{n:02d}", lines=(("SKU-300", 1),), priority=3)
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await type_(pilot, "3", enter=False)
+        await settle(pilot)
+        text = screen_text(app)
+        last = app.screen.flow.choices[-1]
+        assert f"{LISTED_ORDERS:>2}  {last}" in text
+        waiting = LISTED_ORDERS + 6 + 1                   # and SO-77 of the seeded store
+        assert f"… and {waiting - LISTED_ORDERS} more waiting: scan or type an SO number" in text
+        assert app.screen.query_one("#content", VerticalScroll).max_scroll_y == 0

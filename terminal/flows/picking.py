@@ -23,7 +23,7 @@ from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expe
 SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
 SKIP_KEY = FlowKey("f6", "skip", "Skip", "do this pick last (CMD-SKIP)")
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship the picked order now (CMD-DONE)")
-LISTED_ORDERS = 30      # orders listed to choose from by number
+LISTED_ORDERS = 12      # orders listed to choose from by number: they fit an 80×24 screen
 
 
 class PickingFlow(Flow):
@@ -58,8 +58,10 @@ class PickingFlow(Flow):
             SalesOrder.status == "picking", SalesOrder.assigned_station == self.station)
             .order_by(SalesOrder.number)))
         self.orders = mine + self.call(operations.open_sales_orders)
-        # The first orders only: a screen shows a dozen, and hundreds of lines made opening the
-        # job and the first scan after it slow. Any order can still be scanned or typed.
+        # The first orders only: an 80×24 screen shows a dozen with the line saying how many more
+        # wait (a longer list hid them below the screen, where no key scrolls), and hundreds of
+        # lines made opening the job and the first scan after it slow. Any order can still be
+        # scanned or typed.
         shown = self.orders[:LISTED_ORDERS]
         self.choices = [f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
                         + ("  (yours, in progress)" if o.status == "picking" else "") for o in shown]
