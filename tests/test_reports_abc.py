@@ -71,3 +71,16 @@ def test_abc_split_is_configurable_and_no_save_changes_nothing(sqlite_store):
     assert [x["class"] for x in rows][:5] == ["A", "B", "B", "B", "C"]   # B up to 95: I5 starts at 95
     with pytest.raises(InvalidInput, match="a_share and b_share"):
         abc(*JAN, a_share=0.9, b_share=0.2)
+
+
+def test_items_that_consumed_nothing_come_last_by_sku_with_no_share(store):
+    build()
+    f.item("A0", cost="7.00")                    # first by SKU, consumed nothing
+    rows, _ = abc(*JAN, save=False)
+    assert [(x["rank"], x["sku"], x["share_pct"], x["cumulative_pct"], x["class"]) for x in rows[-3:]] == [
+        (6, "I6", 2.0, 100.0, "C"), (7, "A0", 0.0, 100.0, "C"), (8, "I7", 0.0, 100.0, "C")]
+    # A period with no shipments at all: every item C, no shares to give.
+    rows, _ = abc(r.d("2025-03-01"), r.d("2025-03-31"), save=False)
+    assert [x["sku"] for x in rows] == ["A0", "I1", "I2", "I3", "I4", "I5", "I6", "I7"]
+    assert [x["rank"] for x in rows] == list(range(1, 9))
+    assert {(x["class"], x["share_pct"], x["cumulative_pct"], x["qty"]) for x in rows} == {("C", None, None, 0)}
