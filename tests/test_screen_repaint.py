@@ -250,3 +250,30 @@ async def test_the_pick_list_fits_an_80_by_24_screen_with_the_count_of_the_rest(
         waiting = LISTED_ORDERS + 6 + 1                   # and SO-77 of the seeded store
         assert f"… and {waiting - LISTED_ORDERS} more waiting: scan or type an SO number" in text
         assert app.screen.query_one("#content", VerticalScroll).max_scroll_y == 0
+
+
+@async_test
+async def test_the_current_row_of_a_long_po_is_scrolled_into_view(world):  # noqa: F811
+    """A PO longer than the screen: the line a scan just counted is shown, not left below the
+    screen where no key reaches it."""
+    from textual.containers import VerticalScroll
+
+    from tests import factories as f
+    fillers = [(f.item(f"SKU-F{n:02d}", f"Filler {n}").sku, 5) for n in range(1, 20)]
+    td.purchase_order("PO-2000", lines=fillers + [("SKU-100", 24)])
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await type_(pilot, "1", enter=False)
+        await scan(pilot, "PO-2000")
+        content = app.screen.query_one("#content", VerticalScroll)
+        assert content.max_scroll_y > 0 and content.scroll_y == 0      # longer than the screen
+        assert "SKU-100" not in screen_text(app)
+        await scan(pilot, td.WIDGET_EAN)
+        await settle(pilot)
+        marked = [line for line in screen_text(app).splitlines() if "▶" in line]
+        assert len(marked) == 1 and "SKU-100" in marked[0] and "Widget" in marked[0]
+        assert content.scroll_y > 0
+        await scan(pilot, "NO-SUCH-CODE")
+        await settle(pilot)
+        assert any("▶" in line for line in screen_text(app).splitlines())    # an error keeps the row

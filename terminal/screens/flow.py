@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.geometry import Region
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -84,6 +85,12 @@ class FlowScreen(StationScreen):
             choices.display = bool(view.choices)
             update_static(choices, "\n".join(f"{n:>2}  {c}" for n, c in enumerate(view.choices, 1)))
         self.query_one(FlowTable).show(view.table)
+        if view.table is not None and view.table.current is not None:
+            # A long PO or pick list runs below the screen, and no key scrolls it. Scrolled now,
+            # the move is drawn in the same frame as the scan's result; once more after the
+            # layout, for a table that has just been placed or grown.
+            self._keep_current_row_visible()
+            self.call_after_refresh(self._keep_current_row_visible)
         if self._changed("info", view.info):
             info = self.query_one("#info", Static)
             info.display = bool(view.info)
@@ -91,6 +98,17 @@ class FlowScreen(StationScreen):
         if not self.typed_scan:
             self.query_one(EntryLine).set_label(self.entry_label())
         self.query_one(KeyBar).show(self.key_list())
+
+    def _keep_current_row_visible(self) -> None:
+        table = self.query_one(FlowTable)
+        row = table.current_row_y()
+        if row is None:
+            return
+        content = self.query_one("#content", VerticalScroll)
+        # The row and the line after it (the info under a table's last row), as little
+        # scrolling as that takes: a table that fits never moves.
+        content.scroll_to_region(Region(0, table.virtual_region.y + row, 1, 2), animate=False,
+                                 immediate=True)
 
     def _changed(self, part: str, value) -> bool:
         shown = self.__dict__.setdefault("_shown", {})

@@ -30,6 +30,12 @@ class FlowTable(Static):
         self.display = True
         self._paint()
 
+    def current_row_y(self) -> int | None:
+        """The line of the current row within the widget (under the header and its rule)."""
+        if not self.display or self._table is None or self._table.current is None:
+            return None
+        return 2 + self._table.current
+
     def on_resize(self, event) -> None:
         if self._table is not None and self.size.width != self._width:
             self._paint()
