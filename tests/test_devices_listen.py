@@ -46,7 +46,10 @@ def start_listen(tmp_path, *args, listen_args=()):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "terminal.cli", *args, "scanner", "listen", "--port", port,
                              "--baud", "115200", *listen_args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env,
+                            # Ctrl+C is what stops it: a suite started in the background (`make
+                            # test &`) ignores SIGINT, and a child would inherit that.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     out, err = queue.Queue(), queue.Queue()
     threading.Thread(target=lines_of, args=(proc.stdout, out), daemon=True).start()
     threading.Thread(target=lines_of, args=(proc.stderr, err), daemon=True).start()
