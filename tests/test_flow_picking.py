@@ -146,3 +146,19 @@ def test_a_long_order_list_shows_the_first_orders_and_any_can_be_scanned(data):
         assert SalesOrder.get(number=f"SO-9{LISTED_ORDERS + 4:02d}").status == "picking"
     finally:
         d.close()
+
+
+def test_a_long_list_of_orders_to_ship_shows_the_first_and_how_many_more(data):
+    from terminal.flows.base import LISTED
+    for n in range(LISTED + 2):
+        so = td.sales_order(f"SO-8{n:02d}", lines=(("SKU-300", 1),), priority=3)
+        SalesOrder.update(status="picked").where(SalesOrder.id == so.id).execute()
+    d = driver(data, ShippingFlow)
+    try:
+        assert len(d.flow.choices) == LISTED and d.flow.choices[0].startswith("SO-800")
+        assert d.flow.info == ["… and 2 more to ship: scan or type an SO number"]
+        assert d.type(str(LISTED + 1)).level == "error" and d.flow.state == "choose"
+        fb = d.scan(f"SO-8{LISTED + 1:02d}")         # beyond the list, still chosen by its number
+        assert fb.level != "error" and d.flow.so.number == f"SO-8{LISTED + 1:02d}"
+    finally:
+        d.close()

@@ -177,3 +177,20 @@ def test_a_typed_sku_receives_one_unit(recv):
     assert fb.level == "ok" and "1 of 24" in fb.message, fb.message
     assert line("PO-1042", 1).qty_received == 1
     assert verify().consistent
+
+
+def test_a_long_po_list_shows_the_first_orders_and_how_many_more(store):
+    from terminal.flows.base import LISTED
+    td.seed()
+    for n in range(LISTED + 3):
+        td.purchase_order(f"PO-3{n:03d}", lines=(("SKU-300", 5),), expected=dt.date(2030, 2, 1) + dt.timedelta(days=n))
+    d = td.FlowDriver(store, ReceivingFlow)
+    try:
+        assert len(d.flow.choices) == LISTED and d.flow.choices[-1].startswith(f"PO-3{LISTED - 1:03d}")
+        assert d.flow.info == ["… and 3 more open: scan or type a PO number"]
+        fb = d.type(str(LISTED + 1))              # not a number in the list shown
+        assert fb.level == "error" and d.flow.state == "choose"
+        fb = d.scan(f"PO-3{LISTED + 2:03d}")      # the last one, beyond the list
+        assert fb.level == "ok" and f"Scan an item for PO-3{LISTED + 2:03d}" in d.flow.prompt
+    finally:
+        d.close()

@@ -250,6 +250,13 @@ async def test_the_pick_list_fits_an_80_by_24_screen_with_the_count_of_the_rest(
         waiting = LISTED_ORDERS + 6 + 1                   # and SO-77 of the seeded store
         assert f"… and {waiting - LISTED_ORDERS} more waiting: scan or type an SO number" in text
         assert app.screen.query_one("#content", VerticalScroll).max_scroll_y == 0
+        # The key bar offers what acts on a list: no Short, Skip or Ship before an order.
+        keys = text.splitlines()[-1]
+        assert "F9  Undo" in keys and "Short" not in keys and "Skip" not in keys and "Ship" not in keys
+        await key(pilot, "enter")                         # claim the next order
+        await settle(pilot)
+        keys = screen_text(app).splitlines()[-1]
+        assert "F5  Short" in keys and "F6  Skip" in keys and "F10  Ship" in keys
 
 
 @async_test

@@ -46,6 +46,19 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+# Documents listed to choose from by number: twelve and the line saying how many more fit an
+# 80×24 screen. A longer list ran below it, where no key scrolls.
+LISTED = 12
+
+
+def listed(rows: list, line, status: str, what: str) -> tuple[list[str], list[str]]:
+    """The choices for the first LISTED of ROWS (LINE formats one), and the info line saying how
+    many more are STATUS; those can still be scanned or typed (WHAT: "an SO number")."""
+    shown = rows[:LISTED]
+    more = len(rows) - len(shown)
+    return [line(r) for r in shown], ([f"… and {more} more {status}: scan or type {what}"] if more else [])
+
+
 @dataclass(frozen=True)
 class Feedback:
     """What the banner shows after a scan or key. An error must be acknowledged."""

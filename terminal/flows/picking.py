@@ -17,18 +17,27 @@ expiry first) and is enforced by the store.
 """
 from __future__ import annotations
 
-from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
-                   parse_qty, scan_text)
+from .base import (LISTED, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
+                   listed, parse_qty, scan_text)
 
 SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
 SKIP_KEY = FlowKey("f6", "skip", "Skip", "do this pick last (CMD-SKIP)")
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship the picked order now (CMD-DONE)")
-LISTED_ORDERS = 12      # orders listed to choose from by number: they fit an 80×24 screen
+LISTED_ORDERS = LISTED  # orders listed to choose from by number
 
 
 class PickingFlow(Flow):
     title = "Pick"
-    keys = (SHORT_KEY, SKIP_KEY, UNDO_KEY, SHIP_KEY)
+
+    @property
+    def keys(self) -> tuple[FlowKey, ...]:
+        # Only the keys that act now: Short, Skip and Ship on the order list did nothing but
+        # say "choose an order first".
+        if self.state == "choose":
+            return (UNDO_KEY,)
+        if self.state == "done":
+            return (UNDO_KEY, SHIP_KEY)
+        return (SHORT_KEY, SKIP_KEY, UNDO_KEY, SHIP_KEY)
 
     def __init__(self, session, so: str | None = None):
         super().__init__(session)
@@ -58,18 +67,14 @@ class PickingFlow(Flow):
             SalesOrder.status == "picking", SalesOrder.assigned_station == self.station)
             .order_by(SalesOrder.number)))
         self.orders = mine + self.call(operations.open_sales_orders)
-        # The first orders only: an 80×24 screen shows a dozen with the line saying how many more
-        # wait (a longer list hid them below the screen, where no key scrolls), and hundreds of
-        # lines made opening the job and the first scan after it slow. Any order can still be
-        # scanned or typed.
-        shown = self.orders[:LISTED_ORDERS]
-        self.choices = [f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
-                        + ("  (yours, in progress)" if o.status == "picking" else "") for o in shown]
+        # The first orders only (hundreds of lines also made opening the job slow); any order
+        # can still be scanned or typed.
+        self.choices, self.info = listed(
+            self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
+            + ("  (yours, in progress)" if o.status == "picking" else ""), "waiting", "an SO number")
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = ("Press Enter for the next order, or scan an SO number, or type a list number"
                        if self.orders else "No orders waiting. Scan an SO number, or Esc to go back")
-        more = len(self.orders) - len(shown)
-        self.info = [f"… and {more} more waiting: scan or type an SO number"] if more else []
         return feedback
 
     def claim(self, number: str | None) -> Feedback:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date,
-                   parse_qty, plural, result, scan_warnings)
+                   listed, parse_qty, plural, result, scan_warnings)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 REJECT_KEY = FlowKey("f4", "reject", "Reject", "reject the next item scan, with a reason (goes to quarantine)")
@@ -65,11 +65,11 @@ class ReceivingFlow(Flow):
         from db import operations
         self.open_pos = self.call(operations.open_purchase_orders, self.session.warehouse)
         self.state, self.entry, self.po = "choose", "choice", None
-        self.choices = [f"{p.number:<12} {p.supplier.code:<10} expected {p.expected_date or '-'}  {p.status}"
-                        for p in self.open_pos]
+        self.choices, self.info = listed(
+            self.open_pos, lambda p: f"{p.number:<12} {p.supplier.code:<10} expected {p.expected_date or '-'}  {p.status}",
+            "open", "a PO number")
         self.prompt = ("Scan a PO number, or type its number in the list and press Enter"
                        if self.open_pos else "No open purchase orders. Scan a PO number, or Esc to go back")
-        self.info = []
         return feedback
 
     def choose_po(self, number: str) -> Feedback:
@@ -196,7 +196,7 @@ class ReceivingFlow(Flow):
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "choose":
             t = text.strip()
-            if t.isdecimal() and 1 <= int(t) <= len(self.open_pos):
+            if t.isdecimal() and 1 <= int(t) <= len(self.choices):
                 return self.choose_po(self.open_pos[int(t) - 1].number)
             return self.choose_po(t)
         if self.state == "qty":

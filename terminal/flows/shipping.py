@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .base import Feedback, Flow, FlowKey, Table
+from .base import Feedback, Flow, FlowKey, Table, listed
 
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship what was picked (CMD-DONE)")
 PRINT_KEY = FlowKey("f7", "print", "Reprint", "print the packing list again")
@@ -39,8 +39,9 @@ class ShippingFlow(Flow):
         self.orders = self.call(lambda: list(SalesOrder.select().where(
             SalesOrder.status.in_(("picking", "picked"))).order_by(
             SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number)))
-        self.choices = [f"{o.number:<10} {o.customer.code:<10} {o.status:<8} station {o.assigned_station or '-'}"
-                        for o in self.orders]
+        self.choices, self.info = listed(
+            self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} {o.status:<8} station {o.assigned_station or '-'}",
+            "to ship", "an SO number")
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = ("Scan or type the SO number to ship, or the number of a line in the list"
                        if self.orders else "No picked orders. Scan an SO number, or Esc to go back")
@@ -88,7 +89,7 @@ class ShippingFlow(Flow):
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "choose":
             t = text.strip()
-            if t.isdecimal() and 1 <= int(t) <= len(self.orders):
+            if t.isdecimal() and 1 <= int(t) <= len(self.choices):
                 return self.choose(self.orders[int(t) - 1].number)
             return self.choose(t)
         return super().on_text(text, key)
