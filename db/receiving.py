@@ -15,7 +15,7 @@ from .models import (PHYSICAL_KINDS, VIRTUAL_CODES, Item, Location, Movement,
 from .operation_support import (backorder_number, derived_key, locked, lot_for, physical,
                                 station_warehouse, whole_quantity)
 from .prepared import Prepared
-from .rows import LOOK_UP, execute, row_by, rows_by
+from .rows import LOOK_UP, execute, execute_after, row_by, rows_by
 from .security import audit, get_operator, require_supervisor
 
 # A receipt's own statements, written once (bench/RESULTS.md, fix 8). "?" becomes the
@@ -23,12 +23,12 @@ from .security import audit, get_operator, require_supervisor
 _KEYS_TAKEN_SQL = 'SELECT "id" FROM "movement" WHERE "idempotency_key" IN (?, ?) LIMIT 1'
 _ON_HAND_SQL = ('SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '
                 'WHERE b."item_id" = ? AND l."kind" IN (' + ", ".join("?" for _ in PHYSICAL_KINDS) + ")")
-_TAKEN_AND_ON_HAND_SQL = f"SELECT ({_KEYS_TAKEN_SQL}), ({_ON_HAND_SQL})"
+# Read once the item is locked: its cost, whether the key was posted meanwhile, its stock.
+_COST_TAKEN_AND_ON_HAND_SQL = f'SELECT (SELECT "unit_cost" FROM "item" WHERE "id" = ?), ({_KEYS_TAKEN_SQL}), ({_ON_HAND_SQL})'
 _SET_COST_SQL = 'UPDATE "item" SET "unit_cost" = ? WHERE "id" = ?'
-# The item's lock for the moving average, reading only the cost it guards: the rest of the
-# item was read a moment before, and decoding its whole row again was a tenth of a receipt's
-# Python on PostgreSQL (bench/RESULTS.md, fix 15).
-_LOCK_ITEM_COST_SQL = 'SELECT "unit_cost" FROM "item" WHERE "id" = ?'
+# The item's lock for the moving average. It reads nothing: what it guards is read by the
+# statement after it, sent in the same round trip (`rows.execute_after`).
+_LOCK_ITEM_SQL = 'SELECT 1 FROM "item" WHERE "id" = ? FOR NO KEY UPDATE'
 
 
 def _q(text: str) -> str:
@@ -121,12 +121,16 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         if order is not None:
             line = _line_for(order, item)
             line = locked(PurchaseOrderLine, line.id)
-        item.unit_cost = _locked_cost(item.id)     # the rest of the row was read just before
+        # Receipts of one item take its lock in turn (PostgreSQL; SQLite's write transaction
+        # already serialises them), so each moving average starts from the one before. Under
+        # the lock: the cost (the rest of the row was read just before), the same key again
+        # (the first receipt's result, nothing posted twice) and the physical stock.
+        cost, taken, on_hand = _after_item_lock(_q(_COST_TAKEN_AND_ON_HAND_SQL), [
+            item.id, key, f"{key}:reject" if key else None, item.id, *PHYSICAL_KINDS]).fetchone()
+        if cost is None:        # the cost is never NULL: the row is gone
+            raise Item.DoesNotExist(f"Item {item.id} does not exist")
+        item.unit_cost = Item.unit_cost.python_value(cost)
         item._dirty.discard("unit_cost")
-        # The same key again: the first receipt's result, nothing posted twice. The same
-        # statement reads the item's physical stock for the moving average.
-        taken, on_hand = execute(_q(_TAKEN_AND_ON_HAND_SQL), [
-            key, f"{key}:reject" if key else None, item.id, *PHYSICAL_KINDS]).fetchone()
         earlier = _earlier_receipt(key) if taken is not None else None
         if earlier is not None:
             return earlier
@@ -238,15 +242,12 @@ def _physical_on_hand(item: Item) -> int:
     return int(total or 0)
 
 
-def _locked_cost(item_id: int):
-    """The item's unit cost, its row locked for the transaction on PostgreSQL (as `locked`:
-    FOR NO KEY UPDATE). Receipts of one item take it in turn, so each moving average starts
-    from the one before."""
-    sql = _q(_LOCK_ITEM_COST_SQL) + (" FOR NO KEY UPDATE" if is_postgres() else "")
-    row = execute(sql, [item_id]).fetchone()
-    if row is None:
-        raise Item.DoesNotExist(f"Item {item_id} does not exist")
-    return Item.unit_cost.python_value(row[0])
+def _after_item_lock(sql: str, params: list):
+    """SQL run once the item of PARAMS[0] is locked for the transaction (PostgreSQL: FOR NO KEY
+    UPDATE, as `locked`), in the same round trip as the lock."""
+    if not is_postgres():
+        return execute(sql, params)
+    return execute_after(_q(_LOCK_ITEM_SQL), [params[0]], sql, params)
 
 
 def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> None:

@@ -38,11 +38,8 @@ _prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictio
 _statements: dict[str, tuple[str, str]] = {}
 
 
-def execute(sql: str, params: list | tuple = ()):
-    """`database.execute_sql(SQL, PARAMS)` (SQL in the driver's placeholder style); on
-    PostgreSQL through a prepared statement of this connection. Returns the cursor."""
-    if not is_postgres():
-        return database.execute_sql(sql, params)
+def _statement(sql: str) -> str:
+    """The name of SQL prepared on this PostgreSQL connection (prepared now if it was not)."""
     known = _statements.get(sql)
     if known is None:
         name = "wh_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
@@ -55,9 +52,31 @@ def execute(sql: str, params: list | tuple = ()):
     if name not in done:
         database.execute_sql(f"PREPARE {name} AS {numbered}")
         done.add(name)
-    if not params:
-        return database.execute_sql(f"EXECUTE {name}")
-    return database.execute_sql(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+    return name
+
+
+def _execute_text(name: str, params) -> str:
+    return f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+
+
+def execute(sql: str, params: list | tuple = ()):
+    """`database.execute_sql(SQL, PARAMS)` (SQL in the driver's placeholder style); on
+    PostgreSQL through a prepared statement of this connection. Returns the cursor."""
+    if not is_postgres():
+        return database.execute_sql(sql, params)
+    return database.execute_sql(_execute_text(_statement(sql), params), list(params) or None)
+
+
+def execute_after(first: str, first_params: list | tuple, sql: str, params: list | tuple = ()):
+    """Run FIRST, then SQL; SQL's cursor. On PostgreSQL both go in one round trip, as one
+    message of two statements. Each statement still takes its own snapshot in READ COMMITTED,
+    once the one before has finished, so SQL sees what was committed before a lock FIRST
+    waited for was granted."""
+    if not is_postgres():
+        database.execute_sql(first, first_params)
+        return database.execute_sql(sql, params)
+    text = f"{_execute_text(_statement(first), first_params)}; {_execute_text(_statement(sql), params)}"
+    return database.execute_sql(text, [*first_params, *params] or None)
 
 
 def instance(model, data: dict):

@@ -2,6 +2,8 @@
 peewee's own queries give, on both stores, and survive a reconnect."""
 from decimal import Decimal
 
+import pytest
+
 from db.connection import database
 from db.models import Item, Location, Operator, Supplier
 from db.rows import execute, row_by, rows_by
@@ -62,3 +64,28 @@ def test_rows_read_directly_behave_like_peewee_instances(store):
     assert item.save() == 1
     assert Item.get(Item.sku == "SKU-1").name == "Renamed"
     assert row_by(Item, "sku", "SKU-1") == item            # same model, same primary key
+
+
+def test_execute_after_runs_both_and_holds_the_first_statements_lock(store):
+    """`execute_after` sends two statements at once on PostgreSQL: the second's rows come back
+    and the first's lock is held for the transaction (another connection cannot take it)."""
+    from db.connection import is_postgres, write_transaction
+    from db.rows import execute_after
+    item = f.item("SKU-1", cost="2.50")
+    p = "%s" if is_postgres() else "?"
+    lock = f'SELECT 1 FROM "item" WHERE "id" = {p}' + (" FOR NO KEY UPDATE" if is_postgres() else "")
+    with write_transaction():
+        row = execute_after(lock, [item.id], f'SELECT "sku", "unit_cost" FROM "item" WHERE "id" = {p}',
+                            [item.id]).fetchone()
+        assert row[0] == "SKU-1" and Decimal(str(row[1])) == Decimal("2.50")
+        if is_postgres():
+            import psycopg2
+            from urllib.parse import parse_qs, urlsplit
+            schema = parse_qs(urlsplit(store).query)["schema"][0]
+            other = psycopg2.connect(host="127.0.0.1", port=5432, dbname="test",
+                                     options=f"-c search_path={schema}")
+            try:
+                with other.cursor() as cur, pytest.raises(psycopg2.errors.LockNotAvailable):
+                    cur.execute('SELECT 1 FROM "item" WHERE "id" = %s FOR NO KEY UPDATE NOWAIT', [item.id])
+            finally:
+                other.close()
