@@ -74,6 +74,11 @@ class WarehouseApp(App):
             log.warning("scanner did not start: %s", exc)
             self.scanner_state = f"disconnected ({exc})"
         self.call_after_refresh(settle_memory)
+        if not self.is_headless:
+            from .hangup import terminal_fd, watch_terminal
+            fd = terminal_fd()
+            if fd is not None:
+                watch_terminal(self, fd)
 
     def on_unmount(self) -> None:
         try:

@@ -24,5 +24,6 @@ def cmd_run(args) -> int:
         cfg.values["scanner"]["type"] = args.scanner
     if args.port:
         cfg.values["scanner"]["port"] = args.port
-    WarehouseApp(cfg).run()
-    return 0
+    app = WarehouseApp(cfg)
+    app.run()
+    return app.return_code or 0
