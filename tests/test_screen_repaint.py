@@ -272,7 +272,10 @@ async def test_the_current_row_of_a_long_po_is_scrolled_into_view(world):  # noq
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
         await type_(pilot, "1", enter=False)
+        await settle(pilot)
+        assert "F3" not in screen_text(app).splitlines()[-1]      # no PO yet: nothing to count
         await scan(pilot, "PO-2000")
+        assert "F3  Qty" in screen_text(app).splitlines()[-1]
         content = app.screen.query_one("#content", VerticalScroll)
         assert content.max_scroll_y > 0 and content.scroll_y == 0      # longer than the screen
         assert "SKU-100" not in screen_text(app)

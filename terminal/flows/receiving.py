@@ -37,7 +37,13 @@ class Pending:
 
 class ReceivingFlow(Flow):
     title = "Receive"
-    keys = (QTY_KEY, REJECT_KEY, UNDO_KEY, DONE_KEY)
+
+    @property
+    def keys(self) -> tuple[FlowKey, ...]:
+        # Quantity, Reject and Done act on a purchase order: not offered on the list of them.
+        if self.state == "choose":
+            return (UNDO_KEY,)
+        return (QTY_KEY, REJECT_KEY, UNDO_KEY, DONE_KEY)
 
     def __init__(self, session, po: str | None = None):
         super().__init__(session)
