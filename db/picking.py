@@ -155,7 +155,7 @@ def _release(alloc: Allocation, qty: int) -> None:
         Balance.item == alloc.so_line.item_id, Balance.location == alloc.location_id,
         Balance.lot.is_null() if alloc.lot_id is None else Balance.lot == alloc.lot_id).execute()
     if qty == alloc.qty:
-        alloc.delete_instance()
+        _DROP_ALLOCATION.run(alloc.id)
     else:
         _TAKE_FROM_ALLOCATION.run(qty, alloc.id)
         alloc.qty -= qty
@@ -208,11 +208,18 @@ _ALLOCATIONS = Prepared(lambda so_id: Allocation.select(Allocation, Location, Lo
                         .switch(Allocation).join(Lot, pw.JOIN.LEFT_OUTER)
                         .join_from(Allocation, SalesOrderLine)
                         .where(SalesOrderLine.so == so_id).order_by(Allocation.id))
-_FREE_STOCK = Prepared(lambda item_id, wh_id: Balance.select(Balance, Location, Lot).join(Location)
-                       .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
-                       .where(Balance.item == item_id, Location.kind == "storage",
-                              Location.active == True,  # noqa: E712
-                              Location.warehouse == wh_id, Balance.qty > Balance.allocated))
+
+
+def _free_balances(items, wh_id):
+    """Balances matching ITEMS (a condition on Balance.item) with free units at the active
+    storage places of warehouse WH_ID, each with its location and lot."""
+    return (Balance.select(Balance, Location, Lot).join(Location)
+            .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
+            .where(items, Location.kind == "storage", Location.active == True,  # noqa: E712
+                   Location.warehouse == wh_id, Balance.qty > Balance.allocated))
+
+
+_FREE_STOCK = Prepared(lambda item_id, wh_id: _free_balances(Balance.item == item_id, wh_id))
 _LINES_OF_ITEM = Prepared(lambda so_id, item_id: SalesOrderLine.select().where(
     SalesOrderLine.so == so_id, SalesOrderLine.item == item_id).order_by(SalesOrderLine.line_no))
 _ALLOCATED_HERE = Prepared(lambda line_id, loc_id: Allocation.select().where(
@@ -231,12 +238,8 @@ _HELD = Prepared(lambda so_id: Allocation.select(Allocation.so_line, pw.fn.SUM(A
 
 
 def _order_free_stock(so_id, wh_id):
-    query = (Balance.select(Balance, Location, Lot).join(Location)
-             .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
-             .where(Balance.item.in_(SalesOrderLine.select(SalesOrderLine.item).where(SalesOrderLine.so == so_id)),
-                    Location.kind == "storage", Location.active == True,  # noqa: E712
-                    Location.warehouse == wh_id, Balance.qty > Balance.allocated)
-             .order_by(Balance.item, Balance.location, Balance.id))
+    order_items = SalesOrderLine.select(SalesOrderLine.item).where(SalesOrderLine.so == so_id)
+    query = _free_balances(Balance.item.in_(order_items), wh_id).order_by(Balance.item, Balance.location, Balance.id)
     return query.for_update(of=Balance) if is_postgres() else query
 
 

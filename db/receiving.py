@@ -125,7 +125,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         # already serialises them), so each moving average starts from the one before. Under
         # the lock: the cost (the rest of the row was read just before), the same key again
         # (the first receipt's result, nothing posted twice) and the physical stock.
-        cost, taken, on_hand = _after_item_lock(_q(_COST_TAKEN_AND_ON_HAND_SQL), [
+        cost, taken, on_hand = _after_item_lock(item.id, _q(_COST_TAKEN_AND_ON_HAND_SQL), [
             item.id, key, f"{key}:reject" if key else None, item.id, *PHYSICAL_KINDS]).fetchone()
         if cost is None:        # the cost is never NULL: the row is gone
             raise Item.DoesNotExist(f"Item {item.id} does not exist")
@@ -242,12 +242,12 @@ def _physical_on_hand(item: Item) -> int:
     return int(total or 0)
 
 
-def _after_item_lock(sql: str, params: list):
-    """SQL run once the item of PARAMS[0] is locked for the transaction (PostgreSQL: FOR NO KEY
-    UPDATE, as `locked`), in the same round trip as the lock."""
+def _after_item_lock(item_id: int, sql: str, params: list):
+    """SQL run once item ITEM_ID is locked for the transaction (PostgreSQL: FOR NO KEY UPDATE,
+    as `locked`), in the same round trip as the lock."""
     if not is_postgres():
         return execute(sql, params)
-    return execute_after(_q(_LOCK_ITEM_SQL), [params[0]], sql, params)
+    return execute_after(_q(_LOCK_ITEM_SQL), [item_id], sql, params)
 
 
 def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> None:

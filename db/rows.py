@@ -60,8 +60,9 @@ def _execute_text(name: str, params) -> str:
 
 
 def execute(sql: str, params: list | tuple = ()):
-    """`database.execute_sql(SQL, PARAMS)` (SQL in the driver's placeholder style); on
-    PostgreSQL through a prepared statement of this connection. Returns the cursor."""
+    """`database.execute_sql(SQL, PARAMS)`, SQL marking its parameters as the driver does
+    (`?` or `%s`); on PostgreSQL through a prepared statement of this connection. Returns the
+    cursor."""
     if not is_postgres():
         return database.execute_sql(sql, params)
     return database.execute_sql(_execute_text(_statement(sql), params), list(params) or None)

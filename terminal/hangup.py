@@ -31,15 +31,18 @@ def terminal_fd() -> int | None:
 
 def watch_terminal(app, fd: int, every_s: float = CHECK_EVERY_S) -> None:
     """Exit APP once the terminal FD hangs up, on SIGHUP or when it stops being a terminal."""
+    stopping = []
+
     def gone(why: str) -> None:
-        if getattr(app, "_terminal_gone", False):
+        if stopping:
             return
-        app._terminal_gone = True
+        stopping.append(why)
         log.warning("the terminal went away (%s): the station app stops", why)
         app.exit(return_code=1)
 
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, gone, "hang-up signal")
-    except (NotImplementedError, RuntimeError, ValueError):
-        pass        # not the main thread, or no such signal here: the check below still runs
+    except (NotImplementedError, RuntimeError, ValueError) as exc:
+        # Not the main thread, or no such signal here: the check below still notices.
+        log.debug("no SIGHUP handler (%s); the terminal is checked every %g s", exc, every_s)
     app.set_interval(every_s, lambda: None if os.isatty(fd) else gone("the terminal is closed"))

@@ -130,7 +130,7 @@ def test_undo_a_pick(data):
 
 
 def test_a_long_order_list_shows_the_first_orders_and_any_can_be_scanned(data):
-    from terminal.flows.picking import LISTED_ORDERS
+    from terminal.flows.base import LISTED as LISTED_ORDERS
     for n in range(LISTED_ORDERS + 5):
         td.sales_order(f"SO-9{n:02d}", lines=(("SKU-300", 1),), priority=9)
     d = driver(data, PickingFlow)

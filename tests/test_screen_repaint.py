@@ -236,7 +236,7 @@ async def test_the_pick_list_fits_an_80_by_24_screen_with_the_count_of_the_rest(
     list stops where the screen does and says how many more wait."""
     from textual.containers import VerticalScroll
 
-    from terminal.flows.picking import LISTED_ORDERS
+    from terminal.flows.base import LISTED as LISTED_ORDERS
     for n in range(LISTED_ORDERS + 6):
         td.sales_order(f"SO-9{n:02d}", lines=(("SKU-300", 1),), priority=3)
     app = make_app(world["url"], world["tmp"])

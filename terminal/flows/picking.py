@@ -17,13 +17,12 @@ expiry first) and is enforced by the store.
 """
 from __future__ import annotations
 
-from .base import (LISTED, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
+from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
                    listed, parse_qty, scan_text)
 
 SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
 SKIP_KEY = FlowKey("f6", "skip", "Skip", "do this pick last (CMD-SKIP)")
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship the picked order now (CMD-DONE)")
-LISTED_ORDERS = LISTED  # orders listed to choose from by number
 
 
 class PickingFlow(Flow):
