@@ -150,8 +150,8 @@ def _money(x: float) -> float:
 
 def generate(path: Path, plan: Plan, log: Log = lambda s: None) -> dict:
     """Write a new store at PATH for PLAN. Returns the row counts."""
-    from db.connection import database, open_database
-    from db.schema import init_schema
+    from db.core.connection import database, open_database
+    from db.core.schema import init_schema
     db = open_database(f"sqlite:///{path}")
     db.connect(reuse_if_open=True)
     init_schema()
@@ -168,7 +168,7 @@ def generate(path: Path, plan: Plan, log: Log = lambda s: None) -> dict:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.close()
     # The reports' per-day summary, as a store that has been running reports all along has it.
-    from db import flow_summary
+    from db.ledger import flow_summary
     db = open_database(f"sqlite:///{path}")
     db.connect(reuse_if_open=True)
     started = time.perf_counter()

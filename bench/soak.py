@@ -50,11 +50,10 @@ def barcode(i: int) -> str:
 # --- the store ---------------------------------------------------------------------------------
 
 def seed(url: str, stations: int, scans: int) -> None:
-    from db.connection import open_database
-    from db.ledger import Posting, post
-    from db.models import (VIRTUAL_CODES, Barcode, Item, Location, Operator, PurchaseOrder,
-                           PurchaseOrderLine, Supplier, Warehouse)
-    from db.schema import init_schema
+    from db.core.connection import open_database
+    from db.ledger.posting import Posting, post
+    from db.core.models import (VIRTUAL_CODES, Barcode, Item, Location, Operator, PurchaseOrder, PurchaseOrderLine, Supplier, Warehouse)
+    from db.core.schema import init_schema
     db = open_database(url)
     db.connect(reuse_if_open=True)
     init_schema()
@@ -104,7 +103,7 @@ class HeadlessUI:
 
 def station(index: int, url: str, scans: int, seconds: float, start_at: float, out) -> None:
     import random
-    from db.connection import open_database
+    from db.core.connection import open_database
     from terminal import config
     from terminal.flows.lookup import LookupFlow
     from terminal.flows.receiving import ReceivingFlow
@@ -245,9 +244,9 @@ def main(argv=None) -> int:
         results = [out.get(timeout=args.minutes * 60 * 3 + 300) for _ in procs]
         for proc in procs:
             proc.join(60)
-        from db.connection import open_database
-        from db.ledger import verify
-        from db.models import Movement
+        from db.core.connection import open_database
+        from db.ledger.posting import verify
+        from db.core.models import Movement
         db = open_database(url)
         db.connect(reuse_if_open=True)
         check = verify()

@@ -2,7 +2,7 @@
 
 How the terminal uses it: catch keys in the App before they are forwarded to the focused
 widget (an App-level `on_key` is too late: `Input` eats printable keys first, and drops the GS
-separator that arrives as ctrl+]). tests/test_devices_wedge.py has this as a working app:
+separator that arrives as ctrl+]). tests/devices/test_wedge.py has this as a working app:
 
     wedge = Wedge.from_config(cfg.section("wedge"))
 

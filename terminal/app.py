@@ -64,7 +64,7 @@ class WarehouseApp(App):
         # Before the station's worker opens its connection: it must not checkpoint itself.
         self._checkpointer = None
         if self.cfg.get("database.sqlite_checkpoints") == "background":
-            from db.checkpoint import background_checkpoints
+            from db.core.checkpoint import background_checkpoints
             self._checkpointer = background_checkpoints()
         self.station.start()
         try:
@@ -87,7 +87,7 @@ class WarehouseApp(App):
             self.station.stop(timeout=2)
             from .offline_station import detach_offline
             detach_offline(self.session)
-            from db.checkpoint import stop_background
+            from db.core.checkpoint import stop_background
             stop_background(getattr(self, "_checkpointer", None))
 
     # --- keys: the wedge sees every key before any widget ------------------------------------
@@ -235,7 +235,7 @@ class _StationUI:
             menu = MenuFlow(app.session)
             app.call_from_thread(app.open_screen, MenuScreen(menu, None, menu.view()), False)
         elif name == "logout":
-            from db.security import audit
+            from db.masterdata.security import audit
             operator = app.session.operator
             flow.call(audit, operator, app.session.station, "logout")
             app.session.logout()

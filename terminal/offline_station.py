@@ -18,12 +18,12 @@ REPLAY_EVERY_S = 5.0
 
 
 def attach_offline(session, on_change=None):
-    from db.connection import is_postgres
+    from db.core.connection import is_postgres
     if not is_postgres():
         session.offline = None
         return None
-    from db.offline import Journal, OfflineRunner
-    from db.security import redact
+    from db.offline.journal import Journal, OfflineRunner
+    from db.masterdata.security import redact
     cfg = session.cfg
     journal = Journal(cfg.get("offline.journal"))
     if not journal.bind(redact(cfg.db_url, cfg.db_url)):
@@ -38,7 +38,7 @@ def attach_offline(session, on_change=None):
     session.offline = runner
 
     def fill_cache():
-        from db.offline import reset_connection
+        from db.offline.journal import reset_connection
         try:
             runner.refresh_cache()
         except Exception as exc:   # no server at start-up: the cache of the last run stays

@@ -10,7 +10,7 @@ from typing import Callable
 
 class StoreResolver:
     def find_barcode(self, code: str) -> tuple[str, int] | None:
-        from db.lookup import find_barcode
+        from db.masterdata.lookup import find_barcode
         found = find_barcode(code)
         if found is None:
             return None
@@ -18,17 +18,17 @@ class StoreResolver:
         return item.sku, pack_qty
 
     def find_sku(self, code: str) -> str | None:
-        from db.models import Item
-        from db.rows import row_by
+        from db.core.models import Item
+        from db.core.rows import row_by
         item = row_by(Item, "sku", code)
         return item.sku if item is not None else None
 
     def is_location(self, code: str) -> bool:
-        from db.models import Location
+        from db.core.models import Location
         return Location.select().where(Location.code == code).exists()
 
     def is_operator(self, code: str) -> bool:
-        from db.models import Operator
+        from db.core.models import Operator
         return Operator.select().where(Operator.code == code).exists()
 
 
@@ -38,7 +38,7 @@ def make_decoder(cfg, offline=None) -> Callable:
     from devices.decode import decode
     resolver = StoreResolver()
     if offline is not None:
-        from db.offline import CachedResolver
+        from db.offline.journal import CachedResolver
         resolver = CachedResolver(resolver, offline.journal)
     prefixes = cfg.section("barcodes")
 

@@ -47,7 +47,7 @@ class Session:
 
     @classmethod
     def from_config(cls, cfg) -> "Session":
-        from db.connection import describe_url
+        from db.core.connection import describe_url
         return cls(cfg=cfg, station=cfg.station_id, warehouse=cfg.warehouse,
                    store=describe_url(cfg.db_url))
 
@@ -74,6 +74,6 @@ class Session:
 
     def pin_scope(self):
         """Supply this session's checked PIN to supervisor actions run inside the block."""
-        from db import security
+        from db.masterdata import security
         pin, me = self.pin, self.operator
         return security.pin_source(lambda code: pin if code == me else None)

@@ -156,7 +156,7 @@ class Station:
                 log.debug("waiting count not shown", exc_info=True)
 
     def _run(self) -> None:
-        from db.errors import StoreUnavailable, WarehouseError
+        from db.core.errors import StoreUnavailable, WarehouseError
         while True:
             with self._cond:
                 while not self._stopping and (not self._queue or self._blocked is not None):

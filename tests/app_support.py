@@ -1,4 +1,4 @@
-"""Helpers for the Pilot tests of the station app (tests/test_app_*.py)."""
+"""Helpers for the Pilot tests of the station app (tests/terminal/)."""
 from __future__ import annotations
 
 import asyncio

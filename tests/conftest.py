@@ -50,8 +50,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def make_sqlite_store(tmp_path) -> str:
-    from db.connection import open_database
-    from db.schema import init_schema
+    from db.core.connection import open_database
+    from db.core.schema import init_schema
     url = f"sqlite:///{tmp_path}/store.db"
     db = open_database(url, synchronous="NORMAL")
     db.connect(reuse_if_open=True)
@@ -60,8 +60,8 @@ def make_sqlite_store(tmp_path) -> str:
 
 
 def make_pg_store() -> tuple[str, str]:
-    from db.connection import open_database
-    from db.schema import init_schema
+    from db.core.connection import open_database
+    from db.core.schema import init_schema
     schema = f"t_{uuid.uuid4().hex[:12]}"
     _pg_exec(f"CREATE SCHEMA {schema}")
     url = f"{PG_BASE}?schema={schema}"
@@ -72,7 +72,7 @@ def make_pg_store() -> tuple[str, str]:
 
 
 def drop_pg_schema(schema: str) -> None:
-    from db.connection import database
+    from db.core.connection import database
     try:
         database.close()
     except Exception:
@@ -83,7 +83,7 @@ def drop_pg_schema(schema: str) -> None:
 @pytest.fixture
 def sqlite_store(tmp_path):
     """URL of a fresh SQLite store (a real file), bound to the models."""
-    from db.connection import database
+    from db.core.connection import database
     url = make_sqlite_store(tmp_path)
     yield url
     database.close()
@@ -103,7 +103,7 @@ def pg_store():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
     """The same test on a SQLite file and on PostgreSQL."""
-    from db.connection import database
+    from db.core.connection import database
     if request.param == "sqlite":
         url = make_sqlite_store(tmp_path)
         yield url

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from db.ledger import Posting, post
-from db.models import (Barcode, Customer, Item, Location, Lot, Operator, Supplier, Warehouse,
-                       VIRTUAL_CODES)
+from db.ledger.posting import Posting, post
+from db.core.models import (Barcode, Customer, Item, Location, Lot, Operator, Supplier, Warehouse, VIRTUAL_CODES)
 
 _seq = itertools.count(1)
 

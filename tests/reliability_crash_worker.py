@@ -25,18 +25,18 @@ def operations(n: int):
 def main(url: str, n: int) -> None:
     from terminal import config
     from terminal.cli.common import open_store
-    from db import operations as ops
+    from db import inventory, purchasing
     cfg = config.load(None, url)
     open_store(cfg)     # the CLI's and the station's way: [database] sqlite_synchronous
     if cfg.get("database.sqlite_checkpoints") == "background":
         # As `wh run` does: a thread checkpoints the log, so a kill may land in a checkpoint.
-        from db.checkpoint import background_checkpoints
+        from db.core.checkpoint import background_checkpoints
         background_checkpoints(interval_s=0.005)
     for key, name, kwargs in operations(n):
         if name == "receive":
-            ops.receive(kwargs.pop("po"), kwargs.pop("sku"), kwargs.pop("qty"), **kwargs, key=key)
+            purchasing.receive(kwargs.pop("po"), kwargs.pop("sku"), kwargs.pop("qty"), **kwargs, key=key)
         else:
-            ops.move(**kwargs, key=key)
+            inventory.move(**kwargs, key=key)
         print(key, flush=True)
     print("DONE", flush=True)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from db.ledger import Posting, post
-from db.models import (Movement, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine)
+from db.ledger.posting import Posting, post
+from db.core.models import Movement, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
 from tests import factories as f
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from db.models import PurchaseOrder, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine
+from db.core.models import PurchaseOrder, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine
 from tests import factories as f
 
 WIDGET_EAN = "4006381333931"        # SKU-100, each
@@ -53,7 +53,7 @@ def seed(*, stock: bool = True) -> dict:
 
 def purchase_order(number="PO-1042", lines=(("SKU-100", 24), ("SKU-200", 12)), expected=None,
                    supplier="SUP1"):
-    from db.models import Item
+    from db.core.models import Item
     po = PurchaseOrder.create(number=number, supplier=f.supplier(supplier),
                               expected_date=expected or dt.date(2030, 1, 10))
     for n, (sku, qty) in enumerate(lines, 1):
@@ -63,7 +63,7 @@ def purchase_order(number="PO-1042", lines=(("SKU-100", 24), ("SKU-200", 12)), e
 
 
 def sales_order(number="SO-77", lines=(("SKU-200", 12), ("SKU-300", 5)), priority=5, due=None):
-    from db.models import Item
+    from db.core.models import Item
     so = SalesOrder.create(number=number, customer=f.customer("CUST1"), priority=priority,
                            due_date=due or dt.date(2030, 2, 1))
     for n, (sku, qty) in enumerate(lines, 1):
@@ -113,7 +113,7 @@ class FlowDriver:
         from terminal.resolver import make_decoder
         from terminal.session import Session
         from terminal.station import Station
-        from db.security import get_operator
+        from db.masterdata.security import get_operator
         cfg = config.load(None, url)
         cfg.values["station"]["id"] = station
         cfg.values["database"]["retry_delay_ms"] = 10

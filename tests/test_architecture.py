@@ -22,7 +22,7 @@ def test_core_does_not_import_textual():
 
 
 def test_store_url_never_shows_a_password():
-    from db.connection import describe_url
+    from db.core.connection import describe_url
     shown = describe_url("postgresql://wh:s3cret@db.example:5433/stock")
     assert "s3cret" not in shown
     assert shown == "postgresql://wh@db.example:5433/stock"

@@ -39,8 +39,8 @@ def write_csv(path: Path, n: int) -> None:
 
 
 def _fresh(path: Path) -> None:
-    from db.connection import database, open_database
-    from db.schema import init_schema
+    from db.core.connection import database, open_database
+    from db.core.schema import init_schema
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     open_database(f"sqlite:///{path}").connect(reuse_if_open=True)
@@ -49,8 +49,8 @@ def _fresh(path: Path) -> None:
 
 
 def measure(tmp: Path, n: int) -> dict:
-    from db.connection import database, open_database
-    from db.importer import import_csv
+    from db.core.connection import database, open_database
+    from db.io.importer import import_csv
     tmp.mkdir(parents=True, exist_ok=True)
     items_csv, sup_csv = tmp / "items.csv", tmp / "suppliers.csv"
     write_csv(items_csv, n)

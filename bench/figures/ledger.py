@@ -48,7 +48,7 @@ def run(ctx) -> list[Measure]:
 
 def _plan(n: int):
     """N postings (item, from, to, qty, kind) as codes, following goods through the warehouse."""
-    from db.models import Balance, Item, Location
+    from db.core.models import Balance, Item, Location
     import peewee as pw
     homes = (Balance.select(Balance.item, pw.fn.MIN(Balance.location))
              .join(Location, on=(Balance.location == Location.id))
@@ -71,10 +71,10 @@ def _plan(n: int):
 
 
 def measure(db: Path, postings: int, sync: str) -> dict:
-    from db.connection import database, open_database
-    from db.ledger import Posting, post
-    from db.models import Item, Location
-    from db.checkpoint import background_checkpoints, stop_background
+    from db.core.connection import database, open_database
+    from db.ledger.posting import Posting, post
+    from db.core.models import Item, Location
+    from db.core.checkpoint import background_checkpoints, stop_background
     open_database(f"sqlite:///{db}", synchronous=sync).connect(reuse_if_open=True)
     # As in the station app (`wh run`): a thread checkpoints the log, for both sides alike.
     checkpointer = background_checkpoints()

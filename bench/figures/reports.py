@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def reports(end):
     """name -> function running that report as the CLI would."""
-    from db.operations import stock
+    from db.inventory import stock
     from db.reports.catalog import run_report
     from terminal import config as config_mod
     settings = config_mod.load(str(ROOT / "config.toml"), "sqlite:///unused.db").values
@@ -43,7 +43,7 @@ def reports(end):
 
 def measure(db: Path, repeats: int) -> dict:
     from bench.generate import END_DAY
-    from db.connection import database, open_database
+    from db.core.connection import database, open_database
     open_database(f"sqlite:///{db}").connect(reuse_if_open=True)
     out = {}
     for name, fn in reports(END_DAY).items():

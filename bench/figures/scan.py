@@ -85,9 +85,8 @@ def prepare_documents(receive_scans: int, pick_scans: int, run_id: str) -> dict:
     """A purchase order to receive and sales orders to pick, on items that have stock at one
     storage place. Returns what the feeder scans."""
     import peewee as pw
-    from db.connection import write_transaction
-    from db.models import (Barcode, Balance, Customer, Item, Location, PurchaseOrder, PurchaseOrderLine,
-                           SalesOrder, SalesOrderLine, Supplier)
+    from db.core.connection import write_transaction
+    from db.core.models import (Barcode, Balance, Customer, Item, Location, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier)
     # Items with a single storage place holding plenty: each pick task is one shelf.
     places = (Balance.select(Balance.item, pw.fn.MIN(Balance.location), pw.fn.SUM(Balance.qty))
               .join(Location, on=(Balance.location == Location.id))

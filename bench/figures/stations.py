@@ -53,10 +53,10 @@ def _pg_exec(sql: str) -> None:
 
 
 def _seed(url: str) -> None:
-    from db.connection import database, open_database
-    from db.ledger import Posting, post
-    from db.models import Item, Location, Operator, Supplier, Warehouse
-    from db.schema import init_schema
+    from db.core.connection import database, open_database
+    from db.ledger.posting import Posting, post
+    from db.core.models import Item, Location, Operator, Supplier, Warehouse
+    from db.core.schema import init_schema
     open_database(url).connect(reuse_if_open=True)
     init_schema()
     wh = Warehouse.create(code="WH1", name="Main")
@@ -99,9 +99,9 @@ def _launch(url: str, mode: str, stations: int, seconds: float, tmp: Path) -> li
 
 def _check(url: str, results: list[dict]) -> dict:
     """The invariants after the app run."""
-    from db.connection import database, open_database
-    from db.ledger import verify
-    from db.models import PHYSICAL_KINDS, Balance, Location, Movement
+    from db.core.connection import database, open_database
+    from db.ledger.posting import verify
+    from db.core.models import PHYSICAL_KINDS, Balance, Location, Movement
     open_database(url).connect(reuse_if_open=True)
     v = verify()
     negative = (Balance.select().join(Location, on=(Balance.location == Location.id))
@@ -190,11 +190,11 @@ def worker(url: str, index: int, seconds: float, start_at: float, mode: str, out
     counts = {"postings": 0, "refused": 0, "receipts": 0, "picks": 0, "retries": 0, "retry_failures": 0,
               "deadlocks": 0}
     if mode == "app":
-        from db.connection import open_database
-        from db.errors import InsufficientStock
-        from db.ledger import Posting, post
-        from db.models import Item, Location
-        from db.operations import receive
+        from db.core.connection import open_database
+        from db.core.errors import InsufficientStock
+        from db.ledger.posting import Posting, post
+        from db.core.models import Item, Location
+        from db.purchasing import receive
         db = open_database(url)
         db.connect(reuse_if_open=True)
         items = {i.sku: i for i in Item.select()}

@@ -15,10 +15,10 @@ from operator import itemgetter
 
 import peewee as pw
 
-from ..connection import write_transaction
-from ..errors import InvalidInput
-from ..models import Item
-from .common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
+from db.core.connection import write_transaction
+from db.core.errors import InvalidInput
+from db.core.models import Item
+from db.reports.common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
 
 COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
            "class", "previous_class"]

@@ -19,8 +19,8 @@ from operator import itemgetter
 
 import peewee as pw
 
-from ..models import Item, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
-from .common import Report, fetch, usable_on_hand
+from db.core.models import Item, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
+from db.reports.common import Report, fetch, usable_on_hand
 
 OPEN_PO_STATUSES = ("draft", "open", "partial")
 OPEN_SO_STATUSES = ("open", "picking", "picked")

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .common import Report
+from db.reports.common import Report
 
 
 @dataclass(frozen=True)
@@ -24,61 +24,61 @@ def _section(settings: dict | None, name: str) -> dict:
 
 
 def _alerts(settings, date_from, date_to, **opts):
-    from .alerts import alerts
+    from db.reports.alerts import alerts
     return alerts(date_from, date_to)
 
 
 def _reorder(settings, date_from, date_to, **opts):
-    from .reorder import suggestions
+    from db.reports.reorder import suggestions
     return suggestions(date_from, date_to, weights=_section(settings, "suppliers"), **opts)
 
 
 def _suppliers(settings, date_from, date_to, **opts):
-    from .suppliers import scorecard
+    from db.reports.suppliers import scorecard
     return scorecard(date_from, date_to, **_section(settings, "suppliers"), **opts)
 
 
 def _settlement(settings, date_from, date_to, **opts):
-    from .settlement import settlement
+    from db.reports.settlement import settlement
     return settlement(date_from, date_to, **opts)
 
 
 def _customers(settings, date_from, date_to, customer: str | None = None, **opts):
-    from .customers import customers, order_history
+    from db.reports.customers import customers, order_history
     if customer:
         return order_history(customer, date_from, date_to, **opts)
     return customers(date_from, date_to, **opts)
 
 
 def _sales(settings, date_from, date_to, **opts):
-    from .sales import sales
+    from db.reports.sales import sales
     return sales(date_from, date_to, **opts)
 
 
 def _value(settings, date_from, date_to, **opts):
-    from .inventory import stock_value
+    from db.reports.inventory import stock_value
     return stock_value(date_from, date_to)
 
 
 def _turnover(settings, date_from, date_to, **opts):
-    from .inventory import turnover
+    from db.reports.inventory import turnover
     opts.setdefault("days", _section(settings, "reports").get("window_days", 90))
     return turnover(date_from, date_to, **opts)
 
 
 def _dead_stock(settings, date_from, date_to, **opts):
-    from .inventory import dead_stock
+    from db.reports.inventory import dead_stock
     opts.setdefault("days", _section(settings, "reports").get("dead_stock_days", 90))
     return dead_stock(date_from, date_to, **opts)
 
 
 def _ageing(settings, date_from, date_to, **opts):
-    from .inventory import ageing
+    from db.reports.inventory import ageing
     return ageing(date_from, date_to, **opts)
 
 
 def _abc(settings, date_from, date_to, **opts):
-    from .abc import abc
+    from db.reports.abc import abc
     shares = _section(settings, "abc")
     opts.setdefault("days", _section(settings, "reports").get("abc_days", 365))
     return abc(date_from, date_to, a_share=shares.get("a_share", 0.80),
@@ -86,7 +86,7 @@ def _abc(settings, date_from, date_to, **opts):
 
 
 def _counts(settings, date_from, date_to, **opts):
-    from db.count_reports import counts_report   # built by the counts engineer
+    from db.reports.counts import counts_report  # built by the counts engineer
     return counts_report(date_from, date_to)
 
 
@@ -109,7 +109,7 @@ REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
 def run_report(name: str, settings: dict | None = None, date_from: dt.date | None = None,
                date_to: dt.date | None = None, **options: Any) -> Report:
     """Run report NAME with the config SETTINGS; OPTIONS are that report's own keywords."""
-    from ..errors import InvalidInput
+    from db.core.errors import InvalidInput
     info = REPORTS.get(name)
     if info is None:
         raise InvalidInput(f"unknown report {name!r}; reports are {', '.join(REPORTS)}")

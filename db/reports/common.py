@@ -22,7 +22,7 @@ from typing import Iterable
 
 import peewee as pw
 
-from ..models import Balance, Location, Movement, utcnow
+from db.core.models import Balance, Location, Movement, utcnow
 
 Report = tuple[list[dict], list[str]]
 
@@ -70,7 +70,7 @@ def window(date_from: dt.date | None, date_to: dt.date | None, days: int,
     end = date_to or now or today()
     start = date_from or end - dt.timedelta(days=days - 1)
     if start > end:
-        from ..errors import InvalidInput
+        from db.core.errors import InvalidInput
         raise InvalidInput(f"the period starts {start} after it ends {end}")
     return start, end
 
@@ -145,7 +145,7 @@ def fetch(query) -> list[tuple]:
     """QUERY's rows as the driver returns them. peewee's per-row conversion costs more than the
     query itself over 100,000 rows (bench/RESULTS.md); use this for ids, counts and text, and
     convert money yourself (`money` takes SQLite's floats and PostgreSQL's Decimals alike)."""
-    from ..connection import database
+    from db.core.connection import database
     return database.execute(query).fetchall()
 
 
@@ -204,7 +204,7 @@ def usable_changes_since(first: dt.datetime, second: dt.datetime | None) -> dict
 
     At whole days on SQLite this reads the per-day summary (db/flow_summary.py) instead: the
     same numbers from a fraction of the rows."""
-    from .. import flow_summary
+    from db.ledger import flow_summary
     whole_days = all(m is None or m.time() == dt.time.min for m in (first, second))
     if whole_days and flow_summary.refresh():
         return flow_summary.usable_changes_since(first.date(), second.date() if second else None)

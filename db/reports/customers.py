@@ -16,8 +16,8 @@ import datetime as dt
 
 import peewee as pw
 
-from ..models import Customer, SalesOrder, SalesOrderLine
-from .common import Report, as_date, as_datetime, money, pct, today as _today, within
+from db.core.models import Customer, SalesOrder, SalesOrderLine
+from db.reports.common import Report, as_date, as_datetime, money, pct, today as _today, within
 
 COLUMNS = ["customer", "name", "orders", "backorders", "open_orders", "qty_ordered",
            "qty_shipped", "fill_pct", "shipments_due", "on_time", "on_time_pct",

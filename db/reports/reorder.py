@@ -22,13 +22,12 @@ from decimal import Decimal
 
 import peewee as pw
 
-from ..connection import write_transaction
-from ..errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
-from ..models import (AuditLog, Barcode, Operator, PurchaseOrder, PurchaseOrderLine,
-                      Supplier, utcnow)
-from .alerts import positions
-from .common import Report, money, today as _today
-from .suppliers import delivered_items, scores
+from db.core.connection import write_transaction
+from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from db.core.models import (AuditLog, Barcode, Operator, PurchaseOrder, PurchaseOrderLine, Supplier, utcnow)
+from db.reports.alerts import positions
+from db.reports.common import Report, money, today as _today
+from db.reports.suppliers import delivered_items, scores
 
 COLUMNS = ["supplier", "sku", "name", "on_hand", "on_order", "allocated", "projected",
            "reorder_point", "max_qty", "rule", "case_qty", "qty", "unit_cost", "value",
@@ -112,7 +111,7 @@ def suggestions(date_from: dt.date | None = None, date_to: dt.date | None = None
 
 def _check_supervisor(operator: str, action: str) -> Operator:
     try:
-        from ..security import require_supervisor
+        from db.masterdata.security import require_supervisor
     except ImportError:     # the security module is not there yet: check the role ourselves
         op = Operator.get_or_none(Operator.code == operator)
         if op is None:
@@ -127,7 +126,7 @@ def _check_supervisor(operator: str, action: str) -> Operator:
 
 def _audit(operator: str, station: str, action: str, **detail) -> None:
     try:
-        from ..security import audit
+        from db.masterdata.security import audit
     except ImportError:
         AuditLog.create(operator=operator, station=station, action=action,
                         detail=json.dumps(detail, default=str))
@@ -221,7 +220,7 @@ def draft_pos() -> Report:
              .group_by(PurchaseOrder.number, Supplier.code, PurchaseOrder.created_at,
                        PurchaseOrder.created_by, PurchaseOrder.expected_date)
              .order_by(PurchaseOrder.created_at, PurchaseOrder.number).tuples())
-    from .common import as_date
+    from db.reports.common import as_date
     rows = [{"po": number, "supplier": sup, "created": as_date(created), "created_by": by,
              "expected_date": as_date(expected), "lines": lines, "units": int(units), "value": money(value)}
             for number, sup, created, by, expected, lines, units, value in query]

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import peewee as pw
 
-from ..errors import InvalidInput
-from ..models import Customer, Item, Movement, SalesOrder, SalesOrderLine
-from .common import Report, as_date, fetch, money, net_flow, pct
+from db.core.errors import InvalidInput
+from db.core.models import Customer, Item, Movement, SalesOrder, SalesOrderLine
+from db.reports.common import Report, as_date, fetch, money, net_flow, pct
 
 GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
 TIME_COLUMNS = ["period", "orders", "qty", "revenue", "cost", "margin", "change_pct"]

@@ -11,8 +11,8 @@ import datetime as dt
 
 import peewee as pw
 
-from ..models import Item, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
-from .common import Report, money, net_flow
+from db.core.models import Item, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.reports.common import Report, money, net_flow
 
 COLUMNS = ["supplier", "name", "pos", "lines", "qty_accepted", "amount"]
 DETAIL_COLUMNS = ["supplier", "po", "line_no", "sku", "qty_accepted", "unit_cost", "amount"]

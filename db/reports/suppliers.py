@@ -28,8 +28,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..models import PurchaseOrder, PurchaseOrderLine, Supplier
-from .common import Report, as_datetime, day_end, fetch, today as _today
+from db.core.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from db.reports.common import Report, as_datetime, day_end, fetch, today as _today
 
 COLUMNS = ["supplier", "name", "lines", "on_time_pct", "ordered", "received", "rejected",
            "fill_pct", "reject_pct", "price_vs_others_pct", "promised_lead_days",

@@ -38,12 +38,12 @@ def run_handler(args) -> int:
         args.cfg = config_mod.load(args.config, args.db)
     except config_mod.ConfigError as exc:
         raise CliError(str(exc), code=2) from None
-    from db.errors import WarehouseError
+    from db.core.errors import WarehouseError
     try:
         if not getattr(args, "needs_db", True):
             return args.func(args) or 0
         open_store(args.cfg)
-        from db import security
+        from db.masterdata import security
         security.configure_from(args.cfg)
         # Supervisor actions of an operator with a PIN ask this source for it (db/security.py).
         with security.pin_source(_pin_of(args)):
@@ -71,7 +71,7 @@ def _pin_of(args):
 def open_store(cfg):
     """Open the configured store. Errors never show the database password."""
     import peewee
-    from db.connection import describe_url, open_database
+    from db.core.connection import describe_url, open_database
     dbcfg = cfg.section("database")
     try:
         db = open_database(dbcfg["url"], synchronous=dbcfg["sqlite_synchronous"],
@@ -80,7 +80,7 @@ def open_store(cfg):
     except ValueError as exc:
         raise CliError(str(exc), code=2) from None
     except (peewee.DatabaseError, peewee.InterfaceError) as exc:
-        from db.security import redact
+        from db.masterdata.security import redact
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CliError(f"cannot open the store {describe_url(dbcfg['url'])}: {redact(first, dbcfg['url'])}",
                        code=1) from None

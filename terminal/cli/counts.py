@@ -217,7 +217,7 @@ def _resolver(cfg):
     prefixes applied); codes the decoder cannot place fall back to the store's own reading
     (barcodes, SKUs, locations)."""
     from db.counts import Meaning, resolve_code
-    from db.models import Item
+    from db.core.models import Item
     from devices.scan import make_scan, unescape_gs
     from terminal.resolver import make_decoder
     decode = make_decoder(cfg)

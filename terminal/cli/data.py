@@ -35,7 +35,7 @@ def register(sub) -> None:
 
 def cmd_import(args) -> int:
     import os
-    from db.importer import ImportFailed, import_csv
+    from db.io.importer import ImportFailed, import_csv
     if not os.path.isfile(args.file):
         raise CliError(f"no such file: {args.file}", code=2)
     size = os.path.getsize(args.file)
@@ -82,7 +82,7 @@ class _ProgressBar:
 
 
 def cmd_export(args) -> int:
-    from db.exporter import write
+    from db.io.exporter import write
     if args.out:
         try:
             with open(args.out, "w", encoding="utf-8", newline="") as out:
@@ -103,7 +103,7 @@ def cmd_export(args) -> int:
 
 def cmd_demo(args) -> int:
     import time
-    from db.demo import seed_demo, store_is_empty
+    from db.io.demo import seed_demo, store_is_empty
     from .common import parse_date
     today = parse_date(args.today, "today")
     if not store_is_empty():

@@ -177,7 +177,7 @@ def _stdin_scans(events, make_scan) -> None:
 # -- wh labels -----------------------------------------------------------------------------------
 
 def cmd_labels_locations(args) -> int:
-    from db.models import Location, Warehouse
+    from db.core.models import Location, Warehouse
     from devices.labels import LocationLabel
     query = Location.select().where(Location.active == True, ~Location.code.startswith("@"))  # noqa: E712
     if args.zone:
@@ -193,7 +193,7 @@ def cmd_labels_locations(args) -> int:
 
 
 def cmd_labels_items(args) -> int:
-    from db.models import Barcode, Item, Lot
+    from db.core.models import Barcode, Item, Lot
     from devices.labels import ItemLabel
     query = Item.select().where(Item.active == True)  # noqa: E712
     if args.sku:

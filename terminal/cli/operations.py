@@ -93,7 +93,7 @@ def _describe(m) -> str:
 
 
 def cmd_receive(args) -> int:
-    from db.operations import receive
+    from db.purchasing import receive
     if not args.po and not args.supplier:
         raise CliError("a receipt needs --po PO, or --supplier CODE when there is no purchase order; got neither", code=2)
     if args.reject and not args.reason:
@@ -119,7 +119,7 @@ def cmd_receive(args) -> int:
 
 
 def cmd_po_close(args) -> int:
-    from db.operations import close_po
+    from db.purchasing import close_po
     backorder = close_po(args.po, backorder=args.backorder, operator=args.operator, station=station_of(args))
     if backorder is not None:
         print(f"{args.po} closed; backorder {backorder.number} holds the rest")
@@ -130,7 +130,7 @@ def cmd_po_close(args) -> int:
 
 
 def cmd_move(args) -> int:
-    from db.operations import move
+    from db.inventory import move
     for m in move(args.sku, args.qty, args.from_code, args.to_code, lot=args.lot, operator=args.operator,
                   station=station_of(args), key=args.key):
         print(f"moved {_describe(m)}" + (f" ({m.document})" if m.document else ""))
@@ -138,7 +138,7 @@ def cmd_move(args) -> int:
 
 
 def cmd_pick(args) -> int:
-    from db.operations import pick, short_pick
+    from db.sales import pick, short_pick
     if args.short:
         s = short_pick(args.so, args.sku, args.from_code, args.qty, operator=args.operator,
                        station=station_of(args))
@@ -146,14 +146,14 @@ def cmd_pick(args) -> int:
         return 0
     m = pick(args.so, args.sku, args.qty, args.from_code, lot=args.lot, operator=args.operator,
              station=station_of(args), key=args.key, fefo=bool(args.cfg.get("picking.fefo")))
-    from db.models import SalesOrderLine
+    from db.core.models import SalesOrderLine
     line = SalesOrderLine.get_by_id(m.so_line_id)
     print(f"picked {_describe(m)} for {m.document}; line {line.qty_picked} of {line.qty_ordered} picked")
     return 0
 
 
 def cmd_pick_list(args) -> int:
-    from db.operations import pick_list
+    from db.sales import pick_list
     rows = [{"line": t.line_no, "sku": t.sku, "name": t.name, "location": t.location, "lot": t.lot,
              "expiry": t.expiry, "qty": t.qty} for t in pick_list(args.so)]
     emit(rows, ["line", "sku", "name", "location", "lot", "expiry", "qty"], args.format, title=f"pick list {args.so}")
@@ -161,7 +161,7 @@ def cmd_pick_list(args) -> int:
 
 
 def cmd_ship(args) -> int:
-    from db.operations import ship
+    from db.sales import ship
     result = ship(args.so, operator=args.operator, station=station_of(args), key=args.key)
     for m in result.movements:
         print(f"shipped {_describe(m)}")
@@ -171,7 +171,7 @@ def cmd_ship(args) -> int:
 
 
 def cmd_adjust(args) -> int:
-    from db.operations import adjust
+    from db.inventory import adjust
     m = adjust(args.sku, args.qty, args.location, reason=args.reason, operator=args.operator,
                station=station_of(args), lot=args.lot, key=args.key, expiry=parse_date(args.expiry, "expiry"))
     print(f"adjusted {_describe(m)} ({m.reason})")
@@ -179,6 +179,6 @@ def cmd_adjust(args) -> int:
 
 
 def cmd_stock(args) -> int:
-    from db.operations import STOCK_COLUMNS, stock
+    from db.inventory import STOCK_COLUMNS, stock
     emit(stock(args.item, args.location, args.warehouse), STOCK_COLUMNS, args.format, title="stock")
     return 0

@@ -60,7 +60,7 @@ def _no_subcommand(args) -> int:
 # --- wh audit ----------------------------------------------------------------------------------
 
 def cmd_audit(args) -> int:
-    from db.audit_trail import audit_rows
+    from db.ledger.audit_trail import audit_rows
     start = parse_date(args.date_from, "from")
     end = parse_date(args.date_to, "to")
     if end < start:
@@ -78,7 +78,7 @@ def _journal_path(args) -> str:
 
 def cmd_exceptions(args) -> int:
     import os
-    from db.offline import Journal, list_exceptions, resolve_exception
+    from db.offline.journal import Journal, list_exceptions, resolve_exception
     if args.resolve is not None:
         if not args.operator:
             raise CliError("--resolve needs --operator (a supervisor)", code=2)
@@ -102,12 +102,12 @@ def cmd_exceptions(args) -> int:
 
 def cmd_sync(args) -> int:
     import os
-    from db.offline import Journal, OfflineRunner
+    from db.offline.journal import Journal, OfflineRunner
     path = _journal_path(args)
     if not path or not os.path.isfile(path):
         print(f"no offline journal at {path}: nothing to replay")
         return 0
-    from db.security import redact
+    from db.masterdata.security import redact
     journal = Journal(path)
     try:
         store = redact(args.cfg.db_url, args.cfg.db_url)
@@ -124,7 +124,7 @@ def cmd_sync(args) -> int:
 # --- backups -----------------------------------------------------------------------------------
 
 def cmd_backup(args) -> int:
-    from db.backup import backup_sqlite, pg_dump_advice, sqlite_path
+    from db.io.backup import backup_sqlite, pg_dump_advice, sqlite_path
     url = args.cfg.db_url
     if sqlite_path(url) is None:
         print(pg_dump_advice(url, args.path))
@@ -136,7 +136,7 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     import datetime as dt
-    from db.backup import backup_sqlite, pg_dump_advice, restore_sqlite, sqlite_path
+    from db.io.backup import backup_sqlite, pg_dump_advice, restore_sqlite, sqlite_path
     url = args.cfg.db_url
     store = sqlite_path(url)
     if store is None:
@@ -166,29 +166,29 @@ def _read_pin(args) -> str:
 
 
 def cmd_set_pin(args) -> int:
-    from db.security import set_pin
+    from db.masterdata.security import set_pin
     op = set_pin(args.code, _read_pin(args), by="cli", station=station_of(args))
     print(f"PIN set for {op.code} ({op.role})")
     return 0
 
 
 def cmd_clear_pin(args) -> int:
-    from db.security import set_pin
+    from db.masterdata.security import set_pin
     op = set_pin(args.code, None, by="cli", station=station_of(args))
     print(f"PIN removed for {op.code}")
     return 0
 
 
 def cmd_unlock(args) -> int:
-    from db.security import unlock
+    from db.masterdata.security import unlock
     op = unlock(args.code, by="cli", station=station_of(args))
     print(f"{op.code} unlocked")
     return 0
 
 
 def cmd_pins(args) -> int:
-    from db.models import Operator
-    from db.security import locked_for
+    from db.core.models import Operator
+    from db.masterdata.security import locked_for
     rows = [{"operator": o.code, "name": o.name, "role": o.role, "pin": "yes" if o.pin_hash else "no",
              "locked_s": locked_for(o), "active": o.active}
             for o in Operator.select().order_by(Operator.code)]

@@ -13,15 +13,15 @@ def register(sub) -> None:
 
 
 def cmd_init(args) -> int:
-    from db.connection import describe_url
-    from db.schema import init_schema
+    from db.core.connection import describe_url
+    from db.core.schema import init_schema
     version = init_schema()
     print(f"schema version {version} ready in {describe_url(args.cfg.db_url)}")
     return 0
 
 
 def cmd_verify(args) -> int:
-    from db.ledger import verify
+    from db.ledger.posting import verify
     result = verify()
     print(result.summary())
     for line in result.mismatches:
@@ -30,7 +30,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    from db.operations import undo_movement
+    from db.inventory import undo_movement
     movement = undo_movement(args.movement_id, operator=args.operator, station=station_of(args))
     print(f"movement {args.movement_id} reversed by movement {movement.id}: "
           f"{movement.qty} × {movement.item.sku} {movement.from_location.code} → {movement.to_location.code}")

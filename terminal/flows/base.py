@@ -180,7 +180,7 @@ class Flow:
 
     def call(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
         """Call the store, retrying while it is unreachable (same arguments, same key)."""
-        from db.connection import with_retry
+        from db.core.connection import with_retry
         cfg = self.session.cfg
         return with_retry(lambda: fn(*args, **kwargs), retries=cfg.get("database.retries"),
                           delay_s=cfg.get("database.retry_delay_ms") / 1000,
@@ -188,11 +188,11 @@ class Flow:
 
     def undo(self, key: str | None = None) -> Feedback:
         """Reverse this operator's last posting through the ledger."""
-        from db import operations
-        last = self.call(operations.last_movement_of, self.operator)
+        from db import inventory
+        last = self.call(inventory.last_movement_of, self.operator)
         if last is None:
             return Feedback.error(f"nothing to undo: operator {self.operator} has no posting left to reverse")
-        rev = self.call(operations.undo_movement, last.id, operator=self.operator,
+        rev = self.call(inventory.undo_movement, last.id, operator=self.operator,
                         station=self.station, key=key)
         self.after_undo(last)
         return Feedback.ok(f"undone: {describe_movement(last)} (movement {last.id} reversed by {rev.id})")
@@ -244,7 +244,7 @@ def describe_scan(scan) -> str:
 
 def expect_item(scan, what: str = "an item"):
     """The scan if it names an item of the store; else an error naming what was scanned."""
-    from db.errors import InvalidInput
+    from db.core.errors import InvalidInput
     if getattr(scan, "kind", None) in ITEM_KINDS:
         if scan.error:
             raise InvalidInput(f"bad barcode {scan_text(scan)}: {scan.error}")
@@ -254,7 +254,7 @@ def expect_item(scan, what: str = "an item"):
 
 
 def expect_location(scan, what: str = "a location") -> str:
-    from db.errors import InvalidInput
+    from db.core.errors import InvalidInput
     if getattr(scan, "kind", None) == "location" and not scan.error:
         return scan.location
     if getattr(scan, "kind", None) == "location":
@@ -267,7 +267,7 @@ def scan_warnings(scan) -> list[str]:
 
 
 def parse_qty(text: str, what: str = "quantity", allow_zero: bool = False) -> int:
-    from db.errors import InvalidInput
+    from db.core.errors import InvalidInput
     t = text.strip()
     if not t.isdecimal() or (int(t) == 0 and not allow_zero):
         raise InvalidInput(f"the {what} must be a whole number{'' if allow_zero else ' above 0'}, typed {text!r}")
@@ -276,7 +276,7 @@ def parse_qty(text: str, what: str = "quantity", allow_zero: bool = False) -> in
 
 def parse_date(text: str, what: str = "date"):
     import datetime as dt
-    from db.errors import InvalidInput
+    from db.core.errors import InvalidInput
     t = text.strip()
     for fmt in ("%Y-%m-%d", "%y%m%d", "%Y%m%d", "%d.%m.%Y"):
         try:

@@ -82,7 +82,7 @@ class CountReviewFlow(Flow):
         return self.refresh()
 
     def refresh(self) -> Feedback | None:
-        from db.count_models import CountFound, CountTask, Count
+        from db.counts.models import CountFound, CountTask, Count
         from db.counts import discrepancies
         sel = self.selected
         keep = (sel["count"], sel["line"]) if sel else None
@@ -269,7 +269,7 @@ class CountReviewFlow(Flow):
     # --- the supervisor's PIN ----------------------------------------------------------------------
 
     def needs_pin(self) -> bool:
-        from db import security
+        from db.masterdata import security
         if self.pin is None:
             self.pin = getattr(self.session, "pin", None)   # checked earlier this login
         if self.pin is not None or not security.settings()["require_pin"]:
@@ -277,7 +277,7 @@ class CountReviewFlow(Flow):
         return bool(self.call(security.get_operator, self.operator).pin_hash)
 
     def take_pin(self, pin: str) -> Feedback | None:
-        from db import security
+        from db.masterdata import security
         action, self.after_pin = self.after_pin, None
         self.to_list()
         if not pin:
@@ -290,7 +290,7 @@ class CountReviewFlow(Flow):
 
     def as_supervisor(self, fn, *args, **kwargs):
         """Run a decision with this screen's PIN as the answer to the store's PIN question."""
-        from db import security
+        from db.masterdata import security
         pin, me = self.pin, self.operator
         with security.pin_source(lambda code: pin if code == me else None):
             return fn(*args, **kwargs)

@@ -107,7 +107,7 @@ class CountingFlow(Flow):
         scope = self.call(count_scope, task)
         names = []
         if scope:
-            from db.models import Item
+            from db.core.models import Item
             names = self.call(lambda: [i.sku for i in Item.select(Item.sku).where(Item.id.in_(list(scope)))
                                        .order_by(Item.sku)])
         blind = task.count.blind
@@ -202,7 +202,7 @@ class CountingFlow(Flow):
                              f"({plural(self.found[code], 'scan')})")
 
     def take_item(self, scan) -> Feedback:
-        from db.lookup import get_item
+        from db.masterdata.lookup import get_item
         item = self.call(get_item, scan.sku)
         if self.scope is not None and item.id not in self.scope:
             why = "is not being recounted" if self.recount else "is not in this count"
@@ -224,7 +224,7 @@ class CountingFlow(Flow):
 
     def take_lot(self, lot: str, expiry=None) -> Feedback:
         from db.counts import lot_needs_expiry
-        from db.models import Lot
+        from db.core.models import Lot
         item = self.pending["item"]
         lot = lot.strip()
         known = self.call(lambda: Lot.get_or_none(Lot.item == item.id, Lot.code == lot))

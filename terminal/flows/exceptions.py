@@ -33,7 +33,7 @@ class ExceptionsFlow(Flow):
         return None
 
     def refresh(self) -> None:
-        from db.offline import list_exceptions
+        from db.offline.journal import list_exceptions
         self.rows = self.call(list_exceptions)
         self.to_list()
 
@@ -83,13 +83,13 @@ class ExceptionsFlow(Flow):
         return super().on_action(name, value, key)
 
     def needs_pin(self) -> bool:
-        from db import security
+        from db.masterdata import security
         if self.pin is not None or not security.settings()["require_pin"]:
             return False
         return bool(self.call(security.get_operator, self.operator).pin_hash)
 
     def take_pin(self, pin: str) -> Feedback | None:
-        from db import security
+        from db.masterdata import security
         if not pin or not self.call(security.check_pin, self.operator, pin, station=self.station):
             self.to_list()
             return Feedback.error(f"wrong PIN for supervisor {self.operator}; nothing was resolved")
@@ -102,8 +102,8 @@ class ExceptionsFlow(Flow):
         return None
 
     def resolve(self, note: str) -> Feedback:
-        from db import security
-        from db.offline import resolve_exception
+        from db.masterdata import security
+        from db.offline.journal import resolve_exception
         chosen, pin, me = self.chosen, self.pin, self.operator
         with security.pin_source(lambda code: pin if code == me else None):
             self.call(resolve_exception, chosen["id"], operator=me, note=note, station=self.station)

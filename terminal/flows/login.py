@@ -37,7 +37,7 @@ class LoginFlow(Flow):
         return Feedback.info("log in first, or press Ctrl+Q to quit")
 
     def login(self, code: str) -> Feedback:
-        from db.security import audit, get_operator, station_seen
+        from db.masterdata.security import audit, get_operator, station_seen
         op = self.call(get_operator, code)
         self.session.login(op.code, op.name, op.role)
         self.call(audit, op.code, self.station, "login")

@@ -46,7 +46,7 @@ class LookupFlow(Flow):
         return super().on_action(name, value, key)
 
     def by_code(self, text: str) -> Feedback | None:
-        from db.models import Item, Lot, PurchaseOrder, SalesOrder
+        from db.core.models import Item, Lot, PurchaseOrder, SalesOrder
         if not text:
             return None
         if self.call(lambda: PurchaseOrder.select().where(PurchaseOrder.number == text).exists()):
@@ -61,11 +61,11 @@ class LookupFlow(Flow):
         return None
 
     def item(self, sku: str, lot: str | None) -> Feedback:
-        from db import operations
-        from db.lookup import get_item
-        from db.models import PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
+        from db import inventory
+        from db.masterdata.lookup import get_item
+        from db.core.models import PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
         it = self.call(get_item, sku)
-        rows = self.call(operations.stock, sku=sku)
+        rows = self.call(inventory.stock, sku=sku)
         if lot:
             rows = [r for r in rows if r["lot"] == lot]
         self._table = Table(["Location", "Lot", "Expiry", "On hand", "Alloc", "Free"],
@@ -89,10 +89,10 @@ class LookupFlow(Flow):
         return Feedback.ok(f"item {it.sku} {it.name}: {total} on hand in {len(rows)} places")
 
     def location(self, code: str) -> Feedback:
-        from db import operations
-        from db.lookup import get_location
+        from db import inventory
+        from db.masterdata.lookup import get_location
         loc = self.call(get_location, code)
-        rows = self.call(operations.stock, location=code)
+        rows = self.call(inventory.stock, location=code)
         self._table = Table(["SKU", "Name", "Lot", "Expiry", "On hand", "Free"],
                             [[r["sku"], r["name"], r["lot"] or "", r["expiry"] or "", r["on_hand"], r["available"]]
                              for r in rows])
@@ -102,10 +102,10 @@ class LookupFlow(Flow):
         return Feedback.ok(f"location {loc.code}: {sum(r['on_hand'] for r in rows)} units, {plural(len(rows), 'line')}")
 
     def lot(self, lots) -> Feedback:
-        from db import operations
+        from db import inventory
         rows = []
         for lot in lots:
-            for r in self.call(operations.stock, sku=lot.item.sku):
+            for r in self.call(inventory.stock, sku=lot.item.sku):
                 if r["lot"] == lot.code:
                     rows.append([lot.item.sku, r["location"], lot.code, lot.expiry or "", r["on_hand"]])
         self._table = Table(["SKU", "Location", "Lot", "Expiry", "On hand"], rows)
@@ -114,8 +114,8 @@ class LookupFlow(Flow):
         return Feedback.ok(f"lot {lots[0].code}: {sum(r[4] for r in rows)} units in {len(rows)} places")
 
     def po(self, number: str) -> Feedback:
-        from db.lookup import get_po
-        from db.models import PurchaseOrderLine
+        from db.masterdata.lookup import get_po
+        from db.core.models import PurchaseOrderLine
         po = self.call(get_po, number)
         lines = self.call(lambda: list(po.lines.order_by(PurchaseOrderLine.line_no)))
         self._table = Table(["#", "SKU", "Name", "Ordered", "Received", "Rejected"],
@@ -125,8 +125,8 @@ class LookupFlow(Flow):
         return Feedback.ok(f"purchase order {po.number} ({po.status}): {plural(len(lines), 'line')}")
 
     def so(self, number: str) -> Feedback:
-        from db.lookup import get_so
-        from db.models import SalesOrderLine
+        from db.masterdata.lookup import get_so
+        from db.core.models import SalesOrderLine
         so = self.call(get_so, number)
         lines = self.call(lambda: list(so.lines.order_by(SalesOrderLine.line_no)))
         self._table = Table(["#", "SKU", "Name", "Ordered", "Picked", "Short", "Shipped"],
@@ -138,7 +138,7 @@ class LookupFlow(Flow):
         return Feedback.ok(f"sales order {so.number} ({so.status}): {plural(len(lines), 'line')}")
 
     def operator_info(self, code: str) -> Feedback:
-        from db.models import Movement
+        from db.core.models import Movement
         rows = self.call(lambda: list(Movement.select().where(Movement.operator == code)
                                       .order_by(Movement.id.desc()).limit(10)))
         self._table = Table(["Id", "Kind", "SKU", "Qty", "From", "To", "Document"],

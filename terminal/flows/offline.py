@@ -135,7 +135,7 @@ class OfflineFlow(Flow):
         return Feedback.ok(f"+{qty} × {sku}" + (f" lot {lot}" if lot else "") + " (not posted yet: scan the destination)")
 
     def journal(self, dest: str, key: str | None) -> Feedback:
-        from db.errors import WarehouseError
+        from db.core.errors import WarehouseError
         key = key or self.session.next_key("offline")
         queued = done = 0
         refused = []

@@ -60,12 +60,12 @@ class PickingFlow(Flow):
         return self.show_list()
 
     def show_list(self, feedback=None):
-        from db import operations
-        from db.models import Customer, SalesOrder
+        from db import sales
+        from db.core.models import Customer, SalesOrder
         mine = self.call(lambda: list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(
             SalesOrder.status == "picking", SalesOrder.assigned_station == self.station)
             .order_by(SalesOrder.number)))
-        self.orders = mine + self.call(operations.open_sales_orders)
+        self.orders = mine + self.call(sales.open_sales_orders)
         # The first orders only (hundreds of lines also made opening the job slow); any order
         # can still be scanned or typed.
         self.choices, self.info = listed(
@@ -77,8 +77,8 @@ class PickingFlow(Flow):
         return feedback
 
     def claim(self, number: str | None) -> Feedback:
-        from db import operations
-        order = self.call(operations.next_sales_order, operator=self.operator, station=self.station,
+        from db import sales
+        order = self.call(sales.next_sales_order, operator=self.operator, station=self.station,
                           so=number, warehouse=self.session.warehouse)
         self.so = order
         self.skipped = []
@@ -89,8 +89,8 @@ class PickingFlow(Flow):
                            f"{len(self.tasks)} picks")
 
     def refresh(self) -> None:
-        from db import operations
-        tasks = self.call(operations.pick_list, self.so.number, warehouse=self.session.warehouse)
+        from db import sales
+        tasks = self.call(sales.pick_list, self.so.number, warehouse=self.session.warehouse)
         tasks = [t for t in tasks if (t.sku, t.location) not in self.shorted]
         # One task per line × location × lot (the store may list allocated and free units of
         # the same shelf apart): one walk, one confirmation.
@@ -209,9 +209,9 @@ class PickingFlow(Flow):
         self.prompt = f"Pick {t.qty} × {t.sku}: {have}Enter confirms {t.qty}, or type the quantity"
 
     def do_pick(self, qty: int, key) -> Feedback:
-        from db import operations
+        from db import sales
         t = self.task
-        self.call(operations.pick, self.so.number, t.sku, qty, t.location, lot=t.lot,
+        self.call(sales.pick, self.so.number, t.sku, qty, t.location, lot=t.lot,
                   operator=self.operator, station=self.station, key=key,
                   fefo=self.session.cfg.get("picking.fefo"))
         self.picked_any = True
@@ -263,9 +263,9 @@ class PickingFlow(Flow):
         return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
 
     def short(self) -> Feedback:
-        from db import operations
+        from db import sales
         t = self.task
-        self.call(operations.short_pick, self.so.number, t.sku, t.location, t.qty,
+        self.call(sales.short_pick, self.so.number, t.sku, t.location, t.qty,
                   operator=self.operator, station=self.station)
         counted = ""
         try:
@@ -302,9 +302,9 @@ class PickingFlow(Flow):
     def leave(self) -> None:
         """Leaving an order untouched gives it back for others; a started one stays ours."""
         if self.so is not None and not self.picked_any and self.state != "done":
-            from db import operations
+            from db import sales
             try:
-                self.call(operations.release_sales_order, self.so.number, operator=self.operator,
+                self.call(sales.release_sales_order, self.so.number, operator=self.operator,
                           station=self.station)
             except Exception:
                 pass

@@ -36,7 +36,7 @@ class PutawayFlow(Flow):
     # --- the dock ----------------------------------------------------------------------------
 
     def set_dock(self, code: str) -> Feedback:
-        from db.lookup import get_location
+        from db.masterdata.lookup import get_location
         loc = self.call(get_location, code)
         if not loc.is_physical:
             return Feedback.error(f"expected a dock or storage location, scanned {loc.code} ({loc.kind})")
@@ -47,8 +47,8 @@ class PutawayFlow(Flow):
         return Feedback.ok(f"{self.dock}: {total} units in {len(self.rows)} lines to put away")
 
     def refresh(self) -> None:
-        from db import operations
-        self.rows = [r for r in self.call(operations.stock, location=self.dock) if r["available"] > 0]
+        from db import inventory
+        self.rows = [r for r in self.call(inventory.stock, location=self.dock) if r["available"] > 0]
 
     def to_item(self) -> None:
         self.state, self.entry = "item", "scan"
@@ -102,10 +102,10 @@ class PutawayFlow(Flow):
             # Several lots: the first to expire goes first, unless the scan named one.
             here.sort(key=lambda r: (r["expiry"] is None, r["expiry"] or 0, r["lot"] or ""))
         row = here[0]
-        from db import operations
+        from db import inventory
         self.sku, self.lot, self.name = row["sku"], row["lot"], row["name"]
         self.qty = row["available"]
-        loc = self.call(operations.suggest_putaway, self.sku, row["warehouse"])
+        loc = self.call(inventory.suggest_putaway, self.sku, row["warehouse"])
         self.suggested = loc.code if loc is not None else None
         self.state, self.entry = "dest", "scan"
         self.set_dest_prompt()
@@ -120,8 +120,8 @@ class PutawayFlow(Flow):
         self.info = [f"{self.name}", "F3 to put away fewer units"]
 
     def put(self, dest: str, key) -> Feedback:
-        from db import operations
-        self.call(operations.move, self.sku, self.qty, self.dock, dest, lot=self.lot,
+        from db import inventory
+        self.call(inventory.move, self.sku, self.qty, self.dock, dest, lot=self.lot,
                   operator=self.operator, station=self.station, key=key, kind="putaway",
                   document=f"PUT-{self.dock}")
         note = "" if not self.suggested or dest == self.suggested else f" (suggested {self.suggested})"

@@ -68,8 +68,8 @@ class ReceivingFlow(Flow):
         return self.show_list()
 
     def show_list(self, feedback: Feedback | None = None):
-        from db import operations
-        self.open_pos = self.call(operations.open_purchase_orders, self.session.warehouse)
+        from db import purchasing
+        self.open_pos = self.call(purchasing.open_purchase_orders, self.session.warehouse)
         self.state, self.entry, self.po = "choose", "choice", None
         self.choices, self.info = listed(
             self.open_pos, lambda p: f"{p.number:<12} {p.supplier.code:<10} expected {p.expected_date or '-'}  {p.status}",
@@ -79,7 +79,7 @@ class ReceivingFlow(Flow):
         return feedback
 
     def choose_po(self, number: str) -> Feedback:
-        from db.lookup import get_po
+        from db.masterdata.lookup import get_po
         po = self.call(get_po, number.strip())
         if po.status not in ("open", "partial", "received"):
             return Feedback.error(f"purchase order {po.number} is {po.status}: expected an open one")
@@ -90,7 +90,7 @@ class ReceivingFlow(Flow):
         return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {plural(len(self.lines), 'line')}")
 
     def reload(self) -> None:
-        from db.receiving import po_lines_with_items, po_with_supplier
+        from db.purchasing.receiving import po_lines_with_items, po_with_supplier
         po_id = self.po.id
         self.po = self.call(po_with_supplier, po_id)
         self.lines = self.call(po_lines_with_items, po_id)
@@ -107,7 +107,7 @@ class ReceivingFlow(Flow):
 
     def dock_code(self) -> str:
         if self.dock is None:
-            from db.lookup import warehouse_location
+            from db.masterdata.lookup import warehouse_location
             configured = self.session.cfg.get("receiving.default_dock")
             self.dock = configured or self.call(warehouse_location, self.session.warehouse, "receiving").code
         return self.dock
@@ -150,7 +150,7 @@ class ReceivingFlow(Flow):
         return self.receive_scan(d, key)
 
     def receive_scan(self, d, key) -> Feedback:
-        from db.lookup import get_item
+        from db.masterdata.lookup import get_item
         item = self.call(get_item, d.sku)
         qty = self.qty if self.qty else (d.qty or 1)
         p = Pending(sku=item.sku, name=item.name, qty=qty, reject=bool(self.reject_reason), lot=d.lot,
@@ -168,16 +168,16 @@ class ReceivingFlow(Flow):
         return self.post(p)
 
     def _lot_has_expiry(self, item, lot: str | None) -> bool:
-        from db.models import Lot
+        from db.core.models import Lot
         if not lot:
             return False
         known = self.call(Lot.get_or_none, (Lot.item == item.id) & (Lot.code == lot))
         return known is not None and known.expiry is not None
 
     def post(self, p: Pending) -> Feedback:
-        from db import operations
+        from db import purchasing
         cfg = self.session.cfg
-        res = self.call(operations.receive, self.po.number, p.sku, 0 if p.reject else p.qty,
+        res = self.call(purchasing.receive, self.po.number, p.sku, 0 if p.reject else p.qty,
                         reject=p.qty if p.reject else 0, reason=self.reject_reason if p.reject else None,
                         lot=p.lot, expiry=p.expiry, location=self.dock_code(),
                         operator=self.operator, station=self.station,
@@ -215,7 +215,7 @@ class ReceivingFlow(Flow):
             lot = text.strip()
             if not lot:
                 return Feedback.error("type the lot, or Esc to drop this scan")
-            from db.lookup import get_item
+            from db.masterdata.lookup import get_item
             item = self.call(get_item, self.pending.sku)
             self.pending.lot = lot
             if item.expiry_tracked and self.pending.expiry is None and not self._lot_has_expiry(item, lot):
@@ -262,7 +262,7 @@ class ReceivingFlow(Flow):
     # --- rejects -------------------------------------------------------------------------------
 
     def ask_reason(self) -> Feedback | None:
-        from db.models import ReasonCode
+        from db.core.models import ReasonCode
         self.reasons = self.call(lambda: list(ReasonCode.select().where(ReasonCode.kind == "reject")
                                               .order_by(ReasonCode.code)))
         self.state, self.entry = "reason", "reason"
@@ -302,8 +302,8 @@ class ReceivingFlow(Flow):
             self.choices = ["Close it, the rest on a backorder", "Close it, cancel the rest",
                             "Keep it open (more will come)"]
             return None
-        from db import operations
-        self.call(operations.close_po, self.po.number, backorder=False, operator=self.operator,
+        from db import purchasing
+        self.call(purchasing.close_po, self.po.number, backorder=False, operator=self.operator,
                   station=self.station)
         return self.ask_after(f"{self.po.number} fully received and closed")
 
@@ -315,14 +315,14 @@ class ReceivingFlow(Flow):
         return Feedback.ok(message)
 
     def on_choice(self, t: str) -> Feedback:
-        from db import operations
+        from db import purchasing
         if self.state == "close":
             if t == "1":
-                bo = self.call(operations.close_po, self.po.number, backorder=True,
+                bo = self.call(purchasing.close_po, self.po.number, backorder=True,
                                operator=self.operator, station=self.station)
                 return self.ask_after(f"{self.po.number} closed; backorder {bo.number if bo else '-'} holds the rest")
             if t == "2":
-                self.call(operations.close_po, self.po.number, backorder=False,
+                self.call(purchasing.close_po, self.po.number, backorder=False,
                           operator=self.operator, station=self.station)
                 return self.ask_after(f"{self.po.number} closed; the rest is cancelled")
             if t == "3":

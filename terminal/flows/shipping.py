@@ -35,7 +35,7 @@ class ShippingFlow(Flow):
         return self.show_list()
 
     def show_list(self, feedback=None):
-        from db.models import SalesOrder
+        from db.core.models import SalesOrder
         self.orders = self.call(lambda: list(SalesOrder.select().where(
             SalesOrder.status.in_(("picking", "picked"))).order_by(
             SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number)))
@@ -48,7 +48,7 @@ class ShippingFlow(Flow):
         return feedback
 
     def choose(self, number: str) -> Feedback:
-        from db.lookup import get_so
+        from db.masterdata.lookup import get_so
         order = self.call(get_so, number.strip())
         if order.status not in ("picking", "picked"):
             return Feedback.error(f"sales order {order.number} is {order.status}: expected a picked order to ship")
@@ -63,7 +63,7 @@ class ShippingFlow(Flow):
         return Feedback.info(f"{order.number}: {picked} units picked")
 
     def reload(self) -> None:
-        from db.models import SalesOrder, SalesOrderLine
+        from db.core.models import SalesOrder, SalesOrderLine
         self.so = self.call(SalesOrder.get_by_id, self.so.id)
         self.lines = self.call(lambda: list(self.so.lines.order_by(SalesOrderLine.line_no)))
 
@@ -109,8 +109,8 @@ class ShippingFlow(Flow):
         return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
 
     def ship(self, key) -> Feedback:
-        from db import operations
-        res = self.call(operations.ship, self.so.number, operator=self.operator, station=self.station, key=key)
+        from db import sales
+        res = self.call(sales.ship, self.so.number, operator=self.operator, station=self.station, key=key)
         self.shipped = res
         self.reload()
         units = sum(m.qty for m in res.movements)

@@ -50,13 +50,13 @@ class TransferFlow(Flow):
         self.info = []
 
     def set_source(self, code: str) -> Feedback:
-        from db import operations
-        from db.lookup import get_location
+        from db import inventory
+        from db.masterdata.lookup import get_location
         loc = self.call(get_location, code)
         if not loc.is_physical:
             return Feedback.error(f"expected a physical location to move from, scanned {loc.code} ({loc.kind})")
         self.source = loc.code
-        self.rows = [r for r in self.call(operations.stock, location=loc.code) if r["available"] > 0]
+        self.rows = [r for r in self.call(inventory.stock, location=loc.code) if r["available"] > 0]
         if not self.rows:
             self.source = None
             return Feedback.error(f"{loc.code} holds no free stock to move")
@@ -149,14 +149,14 @@ class TransferFlow(Flow):
         return Feedback.ok(f"+{qty} × {d.sku}{lot_txt} ({self.in_basket(d.sku, lot)} in the basket)")
 
     def move_to(self, dest: str, key) -> Feedback:
-        from db import operations
+        from db import inventory
         if self.everything:
-            moved = self.call(operations.move_all, self.source, dest, operator=self.operator,
+            moved = self.call(inventory.move_all, self.source, dest, operator=self.operator,
                               station=self.station, key=key)
         else:
             moved = []
             for n, b in enumerate(self.basket, 1):
-                moved += self.call(operations.move, b.sku, b.qty, self.source, dest, lot=b.lot,
+                moved += self.call(inventory.move, b.sku, b.qty, self.source, dest, lot=b.lot,
                                    operator=self.operator, station=self.station,
                                    key=f"{key}:{n}" if key else None)
         transit = any(m.to_location.code == "@TRANSIT" for m in moved)
@@ -168,9 +168,9 @@ class TransferFlow(Flow):
 
     def set_source_again(self, code: str) -> None:
         """After a move, stay on the source: more may go elsewhere."""
-        from db import operations
+        from db import inventory
         self.basket, self.everything, self.qty = [], False, None
-        self.rows = [r for r in self.call(operations.stock, location=code) if r["available"] > 0]
+        self.rows = [r for r in self.call(inventory.stock, location=code) if r["available"] > 0]
         if self.rows:
             self.to_items()
         else:

@@ -385,7 +385,7 @@ class SupervisorScreen(StationScreen):
     def with_pin(self, then) -> None:
         """Run THEN once the supervisor's PIN is known: asked once per login, and only from a
         supervisor who has one ([security] require_pin)."""
-        from db import security
+        from db.masterdata import security
         session = self.app.session
         try:
             needed = (session.pin is None and security.settings()["require_pin"]
@@ -408,7 +408,7 @@ class SupervisorScreen(StationScreen):
 
     @work(thread=True, group="supervisor-write", exit_on_error=False)
     def check_pin(self, pin: str, then) -> None:
-        from db import security
+        from db.masterdata import security
         session = self.app.session
         try:
             ok = security.check_pin(session.operator, pin, station=session.station)
@@ -485,7 +485,7 @@ class SupervisorScreen(StationScreen):
     @work(thread=True, group="supervisor-write", exit_on_error=False)
     def audit_refusal(self, who: str) -> None:
         try:
-            from db.security import audit
+            from db.masterdata.security import audit
             audit(who, self.app.session.station, "refused", what="supervisor screen")
         except Exception:
             pass     # the refusal itself is what matters; a missing audit row must not crash

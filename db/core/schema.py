@@ -1,0 +1,98 @@
+"""Create or upgrade the schema. `wh init` calls `init_schema`; it is idempotent.
+
+Versioning: SchemaVersion holds the highest migration applied. A fresh store gets every
+table at the current shape and is stamped with CURRENT_VERSION. An older store is brought up
+step by step with playhouse.migrate, one function per version in MIGRATIONS.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+import peewee as pw
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
+
+from db.core.connection import database, write_transaction
+from db.core.models import VIRTUAL_CODES, Location, ReasonCode, SchemaVersion
+
+# Modules that define models; each has a MODELS list. Add a module here to add its tables.
+MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.journal", "db.ledger.flow_summary"]
+
+# version -> function(migrator) applying that step with playhouse.migrate.
+MIGRATIONS: dict[int, Callable] = {
+    # 2: movements by kind and date, for the reports (create_tables may have made it already).
+    2: lambda m: [m.sql('CREATE INDEX IF NOT EXISTS "movement_kind_created_at" '
+                        'ON "movement" ("kind", "created_at")')],
+    # 3: fewer index pages written per posting: none on item alone ((item, created_at) serves),
+    # and the lot, order line and undo indexes leave out the movements without one.
+    3: lambda m: [m.sql('DROP INDEX IF EXISTS "movement_item_id"')] + [
+        statement for column, unique in (("lot_id", ""), ("po_line_id", ""), ("so_line_id", ""),
+                                         ("reverses_id", "UNIQUE "))
+        for statement in (m.sql(f'DROP INDEX IF EXISTS "movement_{column}"'),
+                          m.sql(f'CREATE {unique}INDEX "movement_{column}" ON "movement" ("{column}") '
+                                f'WHERE ("{column}" IS NOT NULL)'))],
+}
+
+CURRENT_VERSION = 3
+
+DEFAULT_REASONS = [
+    ("DAMAGED", "Damaged goods", "reject"),
+    ("WRONG-ITEM", "Wrong item delivered", "reject"),
+    ("EXPIRED", "Expired or short-dated", "reject"),
+    ("QUALITY", "Failed quality check", "reject"),
+    ("LOSS", "Lost or stolen", "adjust"),
+    ("FOUND", "Found stock", "adjust"),
+    ("BREAKAGE", "Broken in the warehouse", "adjust"),
+    ("COUNT", "Cycle count variance", "count"),
+    ("MISCOUNT", "Earlier miscount corrected", "count"),
+    ("SHORT", "Short pick: not on the shelf", "short"),
+]
+
+
+def all_models() -> list[type[pw.Model]]:
+    models: list[type[pw.Model]] = []
+    for name in MODEL_MODULES:
+        module = importlib.import_module(name)
+        models.extend(getattr(module, "MODELS", getattr(module, "CORE_MODELS", [])))
+    return models
+
+
+def migrator():
+    if isinstance(database.obj, pw.PostgresqlDatabase):
+        return PostgresqlMigrator(database.obj)
+    return SqliteMigrator(database.obj)
+
+
+def current_version() -> int:
+    if not SchemaVersion.table_exists():
+        return 0
+    row = SchemaVersion.select(pw.fn.MAX(SchemaVersion.version)).scalar()
+    return row or 0
+
+
+def init_schema() -> int:
+    """Create missing tables, apply pending migrations and seed the fixed rows. Returns the version."""
+    fresh = current_version() == 0
+    with database.atomic():
+        database.create_tables(all_models(), safe=True)
+        version = current_version()
+        if fresh:
+            SchemaVersion.create(version=CURRENT_VERSION)
+            version = CURRENT_VERSION
+        for step in sorted(v for v in MIGRATIONS if v > version):
+            with database.atomic():
+                migrate(*MIGRATIONS[step](migrator()))
+                SchemaVersion.create(version=step)
+            version = step
+        _seed_fixed_rows()
+    return version
+
+
+def _seed_fixed_rows() -> None:
+    with write_transaction():
+        for kind, code in VIRTUAL_CODES.items():
+            if not Location.select().where(Location.code == code).exists():
+                Location.create(code=code, kind=kind, zone="", warehouse=None, pick_sequence=0)
+        for code, description, kind in DEFAULT_REASONS:
+            if not ReasonCode.select().where(ReasonCode.code == code).exists():
+                ReasonCode.create(code=code, description=description, kind=kind)

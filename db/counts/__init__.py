@@ -1,0 +1,63 @@
+"""Cycle counts: plans, blind counting with snapshots, recounts, and the supervisor's decisions.
+
+The rules, in one place (docs/counts.md explains them to users):
+
+- A plan (`create_count`) makes one task per location. Item-scoped plans (items, ABC class)
+  count only those items at each location; the others count everything there.
+- A location's books are snapshotted per (item, lot) at the moment its count is submitted.
+  The variance is counted - snapshot, so picks and receipts posted between the count and the
+  approval never show up as variances. Each count (CountEntry) keeps its own snapshot.
+- A variance within tolerance waits for a supervisor's approval (or, with
+  `[count] auto_approve = true`, is posted at once). Beyond tolerance the line needs a recount
+  by an operator other than the one who made the latest count.
+- Two counts settle a line when they are by different operators and find the same variance
+  (against their own snapshots: with no movement in between, that is the same quantity). A
+  recount that finds exactly the books settles the line with no variance. Counts that disagree
+  ask for one more recount; the supervisor may set the quantity instead at any time.
+- Only supervisors approve, order recounts (reject) or set quantities; every decision and
+  every submission is written to the audit trail. Adjustments go through db.ledger.post to
+  @GAIN / from @LOSS with kind "count", the count line's id and a reason code.
+
+This module only gathers the public names; the code lives in:
+
+- db/count_policy.py     Tolerance, CountSettings ([count] in config.toml), DEFAULT_REASON, SCOPES
+- db/count_plans.py      plan_locations, create_count, request_count, cancel_count, last_counted
+- db/count_submit.py     counting at a location: Counted, SubmitResult, task_for_location,
+                         open_tasks, recount_lines, recount_blockers, count_scope,
+                         expected_lines, lot_needs_expiry, submit_count
+- db/count_decisions.py  the supervisor's decisions: Decision, approve, reject, set_quantity
+                         (and posting the adjustment through the ledger)
+- db/count_views.py      reading counts: line_dict, count_detail, list_counts, discrepancies
+- db/count_upload.py     batch scanners: Meaning, resolve_code, parse_upload, UploadResult,
+                         upload_count
+- db/count_support.py    shared helpers: get_count, get_line, plural, operator and reason
+                         look-ups, the audit trail, a task's status after its lines change
+- db/count_models.py     the tables; db/count_reports.py the counts report
+"""
+from __future__ import annotations
+
+from db.counts.decisions import Decision, approve, reject, set_quantity
+from db.counts.plans import cancel_count, create_count, last_counted, plan_locations, request_count
+from db.counts.policy import DEFAULT_REASON, SCOPES, CountSettings, Tolerance
+from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines, lot_needs_expiry, open_tasks, recount_blockers, recount_lines, submit_count, task_for_location)
+from db.counts.lookup import get_count, get_line, plural
+from db.counts.upload import Meaning, UploadResult, parse_upload, resolve_code, upload_count
+from db.counts.views import count_detail, discrepancies, line_dict, list_counts
+
+__all__ = [
+    # policy
+    "DEFAULT_REASON", "SCOPES", "Tolerance", "CountSettings",
+    # shared look-ups
+    "get_count", "get_line", "plural",
+    # plans
+    "last_counted", "plan_locations", "create_count", "request_count", "cancel_count",
+    # counting at a location
+    "Counted", "SubmitResult", "task_for_location", "open_tasks", "recount_lines",
+    "recount_blockers", "count_scope", "expected_lines", "lot_needs_expiry", "submit_count",
+    # the supervisor's decisions
+    "Decision", "approve", "reject", "set_quantity",
+    # reading counts
+    "line_dict", "count_detail", "list_counts", "discrepancies",
+    # batch scanners
+    "Meaning", "resolve_code", "parse_upload", "UploadResult", "upload_count",
+]

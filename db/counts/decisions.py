@@ -1,0 +1,176 @@
+"""The supervisor's decisions on count lines: approve (post counted - snapshot), reject (order a
+recount) and set the quantity. Adjustments go through db.ledger.post to @GAIN / from @LOSS with
+kind "count"; every decision is written to the audit trail."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee as pw
+
+from db.core.connection import write_transaction
+from db.counts.models import Count, CountEntry, CountLine
+from db.counts.policy import DEFAULT_REASON
+from db.counts.lookup import (_audit, _fmt_time, _reason, _refresh_task, _supervisor, get_count, get_line)
+from db.core.errors import InsufficientStock, InvalidInput, RuleViolation
+from db.ledger.posting import Posting, post
+from db.core.rows import locked as _locked
+from db.core.models import VIRTUAL_CODES, Balance, Item, Location, Lot, Movement, utcnow
+
+
+def _virtual(kind: str) -> Location:
+    return Location.get(Location.code == VIRTUAL_CODES[kind])
+
+
+def _settle(line: CountLine, variance: int, *, operator: str, station: str, reason: str,
+            action: str, decided_by: str | None = None, key: str | None = None) -> Movement | None:
+    """Post the adjustment of LINE through the ledger and close the line. Inside a transaction."""
+    task = line.task
+    loc, item = task.location, Item.get_by_id(line.item_id)
+    lot = Lot.get_by_id(line.lot_id) if line.lot_id else None
+    movement = None
+    if variance:
+        gain = variance > 0
+        document = f"CNT-{line.count_id}/{line.line_no}"
+        try:
+            movement = post(Posting(
+                item=item, qty=abs(variance), lot=lot,
+                from_location=_virtual("inventory-gain") if gain else loc,
+                to_location=loc if gain else _virtual("inventory-loss"),
+                kind="count", operator=operator, station=station,
+                key=key or f"count-line:{line.id}", count_line=line.id, document=document,
+                reason=reason, unit_cost=item.unit_cost))
+        except InsufficientStock:
+            bal = Balance.get_or_none(Balance.item == item.id, Balance.location == loc.id,
+                                      Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
+            now, held = (bal.qty, bal.allocated) if bal else (0, 0)
+            lot_txt = f" lot {lot.code}" if lot else ""
+            moved = (line.expected or 0) - now
+            since = (f"; {moved} moved out since the count" if moved > 0 else "")
+            alloc = (f"; {held} of them are allocated to orders being picked, release or pick those first"
+                     if held else "")
+            raise InsufficientStock(
+                f"cannot post the count loss of {-variance} × {item.sku}{lot_txt} at {loc.code}: "
+                f"only {now} on hand now ({line.expected} at the count){since}{alloc}; "
+                "order a recount or set the quantity") from None
+    line.status = "approved"
+    line.adjusted = variance
+    line.reason = reason
+    line.decided_by = decided_by or operator
+    line.decided_at = utcnow()
+    line.save()
+    _audit(operator, station, action, count=line.count_id, line=line.line_no, location=loc.code,
+           sku=item.sku, lot=lot.code if lot else "", expected=line.expected, counted=line.counted,
+           variance=variance, reason=reason, movement=movement.id if movement else None)
+    return movement
+
+
+@dataclass
+class Decision:
+    line: CountLine
+    movement: Movement | None = None
+    error: str = ""
+
+
+def approve(count_id: int, line_no: int | None = None, *, operator: str, station: str = "",
+            reason: str = DEFAULT_REASON) -> list[Decision]:
+    """Approve one line (LINE_NO) or every line waiting for approval: post counted - snapshot.
+
+    With one line, a refusal raises. With all lines, each line is its own transaction: lines
+    that cannot be posted are returned with their error and the others are posted.
+    """
+    _supervisor(operator, "approving a count")
+    _reason(reason)
+    count = get_count(count_id)
+    if line_no is not None:
+        line = get_line(count_id, line_no)
+        return [Decision(line, _decide_approve(line.id, operator, station, reason))]
+    lines = list(CountLine.select().where(CountLine.count == count.id, CountLine.status == "review")
+                 .order_by(CountLine.line_no))
+    if not lines:
+        raise RuleViolation(f"count {count_id} has no line waiting for approval ({_status_summary(count)})")
+    out = []
+    for line in lines:
+        try:
+            out.append(Decision(line, _decide_approve(line.id, operator, station, reason)))
+        except (InsufficientStock, RuleViolation) as exc:
+            out.append(Decision(line, None, str(exc)))
+    return out
+
+
+def _status_summary(count: Count) -> str:
+    rows = (CountLine.select(CountLine.status, pw.fn.COUNT(CountLine.id))
+            .where(CountLine.count == count.id).group_by(CountLine.status).tuples())
+    parts = [f"{n} {s}" for s, n in sorted(rows)]
+    return "lines: " + ", ".join(parts) if parts else "no lines yet"
+
+
+def _why_not(line: CountLine, doing: str) -> str:
+    where = f"line {line.line_no} ({line.task.location.code} {Item.get_by_id(line.item_id).sku})"
+    if line.status == "pending":
+        return f"{where} is not counted yet; {doing} needs a count"
+    if line.status == "recount":
+        return f"{where} is waiting for a recount ({line.note}); {doing} needs two agreeing counts or a set quantity"
+    if line.status == "ok":
+        return f"{where} matched the books; there is nothing to {doing.split()[0]}"
+    return f"{where} was already decided by {line.decided_by} at {_fmt_time(line.decided_at)}"
+
+
+def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> Movement | None:
+    with write_transaction():
+        line = _locked(CountLine, line_id)
+        if line.status != "approved" and line.count.status != "open":
+            raise RuleViolation(f"count {line.count_id} is {line.count.status}: its lines can no longer be decided")
+        if line.status != "review":
+            raise RuleViolation(_why_not(line, "approving"))
+        movement = _settle(line, line.variance, operator=operator, station=station, reason=reason,
+                           action="count.approve")
+        _refresh_task(line.task)
+    return movement
+
+
+def reject(count_id: int, line_no: int, *, operator: str, station: str = "", note: str = "") -> CountLine:
+    """Order a recount of a line waiting for approval (supervisor only)."""
+    _supervisor(operator, "ordering a recount")
+    line = get_line(count_id, line_no)
+    with write_transaction():
+        line = _locked(CountLine, line.id)
+        if line.status != "approved" and line.count.status != "open":
+            raise RuleViolation(f"count {count_id} is {line.count.status}: its lines can no longer be decided")
+        if line.status != "review":
+            raise RuleViolation(_why_not(line, "ordering a recount"))
+        line.status = "recount"
+        line.note = f"recount ordered by {operator}" + (f": {note}" if note else "")
+        line.save()
+        _refresh_task(line.task)
+        _audit(operator, station, "count.reject", count=count_id, line=line_no,
+               location=line.task.location.code, sku=line.item.sku, variance=line.variance, note=note)
+    return line
+
+
+def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator: str,
+                 station: str = "") -> Decision:
+    """The supervisor states the true quantity at the count; counted - snapshot is posted."""
+    _supervisor(operator, "setting a counted quantity")
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
+        raise InvalidInput(f"the quantity must be a whole number of zero or more, got {qty!r}")
+    if not reason:
+        raise InvalidInput("setting a quantity needs a reason code")
+    _reason(reason)
+    line = get_line(count_id, line_no)
+    with write_transaction():
+        line = _locked(CountLine, line.id)
+        if line.status != "approved" and line.count.status != "open":
+            raise RuleViolation(f"count {count_id} is {line.count.status}: its lines can no longer be decided")
+        if line.status not in ("recount", "review", "ok"):
+            raise RuleViolation(_why_not(line, "setting a quantity"))
+        if line.status == "ok" and line.counted == qty:
+            raise RuleViolation(f"line {line_no} already stands at {qty}, matching the books")
+        last = line.entries.order_by(CountEntry.round.desc()).first()
+        CountEntry.create(line=line, round=(last.round if last else 0) + 1, qty=qty,
+                          expected=line.expected, operator=operator, station=station, source="set")
+        line.counted, line.variance = qty, qty - line.expected
+        line.note = f"quantity set by {operator}"
+        movement = _settle(line, qty - line.expected, operator=operator, station=station,
+                           reason=reason, action="count.set")
+        _refresh_task(line.task)
+    return Decision(line, movement)

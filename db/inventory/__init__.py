@@ -1,0 +1,6 @@
+"""Inventory: put-away, moves and transfers, corrections and undo, stock queries."""
+from __future__ import annotations
+
+from .transfers import move, move_all, suggest_putaway
+from .corrections import adjust, undo_movement, last_movement_of
+from .stock_query import stock, STOCK_COLUMNS

@@ -1,0 +1,122 @@
+"""Correcting stock: supervisor adjustments and undo of a movement (with its document counters)."""
+from __future__ import annotations
+
+from db.core.connection import write_transaction
+from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from db.ledger.posting import Posting, post, reverse
+from db.masterdata.lookup import get_item, get_location
+from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
+from db.ledger.keys import earlier_by_key, derived_key
+from db.core.rows import locked
+from db.masterdata.lots import lot_for
+from db.masterdata.places import physical
+from db.masterdata.security import audit, get_operator, require_supervisor
+
+
+def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
+           station: str = "", lot: str | None = None, key: str | None = None,
+           expiry=None) -> Movement:
+    """Found stock (qty > 0: @GAIN → LOCATION) or damage/loss (qty < 0: LOCATION → @LOSS).
+    Supervisors only. A positive adjustment may bring a new lot (give EXPIRY for it)."""
+    earlier = earlier_by_key(key)
+    if earlier is not None:
+        return earlier
+    require_supervisor(operator, "adjusting stock")
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty == 0:
+        raise InvalidInput(f"an adjustment needs a non-zero whole quantity (+ found, - lost), got {qty!r}")
+    if not reason or not ReasonCode.select().where(ReasonCode.code == reason).exists():
+        known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "adjust").order_by(ReasonCode.code))
+        raise NotFound(f"unknown reason code {reason!r}; adjustment reasons are {known}")
+    item = get_item(sku)
+    loc = physical(get_location(location), "an adjustment")
+    with write_transaction():
+        the_lot = lot_for(item, lot, expiry=expiry, create=qty > 0)
+        gain = Location.get(Location.code == VIRTUAL_CODES["inventory-gain"])
+        loss = Location.get(Location.code == VIRTUAL_CODES["inventory-loss"])
+        src, dst = (gain, loc) if qty > 0 else (loc, loss)
+        movement = post(Posting(item=item, qty=abs(qty), from_location=src, to_location=dst, kind="adjust",
+                                operator=operator, station=station, lot=the_lot, key=key,
+                                document="ADJ", reason=reason, unit_cost=item.unit_cost))
+        audit(operator, station, "adjust", movement=movement.id, sku=item.sku, qty=qty,
+              location=loc.code, reason=reason)
+        return movement
+
+
+def undo_movement(movement_id: int, *, operator: str, station: str = "",
+                  key: str | None = None) -> Movement:
+    """Reverse a movement and put its document counters back (PO line received/rejected and PO
+    status, SO line picked and SO status). Workers undo only their own movements; shipments
+    cannot be undone. A transfer between warehouses is undone as a whole (both legs)."""
+    earlier = earlier_by_key(key)
+    if earlier is not None:
+        return earlier
+    op = get_operator(operator)
+    original = Movement.get_or_none(Movement.id == movement_id)
+    if original is None:
+        raise NotFound(f"no movement {movement_id}")
+    if not op.is_supervisor and original.operator != op.code:
+        raise PermissionDenied(f"operator {op.code} is a worker and may undo only their own movements; "
+                               f"movement {movement_id} was posted by {original.operator}")
+    if original.kind == "ship":
+        raise RuleViolation(f"movement {movement_id} is a shipment: the goods have left, it cannot be undone")
+    with write_transaction():
+        if original.po_line_id:
+            line = locked(PurchaseOrderLine, original.po_line_id)
+        if original.so_line_id:
+            sline = locked(SalesOrderLine, original.so_line_id)
+            order = locked(SalesOrder, sline.so_id)
+            if order.status in ("shipped", "partial", "cancelled") and original.kind == "pick":
+                raise RuleViolation(f"movement {movement_id} picked for sales order {order.number}, "
+                                    f"which is {order.status}: it cannot be undone")
+        earlier = earlier_by_key(key)
+        if earlier is not None:
+            return earlier
+        undo = reverse(original.id, operator=operator, station=station, key=key)
+        if original.kind == "transfer" and original.document:
+            # The other leg of the same transfer goes back too, or goods stay in transit.
+            for n, leg in enumerate(Movement.select().where(
+                    Movement.document == original.document, Movement.kind == "transfer",
+                    Movement.id != original.id, Movement.reverses.is_null()), start=1):
+                if not Movement.select().where(Movement.reverses == leg.id).exists():
+                    reverse(leg.id, operator=operator, station=station, key=derived_key(key, f"leg{n}"))
+        if original.po_line_id and original.kind in ("receipt", "reject"):
+            _undo_receipt(original, line)
+        if original.so_line_id and original.kind == "pick":
+            _undo_pick(original, sline, order)
+        audit(operator, station, "undo", movement=original.id, undo=undo.id, kind=original.kind)
+        return undo
+
+
+def _undo_receipt(original: Movement, line: PurchaseOrderLine) -> None:
+    from db.purchasing.receiving import refresh_po_status, remove_from_average_cost
+    if original.kind == "receipt":
+        PurchaseOrderLine.update(qty_received=PurchaseOrderLine.qty_received - original.qty).where(
+            PurchaseOrderLine.id == line.id).execute()
+        remove_from_average_cost(original.item, original.qty, original.unit_cost)
+    else:
+        PurchaseOrderLine.update(qty_rejected=PurchaseOrderLine.qty_rejected - original.qty).where(
+            PurchaseOrderLine.id == line.id).execute()
+    refresh_po_status(line.po_id)
+
+
+def _undo_pick(original: Movement, line: SalesOrderLine, order: SalesOrder) -> None:
+    from db.sales.picking import Allocation, refresh_so_status
+    from db.core.models import Balance
+    SalesOrderLine.update(qty_picked=SalesOrderLine.qty_picked - original.qty).where(
+        SalesOrderLine.id == line.id).execute()
+    if order.status in ("picking", "picked"):
+        # The units went back to the shelf they came from: promise them to the line again.
+        Balance.update(allocated=Balance.allocated + original.qty).where(
+            Balance.item == original.item_id, Balance.location == original.from_location_id,
+            Balance.lot.is_null() if original.lot_id is None else Balance.lot == original.lot_id).execute()
+        Allocation.create(so_line=line.id, location=original.from_location_id, lot=original.lot_id,
+                          qty=original.qty)
+    refresh_so_status(order.id)
+
+
+def last_movement_of(operator: str) -> Movement | None:
+    """The operator's latest movement that is not an undo and has not been undone."""
+    undone = Movement.select(Movement.reverses).where(Movement.reverses.is_null(False))
+    return (Movement.select().where(Movement.operator == operator, Movement.reverses.is_null(),
+                                    Movement.id.not_in(undone))
+            .order_by(Movement.created_at.desc(), Movement.id.desc()).first())

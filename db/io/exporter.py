@@ -1,0 +1,189 @@
+"""Export master data, documents, stock and the ledger in the shapes the importer reads.
+
+Every importable kind is written with exactly the import header, so an export re-imports
+cleanly. `movements` is the ledger itself (read-only: it is never imported).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any, Iterator, TextIO
+
+import peewee as pw
+
+from db.core.errors import InvalidInput
+from db.io.importer import SPECS
+from db.core.models import (VIRTUAL_KINDS, Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, Balance, PHYSICAL_KINDS)
+
+MOVEMENT_COLUMNS = ["id", "at", "sku", "lot", "from", "to", "qty", "kind", "operator", "station",
+                    "document", "reason", "reverses"]
+
+KINDS = tuple(SPECS) + ("movements",)
+
+
+def columns(kind: str) -> list[str]:
+    if kind == "movements":
+        return list(MOVEMENT_COLUMNS)
+    if kind not in SPECS:
+        raise InvalidInput(f"unknown export kind {kind!r}: expected one of {', '.join(KINDS)}")
+    return SPECS[kind].names
+
+
+def rows(kind: str) -> Iterator[dict[str, Any]]:
+    """The rows of KIND as dicts keyed by the export columns, in a stable order."""
+    columns(kind)   # validates the kind
+    yield from _ROWS[kind]()
+
+
+def _items():
+    sup = Supplier.alias()
+    query = (Item.select(Item.sku, Item.name, Item.uom, Item.unit_cost, Item.unit_price,
+                         Item.reorder_point, Item.reorder_qty, Item.max_qty, Item.lot_tracked,
+                         Item.expiry_tracked, sup.code)
+             .join(sup, pw.JOIN.LEFT_OUTER, on=(Item.preferred_supplier == sup.id))
+             .order_by(Item.sku).tuples())
+    names = SPECS["items"].names
+    for t in query.iterator():
+        yield dict(zip(names, t))
+
+
+def _barcodes():
+    query = (Barcode.select(Barcode.code, Item.sku, Barcode.pack_qty).join(Item)
+             .order_by(Item.sku, Barcode.pack_qty, Barcode.code).tuples())
+    for code, sku, pack in query.iterator():
+        yield {"barcode": code, "sku": sku, "pack_qty": pack}
+
+
+def _locations():
+    # The virtual locations are made by `wh init` in every store; they are not exported.
+    query = (Location.select(Location.code, Warehouse.code, Location.zone, Location.kind,
+                             Location.pick_sequence)
+             .join(Warehouse, pw.JOIN.LEFT_OUTER).where(Location.kind.not_in(VIRTUAL_KINDS))
+             .order_by(Warehouse.code, Location.pick_sequence, Location.code).tuples())
+    for t in query.iterator():
+        yield dict(zip(SPECS["locations"].names, t))
+
+
+def _simple(model, fields, kind):
+    def gen():
+        query = model.select(*fields).order_by(model.code).tuples()
+        for t in query.iterator():
+            yield dict(zip(SPECS[kind].names, t))
+    return gen
+
+
+def _purchase_orders():
+    query = (PurchaseOrderLine.select(PurchaseOrder.number, Supplier.code, Item.sku,
+                                      PurchaseOrderLine.qty_ordered, PurchaseOrderLine.unit_cost,
+                                      PurchaseOrderLine.expected_date, PurchaseOrder.expected_date)
+             .join(PurchaseOrder).join(Supplier).switch(PurchaseOrderLine).join(Item)
+             .order_by(PurchaseOrder.number, PurchaseOrderLine.line_no).tuples())
+    for po, sup, sku, qty, cost, line_date, po_date in query.iterator():
+        yield {"po": po, "supplier": sup, "sku": sku, "qty": qty, "unit_cost": cost,
+               "expected_date": line_date or po_date}
+
+
+def _sales_orders():
+    query = (SalesOrderLine.select(SalesOrder.number, Customer.code, Item.sku,
+                                   SalesOrderLine.qty_ordered, SalesOrderLine.unit_price,
+                                   SalesOrder.due_date, SalesOrder.priority)
+             .join(SalesOrder).join(Customer).switch(SalesOrderLine).join(Item)
+             .order_by(SalesOrder.number, SalesOrderLine.line_no).tuples())
+    for t in query.iterator():
+        yield dict(zip(SPECS["sales-orders"].names, t))
+
+
+def _stock():
+    query = (Balance.select(Item.sku, Location.code, Balance.qty, Lot.code, Lot.expiry)
+             .join(Item).switch(Balance).join(Location).switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
+             .where(Balance.qty > 0, Location.kind.in_(PHYSICAL_KINDS))
+             .order_by(Item.sku, Location.code, Lot.code).tuples())
+    for sku, loc, qty, lot, expiry in query.iterator():
+        yield {"sku": sku, "location": loc, "qty": qty, "lot": lot, "expiry": expiry}
+
+
+def _movements():
+    src, dst = Location.alias(), Location.alias()
+    query = (Movement.select(Movement.id, Movement.created_at, Item.sku, Lot.code, src.code, dst.code,
+                             Movement.qty, Movement.kind, Movement.operator, Movement.station,
+                             Movement.document, Movement.reason, Movement.reverses)
+             .join(Item).switch(Movement).join(Lot, pw.JOIN.LEFT_OUTER)
+             .switch(Movement).join(src, on=(Movement.from_location == src.id))
+             .switch(Movement).join(dst, on=(Movement.to_location == dst.id))
+             .order_by(Movement.id).tuples())
+    for t in query.iterator():
+        yield dict(zip(MOVEMENT_COLUMNS, t))
+
+
+_ROWS = {
+    "items": _items,
+    "barcodes": _barcodes,
+    "locations": _locations,
+    "suppliers": _simple(Supplier, [Supplier.code, Supplier.name, Supplier.lead_time_days, Supplier.contact], "suppliers"),
+    "customers": _simple(Customer, [Customer.code, Customer.name, Customer.contact, Customer.address], "customers"),
+    "operators": _simple(Operator, [Operator.code, Operator.name, Operator.role], "operators"),
+    "purchase-orders": _purchase_orders,
+    "sales-orders": _sales_orders,
+    "stock": _stock,
+    "movements": _movements,
+}
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+def money_text(value: Decimal) -> str:
+    """12.5000 -> '12.50', 0.1234 -> '0.1234': two decimals at least, no noise after."""
+    value = Decimal(value)
+    two = value.quantize(Decimal("0.01"))
+    if two == value:
+        return f"{two:f}"
+    return f"{value.normalize():f}"
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return money_text(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep="T", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep="T", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def write(kind: str, fmt: str, out: TextIO) -> int:
+    """Write KIND to OUT as csv or json. Returns the number of rows."""
+    cols = columns(kind)
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(cols)
+        for row in rows(kind):
+            writer.writerow([csv_cell(row[c]) for c in cols])
+            count += 1
+    elif fmt == "json":
+        # Streamed as a list of objects, so a large ledger never sits in memory twice.
+        out.write("[")
+        for row in rows(kind):
+            out.write(",\n  " if count else "\n  ")
+            out.write(json.dumps({c: json_value(row[c]) for c in cols}, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+    else:
+        raise InvalidInput(f"unknown export format {fmt!r}: expected csv or json")
+    return count

@@ -1,0 +1,127 @@
+"""Finding master data and documents by the codes people type and scan.
+
+ROW, where a function takes it, is the row already read (or None when there was none), e.g. by
+`rows.rows_by`, which reads several in one statement.
+
+Every lookup that fails raises NotFound with a sentence naming what was asked for, so the
+terminal and the CLI can show it as it is.
+"""
+from __future__ import annotations
+
+from db.core.errors import NotFound
+from db.core.models import (Barcode, Item, Location, Lot, PurchaseOrder, SalesOrder, Supplier, Warehouse)
+from db.core.prepared import Prepared
+from db.core.rows import LOOK_UP, row_by
+
+
+def get_item(sku: str, row=LOOK_UP) -> Item:
+    item = (row_by(Item, "sku", sku) if row is LOOK_UP else row)
+    if item is None:
+        raise NotFound(f"unknown item SKU {sku!r}")
+    return item
+
+
+def get_location(code: str, row=LOOK_UP) -> Location:
+    loc = (row_by(Location, "code", code) if row is LOOK_UP else row)
+    if loc is None:
+        raise NotFound(f"unknown location {code!r}")
+    return loc
+
+
+def get_warehouse(code: str) -> Warehouse:
+    wh = row_by(Warehouse, "code", code)
+    if wh is None:
+        raise NotFound(f"unknown warehouse {code!r}")
+    return wh
+
+
+_FIRST_WAREHOUSE = Prepared(lambda: Warehouse.select().order_by(Warehouse.code).limit(1))
+
+
+def default_warehouse(code: str | None = None) -> Warehouse:
+    """The named warehouse, else the only (or first by code) one."""
+    if code:
+        return get_warehouse(code)
+    wh = _FIRST_WAREHOUSE.first()
+    if wh is None:
+        raise NotFound("no warehouse is set up yet: expected at least one warehouse")
+    return wh
+
+
+def get_supplier(code: str, row=LOOK_UP) -> Supplier:
+    sup = (row_by(Supplier, "code", code) if row is LOOK_UP else row)
+    if sup is None:
+        raise NotFound(f"unknown supplier {code!r}")
+    return sup
+
+
+def _gtin_forms(code: str) -> list[str]:
+    """The same GTIN written as EAN-13/UPC-A/EAN-8 and as GTIN-14 (zero-padded)."""
+    forms = [code]
+    if code.isdigit():
+        stripped = code.lstrip("0")
+        if len(code) == 14:
+            for width in (13, 12, 8):
+                if len(stripped) <= width:
+                    forms.append(stripped.zfill(width))
+        elif len(code) in (8, 12, 13):
+            forms.append(code.zfill(14))
+            for width in (13, 12, 8):
+                if width != len(code) and len(stripped) <= width:
+                    forms.append(stripped.zfill(width))
+    return list(dict.fromkeys(forms))
+
+
+# Built once per number of forms (1 to 4): the decoder asks for every item scan.
+_BARCODES = Prepared(lambda *forms: Barcode.select(Barcode, Item).join(Item).where(Barcode.code.in_(forms)))
+
+
+def find_barcode(code: str) -> tuple[Item, int] | None:
+    """Item and pack quantity of a scanned barcode, or None if nobody knows it."""
+    code = code.strip()
+    if not code:
+        return None
+    forms = _gtin_forms(code)
+    rows = {b.code: b for b in _BARCODES(*forms)}
+    for form in forms:   # the exact form first
+        if form in rows:
+            return rows[form].item, rows[form].pack_qty
+    return None
+
+
+def get_po(number) -> PurchaseOrder:
+    po = row_by(PurchaseOrder, "number", str(number))
+    if po is None:
+        raise NotFound(f"unknown purchase order {str(number)!r}")
+    return po
+
+
+def get_so(number) -> SalesOrder:
+    so = row_by(SalesOrder, "number", str(number))
+    if so is None:
+        raise NotFound(f"unknown sales order {str(number)!r}")
+    return so
+
+
+_LOT = Prepared(lambda item_id, code: Lot.select().where(Lot.item == item_id, Lot.code == code).limit(1))
+
+
+def get_lot(item: Item, code: str) -> Lot:
+    lot = _LOT.first(item.id, code)
+    if lot is None:
+        raise NotFound(f"unknown lot {code!r} of item {item.sku}")
+    return lot
+
+
+_FIRST_OF_KIND = Prepared(lambda wh_id, kind: Location.select().where(
+    Location.warehouse == wh_id, Location.kind == kind, Location.active == True)  # noqa: E712
+    .order_by(Location.pick_sequence, Location.code).limit(1))
+
+
+def warehouse_location(warehouse_code: str, kind: str) -> Location:
+    """The first active location of KIND (receiving, shipping, quarantine) in the warehouse."""
+    wh = get_warehouse(warehouse_code)
+    loc = _FIRST_OF_KIND.first(wh.id, kind)
+    if loc is None:
+        raise NotFound(f"warehouse {wh.code} has no active {kind} location: expected one of kind {kind!r}")
+    return loc
