@@ -76,4 +76,4 @@ class Session:
         """Supply this session's checked PIN to supervisor actions run inside the block."""
         from db.masterdata import security
         pin, me = self.pin, self.operator
-        return security.pin_source(lambda code: pin if code == me else None)
+        return security.pin_source(lambda code: pin if code == me else None, station=self.station)

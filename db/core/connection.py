@@ -11,6 +11,15 @@ from playhouse.db_url import parse
 
 database = peewee.DatabaseProxy()
 
+
+class PrivateSqliteDatabase(peewee.SqliteDatabase):
+    """SqliteDatabase whose file, when this connection creates it, is 0600 in 0700 folders
+    (db/core/files.py)."""
+
+    def _connect(self):
+        from db.core.files import create_private
+        return create_private(self.database, super()._connect)
+
 T = TypeVar("T")
 
 
@@ -24,7 +33,7 @@ def open_database(url: str, *, synchronous: str = "FULL", busy_timeout_ms: int =
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
         kwargs = parse(url)
-        db = peewee.SqliteDatabase(kwargs.pop("database"), pragmas={
+        db = PrivateSqliteDatabase(kwargs.pop("database"), pragmas={
             "journal_mode": "wal",
             "foreign_keys": 1,
             "busy_timeout": busy_timeout_ms,

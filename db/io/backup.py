@@ -82,7 +82,8 @@ def backup_sqlite(url: str, target: str | os.PathLike) -> Path:
     tmp.unlink(missing_ok=True)
     src = sqlite3.connect(str(source), timeout=30)
     try:
-        dst = sqlite3.connect(str(tmp))
+        from db.core.files import create_private
+        dst = create_private(tmp, lambda: sqlite3.connect(str(tmp)))
         try:
             _copy(src, dst)
             # The copy is a plain rollback-journal file: one file, nothing beside it to lose.
@@ -118,3 +119,33 @@ def restore_sqlite(url: str, backup: str | os.PathLike) -> Path:
     finally:
         src.close()
     return target
+
+
+def keep_audit_rows(replaced: str | os.PathLike, store: str | os.PathLike, *, operator: str,
+                    station: str = "", source: str = "") -> int:
+    """After a restore: copy into STORE every audit row of the REPLACED store (its saved copy)
+    that the restored one lacks, oldest first, then audit the restore itself. A restore rolls
+    the books back; it never erases who did what before it. Returns the rows copied."""
+    import json
+
+    from db.core.models import AuditLog, utcnow
+    table = AuditLog._meta.table_name
+    columns = '"at", "operator", "station", "action", "detail"'
+    old = sqlite3.connect(f"file:{replaced}?mode=ro", uri=True)
+    try:
+        rows = old.execute(f'SELECT {columns} FROM "{table}" ORDER BY "id"').fetchall()
+    finally:
+        old.close()
+    con = sqlite3.connect(str(store), timeout=30)
+    try:
+        with con:
+            have = set(con.execute(f'SELECT {columns} FROM "{table}"').fetchall())
+            missing = [r for r in rows if r not in have]
+            con.executemany(f'INSERT INTO "{table}" ({columns}) VALUES (?, ?, ?, ?, ?)', missing)
+            detail = json.dumps({"from": str(source), "replaced_saved_as": str(replaced),
+                                 "audit_rows_kept": len(missing)}, sort_keys=True)
+            con.execute(f'INSERT INTO "{table}" ({columns}) VALUES (?, ?, ?, ?, ?)',
+                        (utcnow().isoformat(" "), operator, station, "restore", detail))
+    finally:
+        con.close()
+    return len(missing)

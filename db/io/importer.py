@@ -238,6 +238,8 @@ SPECS: dict[str, Spec] = {
 }
 
 KINDS = tuple(SPECS)
+# Imports that set stock or roles: a supervisor's action (require_supervisor, PIN and all).
+SUPERVISED = ("stock", "operators")
 
 
 @dataclass
@@ -366,12 +368,28 @@ def import_csv(kind: str, source: str | Path | bytes, *, progress: Progress | No
     check.errors.sort(key=_error_order)
     if check.errors:
         raise ImportFailed(kind, check.errors)
+    if kind in SUPERVISED and not (kind == "operators" and not _has_supervisor()):
+        # Opening stock and roles are a supervisor's to set (with their PIN): checked before
+        # the write transaction, so a refusal's audit row stays. The one exception: a store
+        # with no supervisor yet takes its first operators file (how a new site starts).
+        from db.masterdata.security import require_supervisor
+        require_supervisor(operator, f"importing {kind}", station=station)
     result = ImportResult(kind=kind, rows=len(rows))
     context = {"operator": operator, "station": station,
                "digest": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]}
+    from db.masterdata.security import audit
     with write_transaction():
         handler.write(plan, present, result, progress or (lambda *a: None), context)
+        audit(operator, station, "import", kind=kind, file=context["digest"], rows=result.rows,
+              created=result.created, updated=result.updated, skipped=result.skipped)
+    if kind == "operators":
+        from db.ledger.roles import forget_roles
+        forget_roles()
     return result
+
+
+def _has_supervisor() -> bool:
+    return Operator.select().where(Operator.role == "supervisor", Operator.active == True).exists()  # noqa: E712
 
 
 def _error_order(message: str) -> tuple[int, str]:

@@ -17,6 +17,7 @@ from db.core.connection import database, is_postgres, write_transaction
 from db.core.errors import InsufficientStock, InvalidInput, NotFound, RuleViolation
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Movement, utcnow
 from db.core.rows import execute
+from db.ledger.roles import KIND_ROLES, check_kind
 
 
 @dataclass
@@ -65,6 +66,8 @@ def post(p: Posting) -> Movement:
         raise InvalidInput(f"lot {p.lot.code} belongs to another item, not {p.item.sku}")
     if p.lot is None and p.item.lot_tracked and p.kind != "undo":
         raise InvalidInput(f"{p.item.sku} is lot-tracked: a lot is required")
+    if p.kind in KIND_ROLES:
+        check_kind(p.kind, p.operator, p.station)
 
     if is_postgres():
         return _post_pg(p)

@@ -11,8 +11,18 @@ of theirs needs it: `require_supervisor` asks the PIN source of the current cont
 A supervisor without a PIN is not asked (so a fresh store works before PINs are handed out);
 `wh operator list-pins` shows who has none.
 
-Call `require_supervisor` before opening a write transaction: a failed attempt is counted in
-its own transaction, which a surrounding transaction that rolls back would undo.
+Call `require_supervisor` before opening a write transaction: a failed attempt, and the audit
+row of a refusal, are written in their own transaction, which a surrounding transaction that
+rolls back would undo.
+
+A PIN attempt is counted, and the lockout checked, in one write transaction with the
+operator's row locked (BEGIN IMMEDIATE on SQLite, SELECT … FOR NO KEY UPDATE on PostgreSQL)
+BEFORE the hash is compared: with a limit of 3, however many guesses arrive at once, at most 3
+are compared; the others are refused as locked out.
+
+Changing, clearing or unlocking a PIN that exists needs that operator's current PIN, or the PIN
+of another supervisor (`authorize_pin_change`): else anyone could clear a supervisor's PIN and
+then act as them.
 """
 from __future__ import annotations
 
@@ -47,6 +57,8 @@ _pin_source: contextvars.ContextVar[Callable[[str], str | None] | None] = \
     contextvars.ContextVar("wh_pin_source", default=None)
 # Operators whose PIN was already checked in this context (one scrypt per command, not per line).
 _verified: contextvars.ContextVar[frozenset] = contextvars.ContextVar("wh_pin_verified", default=frozenset())
+# The station of the current context, named in the audit rows of refusals.
+_station: contextvars.ContextVar[str] = contextvars.ContextVar("wh_station", default="")
 
 
 def configure(*, require_pin: bool | None = None, max_pin_attempts: int | None = None,
@@ -80,21 +92,68 @@ def get_operator(code: str, row=LOOK_UP) -> Operator:
     return op
 
 
-def require_supervisor(code: str, action: str) -> Operator:
+def require_supervisor(code: str, action: str, *, station: str | None = None) -> Operator:
     """The operator, if a supervisor (with their PIN when one is set and required); else
-    PermissionDenied naming the action."""
+    PermissionDenied naming the action. Every refusal is audited with the station."""
+    station = _station.get() if station is None else station
     op = get_operator(code)
     if not op.is_supervisor:
-        raise PermissionDenied(f"operator {op.code} is a {op.role}; {action} needs a supervisor")
+        refuse(op.code, station, "role_refused", f"operator {op.code} is a {op.role}; {action} needs a supervisor",
+               role=op.role, wanted=action)
     if _settings["require_pin"] and op.pin_hash and op.code not in _verified.get():
         source = _pin_source.get()
         pin = source(op.code) if source is not None else None
         if not pin:
-            raise PermissionDenied(f"{action} needs supervisor {op.code}'s PIN; none was given")
-        if not check_pin(op.code, pin):
+            refuse(op.code, station, "pin_missing", f"{action} needs supervisor {op.code}'s PIN; none was given",
+                   wanted=action)
+        if not check_pin(op.code, pin, station=station):
             raise PermissionDenied(f"wrong PIN for supervisor {op.code}; {action} refused")
         _verified.set(_verified.get() | {op.code})
     return op
+
+
+def refuse(operator: str, station: str, action: str, message: str, **detail) -> None:
+    """Audit a refusal (in its own transaction when none is open) and raise PermissionDenied."""
+    from db.core.connection import write_transaction
+    try:
+        with write_transaction():
+            audit(operator, station, action, reason=message, **detail)
+    except pw.DatabaseError:     # the refusal stands even when its audit row cannot be written
+        pass
+    raise PermissionDenied(message)
+
+
+def authorize_pin_change(code: str, by: str | None, what: str, *, station: str = "") -> Operator:
+    """May BY change, clear or unlock operator CODE's PIN? Freely when CODE has no PIN and is
+    not locked out (a fresh store, a first PIN). Otherwise BY must give a PIN (from the PIN
+    source): CODE's own current one, or, when BY is another operator, a supervisor's, and that
+    supervisor must have a PIN. The PIN is checked (and counted) as any other. Returns CODE's row."""
+    target = get_operator(code)
+    if not target.pin_hash and target.locked_until is None:
+        return target
+    by = by or target.code
+    if by != target.code:
+        actor = get_operator(by)
+        if not actor.is_supervisor:
+            refuse(actor.code, station, "role_refused",
+                   f"operator {actor.code} is a {actor.role}; {what} of {target.code} needs "
+                   f"{target.code}'s current PIN or a supervisor's", role=actor.role, of=target.code, wanted=what)
+        if not actor.pin_hash:
+            refuse(actor.code, station, "pin_missing",
+                   f"supervisor {actor.code} has no PIN, so cannot vouch for {what} of {target.code}: "
+                   f"give {target.code}'s current PIN or that of a supervisor who has one", of=target.code)
+    if by in _verified.get():
+        return target
+    source = _pin_source.get()
+    pin = source(by) if source is not None else None
+    if not pin:
+        refuse(by, station, "pin_missing",
+               f"{what} of {target.code} needs {target.code}'s current PIN or another supervisor's "
+               f"(--operator SUPERVISOR --pin PIN); none was given", of=target.code)
+    if not check_pin(by, pin, station=station):
+        raise PermissionDenied(f"wrong PIN for {by}; {what} of {target.code} refused")
+    _verified.set(_verified.get() | {by})
+    return target
 
 
 # --- PINs ------------------------------------------------------------------------------------
@@ -127,10 +186,12 @@ def _valid_pin(pin: str) -> str:
 
 
 def set_pin(code: str, pin: str | None, *, by: str = "", station: str = "") -> Operator:
-    """Set (or, with PIN None, remove) the operator's PIN; clears failures and any lockout."""
+    """Set (or, with PIN None, remove) the operator's PIN; clears failures and any lockout.
+    An existing PIN is changed only with it or another supervisor's (`authorize_pin_change`)."""
     from db.core.connection import write_transaction
-    op = get_operator(code)
     stored = hash_pin(_valid_pin(pin)) if pin is not None else None
+    op = authorize_pin_change(code, by or None, "changing the PIN" if pin is not None else "clearing the PIN",
+                              station=station)
     with write_transaction():
         Operator.update(pin_hash=stored, failed_pin_attempts=0, locked_until=None).where(
             Operator.id == op.id).execute()
@@ -139,9 +200,10 @@ def set_pin(code: str, pin: str | None, *, by: str = "", station: str = "") -> O
 
 
 def unlock(code: str, *, by: str = "", station: str = "") -> Operator:
-    """Lift a PIN lockout (a supervisor or the administrator)."""
+    """Lift a PIN lockout: another supervisor's PIN is needed (the locked operator's own PIN
+    is not checked while locked out)."""
     from db.core.connection import write_transaction
-    op = get_operator(code)
+    op = authorize_pin_change(code, by or None, "unlocking", station=station)
     with write_transaction():
         Operator.update(failed_pin_attempts=0, locked_until=None).where(Operator.id == op.id).execute()
         audit(by or op.code, station, "unlock_pin", of=op.code)
@@ -159,42 +221,63 @@ def locked_for(op: Operator, now: dt.datetime | None = None) -> int:
 def check_pin(code: str, pin: str, *, station: str = "") -> bool:
     """True when PIN is the operator's PIN. A wrong PIN is counted; the last allowed failure
     locks the operator out for `lockout_seconds`. While locked out, every attempt is refused
-    with PermissionDenied (not even checked, so guessing gains nothing)."""
+    with PermissionDenied (not even checked, so guessing gains nothing).
+
+    The attempt is counted and the lockout checked in one transaction with the operator's row
+    locked, before the (slow) hash is compared: attempts beyond the limit that arrive while
+    the first ones are still being compared are refused unchecked."""
     from db.core.connection import write_transaction
+    from db.core.rows import locked
+    limit = _settings["max_pin_attempts"]
     op = get_operator(code)
-    left = locked_for(op)
-    if left:
-        raise PermissionDenied(f"operator {op.code} is locked out after {_settings['max_pin_attempts']} "
-                               f"wrong PINs; try again in {left} s")
     if not op.pin_hash:
         return False
+    with write_transaction():
+        op = locked(Operator, op.id)
+        now = utcnow()
+        left = locked_for(op, now)
+        attempts = op.failed_pin_attempts
+        if not left and op.locked_until is not None:      # an expired lockout starts afresh
+            attempts = 0
+        if not left and attempts >= limit:                # guesses beyond the limit in flight
+            op.locked_until = now + dt.timedelta(seconds=_settings["lockout_seconds"])
+            left = locked_for(op, now) if _settings["lockout_seconds"] else 0
+            Operator.update(locked_until=op.locked_until).where(Operator.id == op.id).execute()
+        if left:
+            audit(op.code, station, "pin_refused_locked", seconds_left=left)
+        else:
+            Operator.update(failed_pin_attempts=attempts + 1, locked_until=None).where(
+                Operator.id == op.id).execute()
+    if left:
+        raise PermissionDenied(f"operator {op.code} is locked out after {limit} wrong PINs; try again in {left} s")
     if isinstance(pin, str) and _matches(pin, op.pin_hash):
-        if op.failed_pin_attempts:
-            with write_transaction():
-                Operator.update(failed_pin_attempts=0).where(Operator.id == op.id).execute()
+        with write_transaction():
+            Operator.update(failed_pin_attempts=0).where(Operator.id == op.id).execute()
         return True
     with write_transaction():
-        fresh = Operator.get_by_id(op.id)
-        failures = fresh.failed_pin_attempts + 1
-        if failures >= _settings["max_pin_attempts"]:
+        fresh = locked(Operator, op.id)
+        failures = min(fresh.failed_pin_attempts, limit)
+        if failures >= limit and fresh.locked_until is None:
             until = utcnow() + dt.timedelta(seconds=_settings["lockout_seconds"])
-            Operator.update(failed_pin_attempts=0, locked_until=until).where(Operator.id == op.id).execute()
+            Operator.update(locked_until=until).where(Operator.id == op.id).execute()
             audit(op.code, station, "pin_locked", failures=failures, until=until)
         else:
-            Operator.update(failed_pin_attempts=failures).where(Operator.id == op.id).execute()
             audit(op.code, station, "pin_failed", failures=failures)
     return False
 
 
 @contextmanager
-def pin_source(source: Callable[[str], str | None] | None) -> Iterator[None]:
+def pin_source(source: Callable[[str], str | None] | None, station: str | None = None) -> Iterator[None]:
     """Within the block, `require_supervisor` asks SOURCE(operator_code) for a PIN when it needs
-    one (the CLI passes --pin, $WH_PIN or a getpass prompt; the station its PIN dialog)."""
+    one (the CLI passes --pin, $WH_PIN or a getpass prompt; the station its PIN dialog).
+    STATION is named in the audit rows of refusals inside the block."""
     token = _pin_source.set(source)
     verified = _verified.set(frozenset())
+    where = _station.set(station if station is not None else _station.get())
     try:
         yield
     finally:
+        _station.reset(where)
         _verified.reset(verified)
         _pin_source.reset(token)
 

@@ -145,8 +145,9 @@ class Journal:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._con = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False,
-                                    isolation_level=None)
+        from db.core.files import create_private
+        self._con = create_private(self.path, lambda: sqlite3.connect(
+            str(self.path), timeout=30, check_same_thread=False, isolation_level=None))
         self._con.execute("PRAGMA journal_mode=WAL")
         # A queued scan is the only copy of that scan: survive a power cut.
         self._con.execute("PRAGMA synchronous=FULL")

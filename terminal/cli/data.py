@@ -19,7 +19,10 @@ def register(sub) -> None:
     p.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND", help=f"one of: {', '.join(IMPORT_KINDS)}")
     p.add_argument("file", metavar="FILE.csv", help="UTF-8 CSV with a header row")
     p.add_argument("--operator", default="IMPORT", metavar="OP",
-                   help="operator code recorded on stock postings (default IMPORT)")
+                   help="operator code recorded in the audit trail and on stock postings (default IMPORT); "
+                        "stock and operators need a supervisor")
+    p.add_argument("--pin", metavar="PIN", help="the supervisor's PIN for stock and operators (else $WH_PIN, "
+                   "else asked on a terminal)")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
     p = command(sub, "export", cmd_export, "export data as CSV or JSON, in the shapes `wh import` reads")

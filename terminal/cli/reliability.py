@@ -34,22 +34,36 @@ def register(sub) -> None:
     p.add_argument("path", metavar="PATH")
 
     p = command(sub, "restore", cmd_restore, "replace the SQLite store with the backup at PATH "
-                                             "(the current store is saved beside it first)", needs_db=False)
+                                             "(supervisor; the current store is saved beside it first and "
+                                             "its audit trail is kept)", needs_db=False)
     p.add_argument("path", metavar="PATH")
+    add_operator(p)
 
     op = command(sub, "operator", _no_subcommand, "operator PINs: set-pin, clear-pin, unlock, pins",
                  needs_db=False)
     op.set_defaults(group_parser=op)
     osub = op.add_subparsers(dest="operator_command", metavar="COMMAND")
-    p = command(osub, "set-pin", cmd_set_pin, "set an operator's PIN (asked twice, never echoed)")
+    p = command(osub, "set-pin", cmd_set_pin, "set an operator's PIN (asked twice, never echoed); "
+                "an existing PIN needs the current one (--pin) or another supervisor's (--operator, --pin)")
     p.add_argument("code", metavar="CODE")
-    p.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input (scripts)")
-    p = command(osub, "clear-pin", cmd_clear_pin, "remove an operator's PIN")
+    p.add_argument("--pin-stdin", action="store_true", help="read the new PIN from standard input (scripts)")
+    _add_authority(p)
+    p = command(osub, "clear-pin", cmd_clear_pin, "remove an operator's PIN (with the current PIN, or "
+                "another supervisor's)")
     p.add_argument("code", metavar="CODE")
-    p = command(osub, "unlock", cmd_unlock, "lift a lockout after wrong PINs")
+    _add_authority(p)
+    p = command(osub, "unlock", cmd_unlock, "lift a lockout after wrong PINs (with another supervisor's PIN)")
     p.add_argument("code", metavar="CODE")
+    _add_authority(p)
     p = command(osub, "pins", cmd_pins, "which operators have a PIN, and who is locked out")
     add_format(p)
+
+
+def _add_authority(parser) -> None:
+    parser.add_argument("--operator", metavar="SUPERVISOR", help="who vouches for the change: CODE itself "
+                        "(the default, with its current PIN) or another supervisor (with theirs)")
+    parser.add_argument("--pin", metavar="PIN", help="that operator's current PIN (else $WH_PIN, else asked "
+                        "on a terminal)")
 
 
 def _no_subcommand(args) -> int:
@@ -144,11 +158,33 @@ def cmd_restore(args) -> int:
         return 2
     saved = None
     if store.is_file():
+        _require_restorer(args)
         saved = store.with_name(f"{store.stem}.before-restore-{dt.datetime.now():%Y%m%d-%H%M%S}{store.suffix}")
         backup_sqlite(url, saved)
     restore_sqlite(url, args.path)
+    from db.io.backup import keep_audit_rows
+    keep_audit_rows(saved if saved else args.path, store, operator=args.operator,
+                    station=station_of(args), source=args.path)
     print(f"store {store} restored from {args.path}" + (f"; the previous store is saved as {saved}" if saved else ""))
     return 0
+
+
+def _require_restorer(args) -> None:
+    """A restore replaces everyone's work: a supervisor of the store being replaced does it,
+    with their PIN. The store is closed again before it is replaced."""
+    from db.core.connection import database
+    from db.core.errors import WarehouseError
+    from db.masterdata import security
+    from .common import _pin_of, open_store
+    open_store(args.cfg)
+    security.configure_from(args.cfg)
+    try:
+        with security.pin_source(_pin_of(args), station=station_of(args)):
+            security.require_supervisor(args.operator, "restoring the store")
+    except WarehouseError as exc:
+        raise CliError(f"{exc}; nothing was restored", code=1) from None
+    finally:
+        database.close()
 
 
 # --- operators and PINs ------------------------------------------------------------------------
@@ -167,21 +203,21 @@ def _read_pin(args) -> str:
 
 def cmd_set_pin(args) -> int:
     from db.masterdata.security import set_pin
-    op = set_pin(args.code, _read_pin(args), by="cli", station=station_of(args))
+    op = set_pin(args.code, _read_pin(args), by=args.operator or "", station=station_of(args))
     print(f"PIN set for {op.code} ({op.role})")
     return 0
 
 
 def cmd_clear_pin(args) -> int:
     from db.masterdata.security import set_pin
-    op = set_pin(args.code, None, by="cli", station=station_of(args))
+    op = set_pin(args.code, None, by=args.operator or "", station=station_of(args))
     print(f"PIN removed for {op.code}")
     return 0
 
 
 def cmd_unlock(args) -> int:
     from db.masterdata.security import unlock
-    op = unlock(args.code, by="cli", station=station_of(args))
+    op = unlock(args.code, by=args.operator or "", station=station_of(args))
     print(f"{op.code} unlocked")
     return 0
 

@@ -118,6 +118,7 @@ def test_cli_backup_and_restore(shop, tmp_path):
                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
         return p.returncode, p.stdout, p.stderr
 
+    f.operator("S1", role="supervisor")
     from db.core.connection import database
     database.close()
     code, out, err = wh("backup", str(tmp_path / "nightly.db"))
@@ -127,9 +128,19 @@ def test_cli_backup_and_restore(shop, tmp_path):
     assert code == 0, err
     store_file = Path(shop[len("sqlite:///"):])
     assert _count(store_file) == first + 1
-    code, out, err = wh("restore", str(tmp_path / "nightly.db"))
+    code, out, err = wh("restore", str(tmp_path / "nightly.db"), "--operator", "W1")
+    assert code == 1 and "W1 is a worker; restoring the store needs a supervisor" in err
+    assert "nothing was restored" in err and _count(store_file) == first + 1
+    code, out, err = wh("restore", str(tmp_path / "nightly.db"), "--operator", "S1")
     assert code == 0 and "restored" in out, err
     assert _count(store_file) == first
+    # the replaced store's audit trail is kept in the restored one, and the restore is audited
+    con = sqlite3.connect(str(store_file))
+    try:
+        actions = [(o, a) for o, a in con.execute("SELECT operator, action FROM audit_log ORDER BY id")]
+    finally:
+        con.close()
+    assert ("W1", "role_refused") in actions and actions[-1] == ("S1", "restore")
     saved = list(store_file.parent.glob("store.before-restore-*.db"))
     assert len(saved) == 1 and _count(saved[0]) == first + 1   # the replaced store is kept
     code, out, _ = wh("verify")

@@ -237,6 +237,7 @@ def test_stock_opening_balances_through_the_ledger(store, tmp_path):
     f.warehouse("WH1")
     shelf, qa = f.location("A-01"), f.location("QA", kind="quarantine")
     f.item("PLAIN"), f.item("MILK", expiry=True), f.item("PAINT", lot=True)
+    f.operator("ADMIN", role="supervisor")
     text = ("sku,location,qty,lot,expiry\n"
             "PLAIN,A-01,10,,\n"
             "MILK,A-01,6,L1,2030-03-01\n"
@@ -254,7 +255,7 @@ def test_stock_opening_balances_through_the_ledger(store, tmp_path):
     assert {m.operator for m in moves} == {"ADMIN"}
     assert verify().consistent
     # The very same file again posts nothing more.
-    again = import_csv("stock", write(tmp_path, "stock.csv", text))
+    again = import_csv("stock", write(tmp_path, "stock.csv", text), operator="ADMIN")
     assert (again.created, again.skipped) == (0, 4)
     assert on_hand(Item.get(Item.sku == "PLAIN"), shelf) == 10 and Movement.select().count() == 4
 

@@ -59,9 +59,12 @@ def test_operator_checks_and_audit(store):
     with pytest.raises(RuleViolation, match="OLD is inactive"):
         get_operator("OLD")
     with pytest.raises(PermissionDenied, match="operator W1 is a worker; approving a count needs a supervisor"):
-        require_supervisor("W1", "approving a count")
+        require_supervisor("W1", "approving a count", station="ST-9")
+    refused = AuditLog.get()     # the refusal is audited, with the station
+    assert (refused.operator, refused.station, refused.action) == ("W1", "ST-9", "role_refused")
+    assert json.loads(refused.detail)["wanted"] == "approving a count"
     assert require_supervisor("S1", "approving a count").code == "S1"
     audit("S1", "ST-1", "approve", count=5, note="ok")
-    row = AuditLog.get()
+    row = AuditLog.get(AuditLog.action == "approve")
     assert (row.operator, row.station, row.action) == ("S1", "ST-1", "approve")
     assert json.loads(row.detail) == {"count": 5, "note": "ok"}

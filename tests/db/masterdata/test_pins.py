@@ -67,7 +67,8 @@ def test_wrong_pins_lock_the_operator_out(shop):
     with pytest.raises(PermissionDenied, match="S1 is locked out after 3 wrong PINs; try again in"):
         security.check_pin("S1", "4711")            # even the right PIN, while locked
     actions = [a.action for a in AuditLog.select().where(AuditLog.operator == "S1").order_by(AuditLog.id)]
-    assert actions == ["set_pin", "pin_failed", "pin_failed", "pin_locked"]
+    # the refusal while locked out is audited too
+    assert actions == ["set_pin", "pin_failed", "pin_failed", "pin_locked", "pin_refused_locked"]
     assert all("4711" not in a.detail and "000" not in a.detail for a in AuditLog.select())
     # the lockout ends
     Operator.update(locked_until=dt.datetime(2000, 1, 1)).where(Operator.code == "S1").execute()
@@ -80,9 +81,11 @@ def test_wrong_pins_lock_the_operator_out(shop):
 
 def test_unlock_lifts_a_lockout(shop):
     security.set_pin("S1", "4711")
+    security.set_pin("S2", "2222")
     for _ in range(3):
         security.check_pin("S1", "9999")
-    security.unlock("S1", by="S2")
+    with security.supervisor_pin("S2", "2222"):
+        security.unlock("S1", by="S2")
     assert security.check_pin("S1", "4711")
 
 
@@ -170,7 +173,11 @@ def test_cli_pin_flag_env_and_set_pin(wh, tmp_path):
     code, out, err = wh(*adjust_argv, "--pin", "4711")
     assert code == 1 and "locked out" in err
     code, out, err = wh("operator", "unlock", "S1")
-    assert code == 0
+    assert code == 1 and "needs S1's current PIN or another supervisor's" in err
+    code, out, err = wh("operator", "set-pin", "S2", "--pin-stdin", stdin="2222\n")
+    assert code == 0, err
+    code, out, err = wh("operator", "unlock", "S1", "--operator", "S2", "--pin", "2222")
+    assert code == 0, err
     code, out, err = wh(*adjust_argv, "--pin", "4711")
     assert code == 0, err
     for a in AuditLog.select():
