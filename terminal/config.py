@@ -151,6 +151,30 @@ def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
+# Numbers in the config are counts, sizes, times and shares: none is negative, none near 2^31.
+MAX_NUMBER = 2_147_483_647
+
+
+def _check_value(source: str, name: str, value: Any, default: Any) -> None:
+    """Values of the right type but unusable: nan or inf, a negative or huge number, a list
+    whose items are not of the default's item type (a number among key names), NUL in text."""
+    import math
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{source}: {name} must be a finite number, got {value!r}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0 <= value <= MAX_NUMBER:
+        raise ConfigError(f"{source}: {name} must be between 0 and {MAX_NUMBER}, got {value!r}")
+    if isinstance(value, str) and "\x00" in value:
+        raise ConfigError(f"{source}: {name} must not hold a NUL character")
+    if isinstance(value, list):
+        kinds = {type(item) for item in default} or {str}
+        for n, item in enumerate(value, 1):
+            if type(item) not in kinds:
+                wanted = " or ".join(sorted(t.__name__ for t in kinds))
+                raise ConfigError(f"{source}: {name} must be a list of {wanted}; item {n} is {item!r}")
+            if isinstance(item, str) and "\x00" in item:
+                raise ConfigError(f"{source}: {name}: item {n} must not hold a NUL character")
+
+
 def validate(raw: dict[str, Any], source: str = "config") -> dict[str, dict[str, Any]]:
     values = defaults()
     for section, content in raw.items():
@@ -168,6 +192,7 @@ def validate(raw: dict[str, Any], source: str = "config") -> dict[str, dict[str,
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
                 wanted = " or ".join(t.__name__ for t in types)
                 raise ConfigError(f"{source}: {name} must be {wanted}, got {value!r}")
+            _check_value(source, name, value, SCHEMA[section][key][1])
             if name in CHOICES:
                 value = value.lower() if name in LOWER_CASE_CHOICES else value.upper()
                 if value not in CHOICES[name]:
@@ -186,7 +211,7 @@ def load(path: str | os.PathLike | None = None, db_url: str | None = None) -> Co
     if chosen:
         file = Path(chosen)
         if not file.is_file():
-            raise ConfigError(f"config file {file} does not exist")
+            raise ConfigError(f"config file {file} {'is not a file' if file.exists() else 'does not exist'}")
     else:
         file = DEFAULT_PATH if DEFAULT_PATH.is_file() else None
     raw: dict[str, Any] = {}
@@ -195,6 +220,12 @@ def load(path: str | os.PathLike | None = None, db_url: str | None = None) -> Co
             raw = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            line = file.read_bytes()[:exc.start].count(b"\n") + 1
+            raise ConfigError(f"{file}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}); "
+                              f"save it as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot be read: {exc.strerror or exc}") from None
     values = validate(raw, str(file) if file else "defaults")
     if db_url:
         values["database"]["url"] = db_url

@@ -6,7 +6,7 @@ from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolati
 from db.ledger.posting import Posting, post, reverse
 from db.masterdata.lookup import get_item, get_location
 from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
-from db.ledger.keys import earlier_by_key, derived_key
+from db.ledger.keys import check_replay, earlier_by_key, derived_key, refuse_reuse
 from db.core.rows import locked
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical
@@ -20,6 +20,10 @@ def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
     Supervisors only. A positive adjustment may bring a new lot (give EXPIRY for it)."""
     earlier = earlier_by_key(key)
     if earlier is not None:
+        gain = isinstance(qty, int) and qty > 0
+        check_replay(key, [earlier], f"an adjustment of {qty} × {sku} at {location}", kinds={"adjust"},
+                     sku=sku, qty=abs(qty) if isinstance(qty, int) else None,
+                     **({"to_code": location} if gain else {"from_code": location}))
         return earlier
     require_supervisor(operator, "adjusting stock")
     if not isinstance(qty, int) or isinstance(qty, bool) or qty == 0:
@@ -49,7 +53,7 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
     cannot be undone. A transfer between warehouses is undone as a whole (both legs)."""
     earlier = earlier_by_key(key)
     if earlier is not None:
-        return earlier
+        return _undo_replay(key, earlier, movement_id)
     op = get_operator(operator)
     original = Movement.get_or_none(Movement.id == movement_id)
     if original is None:
@@ -70,7 +74,7 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
                                     f"which is {order.status}: it cannot be undone")
         earlier = earlier_by_key(key)
         if earlier is not None:
-            return earlier
+            return _undo_replay(key, earlier, movement_id)
         undo = reverse(original.id, operator=operator, station=station, key=key)
         if original.kind == "transfer" and original.document:
             # The other leg of the same transfer goes back too, or goods stay in transit.
@@ -85,6 +89,12 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
             _undo_pick(original, sline, order)
         audit(operator, station, "undo", movement=original.id, undo=undo.id, kind=original.kind)
         return undo
+
+
+def _undo_replay(key: str, earlier: Movement, movement_id: int) -> Movement:
+    if earlier.kind != "undo" or earlier.reverses_id != movement_id:
+        refuse_reuse(key, earlier, f"an undo of movement {movement_id}")
+    return earlier
 
 
 def _undo_receipt(original: Movement, line: PurchaseOrderLine) -> None:

@@ -10,7 +10,7 @@ from db.core.errors import InvalidInput, RuleViolation
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_warehouse
 from db.core.models import VIRTUAL_CODES, Balance, Item, Location, Lot, Movement
-from db.ledger.keys import derived_key
+from db.ledger.keys import check_replay, derived_key
 from db.masterdata.lots import lot_at
 from db.masterdata.places import physical
 from db.core.quantities import whole_quantity
@@ -25,10 +25,11 @@ def move(sku: str, qty: int, from_code: str, to_code: str, *, lot: str | None = 
 
     A lot-tracked item with no lot given takes the only lot at FROM, if there is just one.
     """
+    doing = f"a move of {qty} × {sku} {from_code} → {to_code}"
     if key:
         earlier = _earlier(key)
         if earlier:
-            return earlier
+            return _replay(key, earlier, doing, sku, qty, from_code, to_code, kind)
     get_operator(operator)
     whole_quantity(qty)
     item = get_item(sku)
@@ -41,7 +42,7 @@ def move(sku: str, qty: int, from_code: str, to_code: str, *, lot: str | None = 
         if key:
             earlier = _earlier(key)
             if earlier:
-                return earlier
+                return _replay(key, earlier, doing, sku, qty, from_code, to_code, kind)
         return _move_locked(item, the_lot, qty, src, dst, operator=operator, station=station,
                             key=key, document=document, kind=kind)
 
@@ -60,6 +61,12 @@ def _move_locked(item, the_lot, qty, src, dst, *, operator, station, key, docume
                           operator=operator, station=station, lot=the_lot, key=derived_key(key, "in"),
                           document=document))
     return [out, arrive]
+
+
+def _replay(key, earlier, doing, sku, qty, from_code, to_code, kind) -> list[Movement]:
+    check_replay(key, earlier, doing, kinds={kind, "transfer"}, sku=sku, qty=qty, from_code=from_code,
+                 to_code=to_code)
+    return earlier
 
 
 def _earlier(key: str) -> list[Movement]:

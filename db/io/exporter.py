@@ -14,6 +14,7 @@ from typing import Any, Iterator, TextIO
 import peewee as pw
 
 from db.core.errors import InvalidInput
+from db.core.text import neutralise_cell
 from db.io.importer import SPECS
 from db.core.models import (VIRTUAL_KINDS, Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, Balance, PHYSICAL_KINDS)
 
@@ -153,6 +154,8 @@ def csv_cell(value: Any) -> str:
         return value.isoformat(sep="T", timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, str):      # text, never numbers: a -5 stays a number
+        return neutralise_cell(value)
     return str(value)
 
 

@@ -32,6 +32,8 @@ from typing import Any, Callable, Iterable
 
 from db.core.connection import database, write_transaction
 from db.core.errors import InvalidInput
+from db.core.quantities import MAX_MONEY, MAX_QTY
+from db.core.text import hidden_characters, unneutralise_cell
 from db.core.models import (LOCATION_KINDS, PHYSICAL_KINDS, ROLES, VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, utcnow)
 
 Progress = Callable[[str, int, int], None]
@@ -79,26 +81,37 @@ class CellError(ValueError):
 def p_text(value: str) -> str:
     if len(value) > MAX_TEXT:
         raise CellError(f"at most {MAX_TEXT} characters, got {len(value)}")
+    if "\x00" in value:      # PostgreSQL cannot store it; no text needs it
+        raise CellError(f"text without NUL characters, got {value!r}")
     return value
 
 
 def p_code(value: str) -> str:
     value = p_text(value)
-    if any(ord(ch) < 32 for ch in value):
-        raise CellError(f"a code without control characters, got {value!r}")
+    bad = hidden_characters(value)
+    if bad:
+        raise CellError(f"a code of visible characters only, got {value!r} (holds {', '.join(bad)})")
     return value
 
 
 def p_int(value: str, minimum: int = 0) -> int:
+    if len(value) > 40:        # no number of ours is that long; Decimal of a huge exponent is slow
+        raise CellError(f"expected a whole number of at most {MAX_QTY}, got {value[:20]!r}… ({len(value)} characters)")
     try:
         number = Decimal(value)
     except InvalidOperation:
         raise CellError(f"expected a whole number, got {value!r}") from None
-    if not number.is_finite() or number != number.to_integral_value():
+    if not number.is_finite():
+        raise CellError(f"expected a whole number, got {value!r}")
+    if number.adjusted() > 15:
+        raise CellError(f"expected a whole number of at most {MAX_QTY}, got {value!r}")
+    if number != number.to_integral_value():
         raise CellError(f"expected a whole number, got {value!r}")
     number = int(number)
     if number < minimum:
         raise CellError(f"expected a whole number of at least {minimum}, got {value!r}")
+    if number > MAX_QTY:
+        raise CellError(f"expected a whole number of at most {MAX_QTY}, got {value!r}")
     return number
 
 
@@ -107,12 +120,16 @@ def p_positive(value: str) -> int:
 
 
 def p_money(value: str) -> Decimal:
+    if len(value) > 40:
+        raise CellError(f"expected an amount like 12.50, got {value[:20]!r}… ({len(value)} characters)")
     try:
         number = Decimal(value)
     except InvalidOperation:
         raise CellError(f"expected an amount like 12.50, got {value!r}") from None
     if not number.is_finite() or number < 0:
         raise CellError(f"expected an amount of 0 or more like 12.50, got {value!r}")
+    if number > MAX_MONEY:
+        raise CellError(f"expected an amount of at most {MAX_MONEY}, got {value!r}")
     if number != number.quantize(Decimal("0.0001")):
         raise CellError(f"expected at most 4 decimal places, got {value!r}")
     return number
@@ -275,7 +292,9 @@ def read_text(source: str | Path | bytes) -> str:
 def parse_rows(kind: str, text: str, check: Checker, progress: Progress | None = None) -> tuple[list[str], list[Row]]:
     """Header check and per-cell parsing. Returns the columns present and the parsed rows."""
     spec = SPECS[kind]
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    records = _records(text, check)
+    if records is None:
+        return [], []
     if not records or not any(c.strip() for c in records[0]):
         check.add(1, None, f"the file is empty: expected a header row {','.join(spec.names)}")
         return [], []
@@ -324,6 +343,21 @@ def parse_rows(kind: str, text: str, check: Checker, progress: Progress | None =
     if progress:
         progress("checking", total, total)
     return header, rows
+
+
+def _records(text: str, check: Checker) -> list[list[str]] | None:
+    """The file's records, or None after adding the error of one the csv module cannot read
+    (a cell longer than its limit of 131,072 characters, say)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records = []
+    try:
+        for record in reader:
+            # Cells an export neutralised ('=…) read back as they were (db/core/text.py).
+            records.append([unneutralise_cell(cell) if cell[:1] == "'" else cell for cell in record])
+    except csv.Error as exc:
+        check.add(reader.line_num, None, f"cannot read this row: {exc}; a cell holds at most {MAX_TEXT} characters")
+        return None
+    return records
 
 
 def check_duplicates(kind: str, rows: list[Row], check: Checker) -> None:

@@ -16,6 +16,7 @@ import peewee as pw
 from db.core.connection import database, is_postgres, write_transaction
 from db.core.errors import InsufficientStock, InvalidInput, NotFound, RuleViolation
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Movement, utcnow
+from db.core.quantities import MAX_QTY
 from db.core.rows import execute
 from db.ledger.roles import KIND_ROLES, check_kind
 
@@ -55,8 +56,8 @@ def post(p: Posting) -> Movement:
     Returns the movement. If the key was posted before, returns that first movement and
     changes nothing.
     """
-    if not isinstance(p.qty, int) or isinstance(p.qty, bool) or p.qty <= 0:
-        raise InvalidInput(f"a movement needs a positive whole quantity, got {p.qty!r}")
+    if not isinstance(p.qty, int) or isinstance(p.qty, bool) or p.qty <= 0 or p.qty > MAX_QTY:
+        raise InvalidInput(f"a movement needs a positive whole quantity of at most {MAX_QTY}, got {p.qty!r}")
     if p.from_location.id == p.to_location.id:
         raise InvalidInput(f"a movement needs two different locations, got {p.from_location.code} twice")
     for loc in (p.from_location, p.to_location):
@@ -88,7 +89,7 @@ def _post_sqlite(p: Posting) -> Movement:
             return _write_sqlite(p, db)
     except (pw.IntegrityError, InsufficientStock) as exc:
         if p.key:
-            earlier = _earlier(p.key)
+            earlier = _earlier(p.key, p)
             if earlier is not None:
                 return earlier
         if isinstance(exc, pw.IntegrityError) and p.reverses is not None:
@@ -113,7 +114,7 @@ def _write_sqlite(p: Posting, db: pw.SqliteDatabase) -> Movement:
             target = conn.execute(_BALANCE_LOT, (item.id, target_loc.id, lot_id)).fetchone()
     source = _BalanceRow(*source) if source else _balance_for_update(item, source_loc, lot)
     target = _BalanceRow(*target) if target else _balance_for_update(item, target_loc, lot)
-    _check_stock(p, source)
+    _check_stock(p, source, target)
     now = p.at or utcnow()
     stamp = now.isoformat(" ")     # as sqlite3 stores a datetime, and peewee reads it back
     params = _insert_params(p, stamp)
@@ -171,7 +172,7 @@ def _post_pg(p: Posting) -> Movement:
             raise     # the caller's transaction is aborted: nothing more can be read in it
         # Another station (or a retry) posted the same key between our check and our insert.
         if p.key:
-            earlier = _earlier(p.key)
+            earlier = _earlier(p.key, p)
             if earlier is not None:
                 return earlier
         if p.reverses is not None:
@@ -185,9 +186,9 @@ def _post_locked(p: Posting) -> Movement:
     look_up = p.key if p.key and not p.key_checked else None
     rows, earlier_id = _both_balances_pg(p, look_up)
     if earlier_id is not None:
-        return Movement.get_by_id(earlier_id)
+        return _replayed(p, Movement.get_by_id(earlier_id))
     if rows is None and look_up:
-        earlier = _earlier(look_up)
+        earlier = _earlier(look_up, p)
         if earlier is not None:
             return earlier
     if rows is None:
@@ -196,7 +197,7 @@ def _post_locked(p: Posting) -> Movement:
         ends = sorted([("from", p.from_location), ("to", p.to_location)], key=lambda e: e[1].id)
         rows = {side: _balance_for_update(p.item, loc, p.lot) for side, loc in ends}
     source = rows["from"]
-    _check_stock(p, source)
+    _check_stock(p, source, rows["to"])
     now = p.at or utcnow()
     released = min(p.release_allocation, source.allocated)
     params = _insert_params(p, now)
@@ -205,15 +206,20 @@ def _post_locked(p: Posting) -> Movement:
     # that station's movement is the answer, as after a unique violation.
     row = execute(_PG_POST, params + (p.qty, released, now, source.id, p.qty, now, rows["to"].id)).fetchone()
     if row is None:
-        earlier = _earlier(p.key) if p.key else None
+        earlier = _earlier(p.key, p) if p.key else None
         if earlier is None:
             raise pw.IntegrityError(f"movement with key {p.key!r} refused by the store")
         return earlier
     return _movement(p, params, now, row[0])
 
 
-def _check_stock(p: Posting, source: "_BalanceRow") -> None:
-    """A physical location never goes below zero, nor below what orders hold there."""
+def _check_stock(p: Posting, source: "_BalanceRow", target: "_BalanceRow") -> None:
+    """A physical location never goes below zero, nor below what orders hold there; no
+    balance leaves ±MAX_QTY (db/core/quantities.py)."""
+    if target.qty + p.qty > MAX_QTY or source.qty - p.qty < -MAX_QTY:
+        full, qty = (p.to_location, target.qty) if target.qty + p.qty > MAX_QTY else (p.from_location, source.qty)
+        raise InvalidInput(f"{p.item.sku} at {full.code} holds {qty}: {p.qty} more would pass the "
+                           f"bound of {MAX_QTY} units a balance may hold")
     if not p.from_location.is_physical:
         return
     free = source.qty - max(0, source.allocated - p.release_allocation)
@@ -279,9 +285,24 @@ def _sql(text: str) -> str:
     return text + ' RETURNING "id"' if text.startswith("INSERT") else text
 
 
-def _earlier(key: str) -> Movement | None:
+def _earlier(key: str, p: Posting) -> Movement | None:
+    """The movement KEY posted, when it is the replay of P; RuleViolation when KEY posted
+    something else (db/ledger/keys.py)."""
     row = database.execute_sql(_sql(_EARLIER), [key]).fetchone()
-    return Movement.get_by_id(row[0]) if row else None
+    return _replayed(p, Movement.get_by_id(row[0])) if row else None
+
+
+def _replayed(p: Posting, earlier: Movement) -> Movement:
+    if (earlier.kind, earlier.item_id, earlier.qty, earlier.from_location_id, earlier.to_location_id,
+            earlier.lot_id) != (p.kind, p.item.id, p.qty, p.from_location.id, p.to_location.id, _id(p.lot)):
+        from db.ledger.keys import describe, refuse_reuse
+        refuse_reuse(p.key, earlier, f"{describe(_unsaved(p))}")
+    return earlier
+
+
+def _unsaved(p: Posting) -> Movement:
+    return Movement(item=p.item, lot=p.lot, from_location=p.from_location, to_location=p.to_location,
+                    qty=p.qty, kind=p.kind, document=p.document)
 
 
 def _balance_for_update(item: Item, location: Location, lot: Lot | None) -> _BalanceRow:

@@ -12,7 +12,7 @@ from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_po, get_supplier, warehouse_location
 from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Item, Location, Movement, Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from db.core.documents import backorder_number
-from db.ledger.keys import derived_key
+from db.ledger.keys import derived_key, refuse_reuse
 from db.core.rows import locked
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical, station_warehouse
@@ -47,6 +47,8 @@ class ReceiptResult:
     rejected: Movement | None      # supplier -> quarantine
     po_line: PurchaseOrderLine | None
     warnings: list[str] = field(default_factory=list)
+    # Movements of the same key that are not this receipt's (a key reused): refused on replay.
+    others: list[Movement] = field(default_factory=list)
 
 
 def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str = "",
@@ -75,7 +77,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
     dock_row = rest.pop(0) if location else LOOK_UP
     earlier = _earlier_receipt(key) if taken is not None else None
     if earlier is not None:
-        return earlier
+        return _receipt_replay(key, earlier, po, sku, qty, reject)
     get_operator(operator, op_row)
     whole_quantity(qty, "the accepted quantity", allow_zero=True)
     whole_quantity(reject, "the rejected quantity", allow_zero=True)
@@ -136,7 +138,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         item._dirty.discard("unit_cost")
         earlier = _earlier_receipt(key) if taken is not None else None
         if earlier is not None:
-            return earlier
+            return _receipt_replay(key, earlier, po, sku, qty, reject)
         warnings: list[str] = []
         if line is not None:
             warnings = _check_over_receipt(order, line, qty + reject, tolerance_pct)
@@ -222,6 +224,22 @@ def _check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> lis
     return []
 
 
+def _receipt_replay(key: str, earlier: "ReceiptResult", po, sku, qty, reject) -> "ReceiptResult":
+    """EARLIER, when it is the receipt of the same data; RuleViolation when KEY posted
+    anything else."""
+    doing = f"a receipt of {qty} × {sku}" + (f" on {po}" if po else "")
+    moved = [m for m in (earlier.accepted, earlier.rejected) if m is not None]
+    if earlier.others:
+        refuse_reuse(key, earlier.others[0], doing)
+    accepted, rejected = earlier.accepted, earlier.rejected
+    same = ((accepted.qty if accepted else 0) == qty and (rejected.qty if rejected else 0) == (reject or 0)
+            and all(m.item.sku == sku for m in moved)
+            and (not po or all(m.document.split("/")[0] == po for m in moved)))
+    if not same:
+        refuse_reuse(key, moved[0], doing)
+    return earlier
+
+
 def _earlier_receipt(key: str | None) -> ReceiptResult | None:
     if not key:
         return None
@@ -237,7 +255,7 @@ def _earlier_receipt(key: str | None) -> ReceiptResult | None:
     line_id = rows[0].po_line_id
     return ReceiptResult(accepted=accepted, rejected=rejected,
                          po_line=PurchaseOrderLine.get_by_id(line_id) if line_id else None,
-                         warnings=[])
+                         warnings=[], others=[m for m in rows if m.kind not in ("receipt", "reject")])
 
 
 def _physical_on_hand(item: Item) -> int:

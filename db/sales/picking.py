@@ -17,7 +17,7 @@ from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location
 from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage, SalesOrder, SalesOrderLine, utcnow)
 from db.core.documents import backorder_number
-from db.ledger.keys import derived_key, earlier_by_key
+from db.ledger.keys import check_replay, derived_key, earlier_by_key, refuse_reuse
 from db.core.rows import locked
 from db.masterdata.lots import lot_at
 from db.masterdata.places import physical, station_warehouse
@@ -339,9 +339,10 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
 
     An open order is claimed for STATION first; an order claimed by another station is refused.
     """
+    doing = f"a pick of {qty} × {sku} from {from_code} for {so}"
     earlier = earlier_by_key(key)
     if earlier is not None:
-        return earlier
+        return _pick_replay(key, earlier, doing, so, sku, qty, from_code)
     get_operator(operator)
     whole_quantity(qty)
     item = get_item(sku)
@@ -355,7 +356,7 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
         order = _order_for_work(order, operator, station, src.warehouse_id)
         earlier = earlier_by_key(key)
         if earlier is not None:
-            return earlier
+            return _pick_replay(key, earlier, doing, so, sku, qty, from_code)
         line = _line_for(order, item)
         line = locked(SalesOrderLine, line.id)
         left = remaining(line)
@@ -466,7 +467,7 @@ def ship(so: str, *, operator: str, station: str = "", key: str | None = None) -
     """Ship what was picked (shipping location → @CUSTOMER). What was not shipped goes to a
     backorder `<so>-BO<n>` and the order becomes "partial"; else "shipped"."""
     if key:
-        earlier = _earlier_shipment(key)
+        earlier = _earlier_shipment(key, so)
         if earlier is not None:
             return earlier
     get_operator(operator)
@@ -475,7 +476,7 @@ def ship(so: str, *, operator: str, station: str = "", key: str | None = None) -
     with write_transaction():
         order = locked(SalesOrder, order.id)
         if key:
-            earlier = _earlier_shipment(key)
+            earlier = _earlier_shipment(key, so)
             if earlier is not None:
                 return earlier
         if order.status in CLOSED_SO_STATUSES:
@@ -529,11 +530,22 @@ def _picked_not_shipped(line: SalesOrderLine) -> dict:
     return out
 
 
-def _earlier_shipment(key: str) -> ShipResult | None:
+def _pick_replay(key, earlier, doing, so, sku, qty, from_code) -> Movement:
+    check_replay(key, [earlier], doing, kinds={"pick"}, sku=sku, qty=qty, from_code=from_code, document=so)
+    return earlier
+
+
+def _earlier_shipment(key: str, so: str) -> ShipResult | None:
+    """What shipping with KEY did before (its movements carry KEY:line:n); RuleViolation when
+    KEY posted anything else, or shipped another order."""
+    used = earlier_by_key(key)
+    if used is not None:
+        refuse_reuse(key, used, f"shipping {so}")
     rows = list(Movement.select().where(Movement.idempotency_key.startswith(f"{key}:"),
                                         Movement.kind == "ship").order_by(Movement.id))
     if not rows:
         return None
+    check_replay(key, rows, f"shipping {so}", kinds={"ship"}, document=so)
     order = rows[0].so_line.so
     backorder = SalesOrder.select().where(SalesOrder.backorder_of == order.id).order_by(SalesOrder.id).first()
     return ShipResult(so=order, movements=rows, backorder=backorder)

@@ -27,12 +27,73 @@ def build_parser() -> argparse.ArgumentParser:
         register = getattr(module, "register", None)
         if register:
             register(sub)
+    _bound_numbers(parser)
     return parser
+
+
+# Whole-number options are counts, quantities and ids: each fits a PostgreSQL integer column.
+# Past it, SQLite raised OverflowError and PostgreSQL "integer out of range", both tracebacks.
+MAX_INT = 2_147_483_647
+
+
+def bounded_int(text: str) -> int:
+    """argparse type: a whole number within ±MAX_INT."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not -MAX_INT <= value <= MAX_INT:
+        raise argparse.ArgumentTypeError(f"expected a whole number between {-MAX_INT} and {MAX_INT}, got {text}")
+    return value
+
+
+def _bound_numbers(parser: argparse.ArgumentParser) -> None:
+    """Every `type=int` option of every command, found in the parser (so a new command is
+    covered), parsed by `bounded_int`."""
+    for action in parser._actions:
+        if action.type is int:
+            action.type = bounded_int
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _bound_numbers(child)
+
+
+def _not_utf8(argv: list[str]) -> str | None:
+    """The first argument that was not UTF-8 on the command line (Python keeps such bytes as
+    lone surrogates, which no store, file or terminal accepts), shown with escapes."""
+    for n, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return f"argument {n} ('{shown}') is not UTF-8 text"
+    return None
+
+
+_built: list[argparse.ArgumentParser] = []
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The parser, built once per process: building it is most of a short command's time
+    (argparse looks up a translation for every help text), and scripts and tests call
+    `main` many times in one process."""
+    if not _built:
+        _built.append(build_parser())
+    return _built[0]
 
 
 def main(argv: list[str] | None = None) -> int:
     from .common import CliError, run_handler
-    parser = build_parser()
+    for stream in (sys.stdout, sys.stderr):
+        # Whatever a value holds, writing it never fails on an odd terminal encoding.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    bad = _not_utf8(argv)
+    if bad:
+        print(f"error: {bad}", file=sys.stderr)
+        return 2
+    parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -40,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = run_handler(args)
     except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from db.core.text import printable
+        # A message may quote what was typed or stored: escapes shown, never obeyed.
+        print("\n".join(printable(line) for line in f"error: {exc}".split("\n")), file=sys.stderr)
         code = exc.code
     except KeyboardInterrupt:
         code = 130

@@ -50,6 +50,22 @@ def run_handler(args) -> int:
             return args.func(args) or 0
     except WarehouseError as exc:
         raise CliError(str(exc), code=1) from None
+    except RecursionError:
+        raise CliError("the input nests too deeply to be read", code=1) from None
+    except Exception as exc:
+        import peewee
+        if isinstance(exc, (peewee.DatabaseError, peewee.InterfaceError)):
+            # What the store itself refused (a deadlock that outlived its retries, a value
+            # out of a column's range): its transaction was rolled back, nothing was changed.
+            from db.masterdata.security import redact
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CliError(f"the store refused the operation ({redact(text, args.cfg.db_url)}); "
+                           f"its transaction was rolled back", code=1) from None
+        if isinstance(exc, OSError):
+            # A path that cannot be made or read (too long, a folder, no permission).
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+            raise CliError(f"cannot use{where}: {exc.strerror or exc}", code=1) from None
+        raise
 
 
 def _pin_of(args):
@@ -99,11 +115,38 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class _ScreenSafe:
+    """A terminal as a stream: each line written with control and format characters shown as
+    escapes (db/core/text.py). CSV or JSON piped or written to a file stays the exact data."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        from db.core.text import printable
+        self.stream.write("\n".join(printable(part) for part in text.split("\n")))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def screen_safe(stream):
+    """STREAM, or when it is a terminal, STREAM that shows names' escape sequences as text."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return _ScreenSafe(stream) if tty else stream
+
+
 def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, title: str | None = None,
          out=None, extra: dict | None = None) -> None:
     """Print ROWS as a table, CSV or JSON. JSON is a list of objects, or, with EXTRA, an object
     holding EXTRA plus the rows under "rows"."""
     out = out or sys.stdout
+    if fmt != "table":
+        out = screen_safe(out)
     if fmt == "json":
         data = [{c: _plain(r.get(c)) for c in columns} for r in rows]
         if extra is not None:
@@ -114,14 +157,20 @@ def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, ti
             json.dump(data, out, indent=2, ensure_ascii=False, default=str)
         out.write("\n")
     elif fmt == "csv":
+        from db.core.text import neutralise_cell
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            writer.writerow(["" if r.get(c) is None else _plain(r.get(c)) for c in columns])
+            # Text cells that a spreadsheet would run as a formula get a ' (OWASP); numbers stay.
+            writer.writerow(["" if r.get(c) is None else
+                             neutralise_cell(v) if isinstance(v := _plain(r.get(c)), str) else v
+                             for c in columns])
     else:
         from rich.console import Console
         from rich.table import Table
-        table = Table(title=title, show_lines=False, header_style="bold")
+        from rich.text import Text
+        from db.core.text import printable
+        table = Table(title=Text(printable(title)) if title else title, show_lines=False, header_style="bold")
         for c in columns:
             numeric = any(isinstance(r.get(c), (int, float, Decimal)) and not isinstance(r.get(c), bool) for r in rows)
             table.add_column(c, justify="right" if numeric else "left")
@@ -132,14 +181,18 @@ def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, ti
             print("(none)", file=out)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any):
+    """A table cell: numbers rounded for display; text with control and format characters
+    shown as escapes (a name may hold ESC sequences), and as plain text, never Rich markup."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, float):
         return f"{value:.2f}"
-    return str(_plain(value))
+    from rich.text import Text
+    from db.core.text import printable
+    return Text(printable(str(_plain(value))))
 
 
 def parse_date(text: str | None, name: str = "date") -> dt.date | None:

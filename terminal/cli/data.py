@@ -53,8 +53,9 @@ def cmd_import(args) -> int:
     except ImportFailed as exc:
         n = len(exc.errors)
         print(f"error: {args.file}: {n} error{'s' if n != 1 else ''}; nothing was imported", file=sys.stderr)
+        from db.core.text import printable
         for line in exc.errors:
-            print(f"  {line}", file=sys.stderr)
+            print(f"  {printable(line)}", file=sys.stderr)
         return 1
     print(result.summary())
     return 0
@@ -94,8 +95,9 @@ def cmd_export(args) -> int:
             raise CliError(f"cannot write {args.out}: {exc.strerror}") from None
         print(f"exported {count} {args.kind} row{'s' if count != 1 else ''} to {args.out}", file=sys.stderr)
     else:
+        from .common import screen_safe
         try:
-            write(args.kind, args.format, sys.stdout)
+            write(args.kind, args.format, screen_safe(sys.stdout))
             sys.stdout.flush()
         except BrokenPipeError:
             # `wh export movements | head`: the reader left; that is not an error.

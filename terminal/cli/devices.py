@@ -83,25 +83,27 @@ def cmd_decode(args) -> int:
         print(f"note: decoding without the store ({why})", file=sys.stderr)
     decoded = decode(unescape_gs(args.raw), resolver=resolver, prefixes=args.cfg.section("barcodes"))
     if args.format == "json":
-        print(json.dumps(decoded.to_json_dict(), ensure_ascii=False))
+        from .common import screen_safe
+        print(json.dumps(decoded.to_json_dict(), ensure_ascii=False), file=screen_safe(sys.stdout))
     else:
         _print_decoded(decoded)
     return 0 if decoded.error is None else 1
 
 
 def _print_decoded(d) -> None:
+    from db.core.text import printable
     from devices.scan import escape_gs
     print(f"kind: {d.kind}")
-    print(f"raw: {escape_gs(d.raw)}" + (f"  (symbology {d.symbology})" if d.symbology else ""))
+    print(f"raw: {printable(escape_gs(d.raw))}" + (f"  (symbology {d.symbology})" if d.symbology else ""))
     for name in ("hri", "command", "location", "operator", "sscc", "gtin", "content_gtin", "sku", "pack_qty", "lot",
                  "expiry", "best_before", "production_date", "serial", "count", "qty", "weight", "order_number"):
         value = getattr(d, name)
         if value is not None:
-            print(f"{name}: {value}")
+            print(f"{name}: {printable(str(value))}")
     for w in d.warnings:
-        print(f"warning: {w}")
+        print(f"warning: {printable(w)}")
     if d.error:
-        print(f"error: {d.error}")
+        print(f"error: {printable(d.error)}")
 
 
 # -- wh scanner listen ---------------------------------------------------------------------------

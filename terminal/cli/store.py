@@ -9,6 +9,7 @@ def register(sub) -> None:
     command(sub, "verify", cmd_verify, "recompute every balance from the ledger and compare")
     p = command(sub, "undo", cmd_undo, "reverse a movement through the ledger")
     p.add_argument("movement_id", type=int, metavar="MOVEMENT_ID")
+    p.add_argument("--key", metavar="KEY", help="idempotency key: the same key undoes once")
     add_operator(p)
 
 
@@ -31,7 +32,7 @@ def cmd_verify(args) -> int:
 
 def cmd_undo(args) -> int:
     from db.inventory import undo_movement
-    movement = undo_movement(args.movement_id, operator=args.operator, station=station_of(args))
+    movement = undo_movement(args.movement_id, operator=args.operator, station=station_of(args), key=args.key)
     print(f"movement {args.movement_id} reversed by movement {movement.id}: "
           f"{movement.qty} × {movement.item.sku} {movement.from_location.code} → {movement.to_location.code}")
     return 0

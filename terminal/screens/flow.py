@@ -20,6 +20,7 @@ from textual.widgets import Static
 from ..widgets.entry import EntryLine
 from ..widgets.keybar import KeyBar, key_name
 from ..widgets.repaint import update_static
+from db.core.text import printable
 from ..widgets.table import FlowTable
 from .base import COMMON_HELP, COMMON_KEYS, StationScreen
 
@@ -77,13 +78,13 @@ class FlowScreen(StationScreen):
         # Only what changed is updated, and the screen is laid out again only when a part's
         # height changes: most scans change only the prompt and a table cell.
         if self._changed("title", view.title):
-            update_static(self.query_one("#title", Static), view.title)
+            update_static(self.query_one("#title", Static), Text(printable(view.title)))
         if self._changed("prompt", view.prompt):
-            update_static(self.query_one("#prompt", Static), Text(view.prompt, style="bold"))
+            update_static(self.query_one("#prompt", Static), Text(printable(view.prompt), style="bold"))
         if self._changed("choices", view.choices):
             choices = self.query_one("#choices", Static)
             choices.display = bool(view.choices)
-            update_static(choices, "\n".join(f"{n:>2}  {c}" for n, c in enumerate(view.choices, 1)))
+            update_static(choices, Text("\n".join(f"{n:>2}  {printable(c)}" for n, c in enumerate(view.choices, 1))))
         self.query_one(FlowTable).show(view.table)
         if view.table is not None and view.table.current is not None:
             # A long PO or pick list runs below the screen, and no key scrolls it. Scrolled now,
@@ -94,7 +95,7 @@ class FlowScreen(StationScreen):
         if self._changed("info", view.info):
             info = self.query_one("#info", Static)
             info.display = bool(view.info)
-            update_static(info, "\n".join(view.info))
+            update_static(info, Text("\n".join(printable(line) for line in view.info)))
         if not self.typed_scan:
             self.query_one(EntryLine).set_label(self.entry_label())
         self.query_one(KeyBar).show(self.key_list())

@@ -5,7 +5,10 @@ wonders why the next scan waits.
 """
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Static
+
+from db.core.text import printable
 
 MARKS = {"ok": "✔ ", "warn": "! ", "error": "✘ ", "info": ""}
 
@@ -22,9 +25,10 @@ class Banner(Static):
             if level:
                 self.add_class(f"-{level}")
             self._level = level
-        text = MARKS.get(level, "") + message if level else ""
+        # Plain text, never markup; a name's control characters shown as escapes.
+        text = Text(MARKS.get(level, "") + printable(message) if level else "")
         if level == "error":
-            text += "\nPress Enter (or scan CMD-OK) to acknowledge."
+            text.append("\nPress Enter (or scan CMD-OK) to acknowledge.")
         # Three rows high whatever it says (app.tcss): a repaint, never a layout of the screen.
         self.update(text, layout=False)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from db.core.text import printable
+
 
 class StationHeader(Static):
     # Not `self.watch(self.app, ...)`: Textual keeps such a watcher, and with it the header and
@@ -21,7 +23,7 @@ class StationHeader(Static):
     def refresh_text(self) -> None:
         app = self.app
         s = app.session
-        who = f"{s.operator} {s.operator_name}".strip() if s.operator else "nobody logged in"
+        who = printable(f"{s.operator} {s.operator_name}".strip()) if s.operator else "nobody logged in"
         if s.operator and s.operator_name == s.operator:
             who = s.operator
         if s.operator and s.is_supervisor:

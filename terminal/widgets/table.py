@@ -7,6 +7,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from db.core.text import printable
+
 from .repaint import update_static
 
 
@@ -62,7 +64,8 @@ def render_table(table, width: int) -> Text:
     if marked:
         cols.append(["", False, 1, False])
     for i, col in enumerate(table.columns):
-        values = [r[i] for r in table.rows if i < len(r)]
+        # Text shown as it is, except control and format characters (escapes, db/core/text.py).
+        values = [printable(v) if isinstance(v, str) else v for v in (r[i] for r in table.rows if i < len(r))]
         numeric = any(isinstance(v, int) and not isinstance(v, bool) for v in values)
         widest = max([len(col)] + [len(str(v)) for v in values if v is not None])
         cols.append([col, numeric, widest, col == "Name"])
@@ -94,7 +97,7 @@ def render_table(table, width: int) -> Text:
     def line(cells) -> str:
         out = []
         for (title, right, w, _), value in zip(cols, cells):
-            text = "" if value is None else str(value)
+            text = "" if value is None else printable(str(value))
             if len(text) > w:
                 text = text[:max(0, w - 1)] + "…"
             out.append(" " + (text.rjust(w) if right else text.ljust(w)) + " ")

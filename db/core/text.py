@@ -1,0 +1,69 @@
+"""Text from outside, made safe where it goes: codes, spreadsheets and terminals.
+
+- Codes (SKUs, locations, barcodes, operators…) are matched byte for byte against what a scanner
+  sends: a control character, a zero-width space or a bidirectional override in one makes two
+  codes look the same on screen, or a code impossible to scan. `hidden_characters` names them;
+  imports refuse such codes.
+- CSV cells that begin with = + - @ tab or CR are formulas to a spreadsheet (CSV injection).
+  `neutralise_cell` prefixes them with ' as OWASP advises, and `unneutralise_cell` reads the
+  original back, so an export re-imports to the very same text. Only text cells: numbers are
+  written as numbers (a -5 stays -5).
+- Names are free text, but a terminal obeys escape sequences: `printable` shows control and
+  format characters as visible escapes (\\x1b, \\u202e) before a name reaches a terminal.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+# Unicode categories never printed as themselves: controls (C0, DEL, C1), format characters
+# (zero-width space/joiners, bidi embeddings, overrides and isolates, the BOM, soft hyphen),
+# line and paragraph separators, surrogates and unassigned/private code points.
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _hidden(ch: str) -> bool:
+    return unicodedata.category(ch) in _HIDDEN_CATEGORIES
+
+
+def hidden_characters(text: str) -> list[str]:
+    """The characters of TEXT a screen would not show as themselves, as U+XXXX names (unique,
+    in order)."""
+    seen: list[str] = []
+    for ch in text:
+        if _hidden(ch):
+            name = f"U+{ord(ch):04X}"
+            if name not in seen:
+                seen.append(name)
+    return seen
+
+
+def printable(text: str) -> str:
+    """TEXT with every control and format character shown as an escape (\\x1b, \\u202e), so
+    nothing written to a terminal can move the cursor, recolour, retitle or reorder it."""
+    if text.isprintable():      # the common case, at C speed
+        return text
+    out = []
+    for ch in text:
+        if _hidden(ch) or (ch in "\t\n\r"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _risky(text: str) -> bool:
+    """A formula start, or ' before one (which must be escaped too, to read back exactly)."""
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def neutralise_cell(text: str) -> str:
+    """A text cell a spreadsheet will not run: ' before a formula start."""
+    return "'" + text if text and _risky(text) else text
+
+
+def unneutralise_cell(text: str) -> str:
+    """The text `neutralise_cell` was given."""
+    return text[1:] if text.startswith("'") and _risky(text[1:]) else text
