@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 from typing import Any, Iterator, TextIO
@@ -169,12 +170,30 @@ def json_value(value: Any) -> Any:
     return value
 
 
+class CsvWriter:
+    """csv.writer with "\n" line ends that still quotes a cell holding a lone CR. The csv
+    module quotes only the characters of its line terminator, so with "\n" a name holding "\r"
+    went out bare, and a reader (ours too) took the CR for the end of the row. Each row is
+    written with "\r\n", which quotes both, and ended with "\n"."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
+
+    def writerow(self, cells) -> None:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow(cells)
+        self.out.write(self.buffer.getvalue()[:-2] + "\n")
+
+
 def write(kind: str, fmt: str, out: TextIO) -> int:
     """Write KIND to OUT as csv or json. Returns the number of rows."""
     cols = columns(kind)
     count = 0
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = CsvWriter(out)
         writer.writerow(cols)
         for row in rows(kind):
             writer.writerow([csv_cell(row[c]) for c in cols])

@@ -329,6 +329,8 @@ def parse_rows(kind: str, text: str, check: Checker, progress: Progress | None =
         values: dict[str, Any] = {}
         for i, col in enumerate(cols):
             cell = record[i].strip() if i < len(record) else ""
+            if cell[:1] == "'":      # a cell an export neutralised ('=…) reads back as it was
+                cell = unneutralise_cell(cell)
             if cell == "":
                 if col.required:
                     check.add(number, col.name, "a value is required")
@@ -352,8 +354,7 @@ def _records(text: str, check: Checker) -> list[list[str]] | None:
     records = []
     try:
         for record in reader:
-            # Cells an export neutralised ('=…) read back as they were (db/core/text.py).
-            records.append([unneutralise_cell(cell) if cell[:1] == "'" else cell for cell in record])
+            records.append(record)
     except csv.Error as exc:
         check.add(reader.line_num, None, f"cannot read this row: {exc}; a cell holds at most {MAX_TEXT} characters")
         return None

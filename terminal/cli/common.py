@@ -61,7 +61,7 @@ def run_handler(args) -> int:
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CliError(f"the store refused the operation ({redact(text, args.cfg.db_url)}); "
                            f"its transaction was rolled back", code=1) from None
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
             # A path that cannot be made or read (too long, a folder, no permission).
             where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
             raise CliError(f"cannot use{where}: {exc.strerror or exc}", code=1) from None
@@ -158,7 +158,8 @@ def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, ti
         out.write("\n")
     elif fmt == "csv":
         from db.core.text import neutralise_cell
-        writer = csv.writer(out, lineterminator="\n")
+        from db.io.exporter import CsvWriter
+        writer = CsvWriter(out)
         writer.writerow(columns)
         for r in rows:
             # Text cells that a spreadsheet would run as a formula get a ' (OWASP); numbers stay.

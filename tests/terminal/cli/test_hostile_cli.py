@@ -368,3 +368,13 @@ def test_processes_invalid_utf8_argv_and_a_bit_flipped_backup(site):
     con.close()
     code, out, err = _wh(url, cfg, "import", "items", next(p for p in files if p.endswith("big_cell.csv")))
     assert code == 1 and "row 2: cannot read this row" in err and "Traceback" not in err
+
+
+def test_names_with_escape_sequences_reach_a_table_as_text(site, capsys, monkeypatch):
+    url, cfg, _, _ = site
+    code, out, err = run(url, cfg, ["stock"], capsys, monkeypatch)
+    cells = "".join(ch for ch in out if not ch.isspace() and ch not in "│┃")     # a long name wraps in its cell
+    assert code == 0 and "\\x1b[3" in cells and "\\u202eevil" in cells
+    assert not RAW & set(out)
+    code, out, err = run(url, cfg, ["stock", "--format", "json"], capsys, monkeypatch)
+    assert code == 0 and '"Soap \\u001b[31mred\\u001b[0m \u202eevil"' in out    # data, exact when piped
