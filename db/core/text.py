@@ -1,4 +1,5 @@
-"""Text from outside, made safe where it goes: codes, spreadsheets and terminals.
+"""Text: wording shared by the store's messages and the terminal's (one way to say "2 lines"
+or a time), and text from outside made safe where it goes: codes, spreadsheets and terminals.
 
 - Codes (SKUs, locations, barcodes, operators…) are matched byte for byte against what a scanner
   sends: a control character, a zero-width space or a bidirectional override in one makes two
@@ -13,7 +14,18 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
+
+def plural(n: int, word: str) -> str:
+    """"1 line", "2 lines"."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def minute(at: dt.datetime | None) -> str:
+    """A timestamp to the minute ("2026-03-31 14:05"), empty for none."""
+    return at.strftime("%Y-%m-%d %H:%M") if at else ""
+
 
 # Unicode categories never printed as themselves: controls (C0, DEL, C1), format characters
 # (zero-width space/joiners, bidi embeddings, overrides and isolates, the BOM, soft hyphen),
