@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from db.core.errors import InvalidInput
-from db.core.quantities import (check_decimals, format_in_unit, format_quantity, json_quantity,
+from db.core.quantities import (MAX_QTY, check_decimals, format_in_unit, format_quantity, json_quantity,
                                 parse_in_unit, parse_quantity, quantity_decimal, stock_value)
 
 
@@ -80,8 +80,15 @@ def test_decimals_setting_is_0_to_3():
             check_decimals(bad)
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=0, max_value=3))
+@given(st.integers(min_value=-MAX_QTY, max_value=MAX_QTY), st.integers(min_value=0, max_value=3))
 def test_format_then_parse_is_the_identity(stored, decimals):
     text = format_quantity(stored, decimals)
     assert parse_quantity(text, decimals, allow_zero=True, allow_negative=True) == stored
     assert quantity_decimal(stored, decimals) == Decimal(text)
+
+
+def test_a_quantity_past_the_store_bound_is_refused():
+    """The store's quantity columns hold ±MAX_QTY stored units (issue 15)."""
+    with pytest.raises(InvalidInput, match="out of range: at most 2147483647 stored units"):
+        parse_quantity("2147483.648", 3)
+    assert parse_quantity("2147483.647", 3) == MAX_QTY
