@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    streams = sys.stdout, sys.stderr
     try:
+        _shown_safely(args)
         code = run_handler(args)
     except CliError as exc:
         from db.core.text import printable
@@ -112,7 +114,22 @@ def main(argv: list[str] | None = None) -> int:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 0
+    finally:
+        sys.stdout, sys.stderr = streams
     return code or 0
+
+
+def _shown_safely(args) -> None:
+    """Whatever a command prints for people (messages, tables, warnings) shows control and
+    format characters as escapes, whatever value it quotes: a path, a name, a code. CSV and
+    JSON output is data and stays exact (escaped only on a terminal, `screen_safe`); the
+    full-screen app owns its terminal."""
+    from .common import ScreenSafe
+    if getattr(args, "command", None) == "run":
+        return
+    sys.stderr = ScreenSafe(sys.stderr)
+    if getattr(args, "format", None) not in ("csv", "json") and getattr(args, "command", None) != "export":
+        sys.stdout = ScreenSafe(sys.stdout)
 
 
 if __name__ == "__main__":  # python -m terminal.cli

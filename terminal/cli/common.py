@@ -115,12 +115,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _ScreenSafe:
+class ScreenSafe:
     """A terminal as a stream: each line written with control and format characters shown as
     escapes (db/core/text.py). CSV or JSON piped or written to a file stays the exact data."""
 
     def __init__(self, stream):
-        self.stream = stream
+        # The stream underneath (Rich writes its own styling to it: table cells are escaped
+        # before they reach Rich).
+        self.stream = stream.stream if isinstance(stream, ScreenSafe) else stream
 
     def write(self, text: str) -> int:
         from db.core.text import printable
@@ -137,7 +139,7 @@ def screen_safe(stream):
         tty = stream.isatty()
     except (AttributeError, ValueError):
         tty = False
-    return _ScreenSafe(stream) if tty else stream
+    return ScreenSafe(stream) if tty and not isinstance(stream, ScreenSafe) else stream
 
 
 def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, title: str | None = None,
@@ -169,6 +171,7 @@ def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, ti
     else:
         from rich.console import Console
         from rich.table import Table
+        out = out.stream if isinstance(out, ScreenSafe) else out
         from rich.text import Text
         from db.core.text import printable
         table = Table(title=Text(printable(title)) if title else title, show_lines=False, header_style="bold")

@@ -69,7 +69,9 @@ class _ProgressBar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
         self.kind = kind
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+                                 TimeElapsedColumn(), transient=False,
+                                 # the terminal itself: the bar's own escape codes are not a name's
+                                 console=Console(file=getattr(sys.stderr, "stream", sys.stderr)))
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):

@@ -201,3 +201,23 @@ def test_store_backup_and_journal_are_created_0600_in_0700_folders(tmp_path):
     finally:
         os.umask(old)
         database.close()
+
+
+def test_refusals_on_the_command_line_are_audited_with_the_station(shop, tmp_path, capsys):
+    from terminal.cli import main
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text('[station]\nid = "ST-CLI9"\nwarehouse = "WH1"\n')
+    security.set_pin("S1", "4711")
+    argv = ["--db", shop, "--config", str(cfg), "adjust", "--sku", "SOAP", "--qty", "1", "--location", "A-01",
+            "--reason", "FOUND"]
+    assert main(argv + ["--operator", "W1"]) == 1
+    assert main(argv + ["--operator", "S1"]) == 1          # no PIN given (no terminal to ask on)
+    for n in range(4):
+        assert main(argv + ["--operator", "S1", "--pin", f"000{n}"]) == 1
+    err = capsys.readouterr().err
+    assert "W1 is a worker; adjusting stock needs a supervisor" in err and "locked out" in err
+    rows = [(a.operator, a.action, a.station) for a in AuditLog.select().order_by(AuditLog.id)
+            if a.action != "set_pin"]
+    assert rows == [("W1", "role_refused", "ST-CLI9"), ("S1", "pin_missing", "ST-CLI9"),
+                    ("S1", "pin_failed", "ST-CLI9"), ("S1", "pin_failed", "ST-CLI9"),
+                    ("S1", "pin_locked", "ST-CLI9"), ("S1", "pin_refused_locked", "ST-CLI9")]

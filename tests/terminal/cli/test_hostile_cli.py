@@ -49,7 +49,8 @@ COMMANDS = [(path, p) for path, p in leaves(build_parser()) if path not in SKIP]
 # Hostile values for any argument: numbers past every bound, nan/inf, escape sequences and
 # bidi overrides, markup, SQL, a 200 kB value, an impossible date, path tricks.
 HOSTILE = [
-    "9223372036854775807", "-9223372036854775809", "99999999999999999999999999", "1e999", "nan", "-inf",
+    "9223372036854775807", "2147483647", "-2147483647", "-9223372036854775809", "99999999999999999999999999",
+    "1e999", "nan", "-inf",
     "-1", "0", "\x1b[31m\x1b]0;owned\x07RED\x1b[2J", "A\u202eB\u200bC", "'; DROP TABLE movement; --",
     "", "x" * 200_000, "=HYPERLINK(\"http://evil.example\")", "../../../../etc/passwd", "[bold]x[/",
     "%s%n{0}", "2026-02-30",
@@ -180,7 +181,7 @@ def _is_file(action) -> bool:
 
 
 # The table's values: one of each kind of trouble (Hypothesis draws from all of HOSTILE).
-TABLE = ["9223372036854775807", "-9223372036854775809", "nan", "-1", "\x1b[31m\x1b]0;owned\x07RED\x1b[2J",
+TABLE = ["9223372036854775807", "2147483647", "-9223372036854775809", "nan", "-1", "\x1b[31m\x1b]0;owned\x07RED\x1b[2J",
          "A\u202eB\u200bC", "", "x" * 200_000, "[bold]x[/", "2026-02-30"]
 
 
