@@ -19,6 +19,8 @@ KIND_ROLES = {"adjust": "supervisor"}
 ROLE_TTL_S = 10.0
 
 _roles: dict[str, tuple[float, str | None, bool]] = {}
+# The store the cached roles belong to (held, so its id is never another store's).
+_store: list = [None]
 
 
 def forget_roles() -> None:
@@ -27,6 +29,10 @@ def forget_roles() -> None:
 
 
 def _role_of(code: str) -> tuple[str | None, bool]:
+    from db.core.connection import database
+    if _store[0] is not database.obj:         # another store opened in this process
+        _roles.clear()
+        _store[0] = database.obj
     now = time.monotonic()
     hit = _roles.get(code)
     if hit is not None and hit[0] > now:
