@@ -17,15 +17,20 @@ def register(sub) -> None:
     p = command(sub, "import", cmd_import,
                 "import a CSV file (all or nothing; every bad row is listed with its row and column)")
     p.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND", help=f"one of: {', '.join(IMPORT_KINDS)}")
-    p.add_argument("file", metavar="FILE.csv", help="UTF-8 CSV with a header row")
+    p.add_argument("file", metavar="FILE", help="a CSV file (UTF-8 or GBK, detected) or an Excel .xlsx workbook, with a header row")
+    p.add_argument("--encoding", choices=("utf-8", "gbk", "gb18030"), metavar="ENC",
+                   help="read a CSV file in ENC (utf-8, gbk or gb18030) instead of detecting it")
     p.add_argument("--operator", default="IMPORT", metavar="OP",
                    help="operator code recorded on stock postings (default IMPORT)")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
     p = command(sub, "export", cmd_export, "export data as CSV or JSON, in the shapes `wh import` reads")
     p.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND", help=f"one of: {', '.join(EXPORT_KINDS)}")
-    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
-    p.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
+    p.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv",
+                   help="output format (default csv; xlsx needs --out)")
+    p.add_argument("-o", "--out", metavar="PATH", help="write to PATH instead of standard output")
+    p.add_argument("--lang", dest="export_lang", choices=("en", "zh_CN"), metavar="LANG",
+                   help="header language of a CSV or xlsx file: en (default) or zh_CN")
 
     p = command(sub, "demo", cmd_demo, "seed an empty store with a believable demo warehouse")
     p.add_argument("--seed", type=int, default=42, metavar="N", help="random seed (default 42): the same seed gives the same warehouse")
@@ -44,9 +49,10 @@ def cmd_import(args) -> int:
         if show:
             with _ProgressBar(args.kind) as bar:
                 result = import_csv(args.kind, args.file, progress=bar.update, operator=args.operator,
-                                    station=args.cfg.station_id)
+                                    station=args.cfg.station_id, encoding=args.encoding)
         else:
-            result = import_csv(args.kind, args.file, operator=args.operator, station=args.cfg.station_id)
+            result = import_csv(args.kind, args.file, operator=args.operator, station=args.cfg.station_id,
+                                encoding=args.encoding)
     except ImportFailed as exc:
         n = len(exc.errors)
         print(f"error: {args.file}: {n} error{'s' if n != 1 else ''}; nothing was imported", file=sys.stderr)
@@ -82,17 +88,23 @@ class _ProgressBar:
 
 
 def cmd_export(args) -> int:
-    from db.io.exporter import write
+    from db.io.exporter import write, write_xlsx
+    lang = args.export_lang or getattr(args, "lang", None)
+    if args.format == "xlsx" and not args.out:
+        raise CliError("--format xlsx writes a workbook: name it with -o FILE.xlsx", code=2)
     if args.out:
         try:
-            with open(args.out, "w", encoding="utf-8", newline="") as out:
-                count = write(args.kind, args.format, out)
+            if args.format == "xlsx":
+                count = write_xlsx(args.kind, args.out, lang)
+            else:
+                with open(args.out, "w", encoding="utf-8", newline="") as out:
+                    count = write(args.kind, args.format, out, lang)
         except OSError as exc:
             raise CliError(f"cannot write {args.out}: {exc.strerror}") from None
         print(f"exported {count} {args.kind} row{'s' if count != 1 else ''} to {args.out}", file=sys.stderr)
     else:
         try:
-            write(args.kind, args.format, sys.stdout)
+            write(args.kind, args.format, sys.stdout, lang)
             sys.stdout.flush()
         except BrokenPipeError:
             # `wh export movements | head`: the reader left; that is not an error.
