@@ -13,9 +13,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Creates the schema and the demo warehouse the first time, then starts the station app.
+# WH_DEMO_LOCALE=zh_CN seeds the Chinese demo warehouse instead.
+WH_DEMO_LOCALE ?= en
 run: $(STAMP)
 	$(BIN)/wh init
-	$(BIN)/wh demo --if-empty
+	$(BIN)/wh demo --if-empty --locale $(WH_DEMO_LOCALE)
 	$(BIN)/wh run
 
 test: $(STAMP)
@@ -26,7 +28,7 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/wh init
-	$(BIN)/wh demo
+	$(BIN)/wh demo --locale $(WH_DEMO_LOCALE)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -36,6 +36,8 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=42, metavar="N", help="random seed (default 42): the same seed gives the same warehouse")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the store already has items")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="date the demo treats as today (default: today)")
+    p.add_argument("--locale", choices=("en", "zh_CN"), default="en",
+                   help="language of the demo's names: en (default) or zh_CN (a Chinese warehouse)")
 
 
 def cmd_import(args) -> int:
@@ -125,6 +127,6 @@ def cmd_demo(args) -> int:
         raise CliError("the store already has items: wh demo seeds an empty store only "
                        "(use --if-empty to skip quietly, or a new database)")
     started = time.monotonic()
-    summary = seed_demo(seed=args.seed, today=today)
+    summary = seed_demo(seed=args.seed, today=today, locale_name=args.locale)
     print(f"demo warehouse seeded (seed {args.seed}) in {time.monotonic() - started:.1f} s: {summary}")
     return 0
