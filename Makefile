@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench demo clean
+.PHONY: run test bench demo clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/pybabel -q compile -d terminal/locale -D wh
 	touch $(STAMP)
 
 # Creates the schema and the demo warehouse the first time, then starts the station app.
@@ -32,3 +33,10 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+# After adding or changing words on screen: extract them and merge them into the catalogues,
+# then translate the new entries in terminal/locale/zh_CN/LC_MESSAGES/wh.po.
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k ngettext:1,2 --no-location --sort-output -o terminal/locale/wh.pot db devices terminal
+	$(BIN)/pybabel -q update -i terminal/locale/wh.pot -d terminal/locale -D wh --no-fuzzy-matching
+	$(BIN)/pybabel -q compile -d terminal/locale -D wh

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from gettext import gettext as _, ngettext
 
 from .common import CliError, command
 
@@ -44,7 +45,7 @@ def cmd_import(args) -> int:
     import os
     from db.io.importer import ImportFailed, import_csv
     if not os.path.isfile(args.file):
-        raise CliError(f"no such file: {args.file}", code=2)
+        raise CliError(_("no such file: {file}").format(file=args.file), code=2)
     size = os.path.getsize(args.file)
     show = not args.no_progress and (sys.stderr.isatty() or size >= LARGE_FILE_BYTES)
     try:
@@ -57,7 +58,9 @@ def cmd_import(args) -> int:
                                 encoding=args.encoding)
     except ImportFailed as exc:
         n = len(exc.errors)
-        print(f"error: {args.file}: {n} error{'s' if n != 1 else ''}; nothing was imported", file=sys.stderr)
+        print(ngettext("error: {file}: {n} error; nothing was imported",
+                       "error: {file}: {n} errors; nothing was imported", n).format(file=args.file, n=n),
+              file=sys.stderr)
         for line in exc.errors:
             print(f"  {line}", file=sys.stderr)
         return 1
@@ -93,7 +96,7 @@ def cmd_export(args) -> int:
     from db.io.exporter import write, write_xlsx
     lang = args.export_lang or getattr(args, "lang", None)
     if args.format == "xlsx" and not args.out:
-        raise CliError("--format xlsx writes a workbook: name it with -o FILE.xlsx", code=2)
+        raise CliError(_("--format xlsx writes a workbook: name it with -o FILE.xlsx"), code=2)
     if args.out:
         try:
             if args.format == "xlsx":
@@ -102,8 +105,9 @@ def cmd_export(args) -> int:
                 with open(args.out, "w", encoding="utf-8", newline="") as out:
                     count = write(args.kind, args.format, out, lang)
         except OSError as exc:
-            raise CliError(f"cannot write {args.out}: {exc.strerror}") from None
-        print(f"exported {count} {args.kind} row{'s' if count != 1 else ''} to {args.out}", file=sys.stderr)
+            raise CliError(_("cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror)) from None
+        print(ngettext("exported {n} {kind} row to {path}", "exported {n} {kind} rows to {path}", count)
+              .format(n=count, kind=args.kind, path=args.out), file=sys.stderr)
     else:
         try:
             write(args.kind, args.format, sys.stdout, lang)
@@ -122,11 +126,12 @@ def cmd_demo(args) -> int:
     today = parse_date(args.today, "today")
     if not store_is_empty():
         if args.if_empty:
-            print("the store already has data; demo not seeded")
+            print(_("the store already has data; demo not seeded"))
             return 0
-        raise CliError("the store already has items: wh demo seeds an empty store only "
-                       "(use --if-empty to skip quietly, or a new database)")
+        raise CliError(_("the store already has items: wh demo seeds an empty store only "
+                       "(use --if-empty to skip quietly, or a new database)"))
     started = time.monotonic()
     summary = seed_demo(seed=args.seed, today=today, locale_name=args.locale)
-    print(f"demo warehouse seeded (seed {args.seed}) in {time.monotonic() - started:.1f} s: {summary}")
+    print(_("demo warehouse seeded (seed {seed}) in {seconds:.1f} s: {summary}").format(
+        seed=args.seed, seconds=time.monotonic() - started, summary=summary))
     return 0
