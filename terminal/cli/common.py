@@ -38,6 +38,8 @@ def run_handler(args) -> int:
         args.cfg = config_mod.load(args.config, args.db)
     except config_mod.ConfigError as exc:
         raise CliError(str(exc), code=2) from None
+    from terminal import i18n
+    i18n.set_language(args.lang or args.cfg.values["station"]["language"])
     from db.core.errors import WarehouseError
     try:
         if not getattr(args, "needs_db", True):
@@ -54,9 +56,13 @@ def run_handler(args) -> int:
         raise CliError("the input nests too deeply to be read", code=1) from None
     except Exception as exc:
         import peewee
+        from db.core.connection import is_conflict
+        if is_conflict(exc):     # retried inside the operation already: say so, no traceback
+            raise CliError("the store stayed busy with other stations' work (PostgreSQL broke a "
+                           "deadlock); nothing was posted, try again", code=1) from None
         if isinstance(exc, (peewee.DatabaseError, peewee.InterfaceError)):
-            # What the store itself refused (a deadlock that outlived its retries, a value
-            # out of a column's range): its transaction was rolled back, nothing was changed.
+            # What the store itself refused (a value out of a column's range, say): its
+            # transaction was rolled back.
             from db.masterdata.security import redact
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CliError(f"the store refused the operation ({redact(text, args.cfg.db_url)}); "
