@@ -51,14 +51,17 @@ def hidden_characters(text: str) -> list[str]:
     return seen
 
 
-def printable(text: str) -> str:
+def printable(text: str, keep: str = "") -> str:
     """TEXT with every control and format character shown as an escape (\\x1b, \\u202e), so
-    nothing written to a terminal can move the cursor, recolour, retitle or reorder it."""
+    nothing written to a terminal can move the cursor, recolour, retitle or reorder it. KEEP:
+    characters left as they are (a tab between the fields of a message)."""
     if text.isprintable():      # the common case, at C speed
         return text
     out = []
     for ch in text:
-        if _hidden(ch) or (ch in "\t\n\r"):
+        if ch in keep:
+            out.append(ch)
+        elif _hidden(ch) or (ch in "\t\n\r"):
             code = ord(ch)
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
         else:

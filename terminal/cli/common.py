@@ -132,7 +132,8 @@ class ScreenSafe:
 
     def write(self, text: str) -> int:
         from db.core.text import printable
-        self.stream.write("\n".join(printable(part) for part in text.split("\n")))
+        # Tabs stay: they lay a message's fields out and move nothing else.
+        self.stream.write("\n".join(printable(part, keep="\t") for part in text.split("\n")))
         return len(text)
 
     def __getattr__(self, name):
