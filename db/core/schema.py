@@ -31,7 +31,22 @@ MIGRATIONS: dict[int, Callable] = {
         for statement in (m.sql(f'DROP INDEX IF EXISTS "movement_{column}"'),
                           m.sql(f'CREATE {unique}INDEX "movement_{column}" ON "movement" ("{column}") '
                                 f'WHERE ("{column}" IS NOT NULL)'))],
+    # 6: an item's minimum remaining shelf life at receipt, and a short pick the picker undid.
+    6: lambda m: _new_columns(m, [("item", "min_shelf_life_days", pw.IntegerField(default=0)),
+                                  ("pick_shortage", "undone_at", pw.DateTimeField(null=True))]),
 }
+
+def _new_columns(m, columns) -> list:
+    """add_column for each (table, column, field) the table does not have yet: the step can
+    then run on a store whose tables `create_tables` already made at the current shape."""
+    have = {}
+    steps = []
+    for table, column, field in columns:
+        names = have.setdefault(table, {c.name for c in database.get_columns(table)})
+        if column not in names:
+            steps.append(m.add_column(table, column, field))
+    return steps
+
 
 # Issues add migrations under numbers of their own; the store's version is the highest.
 CURRENT_VERSION = max(MIGRATIONS)
