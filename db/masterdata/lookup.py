@@ -21,6 +21,16 @@ def get_item(sku: str, row=LOOK_UP) -> Item:
     return item
 
 
+def find_items(text: str, limit: int = 50) -> list[Item]:
+    """Active items whose name holds TEXT anywhere, in any case ("beer" finds "Tsingtao Beer"),
+    by SKU: LIKE on SQLite (which folds ASCII letters), ILIKE on PostgreSQL."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(Item.select().where(Item.active == True, Item.name.contains(text))  # noqa: E712
+                .order_by(Item.sku).limit(limit))
+
+
 def get_location(code: str, row=LOOK_UP) -> Location:
     loc = (row_by(Location, "code", code) if row is LOOK_UP else row)
     if loc is None:

@@ -76,7 +76,7 @@ def pick_gaps(lines: list[tuple], warehouse: Warehouse) -> list[PickGap]:
         reasons = []
         if elsewhere:
             where = ", ".join(f"{q} in {code}" for code, q in sorted(elsewhere.items()))
-            reasons.append(f"stock only in another warehouse ({where}): Transfer it to {warehouse.code} first")
+            reasons.append(f"stock in another warehouse ({where}): Transfer it to {warehouse.code} first")
         if expired:
             reasons.append(f"{expired} expired in {warehouse.code}")
         if blocked:

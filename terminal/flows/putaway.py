@@ -7,7 +7,7 @@ shelf; the banner says it differs from the suggestion.
 from __future__ import annotations
 
 from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
-                   parse_qty, scan_warnings)
+                   parse_qty, plural, scan_warnings)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "put away fewer units than all on the dock")
 
@@ -40,11 +40,15 @@ class PutawayFlow(Flow):
         loc = self.call(get_location, code)
         if not loc.is_physical:
             return Feedback.error(f"expected a dock or storage location, scanned {loc.code} ({loc.kind})")
+        where = loc.warehouse.code if loc.warehouse_id else "no warehouse"
+        if self.session.warehouse and where != self.session.warehouse:
+            return Feedback.error(f"{loc.code} is in {where}; put-away stays in this station's warehouse "
+                                  f"{self.session.warehouse}: moving stock between warehouses is the Transfer job")
         self.dock = loc.code
         self.refresh()
         self.to_item()
         total = sum(r["available"] for r in self.rows)
-        return Feedback.ok(f"{self.dock}: {total} units in {len(self.rows)} lines to put away")
+        return Feedback.ok(f"{self.dock}: {plural(total, 'unit')} in {plural(len(self.rows), 'line')} to put away")
 
     def refresh(self) -> None:
         from db import inventory
