@@ -45,7 +45,7 @@ class ReceivingFlow(Flow):
     @property
     def keys(self) -> tuple[FlowKey, ...]:
         # Quantity, Reject and Done act on a purchase order: not offered on the list of them.
-        if self.state == "choose":
+        if self.state in ("choose", "refused", "override"):
             return (UNDO_KEY,)
         return (QTY_KEY, REJECT_KEY, UNDO_KEY, DONE_KEY)
 
@@ -230,6 +230,7 @@ class ReceivingFlow(Flow):
         self.state, self.entry = "refused", "choice"
         self.prompt = f"{p.sku} lot {p.lot} is refused. Type 1 or 2, or Esc to drop the scan"
         self.choices = ["Supervisor override (badge, PIN, reason): receive it", "Reject it to quarantine (EXPIRED)"]
+        self.info = []
         return Feedback.error(f"receipt refused: {problem}")
 
     def on_refused(self, t: str) -> Feedback | None:

@@ -131,8 +131,10 @@ async def test_pick_and_ship_with_fefo_and_a_short(world):
         assert "Go to B-01-01 · pick 3 × SKU-300" in flat(app)
         await scan(pilot, "B-01-01")
         await scan(pilot, "CMD-SHORT")
+        assert "how many of the 3 × SKU-300 did you find? Type the number, Enter = none" in flat(app)
+        await key(pilot, "enter")
         text = flat(app)
-        assert "short: 3 × SKU-300 at B-01-01 recorded" in text
+        assert "short at B-01-01: 3 × SKU-300 recorded missing" in text
         assert "is picked" in text
         await scan(pilot, "CMD-DONE")
         assert "Ship 12 units of SO-77?" in flat(app)

@@ -1,0 +1,66 @@
+"""`wh report expiry`, `wh quarantine --expired` and `wh receive --override-by`, as real
+subprocesses; today is fixed through WH_TODAY (the store's clock)."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from db.core.models import AuditLog, Item, PurchaseOrder, PurchaseOrderLine
+from tests import ROOT
+from tests import factories as f
+
+
+@pytest.fixture
+def wh(store, tmp_path):
+    cfg = tmp_path / "cli.toml"
+    cfg.write_text('[station]\nid = "ST-CLI"\nwarehouse = "WH1"\n')
+    env = {k: v for k, v in os.environ.items() if k not in ("WH_CONFIG", "WH_PIN")}
+    env["WH_TODAY"] = "2026-03-10"
+
+    def run(*argv):
+        proc = subprocess.run([sys.executable, "-m", "terminal.cli", "--db", store, "--config", str(cfg), *argv],
+                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+        return proc.returncode, proc.stdout, proc.stderr
+    f.operator("W1")
+    f.operator("S1", role="supervisor")
+    f.location("DOCK", kind="receiving", zone="R")
+    f.location("QUAR", kind="quarantine", zone="Q")
+    a1 = f.location("A-01", seq=1)
+    milk = f.item("MILK", "Milk", lot=True, expiry=True, cost=2)
+    f.give_stock(milk, a1, 5, f.lot(milk, "OLD", "2026-03-01"))
+    f.give_stock(milk, a1, 4, f.lot(milk, "SOON", "2026-03-20"))
+    return run
+
+
+def test_report_expiry_as_json_and_quarantine_them(wh):
+    code, out, err = wh("report", "expiry", "--days", "30", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["status"], r["lot"], r["days_left"], r["qty"], r["value"]) for r in rows] == [
+        ("expired", "OLD", -9, 5, 10.0), ("expiring", "SOON", 10, 4, 8.0)]
+    code, out, _ = wh("report", "expiry", "--days", "5", "--format", "json")
+    assert [r["lot"] for r in json.loads(out)] == ["OLD"]
+    code, out, err = wh("report", "expiry", "--days", "-1")
+    assert code == 2 and "--days must be 0 or more, got -1" in err
+    code, out, err = wh("quarantine", "--expired", "--operator", "W1")
+    assert code == 1 and "needs a supervisor" in err
+    code, out, err = wh("quarantine", "--expired", "--operator", "S1")
+    assert code == 0, err
+    assert "quarantined movement" in out and "5 × MILK lot OLD A-01 → QUAR" in out
+    assert out.strip().endswith("5 expired units moved to quarantine in 1 movement")
+    code, out, _ = wh("report", "expiry", "--format", "json")
+    assert [r["lot"] for r in json.loads(out)] == ["SOON"]
+
+
+def test_receive_an_expired_lot_needs_a_supervisor_override(wh):
+    po = PurchaseOrder.create(number="PO-9", supplier=f.supplier())
+    PurchaseOrderLine.create(po=po, line_no=1, item=Item.get(sku="MILK"), qty_ordered=10, unit_cost=2)
+    args = ("receive", "--po", "PO-9", "--sku", "MILK", "--qty", "3", "--lot", "X1", "--expiry", "2026-03-09",
+            "--operator", "W1")
+    code, _, err = wh(*args)
+    assert code == 1 and "lot X1 of MILK expired on 2026-03-09 (today is 2026-03-10)" in err
+    code, out, err = wh(*args, "--override-by", "S1", "--override-reason", "sold to a food bank")
+    assert code == 0, err
+    assert AuditLog.get(AuditLog.action == "expiry_override").operator == "S1"
