@@ -13,7 +13,7 @@ import peewee as pw
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from db.core.connection import database, write_transaction
-from db.core.models import VIRTUAL_CODES, Location, ReasonCode, SchemaVersion
+from db.core.models import VIRTUAL_CODES, ItemUnit, Location, ReasonCode, SchemaVersion
 
 # Modules that define models; each has a MODELS list. Add a module here to add its tables.
 MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.journal", "db.ledger.flow_summary"]
@@ -32,20 +32,26 @@ MIGRATIONS: dict[int, Callable] = {
                           m.sql(f'CREATE {unique}INDEX "movement_{column}" ON "movement" ("{column}") '
                                 f'WHERE ("{column}" IS NOT NULL)'))],
     # 6: an item's minimum remaining shelf life at receipt, and a short pick the picker undid.
-    6: lambda m: _new_columns(m, [("item", "min_shelf_life_days", pw.IntegerField(default=0)),
-                                  ("pick_shortage", "undone_at", pw.DateTimeField(null=True))]),
+    6: lambda m: _add_missing_columns(m, [("item", "min_shelf_life_days", pw.IntegerField(default=0)),
+                                          ("pick_shortage", "undone_at", pw.DateTimeField(null=True))]),
+    # 7: units of measure (issue 18): an item's precision, and the unit of an order line. The
+    # item_unit table itself is made by create_tables. Existing quantities are whole units of
+    # items with 0 decimals, so every movement and balance keeps its meaning unchanged.
+    7: lambda m: _add_missing_columns(m, [
+        ("item", "decimals", pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
+        ("purchase_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, null=True, index=False, on_delete="SET NULL")),
+        ("sales_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, null=True, index=False, on_delete="SET NULL")),
+    ]),
 }
 
-def _new_columns(m, columns) -> list:
-    """add_column for each (table, column, field) the table does not have yet: the step can
-    then run on a store whose tables `create_tables` already made at the current shape."""
-    have = {}
-    steps = []
+def _add_missing_columns(m, columns) -> list:
+    """Only the columns a store lacks: a store whose older version stamp understates its shape
+    (a test's, or one whose upgrade was interrupted) still upgrades."""
+    operations = []
     for table, column, field in columns:
-        names = have.setdefault(table, {c.name for c in database.get_columns(table)})
-        if column not in names:
-            steps.append(m.add_column(table, column, field))
-    return steps
+        if column not in {c.name for c in database.get_columns(table)}:
+            operations.append(m.add_column(table, column, field))
+    return operations
 
 
 # Issues add migrations under numbers of their own; the store's version is the highest.
