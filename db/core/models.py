@@ -105,7 +105,8 @@ class Item(BaseModel):
     abc_class = pw.CharField(null=True)
     active = pw.BooleanField(default=True)
     # Days of shelf life a lot must still have when it is received (0: no minimum). Schema 6.
-    min_shelf_life_days = pw.IntegerField(default=0)
+    # A default in the table too, as for decimals: bulk inserts that name no such column work.
+    min_shelf_life_days = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
 
 
 class Barcode(BaseModel):
