@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .gs1 import check_digit, check_digit_error
+from .text_cells import fit
 
 
 class LabelError(ValueError):
@@ -233,7 +234,7 @@ def _caption(label) -> str:
     if isinstance(label, ItemLabel):
         extra = "".join([f"  lot {label.lot}" if label.lot else "",
                          f"  exp {label.expiry.isoformat()}" if label.expiry else ""])
-        return f"{label.sku}  {label.name}"[:40] + extra
+        return fit(f"{label.sku}  {label.name}", 40).rstrip() + extra
     return f"SSCC {label.sscc}"
 
 
@@ -295,7 +296,7 @@ def zpl_item(label: ItemLabel) -> str:
     a lot or an expiry; Code 128 of the internal code or SKU when there is no GTIN."""
     parts = ["^XA^CI28^PW812^LL609",
              f"^FO40,25^A0N,50,50{_fd(label.sku)}",
-             f"^FO40,85^A0N,32,32{_fd(label.name[:45])}"]
+             f"^FO40,85^A0N,32,32{_fd(fit(label.name, 45).rstrip())}"]
     code = label.barcode
     if is_gtin(code):
         gtin = validate_gtin(code)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from devices.text_cells import fit
+
 from .base import Feedback, Flow, FlowKey, Table, listed
 
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship what was picked (CMD-DONE)")
@@ -152,8 +154,9 @@ def packing_list(so, lines, res, session) -> str:
         "",
         f"{'#':>2} {'SKU':<12} {'Name':<24} {'Ordered':>7} {'Shipped':>7}  Lots",
     ]
+    # Columns in printer cells: a Chinese name is cut between characters (devices/text_cells).
     for l in lines:
-        out.append(f"{l.line_no:>2} {l.item.sku:<12} {l.item.name[:24]:<24} {l.qty_ordered:>7} "
+        out.append(f"{l.line_no:>2} {fit(l.item.sku, 12)} {fit(l.item.name, 24)} {l.qty_ordered:>7} "
                    f"{sum(m.qty for m in res.movements if m.so_line_id == l.id):>7}  "
                    f"{', '.join(shipped.get(l.id, []))}")
     if res.backorder is not None:

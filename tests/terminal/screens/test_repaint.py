@@ -281,9 +281,9 @@ async def test_the_current_row_of_a_long_po_is_scrolled_into_view(world):  # noq
         assert "SKU-100" not in screen_text(app)
         await scan(pilot, td.WIDGET_EAN)
         await settle(pilot)
-        marked = [line for line in screen_text(app).splitlines() if "▶" in line]
+        marked = [line for line in screen_text(app).splitlines() if "▸" in line]
         assert len(marked) == 1 and "SKU-100" in marked[0] and "Widget" in marked[0]
         assert content.scroll_y > 0
         await scan(pilot, "NO-SUCH-CODE")
         await settle(pilot)
-        assert any("▶" in line for line in screen_text(app).splitlines())    # an error keeps the row
+        assert any("▸" in line for line in screen_text(app).splitlines())    # an error keeps the row
