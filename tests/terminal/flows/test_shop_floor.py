@@ -219,3 +219,53 @@ def test_lookup_marks_expired_lots_and_finds_items_by_name(data):
             assert d.flow.table().rows == [["SKU-200", "Yoghurt"], ["SKU-300", "Bolt M8"]]
         finally:
             d.close()
+
+
+def test_count_review_keeps_the_books_lists_reasons_and_says_not_scanned(data):
+    from db import counts
+    from db.counts.models import CountLine
+    from db.core.models import Movement
+    from terminal.flows.count_review import CountReviewFlow
+    from terminal.flows.counting import CountingFlow
+    count = counts.create_count(locations=["A-01-02"], operator="S1")
+    w1 = td.FlowDriver(data["url"], CountingFlow)
+    try:
+        w1.scan("A-01-02")
+        w1.scan(td.WIDGET_EAN)          # not what the books hold there; the yoghurt is not scanned
+        w1.key("done")
+    finally:
+        w1.close()
+    s1 = td.FlowDriver(data["url"], CountReviewFlow, operator="S1")
+    try:
+        flow = s1.flow
+        row = next(i for i, r in enumerate(flow.rows) if r["sku"] == "SKU-200")
+        s1.type(str(row + 1))
+        assert any(line.startswith("  count 1: 0 (not scanned) by W1") for line in flow.info)
+        assert s1.key("keep") is None and flow.state == "keepreason"
+        assert any(c.startswith("MISCOUNT") for c in flow.choices) and any(c.startswith("COUNT") for c in flow.choices)
+        assert s1.type("nonsense").level == "error"
+        fb = s1.type("Miscount")        # reason codes in any case
+        assert fb.level == "ok" and fb.message == "count rejected, books kept: A-01-02 SKU-200 stays at 10 (MISCOUNT)"
+        ln = CountLine.get(CountLine.count == count.id, CountLine.item == data["yog"].id)
+        assert (ln.status, ln.adjusted, ln.reason) == ("approved", 0, "MISCOUNT")
+        assert Movement.select().where(Movement.kind == "count", Movement.item == data["yog"].id).count() == 0
+        assert units(data["yog"], "A-01-02") == 10
+    finally:
+        s1.close()
+
+
+def test_f3_in_count_is_the_quantity_for_the_next_scan(data):
+    from db import counts
+    from terminal.flows.counting import CountingFlow
+    counts.create_count(locations=["A-01-01"], operator="S1")
+    d = td.FlowDriver(data["url"], CountingFlow)
+    try:
+        d.scan("A-01-01")
+        assert d.key("qty") is None           # first, before any scan: no error now
+        assert d.flow.prompt == "Type the quantity for the next item scan, then press Enter"
+        d.type("48")
+        fb = d.scan(td.WIDGET_CASE)
+        assert fb.message == "SKU-100 +48 = 48"
+        assert d.scan(td.WIDGET_EAN).message == "SKU-100 +1 = 49"
+    finally:
+        d.close()
