@@ -87,6 +87,23 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
         return undo
 
 
+def undo_movements(ids: list[int], *, operator: str, station: str = "",
+                   key: str | None = None) -> list[Movement]:
+    """Reverse several movements as one, newest first, in one transaction: one move of a whole
+    location's content (or a basket of lines) is taken back by ONE undo. A leg of a transfer
+    already reversed with its partner is skipped."""
+    if not ids:
+        raise InvalidInput("nothing to undo: no movement given")
+    undone = []
+    with write_transaction():
+        for n, movement_id in enumerate(sorted(ids, reverse=True), start=1):
+            if Movement.select().where(Movement.reverses == movement_id).exists():
+                continue
+            undone.append(undo_movement(movement_id, operator=operator, station=station,
+                                        key=derived_key(key, f"all{n}")))
+    return undone
+
+
 def _undo_receipt(original: Movement, line: PurchaseOrderLine) -> None:
     from db.purchasing.receiving import refresh_po_status, remove_from_average_cost
     if original.kind == "receipt":

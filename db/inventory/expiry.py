@@ -19,6 +19,7 @@ import datetime as dt
 from db.core.clock import today as store_today
 from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, RuleViolation
+from db.counts.lookup import plural
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import warehouse_location
@@ -67,8 +68,8 @@ def receipt_problem(item: Item, lot_code: str | None, expiry: dt.date | None,
     minimum = item.min_shelf_life_days or 0
     left = (expiry - today).days
     if minimum and left < minimum:
-        return (f"{lot} expires {expiry.isoformat()}, {left} days from today {today.isoformat()}; "
-                f"{item.sku} needs at least {minimum} days of shelf life at receipt "
+        return (f"{lot} expires {expiry.isoformat()}, {plural(left, 'day')} from today {today.isoformat()}; "
+                f"{item.sku} needs at least {plural(minimum, 'day')} of shelf life at receipt "
                 f"(expiry {(today + dt.timedelta(days=minimum)).isoformat()} or later)")
     return None
 

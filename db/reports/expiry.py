@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from db.inventory.expiry import EXPIRING_DAYS, expiry_rows
+from db.counts.lookup import plural
 from db.reports.common import Report, money
 
 COLUMNS = ["status", "sku", "name", "lot", "expiry", "days_left", "location", "qty", "value"]
@@ -27,12 +28,11 @@ def expiry(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
 def expiry_alert(days: int = EXPIRING_DAYS, today: dt.date | None = None) -> str | None:
     """One line for the supervisor's dashboard, or None when nothing is expired or expiring:
     "Expiry: 3 lots expired (120 units, value 540.00) · 2 expiring within 30 days (60 units)"."""
-    from db.counts.lookup import plural
     rows = expiry_rows(days, today)
     if not rows:
         return None
     parts = []
-    for status, label in (("expired", "expired"), ("expiring", f"expiring within {days} days")):
+    for status, label in (("expired", "expired"), ("expiring", f"expiring within {plural(days, 'day')}")):
         mine = [r for r in rows if r["status"] == status]
         if mine:
             lots = len({(r["sku"], r["lot"]) for r in mine})

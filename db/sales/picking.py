@@ -77,7 +77,7 @@ def next_sales_order(*, operator: str, station: str, so: str | None = None,
     with write_transaction():
         if so is not None:
             order = locked(SalesOrder, get_so(so).id)
-            if order.status == "picking":
+            if order.status in ("picking", "picked"):
                 if order.assigned_station == station:
                     return order   # claiming one's own order again changes nothing
                 raise RuleViolation(f"sales order {order.number} is being picked at station "

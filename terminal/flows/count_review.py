@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import peewee as pw
 
-from .base import Feedback, Flow, FlowKey, Table, parse_qty
+from .base import Feedback, Flow, FlowKey, Table, parse_qty, plural
 
 APPROVE_KEY = FlowKey("f3", "approve", "Approve", "post the selected line's adjustment (asks the reason)")
 REJECT_KEY = FlowKey("f4", "reject", "Recount", "order a recount of the selected line by another operator")
@@ -178,7 +178,7 @@ class CountReviewFlow(Flow):
         if self.state == "list":
             n = parse_qty(text, "row number")
             if n > len(self.rows):
-                return Feedback.error(f"there are {len(self.rows)} rows; typed {n}")
+                return Feedback.error(f"there are {plural(len(self.rows), 'row')}; typed {n}")
             self.index = n - 1
             self.to_list()
             return None

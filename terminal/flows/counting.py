@@ -94,7 +94,7 @@ class CountingFlow(Flow):
         self.state, self.entry = "location", "scan"
         nxt = f" (next: {self.tasks[0].location.code})" if self.tasks else ""
         self.prompt = f"Scan a location to count{nxt}"
-        self.info = ([f"{len(self.tasks)} locations waiting"] if self.tasks
+        self.info = ([f"{plural(len(self.tasks), 'location')} waiting"] if self.tasks
                      else ["No location is waiting for a count. Esc goes back."])
 
     def open_location(self, code: str) -> Feedback:
@@ -326,7 +326,7 @@ class CountingFlow(Flow):
         if name == "empty":
             if self.tally or self.found:
                 units = sum(r["qty"] for r in self.tally.values())
-                return Feedback.error(f"you counted {units} units and {len(self.found)} unknown barcodes on "
+                return Feedback.error(f"you counted {plural(units, 'unit')} and {plural(len(self.found), 'unknown barcode')} on "
                                       f"{self.location}: F9 removes scans, F10 submits them")
             return self.submit(source="empty", key=key)
         if name == "done":
@@ -384,7 +384,7 @@ class CountingFlow(Flow):
             if (self.tally or self.found) and not self.escape_armed:
                 self.escape_armed = True
                 units = sum(r["qty"] for r in self.tally.values())
-                return Feedback.warn(f"Esc again abandons the count of {self.location} ({units} units "
+                return Feedback.warn(f"Esc again abandons the count of {self.location} ({plural(units, 'unit')} "
                                      "scanned, nothing submitted); F10 submits it")
             where = self.location
             self._reset_location()

@@ -296,7 +296,7 @@ class PickingFlow(Flow):
         if name == "done":
             if self.state != "done" and not self.picked_any:
                 return Feedback.error(f"nothing picked yet on {self.so.number}: pick first, or Esc to leave")
-            self.next = ("ship", {"so": self.so.number})
+            self.next = ("ship", {"so": self.so.number, "from_pick": True})
             return Feedback.ok(f"{self.so.number}: to shipping")
         if name == "enter":
             return None

@@ -146,7 +146,7 @@ class PutawayFlow(Flow):
             self.qty = qty
             self.state, self.entry = "dest", "scan"
             self.set_dest_prompt()
-            return Feedback.info(f"{qty} units")
+            return Feedback.info(plural(qty, "unit"))
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback:

@@ -105,7 +105,7 @@ class ReceivingFlow(Flow):
         if self.reject_reason:
             self.prompt = f"Scan the REJECTED item for {self.po.number} (reason {self.reject_reason})"
         elif self.qty:
-            self.prompt = f"Scan the item to receive {self.qty} units for {self.po.number}"
+            self.prompt = f"Scan the item to receive {plural(self.qty, 'unit')} for {self.po.number}"
         else:
             self.prompt = f"Scan an item for {self.po.number}"
         self.info = [f"F3 quantity · F4 reject · F10 finish   Dock: {self.dock_code()}"]
@@ -170,7 +170,7 @@ class ReceivingFlow(Flow):
         if item.lot_tracked and not p.lot:
             self.pending = p
             self.state, self.entry = "lot", "lot"
-            self.prompt = f"Scan or type the lot of {item.sku} {item.name} ({qty} units)"
+            self.prompt = f"Scan or type the lot of {item.sku} {item.name} ({plural(qty, 'unit')})"
             return Feedback.info(f"{item.sku}: lot needed")
         if item.expiry_tracked and p.expiry is None and not self._lot_has_expiry(item, p.lot):
             self.pending = p
@@ -273,7 +273,7 @@ class ReceivingFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan receives {self.qty} units")
+            return Feedback.info(f"next item scan receives {plural(self.qty, 'unit')}")
         if self.state == "reason":
             return self.choose_reason(text)
         if self.state == "lot" and self.pending:
@@ -363,7 +363,7 @@ class ReceivingFlow(Flow):
         rest = self.outstanding()
         if rest:
             self.state, self.entry = "close", "choice"
-            self.prompt = f"{self.po.number} still has {rest} units open. What now? Type 1, 2 or 3"
+            self.prompt = f"{self.po.number} still has {plural(rest, 'unit')} open. What now? Type 1, 2 or 3"
             self.choices = ["Close it, the rest on a backorder", "Close it, cancel the rest",
                             "Keep it open (more will come)"]
             return None

@@ -11,7 +11,7 @@ import datetime as dt
 
 from devices.text_cells import fit
 
-from .base import Feedback, Flow, FlowKey, Table, listed
+from .base import Feedback, Flow, FlowKey, Table, listed, plural
 
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship what was picked (CMD-DONE)")
 PRINT_KEY = FlowKey("f7", "print", "Reprint", "print the packing list again")
@@ -21,8 +21,9 @@ class ShippingFlow(Flow):
     title = "Ship"
     keys = (PRINT_KEY, SHIP_KEY)
 
-    def __init__(self, session, so: str | None = None):
+    def __init__(self, session, so: str | None = None, from_pick: bool = False):
         super().__init__(session)
+        self.from_pick = from_pick     # came from Pick (F10): Esc goes back there
         self.so = None
         self.lines: list = []
         self.orders: list = []
@@ -60,9 +61,11 @@ class ShippingFlow(Flow):
         self.state, self.entry = "confirm", "scan"
         picked = sum(self.to_ship(l) for l in self.lines)
         short = sum(l.qty_ordered - self.to_ship(l) - l.qty_shipped for l in self.lines)
-        self.prompt = f"Ship {picked} units of {order.number}? F10 (or CMD-DONE) ships; Esc goes back"
-        self.info = [f"{short} units not picked go to a backorder"] if short > 0 else ["Everything ordered is picked"]
-        return Feedback.info(f"{order.number}: {picked} units picked")
+        back = "Esc goes back to Pick" if self.from_pick else "Esc goes back"
+        self.prompt = f"Ship {plural(picked, 'unit')} of {order.number}? F10 (or CMD-DONE) ships; {back}"
+        self.info = ([f"{plural(short, 'unit')} not picked go to a backorder"] if short > 0
+                     else ["Everything ordered is picked"])
+        return Feedback.info(f"{order.number}: {plural(picked, 'unit')} picked")
 
     def reload(self) -> None:
         from db.core.models import SalesOrder, SalesOrderLine
@@ -121,7 +124,7 @@ class ShippingFlow(Flow):
         bo = f"; backorder {res.backorder.number} holds the rest" if res.backorder else ""
         self.prompt = f"{self.so.number} shipped. F10 or Esc goes back; F7 prints the list again"
         self.info = [f"Packing list → {self.session.printer or '(no printer)'}"]
-        fb = self.print_list(f"shipped {units} units of {self.so.number}{bo}")
+        fb = self.print_list(f"shipped {plural(units, 'unit')} of {self.so.number}{bo}")
         return fb
 
     def print_list(self, message: str) -> Feedback:
@@ -134,6 +137,9 @@ class ShippingFlow(Flow):
         return Feedback.ok(f"{message}; packing list sent to {target}")
 
     def back(self) -> Feedback | None:
+        if self.state == "confirm" and self.from_pick:
+            self.next = ("pick", {"so": self.so.number})
+            return Feedback.info(f"back to picking {self.so.number}")
         if self.state == "confirm" and not self._first_so:
             return self.show_list(Feedback.info("choose another order"))
         return None

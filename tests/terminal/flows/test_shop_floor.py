@@ -269,3 +269,60 @@ def test_f3_in_count_is_the_quantity_for_the_next_scan(data):
         assert d.scan(td.WIDGET_EAN).message == "SKU-100 +1 = 49"
     finally:
         d.close()
+
+
+def test_esc_from_ship_after_a_pick_goes_back_to_pick(data):
+    from terminal.flows.shipping import ShippingFlow
+    td.sales_order("SO-94", lines=(("SKU-100", 1),))
+    d = td.FlowDriver(data["url"], PickingFlow, so="SO-94")
+    try:
+        d.scan("A-01-01")
+        d.scan(td.WIDGET_EAN)                 # 1 of 1: picked
+        d.key("done")
+        assert isinstance(d.current, ShippingFlow)
+        assert d.current.prompt == "Ship 1 unit of SO-94? F10 (or CMD-DONE) ships; Esc goes back to Pick"
+        fb = d.key("back")
+        assert fb.message == "back to picking SO-94"
+        assert isinstance(d.current, PickingFlow) and d.current.so.number == "SO-94"
+        assert d.current.state == "done" and "F10 ships" in d.current.prompt
+    finally:
+        d.close()
+
+
+def test_f8_move_everything_is_undone_by_one_f9(data):
+    from terminal.flows.transfer import TransferFlow
+    f.give_stock(data["bolt"], data["locs"]["A-01-01"], 2)      # A-01-01: 50 widgets and 2 bolts
+    d = td.FlowDriver(data["url"], TransferFlow)
+    try:
+        d.scan("A-01-01")
+        d.key("all")
+        fb = d.scan("B-01-01")
+        assert fb.message == "moved 52 units A-01-01 → B-01-01"
+        fb = d.key("undo")
+        assert fb.level == "ok" and fb.message == "undone: the whole move, 52 units back (2 movements reversed)"
+        assert units(data["widget"], "A-01-01") == 50 and units(data["bolt"], "A-01-01") == 2
+        assert units(data["bolt"], "B-01-01") == 3
+        assert verify().consistent
+    finally:
+        d.close()
+
+
+def test_wording_says_one_unit_and_one_place(data):
+    from terminal.flows.lookup import LookupFlow
+    f.give_stock(data["widget"], data["locs"]["DOCK-1"], 1)
+    d = td.FlowDriver(data["url"], PutawayFlow)
+    try:
+        assert d.scan("DOCK-1").message == "DOCK-1: 1 unit in 1 line to put away"
+    finally:
+        d.close()
+    d = td.FlowDriver(data["url"], LookupFlow)
+    try:
+        assert d.type("SKU-300").message == "item SKU-300 Bolt M8: 3 on hand in 1 place"
+    finally:
+        d.close()
+    td.sales_order("SO-95", lines=(("SKU-300", 1),))
+    d = td.FlowDriver(data["url"], PickingFlow, so="SO-95")
+    try:
+        assert d.start_feedback.message == "SO-95 for Customer CUST1: 1 pick"
+    finally:
+        d.close()
