@@ -72,7 +72,7 @@ class PickingFlow(Flow):
         # can still be scanned or typed.
         self.choices, self.info = listed(
             self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
-            + ("  (yours, in progress)" if o.status == "picking" else ""), "waiting", "an SO number")
+            + ("  (yours, in progress)" if o.status == "picking" else ""), "waiting", "an SO number", self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = ("Press Enter for the next order, or scan an SO number, or type a list number"
                        if self.orders else "No orders waiting. Scan an SO number, or Esc to go back")

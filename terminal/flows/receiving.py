@@ -78,7 +78,7 @@ class ReceivingFlow(Flow):
         self.state, self.entry, self.po = "choose", "choice", None
         self.choices, self.info = listed(
             self.open_pos, lambda p: f"{p.number:<12} {p.supplier.code:<10} expected {p.expected_date or '-'}  {p.status}",
-            "open", "a PO number")
+            "open", "a PO number", self.list_limit())
         self.prompt = ("Scan a PO number, or type its number in the list and press Enter"
                        if self.open_pos else "No open purchase orders. Scan a PO number, or Esc to go back")
         return feedback

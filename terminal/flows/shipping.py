@@ -44,7 +44,7 @@ class ShippingFlow(Flow):
             SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number)))
         self.choices, self.info = listed(
             self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} {o.status:<8} station {o.assigned_station or '-'}",
-            "to ship", "an SO number")
+            "to ship", "an SO number", self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = ("Scan or type the SO number to ship, or the number of a line in the list"
                        if self.orders else "No picked orders. Scan an SO number, or Esc to go back")
