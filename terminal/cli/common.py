@@ -121,13 +121,17 @@ def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, ti
     else:
         from rich.console import Console
         from rich.table import Table
+        # As wide as the terminal ($COLUMNS, else 80 when piped): numbers and dates never wrap
+        # nor get cut (no_wrap), text columns wrap within their cells; widths in terminal cells.
         table = Table(title=title, show_lines=False, header_style="bold")
         for c in columns:
-            numeric = any(isinstance(r.get(c), (int, float, Decimal)) and not isinstance(r.get(c), bool) for r in rows)
-            table.add_column(c, justify="right" if numeric else "left")
+            values = [r.get(c) for r in rows if r.get(c) is not None]
+            numeric = any(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values)
+            whole = numeric or any(isinstance(v, (dt.date, dt.datetime)) for v in values)
+            table.add_column(c, justify="right" if numeric else "left", no_wrap=whole, overflow="fold")
         for r in rows:
             table.add_row(*[_cell(r.get(c)) for c in columns])
-        Console(file=out, width=max(100, Console(file=out).width)).print(table)
+        Console(file=out).print(table)
         if not rows:
             print("(none)", file=out)
 

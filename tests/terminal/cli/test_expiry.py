@@ -19,9 +19,10 @@ def wh(store, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("WH_CONFIG", "WH_PIN")}
     env["WH_TODAY"] = "2026-03-10"
 
-    def run(*argv):
+    def run(*argv, columns: int | None = None):
+        extra = {"COLUMNS": str(columns)} if columns else {}
         proc = subprocess.run([sys.executable, "-m", "terminal.cli", "--db", store, "--config", str(cfg), *argv],
-                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+                              capture_output=True, text=True, cwd=ROOT, env={**env, **extra}, timeout=60)
         return proc.returncode, proc.stdout, proc.stderr
     f.operator("W1")
     f.operator("S1", role="supervisor")
@@ -64,3 +65,15 @@ def test_receive_an_expired_lot_needs_a_supervisor_override(wh):
     code, out, err = wh(*args, "--override-by", "S1", "--override-reason", "sold to a food bank")
     assert code == 0, err
     assert AuditLog.get(AuditLog.action == "expiry_override").operator == "S1"
+
+
+def test_report_tables_fit_the_terminal_width(wh):
+    from rich.cells import cell_len
+    Item.update(name="青岛啤酒 Tsingtao Beer 500ml×12 超值装").where(Item.sku == "MILK").execute()
+    for columns in (60, 100):
+        code, out, err = wh("report", "expiry", "--days", "30", columns=columns)
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines and max(cell_len(line) for line in lines) <= columns, out
+        # Numbers and dates whole on one line, never cut or folded.
+        assert "10.00" in out and "8.00" in out and "2026-03-01" in out and "2026-03-20" in out
