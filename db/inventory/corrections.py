@@ -4,7 +4,7 @@ from __future__ import annotations
 from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.ledger.posting import Posting, post, reverse
-from db.masterdata.lookup import get_item, get_location
+from db.masterdata.lookup import get_item, get_location, get_reason
 from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
 from db.ledger.keys import earlier_by_key, derived_key
 from db.core.rows import locked
@@ -22,11 +22,16 @@ def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
     if earlier is not None:
         return earlier
     require_supervisor(operator, "adjusting stock")
+    original = reason
     if not isinstance(qty, int) or isinstance(qty, bool) or qty == 0:
         raise InvalidInput(f"an adjustment needs a non-zero whole quantity (+ found, - lost), got {qty!r}")
-    if not reason or not ReasonCode.select().where(ReasonCode.code == reason).exists():
+    try:
+        reason = get_reason(reason).code if reason else None    # any case: "loss" is LOSS
+    except NotFound:
+        reason = None
+    if not reason:
         known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "adjust").order_by(ReasonCode.code))
-        raise NotFound(f"unknown reason code {reason!r}; adjustment reasons are {known}")
+        raise NotFound(f"unknown reason code {original!r}; adjustment reasons are {known}")
     item = get_item(sku)
     loc = physical(get_location(location), "an adjustment")
     with write_transaction():

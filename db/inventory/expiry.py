@@ -19,7 +19,7 @@ import datetime as dt
 from db.core.clock import today as store_today
 from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, RuleViolation
-from db.counts.lookup import plural
+from db.core.text import plural
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import warehouse_location

@@ -9,7 +9,7 @@ from decimal import Decimal
 from db.core.connection import database, is_postgres, write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.ledger.posting import Posting, post
-from db.masterdata.lookup import get_item, get_location, get_po, get_supplier, warehouse_location
+from db.masterdata.lookup import get_item, get_location, get_po, get_reason, get_supplier, warehouse_location
 from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Item, Location, Movement, Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from db.core.documents import backorder_number
 from db.ledger.keys import derived_key
@@ -22,7 +22,7 @@ from db.core.rows import LOOK_UP, execute, execute_after, row_by, rows_by
 from db.masterdata.security import audit, get_operator, require_supervisor
 from db.inventory.expiry import lot_expiry, receipt_check
 
-# A receipt's own statements, written once (bench/RESULTS.md, fix 8). "?" becomes the
+# A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
 # driver's placeholder.
 _KEYS_TAKEN_SQL = 'SELECT "id" FROM "movement" WHERE "idempotency_key" IN (?, ?) LIMIT 1'
 _ON_HAND_SQL = ('SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '
@@ -85,9 +85,8 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         raise InvalidInput("a receipt needs some units: got 0 accepted and 0 rejected")
     if reject and not reason:
         raise InvalidInput(f"{reject} rejected units need a reason code, got none")
-    if reject and not ReasonCode.select().where(ReasonCode.code == reason).exists():
-        known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "reject").order_by(ReasonCode.code))
-        raise NotFound(f"unknown reason code {reason!r}; reject reasons are {known}")
+    if reject:
+        reason = _reason_code(reason, "reject reasons are", "reject")
     item = get_item(sku, item_row)
     if item.lot_tracked and not lot:
         raise InvalidInput(f"{item.sku} is lot-tracked: a lot is required")
@@ -208,6 +207,16 @@ def po_lines_with_items(po_id: int) -> list[PurchaseOrderLine]:
     """The order's lines in line order, each with its item read along: the screen's table
     reads every line's item, which was a query per line and per scan (bench/RESULTS.md)."""
     return _PO_LINES_AND_ITEMS(po_id)
+
+
+def _reason_code(reason: str, listing: str, kind: str) -> str:
+    """REASON as stored (matched in any case: "damaged" is DAMAGED); unknown, the error lists
+    the reasons of KIND."""
+    try:
+        return get_reason(reason).code
+    except NotFound:
+        known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == kind).order_by(ReasonCode.code))
+        raise NotFound(f"unknown reason code {reason!r}; {listing} {known}") from None
 
 
 def check_receivable(po: str, sku: str, qty: int, *, tolerance_pct: float = 10.0) -> PurchaseOrderLine:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from db.inventory.expiry import EXPIRING_DAYS, expiry_rows
-from db.counts.lookup import plural
+from db.core.text import plural
 from db.reports.common import Report, money
 
 COLUMNS = ["status", "sku", "name", "lot", "expiry", "days_left", "location", "qty", "value"]

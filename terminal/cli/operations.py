@@ -134,7 +134,7 @@ def cmd_quarantine(args) -> int:
                                warehouse=args.warehouse, key=args.key)
     for m in moved:
         print(f"quarantined {_describe(m)} (lot expired {m.lot.expiry.isoformat()})")
-    from terminal.flows.base import plural
+    from db.core.text import plural
     print(f"{plural(sum(m.qty for m in moved), 'expired unit')} moved to quarantine in "
           f"{plural(len(moved), 'movement')}")
     return 0

@@ -14,16 +14,16 @@ books at each count, the first and second count, who counted and when.
     The reason codes are listed, numbered: a number or the code (any case) chooses one.
     plan      F7: a new count plan; choose the scope by number, then type its codes
 
-Only supervisors may decide; the store checks it again (db.security.require_supervisor), so a
+Only supervisors may decide; the store checks it again (db.masterdata.security.require_supervisor), so a
 worker who reaches this screen is refused there too. Every decision is in the audit trail.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
-import peewee as pw
+from db.core.text import plural
 
-from .base import Feedback, Flow, FlowKey, Table, parse_qty, plural
+from .base import Feedback, Flow, FlowKey, Table, parse_qty
 
 APPROVE_KEY = FlowKey("f3", "approve", "Approve", "post the selected line's adjustment (asks the reason)")
 REJECT_KEY = FlowKey("f4", "reject", "Recount", "order a recount of the selected line by another operator")
@@ -71,7 +71,7 @@ class CountReviewFlow(Flow):
         self.index = 0
         self.set_qty: int | None = None
         # The supervisor's PIN, typed once on this screen when their store record has one
-        # ([security] require_pin); every decision runs with it (db.security.pin_source).
+        # ([security] require_pin); every decision runs with it (db.masterdata.security.pin_source).
         self.pin: str | None = None
         self.after_pin: str | None = None
         self.state = "list"
@@ -347,9 +347,12 @@ class CountReviewFlow(Flow):
         """A listed reason by its number, or any reason code in any case."""
         if text.isdecimal() and 1 <= int(text) <= len(self.reasons):
             return self.reasons[int(text) - 1].code
-        from db.core.models import ReasonCode
-        row = self.call(lambda: ReasonCode.select().where(pw.fn.UPPER(ReasonCode.code) == text.upper()).first())
-        return row.code if row is not None else None
+        from db.core.errors import NotFound
+        from db.masterdata.lookup import get_reason
+        try:
+            return self.call(get_reason, text).code
+        except NotFound:
+            return None
 
     def keep_books(self, reason: str) -> Feedback:
         from db.counts import keep_books

@@ -9,7 +9,9 @@ An expired lot is marked "EXPIRED" wherever it shows. Nothing posts here.
 """
 from __future__ import annotations
 
-from .base import LISTED, Feedback, Flow, Table, describe_scan, plural, scan_text
+from db.core.text import plural
+
+from .base import LISTED, Feedback, Flow, Table, describe_scan, scan_text
 
 
 class LookupFlow(Flow):

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import DONE_KEY, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty, plural
+from db.core.text import plural
+
+from .base import DONE_KEY, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")

@@ -20,8 +20,10 @@ serve (stock elsewhere, expired, blocked) are listed with why, under the tasks.
 """
 from __future__ import annotations
 
+from db.core.text import plural
+
 from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
-                   listed, parse_qty, plural, scan_text)
+                   listed, parse_qty, scan_text)
 
 SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
 SKIP_KEY = FlowKey("f6", "skip", "Skip", "do this pick last (CMD-SKIP)")

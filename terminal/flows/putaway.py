@@ -1,13 +1,15 @@
 """Put away: scan the dock, scan an item, see where it should go, scan where it went.
 
-The suggestion (db.operations.suggest_putaway) is where that item already is, else an empty
+The suggestion (db.inventory.suggest_putaway) is where that item already is, else an empty
 location in its zone. Scanning another storage location is allowed: the operator knows the
 shelf; the banner says it differs from the suggestion.
 """
 from __future__ import annotations
 
+from db.core.text import plural
+
 from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
-                   parse_qty, plural, scan_warnings)
+                   parse_qty, scan_warnings)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "put away fewer units than all on the dock")
 

@@ -11,7 +11,9 @@ import datetime as dt
 
 from devices.text_cells import fit
 
-from .base import Feedback, Flow, FlowKey, Table, listed, plural
+from db.core.text import plural
+
+from .base import Feedback, Flow, FlowKey, Table, listed
 
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship what was picked (CMD-DONE)")
 PRINT_KEY = FlowKey("f7", "print", "Reprint", "print the packing list again")
