@@ -68,9 +68,9 @@ def receipt_problem(item: Item, lot_code: str | None, expiry: dt.date | None,
     minimum = item.min_shelf_life_days or 0
     left = (expiry - today).days
     if minimum and left < minimum:
-        return (f"{lot} expires {expiry.isoformat()}, {plural(left, 'day')} from today {today.isoformat()}; "
-                f"{item.sku} needs at least {plural(minimum, 'day')} of shelf life at receipt "
-                f"(expiry {(today + dt.timedelta(days=minimum)).isoformat()} or later)")
+        return (f"{lot} expires {expiry.isoformat()}, in {plural(left, 'day')} (today {today.isoformat()}); "
+                f"{item.sku} needs {plural(minimum, 'day')} of shelf life at receipt: expiry "
+                f"{(today + dt.timedelta(days=minimum)).isoformat()} or later")
     return None
 
 

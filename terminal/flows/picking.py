@@ -309,6 +309,7 @@ class PickingFlow(Flow):
         self.state, self.entry = "short", "qty"
         self.prompt = (f"Short at {t.location}: how many of the {t.qty} × {t.sku} did you find? "
                        f"Type the number, Enter = none")
+        self.info = self.task_info(t) + ["The rest is recorded missing; Esc goes back to the task"]
         return None
 
     def short(self, found: int, key) -> Feedback:
@@ -341,8 +342,7 @@ class PickingFlow(Flow):
         self.call(sales.undo_short, s.id, operator=self.operator, station=self.station)
         self.refresh()
         self.to_task()
-        return Feedback.ok(f"short taken back: {s.qty_short} × {s.item.sku} at {s.location.code} "
-                           f"are to pick again")
+        return Feedback.ok(f"short taken back: pick {s.qty_short} × {s.item.sku} at {s.location.code} again")
 
     def skip(self) -> Feedback:
         t = self.task

@@ -26,7 +26,7 @@ from ..widgets.table import FlowTable
 from .base import COMMON_HELP, COMMON_KEYS, StationScreen
 
 ENTRY_LABELS = {"scan": "Scan", "qty": "Quantity", "lot": "Lot", "expiry": "Expiry YYYY-MM-DD",
-                "reason": "Reason", "choice": "Choice", "operator": "Operator"}
+                "reason": "Reason", "choice": "Choice", "operator": "Operator", "pin": "PIN"}
 
 
 class FlowScreen(StationScreen):

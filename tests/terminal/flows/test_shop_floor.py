@@ -69,9 +69,9 @@ def test_a_short_dated_lot_is_refused_with_the_dates_and_can_be_rejected_to_quar
         d = td.FlowDriver(data["url"], ReceivingFlow, po="PO-1042")
         try:
             fb = d.scan(gs1("L98", "300115"))            # 14 days left, 30 needed
-            assert fb.message == ("receipt refused: lot L98 of SKU-200 expires 2030-01-15, 14 days from "
-                                  "today 2030-01-01; SKU-200 needs at least 30 days of shelf life at receipt "
-                                  "(expiry 2030-01-31 or later)")
+            assert fb.message == ("receipt refused: lot L98 of SKU-200 expires 2030-01-15, in 14 days "
+                                  "(today 2030-01-01); SKU-200 needs 30 days of shelf life at receipt: "
+                                  "expiry 2030-01-31 or later")
             fb = d.type("2")
             assert fb.level == "ok" and "rejected 1 × SKU-200 lot L98 → quarantine (EXPIRED)" in fb.message
             assert units(data["yog"], "QA-1") == 1
@@ -128,7 +128,7 @@ def test_short_asks_what_was_found_blocks_the_shelf_and_f9_takes_it_back(data):
         assert d.flow.state == "done" and "F10 ships" in d.flow.prompt
         # F9 right after the short takes the short back, not the pick before it.
         fb = d.key("undo")
-        assert fb.level == "ok" and fb.message == "short taken back: 3 × SKU-100 at A-01-01 are to pick again"
+        assert fb.level == "ok" and fb.message == "short taken back: pick 3 × SKU-100 at A-01-01 again"
         line = SalesOrderLine.get_by_id(line.id)
         assert (line.qty_picked, line.qty_short) == (1, 0)
         assert PickShortage.get().undone_at is not None

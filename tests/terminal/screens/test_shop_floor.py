@@ -59,7 +59,7 @@ async def test_pick_screen_short_found_count_undo_and_a_line_that_cannot_be_pick
         assert "short at A-01-02: picked 4, 6 × SKU-200 recorded missing" in text
         await key(pilot, "f9")
         text = flat(app)
-        assert "short taken back: 6 × SKU-200 at A-01-02 are to pick again" in text
+        assert "short taken back: pick 6 × SKU-200 at A-01-02 again" in text
         assert "Go to A-01-02 · pick 6 × SKU-200 Yoghurt" in text
     line = SalesOrderLine.get(SalesOrderLine.line_no == 1)
     assert (line.qty_picked, line.qty_short) == (4, 0) and PickShortage.get().undone_at is not None
