@@ -68,9 +68,10 @@ def receipt_problem(item: Item, lot_code: str | None, expiry: dt.date | None,
     minimum = item.min_shelf_life_days or 0
     left = (expiry - today).days
     if minimum and left < minimum:
-        return (f"{lot} expires {expiry.isoformat()}, in {plural(left, 'day')} (today {today.isoformat()}); "
-                f"{item.sku} needs {plural(minimum, 'day')} of shelf life at receipt: expiry "
-                f"{(today + dt.timedelta(days=minimum)).isoformat()} or later")
+        # Short enough for the station's banner (two rows and the acknowledgement line).
+        return (f"{lot} expires {expiry.isoformat()}, in {plural(left, 'day')}; {item.sku} needs "
+                f"{plural(minimum, 'day')} of shelf life (expiry {(today + dt.timedelta(days=minimum)).isoformat()} "
+                f"or later)")
     return None
 
 
