@@ -63,3 +63,20 @@ async def test_pick_screen_short_found_count_undo_and_a_line_that_cannot_be_pick
         assert "Go to A-01-02 · pick 6 × SKU-200 Yoghurt" in text
     line = SalesOrderLine.get(SalesOrderLine.line_no == 1)
     assert (line.qty_picked, line.qty_short) == (4, 0) and PickShortage.get().undone_at is not None
+
+
+@async_test
+async def test_a_success_message_fades_from_the_menu_and_a_supervisor_sees_1_to_9(world, monkeypatch):
+    import asyncio
+    from terminal.screens import menu
+    monkeypatch.setattr(menu, "MESSAGE_SECONDS", 0.3)
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "S1")
+        text = flat(app)
+        assert "Welcome" in text and "8 Supervisor" in text and "9 Offline exceptions" in text
+        await asyncio.sleep(0.6)
+        await pilot.pause()
+        assert "Welcome" not in flat(app)
+        await key(pilot, "f1")
+        assert "1–9 open that job" in flat(app)
