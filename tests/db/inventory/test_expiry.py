@@ -119,3 +119,15 @@ def test_expiry_report_alert_and_quarantine(site):
     assert [r["lot"] for r in run_report("expiry", days=30)[0]] == ["SOON"]
     with supervisor_pin("S1", "4321"), pytest.raises(RuleViolation, match="no expired stock"):
         quarantine_expired(operator="S1")
+
+
+def test_min_shelf_life_is_importable_and_optional(store):
+    from db.io.exporter import rows as export_rows
+    from db.io.importer import ImportFailed, import_csv
+    import_csv("items", b"sku,name,expiry_tracked,min_shelf_life_days\nM1,Milk,true,45\nM2,Rice,false,\n")
+    import_csv("items", b"sku,name\nM3,Salt\n")                  # the column is optional
+    assert {i.sku: i.min_shelf_life_days for i in Item.select()} == {"M1": 45, "M2": 0, "M3": 0}
+    with pytest.raises(ImportFailed):
+        import_csv("items", b"sku,name,min_shelf_life_days\nM4,Oil,-3\n")
+    assert Item.get_or_none(Item.sku == "M4") is None
+    assert [r["min_shelf_life_days"] for r in export_rows("items")] == [45, 0, 0]
