@@ -37,6 +37,10 @@ class CountingFlow(Flow):
     title = "Count"
     keys = (QTY_KEY, EMPTY_KEY, REMOVE_KEY, SUBMIT_KEY)
 
+    def rows_shown(self) -> int:
+        """Table rows that fit the screen with the table's header and the info line."""
+        return min(LIST_ROWS, self.list_limit() - 2)
+
     def __init__(self, session, count_id: int | None = None, location: str | None = None):
         super().__init__(session)
         self.count_id = count_id
@@ -402,7 +406,7 @@ class CountingFlow(Flow):
                 return None
             # The next locations in walking order; the info line says how many wait in all.
             rows = [[t.location.code, t.location.zone, t.count_id,
-                     "recount" if t.status == "recount" else "count"] for t in self.tasks[:LIST_ROWS]]
+                     "recount" if t.status == "recount" else "count"] for t in self.tasks[:self.rows_shown()]]
             return Table(["Location", "Zone", "Count", "To do"], rows, 0)
         keys = list(self.tally)
         if not self.blind:
@@ -417,10 +421,11 @@ class CountingFlow(Flow):
             rows.append(line)
         columns = ["SKU", "Name", "Lot", "Counted"] + ([] if self.blind else ["Books"])
         current = keys.index(self.current) if self.current in keys else None
-        if len(rows) > LIST_ROWS:
-            # Keep the line just counted in view on an 80×24 screen.
+        shown = self.rows_shown()
+        if len(rows) > shown:
+            # Keep the line just counted in view on an 80×24 (or smaller) screen.
             at = current if current is not None else len(rows) - 1
-            first = max(0, min(at - LIST_ROWS // 2, len(rows) - LIST_ROWS))
-            rows = rows[first:first + LIST_ROWS]
+            first = max(0, min(at - shown // 2, len(rows) - shown))
+            rows = rows[first:first + shown]
             current = None if current is None else current - first
         return Table(columns, rows, current)
