@@ -4,12 +4,20 @@ A Static, not a DataTable: it never takes focus or keys.
 """
 from __future__ import annotations
 
+import re
+
+from rich.cells import set_cell_size
 from rich.text import Text
 from textual.widgets import Static
 
 from devices.text_cells import cell_len, fit, narrow
 
 from .repaint import update_static
+
+
+_NUMBER = re.compile(r"^[-+]?[\d,]*\d(\.\d+)?$")
+# Marks a row cut at the screen's edge (columns beyond it left out): one cell everywhere.
+MORE = "›"
 
 
 class FlowTable(Static):
@@ -67,7 +75,10 @@ def render_table(table, width: int) -> Text:
         cols.append(["", False, 1, False])
     for i, col in enumerate(table.columns):
         values = [r[i] for r in table.rows if i < len(r)]
-        numeric = any(isinstance(v, int) and not isinstance(v, bool) for v in values)
+        # Numbers, and numbers already formatted ("-56.98", "+2"): right-aligned, never cut.
+        numeric = any(isinstance(v, int) and not isinstance(v, bool) for v in values) or (
+            bool(values) and all(v is None or v == "" or _NUMBER.match(str(v)) for v in values)
+            and any(v not in (None, "") for v in values))
         widest = max([cell_len(col)] + [cell_len(narrow(str(v))) for v in values if v is not None])
         cols.append([col, numeric, widest, col == "Name"])
     fixed = sum(c[2] + 3 for c in cols if not c[3]) - 1 + sum(3 for c in cols if c[3])
@@ -94,8 +105,24 @@ def render_table(table, width: int) -> Text:
         if cut > 0:
             c[2] -= cut
             over -= cut
+    # Still too wide: whole columns are left out from the right (a number is never cut), and
+    # the rows end in › to say so.
+    dropped = False
+    while over > 0 and len(cols) > 2:
+        gone = cols.pop()
+        over -= gone[2] + 2 + len(sep)
+        dropped = True
 
     def line(cells) -> str:
+        # Still wider than the screen (a small terminal, many numbers): the columns beyond the
+        # edge are left out, and › says so, rather than the row wrapping into what reads as
+        # another row.
+        text = _line(cells)
+        if dropped or cell_len(text) > width:
+            return set_cell_size(text, width - 1) + MORE
+        return text
+
+    def _line(cells) -> str:
         out = []
         for (title, right, w, _), value in zip(cols, cells):
             out.append(" " + fit("" if value is None else str(value), w, right=right) + " ")
@@ -112,7 +139,7 @@ def render_table(table, width: int) -> Text:
         rows.append((fit(" (none)", cell_len(header)), None))   # not in the first column: it may be narrow
     text = Text(no_wrap=True, overflow="crop")
     text.append(header, "bold")
-    text.append("\n" + "-" * cell_len(header))
+    text.append("\n" + "-" * min(width, cell_len(header)))
     for body, style in rows:
         text.append("\n")
         text.append(body, style)
