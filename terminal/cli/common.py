@@ -127,7 +127,7 @@ _COLUMN_FRAME = 3
 
 
 def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out) -> None:
-    """ROWS as a table as wide as the terminal ($COLUMNS, else 80 when piped), measured in
+    """ROWS as a table as wide as the terminal (piped, as wide as it needs), measured in
     terminal cells. Numbers, dates and codes (one word: a SKU, a lot, a location) are never
     wrapped nor cut; text with spaces (a name) wraps in its cell. When even that does not fit,
     text columns are left out, from the right, and a line under the table says which."""
@@ -137,6 +137,10 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
     from rich.table import Table
     console = Console(file=out)
     cells = {c: [_cell(r.get(c)) for r in rows] for c in columns}
+    unlimited = not console.is_terminal
+    if unlimited:
+        # Piped to a file or another program: no terminal to fit, so nothing is left out.
+        console = Console(file=out, width=10_000)
     specs = []
     for c in columns:
         values = [r.get(c) for r in rows if r.get(c) is not None]
@@ -148,7 +152,7 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
         need = max(widest, cell_len(c)) if whole else min(max(widest, cell_len(c), 1), 8)
         specs.append([c, numeric, whole, need])
     left_out = []
-    while len(specs) > 1 and sum(s[3] + _COLUMN_FRAME for s in specs) > console.width:
+    while not unlimited and len(specs) > 1 and sum(s[3] + _COLUMN_FRAME for s in specs) > console.width:
         text = [s for s in specs if not s[1]]
         drop = next((s for s in reversed(text) if not s[2]), None) or (text[-1] if text else specs[-1])
         specs.remove(drop)

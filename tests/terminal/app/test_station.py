@@ -40,8 +40,9 @@ async def test_login_header_menu_and_job_screens(world):
         text = flat(app)
         assert "Operator W1 Anna" in text and "Welcome, Anna" in text
         for line in ("1  Receive", "2  Put away", "3  Pick", "4  Ship", "5  Transfer", "6  Count",
-                     "7  Lookup", "8  Supervisor", "0  Log out"):
+                     "7  Lookup", "0  Log out"):
             assert line in screen_text(app)
+        assert "8  Supervisor" not in screen_text(app)          # W1 is a worker
         await key(pilot, "f1")
         assert "open that job" in flat(app)
         await key(pilot, "escape")

@@ -67,13 +67,49 @@ def test_receive_an_expired_lot_needs_a_supervisor_override(wh):
     assert AuditLog.get(AuditLog.action == "expiry_override").operator == "S1"
 
 
-def test_report_tables_fit_the_terminal_width(wh):
+def in_a_terminal(wh_env_cmd, columns: int) -> str:
+    """Run a command with a real terminal (a pty COLUMNS wide) as its output; what it printed."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    argv, env = wh_env_cmd
+    proc = subprocess.Popen(argv, stdout=slave, stderr=slave, cwd=ROOT, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    import re
+    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", text)          # colours and styles
+
+
+def test_report_tables_fit_the_terminal_width(wh, store, tmp_path):
     from rich.cells import cell_len
     Item.update(name="青岛啤酒 Tsingtao Beer 500ml×12 超值装").where(Item.sku == "MILK").execute()
-    for columns in (60, 100):
-        code, out, err = wh("report", "expiry", "--days", "30", columns=columns)
-        assert code == 0, err
+    env = {k: v for k, v in os.environ.items() if k not in ("WH_CONFIG", "COLUMNS", "LINES")}
+    env["WH_TODAY"] = "2026-03-10"
+    argv = [sys.executable, "-m", "terminal.cli", "--db", store, "report", "expiry", "--days", "30"]
+    for columns in (60, 120):
+        out = in_a_terminal((argv, env), columns)
         lines = out.splitlines()
         assert lines and max(cell_len(line) for line in lines) <= columns, out
-        # Numbers and dates whole on one line, never cut or folded.
-        assert "10.00" in out and "8.00" in out and "2026-03-01" in out and "2026-03-20" in out
+        # Numbers whole on one line, never cut or folded.
+        assert " 10.00" in out and " 8.00" in out and " -9 " in out
+    # At 120 everything fits; at 60 text columns were left out, from the right, and it says so.
+    assert "2026-03-01" in out and "Tsingtao" in out and "left out" not in out
+    out = in_a_terminal((argv, env), 60)
+    assert "(left out to fit 60 columns: expiry, location, name;" in " ".join(out.split())
+    # Piped (no terminal), nothing is left out.
+    code, out, err = wh("report", "expiry", "--days", "30")
+    assert "2026-03-01" in out and "left out" not in out

@@ -53,7 +53,7 @@ def test_next_order_by_priority_and_directed_picks(data):
         finally:
             other.close()
         d.key("done")
-        assert d.ui.targets[-1] == ("ship", {"so": "SO-78"})
+        assert d.ui.targets[-1] == ("ship", {"so": "SO-78", "from_pick": True})
         ship = d.current
         assert isinstance(ship, ShippingFlow) and ship.state == "confirm"
         fb = d.key("done")

@@ -21,12 +21,19 @@ from tests import terminal_data as td
 
 
 @pytest.fixture
-def data(store):
+def data(store, tmp_path):
     data = td.seed()
+    data["printer"] = tmp_path / "printer.out"     # a packing list never lands in the worktree
     td.purchase_order("PO-1042", lines=(("SKU-100", 24), ("SKU-200", 12)))
     Item.update(min_shelf_life_days=30).where(Item.sku == "SKU-200").execute()
     data["url"] = store
     return data
+
+
+def driver(data, cls, **kw):
+    d = td.FlowDriver(data["url"], cls, **kw)
+    d.session.cfg.values["station"]["printer"] = str(data["printer"])
+    return d
 
 
 def units(item, loc_code: str) -> int:
@@ -42,7 +49,7 @@ def gs1(lot: str, expiry: str, gtin: str = "05901234123457") -> str:
 def test_receipt_of_an_expired_lot_is_refused_then_overridden_by_a_supervisor(data):
     set_pin("S1", "4321")
     with fixed_today(dt.date(2030, 1, 1)):
-        d = td.FlowDriver(data["url"], ReceivingFlow, po="PO-1042")
+        d = driver(data, ReceivingFlow, po="PO-1042")
         try:
             fb = d.scan(gs1("L99", "291231"))
             assert fb.level == "error"
@@ -66,7 +73,7 @@ def test_receipt_of_an_expired_lot_is_refused_then_overridden_by_a_supervisor(da
 
 def test_a_short_dated_lot_is_refused_with_the_dates_and_can_be_rejected_to_quarantine(data):
     with fixed_today(dt.date(2030, 1, 1)):
-        d = td.FlowDriver(data["url"], ReceivingFlow, po="PO-1042")
+        d = driver(data, ReceivingFlow, po="PO-1042")
         try:
             fb = d.scan(gs1("L98", "300115"))            # 14 days left, 30 needed
             assert fb.message == ("receipt refused: lot L98 of SKU-200 expires 2030-01-15, in 14 days; "
@@ -82,7 +89,7 @@ def test_a_short_dated_lot_is_refused_with_the_dates_and_can_be_rejected_to_quar
 
 
 def test_receive_checks_the_po_before_asking_lot_and_expiry(data):
-    d = td.FlowDriver(data["url"], ReceivingFlow, po="PO-1042")
+    d = driver(data, ReceivingFlow, po="PO-1042")
     try:
         fb = d.scan(td.BOLT_EAN)
         assert fb.level == "error" and fb.message == "item SKU-300 is not on purchase order PO-1042"
@@ -99,7 +106,7 @@ def test_receive_checks_the_po_before_asking_lot_and_expiry(data):
 def test_an_expired_lot_is_not_directed_and_its_scan_is_refused(data):
     td.sales_order("SO-90", lines=(("SKU-200", 12),))
     with fixed_today(dt.date(2030, 7, 1)):           # L17 expired on 2030-06-30
-        d = td.FlowDriver(data["url"], PickingFlow, so="SO-90")
+        d = driver(data, PickingFlow, so="SO-90")
         try:
             assert d.flow.prompt == "Go to A-02-01 · pick 12 × SKU-200 Yoghurt"
             d.scan("A-02-01")
@@ -115,7 +122,7 @@ def test_an_expired_lot_is_not_directed_and_its_scan_is_refused(data):
 
 def test_short_asks_what_was_found_blocks_the_shelf_and_f9_takes_it_back(data):
     td.sales_order("SO-91", lines=(("SKU-100", 4),))
-    d = td.FlowDriver(data["url"], PickingFlow, so="SO-91")
+    d = driver(data, PickingFlow, so="SO-91")
     try:
         d.scan("A-01-01")
         assert d.key("short") is None and d.flow.state == "short"
@@ -144,7 +151,7 @@ def test_short_asks_what_was_found_blocks_the_shelf_and_f9_takes_it_back(data):
 
 def test_a_short_blocks_the_shelf_for_the_backorder_until_counted(data):
     td.sales_order("SO-92", lines=(("SKU-100", 50),))
-    d = td.FlowDriver(data["url"], PickingFlow, so="SO-92")
+    d = driver(data, PickingFlow, so="SO-92")
     try:
         d.scan("A-01-01")
         d.key("short")
@@ -156,7 +163,7 @@ def test_a_short_blocks_the_shelf_for_the_backorder_until_counted(data):
         d.close()
     # The books still say 10 at A-01-01, but they are blocked: nobody is sent there.
     assert on_hand(data["widget"], get_location("A-01-01")) == 10
-    d = td.FlowDriver(data["url"], PickingFlow, so="SO-92-BO1", operator="W2", station="ST-02")
+    d = driver(data, PickingFlow, so="SO-92-BO1", operator="W2", station="ST-02")
     try:
         assert d.flow.tasks == [] and d.flow.state == "done"
         assert d.flow.info == ["Cannot pick here: line 1 SKU-100 × 10: 10 blocked after a short pick until counted"]
@@ -168,7 +175,7 @@ def test_a_short_blocks_the_shelf_for_the_backorder_until_counted(data):
 def test_lines_the_station_cannot_pick_are_shown_with_why(data):
     f.give_stock(data["bolt"], data["locs"]["C-01-01"], 8)    # WH2
     td.sales_order("SO-93", lines=(("SKU-300", 5), ("SKU-100", 2)))
-    d = td.FlowDriver(data["url"], PickingFlow, so="SO-93")
+    d = driver(data, PickingFlow, so="SO-93")
     try:
         assert d.start_feedback.message == "SO-93 for Customer CUST1: 2 picks; 1 line cannot be picked here"
         rows = d.flow.table().rows
@@ -182,7 +189,7 @@ def test_lines_the_station_cannot_pick_are_shown_with_why(data):
 def test_put_away_stays_in_the_station_warehouse(data):
     f.give_stock(data["widget"], data["locs"]["DOCK-1"], 6)
     f.give_stock(data["bolt"], data["locs"]["DOCK-2"], 2)
-    d = td.FlowDriver(data["url"], PutawayFlow)
+    d = driver(data, PutawayFlow)
     try:
         fb = d.scan("DOCK-2")
         assert fb.level == "error" and "DOCK-2 is in WH2" in fb.message and "Transfer job" in fb.message
@@ -202,7 +209,7 @@ def test_put_away_stays_in_the_station_warehouse(data):
 
 def test_lookup_marks_expired_lots_and_finds_items_by_name(data):
     with fixed_today(dt.date(2030, 7, 1)):
-        d = td.FlowDriver(data["url"], LookupFlow)
+        d = driver(data, LookupFlow)
         try:
             d.type("SKU-200")
             rows = d.flow.table().rows
@@ -227,14 +234,14 @@ def test_count_review_keeps_the_books_lists_reasons_and_says_not_scanned(data):
     from terminal.flows.count_review import CountReviewFlow
     from terminal.flows.counting import CountingFlow
     count = counts.create_count(locations=["A-01-02"], operator="S1")
-    w1 = td.FlowDriver(data["url"], CountingFlow)
+    w1 = driver(data, CountingFlow)
     try:
         w1.scan("A-01-02")
         w1.scan(td.WIDGET_EAN)          # not what the books hold there; the yoghurt is not scanned
         w1.key("done")
     finally:
         w1.close()
-    s1 = td.FlowDriver(data["url"], CountReviewFlow, operator="S1")
+    s1 = driver(data, CountReviewFlow, operator="S1")
     try:
         flow = s1.flow
         row = next(i for i, r in enumerate(flow.rows) if r["sku"] == "SKU-200")
@@ -257,7 +264,7 @@ def test_f3_in_count_is_the_quantity_for_the_next_scan(data):
     from db import counts
     from terminal.flows.counting import CountingFlow
     counts.create_count(locations=["A-01-01"], operator="S1")
-    d = td.FlowDriver(data["url"], CountingFlow)
+    d = driver(data, CountingFlow)
     try:
         d.scan("A-01-01")
         assert d.key("qty") is None           # first, before any scan: no error now
@@ -273,7 +280,7 @@ def test_f3_in_count_is_the_quantity_for_the_next_scan(data):
 def test_esc_from_ship_after_a_pick_goes_back_to_pick(data):
     from terminal.flows.shipping import ShippingFlow
     td.sales_order("SO-94", lines=(("SKU-100", 1),))
-    d = td.FlowDriver(data["url"], PickingFlow, so="SO-94")
+    d = driver(data, PickingFlow, so="SO-94")
     try:
         d.scan("A-01-01")
         d.scan(td.WIDGET_EAN)                 # 1 of 1: picked
@@ -291,7 +298,7 @@ def test_esc_from_ship_after_a_pick_goes_back_to_pick(data):
 def test_f8_move_everything_is_undone_by_one_f9(data):
     from terminal.flows.transfer import TransferFlow
     f.give_stock(data["bolt"], data["locs"]["A-01-01"], 2)      # A-01-01: 50 widgets and 2 bolts
-    d = td.FlowDriver(data["url"], TransferFlow)
+    d = driver(data, TransferFlow)
     try:
         d.scan("A-01-01")
         d.key("all")
@@ -309,18 +316,18 @@ def test_f8_move_everything_is_undone_by_one_f9(data):
 def test_wording_says_one_unit_and_one_place(data):
     from terminal.flows.lookup import LookupFlow
     f.give_stock(data["widget"], data["locs"]["DOCK-1"], 1)
-    d = td.FlowDriver(data["url"], PutawayFlow)
+    d = driver(data, PutawayFlow)
     try:
         assert d.scan("DOCK-1").message == "DOCK-1: 1 unit in 1 line to put away"
     finally:
         d.close()
-    d = td.FlowDriver(data["url"], LookupFlow)
+    d = driver(data, LookupFlow)
     try:
         assert d.type("SKU-300").message == "item SKU-300 Bolt M8: 3 on hand in 1 place"
     finally:
         d.close()
     td.sales_order("SO-95", lines=(("SKU-300", 1),))
-    d = td.FlowDriver(data["url"], PickingFlow, so="SO-95")
+    d = driver(data, PickingFlow, so="SO-95")
     try:
         assert d.start_feedback.message == "SO-95 for Customer CUST1: 1 pick"
     finally:
