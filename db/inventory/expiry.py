@@ -21,6 +21,7 @@ from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, RuleViolation
 from db.core.text import plural
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot
+from db.ledger import locks
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import warehouse_location
 from db.masterdata.security import audit, require_supervisor
@@ -130,6 +131,10 @@ def quarantine_expired(*, operator: str, station: str = "", warehouse: str | Non
         if not rows:
             where = f" in {wh.code}" if wh else ""
             raise RuleViolation(f"no expired stock{where} outside quarantine on {today.isoformat()}")
+        # Every item it moves, at once and before their balances (db/ledger/locks.py); then the
+        # rows again, as they stand under the locks.
+        locks.lock_items(sorted({b.item_id for b in rows}))
+        rows = expired_balances(wh.id if wh else None, today)
         for b in rows:
             if b.allocated:
                 release_place(b.item_id, b.location_id, b.lot_id)

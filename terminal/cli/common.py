@@ -38,6 +38,8 @@ def run_handler(args) -> int:
         args.cfg = config_mod.load(args.config, args.db)
     except config_mod.ConfigError as exc:
         raise CliError(str(exc), code=2) from None
+    from terminal import i18n
+    i18n.set_language(args.lang or args.cfg.values["station"]["language"])
     from db.core.errors import WarehouseError
     try:
         if not getattr(args, "needs_db", True):
@@ -50,6 +52,12 @@ def run_handler(args) -> int:
             return args.func(args) or 0
     except WarehouseError as exc:
         raise CliError(str(exc), code=1) from None
+    except Exception as exc:
+        from db.core.connection import is_conflict
+        if is_conflict(exc):     # retried inside the operation already: say so, no traceback
+            raise CliError("the store stayed busy with other stations' work (PostgreSQL broke a "
+                           "deadlock); nothing was posted, try again", code=1) from None
+        raise
 
 
 def _pin_of(args):
