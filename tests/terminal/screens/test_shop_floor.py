@@ -80,3 +80,40 @@ async def test_a_success_message_fades_from_the_menu_and_a_supervisor_sees_1_to_
         assert "Welcome" not in flat(app)
         await key(pilot, "f1")
         assert "1–9 open that job" in flat(app)
+
+
+@async_test
+async def test_transfer_screen_f8_moves_everything_and_one_f9_takes_it_back(world):
+    from db.ledger.posting import on_hand, verify
+    from db.masterdata.lookup import get_location
+    f.give_stock(world["bolt"], world["locs"]["A-01-01"], 2)     # A-01-01: 50 widgets, 2 bolts
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await type_(pilot, "5", enter=False)
+        await scan(pilot, "A-01-01")
+        await key(pilot, "f8")
+        await scan(pilot, "B-01-01")
+        assert "moved 52 units A-01-01 → B-01-01" in flat(app)
+        await key(pilot, "f9")
+        assert "undone: the whole move, 52 units back (2 movements reversed)" in flat(app)
+    assert on_hand(world["widget"], get_location("A-01-01")) == 50
+    assert on_hand(world["bolt"], get_location("A-01-01")) == 2
+    assert verify().consistent
+
+
+@async_test
+async def test_ship_screen_esc_goes_back_to_pick(world):
+    td.sales_order("SO-88", lines=(("SKU-100", 1),), priority=0)
+    app = make_app(world["url"], world["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await type_(pilot, "3", enter=False)
+        await type_(pilot, "SO-88")
+        await scan(pilot, "A-01-01")
+        await scan(pilot, td.WIDGET_EAN)
+        await key(pilot, "f10")
+        assert "Ship 1 unit of SO-88? F10 (or CMD-DONE) ships; Esc goes back to Pick" in flat(app)
+        await key(pilot, "escape")
+        text = flat(app)
+        assert "back to picking SO-88" in text and "Pick · SO-88" in text
