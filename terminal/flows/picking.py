@@ -96,7 +96,7 @@ class PickingFlow(Flow):
     def refresh(self) -> None:
         from db import sales
         tasks = self.call(sales.pick_list, self.so.number, warehouse=self.session.warehouse)
-        self.gaps = self.call(sales.unpickable, self.so.number, warehouse=self.session.warehouse)
+        self.gaps = self.call(sales.unpickable, self.so.number, warehouse=self.session.warehouse, tasks=tasks)
         self.picked_any = self.call(lambda: any(
             l.qty_picked > l.qty_shipped for l in self.so.lines.select()))
         # One task per line × location × lot (the store may list allocated and free units of
