@@ -83,7 +83,7 @@ def with_retry(fn: Callable[[], T], *, retries: int = 5, delay_s: float = 0.5,
             return fn()
         except (peewee.OperationalError, peewee.InterfaceError) as exc:
             attempt += 1
-            _reset_connection()
+            reset_connection()
             if attempt > retries:
                 raise StoreUnavailable(f"the store cannot be reached after {retries} retries: {_clean(exc)}") from None
             if on_retry:
@@ -91,12 +91,20 @@ def with_retry(fn: Callable[[], T], *, retries: int = 5, delay_s: float = 0.5,
             time.sleep(delay_s)
 
 
-def _reset_connection() -> None:
+def reset_connection() -> None:
+    """Drop this thread's broken connection, so the next query connects again (peewee keeps a
+    dead psycopg2 connection as "open" otherwise, and every later query fails)."""
     try:
         if not database.is_closed():
             database.close()
     except Exception:  # the connection is already broken; closing it may fail too
         pass
+
+
+def store_unreachable(exc: BaseException) -> bool:
+    """A failure to reach the server (not a business refusal, not a bug)."""
+    from db.core.errors import StoreUnavailable
+    return isinstance(exc, (StoreUnavailable, peewee.OperationalError, peewee.InterfaceError))
 
 
 def _clean(exc: Exception) -> str:

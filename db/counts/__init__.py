@@ -46,7 +46,7 @@ from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines
 from db.counts.lookup import balances_at, get_count, get_line
 from db.counts.variance import posted_value, variance_value
 from db.counts.upload import Meaning, UploadResult, parse_upload, resolve_code, upload_count
-from db.counts.views import count_detail, discrepancies, line_dict, list_counts
+from db.counts.views import count_detail, discrepancies, line_dict, list_counts, open_found_goods
 
 __all__ = [
     # policy
@@ -61,7 +61,7 @@ __all__ = [
     # the supervisor's decisions
     "Decision", "approve", "reject", "set_quantity",
     # reading counts
-    "line_dict", "count_detail", "list_counts", "discrepancies",
+    "line_dict", "count_detail", "list_counts", "discrepancies", "open_found_goods",
     # batch scanners
     "Meaning", "resolve_code", "parse_upload", "UploadResult", "upload_count",
 ]

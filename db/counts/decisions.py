@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import peewee as pw
 
 from db.core.connection import write_transaction
-from db.counts.models import Count, CountEntry, CountLine
+from db.counts.models import Count, CountEntry, CountLine, LineStatus
 from db.counts.policy import DEFAULT_REASON
+from db.core.quantities import is_whole
 from db.core.text import minute
 from db.counts.lookup import get_count, get_line
 from db.counts.progress import refresh_task
@@ -17,7 +18,7 @@ from db.masterdata.lookup import get_reason
 from db.masterdata.security import audit, require_supervisor
 from db.core.errors import InsufficientStock, InvalidInput, RuleViolation
 from db.ledger.posting import Posting, post
-from db.core.rows import locked as _locked
+from db.core.sql import locked as _locked
 from db.core.models import VIRTUAL_CODES, Balance, Item, Location, Lot, Movement, utcnow
 
 
@@ -56,7 +57,7 @@ def settle(line: CountLine, variance: int, *, operator: str, station: str, reaso
                 f"cannot post the count loss of {-variance} × {item.sku}{lot_txt} at {loc.code}: "
                 f"only {now} on hand now ({line.expected} at the count){since}{alloc}; "
                 "order a recount or set the quantity") from None
-    line.status = "approved"
+    line.status = LineStatus.APPROVED
     line.adjusted = variance
     line.reason = reason
     line.decided_by = decided_by or operator
@@ -155,7 +156,7 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
                  station: str = "") -> Decision:
     """The supervisor states the true quantity at the count; counted - snapshot is posted."""
     require_supervisor(operator, "setting a counted quantity")
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
+    if not is_whole(qty) or qty < 0:
         raise InvalidInput(f"the quantity must be a whole number of zero or more, got {qty!r}")
     if not reason:
         raise InvalidInput("setting a quantity needs a reason code")

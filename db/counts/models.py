@@ -7,18 +7,38 @@ the books at approval time.
 """
 from __future__ import annotations
 
+from enum import StrEnum
+
 import peewee as pw
 
 from db.core.models import BaseModel, Item, Location, Lot, Warehouse, utcnow
 
-# Count (plan) status: open until every line is settled, then closed; or cancelled.
-COUNT_STATUSES = ("open", "closed", "cancelled")
-# Task (one location) status: open (not counted yet), recount (some lines wait for another
-# operator's count), review (counted; some lines wait for a supervisor), done.
-TASK_STATUSES = ("open", "recount", "review", "done")
-# Line status: pending (not counted), recount, review, ok (no variance, nothing to post),
-# approved (the adjustment is posted, or the supervisor set a quantity).
-LINE_STATUSES = ("pending", "recount", "review", "ok", "approved")
+
+
+class CountStatus(StrEnum):
+    """A count plan: open until every line is settled, then closed; or cancelled."""
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class TaskStatus(StrEnum):
+    """One location: open (not counted yet), recount (some lines wait for another operator's
+    count), review (counted; some lines wait for a supervisor), done."""
+    OPEN = "open"
+    RECOUNT = "recount"
+    REVIEW = "review"
+    DONE = "done"
+
+
+class LineStatus(StrEnum):
+    """One item × lot: pending (not counted), recount, review, ok (no variance, nothing to
+    post), approved (the adjustment is posted, or the supervisor set a quantity)."""
+    PENDING = "pending"
+    RECOUNT = "recount"
+    REVIEW = "review"
+    OK = "ok"
+    APPROVED = "approved"
 
 
 class Count(BaseModel):

@@ -13,15 +13,16 @@ import peewee as pw
 
 from db.core.connection import database, write_transaction
 from db.counts.decisions import settle
-from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask
+from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask, LineStatus
 from db.counts.policy import DEFAULT_REASON, CountSettings, Tolerance
+from db.core.quantities import is_whole
 from db.core.text import minute, plural
 from db.counts.lookup import balances_at
 from db.counts.progress import refresh_task
 from db.masterdata.security import audit, get_operator
 from db.core.errors import (InsufficientStock, InvalidInput, NotFound, PermissionDenied, RuleViolation)
 from db.masterdata.lookup import get_location
-from db.core.rows import locked as _locked
+from db.core.sql import locked as _locked
 from db.masterdata.lots import lot_for
 from db.core.models import Balance, Item, Location, Lot, Warehouse, utcnow
 
@@ -175,7 +176,7 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
     counted = list(counted)
     found = dict(found or {})
     for c in counted:
-        if not isinstance(c.qty, int) or isinstance(c.qty, bool) or c.qty < 0:
+        if not is_whole(c.qty) or c.qty < 0:
             raise InvalidInput(f"a counted quantity must be a whole number of zero or more; "
                                f"got {c.qty!r} for {c.item.sku}")
     with write_transaction():
@@ -292,16 +293,16 @@ def _judge(line: CountLine, entry: CountEntry, tolerance: Tolerance) -> None:
     line.within_tolerance = tolerance.allows(v, entry.expected, item.unit_cost)
     agreeing = [e for e in earlier if e.variance == v and e.operator != entry.operator]
     if v == 0:
-        line.status = "ok"
+        line.status = LineStatus.OK
         line.note = "recount matches the books" if earlier else ""
     elif agreeing:
-        line.status = "review"
+        line.status = LineStatus.REVIEW
         line.note = f"two counts agree: {agreeing[-1].operator} and {entry.operator} found {v:+d}"
     elif line.within_tolerance:
-        line.status = "review"
+        line.status = LineStatus.REVIEW
         line.note = "within tolerance"
     else:
-        line.status = "recount"
+        line.status = LineStatus.RECOUNT
         if earlier:
             line.note = (f"counts disagree: {earlier[-1].operator} found {earlier[-1].variance:+d}, "
                          f"{entry.operator} found {v:+d}; one more recount")

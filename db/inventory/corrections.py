@@ -7,7 +7,8 @@ from db.ledger.posting import Posting, post, reverse
 from db.masterdata.lookup import get_item, get_location
 from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
 from db.ledger.keys import earlier_by_key, derived_key
-from db.core.rows import locked
+from db.core.quantities import is_whole
+from db.core.sql import locked
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical
 from db.masterdata.security import audit, get_operator, require_supervisor
@@ -22,7 +23,7 @@ def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
     if earlier is not None:
         return earlier
     require_supervisor(operator, "adjusting stock")
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty == 0:
+    if not is_whole(qty) or qty == 0:
         raise InvalidInput(f"an adjustment needs a non-zero whole quantity (+ found, - lost), got {qty!r}")
     if not reason or not ReasonCode.select().where(ReasonCode.code == reason).exists():
         known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "adjust").order_by(ReasonCode.code))

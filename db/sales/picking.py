@@ -17,13 +17,14 @@ from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location
 from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage, SalesOrder, SalesOrderLine, utcnow)
 from db.core.documents import backorder_number
+from db.core.statuses import CLOSED_SO_STATUSES, OPEN_SO_STATUSES, TO_SHIP_SO_STATUSES, SOStatus
 from db.ledger.keys import derived_key, earlier_by_key
-from db.core.rows import locked
+from db.core.sql import locked
 from db.masterdata.lots import lot_at
 from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import whole_quantity
-from db.core.prepared import Prepared
-from db.core.rows import row_by
+from db.core.sql import Prepared
+from db.core.sql import row_by
 from db.masterdata.security import audit, get_operator
 
 
@@ -37,7 +38,6 @@ class Allocation(BaseModel):
 
 MODELS = [Allocation]
 
-CLOSED_SO_STATUSES = ("shipped", "partial", "cancelled")
 
 
 @dataclass
@@ -201,7 +201,7 @@ def release_sales_order(so: str, *, operator: str, station: str) -> SalesOrder:
         return SalesOrder.get_by_id(order.id)
 
 
-# The queries of a pick scan and a claim, their SQL built once (db/prepared.py: building it
+# The queries of a pick scan and a claim, their SQL built once (db/core/sql.py: building it
 # was most of a claim's time).
 _LINES = Prepared(lambda so_id: SalesOrderLine.select().where(SalesOrderLine.so == so_id)
                   .order_by(SalesOrderLine.line_no))
@@ -268,10 +268,10 @@ def refresh_so_status(order_id: int) -> None:
     if order.status in CLOSED_SO_STATUSES:
         return
     done = all(remaining(l) <= 0 for l in _LINES(order.id))
-    if done and order.status in ("open", "picking"):
-        status = "picked"
-    elif not done and order.status == "picked":
-        status = "picking" if order.assigned_station else "open"
+    if done and order.status in (SOStatus.OPEN, SOStatus.PICKING):
+        status = SOStatus.PICKED
+    elif not done and order.status == SOStatus.PICKED:
+        status = SOStatus.PICKING if order.assigned_station else SOStatus.OPEN
     else:
         return
     _SO_STATUS.run(status, order.id)
@@ -541,5 +541,31 @@ def _earlier_shipment(key: str) -> ShipResult | None:
 
 def open_sales_orders() -> list[SalesOrder]:
     """Orders waiting to be picked: most urgent first, then earliest due, then by number."""
-    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(SalesOrder.status == "open")
+    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(SalesOrder.status == SOStatus.OPEN)
                 .order_by(SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number))
+
+
+def orders_in_progress(station: str) -> list[SalesOrder]:
+    """Orders this STATION claimed and is picking, by number (with their customers)."""
+    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(
+        SalesOrder.status == SOStatus.PICKING, SalesOrder.assigned_station == station).order_by(SalesOrder.number))
+
+
+def orders_to_ship() -> list[SalesOrder]:
+    """Orders being picked or picked: most urgent first, then earliest due, then by number."""
+    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(
+        SalesOrder.status.in_(TO_SHIP_SO_STATUSES)).order_by(
+        SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number))
+
+
+def so_lines(so_id: int) -> list[SalesOrderLine]:
+    """The order's lines in line order, each with its item."""
+    return list(SalesOrderLine.select(SalesOrderLine, Item).join(Item)
+                .where(SalesOrderLine.so == so_id).order_by(SalesOrderLine.line_no))
+
+
+def open_so_lines_of_item(item_id: int) -> list[SalesOrderLine]:
+    """The item's lines on orders not yet shipped (each with its order), earliest due first."""
+    return list(SalesOrderLine.select(SalesOrderLine, SalesOrder).join(SalesOrder)
+                .where(SalesOrderLine.item == item_id, SalesOrder.status.in_(OPEN_SO_STATUSES))
+                .order_by(SalesOrder.due_date, SalesOrder.number))

@@ -30,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
+from devices import decode
+
 OK, WARN, ERROR, INFO = "ok", "warn", "error", "info"
 
 # What a typed line means. ENTRY_SCAN: it is decoded like a scan (manual scan entry).
@@ -37,8 +39,7 @@ ENTRY_SCAN = "scan"
 
 # Command barcodes (after the configured prefix, default "CMD-") and the action each triggers.
 # CMD-OK acknowledges an error and is handled by the app, not the flow.
-COMMANDS = {"DONE": "done", "UNDO": "undo", "SKIP": "skip", "SHORT": "short",
-            "CANCEL": "cancel", "OK": "ok"}
+COMMANDS = {word: word.lower() for word in decode.COMMANDS}
 
 
 # Documents listed to choose from by number: twelve and the line saying how many more fit an
@@ -217,7 +218,7 @@ def describe_movement(m) -> str:
 
 # --- reading decoded scans (devices.decode.Decoded) ----------------------------------------------
 
-ITEM_KINDS = ("item", "gs1", "sscc")
+ITEM_KINDS = decode.ITEM_KINDS
 
 
 def describe_scan(scan) -> str:

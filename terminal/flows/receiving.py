@@ -169,10 +169,10 @@ class ReceivingFlow(Flow):
         return self.post(p)
 
     def _lot_has_expiry(self, item, lot: str | None) -> bool:
-        from db.core.models import Lot
+        from db.masterdata import find_lot
         if not lot:
             return False
-        known = self.call(Lot.get_or_none, (Lot.item == item.id) & (Lot.code == lot))
+        known = self.call(find_lot, item, lot)
         return known is not None and known.expiry is not None
 
     def post(self, p: Pending) -> Feedback:
@@ -263,9 +263,8 @@ class ReceivingFlow(Flow):
     # --- rejects -------------------------------------------------------------------------------
 
     def ask_reason(self) -> Feedback | None:
-        from db.core.models import ReasonCode
-        self.reasons = self.call(lambda: list(ReasonCode.select().where(ReasonCode.kind == "reject")
-                                              .order_by(ReasonCode.code)))
+        from db.masterdata import reason_codes
+        self.reasons = self.call(reason_codes, "reject")
         self.state, self.entry = "reason", "reason"
         self.choices = [f"{r.code:<12} {r.description}" for r in self.reasons]
         self.prompt = "Why are the goods rejected? Type the number or the reason code"
