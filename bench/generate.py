@@ -299,7 +299,7 @@ class _Builder:
 
     def _plan_documents(self, scans_per_line: int) -> tuple[dict, dict]:
         """Purchase and sales orders, and which day each line's work happens on."""
-        p, rng, c = self.plan, self.rng, self.conn
+        p, rng = self.plan, self.rng
         po_rows, pol_rows = [], []
         receive_on: dict[int, list] = {}
         n_po = -(-p.po_lines // PO_LINES_PER_PO)

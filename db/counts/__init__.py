@@ -42,7 +42,8 @@ from __future__ import annotations
 from db.counts.decisions import Decision, approve, reject, set_quantity
 from db.counts.plans import cancel_count, create_count, last_counted, plan_locations, request_count
 from db.counts.policy import DEFAULT_REASON, SCOPES, CountSettings, Tolerance
-from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines, lot_needs_expiry, open_tasks, recount_blockers, recount_lines, submit_count, task_for_location)
+from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines, lot_needs_expiry, open_tasks,
+                              recount_blockers, recount_lines, submit_count, task_for_location)
 from db.counts.lookup import balances_at, get_count, get_line
 from db.counts.variance import posted_value, variance_value
 from db.counts.upload import Meaning, UploadResult, parse_upload, resolve_code, upload_count

@@ -5,7 +5,8 @@ from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.ledger.posting import Posting, post, reverse
 from db.masterdata.lookup import get_item, get_location
-from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
+from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrderLine, ReasonCode, SalesOrder,
+                            SalesOrderLine)
 from db.ledger.keys import earlier_by_key, derived_key
 from db.core.quantities import is_whole
 from db.core.sql import locked

@@ -25,7 +25,8 @@ from typing import Callable
 from db.core.connection import database, write_transaction
 from db.core.errors import InvalidInput
 from db.ledger.posting import Posting, post
-from db.core.models import (VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse)
+from db.core.models import (VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder,
+                            PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse)
 
 HISTORY_DAYS = 60
 # Opening stock is counted in well before the history, so slow movers that never sell show
@@ -643,7 +644,7 @@ class _Demo:
         """Sales orders waiting to be picked: some urgent, some overdue, most due soon."""
         rng = self.rng
         with_stock = [di for di in self.items if self.on_hand(di) > 0]
-        for n in range(24):
+        for _ in range(24):
             created = self.at(rng.choice([0, 1, 1, 2, 3]), rng.randint(7, 17), rng.randint(0, 59))
             if created > self.at(0, 7):
                 created = self.at(0, 7, rng.randint(0, 59))

@@ -31,7 +31,9 @@ from typing import Any, Callable, Iterable
 from db.core.connection import database, write_transaction
 from db.core.errors import InvalidInput
 from db.io import headers, sheets
-from db.core.models import (LOCATION_KINDS, PHYSICAL_KINDS, ROLES, VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, utcnow)
+from db.core.models import (LOCATION_KINDS, PHYSICAL_KINDS, ROLES, VIRTUAL_CODES, Barcode, Customer, Item, Location,
+                            Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier,
+                            Warehouse, utcnow)
 
 Progress = Callable[[str, int, int], None]
 

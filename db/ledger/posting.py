@@ -291,13 +291,12 @@ def _both_balances_pg(p: Posting, key: str | None) -> tuple[dict[str, _BalanceRo
     movement posted with KEY, if any (only known when both rows exist)."""
     lot = '"lot_id" IS NULL' if p.lot is None else '"lot_id" = %s'
     where = [p.item.id, p.from_location.id, p.to_location.id] + ([] if p.lot is None else [p.lot.id])
-    found, earlier_id = {}, None
-    for bid, loc, qty, allocated, earlier_id in execute(
-            _PG_BOTH.format(lot=lot), [key] + where + where).fetchall():
-        found[loc] = _BalanceRow(bid, qty, allocated)
+    rows = execute(_PG_BOTH.format(lot=lot), [key] + where + where).fetchall()
+    found = {loc: _BalanceRow(bid, qty, allocated) for bid, loc, qty, allocated, _ in rows}
     if len(found) != 2:
         return None, None
-    return {"from": found[p.from_location.id], "to": found[p.to_location.id]}, earlier_id
+    # Every row carries the same answer to "was KEY posted already?".
+    return {"from": found[p.from_location.id], "to": found[p.to_location.id]}, rows[0][4]
 
 
 def _select_balance(item: Item, location: Location, lot: Lot | None) -> _BalanceRow | None:
@@ -365,7 +364,7 @@ def verify() -> VerifyResult:
         expected[(item, loc, lot)] = expected.get((item, loc, lot), 0) - int(q)
     movements = Movement.select().count()
     cached = {}
-    for bal_id, item, loc, lot, qty, allocated in Balance.select(
+    for _, item, loc, lot, qty, allocated in Balance.select(
             Balance.id, Balance.item, Balance.location, Balance.lot, Balance.qty, Balance.allocated).tuples():
         cached[(item, loc, lot)] = (qty, allocated)
     mismatches = []

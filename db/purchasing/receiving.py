@@ -10,7 +10,8 @@ from db.core.connection import database, is_postgres, write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_po, get_supplier, warehouse_location
-from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement, Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
+from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement, Operator, PurchaseOrder,
+                            PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from db.core.documents import backorder_number
 from db.core.statuses import OPEN_PO_STATUSES, RECEIVABLE_PO_STATUSES, POLineStatus, POStatus
 from db.ledger.keys import derived_key

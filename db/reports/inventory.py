@@ -15,7 +15,9 @@ import peewee as pw
 
 from db.core.errors import NotFound
 from db.core.models import Balance, Item, Location, Lot, Movement
-from db.reports.common import (CENT, USABLE_KINDS, MoneyCache, Report, as_date, as_datetime, day_end, day_start, fetch, item_key, money, net_flow, today as _today, usable_at, usable_changes_since, usable_ids, usable_on_hand, window)
+from db.reports.common import (CENT, USABLE_KINDS, MoneyCache, Report, as_date, as_datetime, day_end, day_start, fetch,
+                               item_key, money, net_flow, today as _today, usable_at, usable_changes_since, usable_ids,
+                               usable_on_hand, window)
 
 VALUE_COLUMNS = ["sku", "name", "on_hand", "unit_cost", "value", "share_pct"]
 TURNOVER_COLUMNS = ["sku", "name", "opening", "closing", "average", "shipped", "cogs",

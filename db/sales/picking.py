@@ -15,7 +15,8 @@ from db.core.connection import is_postgres, write_transaction
 from db.core.errors import NotFound, RuleViolation
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location
-from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage, SalesOrder, SalesOrderLine, utcnow)
+from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage,
+                            SalesOrder, SalesOrderLine, utcnow)
 from db.core.documents import backorder_number
 from db.core.statuses import CLOSED_SO_STATUSES, OPEN_SO_STATUSES, TO_SHIP_SO_STATUSES, SOStatus
 from db.ledger.keys import derived_key, earlier_by_key

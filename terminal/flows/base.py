@@ -1,8 +1,9 @@
 """The common shape of every job flow (receive, put away, pick, ship, transfer, lookup, count).
 
 A flow is a plain state machine: no Textual, no threads, no I/O of its own beyond calling the
-store (the domain packages: db.purchasing, db.sales, db.masterdata...). The app calls it from ONE worker thread, in scan order, and
-renders `flow.view()` after each call. So a flow is tested without a screen:
+store's domain packages (db.purchasing, db.sales, db.masterdata...), never the ORM. The app
+calls it from ONE worker thread, in scan order, and renders `flow.view()` after each call. So a
+flow is tested without a screen:
 
     flow = ReceivingFlow(session)
     flow.start()

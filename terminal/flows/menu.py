@@ -28,7 +28,7 @@ class MenuFlow(Flow):
         self.entry = "choice"
 
     def choose(self, number: str) -> Feedback:
-        for n, job, label in MENU:
+        for n, job, _ in MENU:
             if n == number.strip():
                 self.next = (job, {})
                 return None

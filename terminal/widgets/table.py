@@ -93,7 +93,7 @@ def render_table(table, width: int) -> Text:
 
     def line(cells) -> str:
         out = []
-        for (title, right, w, _), value in zip(cols, cells):
+        for (_, right, w, _), value in zip(cols, cells):
             text = "" if value is None else str(value)
             if len(text) > w:
                 text = text[:max(0, w - 1)] + "…"

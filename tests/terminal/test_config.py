@@ -1,7 +1,6 @@
 """The configuration is strict: a typo is one clear error naming the key."""
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

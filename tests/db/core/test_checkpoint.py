@@ -115,7 +115,7 @@ def test_the_thread_waits_for_enough_pages(sqlite_store):
     f.give_stock(it, a, 100)
     cp = background_checkpoints(interval_s=0.005, pages=400)
     try:
-        for n in range(20):                         # some 100 pages: under the mark
+        for _ in range(20):                         # some 100 pages: under the mark
             post(Posting(item=it, qty=1, from_location=a, to_location=b, kind="move", operator="W1"))
         time.sleep(0.1)
         assert cp.checkpoints == 0 and 0 < cp.waiting_pages() < 400
@@ -133,7 +133,7 @@ def test_nothing_to_do_for_postgresql(pg_store):
 
 
 @async_test
-async def test_the_station_app_checkpoints_on_a_thread_and_stops_it(world):
+async def test_the_station_app_checkpoints_on_a_thread_and_stops_it(world):  # noqa: F811
     app = make_app(world["url"], world["tmp"])
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
@@ -151,7 +151,7 @@ async def test_the_station_app_checkpoints_on_a_thread_and_stops_it(world):
 
 
 @async_test
-async def test_inline_checkpoints_when_configured(world):
+async def test_inline_checkpoints_when_configured(world):  # noqa: F811
     app = make_app(world["url"], world["tmp"], database__sqlite_checkpoints="inline")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -4,7 +4,6 @@ Python API nor through the `wh` command line. Nothing is written when refused.""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -10,7 +10,6 @@ from db.ledger.posting import on_hand, verify
 from db.core.models import Item, Location, Movement
 from terminal.flows.offline import OfflineFlow
 from terminal.flows.transfer import TransferFlow
-from tests import factories as f
 from tests import terminal_data as td
 from tests.tcp_proxy import TcpProxy
 

@@ -93,7 +93,7 @@ async def test_dashboard_alerts_every_report_and_charts(world):
             "8": ("Turnover and days of supply", run_report("turnover", settings, start, end)),
             "9": ("Dead stock", run_report("dead-stock", settings)),
             "0": ("Stock ageing", run_report("ageing", settings)),
-            "a": ("ABC classification", run_report("abc", settings, start, end, save=False)),
+            "a": ("ABC classification", run_report("abc", settings, start, end)),
             "c": ("Count variances", run_report("counts", settings, start, end)),
             "d": ("Draft purchase orders", draft_pos()),
         }
