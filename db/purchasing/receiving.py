@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from db.masterdata.lookup import get_item, get_location, get_po, get_supplier, w
 from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement, Operator, PurchaseOrder,
                             PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from db.core.documents import backorder_number
+from db.purchasing.over_receipt import DEFAULT_TOLERANCE_PCT, check_over_receipt
 from db.core.statuses import OPEN_PO_STATUSES, RECEIVABLE_PO_STATUSES, POLineStatus, POStatus
 from db.ledger.keys import derived_key
 from db.core.sql import locked
@@ -51,7 +51,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             reject: int = 0, reason: str | None = None, lot: str | None = None,
             expiry: dt.date | None = None, location: str | None = None,
             supplier: str | None = None, warehouse: str | None = None,
-            tolerance_pct: float = 10.0, key: str | None = None,
+            tolerance_pct: float = DEFAULT_TOLERANCE_PCT, key: str | None = None,
             unit_cost: Decimal | None = None) -> ReceiptResult:
     """Receive QTY accepted units (and REJECT rejected ones on top) of SKU.
 
@@ -137,7 +137,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             return earlier
         warnings: list[str] = []
         if line is not None:
-            warnings = _check_over_receipt(order, line, qty + reject, tolerance_pct)
+            warnings = check_over_receipt(order, line, qty + reject, tolerance_pct)
         the_lot = lot_for(item, lot, expiry=expiry, create=True)
         cost = line.unit_cost if line is not None else (unit_cost if unit_cost is not None else item.unit_cost)
         document = f"{order.number}/{line.line_no}" if line is not None else f"RCV-{sup.code}"
@@ -203,21 +203,6 @@ def _line_for(order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
         if line.qty_received + line.qty_rejected < line.qty_ordered:
             return line
     return lines[-1]
-
-
-def _check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> list[str]:
-    done = line.qty_received + line.qty_rejected
-    total = done + arriving
-    maximum = math.floor(line.qty_ordered * (1 + tolerance_pct / 100) + 1e-9)
-    pct = f"{tolerance_pct:g}%"
-    if total > maximum:
-        raise RuleViolation(
-            f"over-receipt refused on {order.number} line {line.line_no} ({line.item.sku}): "
-            f"{line.qty_ordered} ordered, {done} already received, at most {maximum} in all "
-            f"with the {pct} tolerance; got {arriving} more")
-    if total > line.qty_ordered:
-        return [f"over-receipt: {total} of {line.qty_ordered} ordered (within the {pct} tolerance)"]
-    return []
 
 
 def _earlier_receipt(key: str | None) -> ReceiptResult | None:

@@ -18,6 +18,7 @@ from db.masterdata.lookup import get_item, get_location, get_so, warehouse_locat
 from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage,
                             SalesOrder, SalesOrderLine, utcnow)
 from db.core.documents import backorder_number
+from db.sales.fefo import check_fefo, fefo_key
 from db.core.statuses import CLOSED_SO_STATUSES, OPEN_SO_STATUSES, TO_SHIP_SO_STATUSES, SOStatus
 from db.ledger.keys import derived_key, earlier_by_key
 from db.core.sql import locked
@@ -123,10 +124,8 @@ def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_
     places: dict[int, list[Balance]] = {}
     for b in _ORDER_FREE_STOCK(order_id, warehouse_id):
         places.setdefault(b.item_id, []).append(b)
-    far = dt.date.max
     for rows in places.values():
-        rows.sort(key=lambda b: (b.lot.expiry if b.lot_id and b.lot.expiry else far,
-                                 b.location.pick_sequence, b.location.code))
+        rows.sort(key=lambda b: fefo_key(b.lot if b.lot_id else None, b.location))
     promised: dict[int, int] = {}       # balance id -> units promised by this claim
     allocations = []
     for line, need in needs:
@@ -308,7 +307,7 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
         merged: dict[tuple, list] = {}
         for loc, lot, qty in places:
             merged.setdefault((loc.id, lot.id if lot else None), [loc, lot, 0])[2] += qty
-        for loc, lot, qty in sorted(merged.values(), key=lambda p: _fefo_key(p[1], p[0])):
+        for loc, lot, qty in sorted(merged.values(), key=lambda p: fefo_key(p[1], p[0])):
             if need <= 0:
                 break
             take = min(need, qty)
@@ -319,11 +318,6 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
             need -= take
     tasks.sort(key=lambda t: (t.pick_sequence, t.location, t.line_no))
     return tasks
-
-
-def _fefo_key(lot, loc):
-    expiry = lot.expiry if lot is not None and lot.expiry else dt.date.max
-    return (expiry, loc.pick_sequence, loc.code)
 
 
 def _free_stock(item: Item, warehouse_id: int):
@@ -366,7 +360,8 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
                 f"{line.qty_ordered} ordered, {line.qty_picked} picked, {line.qty_short} short, "
                 f"so {left} to pick")
         if fefo and item.expiry_tracked and the_lot is not None and the_lot.expiry is not None:
-            _check_fefo(item, the_lot, src, line)
+            promised = {(a.location_id, a.lot_id): a.qty for a in Allocation.select().where(Allocation.so_line == line.id)}
+            check_fefo(item, the_lot, src, promised)
         here = (_ALLOCATED_HERE(line.id, src.id) if the_lot is None
                 else _ALLOCATED_HERE_LOT(line.id, src.id, the_lot.id))
         release = min(qty, sum(a.qty for a in here))
@@ -409,22 +404,6 @@ def _line_for(order: SalesOrder, item: Item) -> SalesOrderLine:
     if not lines:
         raise NotFound(f"item {item.sku} is not on sales order {order.number}")
     return next((l for l in lines if remaining(l) > 0), lines[-1])
-
-
-def _check_fefo(item: Item, chosen: Lot, src: Location, line: SalesOrderLine) -> None:
-    """Refuse a lot while an earlier-expiring lot of the item is free (or promised to this very
-    line) in a storage location of the same warehouse."""
-    rows = (Balance.select(Balance, Location, Lot).join(Location).switch(Balance).join(Lot)
-            .where(Balance.item == item.id, Location.kind == "storage", Location.active == True,  # noqa: E712
-                   Location.warehouse == src.warehouse_id, Balance.qty > 0,
-                   Lot.expiry < chosen.expiry)
-            .order_by(Lot.expiry, Location.pick_sequence, Location.code))
-    mine = {(a.location_id, a.lot_id): a.qty for a in Allocation.select().where(Allocation.so_line == line.id)}
-    for b in rows:
-        if b.qty - b.allocated + mine.get((b.location_id, b.lot_id), 0) > 0:
-            raise RuleViolation(
-                f"FEFO: pick lot {b.lot.code} (expires {b.lot.expiry.isoformat()}) before lot "
-                f"{chosen.code} (expires {chosen.expiry.isoformat()}); lot {b.lot.code} is at {b.location.code}")
 
 
 def short_pick(so: str, sku: str, from_code: str, qty_short: int, *, operator: str,
