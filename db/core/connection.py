@@ -9,12 +9,15 @@ from urllib.parse import urlsplit
 import peewee
 from playhouse.db_url import parse
 
+from db.core import defaults
+
 database = peewee.DatabaseProxy()
 
 T = TypeVar("T")
 
 
-def open_database(url: str, *, synchronous: str = "FULL", busy_timeout_ms: int = 10000,
+def open_database(url: str, *, synchronous: str = defaults.DATABASE["sqlite_synchronous"],
+                  busy_timeout_ms: int = defaults.DATABASE["busy_timeout_ms"],
                   search_path: str | None = None) -> peewee.Database:
     """Open the store at URL and bind the models to it.
 
@@ -69,7 +72,8 @@ def describe_url(url: str) -> str:
     return f"postgresql://{user}{host}{port}{parts.path}"
 
 
-def with_retry(fn: Callable[[], T], *, retries: int = 5, delay_s: float = 0.5,
+def with_retry(fn: Callable[[], T], *, retries: int = defaults.DATABASE["retries"],
+               delay_s: float = defaults.DATABASE["retry_delay_ms"] / 1000,
                on_retry: Callable[[int, Exception], None] | None = None) -> T:
     """Run FN, retrying when the database connection failed.
 

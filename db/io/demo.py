@@ -25,6 +25,7 @@ from typing import Callable
 from db.core.connection import database, write_transaction
 from db.core.errors import InvalidInput
 from db.ledger.posting import Posting, post
+from devices.gs1 import check_digit
 from db.core.models import (VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder,
                             PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse)
 
@@ -226,17 +227,12 @@ def locale(name: str = "en") -> Locale:
 
 
 def ean13(body12: str) -> str:
-    return body12 + _check_digit(body12)
+    return body12 + str(check_digit(body12))
 
 
 def gtin14_case(ean: str, indicator: str = "1") -> str:
     body = indicator + ean[:12]
-    return body + _check_digit(body)
-
-
-def _check_digit(body: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+    return body + str(check_digit(body))
 
 
 def store_is_empty() -> bool:

@@ -28,6 +28,7 @@ from typing import Callable, Iterator
 
 import peewee as pw
 
+from db.core import defaults
 from db.core.connection import database
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.core.models import AuditLog, Operator, Station, Warehouse, utcnow
@@ -40,7 +41,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 PIN_MIN, PIN_MAX = 4, 12
 
 # The [security] section, set from the config by `configure()` (station and CLI do it).
-_settings = {"require_pin": True, "max_pin_attempts": 3, "lockout_seconds": 60}
+_settings = dict(defaults.SECURITY)
 
 # Where require_supervisor gets a PIN from: a callable(operator_code) -> PIN or None.
 _pin_source: contextvars.ContextVar[Callable[[str], str | None] | None] = \

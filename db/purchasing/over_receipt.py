@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
+from db.core import defaults
 from db.core.errors import RuleViolation
 
-DEFAULT_TOLERANCE_PCT = 10.0
+DEFAULT_TOLERANCE_PCT = defaults.RECEIVING["over_receipt_tolerance_pct"]
 
 
 def check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> list[str]:

@@ -17,6 +17,7 @@ from operator import itemgetter
 import peewee as pw
 
 from db.core.errors import InvalidInput
+from db.core import defaults
 from db.core.models import Item
 from db.reports.common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
 
@@ -44,7 +45,8 @@ def classify(values: list[tuple[str, Decimal]], a_share: float, b_share: float) 
 
 
 def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-        a_share: float = 0.80, b_share: float = 0.15, days: int = 365,
+        a_share: float = defaults.ABC["a_share"], b_share: float = defaults.ABC["b_share"],
+        days: int = defaults.REPORTS["abc_days"],
         today: dt.date | None = None) -> Report:
     """Classify every active item over the period (default: the DAYS days up to today). The
     classes are saved on the items by db.masterdata.abc_classes.save_abc_classes(rows)."""

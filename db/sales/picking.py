@@ -17,6 +17,7 @@ from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location
 from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage,
                             SalesOrder, SalesOrderLine, utcnow)
+from db.core import defaults
 from db.core.documents import backorder_number
 from db.sales.fefo import check_fefo, fefo_key
 from db.core.statuses import CLOSED_SO_STATUSES, OPEN_SO_STATUSES, TO_SHIP_SO_STATUSES, SOStatus
@@ -329,7 +330,7 @@ def _free_stock(item: Item, warehouse_id: int):
 
 def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
          operator: str, station: str = "", key: str | None = None,
-         fefo: bool = True) -> Movement:
+         fefo: bool = defaults.PICKING["fefo"]) -> Movement:
     """Pick QTY of SKU for SO from a storage location to the warehouse's shipping location.
 
     An open order is claimed for STATION first; an order claimed by another station is refused.
