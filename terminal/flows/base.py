@@ -114,6 +114,8 @@ class View:
 
 UNDO_KEY = FlowKey("f9", "undo", "Undo", "reverse your last posting (also CMD-UNDO)")
 DONE_KEY = FlowKey("f10", "done", "Done", "finish this job (also CMD-DONE)")
+# F3 in the jobs that take a quantity for the next item scan (receive, transfer, the offline move).
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 
 
 class Flow:
