@@ -48,7 +48,7 @@ class Count(BaseModel):
     scope = pw.CharField()
     scope_detail = pw.CharField(default="")
     blind = pw.BooleanField(default=True)
-    status = pw.CharField(default="open", index=True)
+    status = pw.CharField(default=CountStatus.OPEN, index=True)
     created_by = pw.CharField()
     created_at = pw.DateTimeField(default=utcnow)
     closed_at = pw.DateTimeField(null=True)
@@ -66,7 +66,7 @@ class CountTask(BaseModel):
     """One location to count within a plan."""
     count = pw.ForeignKeyField(Count, backref="tasks", on_delete="CASCADE")
     location = pw.ForeignKeyField(Location)
-    status = pw.CharField(default="open", index=True)
+    status = pw.CharField(default=TaskStatus.OPEN, index=True)
     # How many times the location (or part of it) was submitted; a submission names the round
     # it started from, so a second station submitting the same round is refused.
     rounds = pw.IntegerField(default=0)
@@ -94,7 +94,7 @@ class CountLine(BaseModel):
     expected = pw.IntegerField(null=True)
     counted = pw.IntegerField(null=True)
     variance = pw.IntegerField(null=True)
-    status = pw.CharField(default="pending", index=True)
+    status = pw.CharField(default=LineStatus.PENDING, index=True)
     within_tolerance = pw.BooleanField(default=False)
     note = pw.CharField(default="")
     # The supervisor's decision (or the automatic approval within tolerance).

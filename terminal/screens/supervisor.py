@@ -495,11 +495,7 @@ class SupervisorScreen(StationScreen):
     # --- count reconciliation ---------------------------------------------------------------------
 
     def open_count_review(self) -> None:
-        try:
-            from .count_review import CountReviewScreen
-        except ImportError:
-            self.say("error", "the count reconciliation screen is not installed")
-            return
+        from .count_review import CountReviewScreen
         self.app.push_screen(CountReviewScreen())
 
 

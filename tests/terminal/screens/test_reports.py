@@ -135,11 +135,7 @@ async def test_dashboard_alerts_every_report_and_charts(world):
         assert Item.get(Item.sku == "SKU-100").abc_class == "A"
         # The count reconciliation entry.
         await press(pilot, "escape", "r")
-        try:
-            import terminal.screens.count_review  # noqa: F401
-            assert type(app.screen).__name__ == "CountReviewScreen"
-        except ImportError:
-            assert "count reconciliation screen is not installed" in flat(app)
+        assert type(app.screen).__name__ == "CountReviewScreen"
 
 
 @async_test
