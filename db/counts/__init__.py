@@ -26,8 +26,9 @@ This package's __init__ only gathers the public names; the code lives in:
 - submit.py     counting at a location: Counted, SubmitResult, task_for_location, open_tasks,
                 recount_lines, recount_blockers, count_scope, expected_lines,
                 lot_needs_expiry, submit_count
-- decisions.py  the supervisor's decisions: Decision, approve, reject, set_quantity, and
-                settle (posting a line's adjustment through the ledger)
+- approval.py   the supervisor's decisions: Decision, approve, reject, set_quantity (a worker
+                is refused there, by security.require_supervisor), and settle (posting a
+                line's adjustment through the ledger)
 - progress.py   a task's and its count's status after its lines change
 - views.py      reading counts: line_dict, count_detail, list_counts, discrepancies
 - upload.py     batch scanners: Meaning, resolve_code, parse_upload, UploadResult, upload_count
@@ -39,7 +40,7 @@ db.masterdata.security's; reason codes are looked up by db.masterdata.lookup.get
 """
 from __future__ import annotations
 
-from db.counts.decisions import Decision, approve, reject, set_quantity
+from db.counts.approval import Decision, approve, reject, set_quantity
 from db.counts.plans import cancel_count, create_count, last_counted, plan_locations, request_count
 from db.counts.policy import DEFAULT_REASON, SCOPES, CountSettings, Tolerance
 from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines, lot_needs_expiry, open_tasks,

@@ -2,7 +2,7 @@
 the count (snapshot of the books, one entry per line, and the line's verdict).
 
 A variance within tolerance waits for the supervisor (or, with auto_approve, is posted at once
-through db.counts.decisions); beyond tolerance the line needs a recount by another operator."""
+through db.counts.approval); beyond tolerance the line needs a recount by another operator."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +12,7 @@ from typing import Iterable
 import peewee as pw
 
 from db.core.connection import database, write_transaction
-from db.counts.decisions import settle
+from db.counts.approval import settle
 from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask, LineStatus
 from db.counts.policy import DEFAULT_REASON, CountSettings, Tolerance
 from db.core.quantities import is_whole

@@ -1,6 +1,8 @@
-"""The supervisor's decisions on count lines: approve (post counted - snapshot), reject (order a
-recount) and set the quantity. Adjustments go through db.ledger.post to @GAIN / from @LOSS with
-kind "count"; every decision is written to the audit trail."""
+"""Approving counts: the supervisor's decisions on count lines: approve (post counted -
+snapshot), reject (order a recount) and set the quantity. Each starts with
+`require_supervisor` (db/masterdata/security.py), where a worker is refused and a supervisor's
+PIN is checked, before anything is read or written. Adjustments go through db.ledger.post to
+@GAIN / from @LOSS with kind "count"; every decision is written to the audit trail."""
 from __future__ import annotations
 
 from dataclasses import dataclass
