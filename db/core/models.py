@@ -239,6 +239,13 @@ class Balance(BaseModel):
     allocated = pw.IntegerField(default=0)
     updated_at = pw.DateTimeField(default=utcnow)
 
+    @staticmethod
+    def key(item_id: int, location_id: int, lot_id: int | None):
+        """The condition naming one balance row: its item × location × lot (no lot: NULL, which
+        `=` never matches)."""
+        return ((Balance.item == item_id) & (Balance.location == location_id)
+                & (Balance.lot.is_null() if lot_id is None else Balance.lot == lot_id))
+
 
 class Movement(BaseModel):
     """One line of the ledger. Never updated, never deleted."""

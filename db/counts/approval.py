@@ -47,8 +47,7 @@ def settle(line: CountLine, variance: int, *, operator: str, station: str, reaso
                 key=key or f"count-line:{line.id}", count_line=line.id, document=document,
                 reason=reason, unit_cost=item.unit_cost))
         except InsufficientStock:
-            bal = Balance.get_or_none(Balance.item == item.id, Balance.location == loc.id,
-                                      Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
+            bal = Balance.get_or_none(Balance.key(item.id, loc.id, lot.id if lot else None))
             now, held = (bal.qty, bal.allocated) if bal else (0, 0)
             lot_txt = f" lot {lot.code}" if lot else ""
             moved = (line.expected or 0) - now

@@ -279,8 +279,7 @@ def _snapshot_qty(k, snapshot, loc) -> int:
     if k in snapshot:
         return snapshot[k]
     # Not in the scoped snapshot (a zero balance is left out): read it directly.
-    bal = Balance.get_or_none(Balance.item == k[0], Balance.location == loc.id,
-                              Balance.lot.is_null() if k[1] is None else Balance.lot == k[1])
+    bal = Balance.get_or_none(Balance.key(k[0], loc.id, k[1]))
     return bal.qty if bal else 0
 
 

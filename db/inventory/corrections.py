@@ -109,8 +109,7 @@ def _undo_pick(original: Movement, line: SalesOrderLine, order: SalesOrder) -> N
     if order.status in ("picking", "picked"):
         # The units went back to the shelf they came from: promise them to the line again.
         Balance.update(allocated=Balance.allocated + original.qty).where(
-            Balance.item == original.item_id, Balance.location == original.from_location_id,
-            Balance.lot.is_null() if original.lot_id is None else Balance.lot == original.lot_id).execute()
+            Balance.key(original.item_id, original.from_location_id, original.lot_id)).execute()
         Allocation.create(so_line=line.id, location=original.from_location_id, lot=original.lot_id,
                           qty=original.qty)
     refresh_so_status(order.id)

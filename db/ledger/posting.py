@@ -391,6 +391,5 @@ def verify() -> VerifyResult:
 
 
 def on_hand(item: Item, location: Location, lot: Lot | None = None) -> int:
-    row = Balance.get_or_none(Balance.item == item.id, Balance.location == location.id,
-                              Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
+    row = Balance.get_or_none(Balance.key(item.id, location.id, lot.id if lot else None))
     return row.qty if row else 0

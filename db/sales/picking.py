@@ -156,8 +156,7 @@ def _release(alloc: Allocation, qty: int) -> None:
     if qty <= 0:
         return
     Balance.update(allocated=Balance.allocated - qty).where(
-        Balance.item == alloc.so_line.item_id, Balance.location == alloc.location_id,
-        Balance.lot.is_null() if alloc.lot_id is None else Balance.lot == alloc.lot_id).execute()
+        Balance.key(alloc.so_line.item_id, alloc.location_id, alloc.lot_id)).execute()
     if qty == alloc.qty:
         _DROP_ALLOCATION.run(alloc.id)
     else:
