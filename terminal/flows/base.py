@@ -252,15 +252,6 @@ def expect_item(scan, what: str = "an item"):
     raise InvalidInput(f"expected {what}, scanned {describe_scan(scan)}")
 
 
-def expect_location(scan, what: str = "a location") -> str:
-    from db.core.errors import InvalidInput
-    if getattr(scan, "kind", None) == "location" and not scan.error:
-        return scan.location
-    if getattr(scan, "kind", None) == "location":
-        raise InvalidInput(scan.error)
-    raise InvalidInput(f"expected {what}, scanned {describe_scan(scan)}")
-
-
 def scan_warnings(scan) -> list[str]:
     return list(getattr(scan, "warnings", None) or [])
 
