@@ -388,8 +388,7 @@ class SupervisorScreen(StationScreen):
         from db.masterdata import security
         session = self.app.session
         try:
-            needed = (session.pin is None and security.settings()["require_pin"]
-                      and bool(security.get_operator(session.operator).pin_hash))
+            needed = session.pin is None and security.pin_required(session.operator)
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", str(exc))
             return
