@@ -222,7 +222,8 @@ class ItemsImport(MasterData):
     fields = {"sku": "sku", "name": "name", "uom": "uom", "unit_cost": "unit_cost",
               "unit_price": "unit_price", "reorder_point": "reorder_point",
               "reorder_qty": "reorder_qty", "max_qty": "max_qty", "lot_tracked": "lot_tracked",
-              "expiry_tracked": "expiry_tracked", "supplier": "preferred_supplier"}
+              "expiry_tracked": "expiry_tracked", "supplier": "preferred_supplier",
+              "min_shelf_life_days": "min_shelf_life_days"}
 
     def validate(self, rows, present, check):
         if "supplier" in present:

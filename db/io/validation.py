@@ -157,7 +157,8 @@ SPECS: dict[str, Spec] = {
         Col("unit_cost", p_money, default=Decimal(0)), Col("unit_price", p_money, default=Decimal(0)),
         Col("reorder_point", p_int, default=0), Col("reorder_qty", p_int, default=0),
         Col("max_qty", p_int, default=0), Col("lot_tracked", p_bool, default=False),
-        Col("expiry_tracked", p_bool, default=False), Col("supplier", p_code)), ("sku",)),
+        Col("expiry_tracked", p_bool, default=False), Col("supplier", p_code),
+        Col("min_shelf_life_days", p_int, default=0)), ("sku",)),
     "barcodes": Spec((
         Col("barcode", p_barcode, True), Col("sku", p_code, True),
         Col("pack_qty", p_positive, default=1)), ("barcode",)),

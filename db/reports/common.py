@@ -21,7 +21,7 @@ from typing import Iterable
 
 import peewee as pw
 
-from db.core.models import Balance, Location, Movement, utcnow
+from db.core.models import Balance, Location, Movement
 from db.core.period import day_end, day_start, within  # noqa: F401  (the reports' period, from its one home)
 
 Report = tuple[list[dict], list[str]]
@@ -31,7 +31,9 @@ CENT = Decimal("0.01")
 
 
 def today() -> dt.date:
-    return utcnow().date()
+    """The store's clock (db/core/clock.py): a fixed test date reaches the reports too."""
+    from db.core.clock import today as store_today
+    return store_today()
 
 
 def window(date_from: dt.date | None, date_to: dt.date | None, days: int,

@@ -9,6 +9,7 @@ import datetime as dt
 
 from db.core.errors import RuleViolation
 from db.core.models import Balance, Item, Location, Lot
+from db.inventory.expiry import today_text
 
 
 def fefo_key(lot: Lot | None, location: Location) -> tuple:
@@ -18,13 +19,13 @@ def fefo_key(lot: Lot | None, location: Location) -> tuple:
 
 
 def check_fefo(item: Item, chosen: Lot, src: Location, promised: dict[tuple[int, int], int]) -> None:
-    """Refuse CHOSEN while an earlier-expiring lot of ITEM is free in a storage location of
-    SRC's warehouse. PROMISED: (location id, lot id) -> units already allocated to the line
-    being picked (those are free for it)."""
+    """Refuse CHOSEN while an earlier-expiring lot of ITEM, not expired yet, is free in a storage
+    location of SRC's warehouse. PROMISED: (location id, lot id) -> units already allocated to
+    the line being picked (those are free for it)."""
     rows = (Balance.select(Balance, Location, Lot).join(Location).switch(Balance).join(Lot)
             .where(Balance.item == item.id, Location.kind == "storage", Location.active == True,  # noqa: E712
                    Location.warehouse == src.warehouse_id, Balance.qty > 0,
-                   Lot.expiry < chosen.expiry)
+                   Lot.expiry < chosen.expiry, Lot.expiry >= today_text())
             .order_by(Lot.expiry, Location.pick_sequence, Location.code))
     for b in rows:
         if b.qty - b.allocated + promised.get((b.location_id, b.lot_id), 0) > 0:
