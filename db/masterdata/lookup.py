@@ -167,6 +167,13 @@ def skus(item_ids) -> list[str]:
     return [sku for (sku,) in Item.select(Item.sku).where(Item.id.in_(list(item_ids))).order_by(Item.sku).tuples()]
 
 
-def reason_codes(kind: str) -> list[ReasonCode]:
-    """The reason codes of KIND ("reject", "adjust", "count"...), by code."""
-    return list(ReasonCode.select().where(ReasonCode.kind == kind).order_by(ReasonCode.code))
+def reason_codes(*kinds: str) -> list[ReasonCode]:
+    """The reason codes of KINDS ("reject", "adjust", "count"...), by kind then code."""
+    return list(ReasonCode.select().where(ReasonCode.kind.in_(kinds)).order_by(ReasonCode.kind, ReasonCode.code))
+
+
+def codes_of_kind(codes: list[str], kind: str) -> set[str]:
+    """Those of the location CODES whose kind is KIND (e.g. the quarantine ones)."""
+    if not codes:
+        return set()
+    return {c for (c,) in Location.select(Location.code).where(Location.code.in_(codes), Location.kind == kind).tuples()}

@@ -112,10 +112,8 @@ class LookupFlow(Flow):
         return f"{expiry} EXPIRED" if self.expired(expiry) else str(expiry)
 
     def quarantine(self, rows) -> set[str]:
-        from db.core.models import Location
-        codes = [r["location"] for r in rows]
-        return set(self.call(lambda: [l.code for l in Location.select(Location.code).where(
-            Location.code.in_(codes), Location.kind == "quarantine")])) if codes else set()
+        from db.masterdata import codes_of_kind
+        return self.call(codes_of_kind, [r["location"] for r in rows], "quarantine")
 
     def location(self, code: str) -> Feedback:
         from db import inventory

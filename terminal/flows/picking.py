@@ -204,9 +204,10 @@ class PickingFlow(Flow):
     def expired(self, sku: str, lot: str, expiry=None) -> str | None:
         """"lot L expired on D" for an expired lot (the scan's date, else the store's), else None."""
         from db import inventory
-        from db.core.models import Item, Lot
+        from db.masterdata import find_item, find_lot
         if expiry is None:
-            known = self.call(lambda: Lot.select().join(Item).where(Item.sku == sku, Lot.code == lot).first())
+            item = self.call(find_item, sku)
+            known = self.call(find_lot, item, lot) if item is not None else None
             expiry = known.expiry if known is not None else None
         if self.call(inventory.is_expired, expiry):
             return f"{inventory.expired_message(lot, expiry)}: it cannot be picked; leave it for quarantine"
