@@ -102,6 +102,15 @@ def get_reason(code: str, kind: str | None = None) -> ReasonCode:
     return row
 
 
+def reason_codes(*kinds: str) -> list[ReasonCode]:
+    """The reason codes of KINDS (all of them when none is given), by kind then code: the
+    list a station shows to choose from."""
+    query = ReasonCode.select().order_by(ReasonCode.kind, ReasonCode.code)
+    if kinds:
+        query = query.where(ReasonCode.kind.in_(kinds))
+    return list(query)
+
+
 def get_po(number) -> PurchaseOrder:
     po = row_by(PurchaseOrder, "number", str(number))
     if po is None:
@@ -165,15 +174,3 @@ def lots_with_code(code: str) -> list[Lot]:
 def skus(item_ids) -> list[str]:
     """The SKUs of ITEM_IDS, sorted."""
     return [sku for (sku,) in Item.select(Item.sku).where(Item.id.in_(list(item_ids))).order_by(Item.sku).tuples()]
-
-
-def reason_codes(*kinds: str) -> list[ReasonCode]:
-    """The reason codes of KINDS ("reject", "adjust", "count"...), by kind then code."""
-    return list(ReasonCode.select().where(ReasonCode.kind.in_(kinds)).order_by(ReasonCode.kind, ReasonCode.code))
-
-
-def codes_of_kind(codes: list[str], kind: str) -> set[str]:
-    """Those of the location CODES whose kind is KIND (e.g. the quarantine ones)."""
-    if not codes:
-        return set()
-    return {c for (c,) in Location.select(Location.code).where(Location.code.in_(codes), Location.kind == kind).tuples()}

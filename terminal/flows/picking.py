@@ -93,7 +93,7 @@ class PickingFlow(Flow):
     def refresh(self) -> None:
         from db import sales
         tasks = self.call(sales.pick_list, self.so.number, warehouse=self.session.warehouse)
-        self.gaps = self.call(sales.unpickable, self.so.number, warehouse=self.session.warehouse)
+        self.gaps = self.call(sales.unpickable, self.so.number, warehouse=self.session.warehouse, tasks=tasks)
         self.picked_any = self.call(lambda: any(
             l.qty_picked > l.qty_shipped for l in self.so.lines.select()))
         # One task per line × location × lot (the store may list allocated and free units of
@@ -204,14 +204,8 @@ class PickingFlow(Flow):
     def expired(self, sku: str, lot: str, expiry=None) -> str | None:
         """"lot L expired on D" for an expired lot (the scan's date, else the store's), else None."""
         from db import inventory
-        from db.masterdata import find_item, find_lot
-        if expiry is None:
-            item = self.call(find_item, sku)
-            known = self.call(find_lot, item, lot) if item is not None else None
-            expiry = known.expiry if known is not None else None
-        if self.call(inventory.is_expired, expiry):
-            return f"{inventory.expired_message(lot, expiry)}: it cannot be picked; leave it for quarantine"
-        return None
+        message = self.call(inventory.expired_lot, sku, lot, expiry)
+        return f"{message}: it cannot be picked; leave it for quarantine" if message else None
 
     def check_lot(self, lot: str, key) -> Feedback:
         t = self.task
