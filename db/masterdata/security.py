@@ -237,7 +237,7 @@ def check_pin(code: str, pin: str, *, station: str = "") -> bool:
     locked, before the (slow) hash is compared: attempts beyond the limit that arrive while
     the first ones are still being compared are refused unchecked."""
     from db.core.connection import write_transaction
-    from db.core.rows import locked
+    from db.core.sql import locked
     limit = _settings["max_pin_attempts"]
     op = get_operator(code)
     if not op.pin_hash:
