@@ -1,7 +1,6 @@
 """What every `wh` command shares: config, opening the store, errors, and table/csv/json output."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys

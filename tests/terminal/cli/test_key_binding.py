@@ -12,7 +12,8 @@ from tests import factories as f
 @pytest.fixture
 def wh(store, tmp_path, capsys):
     f.warehouse()
-    a1, a2 = f.location("A-01"), f.location("A-02")
+    a1 = f.location("A-01")
+    f.location("A-02")
     f.location("DOCK", kind="receiving", zone="R")
     f.location("SHIP", kind="shipping", zone="S")
     soap = f.item("SOAP")
