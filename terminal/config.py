@@ -22,6 +22,8 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "busy_timeout_ms": ((int,), 10000),
         "retries": ((int,), 5),
         "retry_delay_ms": ((int,), 500),
+        "pg_keepalive_s": ((int, float), 5),
+        "pg_statement_timeout_ms": ((int,), 5000),
     },
     "station": {
         "id": ((str,), "ST-01"),

@@ -16,6 +16,7 @@ from operator import itemgetter
 import peewee as pw
 
 from db.core.connection import write_transaction
+from db.ledger import locks
 from db.core.errors import InvalidInput
 from db.core.models import Item
 from db.reports.common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
@@ -104,6 +105,8 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
             if r["class"] != r["previous_class"]:
                 changed.setdefault(r["class"], []).append(r["id"])
         with write_transaction():
+            # The items all at once, in the one order stations lock them (db/ledger/locks.py).
+            locks.lock_items(i for ids in changed.values() for i in ids)
             for cls, ids in sorted(changed.items()):
                 for start_at in range(0, len(ids), 500):
                     Item.update(abc_class=cls).where(Item.id.in_(ids[start_at:start_at + 500])).execute()
