@@ -10,7 +10,7 @@ import pytest
 from db.core.connection import answer_within, database, open_database
 from db.core.models import Movement
 from db.ledger.posting import on_hand, verify
-from db.offline.journal import Journal, OfflineRunner
+from db.offline import Journal, OfflineRunner
 from tests import factories as f
 from tests.tcp_proxy import TcpProxy
 
