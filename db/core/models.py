@@ -14,6 +14,9 @@ from db.core.connection import database
 # Location kinds. Physical ones hold real goods and never go negative; virtual ones are the
 # other side of each double entry (goods come from a supplier, go to a customer...).
 PHYSICAL_KINDS = ("storage", "receiving", "shipping", "quarantine")
+# Usable stock: what we own, may sell and value (db/ledger/costing.py). Quarantine holds
+# rejected or held-back goods: physical, but outside the stock's value.
+USABLE_KINDS = ("storage", "receiving", "shipping")
 VIRTUAL_KINDS = ("supplier", "customer", "inventory-loss", "inventory-gain", "transit")
 LOCATION_KINDS = PHYSICAL_KINDS + VIRTUAL_KINDS
 
@@ -36,6 +39,12 @@ def utcnow() -> dt.datetime:
 
 def Money(**kw) -> pw.DecimalField:
     return pw.DecimalField(max_digits=16, decimal_places=4, auto_round=True, **kw)
+
+
+def UnitCost(**kw) -> pw.DecimalField:
+    """A moving-average cost or a stock value: 10 decimals, so that rounding the average never
+    moves a value by a cent (schema version 5; db/ledger/costing.py says why)."""
+    return pw.DecimalField(max_digits=24, decimal_places=10, auto_round=True, **kw)
 
 
 class BaseModel(pw.Model):
@@ -89,8 +98,10 @@ class Item(BaseModel):
     uom = pw.CharField(default="EA")
     lot_tracked = pw.BooleanField(default=False)
     expiry_tracked = pw.BooleanField(default=False)
-    # Moving-average cost, updated at each receipt.
-    unit_cost = Money(default=0)
+    # Moving-average cost of the usable stock, and that stock's value: kept by the ledger's
+    # costing (db/ledger/costing.py) at every posting that enters or leaves usable stock.
+    unit_cost = UnitCost(default=0)
+    stock_value = UnitCost(default=0)
     unit_price = Money(default=0)
     reorder_point = pw.IntegerField(default=0)
     reorder_qty = pw.IntegerField(default=0)
@@ -237,7 +248,9 @@ class Movement(BaseModel):
     count_line = pw.IntegerField(null=True)
     document = pw.CharField(default="")     # human reference: PO-1042/3, SO-77/1, TR-..., CNT-5/12
     reason = pw.CharField(default="")
-    unit_cost = Money(null=True)            # cost of the units moved, for valuation
+    # Cost of each unit moved, for valuation: set by the ledger's costing on every movement into
+    # or out of usable stock (db/ledger/costing.py); a reject carries its PO price.
+    unit_cost = UnitCost(null=True)
 
 
 class AuditLog(BaseModel):

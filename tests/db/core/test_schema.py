@@ -33,7 +33,7 @@ def make_it_a_version_2_store() -> None:
 
 
 def test_fresh_store_has_the_current_version_and_partial_indexes(store):
-    assert current_version() == CURRENT_VERSION == 3
+    assert current_version() == CURRENT_VERSION == 5
     indexes = movement_indexes()
     assert "movement_item_id" not in indexes
     for column in ("lot_id", "po_line_id", "so_line_id", "reverses_id"):
@@ -78,3 +78,26 @@ def test_look_ups_by_order_line_and_lot_use_the_partial_indexes(store):
                 f'EXPLAIN QUERY PLAN SELECT id FROM movement WHERE "{column}" = ?', [value]).fetchall())
         assert f"movement_{column}" in plan, plan
     assert Movement.select().where(Movement.po_line == line.id).count() == 1
+
+
+def test_upgrade_to_version_5_values_the_stock_the_books_held(store):
+    """Schema 5 (costing): each item's stock value starts as usable units × its cost then,
+    quarantine left out; unit costs take 10 decimals on PostgreSQL; the flow summary gets its
+    value column and is rebuilt."""
+    from decimal import Decimal
+    from db.core.models import Item
+    from db.ledger import flow_summary
+    it = f.item("A1", cost="2.50")
+    f.give_stock(it, f.location("A-01"), 4)
+    f.give_stock(it, f.location("QA", kind="quarantine"), 3)
+    for table, column in (("item", "stock_value"), ("usable_flow_day", "value")):
+        database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    SchemaVersion.delete().where(SchemaVersion.version > 3).execute()
+    if not SchemaVersion.select().where(SchemaVersion.version == 3).exists():
+        SchemaVersion.create(version=3)
+    assert init_schema() == 5
+    # 4 usable units × 2.50 = 10.00; the 3 in quarantine are not valued.
+    assert Item.get_by_id(it.id).stock_value == Decimal("10.00")
+    Item.update(unit_cost=Decimal("1.1234567891")).where(Item.id == it.id).execute()
+    assert Item.get_by_id(it.id).unit_cost == Decimal("1.1234567891")
+    assert flow_summary.refresh() is (not is_postgres())
