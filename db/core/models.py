@@ -107,7 +107,7 @@ class Item(BaseModel):
     # Moving-average cost of the usable stock, and that stock's value: kept by the ledger's
     # costing (db/ledger/costing.py) at every posting that enters or leaves usable stock.
     unit_cost = UnitCost(default=0)
-    stock_value = UnitCost(default=0)
+    stock_value = UnitCost(default=0, constraints=[pw.SQL("DEFAULT 0")])
     unit_price = Money(default=0)
     reorder_point = pw.IntegerField(default=0)
     reorder_qty = pw.IntegerField(default=0)

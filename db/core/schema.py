@@ -73,12 +73,12 @@ DEFAULT_REASONS = [
 
 
 def _costing_step(m) -> list:
-    from db.core.models import USABLE_KINDS, Item, Movement
+    from db.core.models import Item, Movement
+    from db.ledger import costing
     steps = []
     if isinstance(m, PostgresqlMigrator):
         steps += [m.alter_column_type("item", "unit_cost", Item.unit_cost),
                   m.alter_column_type("movement", "unit_cost", Movement.unit_cost)]
-    kinds = ", ".join(f"'{k}'" for k in USABLE_KINDS)
     numeric = "NUMERIC(24, 10)" if isinstance(m, PostgresqlMigrator) else "DECIMAL(24, 10)"
     # create_tables may just have made a table at its new shape: add only what is missing.
     have = {t: {c.name for c in database.get_columns(t)} for t in ("item", "usable_flow_day")}
@@ -86,9 +86,7 @@ def _costing_step(m) -> list:
         # One ALTER, not peewee's add-then-set-NOT-NULL: on SQLite that rebuilds the table,
         # which every other table's foreign keys refuse.
         steps.append(m.sql(f'ALTER TABLE "item" ADD COLUMN "stock_value" {numeric} NOT NULL DEFAULT 0'))
-    steps.append(m.sql('UPDATE "item" SET "stock_value" = "unit_cost" * (SELECT COALESCE(SUM(b."qty"), 0) '
-                       'FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '
-                       f'WHERE b."item_id" = "item"."id" AND l."kind" IN ({kinds}))'))
+    steps.append(m.sql(costing.BACKFILL_SQL))
     if "value" not in have["usable_flow_day"]:
         steps.append(m.sql(f'ALTER TABLE "usable_flow_day" ADD COLUMN "value" {numeric} NOT NULL DEFAULT 0'))
     return steps + [m.sql('DELETE FROM "usable_flow_day"'), m.sql('DELETE FROM "usable_flow_state"')]

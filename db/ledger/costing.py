@@ -52,6 +52,12 @@ STATE_COLUMNS = ('"unit_cost", "stock_value", (SELECT COALESCE(SUM(b."qty"), 0) 
                  'JOIN "location" AS l ON b."location_id" = l."id" WHERE b."item_id" = "item"."id" '
                  'AND l."kind" IN (' + ", ".join("?" for _ in USABLE_KINDS) + '))')
 STATE_SQL = f'SELECT {STATE_COLUMNS} FROM "item" WHERE "id" = ?'
+# A store from before costing (schema 5) had no stock value: the books said usable units ×
+# the item's cost. The upgrade, and the bench's generated store, start from that.
+BACKFILL_SQL = ('UPDATE "item" SET "stock_value" = "unit_cost" * (SELECT COALESCE(SUM(b."qty"), 0) '
+                'FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '
+                'WHERE b."item_id" = "item"."id" AND l."kind" IN ('
+                + ", ".join(f"'{k}'" for k in USABLE_KINDS) + '))')
 _LOCK_SQL = 'SELECT 1 FROM "item" WHERE "id" = ? FOR NO KEY UPDATE'
 _SET_SQL = 'UPDATE "item" SET "unit_cost" = ?, "stock_value" = ? WHERE "id" = ?'
 

@@ -33,7 +33,7 @@ class UsableFlowDay(BaseModel):
     day = pw.DateField()
     item = pw.ForeignKeyField(Item, backref="+", on_delete="CASCADE", index=False)
     qty = pw.IntegerField(default=0)
-    value = UnitCost(default=0)     # schema version 5
+    value = UnitCost(default=0, constraints=[pw.SQL("DEFAULT 0")])     # schema version 5
 
     class Meta:
         table_name = "usable_flow_day"
