@@ -1,35 +1,42 @@
 """Supplier scorecard, measured from real receipts (the ledger), never from promises.
 
 Which PO lines are measured: lines of POs that were sent (status not draft, not cancelled)
-whose due date lies in the period and that either received something
-or are already overdue (due before today). The due date is the line's expected date, else
-the PO's, else the PO's creation date + the supplier's lead time.
+whose due date lies in the period (whenever the PO was created: a backorder PO keeps its
+original due date) and that either received something (accepted and not undone, or
+rejected) or are already overdue (due before today). The due date is the line's expected
+date, else the PO's, else the PO's creation date + the supplier's lead time.
+
+Receipts are the ledger's "receipt" movements of the line that were never undone: an undone
+receipt is a delivery that did not happen.
 
 Per supplier, over its measured lines:
-- on_time_pct: share of lines (deliveries, not units) whose first receipt came on or before
-  the due date. A line never received counts as late.
+- on_time_pct: on time in full: share of lines (deliveries, not units) whose accepted units
+  received by the end of the due date reached the ordered quantity. Rejected units do not
+  fill a line; a line never received is late.
 - fill_pct: accepted ÷ ordered, an over-receipt counting as 100% of its line.
 - reject_pct: rejected ÷ (accepted + rejected).
 - price_vs_others_pct: the supplier's prices against the other suppliers of the same items,
-  ordered-quantity weighted: +10 means 10% dearer. Items nobody else supplies are skipped.
-- actual_lead_days: average days from PO creation to first receipt; promised_lead_days is
-  the supplier's lead time.
+  weighted by actual spend: the units received and accepted (not ordered) × the line price.
+  +10 means 10% dearer. Items nobody else supplies are skipped.
+- actual_lead_days: average days from PO creation to the line's first receipt (not undone);
+  promised_lead_days is the supplier's lead time.
 - score (0-100): the weighted mean of on-time, fill, 1 - reject and the price score
   (1 - the relative price excess, between 0 and 1; at or below the others' price is 1).
   Weights come from [suppliers] weight_* and are normalised; a part that cannot be measured
   (no receipt yet for quality, no other supplier for price) drops out with its weight.
-What a line received is what the receipts wrote on it: qty_received (accepted) and
-qty_rejected, which receiving raises and an undo lowers, and first_received_at, the time of its
-first receipt (kept even if that receipt is undone later). Reading the lines, not the
-movements, keeps the scorecard fast on millions of movements.
+Accepted and rejected units are the line's counters (qty_received, qty_rejected: receiving
+raises them, an undo lowers them); the dates come from the receipt movements, summed per line
+and day (two index range reads: the receipts, and the undos of receipts).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from db.core.models import PurchaseOrder, PurchaseOrderLine, Supplier
-from db.reports.common import Report, as_datetime, day_end, fetch, today as _today
+import peewee as pw
+
+from db.core.models import Movement, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.reports.common import Report, as_date, as_datetime, fetch, today as _today
 
 COLUMNS = ["supplier", "name", "lines", "on_time_pct", "ordered", "received", "rejected",
            "fill_pct", "reject_pct", "price_vs_others_pct", "promised_lead_days",
@@ -47,7 +54,8 @@ class MeasuredLine:
     created: dt.date
     accepted: int = 0
     rejected: int = 0
-    first_receipt: dt.datetime | None = None
+    first_receipt: dt.date | None = None     # day of the first receipt not undone
+    on_time: bool = False                    # accepted by the due date reached the ordered quantity
 
 
 @dataclass
@@ -75,8 +83,7 @@ def measured_lines(date_from: dt.date | None = None, date_to: dt.date | None = N
                      PurchaseOrderLine.first_received_at)
              .join(PurchaseOrder).join(Supplier)
              .where(PurchaseOrder.status.not_in(("draft", "cancelled"))))
-    if date_to is not None:   # due >= created, so a line due by date_to was created by then
-        query = query.where(PurchaseOrder.created_at < day_end(date_to))
+    receipts = _receipts_by_line()
     lines = []
     # Rows as the driver returns them (dates as text on SQLite), converted here: peewee's
     # per-row conversion of 50,000 lines cost more than the rest of the scorecard.
@@ -88,12 +95,40 @@ def measured_lines(date_from: dt.date | None = None, date_to: dt.date | None = N
             due = dt.date.fromisoformat(due)
         if (date_from and due < date_from) or (date_to and due > date_to):
             continue
-        first = as_datetime(first) if (accepted or rejected) else None
-        if first is None and due >= today:
+        days = receipts.get(line_id, ())
+        first_day = days[0][0] if days else None
+        if first_day is None and not rejected and due >= today:
             continue    # nothing came yet and it is not late yet: not measured
+        by_due = sum(q for day, q in days if day <= due)
         lines.append(MeasuredLine(line_id, sup, item, qty, float(cost or 0), due, created.date(),
-                                  int(accepted or 0), int(rejected or 0), first))
+                                  int(accepted or 0), int(rejected or 0), first_day, by_due >= qty))
     return lines
+
+
+def _receipts_by_line() -> dict[int, list[tuple[dt.date, int]]]:
+    """PO line id -> [(day, accepted units)] of its receipts not undone, by day, earliest first
+    (days whose receipts were all undone left out). Receipts per line and day, minus the undos
+    of receipts per line and the original receipt's day."""
+    day = pw.fn.DATE(Movement.created_at)
+    net: dict[tuple[int, dt.date], int] = {}
+    for line, d, q in fetch(Movement.select(Movement.po_line, day, pw.fn.SUM(Movement.qty))
+                            .where(Movement.kind == "receipt", Movement.po_line.is_null(False))
+                            .group_by(Movement.po_line, day)):
+        net[(line, as_date(d))] = int(q)
+    original = Movement.alias("orig")
+    undone_day = pw.fn.DATE(original.created_at)
+    for line, d, q in fetch(Movement.select(original.po_line, undone_day, pw.fn.SUM(Movement.qty))
+                            .join(original, on=(Movement.reverses == original.id))
+                            .where(Movement.kind == "undo", original.kind == "receipt",
+                                   original.po_line.is_null(False))
+                            .group_by(original.po_line, undone_day)):
+        key = (line, as_date(d))
+        net[key] = net.get(key, 0) - int(q)
+    out: dict[int, list[tuple[dt.date, int]]] = {}
+    for (line, d), q in sorted(net.items()):
+        if q > 0:
+            out.setdefault(line, []).append((d, q))
+    return out
 
 
 def _price_index(lines: list[MeasuredLine]) -> dict[int, float]:
@@ -101,9 +136,11 @@ def _price_index(lines: list[MeasuredLine]) -> dict[int, float]:
     # item -> supplier -> (units, spend)
     book: dict[int, dict[int, list[float]]] = {}
     for ln in lines:
+        if ln.accepted <= 0:
+            continue    # nothing bought on this line: no spend to compare
         cell = book.setdefault(ln.item_id, {}).setdefault(ln.supplier_id, [0.0, 0.0])
-        cell[0] += ln.qty_ordered
-        cell[1] += ln.qty_ordered * ln.unit_cost
+        cell[0] += ln.accepted
+        cell[1] += ln.accepted * ln.unit_cost
     own: dict[int, float] = {}
     others: dict[int, float] = {}
     for per_supplier in book.values():
@@ -142,9 +179,9 @@ def scorecard(date_from: dt.date | None = None, date_to: dt.date | None = None, 
         t.rejected += ln.rejected
         t.items.add(ln.item_id)
         if ln.first_receipt is not None:
-            t.lead_days.append((ln.first_receipt.date() - ln.created).days)
-            if ln.first_receipt.date() <= ln.due:
-                t.on_time += 1
+            t.lead_days.append((ln.first_receipt - ln.created).days)
+        if ln.on_time:
+            t.on_time += 1
     prices = _price_index(lines)
     weights = {"on_time": weight_on_time, "fill": weight_fill_rate,
                "quality": weight_quality, "price": weight_price}
