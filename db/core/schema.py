@@ -40,8 +40,8 @@ MIGRATIONS: dict[int, Callable] = {
     # items with 0 decimals, so every movement and balance keeps its meaning unchanged.
     7: lambda m: _add_missing_columns(m, [
         ("item", "decimals", pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
-        ("purchase_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, null=True, index=False, on_delete="SET NULL")),
-        ("sales_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, null=True, index=False, on_delete="SET NULL")),
+        ("purchase_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False, on_delete="SET NULL")),
+        ("sales_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False, on_delete="SET NULL")),
     ]),
 }
 
@@ -50,7 +50,15 @@ def _add_missing_columns(m, columns) -> list:
     (a test's, or one whose upgrade was interrupted) still upgrades."""
     operations = []
     for table, column, field in columns:
-        if column not in {c.name for c in database.get_columns(table)}:
+        if column in {c.name for c in database.get_columns(table)}:
+            continue
+        if isinstance(m, SqliteMigrator) and not field.null and field.default is not None:
+            # One ALTER with its default: peewee adds a NOT NULL column to SQLite by rebuilding
+            # the table, which the other tables' foreign keys refuse once rows refer to it.
+            kind = database.get_context_options()["field_types"].get(field.field_type, field.field_type)
+            operations.append(m.sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind} NOT NULL '
+                                    f'DEFAULT {field.default!r}'))
+        else:
             operations.append(m.add_column(table, column, field))
     return operations
 
