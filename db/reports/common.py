@@ -235,12 +235,11 @@ def usable_changes_since(first: dt.datetime, second: dt.datetime | None, *,
     return {item: (int(a or 0), int(b or 0)) for item, a, b in query}
 
 
-def stock_values() -> dict[int, tuple[Decimal, Decimal]]:
-    """Item id -> (value of its usable stock now, its moving-average cost), for every item that
-    holds a value (db/ledger/costing.py keeps both)."""
+def stock_values() -> dict[int, Decimal]:
+    """Item id -> the value of its usable stock now (db/ledger/costing.py keeps it), for every
+    item that holds a value."""
     from db.core.models import Item
-    rows = fetch(Item.select(Item.id, Item.stock_value, Item.unit_cost))
-    return {i: (exact(v), exact(c)) for i, v, c in rows if v}
+    return {i: exact(v) for i, v in fetch(Item.select(Item.id, Item.stock_value).where(Item.stock_value != 0))}
 
 
 def valued_at(day: dt.date | None) -> dict[int, tuple[int, Decimal]]:
@@ -249,7 +248,8 @@ def valued_at(day: dt.date | None) -> dict[int, tuple[int, Decimal]]:
     out as the value now minus what entered since."""
     now_units = usable_on_hand()
     now_values = stock_values()
-    out = {i: (now_units.get(i, 0), now_values.get(i, (Decimal(0),))[0]) for i in set(now_units) | set(now_values)}
+    zero = Decimal(0)
+    out = {i: (now_units.get(i, 0), now_values.get(i, zero)) for i in set(now_units) | set(now_values)}
     if day is None or day >= today():
         return out
     for item, (units, _, value, _) in usable_changes_since(day_end(day), None, values=True).items():

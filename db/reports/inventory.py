@@ -95,9 +95,12 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
         out, cogs = shipped.get(item_id, (0, None))
         if not (opening or closing or out):
             continue
-        value = worth.get(item_id, (zero,))[0]
-        avg_value = (value - exact(value_since_start) + value - exact(value_after_end)) / 2
-        cogs = exact(cogs)
+        value = worth.get(item_id, zero)
+        if value_since_start or value_after_end:
+            avg_value = value - (exact(value_since_start) + exact(value_after_end)) / 2
+        else:   # most items: nothing entered or left since the period started
+            avg_value = value
+        cogs = exact(cogs) if cogs is not None else zero
         if out:
             usage = out / span
             turns, daily, supply = (round(float(cogs / avg_value), 2) if avg_value > 0 else None,
