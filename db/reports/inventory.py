@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from operator import itemgetter
 
 import peewee as pw
@@ -26,6 +26,7 @@ DEAD_COLUMNS = ["sku", "name", "on_hand", "value", "last_movement", "days_idle"]
 AGEING_BUCKETS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")
 AGEING_COLUMNS = ["sku", "name", "on_hand", *AGEING_BUCKETS, "value_over_90"]
 HISTORY_COLUMNS = ["day", "in", "out", "on_hand"]
+ZERO = Decimal("0.00")
 
 
 def _items(ids) -> dict:
@@ -109,7 +110,7 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
             turns, daily, supply = 0.0 if avg_value > 0 else None, 0.0, None
         (unranked if turns is None else ranked).append(
             {"sku": sku, "name": name, "opening": opening, "closing": closing,
-             "average": (opening + closing) / 2, "shipped": out, "cogs": money(cogs),
+             "average": (opening + closing) / 2, "shipped": out, "cogs": money(cogs) if out else ZERO,
              "avg_value": money(avg_value), "turnover": turns, "daily_usage": daily,
              "days_of_supply": supply})
     # Highest turnover first, ties and the items without one by SKU: stable sorts on plain
