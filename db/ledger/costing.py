@@ -38,9 +38,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from db.core.connection import database, is_postgres
+from db.core.connection import database
 from db.core.models import USABLE_KINDS
-from db.core.rows import execute, execute_after
+from db.core.rows import execute
 
 PLACES = Decimal("1E-10")
 # Kinds that bring their own cost into stock when the caller gives one.
@@ -58,7 +58,6 @@ BACKFILL_SQL = ('UPDATE "item" SET "stock_value" = "unit_cost" * (SELECT COALESC
                 'FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '
                 'WHERE b."item_id" = "item"."id" AND l."kind" IN ('
                 + ", ".join(f"'{k}'" for k in USABLE_KINDS) + '))')
-_LOCK_SQL = 'SELECT 1 FROM "item" WHERE "id" = ? FOR NO KEY UPDATE'
 _SET_SQL = 'UPDATE "item" SET "unit_cost" = ?, "stock_value" = ? WHERE "id" = ?'
 
 
@@ -99,14 +98,11 @@ def state_from_row(row) -> ItemState:
 
 
 def read_state(item_id: int) -> ItemState:
-    """The item's costing, its row locked for the transaction on PostgreSQL (FOR NO KEY UPDATE,
-    the receipt's lock: two postings of one item cost in turn, each from the one before).
-    SQLite's write transaction already serialises them."""
-    sql = STATE_SQL.replace("?", database.param)
-    if is_postgres():
-        row = execute_after(_LOCK_SQL.replace("?", "%s"), [item_id], sql, state_params(item_id)).fetchone()
-    else:
-        row = execute(sql, state_params(item_id)).fetchone()
+    """The item's costing, read under the item's lock (db/ledger/locks.py; on PostgreSQL the
+    lock, if not held yet, and the read go in one round trip): two postings of one item cost
+    in turn, each from the one before. SQLite's write transaction already serialises them."""
+    from db.ledger import locks
+    row = locks.after_item_lock(item_id, STATE_SQL.replace("?", database.param), state_params(item_id)).fetchone()
     if row is None:
         from db.core.models import Item
         raise Item.DoesNotExist(f"Item {item_id} does not exist")

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from db.core.connection import database, is_postgres, write_transaction
+from db.core.connection import database, retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.ledger import costing
 from db.ledger.posting import Posting, post
@@ -15,11 +15,12 @@ from db.core.models import (VIRTUAL_CODES, Item, Location, Movement, Operator, P
 from db.core.documents import backorder_number
 from db.ledger.keys import derived_key
 from db.core.rows import locked
+from db.ledger import locks
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import whole_quantity
 from db.core.prepared import Prepared
-from db.core.rows import LOOK_UP, execute, execute_after, row_by, rows_by
+from db.core.rows import LOOK_UP, row_by, rows_by
 from db.masterdata.security import audit, get_operator, require_supervisor
 
 # A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
@@ -28,9 +29,6 @@ _KEYS_TAKEN_SQL = 'SELECT "id" FROM "movement" WHERE "idempotency_key" IN (?, ?)
 # Read once the item is locked: whether the key was posted meanwhile, and the item's costing
 # (average, value, usable units) for the ledger (db/ledger/costing.py).
 _TAKEN_AND_COSTING_SQL = f'SELECT ({_KEYS_TAKEN_SQL}), {costing.STATE_COLUMNS} FROM "item" WHERE "id" = ?'
-# The item's lock for the moving average. It reads nothing: what it guards is read by the
-# statement after it, sent in the same round trip (`rows.execute_after`).
-_LOCK_ITEM_SQL = 'SELECT 1 FROM "item" WHERE "id" = ? FOR NO KEY UPDATE'
 
 
 def _q(text: str) -> str:
@@ -48,6 +46,7 @@ class ReceiptResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@retry_conflicts
 def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str = "",
             reject: int = 0, reason: str | None = None, lot: str | None = None,
             expiry: dt.date | None = None, location: str | None = None,
@@ -121,13 +120,18 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
     with write_transaction():
         line = None
         if order is not None:
+            # The order's status under the lock closing it takes: no receipt lands on a PO
+            # closed meanwhile (issue 15: 6 receivers racing a close made 106-114 of 100).
+            order = locks.document(PurchaseOrder, order.id)
+            if order.status not in RECEIVABLE_PO_STATUSES:
+                raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one")
             line = _line_for(order, item)
             line = locked(PurchaseOrderLine, line.id)
         # Receipts of one item take its lock in turn (PostgreSQL; SQLite's write transaction
         # already serialises them), so each moving average starts from the one before. Under
         # the lock: the same key again (the first receipt's result, nothing posted twice) and
         # the item's costing, handed to the ledger (which would otherwise read it again).
-        row = _after_item_lock(item.id, _q(_TAKEN_AND_COSTING_SQL), [
+        row = locks.after_item_lock(item.id, _q(_TAKEN_AND_COSTING_SQL), [
             key, f"{key}:reject" if key else None, *costing.state_params(item.id)]).fetchone()
         if row is None:         # the item's row is gone
             raise Item.DoesNotExist(f"Item {item.id} does not exist")
@@ -237,12 +241,6 @@ def _earlier_receipt(key: str | None) -> ReceiptResult | None:
                          warnings=[])
 
 
-def _after_item_lock(item_id: int, sql: str, params: list):
-    """SQL run once item ITEM_ID is locked for the transaction (PostgreSQL: FOR NO KEY UPDATE,
-    as `locked`), in the same round trip as the lock."""
-    if not is_postgres():
-        return execute(sql, params)
-    return execute_after(_q(_LOCK_ITEM_SQL), [item_id], sql, params)
 
 
 def refresh_po_status(po_id: int) -> PurchaseOrder:
@@ -267,6 +265,7 @@ def refresh_po_status(po_id: int) -> PurchaseOrder:
     return order
 
 
+@retry_conflicts
 def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> PurchaseOrder | None:
     """Close PO. With BACKORDER a new PO `<po>-BO<n>` holds what has not arrived and is
     returned; otherwise the rest is cancelled and None is returned."""
@@ -275,7 +274,7 @@ def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> P
         # Cancelling what has not arrived cancels part of a document: supervisors only.
         require_supervisor(operator, f"cancelling the rest of purchase order {order.number}")
     with write_transaction():
-        order = locked(PurchaseOrder, order.id)
+        order = locks.document(PurchaseOrder, order.id)
         if order.status not in ("draft",) + RECEIVABLE_PO_STATUSES:
             raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one to close")
         rest = [(l, l.qty_ordered - l.qty_received - l.qty_rejected)
