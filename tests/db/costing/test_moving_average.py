@@ -199,3 +199,36 @@ def test_every_issue_carries_the_average_when_it_posts(site):
     undo_movement(out.id, operator="BOSS")
     assert item().stock_value == Decimal("146.5")
     assert item().unit_cost == Decimal("6.3695652174")
+
+
+def test_value_on_a_past_date_and_turnover_use_the_costs_of_then(store):
+    """`value --to` is the valuation at that date; turnover's values and COGS too. Back-dated
+    through the ledger (T = today): 10 @ 1.00 on T-10; 10 @ 3.00 on T-5 (average 2.00); 5
+    shipped on T-3, carrying 2.00 each = 10.00.
+    End of T-7: 10 units worth 10.00 (at today's average it would say 20.00).
+    End of T-4: 20 units worth 10 + 30 = 40.00. Now: 15 worth 40 − 10 = 30.00.
+    Turnover over T-6..T: opening (end of T-7) 10.00, closing 30.00, avg_value 20.00; cogs
+    10.00; turnover 10 / 20 = 0.5."""
+    import datetime as dt
+    from db.ledger.posting import Posting, post
+    from db.reports.common import today
+    from db.reports.inventory import turnover
+    from tests import reports_data as r
+    loc = r.site()
+    p = f.item("P", cost="1.00")
+    t = today()
+
+    def ago(days):
+        return r.at(t - dt.timedelta(days=days))
+    for qty, cost, when in ((10, "1.00", 10), (10, "3.00", 5)):
+        post(Posting(item=p, qty=qty, from_location=f.virtual("supplier"), to_location=loc["a1"],
+                     kind="receipt", operator="W1", unit_cost=Decimal(cost), at=ago(when)))
+    _, (line,) = r.so("SO-1", f.customer("C1"), [(p, 5, "9.00")], created=ago(4))
+    shipped = r.ship(line, 5, ago(3), loc["ship"], stock_from=loc["a1"])
+    assert shipped.unit_cost == Decimal("2")
+    for days, units, value in ((7, 10, "10.00"), (4, 20, "40.00"), (0, 15, "30.00")):
+        (row,) = stock_value(None, t - dt.timedelta(days=days))[0]
+        assert (row["on_hand"], row["value"]) == (units, Decimal(value)), days
+    row = {x["sku"]: x for x in turnover(t - dt.timedelta(days=6), t)[0]}["P"]
+    assert (row["opening"], row["closing"], row["avg_value"], row["cogs"], row["turnover"]) == (
+        10, 15, Decimal("20.00"), Decimal("10.00"), 0.5)

@@ -138,3 +138,21 @@ def test_counts_report_money_and_shrinkage(store):
     assert (by_kind["undo"]["units"], str(by_kind["undo"]["gain"])) == (2, "2.67")
     total = by_kind["total"]
     assert (total["units"], str(total["gain"]), str(total["loss"]), str(total["net"])) == (-3, "2.67", "6.67", "-4.00")
+
+
+def test_a_week_is_the_sum_of_its_days_before_rounding(store):
+    """Point 3. One unit at 0.3350 sold on each of Mon 2026-03-02, Tue and Wed: each day shows
+    0.34 (0.335 rounded half up), the week 3 × 0.335 = 1.005 → 1.01, the exact sum rounded
+    once (adding the shown days gave 1.02)."""
+    from db.reports.sales import sales
+    loc = r.site()
+    p = f.item("P", cost="0.10")
+    for n, day in enumerate(("2026-03-02", "2026-03-03", "2026-03-04"), start=1):
+        _, (line,) = r.so(f"SO-{n}", f.customer("C1"), [(p, 1, "0.3350")], created=at(d(day), 8))
+        r.ship(line, 1, at(d(day)), loc["ship"])
+    days, _ = sales(d("2026-03-02"), d("2026-03-08"), by="day")
+    assert [x["revenue"] for x in days[:3]] == [Decimal("0.34")] * 3
+    (week,), _ = sales(d("2026-03-02"), d("2026-03-08"), by="week")
+    assert (week["period"], week["qty"], week["revenue"]) == ("2026-W10", 3, Decimal("1.01"))
+    # Cost: each unit carried the average 0.10 then: 0.30, margin 1.005 − 0.30 = 0.705 → 0.71.
+    assert (week["cost"], week["margin"]) == (Decimal("0.30"), Decimal("0.71"))
