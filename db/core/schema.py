@@ -35,6 +35,9 @@ MIGRATIONS: dict[int, Callable] = {
     # (what the books said so far: usable units × cost), and the flow summary's value column
     # (rebuilt from the ledger on its next use).
     5: lambda m: _costing_step(m),
+    # 6: an item's minimum remaining shelf life at receipt, and a short pick the picker undid.
+    6: lambda m: _add_missing_columns(m, [("item", "min_shelf_life_days", pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
+                                          ("pick_shortage", "undone_at", pw.DateTimeField(null=True))]),
     # 7: units of measure (issue 18): an item's precision, and the unit of an order line. The
     # item_unit table itself is made by create_tables. Existing quantities are whole units of
     # items with 0 decimals, so every movement and balance keeps its meaning unchanged.
