@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from db.core.connection import database
-from db.core.models import USABLE_KINDS
+from db.core.models import USABLE_KINDS, Item
 from db.core.rows import execute
+from db.ledger import locks
 
 PLACES = Decimal("1E-10")
 # Kinds that bring their own cost into stock when the caller gives one.
@@ -101,10 +102,8 @@ def read_state(item_id: int) -> ItemState:
     """The item's costing, read under the item's lock (db/ledger/locks.py; on PostgreSQL the
     lock, if not held yet, and the read go in one round trip): two postings of one item cost
     in turn, each from the one before. SQLite's write transaction already serialises them."""
-    from db.ledger import locks
     row = locks.after_item_lock(item_id, STATE_SQL.replace("?", database.param), state_params(item_id)).fetchone()
     if row is None:
-        from db.core.models import Item
         raise Item.DoesNotExist(f"Item {item_id} does not exist")
     return state_from_row(row)
 
