@@ -38,9 +38,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from db.core.connection import database
 from db.core.models import USABLE_KINDS, Item
-from db.core.rows import execute
+from db.core.sql import dialect, execute
 from db.ledger import locks
 
 PLACES = Decimal("1E-10")
@@ -102,7 +101,7 @@ def read_state(item_id: int) -> ItemState:
     """The item's costing, read under the item's lock (db/ledger/locks.py; on PostgreSQL the
     lock, if not held yet, and the read go in one round trip): two postings of one item cost
     in turn, each from the one before. SQLite's write transaction already serialises them."""
-    row = locks.after_item_lock(item_id, STATE_SQL.replace("?", database.param), state_params(item_id)).fetchone()
+    row = locks.after_item_lock(item_id, dialect(STATE_SQL), state_params(item_id)).fetchone()
     if row is None:
         raise Item.DoesNotExist(f"Item {item_id} does not exist")
     return state_from_row(row)
@@ -133,4 +132,4 @@ def after(state: ItemState, sign: int, qty: int, cost: Decimal) -> ItemState:
 
 def record(item_id: int, new: ItemState) -> None:
     """Write the item's new average and value (in the posting's transaction)."""
-    execute(_SET_SQL.replace("?", database.param), [new.average, new.value, item_id])
+    execute(dialect(_SET_SQL), [new.average, new.value, item_id])

@@ -16,6 +16,7 @@ from operator import itemgetter
 import peewee as pw
 
 from db.core.errors import NotFound
+from db.core import defaults
 from db.core.models import Balance, Item, Location, Lot, Movement
 from db.reports.common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, exact, fetch, item_key, money, net_flow, stock_values, today as _today, unit, usable_changes_since, usable_ids, usable_on_hand, valued_at, window)
 
@@ -68,7 +69,7 @@ def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None
 
 
 def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-             days: int = 90, today: dt.date | None = None) -> Report:
+             days: int = defaults.REPORTS["window_days"], today: dt.date | None = None) -> Report:
     """Per item over the period (default: the DAYS days up to today):
     opening and closing units and values (the ledger's at the period's ends); average stock =
     (opening + closing) / 2 units, avg_value = (opening value + closing value) / 2; cogs = the
@@ -123,7 +124,7 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
 
 
 def dead_stock(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-               days: int = 90, today: dt.date | None = None) -> Report:
+               days: int = defaults.REPORTS["dead_stock_days"], today: dt.date | None = None) -> Report:
     """Items that held usable stock at the end of the window and had no issue or sale in it.
 
     The window is the DAYS days ending on DATE_TO (default today), both included, or
@@ -222,7 +223,7 @@ def ageing(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
 
 
 def stock_history(sku: str, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                  *, days: int = 90, today: dt.date | None = None) -> Report:
+                  *, days: int = defaults.REPORTS["window_days"], today: dt.date | None = None) -> Report:
     """Usable units of one item at the end of each day of the period, for the chart."""
     it = Item.get_or_none(Item.sku == sku)
     if it is None:
