@@ -44,8 +44,10 @@ MIGRATIONS: dict[int, Callable] = {
     # items with 0 decimals, so every movement and balance keeps its meaning unchanged.
     7: lambda m: _add_missing_columns(m, [
         ("item", "decimals", pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
-        ("purchase_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False, on_delete="SET NULL")),
-        ("sales_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False, on_delete="SET NULL")),
+        ("purchase_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False,
+                                                  on_delete="SET NULL")),
+        ("sales_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False,
+                                                  on_delete="SET NULL")),
     ]),
 }
 

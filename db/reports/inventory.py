@@ -18,7 +18,9 @@ import peewee as pw
 from db.core.errors import NotFound
 from db.core import defaults
 from db.core.models import Balance, Item, Location, Lot, Movement
-from db.reports.common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, exact, fetch, item_key, money, net_flow, stock_values, today as _today, unit, usable_changes_since, usable_ids, usable_on_hand, valued_at, window)
+from db.reports.common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, exact, fetch,
+                               item_key, money, net_flow, stock_values, today as _today, unit, usable_changes_since,
+                               usable_ids, usable_on_hand, valued_at, window)
 
 VALUE_COLUMNS = ["sku", "name", "on_hand", "unit_cost", "value", "share_pct"]
 TURNOVER_COLUMNS = ["sku", "name", "opening", "closing", "average", "shipped", "cogs",

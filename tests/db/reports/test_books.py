@@ -1,6 +1,5 @@
 """Issue 16, points 5-10: the supplier scorecard, settlement and the counts report against
 numbers worked out by hand (the auditor's cases)."""
-import datetime as dt
 from decimal import Decimal
 
 from db import counts
