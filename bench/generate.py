@@ -41,7 +41,7 @@ from typing import Callable
 
 from devices.gs1 import check_digit
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3     # 3: items carry their stock value (schema 5)
 
 FULL = {"items": 100_000, "locations": 20_000, "movements": 5_000_000,
         "po_lines": 50_000, "so_lines": 50_000}
@@ -161,6 +161,9 @@ def generate(path: Path, plan: Plan, log: Log = lambda s: None) -> dict:
     conn.execute("PRAGMA foreign_keys=OFF")
     try:
         counts = _Builder(conn, plan, log).run()
+        # Each item's stock value, as a store upgraded to costing has it (db/ledger/costing.py).
+        from db.ledger.costing import BACKFILL_SQL
+        conn.execute(BACKFILL_SQL)
     finally:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.close()

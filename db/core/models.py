@@ -16,6 +16,9 @@ from db.core.statuses import POLineStatus, POStatus, SOStatus
 # Location kinds. Physical ones hold real goods and never go negative; virtual ones are the
 # other side of each double entry (goods come from a supplier, go to a customer...).
 PHYSICAL_KINDS = ("storage", "receiving", "shipping", "quarantine")
+# Usable stock: what we own, may sell and value (db/ledger/costing.py). Quarantine holds
+# rejected or held-back goods: physical, but outside the stock's value.
+USABLE_KINDS = ("storage", "receiving", "shipping")
 VIRTUAL_KINDS = ("supplier", "customer", "inventory-loss", "inventory-gain", "transit")
 LOCATION_KINDS = PHYSICAL_KINDS + VIRTUAL_KINDS
 
@@ -38,6 +41,12 @@ def utcnow() -> dt.datetime:
 
 def Money(**kw) -> pw.DecimalField:
     return pw.DecimalField(max_digits=16, decimal_places=4, auto_round=True, **kw)
+
+
+def UnitCost(**kw) -> pw.DecimalField:
+    """A moving-average cost or a stock value: 10 decimals, so that rounding the average never
+    moves a value by a cent (schema version 5; db/ledger/costing.py says why)."""
+    return pw.DecimalField(max_digits=24, decimal_places=10, auto_round=True, **kw)
 
 
 class BaseModel(pw.Model):
@@ -96,8 +105,10 @@ class Item(BaseModel):
     decimals = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
     lot_tracked = pw.BooleanField(default=False)
     expiry_tracked = pw.BooleanField(default=False)
-    # Moving-average cost, updated at each receipt.
-    unit_cost = Money(default=0)
+    # Moving-average cost of the usable stock, and that stock's value: kept by the ledger's
+    # costing (db/ledger/costing.py) at every posting that enters or leaves usable stock.
+    unit_cost = UnitCost(default=0)
+    stock_value = UnitCost(default=0, constraints=[pw.SQL("DEFAULT 0")])
     unit_price = Money(default=0)
     reorder_point = pw.IntegerField(default=0)
     reorder_qty = pw.IntegerField(default=0)
@@ -272,7 +283,9 @@ class Movement(BaseModel):
     count_line = pw.IntegerField(null=True)
     document = pw.CharField(default="")     # human reference: PO-1042/3, SO-77/1, TR-..., CNT-5/12
     reason = pw.CharField(default="")
-    unit_cost = Money(null=True)            # cost of the units moved, for valuation
+    # Cost of each unit moved, for valuation: set by the ledger's costing on every movement into
+    # or out of usable stock (db/ledger/costing.py); a reject carries its PO price.
+    unit_cost = UnitCost(null=True)
 
 
 class AuditLog(BaseModel):

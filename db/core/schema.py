@@ -31,6 +31,10 @@ MIGRATIONS: dict[int, Callable] = {
         for statement in (m.sql(f'DROP INDEX IF EXISTS "movement_{column}"'),
                           m.sql(f'CREATE {unique}INDEX "movement_{column}" ON "movement" ("{column}") '
                                 f'WHERE ("{column}" IS NOT NULL)'))],
+    # 5: costing (db/ledger/costing.py): unit costs at 10 decimals, each item's stock value
+    # (what the books said so far: usable units × cost), and the flow summary's value column
+    # (rebuilt from the ledger on its next use).
+    5: lambda m: _costing_step(m),
     # 6: an item's minimum remaining shelf life at receipt, and a short pick the picker undid.
     6: lambda m: _add_missing_columns(m, [("item", "min_shelf_life_days",
                                            pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
@@ -40,8 +44,10 @@ MIGRATIONS: dict[int, Callable] = {
     # items with 0 decimals, so every movement and balance keeps its meaning unchanged.
     7: lambda m: _add_missing_columns(m, [
         ("item", "decimals", pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
-        ("purchase_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, null=True, index=False, on_delete="SET NULL")),
-        ("sales_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, null=True, index=False, on_delete="SET NULL")),
+        ("purchase_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False,
+                                                  on_delete="SET NULL")),
+        ("sales_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False,
+                                                  on_delete="SET NULL")),
     ]),
 }
 
@@ -50,7 +56,15 @@ def _add_missing_columns(m, columns) -> list:
     (a test's, or one whose upgrade was interrupted) still upgrades."""
     operations = []
     for table, column, field in columns:
-        if column not in {c.name for c in database.get_columns(table)}:
+        if column in {c.name for c in database.get_columns(table)}:
+            continue
+        if isinstance(m, SqliteMigrator) and not field.null and field.default is not None:
+            # One ALTER with its default: peewee adds a NOT NULL column to SQLite by rebuilding
+            # the table, which the other tables' foreign keys refuse once rows refer to it.
+            kind = database.get_context_options()["field_types"].get(field.field_type, field.field_type)
+            operations.append(m.sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind} NOT NULL '
+                                    f'DEFAULT {field.default!r}'))
+        else:
             operations.append(m.add_column(table, column, field))
     return operations
 
@@ -70,6 +84,26 @@ DEFAULT_REASONS = [
     ("MISCOUNT", "Earlier miscount corrected", "count"),
     ("SHORT", "Short pick: not on the shelf", "short"),
 ]
+
+
+def _costing_step(m) -> list:
+    from db.core.models import Item, Movement
+    from db.ledger import costing
+    steps = []
+    if isinstance(m, PostgresqlMigrator):
+        steps += [m.alter_column_type("item", "unit_cost", Item.unit_cost),
+                  m.alter_column_type("movement", "unit_cost", Movement.unit_cost)]
+    numeric = "NUMERIC(24, 10)" if isinstance(m, PostgresqlMigrator) else "DECIMAL(24, 10)"
+    # create_tables may just have made a table at its new shape: add only what is missing.
+    have = {t: {c.name for c in database.get_columns(t)} for t in ("item", "usable_flow_day")}
+    if "stock_value" not in have["item"]:
+        # One ALTER, not peewee's add-then-set-NOT-NULL: on SQLite that rebuilds the table,
+        # which every other table's foreign keys refuse.
+        steps.append(m.sql(f'ALTER TABLE "item" ADD COLUMN "stock_value" {numeric} NOT NULL DEFAULT 0'))
+    steps.append(m.sql(costing.BACKFILL_SQL))
+    if "value" not in have["usable_flow_day"]:
+        steps.append(m.sql(f'ALTER TABLE "usable_flow_day" ADD COLUMN "value" {numeric} NOT NULL DEFAULT 0'))
+    return steps + [m.sql('DELETE FROM "usable_flow_day"'), m.sql('DELETE FROM "usable_flow_state"')]
 
 
 def all_models() -> list[type[pw.Model]]:

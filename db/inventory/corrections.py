@@ -132,11 +132,11 @@ def undo_movements(ids: list[int], *, operator: str, station: str = "",
 
 
 def _undo_receipt(original: Movement, line: PurchaseOrderLine) -> None:
-    from db.purchasing.receiving import refresh_po_status, remove_from_average_cost
+    # The undo itself took the receipt's value back out of the average (db/ledger/costing.py).
+    from db.purchasing.receiving import refresh_po_status
     if original.kind == "receipt":
         PurchaseOrderLine.update(qty_received=PurchaseOrderLine.qty_received - original.qty).where(
             PurchaseOrderLine.id == line.id).execute()
-        remove_from_average_cost(original.item, original.qty, original.unit_cost)
     else:
         PurchaseOrderLine.update(qty_rejected=PurchaseOrderLine.qty_rejected - original.qty).where(
             PurchaseOrderLine.id == line.id).execute()

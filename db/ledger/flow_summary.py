@@ -11,7 +11,7 @@ date incrementally, from the last movement id it has seen, each time a report as
 (`refresh`). On SQLite that is exact: writers are serialised, so every movement id below the
 newest one is committed. On PostgreSQL ids can commit out of order, so there the summary is
 not used and reports read the movements (`refresh` returns False). "Usable" follows the
-location kinds (db.reports.common.USABLE_KINDS); when the set of non-usable locations
+location kinds (db.core.models.USABLE_KINDS); when the set of non-usable locations
 changes (a new quarantine, a kind changed by an import), the summary is rebuilt from scratch.
 
 `recompute_usable_flow()` is the full recomputation the tests compare it with.
@@ -23,16 +23,17 @@ import datetime as dt
 import peewee as pw
 
 from db.core.connection import database, is_postgres, write_transaction
-from db.core.models import BaseModel, Item, Location, Movement
+from db.core.models import USABLE_KINDS, BaseModel, Item, Location, Movement, UnitCost
 
-USABLE_KINDS = ("storage", "receiving", "shipping")
 
 
 class UsableFlowDay(BaseModel):
-    """Net units of ITEM that entered usable locations on DAY (negative: left them)."""
+    """Net units of ITEM that entered usable locations on DAY (negative: left them), and the
+    net value they carried (qty × each movement's unit cost, db/ledger/costing.py)."""
     day = pw.DateField()
     item = pw.ForeignKeyField(Item, backref="+", on_delete="CASCADE", index=False)
     qty = pw.IntegerField(default=0)
+    value = UnitCost(default=0, constraints=[pw.SQL("DEFAULT 0")])     # schema version 5
 
     class Meta:
         table_name = "usable_flow_day"
@@ -74,6 +75,11 @@ def _crossing_delta(ids: list[int]) -> tuple[str, str]:
     return delta, crossing
 
 
+def value_delta(delta: str) -> str:
+    """SQL: the value a crossing movement of signed quantity DELTA brought into usable stock."""
+    return f'({delta}) * COALESCE("unit_cost", 0)'
+
+
 def refresh() -> bool:
     """Add the movements posted since the last refresh. False where the summary is not used
     (PostgreSQL), True when it is up to date."""
@@ -96,24 +102,33 @@ def refresh() -> bool:
         if newest > state.last_movement:
             delta, crossing = _crossing_delta(ids)
             database.execute_sql(
-                f'INSERT INTO "usable_flow_day" ("item_id", "day", "qty") '
-                f'SELECT "item_id", DATE("created_at"), SUM({delta}) FROM "movement" '
+                f'INSERT INTO "usable_flow_day" ("item_id", "day", "qty", "value") '
+                f'SELECT "item_id", DATE("created_at"), SUM({delta}), SUM({value_delta(delta)}) FROM "movement" '
                 f'WHERE "id" > ? AND "id" <= ? AND {crossing} GROUP BY "item_id", DATE("created_at") '
-                f'ON CONFLICT ("day", "item_id") DO UPDATE SET "qty" = "qty" + excluded."qty"',
+                f'ON CONFLICT ("day", "item_id") DO UPDATE SET "qty" = "qty" + excluded."qty", '
+                f'"value" = "value" + excluded."value"',
                 [state.last_movement, newest])
             state.last_movement = newest
         state.save()
     return True
 
 
-def usable_changes_since(first: dt.date, second: dt.date | None) -> dict[int, tuple[int, int]]:
+def usable_changes_since(first: dt.date, second: dt.date | None, *, values: bool = False) -> dict[int, tuple]:
     """Item id -> (net units into usable stock from the start of day FIRST on, and from the
-    start of day SECOND on), from the summary. Call `refresh()` first."""
+    start of day SECOND on), from the summary; with VALUES, then the net value that came in
+    over each (floats on SQLite). Call `refresh()` first."""
     later = "SUM(CASE WHEN \"day\" >= ? THEN \"qty\" ELSE 0 END)" if second else "0"
-    params = ([second.isoformat()] if second else []) + [first.isoformat()]
+    later_value = "SUM(CASE WHEN \"day\" >= ? THEN \"value\" ELSE 0 END)" if second else "0"
+    params = ([second.isoformat()] if second else [])
+    columns = f'SUM("qty"), {later}'
+    if values:
+        columns += f', SUM("value"), {later_value}'
+        params = params * 2
     rows = database.execute_sql(
-        f'SELECT "item_id", SUM("qty"), {later} FROM "usable_flow_day" WHERE "day" >= ? '
-        f'GROUP BY "item_id"', params).fetchall()
+        f'SELECT "item_id", {columns} FROM "usable_flow_day" WHERE "day" >= ? '
+        f'GROUP BY "item_id"', params + [first.isoformat()]).fetchall()
+    if values:
+        return {item: (int(a or 0), int(b or 0), v or 0, w or 0) for item, a, b, v, w in rows}
     return {item: (int(a or 0), int(b or 0)) for item, a, b in rows}
 
 

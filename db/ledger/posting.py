@@ -18,7 +18,7 @@ from db.core.errors import InsufficientStock, InvalidInput, NotFound, RuleViolat
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Movement, utcnow
 from db.core.quantities import MAX_QTY, is_whole
 from db.core.sql import dialect, execute, table
-from db.ledger import locks
+from db.ledger import costing, locks
 from db.ledger.roles import KIND_ROLES, check_kind
 
 
@@ -49,6 +49,9 @@ class Posting:
     # The caller looked KEY up inside its own transaction just now (a receipt does, under the
     # item's lock): the ledger does not look it up again. A key posted since is still caught.
     key_checked: bool = False
+    # The item's costing, read by the caller under the item's lock in this transaction (a
+    # receipt does, in the same round trip as its lock): the ledger does not read it again.
+    item_state: costing.ItemState | None = None
 
 
 def post(p: Posting) -> Movement:
@@ -115,7 +118,10 @@ def _write_sqlite(p: Posting, db: pw.SqliteDatabase) -> Movement:
             target = conn.execute(_BALANCE_LOT, (item.id, target_loc.id, lot_id)).fetchone()
     source = _BalanceRow(*source) if source else _balance_for_update(item, source_loc, lot)
     target = _BalanceRow(*target) if target else _balance_for_update(item, target_loc, lot)
+    sign = costing.direction(source_loc, target_loc)
+    state = (p.item_state or costing.read_state(item.id)) if sign else None
     _check_stock(p, source, target)
+    new_state = _cost(p, sign, state)
     now = p.at or utcnow()
     stamp = now.isoformat(" ")     # as sqlite3 stores a datetime, and peewee reads it back
     params = _insert_params(p, stamp)
@@ -123,7 +129,27 @@ def _write_sqlite(p: Posting, db: pw.SqliteDatabase) -> Movement:
         movement_id = conn.execute(_INSERT, params).lastrowid
         conn.execute(_TAKE, (p.qty, min(p.release_allocation, source.allocated), stamp, source.id))
         conn.execute(_PUT, (p.qty, stamp, target.id))
+    _record_cost(p, new_state)
     return _movement(p, params, now, movement_id)
+
+
+def _cost(p: Posting, sign: int, state: costing.ItemState | None) -> costing.ItemState | None:
+    """For a posting entering (SIGN +1) or leaving (-1) usable stock: the cost it carries
+    (set on P) and the item's costing after it (db/ledger/costing.py). Computed only, so a
+    posting that fails after this writes nothing."""
+    if not sign:
+        return None
+    p.unit_cost = costing.unit_cost_for(p.kind, sign, p.unit_cost, state)
+    return costing.after(state, sign, p.qty, p.unit_cost)
+
+
+def _record_cost(p: Posting, new_state: costing.ItemState | None) -> None:
+    """Once the movement is in: the item's new average and value, in the store and on P.item."""
+    if new_state is None:
+        return
+    costing.record(p.item.id, new_state)
+    p.item.__data__["unit_cost"] = new_state.average     # not dirty: the store has it
+    p.item.__data__["stock_value"] = new_state.value
 
 
 def _insert_params(p: Posting, created_at) -> tuple:
@@ -185,6 +211,9 @@ def _post_locked(p: Posting) -> Movement:
     """PostgreSQL: lock the item (db/ledger/locks.py: its balances are only locked under it)
     and both balance rows, check, then the movement and both balances in one statement."""
     look_up = p.key if p.key and not p.key_checked else None
+    # The item's lock comes before the balances', as a receipt takes them (no deadlock).
+    sign = costing.direction(p.from_location, p.to_location)
+    state = (p.item_state or costing.read_state(p.item.id)) if sign else None
     rows, earlier_id = _both_balances_pg(p, look_up)
     if earlier_id is not None:
         return _replayed(p, Movement.get_by_id(earlier_id))
@@ -199,6 +228,7 @@ def _post_locked(p: Posting) -> Movement:
         rows = {side: _balance_for_update(p.item, loc, p.lot) for side, loc in ends}
     source = rows["from"]
     _check_stock(p, source, rows["to"])
+    new_state = _cost(p, sign, state)
     now = p.at or utcnow()
     released = min(p.release_allocation, source.allocated)
     params = _insert_params(p, now)
@@ -211,6 +241,7 @@ def _post_locked(p: Posting) -> Movement:
         if earlier is None:
             raise pw.IntegrityError(f"movement with key {p.key!r} refused by the store")
         return earlier
+    _record_cost(p, new_state)
     return _movement(p, params, now, row[0])
 
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from db.core.connection import database, retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
+from db.ledger import costing
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import (get_item, get_location, get_po, get_reason, get_supplier, reason_codes,
                                   warehouse_location)
-from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement, Operator, PurchaseOrder,
+from db.core.models import (VIRTUAL_CODES, Item, Location, Movement, Operator, PurchaseOrder,
                             PurchaseOrderLine, Supplier, utcnow)
 from db.core.documents import backorder_number
 from db.purchasing.over_receipt import DEFAULT_TOLERANCE_PCT, check_over_receipt
@@ -22,20 +23,16 @@ from db.masterdata.lots import lot_for
 from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import whole_quantity
 from db.core.sql import Prepared
-from db.core.sql import LOOK_UP, dialect, execute, row_by, rows_by, table
+from db.core.sql import LOOK_UP, dialect, row_by, rows_by, table
 from db.masterdata.security import audit, get_operator, require_supervisor
 from db.inventory.expiry import lot_expiry, receipt_check
 
 # A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
 # driver's placeholder.
 _KEYS_TAKEN_SQL = f'SELECT "id" FROM {table(Movement)} WHERE "idempotency_key" IN (?, ?) LIMIT 1'
-_ON_HAND_SQL = (f'SELECT COALESCE(SUM(b."qty"), 0) FROM {table(Balance)} AS b '
-                f'JOIN {table(Location)} AS l ON b."location_id" = l."id" '
-                'WHERE b."item_id" = ? AND l."kind" IN (' + ", ".join("?" for _ in PHYSICAL_KINDS) + ")")
-# Read once the item is locked: its cost, whether the key was posted meanwhile, its stock.
-_COST_TAKEN_AND_ON_HAND_SQL = (f'SELECT (SELECT "unit_cost" FROM {table(Item)} WHERE "id" = ?), '
-                               f'({_KEYS_TAKEN_SQL}), ({_ON_HAND_SQL})')
-_SET_COST_SQL = f'UPDATE {table(Item)} SET "unit_cost" = ? WHERE "id" = ?'
+# Read once the item is locked: whether the key was posted meanwhile, and the item's costing
+# (average, value, usable units) for the ledger (db/ledger/costing.py).
+_TAKEN_AND_COSTING_SQL = f'SELECT ({_KEYS_TAKEN_SQL}), {costing.STATE_COLUMNS} FROM {table(Item)} WHERE "id" = ?'
 
 
 
@@ -139,14 +136,13 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             line = locked(PurchaseOrderLine, line.id)
         # Receipts of one item take its lock in turn (PostgreSQL; SQLite's write transaction
         # already serialises them), so each moving average starts from the one before. Under
-        # the lock: the cost (the rest of the row was read just before), the same key again
-        # (the first receipt's result, nothing posted twice) and the physical stock.
-        cost, taken, on_hand = locks.after_item_lock(item.id, dialect(_COST_TAKEN_AND_ON_HAND_SQL), [
-            item.id, key, f"{key}:reject" if key else None, item.id, *PHYSICAL_KINDS]).fetchone()
-        if cost is None:        # the cost is never NULL: the row is gone
+        # the lock: the same key again (the first receipt's result, nothing posted twice) and
+        # the item's costing, handed to the ledger (which would otherwise read it again).
+        row = locks.after_item_lock(item.id, dialect(_TAKEN_AND_COSTING_SQL), [
+            key, f"{key}:reject" if key else None, *costing.state_params(item.id)]).fetchone()
+        if row is None:         # the item's row is gone
             raise Item.DoesNotExist(f"Item {item.id} does not exist")
-        item.unit_cost = Item.unit_cost.python_value(cost)
-        item._dirty.discard("unit_cost")
+        taken, state = row[0], costing.state_from_row(row[1:])
         earlier = _earlier_receipt(key) if taken is not None else None
         if earlier is not None:
             return _receipt_replay(key, earlier, po, sku, qty, reject)
@@ -154,16 +150,15 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         if line is not None:
             warnings = check_over_receipt(order, line, qty + reject, tolerance_pct)
         the_lot = lot_for(item, lot, expiry=expiry, create=True)
-        cost = line.unit_cost if line is not None else (unit_cost if unit_cost is not None else item.unit_cost)
+        # No PO and no cost given: the receipt enters at the average (the ledger's rule).
+        cost = line.unit_cost if line is not None else unit_cost
         document = f"{order.number}/{line.line_no}" if line is not None else f"RCV-{sup.code}"
         accepted = rejected = None
         if qty:
-            before = int(on_hand or 0)
             accepted = post(Posting(item=item, qty=qty, from_location=source, to_location=dock,
                                     kind="receipt", operator=operator, station=station, lot=the_lot,
                                     key=key, po_line=line, document=document, unit_cost=cost,
-                                    key_checked=True))
-            _update_average_cost(item, before, qty, Decimal(cost))
+                                    key_checked=True, item_state=state))
         if reject:
             rejected = post(Posting(item=item, qty=reject, from_location=source, to_location=quarantine,
                                     kind="reject", operator=operator, station=station, lot=the_lot,
@@ -279,36 +274,6 @@ def _earlier_receipt(key: str | None) -> ReceiptResult | None:
                          warnings=[], others=[m for m in rows if m.kind not in ("receipt", "reject")])
 
 
-def _physical_on_hand(item: Item) -> int:
-    total = database.execute_sql(dialect(_ON_HAND_SQL), [item.id, *PHYSICAL_KINDS]).fetchone()[0]
-    return int(total or 0)
-
-
-def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> None:
-    """Moving average: (old units × old cost + new units × their cost) / all units."""
-    if before <= 0:
-        new = cost
-    else:
-        new = (Decimal(before) * Decimal(item.unit_cost) + Decimal(qty) * cost) / Decimal(before + qty)
-    stored = Item.unit_cost.db_value(new)
-    # Units at the item's own cost leave it as it is: no write (a round trip and a new
-    # version of a row every station receiving the item waits for).
-    if stored != Item.unit_cost.db_value(item.unit_cost):
-        execute(dialect(_SET_COST_SQL), [stored, item.id])
-
-
-def remove_from_average_cost(item: Item, qty: int, cost: Decimal | None) -> None:
-    """Take QTY units at COST back out of the moving average (an undone receipt)."""
-    if cost is None:
-        return
-    item = Item.get_by_id(item.id)
-    remaining = _physical_on_hand(item)   # already without the undone units
-    if remaining <= 0:
-        return
-    total = Decimal(remaining + qty) * Decimal(item.unit_cost) - Decimal(qty) * Decimal(cost)
-    if total < 0:
-        return
-    Item.update(unit_cost=total / Decimal(remaining)).where(Item.id == item.id).execute()
 
 
 def refresh_po_status(po_id: int) -> PurchaseOrder:

@@ -1,7 +1,8 @@
 """ABC classification by consumption value (saved on Item.abc_class for count plans by
 db.masterdata.abc_classes: this report only reads).
 
-Consumption value of an item = net units shipped in the period × its moving-average cost.
+Consumption value of an item = the cost its net shipments in the period carried: each at the
+moving-average cost when it shipped (Movement.unit_cost; an undo carries its shipment's).
 Items are ranked by that value (ties by SKU). Walking down the ranking, an item is A while
 the items before it hold less than a_share of the total value, B while they hold less than
 a_share + b_share, and C after that. So the item that crosses the line still belongs to the
@@ -18,7 +19,7 @@ import peewee as pw
 
 from db.core.errors import InvalidInput
 from db.core import defaults
-from db.core.models import Item
+from db.core.models import Item, Movement
 from db.reports.common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
 
 COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
@@ -55,18 +56,20 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
                            f"got {a_share} and {b_share}")
     start, end = window(date_from, date_to, days, today or _today())
     query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
-    shipped = {i: int(q or 0) for i, q in
-               fetch(query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()))}
-    items = fetch(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.abc_class)
+    shipped = {i: (int(q or 0), c) for i, q, c in
+               fetch(query.select(item_key(), pw.fn.SUM(signed), pw.fn.SUM(signed * Movement.unit_cost))
+                     .group_by(item_key()))}
+    items = fetch(Item.select(Item.id, Item.sku, Item.name, Item.abc_class)
                   .where(Item.active == True))  # noqa: E712
     costs = MoneyCache()
+    none = (0, 0)
     # Most items consumed nothing (82,000 of 100,000 on the bench's store): they are C, share
     # nothing and come last in SKU order, so only the others are ranked and summed.
     rows, idle = [], []
-    for item_id, sku, name, unit_cost, previous in items:
-        q = shipped.get(item_id, 0)
-        # cost has whole cents, so cost × units needs no rounding.
-        value = costs[unit_cost] * q if q > 0 else costs[unit_cost] * 0
+    for item_id, sku, name, previous in items:
+        q, cost = shipped.get(item_id, none)
+        # Rounded once, here (the sum of what the shipments carried).
+        value = costs[cost] if q > 0 else costs[0]
         row = {"id": item_id, "sku": sku, "name": name, "qty": q if q > 0 else 0,
                "consumption_value": value, "previous_class": previous or ""}
         (rows if value > 0 else idle).append(row)

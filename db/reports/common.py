@@ -21,13 +21,13 @@ from typing import Iterable
 
 import peewee as pw
 
-from db.core.models import Balance, Location, Movement
+from db.core.models import USABLE_KINDS, Balance, Location, Movement
 from db.core.period import day_end, day_start, within  # noqa: F401  (the reports' period, from its one home)
 
 Report = tuple[list[dict], list[str]]
 
-USABLE_KINDS = ("storage", "receiving", "shipping")
 CENT = Decimal("0.01")
+UNIT = Decimal("0.0001")
 
 
 def today() -> dt.date:
@@ -46,6 +46,22 @@ def window(date_from: dt.date | None, date_to: dt.date | None, days: int,
         from db.core.errors import InvalidInput
         raise InvalidInput(f"the period starts {start} after it ends {end}")
     return start, end
+
+
+def unit(value) -> Decimal | None:
+    """A unit cost (kept at 10 decimals) as shown: 4 decimals. None stays None."""
+    if value is None:
+        return None
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(UNIT, rounding=ROUND_HALF_UP)
+
+
+def exact(value) -> Decimal:
+    """A money value from SQL (Decimal, float, int or None) as a Decimal, not rounded."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def money(value) -> Decimal:
@@ -171,24 +187,58 @@ def usable_change_since(moment: dt.datetime) -> dict[int, int]:
     return {item: since for item, (since, _) in usable_changes_since(moment, None).items()}
 
 
-def usable_changes_since(first: dt.datetime, second: dt.datetime | None) -> dict[int, tuple[int, int]]:
+def usable_changes_since(first: dt.datetime, second: dt.datetime | None, *,
+                         values: bool = False) -> dict[int, tuple]:
     """Item id -> (net units into usable locations since FIRST, and since SECOND >= FIRST), in
-    one pass over the movements since FIRST (the stock at both ends of a period).
+    one pass over the movements since FIRST (the stock at both ends of a period). With
+    VALUES, then the net value those units carried over each (qty × each movement's unit
+    cost; floats on SQLite): the value at a moment is the value now minus what came in since.
 
     At whole days on SQLite this reads the per-day summary (db/ledger/flow_summary.py) instead: the
     same numbers from a fraction of the rows."""
     from db.ledger import flow_summary
     whole_days = all(m is None or m.time() == dt.time.min for m in (first, second))
     if whole_days and flow_summary.refresh():
-        return flow_summary.usable_changes_since(first.date(), second.date() if second else None)
+        return flow_summary.usable_changes_since(first.date(), second.date() if second else None,
+                                                 values=values)
     key = item_key()
     delta = (pw.Case(None, [(Movement.to_location.in_(usable_ids()), Movement.qty)], 0)
              - pw.Case(None, [(Movement.from_location.in_(usable_ids()), Movement.qty)], 0))
     later = pw.Case(None, [(Movement.created_at >= second, delta)], 0) if second else pw.Value(0)
-    query = (Movement.select(key, pw.fn.SUM(delta), pw.fn.SUM(later))
+    columns = [pw.fn.SUM(delta), pw.fn.SUM(later)]
+    if values:
+        worth = delta * pw.fn.COALESCE(Movement.unit_cost, 0)
+        columns += [pw.fn.SUM(worth),
+                    pw.fn.SUM(pw.Case(None, [(Movement.created_at >= second, worth)], 0)) if second else pw.Value(0)]
+    query = (Movement.select(key, *columns)
              .where(Movement.created_at >= first)
              .group_by(key).tuples())
+    if values:
+        return {item: (int(a or 0), int(b or 0), v or 0, w or 0) for item, a, b, v, w in query}
     return {item: (int(a or 0), int(b or 0)) for item, a, b in query}
+
+
+def stock_values() -> dict[int, Decimal]:
+    """Item id -> the value of its usable stock now (db/ledger/costing.py keeps it), for every
+    item that holds a value."""
+    from db.core.models import Item
+    return {i: exact(v) for i, v in fetch(Item.select(Item.id, Item.stock_value).where(Item.stock_value != 0))}
+
+
+def valued_at(day: dt.date | None) -> dict[int, tuple[int, Decimal]]:
+    """Item id -> (usable units, their value) at the end of DAY (now when DAY is None, today or
+    later): the ledger's sum up to then of qty × the unit cost each movement carried, worked
+    out as the value now minus what entered since."""
+    now_units = usable_on_hand()
+    now_values = stock_values()
+    zero = Decimal(0)
+    out = {i: (now_units.get(i, 0), now_values.get(i, zero)) for i in set(now_units) | set(now_values)}
+    if day is None or day >= today():
+        return out
+    for item, (units, _, value, _) in usable_changes_since(day_end(day), None, values=True).items():
+        q, v = out.get(item, (0, Decimal(0)))
+        out[item] = (q - units, v - exact(value))
+    return out
 
 
 def usable_at(day: dt.date | None) -> dict[int, int]:

@@ -18,8 +18,10 @@ shrinkage over a period.
                                      by movement kind; net < 0 is shrinkage
 
 units is the net quantity (found - lost); gain, loss and net are values, at the unit cost recorded
-on each movement (the moving-average cost when it was posted). `counts_tables` returns the
-same data as separate tables for the supervisor's screen.
+on each movement (the moving-average cost when it was posted; pending variances at today's
+average), summed exact and rounded to cents once. Shrinkage is the net of losses and gains:
+undos count too (an undone loss is a gain that cancels it). `counts_tables` returns the same
+data as separate tables for the supervisor's screen.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from db.counts.models import Count, CountEntry, CountLine, CountTask
 from db.counts.variance import posted_value, variance_value
 from db.core.models import VIRTUAL_CODES, Item, Location, Movement
 from db.core.period import bounds, contains, in_bounds
+from db.reports.common import money
 
 # pct: accuracy in percent; units: net units (found - lost); gain, loss, net: values.
 COLUMNS = ["group", "key", "locations", "accurate", "pct", "lines", "units", "gain", "loss", "net"]
@@ -182,8 +185,14 @@ def counts_tables(date_from: dt.date | None = None, date_to: dt.date | None = No
     start, end = bounds(date_from, date_to)
     loss_id, gain_id = _virtual_ids()
     by_reason, by_zone, by_item = _adjustments(start, end, loss_id, gain_id)
-    return {"accuracy": _accuracy(start, end), "pending": [_pending()], "reason": by_reason,
-            "zone": by_zone, "item": by_item, "shrinkage": _shrinkage(start, end, loss_id, gain_id)}
+    tables = {"accuracy": _accuracy(start, end), "pending": [_pending()], "reason": by_reason,
+              "zone": by_zone, "item": by_item, "shrinkage": _shrinkage(start, end, loss_id, gain_id)}
+    for rows in tables.values():
+        for row in rows:
+            for column in ("gain", "loss", "net"):
+                if row[column] is not None:
+                    row[column] = money(row[column])     # summed exact, rounded once
+    return tables
 
 
 def counts_report(date_from: dt.date | None = None, date_to: dt.date | None = None

@@ -1,14 +1,16 @@
 """Inventory analysis: stock value, turnover and days of supply, dead stock, ageing, and the
 stock history of one item for the chart.
 
-Usable stock only (storage, receiving, shipping; not quarantine), valued at the item's
-moving-average cost (Item.unit_cost, updated by each receipt) as it stands today.
+Usable stock only (storage, receiving, shipping; not quarantine), valued as the ledger
+values it (db/ledger/costing.py): each item's value is the sum of qty × the unit cost each
+movement carried into and out of usable stock, so a past date has the value it had then.
+Amounts are kept exact and rounded to cents once, when shown.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from operator import itemgetter
 
 import peewee as pw
@@ -16,9 +18,9 @@ import peewee as pw
 from db.core.errors import NotFound
 from db.core import defaults
 from db.core.models import Balance, Item, Location, Lot, Movement
-from db.reports.common import (CENT, USABLE_KINDS, MoneyCache, Report, as_date, as_datetime, day_end, day_start, fetch,
-                               item_key, money, net_flow, today as _today, usable_at, usable_changes_since, usable_ids,
-                               usable_on_hand, window)
+from db.reports.common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, exact, fetch,
+                               item_key, money, net_flow, stock_values, today as _today, unit, usable_changes_since,
+                               usable_ids, usable_on_hand, valued_at, window)
 
 VALUE_COLUMNS = ["sku", "name", "on_hand", "unit_cost", "value", "share_pct"]
 TURNOVER_COLUMNS = ["sku", "name", "opening", "closing", "average", "shipped", "cogs",
@@ -27,6 +29,7 @@ DEAD_COLUMNS = ["sku", "name", "on_hand", "value", "last_movement", "days_idle"]
 AGEING_BUCKETS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")
 AGEING_COLUMNS = ["sku", "name", "on_hand", *AGEING_BUCKETS, "value_over_90"]
 HISTORY_COLUMNS = ["day", "in", "out", "on_hand"]
+ZERO = Decimal("0.00")
 
 
 def _items(ids) -> dict:
@@ -47,20 +50,22 @@ def _items(ids) -> dict:
 _ItemRow = namedtuple("_ItemRow", "id sku name unit_cost")
 
 
-def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None) -> Report:
-    """Usable stock × moving-average cost, per item, dearest first. With DATE_TO, the stock is
-    the ledger's at the end of that day (still at today's cost); DATE_FROM does not apply."""
-    qty = {i: q for i, q in usable_at(date_to).items() if q}
-    items = _items(qty)
+def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+                unrounded: bool = False) -> Report:
+    """Usable stock and its value per item, dearest first: now, or with DATE_TO at the end of
+    that day (the ledger's units and values then); DATE_FROM does not apply. unit_cost =
+    value ÷ units (4 decimals). An item with no units left but a value (an undone receipt's
+    remainder, db/ledger/costing.py) is listed too. UNROUNDED leaves values exact (for sums)."""
+    held = {i: (q, v) for i, (q, v) in valued_at(date_to).items() if q or money(v)}
+    items = _items(held)
     rows = []
-    for item_id, q in qty.items():
+    for item_id, (q, v) in held.items():
         it = items[item_id]
-        cost = money(it.unit_cost)
-        rows.append({"sku": it.sku, "name": it.name, "on_hand": q, "unit_cost": cost,
-                     "value": money(cost * q)})
-    total = sum((r["value"] for r in rows), Decimal(0))
+        rows.append({"sku": it.sku, "name": it.name, "on_hand": q,
+                     "unit_cost": unit(v / q) if q else None, "value": v if unrounded else money(v)})
+    total = sum((v for _, v in held.values()), Decimal(0))
     for r in rows:
-        r["share_pct"] = round(float(r["value"] * 100 / total), 1) if total else None
+        r["share_pct"] = round(float(r["value"] * 100 / total), 1) if total > 0 else None
     rows.sort(key=lambda r: (-r["value"], r["sku"]))
     return rows, list(VALUE_COLUMNS)
 
@@ -68,44 +73,49 @@ def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None
 def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
              days: int = defaults.REPORTS["window_days"], today: dt.date | None = None) -> Report:
     """Per item over the period (default: the DAYS days up to today):
-    average stock = (opening + closing) / 2 units; cogs = net units shipped × cost;
-    turnover = cogs ÷ (average × cost) = shipped ÷ average; daily usage = shipped ÷ days;
-    days of supply = closing ÷ daily usage (empty when nothing shipped)."""
+    opening and closing units and values (the ledger's at the period's ends); average stock =
+    (opening + closing) / 2 units, avg_value = (opening value + closing value) / 2; cogs = the
+    cost the net shipments carried (each at the average when it shipped); turnover = cogs ÷
+    avg_value; daily usage = shipped ÷ days; days of supply = closing ÷ daily usage (empty
+    when nothing shipped)."""
     start, end = window(date_from, date_to, days, today)
     span = (end - start).days + 1
     now = usable_on_hand()
-    changes = usable_changes_since(day_start(start), day_end(end))
+    worth = stock_values()
+    changes = usable_changes_since(day_start(start), day_end(end), values=True)
     query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
-    shipped = {i: int(q or 0) for i, q in
-               fetch(query.select(item_key(), pw.fn.SUM(signed)).group_by(item_key()))}
+    shipped = {i: (int(q or 0), c) for i, q, c in
+               fetch(query.select(item_key(), pw.fn.SUM(signed), pw.fn.SUM(signed * Movement.unit_cost))
+                     .group_by(item_key()))}
     # Every item, as plain tuples: an item with no stock, no change and no shipment is
     # skipped below anyway, and one pass over them beats collecting ids and looking items up.
-    items = fetch(Item.select(Item.id, Item.sku, Item.name, Item.unit_cost))
-    costs = MoneyCache()
-    ranked, unranked = [], []    # with a turnover, and without (no average stock)
-    for item_id, sku, name, unit_cost in items:
+    items = fetch(Item.select(Item.id, Item.sku, Item.name))
+    nothing, zero = (0, 0, 0, 0), Decimal(0)
+    ranked, unranked = [], []    # with a turnover, and without (no average stock value)
+    for item_id, sku, name in items:
         on_hand = now.get(item_id, 0)
-        since_start, after_end = changes.get(item_id, (0, 0))
+        since_start, after_end, value_since_start, value_after_end = changes.get(item_id, nothing)
         opening, closing = on_hand - since_start, on_hand - after_end
-        out = shipped.get(item_id, 0)
+        out, cogs = shipped.get(item_id, (0, None))
         if not (opening or closing or out):
             continue
-        both = opening + closing
-        average = both / 2
-        cost = costs[unit_cost]
-        # cost has whole cents, so cost × units needs no rounding; (o + c) / 2 is exact, and
-        # only an odd o + c leaves half a cent to round.
-        avg_value = cost * (both // 2) if both % 2 == 0 else (cost * both / 2).quantize(CENT, ROUND_HALF_UP)
+        value = worth.get(item_id, zero)
+        if value_since_start or value_after_end:
+            avg_value = value - (exact(value_since_start) + exact(value_after_end)) / 2
+        else:   # most items: nothing entered or left since the period started
+            avg_value = value
+        cogs = exact(cogs) if cogs is not None else zero
         if out:
             usage = out / span
-            turns, daily, supply = (round(out / average, 2) if average > 0 else None, round(usage, 2),
-                                    round(closing / usage, 1) if usage > 0 else None)
+            turns, daily, supply = (round(float(cogs / avg_value), 2) if avg_value > 0 else None,
+                                    round(usage, 2), round(closing / usage, 1) if usage > 0 else None)
         else:   # most items shipped nothing in the period: the same figures without the rounding
-            turns, daily, supply = 0.0 if average > 0 else None, 0.0, None
+            turns, daily, supply = 0.0 if avg_value > 0 else None, 0.0, None
         (unranked if turns is None else ranked).append(
             {"sku": sku, "name": name, "opening": opening, "closing": closing,
-             "average": average, "shipped": out, "cogs": cost * out, "avg_value": avg_value,
-             "turnover": turns, "daily_usage": daily, "days_of_supply": supply})
+             "average": (opening + closing) / 2, "shipped": out, "cogs": money(cogs) if out else ZERO,
+             "avg_value": money(avg_value), "turnover": turns, "daily_usage": daily,
+             "days_of_supply": supply})
     # Highest turnover first, ties and the items without one by SKU: stable sorts on plain
     # keys cost less than building a key tuple per row.
     ranked.sort(key=itemgetter("sku"))
@@ -117,26 +127,32 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
 
 def dead_stock(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
                days: int = defaults.REPORTS["dead_stock_days"], today: dt.date | None = None) -> Report:
-    """Items with usable stock and no movement of any kind since the cutoff: DATE_FROM when
-    given, else DAYS days before DATE_TO (default today). Dearest first."""
+    """Items that held usable stock at the end of the window and had no issue or sale in it.
+
+    The window is the DAYS days ending on DATE_TO (default today), both included, or
+    DATE_FROM to DATE_TO when DATE_FROM is given. An issue or sale is a shipment, or an
+    adjustment taking units out of usable stock; put-aways, moves, transfers, receipts and
+    counts do not make stock alive. on_hand and value are the ledger's at the end of the
+    window; last_movement is the day of the item's last issue or sale up to then (empty:
+    never), days_idle the days from it to the window's end. Dearest first."""
     end = date_to or today or _today()
-    cutoff = day_start(date_from) if date_from else day_start(end - dt.timedelta(days=days - 1))
-    hand = {i: q for i, q in usable_on_hand().items() if q > 0}
-    if not hand:
+    start = date_from or end - dt.timedelta(days=days - 1)
+    held = {i: qv for i, qv in valued_at(end).items() if qv[0] > 0}
+    if not held:
         return [], list(DEAD_COLUMNS)
-    recent = Movement.select(pw.SQL("1")).where(Movement.item == Item.id, Movement.created_at >= cutoff)
-    last = (Movement.select(pw.fn.MAX(Movement.created_at)).where(Movement.item == Item.id))
+    issue = (Movement.kind == "ship") | ((Movement.kind == "adjust") & Movement.from_location.in_(usable_ids()))
+    last_issue = {i: as_datetime(at) for i, at in fetch(
+        Movement.select(item_key(), pw.fn.MAX(Movement.created_at))
+        .where(issue, Movement.created_at < day_end(end)).group_by(item_key()))}
+    cutoff = day_start(start)
+    dead = [i for i in held if last_issue.get(i) is None or last_issue[i] < cutoff]
+    items = _items(dead)
     rows = []
-    ids = list(hand)
-    for start in range(0, len(ids), 500):
-        query = (Item.select(Item.sku, Item.name, Item.unit_cost, last.alias("last"), Item.id)
-                 .where(Item.id.in_(ids[start:start + 500]), ~pw.fn.EXISTS(recent)).tuples())
-        for sku, name, cost, last_at, item_id in query:
-            last_at = as_datetime(last_at)
-            q = hand[item_id]
-            rows.append({"sku": sku, "name": name, "on_hand": q, "value": money(money(cost) * q),
-                         "last_movement": last_at.date() if last_at else None,
-                         "days_idle": (end - last_at.date()).days if last_at else None})
+    for item_id in dead:
+        it, (q, v), last_at = items[item_id], held[item_id], last_issue.get(item_id)
+        rows.append({"sku": it.sku, "name": it.name, "on_hand": q, "value": money(v),
+                     "last_movement": last_at.date() if last_at else None,
+                     "days_idle": (end - last_at.date()).days if last_at else None})
     rows.sort(key=lambda r: (-r["value"], r["sku"]))
     return rows, list(DEAD_COLUMNS)
 
@@ -202,7 +218,7 @@ def ageing(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         it = items[item_id]
         row = {"sku": it.sku, "name": it.name, "on_hand": sum(ages)}
         row.update(zip(AGEING_BUCKETS, ages))
-        row["value_over_90"] = money(money(it.unit_cost) * ages[3])
+        row["value_over_90"] = money(exact(it.unit_cost) * ages[3])   # at the average, rounded once
         rows.append(row)
     rows.sort(key=lambda r: (-r["days_over_90"], r["sku"]))
     return rows, list(AGEING_COLUMNS)

@@ -2,7 +2,10 @@
 
 Sales are "ship" movements (shipping location -> customer) net of the undos that reverse
 them, each on its own date, valued at the sales order line's price (a discount is a lower
-line price). Cost is at the item's moving-average cost. The operator is the one who shipped.
+line price). Cost is what each shipment carried: the moving-average cost at the moment it
+posted (Movement.unit_cost; an undo carries its shipment's), so later receipts never rewrite
+a past margin. Amounts are summed unrounded and rounded once, so a week or a month is the sum
+of its days. The operator is the one who shipped.
 
 --by day|week|month: one row per period (ISO weeks, "2026-W07"), every period of the range
 shown even when nothing sold, with the change against the previous period: the trend.
@@ -17,7 +20,7 @@ import peewee as pw
 
 from db.core.errors import InvalidInput
 from db.core.models import Customer, Item, Movement, SalesOrder, SalesOrderLine
-from db.reports.common import Report, as_date, fetch, money, net_flow, pct
+from db.reports.common import Report, as_date, exact, fetch, money, net_flow, pct
 
 GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
 TIME_COLUMNS = ["period", "orders", "qty", "revenue", "cost", "margin", "change_pct"]
@@ -54,13 +57,14 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     query, signed, original = net_flow(("ship",), date_from=date_from, date_to=date_to)
     qty = pw.fn.SUM(signed)
     revenue = pw.fn.SUM(signed * SalesOrderLine.unit_price)
-    cost = pw.fn.SUM(signed * Item.unit_cost)
+    cost = pw.fn.SUM(signed * Movement.unit_cost)
     orders = pw.fn.COUNT(SalesOrderLine.so.distinct())
     lines = query.switch(Movement).join(SalesOrderLine, on=(Movement.so_line == SalesOrderLine.id))
     query = lines.switch(Movement).join(Item, on=(Movement.item == Item.id))
     if by in ("day", "week", "month"):
         day = pw.fn.DATE(Movement.created_at)
-        per_day = query.select(day, qty, revenue, cost).group_by(day).tuples()
+        # The cost is on the movement: no item to join.
+        per_day = lines.select(day, qty, revenue, cost).group_by(day).tuples()
         # Orders are counted per period, not summed over days (an order may ship over days).
         # Without the item join (every movement has its item): a third less to read; rows as
         # the driver returns them (as_date takes SQLite's text), not through peewee.
@@ -69,8 +73,8 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         for d, q, r, c in per_day:
             t = totals.setdefault(period_key(as_date(d), by), [0, Decimal(0), Decimal(0), set()])
             t[0] += int(q or 0)
-            t[1] += money(r)
-            t[2] += money(c)
+            t[1] += exact(r)
+            t[2] += exact(c)
         periods: dict = {}   # DATE() value -> period: the 12,000 order rows fall on a few hundred days
         for d, so in per_day_orders:
             key = periods.get(d)
@@ -101,7 +105,7 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     rows = []
     for *key, o, q, r, c in grouped:
         row = dict(zip(names, key))
-        row.update(orders=o, qty=int(q or 0), revenue=money(r), cost=money(c), margin=money(money(r) - money(c)))
+        row.update(orders=o, qty=int(q or 0), revenue=money(r), cost=money(c), margin=money(exact(r) - exact(c)))
         rows.append(row)
     total = sum((r["revenue"] for r in rows), Decimal(0))
     rows.sort(key=lambda r: (-r["revenue"], -r["qty"], str(r[names[0]])))

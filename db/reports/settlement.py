@@ -4,52 +4,69 @@ Owed = accepted units × the PO line's price. Accepted units are the "receipt" m
 (supplier -> our dock) dated in the period, minus the undo movements dated in the period
 that reverse receipts. Rejected units (kind "reject", to quarantine) are never owed.
 Receipts without a PO have no agreed price and are left out.
+
+The detail has one row per PO line whose net accepted units in the period are not zero; the
+summary is built from exactly those rows, so it always equals the sum of its detail: `lines`
+counts them, `pos` their distinct POs, `qty_accepted` adds their units and `amount` their
+unrounded amounts (units × price), rounded to cents once.
 """
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import peewee as pw
 
 from db.core.models import Item, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
-from db.reports.common import Report, money, net_flow
+from db.reports.common import Report, exact, money, net_flow, unit
 
 COLUMNS = ["supplier", "name", "pos", "lines", "qty_accepted", "amount"]
 DETAIL_COLUMNS = ["supplier", "po", "line_no", "sku", "qty_accepted", "unit_cost", "amount"]
 
 
-def settlement(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-               supplier: str | None = None, detail: bool = False) -> Report:
-    """Per supplier (or, with DETAIL, per PO line) accepted quantity and amount owed."""
+def settlement_lines(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+                     supplier: str | None = None) -> list[dict]:
+    """The detail, amounts unrounded: one dict per PO line with net accepted units in the period
+    (keys of DETAIL_COLUMNS, plus the supplier's name)."""
     query, signed, _ = net_flow(("receipt",), date_from=date_from, date_to=date_to)
-    qty = pw.fn.SUM(signed)
     query = (query.switch(Movement).join(PurchaseOrderLine, on=(Movement.po_line == PurchaseOrderLine.id))
              .join(PurchaseOrder).join(Supplier))
     if supplier:
         query = query.where(Supplier.code == supplier)
-    if detail:
-        rows = []
-        q = (query.select(Supplier.code, PurchaseOrder.number, PurchaseOrderLine.line_no, Item.sku,
-                          PurchaseOrderLine.unit_cost, qty)
-             .switch(PurchaseOrderLine).join(Item)
-             .group_by(Supplier.code, PurchaseOrder.number, PurchaseOrderLine.line_no, Item.sku,
-                       PurchaseOrderLine.unit_cost)
-             .order_by(Supplier.code, PurchaseOrder.number, PurchaseOrderLine.line_no).tuples())
-        for code, po, line_no, sku, cost, units in q:
-            units = int(units or 0)
-            if units:
-                rows.append({"supplier": code, "po": po, "line_no": line_no, "sku": sku,
-                             "qty_accepted": units, "unit_cost": money(cost),
-                             "amount": money(money(cost) * units)})
-        return rows, list(DETAIL_COLUMNS)
-    amount = pw.fn.SUM(signed * PurchaseOrderLine.unit_cost)
-    q = (query.select(Supplier.code, Supplier.name, pw.fn.COUNT(PurchaseOrder.id.distinct()),
-                      pw.fn.COUNT(PurchaseOrderLine.id.distinct()), qty, amount)
-         .group_by(Supplier.code, Supplier.name).order_by(Supplier.code).tuples())
+    q = (query.select(Supplier.code, Supplier.name, PurchaseOrder.number, PurchaseOrderLine.line_no,
+                      Item.sku, PurchaseOrderLine.unit_cost, pw.fn.SUM(signed))
+         .switch(PurchaseOrderLine).join(Item)
+         .group_by(Supplier.code, Supplier.name, PurchaseOrder.number, PurchaseOrderLine.line_no, Item.sku,
+                   PurchaseOrderLine.unit_cost)
+         .order_by(Supplier.code, PurchaseOrder.number, PurchaseOrderLine.line_no).tuples())
     rows = []
-    for code, name, pos, lines, units, total in q:
+    for code, name, po, line_no, sku, cost, units in q:
         units = int(units or 0)
-        if units or money(total):
-            rows.append({"supplier": code, "name": name, "pos": pos, "lines": lines,
-                         "qty_accepted": units, "amount": money(total)})
+        if units:
+            cost = exact(cost)
+            rows.append({"supplier": code, "name": name, "po": po, "line_no": line_no, "sku": sku,
+                         "qty_accepted": units, "unit_cost": cost, "amount": cost * units})
+    return rows
+
+
+def settlement(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
+               supplier: str | None = None, detail: bool = False) -> Report:
+    """Per supplier (or, with DETAIL, per PO line) accepted quantity and amount owed."""
+    lines = settlement_lines(date_from, date_to, supplier=supplier)
+    if detail:
+        return [{"supplier": r["supplier"], "po": r["po"], "line_no": r["line_no"], "sku": r["sku"],
+                 "qty_accepted": r["qty_accepted"], "unit_cost": unit(r["unit_cost"]),
+                 "amount": money(r["amount"])} for r in lines], list(DETAIL_COLUMNS)
+    totals: dict[str, dict] = {}
+    for r in lines:
+        t = totals.setdefault(r["supplier"], {"supplier": r["supplier"], "name": r["name"], "pos": set(),
+                                              "lines": 0, "qty_accepted": 0, "amount": Decimal(0)})
+        t["pos"].add(r["po"])
+        t["lines"] += 1
+        t["qty_accepted"] += r["qty_accepted"]
+        t["amount"] += r["amount"]
+    rows = []
+    for code in sorted(totals):
+        t = totals[code]
+        rows.append({**t, "pos": len(t["pos"]), "amount": money(t["amount"])})
     return rows, list(COLUMNS)

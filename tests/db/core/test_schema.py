@@ -92,3 +92,31 @@ def test_look_ups_by_order_line_and_lot_use_the_partial_indexes(store):
                 f'EXPLAIN QUERY PLAN SELECT id FROM movement WHERE "{column}" = ?', [value]).fetchall())
         assert f"movement_{column}" in plan, plan
     assert Movement.select().where(Movement.po_line == line.id).count() == 1
+
+
+def test_upgrade_to_version_5_values_the_stock_the_books_held(store):
+    """Schema 5 (costing): each item's stock value starts as usable units × its cost then,
+    quarantine left out; unit costs take 10 decimals on PostgreSQL; the flow summary gets its
+    value column and is rebuilt."""
+    from decimal import Decimal
+    from db.core.models import Item
+    from db.ledger import flow_summary
+    it = f.item("A1", cost="2.50")
+    f.give_stock(it, f.location("A-01"), 4)
+    f.give_stock(it, f.location("QA", kind="quarantine"), 3)
+    # The columns of schema 5 and 7 gone, as in a store of version 3 whose items movements
+    # refer to (SQLite: adding a NOT NULL column must not rebuild the item table).
+    gone = [("item", "stock_value"), ("usable_flow_day", "value"), ("item", "decimals")]
+    if is_postgres():     # SQLite cannot drop a column with a foreign key
+        gone += [("purchase_order_line", "unit_id"), ("sales_order_line", "unit_id")]
+    for table, column in gone:
+        database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    SchemaVersion.delete().where(SchemaVersion.version > 3).execute()
+    if not SchemaVersion.select().where(SchemaVersion.version == 3).exists():
+        SchemaVersion.create(version=3)
+    assert init_schema() == CURRENT_VERSION
+    # 4 usable units × 2.50 = 10.00; the 3 in quarantine are not valued.
+    assert Item.get_by_id(it.id).stock_value == Decimal("10.00")
+    Item.update(unit_cost=Decimal("1.1234567891")).where(Item.id == it.id).execute()
+    assert Item.get_by_id(it.id).unit_cost == Decimal("1.1234567891")
+    assert flow_summary.refresh() is (not is_postgres())

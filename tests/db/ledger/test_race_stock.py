@@ -164,11 +164,11 @@ def test_processes_receiving_one_item_keep_its_moving_average(store):
     it = f.item("A1", cost=Decimal("1.00"))
     dock = f.location("DOCK", kind="receiving")
     f.give_stock(it, f.location("A-01"), 100)
-    expected, units = Decimal("1.00"), 100
-    for _ in range(WORKERS * 3):
-        new = (Decimal(units) * expected + Decimal(10) * Decimal("3.00")) / Decimal(units + 10)
-        expected = Item.unit_cost.python_value(Item.unit_cost.db_value(new))
-        units += 10
+    # The value is kept exactly (db/ledger/costing.py): 100 × 1.00 plus 10 × 3.00 per receipt,
+    # over 100 + 10 per receipt units, rounded once to the average's 10 decimals.
+    receipts = WORKERS * 3
+    expected = Item.unit_cost.python_value(Item.unit_cost.db_value(
+        (Decimal(100) + Decimal(30) * receipts) / Decimal(100 + 10 * receipts)))
     from db.core.connection import database
     database.close()
     out = _race(_receive_at_cost, store)
@@ -176,4 +176,5 @@ def test_processes_receiving_one_item_keep_its_moving_average(store):
     database.connect(reuse_if_open=True)
     assert on_hand(it, dock) == WORKERS * 30
     assert Item.get_by_id(it.id).unit_cost == expected != Decimal("1.00")
+    assert Item.get_by_id(it.id).stock_value == Decimal(100) + Decimal(30) * receipts
     assert verify().consistent

@@ -82,20 +82,31 @@ def test_turnover_and_days_of_supply(store):
 
 
 def test_dead_stock(store):
+    """Point 11 of issue 16: dead = no issue or sale in the N days ending on --to (both
+    included); receipts, put-aways, undos and counts do not make stock alive."""
     build()
     rows, columns = dead_stock(days=90)
-    # Only Q has had no movement in 90 days.
-    assert [(x["sku"], x["on_hand"], x["value"], x["days_idle"]) for x in rows] == [("Q", 5, Decimal("50.00"), 200)]
-    assert rows[0]["last_movement"] == today() - dt.timedelta(days=200)
-    # In 15 days R has not moved either (last: T-20); P moved at T-2.
-    rows, _ = dead_stock(days=15)
-    assert [(x["sku"], x["value"], x["days_idle"]) for x in rows] == [("Q", Decimal("50.00"), 200), ("R", Decimal("16.00"), 20)]
-    # --from sets the start of the idle window directly.
-    rows, _ = dead_stock(today() - dt.timedelta(days=1), None)     # P last moved T-2: idle too
-    assert [(x["sku"], x["days_idle"]) for x in rows] == [("P", 2), ("Q", 200), ("R", 20)]
-    rows, _ = dead_stock(today() - dt.timedelta(days=2), None)      # P's undo at T-2 is a movement
-    assert [x["sku"] for x in rows] == ["Q", "R"]
-    assert [x["sku"] for x in dead_stock(today() - dt.timedelta(days=300), None)[0]] == []
+    assert columns == ["sku", "name", "on_hand", "value", "last_movement", "days_idle"]
+    # Window T-89..T: P shipped at T-5, alive. Q (5 × 10.00) and R (16 × 1.00) never had an
+    # issue or a sale: dead, with no last one.
+    assert [(x["sku"], x["on_hand"], x["value"], x["last_movement"], x["days_idle"]) for x in rows] == [
+        ("Q", 5, Decimal("50.00"), None, None), ("R", 16, Decimal("16.00"), None, None)]
+    # Window T-4..T: P's last sale was T-5; its receipt at T-3 and that receipt's undo at T-2
+    # do not count. P 110 × 2.00 = 220.00, idle 5 days.
+    rows, _ = dead_stock(days=5)
+    assert [(x["sku"], x["value"], x["days_idle"]) for x in rows] == [
+        ("P", Decimal("220.00"), 5), ("Q", Decimal("50.00"), None), ("R", Decimal("16.00"), None)]
+    assert rows[0]["last_movement"] == today() - dt.timedelta(days=5)
+    # Window T-5..T (6 days) holds the sale.
+    assert [x["sku"] for x in dead_stock(days=6)[0]] == ["Q", "R"]
+    # --from sets the window's start: from T-5 the sale is in it, from T-4 not.
+    assert [x["sku"] for x in dead_stock(today() - dt.timedelta(days=5), None)[0]] == ["Q", "R"]
+    assert [x["sku"] for x in dead_stock(today() - dt.timedelta(days=4), None)[0]] == ["P", "Q", "R"]
+    # --to in the past: the stock and value at the end of T-30 (P 150 × 2.00, Q 50.00, R only
+    # lot L1's 10 × 1.00), window T-119..T-30 with no sale of anything.
+    rows, _ = dead_stock(None, today() - dt.timedelta(days=30), days=90)
+    assert [(x["sku"], x["on_hand"], x["value"]) for x in rows] == [
+        ("P", 150, Decimal("300.00")), ("Q", 5, Decimal("50.00")), ("R", 10, Decimal("10.00"))]
 
 
 def test_ageing_lots_by_receipt_date_and_the_rest_first_in_first_out(store):

@@ -1,7 +1,8 @@
 """Supplier scorecard and settlement on a hand-built March 2025.
 
 S1 (lead 5): PO-1 created 03-01, expected 03-06
-  line 1: X 10 @ 2.00 - 3 received 03-02 and undone 03-06; 10 received 03-05 (on time)
+  line 1: X 10 @ 2.00 - 3 received 03-02 and undone 03-06 (no delivery); 10 received 03-05
+          (on time)
   line 2: Y 20 @ 5.00 - 15 accepted + 2 rejected 03-08 (late)
 S2 (lead 3): PO-2 created 03-02, expected 03-05
   line 1: X 10 @ 2.50 - 10 received 03-04 (on time)
@@ -47,17 +48,20 @@ def test_scorecard_all_time(store):
     assert columns[-1] == "score"
     assert [row["supplier"] for row in rows] == ["S2", "S1"]      # S3 has nothing measured
     s2, s1 = rows
-    # S1: on time 1 of 2 lines; fill (10 + 15) / 30; rejects 2 / 27; lead (1 + 7) / 2 days
-    # (line 1 first received on 03-02: that receipt was undone, but the delivery came then).
+    # S1: on time 1 of 2 lines (line 1 in full on 03-05, due 03-06); fill (10 + 15) / 30;
+    # rejects 2 / 27; lead (4 + 7) / 2 days: line 1's receipt of 03-02 was undone, so its
+    # first receipt is the one of 03-05 (issue 16, point 5).
     assert (s1["lines"], s1["on_time_pct"], s1["ordered"], s1["received"], s1["rejected"]) == (2, 50.0, 30, 25, 2)
     assert (s1["fill_pct"], s1["reject_pct"]) == (83.3, 7.4)
-    assert (s1["promised_lead_days"], s1["actual_lead_days"]) == (5, 4.0)
-    # Price: S1 paid 10x2.00 + 20x5.00 = 120 where S2's prices would cost 10x2.50 + 20x4.00 = 105.
-    assert s1["price_vs_others_pct"] == 14.3
-    s1_score = 0.35 * 0.5 + 0.25 * 25 / 30 + 0.25 * (1 - 2 / 27) + 0.15 * (2 - 120 / 105)
+    assert (s1["promised_lead_days"], s1["actual_lead_days"]) == (5, 5.5)
+    # Price, by actual spend (point 8): S1 bought 10 X x 2.00 + 15 Y x 5.00 = 95 where S2's
+    # prices would cost 10 x 2.50 + 15 x 4.00 = 85: 95 / 85 = 1.1176 -> +11.8 %.
+    assert s1["price_vs_others_pct"] == 11.8
+    s1_score = 0.35 * 0.5 + 0.25 * 25 / 30 + 0.25 * (1 - 2 / 27) + 0.15 * (2 - 95 / 85)
     assert s1["score"] == pytest.approx(round(100 * s1_score, 1))
-    assert s1["score"] == 74.3
-    # S2: on time 2 of 3 (Z never came); fill 20 / 25; no rejects; 65 vs S1's prices 70.
+    assert s1["score"] == 74.7
+    # S2: on time 2 of 3 (Z never came); fill 20 / 25; no rejects; it bought 10 X x 2.50 +
+    # 10 Y x 4.00 = 65 where S1's prices would cost 10 x 2.00 + 10 x 5.00 = 70.
     assert (s2["lines"], s2["on_time_pct"], s2["fill_pct"], s2["reject_pct"]) == (3, 66.7, 80.0, 0.0)
     assert (s2["price_vs_others_pct"], s2["actual_lead_days"]) == (-7.1, 2.5)
     assert s2["score"] == pytest.approx(round(100 * (0.35 * 2 / 3 + 0.25 * 0.8 + 0.25 + 0.15), 1))
