@@ -13,10 +13,11 @@ import peewee as pw
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from db.core.connection import database, write_transaction
-from db.core.models import VIRTUAL_CODES, Location, ReasonCode, SchemaVersion
+from db.core.models import VIRTUAL_CODES, Location, Money, ReasonCode, SchemaVersion
 
 # Modules that define models; each has a MODELS list. Add a module here to add its tables.
-MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.journal", "db.ledger.flow_summary"]
+MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.journal", "db.ledger.flow_summary",
+                 "db.returns.models", "db.money.models"]
 
 # version -> function(migrator) applying that step with playhouse.migrate.
 MIGRATIONS: dict[int, Callable] = {
@@ -31,6 +32,15 @@ MIGRATIONS: dict[int, Callable] = {
         for statement in (m.sql(f'DROP INDEX IF EXISTS "movement_{column}"'),
                           m.sql(f'CREATE {unique}INDEX "movement_{column}" ON "movement" ("{column}") '
                                 f'WHERE ("{column}" IS NOT NULL)'))],
+    # 8: returns both ways (return_document, return_line): new tables, made by create_tables
+    # before any step runs; nothing of an older table changes.
+    8: lambda m: [],
+    # 9: money: payment terms per supplier and customer, a customer's credit limit (the money
+    # tables themselves are new, made by create_tables).
+    9: lambda m: [m.add_column("supplier", "terms_days", pw.IntegerField(null=True)),
+                  m.add_column("customer", "terms_days", pw.IntegerField(null=True)),
+                  m.add_column("customer", "credit_limit",
+                               Money(default=0))],
 }
 
 # Issues add migrations under numbers of their own; the store's version is the highest.
