@@ -9,6 +9,6 @@ from .documents import (cents, parse_amount, open_amount, balance, apply_later, 
 from .notes import note_for_return
 from .payables import Posted, bill, billable, terms_days
 from .receivables import invoice, invoiceable
-from .payments import MoneyIn, parse_applies, pay, collect
+from .payments import MoneyIn, parse_applies, money_in, money_in_cli, pay, collect
 from .statements import BUCKETS, statement, ageing, side_ageing
 from .credit import exposure, check_credit

@@ -58,4 +58,4 @@ def check_credit(order: SalesOrder, *, operator: str, station: str = "", overrid
     require_supervisor(override_by, f"overriding the credit limit of customer {customer.code}")
     CreditOverride.create(so=order, by=override_by, exposure=total, credit_limit=limit)
     audit(override_by, station, "credit_override", so=order.number, customer=customer.code,
-          exposure=total, credit_limit=cents(limit), operator=operator)
+          exposure=total, credit_limit=cents(limit), claimed_by=operator)

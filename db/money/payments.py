@@ -76,3 +76,8 @@ def pay(supplier: str, amount, **kw) -> MoneyIn:
 
 def collect(customer: str, amount, **kw) -> MoneyIn:
     return money_in("receivable", customer, amount, **kw)
+
+
+def money_in_cli(side: str, code: str, amount, *, applies: list[str] = (), **kw) -> MoneyIn:
+    """`wh pay` and `wh collect`: APPLIES as typed (`DOC` or `DOC=AMOUNT`)."""
+    return money_in(side, code, amount, applies=parse_applies(applies), **kw)

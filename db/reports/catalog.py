@@ -90,6 +90,16 @@ def _counts(settings, date_from, date_to, **opts):
     return counts_report(date_from, date_to)
 
 
+def _payables(settings, date_from, date_to, **opts):
+    from db.reports.ledgers import payables
+    return payables(date_to)
+
+
+def _receivables(settings, date_from, date_to, **opts):
+    from db.reports.ledgers import receivables
+    return receivables(date_to)
+
+
 REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
     ReportInfo("alerts", "Stock alerts", _alerts),
     ReportInfo("reorder", "Reorder suggestions", _reorder),
@@ -103,6 +113,8 @@ REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
     ReportInfo("ageing", "Stock ageing", _ageing),
     ReportInfo("abc", "ABC classification", _abc),
     ReportInfo("counts", "Count variances", _counts),
+    ReportInfo("payables", "Payables: what we owe suppliers, by age", _payables),
+    ReportInfo("receivables", "Receivables: what customers owe us, by age", _receivables),
 ]}
 
 

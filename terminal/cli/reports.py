@@ -19,6 +19,8 @@ TITLES = {
     "ageing": "stock by age (lot receipt date, else first-in-first-out)",
     "abc": "ABC classification by consumption value (saved on the items)",
     "counts": "count variances and their value",
+    "payables": "per supplier: balance and ageing by due date (--to: as of that day)",
+    "receivables": "per customer: balance, credit limit and ageing by due date (--to: as of that day)",
 }
 
 
