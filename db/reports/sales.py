@@ -1,12 +1,15 @@
 """Sales analysis from the shipments in the ledger.
 
 Sales are "ship" movements (shipping location -> customer) net of the undos that reverse
-them, each on its own date, valued at the sales order line's price (a discount is a lower
+them and of the customer returns ("rma" movements, customer -> returns location), each on its
+own date, valued at the sales order line's price (a discount is a lower
 line price). Cost is at the item's moving-average cost. The operator is the one who shipped.
 
 --by day|week|month: one row per period (ISO weeks, "2026-W07"), every period of the range
 shown even when nothing sold, with the change against the previous period: the trend.
 --by item|customer|operator: one row per key, best first (by revenue): the best sellers.
+By item, also the units returned and the return rate: returned ÷ shipped (shipped = net
+sales + returned).
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from db.reports.common import Report, as_date, fetch, money, net_flow, pct
 GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
 TIME_COLUMNS = ["period", "orders", "qty", "revenue", "cost", "margin", "change_pct"]
 KEY_COLUMNS = {
-    "item": ["rank", "sku", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
+    "item": ["rank", "sku", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct",
+             "returned", "return_rate_pct"],
     "customer": ["rank", "customer", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
     "operator": ["rank", "operator", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
 }
@@ -51,7 +55,7 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
           by: str = "day", top: int | None = None) -> Report:
     if by not in GROUPINGS:
         raise InvalidInput(f"sales are grouped by one of {', '.join(GROUPINGS)}; got {by!r}")
-    query, signed, original = net_flow(("ship",), date_from=date_from, date_to=date_to)
+    query, signed, original = net_flow(("ship",), date_from=date_from, date_to=date_to, minus=("rma",))
     qty = pw.fn.SUM(signed)
     revenue = pw.fn.SUM(signed * SalesOrderLine.unit_price)
     cost = pw.fn.SUM(signed * Item.unit_cost)
@@ -96,12 +100,15 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         keys = [Customer.code, Customer.name]
     else:
         keys = [pw.fn.COALESCE(original.operator, Movement.operator)]
-    grouped = query.select(*keys, orders, qty, revenue, cost).group_by(*keys).tuples()
+    returned = pw.fn.SUM(pw.Case(None, [(Movement.kind == "rma", Movement.qty)], 0))
+    grouped = query.select(*keys, orders, qty, revenue, cost, returned).group_by(*keys).tuples()
     names = KEY_COLUMNS[by][1:1 + len(keys)]
     rows = []
-    for *key, o, q, r, c in grouped:
+    for *key, o, q, r, c, back in grouped:
         row = dict(zip(names, key))
         row.update(orders=o, qty=int(q or 0), revenue=money(r), cost=money(c), margin=money(money(r) - money(c)))
+        if by == "item":
+            row.update(returned=int(back or 0), return_rate_pct=pct(int(back or 0), int(q or 0) + int(back or 0)))
         rows.append(row)
     total = sum((r["revenue"] for r in rows), Decimal(0))
     rows.sort(key=lambda r: (-r["revenue"], -r["qty"], str(r[names[0]])))

@@ -1,4 +1,5 @@
 """Returns both ways on SQLite and PostgreSQL, with the numbers worked out by hand."""
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,9 @@ from db.money import MoneyDocument
 from db.purchasing import receive
 from db.returns import (ReturnLine, close_return, create_supplier_return, inspect_return, list_returns,
                         return_from_customer, return_to_supplier, send_return_line)
+from db.reports.sales import sales
+from db.reports.settlement import settlement
+from db.reports.suppliers import scorecard
 from db.sales import pick, ship
 from tests import factories as f
 
@@ -65,6 +69,13 @@ def test_return_to_supplier_rejects_at_po_price_usable_at_average(site):
     assert Movement.select().where(Movement.kind == "rtv").count() == 2
     assert on_hand(f.Item.get(sku="A1"), site["DOCK"]) == 14 and on_hand(f.Item.get(sku="A1"), site["QUAR"]) == 0
     assert verify().consistent
+    # settlement: 8 × 2.00 + 10 × 3.00 accepted, less the 4 usable sent back at 2.00 (the rejects
+    # were never owed): 46.00 − 8.00 = 38.00 for 14 units; the debit note is billed −8.00
+    rows, _ = settlement()
+    assert [(x["qty_accepted"], x["amount"], x["billed"]) for x in rows] == [(14, Decimal("38.00"), Decimal("-8.00"))]
+    # scorecard: 2 rejects + 4 returned of 20 seen count against quality
+    card, _ = scorecard(today=dt.date.today() + dt.timedelta(days=365))
+    assert (card[0]["rejected"], card[0]["returned"]) == (2, 4)
 
 
 def test_lot_that_never_came_from_the_supplier_is_refused(site):
@@ -135,6 +146,10 @@ def test_customer_return_inspected_restock_and_scrap(site):
     with pytest.raises(RuleViolation, match="cannot be undone"):
         undo_movement(r.movement.id, operator="W1")
     assert verify().consistent
+    # sales net of returns: 5 shipped at 4.00, 2 back: 3 units, 12.00, a return rate of 40%
+    rows, _ = sales(by="item")
+    assert [(x["qty"], x["revenue"], x["returned"], x["return_rate_pct"]) for x in rows] == [
+        (3, Decimal("12.00"), 2, 40.0)]
 
 
 def test_customer_return_lot_must_have_gone_to_that_customer(site):
