@@ -1,7 +1,8 @@
 """What every money document shares: amounts in cents, numbering, posting, open amounts,
 applications (核销) and cancellation (红冲).
 
-Rounding: an amount is exact Decimal; a document line's amount is quantity × price rounded
+Rounding: an amount is exact Decimal; a document line's amount is quantity × price (the price
+per base unit, db.core.quantities.stock_value: the one scaling of a stored quantity) rounded
 once, half up, to the cent; a document's amount is the sum of its lines, so it never needs
 rounding again, and every balance and statement is a sum of cents.
 """

@@ -15,6 +15,7 @@ from decimal import Decimal
 import peewee as pw
 
 from db.core.connection import write_transaction
+from db.core.quantities import stock_value
 from db.core.errors import InvalidInput, RuleViolation
 from db.core.models import PurchaseOrderLine, utcnow
 from db.masterdata.lookup import get_item, get_po
@@ -104,7 +105,7 @@ def bill(po: str, *, operator: str, station: str = "", number: str | None = None
             received = line.first_received_at.date() if line.first_received_at else None
             first_receipt = min(filter(None, (first_receipt, received)), default=None)
             lines.append({"item": line.item_id, "qty": qty, "unit_price": price,
-                          "amount": cents(Decimal(qty) * Decimal(price)), "po_line": line.id, "flag": flag})
+                          "amount": cents(stock_value(qty, line.item, price)), "po_line": line.id, "flag": flag})
         if not lines:
             accepted = sum(l.qty_received for l in order.lines)
             raise RuleViolation(f"nothing to bill on {order.number}: {accepted} units accepted, all billed "
