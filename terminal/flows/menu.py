@@ -14,6 +14,7 @@ MENU = [
     ("7", "lookup", "Lookup"),
     ("8", "supervisor", "Supervisor"),
     ("9", "exceptions", "Offline exceptions"),
+    ("R", "returns", "Returns (to suppliers, from customers)"),
     ("0", "logout", "Log out"),
 ]
 
@@ -29,7 +30,7 @@ class MenuFlow(Flow):
 
     def choose(self, number: str) -> Feedback:
         for n, job, label in MENU:
-            if n == number.strip():
+            if n == number.strip().upper():
                 self.next = (job, {})
                 return None
         return Feedback.error(f"no menu entry {number.strip()!r}: expected "

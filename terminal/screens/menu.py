@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from ..flows.menu import MENU
+
+# Menu entries chosen by a letter (the digits are all taken).
+LETTERS = {n for n, _, _ in MENU if n.isalpha()}
 from .flow import FlowScreen
 
 
@@ -11,7 +14,7 @@ class MenuScreen(FlowScreen):
         self.add_class("menu")
 
     def on_plain_key(self, key: str, character: str | None) -> bool:
-        if character and character.isdigit():
+        if character and (character.isdigit() or character.upper() in LETTERS):
             self.app.station.submit_action("open", character)
             return True
         return False
