@@ -187,3 +187,22 @@ def undo_inspection(original: Movement) -> None:
     column = ReturnLine.qty_restocked if original.kind == "restock" else ReturnLine.qty_scrapped
     ReturnLine.update({column: column - original.qty}).where(ReturnLine.id == line.id).execute()
     _refresh_status(line.document)
+
+
+def receive_customer_return(so: str, lines: list[dict], *, reason: str, operator: str, station: str = "",
+                            to: str | None = None, warehouse: str | None = None,
+                            key: str | None = None) -> list[ReturnResult]:
+    """Several lines ({sku, qty, lot}) coming back from SO as ONE return, all or nothing: what
+    an offline station journals as one entry (db/offline), replayed with the same KEY."""
+    if not lines:
+        raise InvalidInput(f"a customer return of {so} needs at least one line, got none")
+    results: list[ReturnResult] = []
+    with write_transaction():
+        for n, spec in enumerate(lines, start=1):
+            result = return_from_customer(
+                so, spec["sku"], spec["qty"], reason=reason, operator=operator, station=station,
+                lot=spec.get("lot"), to=to, warehouse=warehouse,
+                document=results[0].document.number if results else None,
+                key=f"{key}:{n}" if key else None)
+            results.append(result)
+    return results
