@@ -217,10 +217,12 @@ SPECS: dict[str, Spec] = {
         Col("kind", p_kind, default="storage"), Col("pick_sequence", p_int, default=0)), ("code",)),
     "suppliers": Spec((
         Col("code", p_code, True), Col("name", p_text, True),
-        Col("lead_time_days", p_int, default=7), Col("contact", p_text, default="")), ("code",)),
+        Col("lead_time_days", p_int, default=7), Col("contact", p_text, default=""),
+        Col("terms_days", p_int)), ("code",)),
     "customers": Spec((
         Col("code", p_code, True), Col("name", p_text, True), Col("contact", p_text, default=""),
-        Col("address", p_text, default="")), ("code",)),
+        Col("address", p_text, default=""), Col("terms_days", p_int),
+        Col("credit_limit", p_money, default=Decimal(0))), ("code",)),
     "purchase-orders": Spec((
         Col("po", p_code, True), Col("supplier", p_code, True), Col("sku", p_code, True),
         Col("qty", p_positive, True), Col("unit_cost", p_money), Col("expected_date", p_date)),
@@ -588,13 +590,15 @@ class LocationsImport(MasterData):
 class SuppliersImport(MasterData):
     kind = "suppliers"
     model = Supplier
-    fields = {"code": "code", "name": "name", "lead_time_days": "lead_time_days", "contact": "contact"}
+    fields = {"code": "code", "name": "name", "lead_time_days": "lead_time_days", "contact": "contact",
+              "terms_days": "terms_days"}
 
 
 class CustomersImport(MasterData):
     kind = "customers"
     model = Customer
-    fields = {"code": "code", "name": "name", "contact": "contact", "address": "address"}
+    fields = {"code": "code", "name": "name", "contact": "contact", "address": "address",
+              "terms_days": "terms_days", "credit_limit": "credit_limit"}
 
 
 class OperatorsImport(MasterData):
@@ -848,3 +852,11 @@ _HANDLERS = {
     "purchase-orders": PurchaseOrdersImport(), "sales-orders": SalesOrdersImport(),
     "stock": StockImport(), "operators": OperatorsImport(),
 }
+
+
+# Money and returns (db/io/money_io.py): kinds of their own, run by the same import_csv.
+from db.io.money_io import HANDLERS as _MONEY_HANDLERS, SPECS as _MONEY_SPECS  # noqa: E402
+
+SPECS.update(_MONEY_SPECS)
+_HANDLERS.update(_MONEY_HANDLERS)
+KINDS = tuple(SPECS)

@@ -20,13 +20,19 @@ class ReturnResult:
     replayed: bool = False
 
 
-def new_document(direction: str, created_by: str, **fields) -> ReturnDocument:
-    """A new return numbered RTV-000001 / RMA-000001, the next free number of its kind."""
+def new_document(direction: str, created_by: str, number: str | None = None, **fields) -> ReturnDocument:
+    """A new return numbered RTV-000001 / RMA-000001, the next free number of its kind (or
+    NUMBER, an imported one)."""
     prefix = PREFIX[direction]
+    if number:
+        if ReturnDocument.select().where(ReturnDocument.number == number).exists():
+            raise RuleViolation(f"a return numbered {number} exists already")
+        return ReturnDocument.create(number=number, direction=direction, created_by=created_by, **fields)
     for _ in range(5):
         last = (ReturnDocument.select(pw.fn.MAX(ReturnDocument.number))
                 .where(ReturnDocument.number.startswith(f"{prefix}-")).scalar())
-        n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+        tail = last.rsplit("-", 1)[1] if last else "0"
+        n = int(tail) + 1 if tail.isdigit() else ReturnDocument.select().count() + 1
         try:
             with database.atomic():     # a savepoint: another station may take the number now
                 return ReturnDocument.create(number=f"{prefix}-{n:06d}", direction=direction,

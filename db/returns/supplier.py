@@ -101,7 +101,7 @@ def _lookups(supplier: str, sku: str, from_code: str, lot: str | None, po: str |
 
 
 def create_supplier_return(supplier: str, lines: list[dict], *, reason: str, operator: str,
-                           po: str | None = None, station: str = "") -> ReturnDocument:
+                           po: str | None = None, station: str = "", number: str | None = None) -> ReturnDocument:
     """An open RTV whose LINES ({sku, qty, from, lot}) a picker sends later (station Return job)."""
     get_operator(operator)
     check_reason(reason)
@@ -109,7 +109,8 @@ def create_supplier_return(supplier: str, lines: list[dict], *, reason: str, ope
         raise InvalidInput("a return to supplier needs at least one line, got none")
     with write_transaction():
         sup = locked(Supplier, get_supplier(supplier).id)
-        doc = new_document("supplier", operator, supplier=sup, po=get_po(po) if po else None, reason=reason)
+        doc = new_document("supplier", operator, supplier=sup, po=get_po(po) if po else None, reason=reason,
+                           number=number)
         pending: dict = {}
         for spec in lines:
             qty = whole_quantity(spec.get("qty"), "the returned quantity")
