@@ -8,6 +8,7 @@ supplier_terms_days / customer_terms_days.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from db.money.statements import BUCKETS, side_ageing
 from db.reports.common import Report
@@ -22,3 +23,14 @@ def payables(today: dt.date | None = None) -> Report:
 
 def receivables(today: dt.date | None = None) -> Report:
     return side_ageing("receivable", today), list(RECEIVABLE_COLUMNS)
+
+
+def overdue_summary(today: dt.date | None = None) -> str:
+    """One line for the supervisor's dashboard: what is overdue each way, and with how many."""
+    parts = []
+    for side, (rows, _) in (("payables", payables(today)), ("receivables", receivables(today))):
+        late = [r for r in rows if r["overdue"] > 0]
+        total = sum((r["overdue"] for r in late), Decimal("0.00"))
+        who = "supplier" if side == "payables" else "customer"
+        parts.append(f"{side} overdue {total:.2f} ({len(late)} {who}{'' if len(late) == 1 else 's'})")
+    return " · ".join(parts)

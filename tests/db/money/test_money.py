@@ -9,6 +9,8 @@ from db.core.models import AuditLog, PurchaseOrder, PurchaseOrderLine, SalesOrde
 from db.money import (CreditOverride, MoneyDocument, ageing, apply_later, balance, bill, cancel_document,
                       collect, invoice, open_amount, party, pay, statement)
 from db.purchasing import receive
+from db.reports.customers import customers, order_history
+from db.reports.ledgers import overdue_summary
 from db.returns import return_from_customer, return_to_supplier
 from db.sales import next_sales_order, pick, ship
 from tests import factories as f
@@ -153,3 +155,12 @@ def test_customer_invoices_credit_note_receipts_overdue_and_credit_limit(site):
     s = statement("receivable", "C1")
     assert s["closing_balance"] == s["opening_balance"] + sum(l["amount"] for l in s["lines"]) == D("6.00")
     assert s["lines"][-1]["reference"] == f"cancels {inv2.number}"
+    # the customers report: sales net of returns, the balance and the limit on the customer's line
+    rows, _ = customers()
+    assert [(r["shipped_value"], r["returned_value"], r["net_value"], r["balance"], r["credit_limit"])
+            for r in rows] == [(D("55.00"), D("4.00"), D("51.00"), D("6.00"), D("100.00"))]
+    history, _ = order_history("C1")
+    assert [(h["so"], h["qty_returned"]) for h in history] == [("SO-1", 1), ("SO-2", 0), ("SO-3", 0)]
+    # 20 days on: INV-1's 15.00 less the unapplied 4.00 note and 5.00 receipt is 6.00 overdue
+    assert overdue_summary(TODAY + dt.timedelta(days=20)) == \
+        "payables overdue 0.00 (0 suppliers) · receivables overdue 6.00 (1 customer)"
