@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .gs1 import check_digit, check_digit_error
+from .gs1 import check_digit, check_digit_error, is_gtin
 
 
 class LabelError(ValueError):
@@ -57,10 +57,6 @@ class PalletLabel:
 
 
 # -- validation and GS1 element strings ------------------------------------------------------------
-
-def is_gtin(code: str | None) -> bool:
-    return bool(code) and code.isdigit() and len(code) in (8, 12, 13, 14)
-
 
 def validate_gtin(code: str) -> str:
     """CODE as a 14-digit GTIN, or LabelError saying which check digit was expected."""

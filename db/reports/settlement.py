@@ -17,7 +17,7 @@ import datetime as dt
 import peewee as pw
 
 from db.core.models import Item, Location, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
-from db.reports.common import Report, money, net_flow, within_days
+from db.reports.common import Report, money, net_flow
 
 COLUMNS = ["supplier", "name", "pos", "lines", "qty_accepted", "amount", "billed", "paid", "balance"]
 DETAIL_COLUMNS = ["supplier", "po", "line_no", "sku", "qty_accepted", "unit_cost", "amount"]
@@ -66,8 +66,11 @@ def settlement(date_from: dt.date | None = None, date_to: dt.date | None = None,
 def _money_side(code: str, date_from, date_to) -> dict:
     from db.money import MoneyDocument, balance
     who = Supplier.get(Supplier.code == code)
-    docs = MoneyDocument.select(MoneyDocument.kind, MoneyDocument.amount).where(
-        MoneyDocument.supplier == who.id, *within_days(MoneyDocument.date, date_from, date_to))
+    docs = MoneyDocument.select(MoneyDocument.kind, MoneyDocument.amount).where(MoneyDocument.supplier == who.id)
+    if date_from is not None:
+        docs = docs.where(MoneyDocument.date >= date_from)
+    if date_to is not None:
+        docs = docs.where(MoneyDocument.date <= date_to)
     billed = sum((money(d.amount) for d in docs if d.kind in ("bill", "debit_note")), money(0))
     paid = sum((-money(d.amount) for d in docs if d.kind == "payment"), money(0))
     return {"billed": billed, "paid": paid, "balance": balance("payable", who)}

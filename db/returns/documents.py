@@ -7,7 +7,8 @@ import peewee as pw
 
 from db.core.connection import database
 from db.core.errors import NotFound, RuleViolation
-from db.core.models import Location, Movement, ReasonCode, VIRTUAL_CODES
+from db.core.models import Location, Movement, VIRTUAL_CODES
+from db.masterdata.lookup import get_reason
 from db.returns.models import PREFIX, ReturnDocument, ReturnLine
 
 
@@ -72,10 +73,8 @@ def get_return(number: str, direction: str | None = None) -> ReturnDocument:
 
 
 def check_reason(reason: str | None) -> str:
-    if not reason or not ReasonCode.select().where(ReasonCode.code == reason).exists():
-        known = ", ".join(r.code for r in ReasonCode.select().order_by(ReasonCode.code))
-        raise NotFound(f"unknown reason code {reason!r}; reason codes are {known}")
-    return reason
+    """A known reason code (db.masterdata.lookup.get_reason refuses an unknown one, listing them)."""
+    return get_reason(reason or "").code
 
 
 def virtual_location(kind: str) -> Location:

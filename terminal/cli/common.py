@@ -47,7 +47,7 @@ def run_handler(args) -> int:
         security.configure_from(args.cfg)
         from db.money import settings as money_settings
         money_settings.configure_from(args.cfg)
-        # Supervisor actions of an operator with a PIN ask this source for it (db/security.py).
+        # Supervisor actions of an operator with a PIN ask this source for it (db/masterdata/security.py).
         with security.pin_source(_pin_of(args)):
             return args.func(args) or 0
     except WarehouseError as exc:

@@ -9,8 +9,9 @@ customer). The goods go to the warehouse's quarantine, to be inspected (restock 
 """
 from __future__ import annotations
 
-from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, Table, describe_scan, expect_item, listed,
-                   plural, scan_text)
+from db.core.text import plural
+
+from .base import DONE_KEY, UNDO_KEY, Feedback, Flow, Table, describe_scan, expect_item, listed, scan_text
 
 
 class ReturnsFlow(Flow):

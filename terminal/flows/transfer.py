@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
-                   parse_qty, plural)
+from db.core.text import plural
+
+from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 ALL_KEY = FlowKey("f8", "all", "All", "move the whole content of the source location")

@@ -424,7 +424,7 @@ class SupervisorScreen(StationScreen):
     @work(thread=True, exclusive=True, group="supervisor-write", exit_on_error=False)
     def make_pos(self, release: bool) -> None:
         from db.reports.catalog import run_report
-        from db.reports.reorder import create_draft_pos
+        from db.purchasing.reorder import create_draft_pos
         session = self.app.session
         try:
             rows, _ = run_report("reorder", self.app.cfg.values)
@@ -452,7 +452,7 @@ class SupervisorScreen(StationScreen):
 
     @work(thread=True, exclusive=True, group="supervisor-write", exit_on_error=False)
     def release(self, number: str) -> None:
-        from db.reports.reorder import release_po
+        from db.purchasing.reorder import release_po
         session = self.app.session
         try:
             with session.pin_scope():
