@@ -38,6 +38,8 @@ def run_handler(args) -> int:
         args.cfg = config_mod.load(args.config, args.db)
     except config_mod.ConfigError as exc:
         raise CliError(str(exc), code=2) from None
+    from terminal import i18n
+    i18n.set_language(args.lang or args.cfg.values["station"]["language"])
     from db.core.errors import WarehouseError
     try:
         if not getattr(args, "needs_db", True):
