@@ -11,4 +11,4 @@ from .payables import Posted, bill, billable, terms_days
 from .receivables import invoice, invoiceable
 from .payments import MoneyIn, parse_applies, money_in, money_in_cli, pay, collect
 from .statements import BUCKETS, statement, ageing, side_ageing
-from .credit import exposure, check_credit
+from .credit import CreditLimitExceeded, exposure, check_credit

@@ -22,6 +22,14 @@ from db.money.settings import setting
 OPEN_ORDER_STATUSES = ("open", "picking", "picked")
 
 
+class CreditLimitExceeded(RuleViolation):
+    """A claim refused for the customer's credit limit: a supervisor may override it."""
+
+    def __init__(self, message: str, order: str):
+        super().__init__(message)
+        self.order = order
+
+
 def exposure(customer: Customer) -> Decimal:
     total = balance("receivable", customer)
     cancelled = MoneyDocument.select(MoneyDocument.cancels).where(MoneyDocument.cancels.is_null(False))
@@ -51,10 +59,10 @@ def check_credit(order: SalesOrder, *, operator: str, station: str = "", overrid
     if total <= limit:
         return
     if override_by is None:
-        raise RuleViolation(
+        raise CreditLimitExceeded(
             f"customer {customer.code} would owe {total} with order {order.number} "
             f"(balance {balance('receivable', customer)} plus open orders), over the credit limit "
-            f"{cents(limit)} by {total - cents(limit)}: a supervisor may override")
+            f"{cents(limit)} by {total - cents(limit)}: a supervisor may override", order.number)
     require_supervisor(override_by, f"overriding the credit limit of customer {customer.code}")
     CreditOverride.create(so=order, by=override_by, exposure=total, credit_limit=limit)
     audit(override_by, station, "credit_override", so=order.number, customer=customer.code,

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from db.core.connection import write_transaction
+from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, RuleViolation
 from db.core.models import Item, Lot, Movement, SalesOrder, SalesOrderLine
 from db.core.quantities import whole_quantity
 from db.core.rows import locked
+from db.ledger import locks
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location
 from db.masterdata.places import physical, station_warehouse
@@ -48,6 +49,7 @@ def _returned(so_line_id: int, lot_id: int | None) -> int:
     return sum(r.qty for r in query)
 
 
+@retry_conflicts
 def return_from_customer(so: str, sku: str, qty: int, *, reason: str, operator: str,
                          station: str = "", lot: str | None = None, to: str | None = None,
                          warehouse: str | None = None, condition: str = "",
@@ -67,7 +69,9 @@ def return_from_customer(so: str, sku: str, qty: int, *, reason: str, operator: 
     else:
         dest = warehouse_location(station_warehouse(station, warehouse).code, "quarantine")
     with write_transaction():
-        # One return at a time per order: the "not returned yet" check below stays true.
+        # One return at a time per order: the "not returned yet" check below stays true. The
+        # order is the document: its lock comes before the item's (db/ledger/locks.py); a
+        # return of several lines took it, and all the items, already.
         order = locked(SalesOrder, order.id)
         shipped = shipped_lots(order, item)
         if not shipped:
@@ -119,6 +123,7 @@ def return_from_customer(so: str, sku: str, qty: int, *, reason: str, operator: 
         return ReturnResult(document=ReturnDocument.get_by_id(doc.id), line=line, movement=movement)
 
 
+@retry_conflicts
 def inspect_return(number: str, sku: str, qty: int, *, decision: str, operator: str,
                    station: str = "", to: str | None = None, key: str | None = None) -> ReturnResult:
     """Restock (to TO, a storage location; default where the goods were picked from) or scrap
@@ -133,7 +138,7 @@ def inspect_return(number: str, sku: str, qty: int, *, decision: str, operator: 
     doc = get_return(number, "customer")
     item = get_item(sku)
     with write_transaction():
-        doc = locked(ReturnDocument, doc.id)
+        doc = locks.document(ReturnDocument, doc.id)
         if doc.status != "open":
             raise RuleViolation(f"return {doc.number} is {doc.status}: expected an open one; nothing posted")
         lines = [l for l in doc.lines.order_by(ReturnLine.line_no) if l.item_id == item.id]
@@ -189,6 +194,7 @@ def undo_inspection(original: Movement) -> None:
     _refresh_status(line.document)
 
 
+@retry_conflicts
 def receive_customer_return(so: str, lines: list[dict], *, reason: str, operator: str, station: str = "",
                             to: str | None = None, warehouse: str | None = None,
                             key: str | None = None) -> list[ReturnResult]:
@@ -197,7 +203,12 @@ def receive_customer_return(so: str, lines: list[dict], *, reason: str, operator
     if not lines:
         raise InvalidInput(f"a customer return of {so} needs at least one line, got none")
     results: list[ReturnResult] = []
+    order = get_so(so)
+    items = [get_item(spec["sku"]).id for spec in lines]
     with write_transaction():
+        # The lock order (db/ledger/locks.py): the order, then every item of the return at once.
+        locks.document(SalesOrder, order.id)
+        locks.lock_items(items)
         for n, spec in enumerate(lines, start=1):
             result = return_from_customer(
                 so, spec["sku"], spec["qty"], reason=reason, operator=operator, station=station,

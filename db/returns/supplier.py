@@ -12,12 +12,13 @@ from decimal import Decimal
 
 import peewee as pw
 
-from db.core.connection import write_transaction
+from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, RuleViolation
 from db.core.models import (Item, Location, Lot, Movement, PurchaseOrder, PurchaseOrderLine,
                             Supplier)
 from db.core.quantities import whole_quantity
 from db.core.rows import locked
+from db.ledger import locks
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_po, get_supplier
 from db.masterdata.lots import lot_at
@@ -123,6 +124,7 @@ def create_supplier_return(supplier: str, lines: list[dict], *, reason: str, ope
         return doc
 
 
+@retry_conflicts
 def send_return_line(number: str, sku: str, qty: int, from_code: str, *, operator: str,
                      station: str = "", lot: str | None = None, key: str | None = None) -> ReturnResult:
     """Send QTY of SKU of open return NUMBER from FROM_CODE: like a pick, the place and lot
@@ -136,7 +138,7 @@ def send_return_line(number: str, sku: str, qty: int, from_code: str, *, operato
     item = get_item(sku)
     loc = get_location(from_code)
     with write_transaction():
-        doc = locked(ReturnDocument, doc.id)
+        doc = locks.document(ReturnDocument, doc.id)
         if doc.status != "open":
             raise RuleViolation(f"return {doc.number} is {doc.status}: expected an open one; nothing posted")
         lines = [l for l in doc.lines.order_by(ReturnLine.line_no)
@@ -174,6 +176,7 @@ def _send(doc: ReturnDocument, line: ReturnLine, qty: int, *, operator: str, sta
     return ReturnResult(document=ReturnDocument.get_by_id(doc.id), line=line, movement=movement)
 
 
+@retry_conflicts
 def return_to_supplier(supplier: str, sku: str, qty: int, from_code: str, *, reason: str,
                        operator: str, station: str = "", lot: str | None = None, po: str | None = None,
                        key: str | None = None) -> ReturnResult:
@@ -186,7 +189,9 @@ def return_to_supplier(supplier: str, sku: str, qty: int, from_code: str, *, rea
     check_reason(reason)
     sup, item, loc, the_lot, order = _lookups(supplier, sku, from_code, lot, po)
     with write_transaction():
-        sup = locked(Supplier, sup.id)
+        # The supplier's row stands for the return's document (before the item's lock): two
+        # returns to one supplier check what it delivered and got back one after the other.
+        sup = locks.document(Supplier, sup.id)
         fields = _check(sup, item, the_lot, loc, qty, order)
         doc = new_document("supplier", operator, supplier=sup, po=order, reason=reason)
         line = add_line(doc, item=item, lot=the_lot, qty=qty, location=loc, **fields)

@@ -12,7 +12,7 @@ def register(sub) -> None:
     p = command(rsub, "supplier", cmd_supplier, "send goods back to a supplier: one line, posted at once")
     p.add_argument("--supplier", required=True, metavar="CODE")
     p.add_argument("--sku", required=True, metavar="SKU")
-    p.add_argument("--qty", required=True, type=int, metavar="Q")
+    p.add_argument("--qty", required=True, metavar="Q", help="in the item's base unit (decimals as the item allows)")
     p.add_argument("--lot", metavar="L", help="lot (default: the only lot of the item at --from)")
     p.add_argument("--from", dest="from_code", required=True, metavar="LOC",
                    help="where the goods are: quarantine for rejects, or any physical location")
@@ -24,7 +24,7 @@ def register(sub) -> None:
     p = command(rsub, "customer", cmd_customer, "take goods back from a customer against a shipped sales order")
     p.add_argument("--so", required=True, metavar="SO")
     p.add_argument("--sku", required=True, metavar="SKU")
-    p.add_argument("--qty", required=True, type=int, metavar="Q")
+    p.add_argument("--qty", required=True, metavar="Q", help="in the item's base unit (decimals as the item allows)")
     p.add_argument("--lot", metavar="L", help="lot (default: the only lot shipped on the order)")
     p.add_argument("--reason", required=True, metavar="R", help="reason code (e.g. DAMAGED, WRONG-ITEM)")
     p.add_argument("--to", metavar="LOC", help="where the goods arrive (default: the warehouse's quarantine)")
@@ -36,7 +36,7 @@ def register(sub) -> None:
     p = command(rsub, "inspect", cmd_inspect, "restock or scrap goods of a customer return")
     p.add_argument("--return", dest="document", required=True, metavar="RET")
     p.add_argument("--sku", required=True, metavar="SKU")
-    p.add_argument("--qty", required=True, type=int, metavar="Q")
+    p.add_argument("--qty", required=True, metavar="Q", help="in the item's base unit (decimals as the item allows)")
     p.add_argument("--decision", required=True, choices=("restock", "scrap"))
     p.add_argument("--to", metavar="LOC", help="restock: a storage location (default: where they were picked)")
     p.add_argument("--key", metavar="K", help="idempotency key: the same key posts once")
@@ -49,6 +49,13 @@ def register(sub) -> None:
     p = command(rsub, "close", cmd_close, "close a return (an RTV's unsent rest needs a supervisor)")
     p.add_argument("document", metavar="RET")
     add_operator(p)
+
+
+def _qty(args) -> int:
+    """--qty as the stored integer of the item's smallest unit (db.core.quantities)."""
+    from db.core.quantities import parse_quantity
+    from db.masterdata.lookup import get_item
+    return parse_quantity(args.qty, get_item(args.sku), "--qty")
 
 
 def _no_subcommand(args) -> int:
@@ -65,13 +72,14 @@ def _said(result, verb: str) -> None:
     if result.replayed:
         print(f"already posted with this key: {doc.number} line {line.line_no}, movement {m.id}; nothing posted now")
         return
-    print(f"{verb} {m.qty} × {line.item.sku}{_lot(line)} {m.from_location.code} → {m.to_location.code} "
+    from db.core.quantities import format_quantity
+    print(f"{verb} {format_quantity(m.qty, line.item)} × {line.item.sku}{_lot(line)} {m.from_location.code} → {m.to_location.code} "
           f"at {m.unit_cost:.4f} ({doc.number} line {line.line_no}, movement {m.id}); {doc.number} {doc.status}")
 
 
 def cmd_supplier(args) -> int:
     from db.returns import return_to_supplier
-    result = return_to_supplier(args.supplier, args.sku, args.qty, args.from_code, reason=args.reason,
+    result = return_to_supplier(args.supplier, args.sku, _qty(args), args.from_code, reason=args.reason,
                                 operator=args.operator, station=station_of(args), lot=args.lot, po=args.po,
                                 key=args.key)
     _said(result, "returned to supplier")
@@ -80,7 +88,7 @@ def cmd_supplier(args) -> int:
 
 def cmd_customer(args) -> int:
     from db.returns import return_from_customer
-    result = return_from_customer(args.so, args.sku, args.qty, reason=args.reason, operator=args.operator,
+    result = return_from_customer(args.so, args.sku, _qty(args), reason=args.reason, operator=args.operator,
                                   station=station_of(args), lot=args.lot, to=args.to, condition=args.condition,
                                   warehouse=args.cfg.warehouse, document=args.document, key=args.key)
     _said(result, "received from customer")
@@ -91,7 +99,7 @@ def cmd_inspect(args) -> int:
     from db.returns import inspect_return
     if args.decision == "scrap" and args.to:
         raise CliError("--to goes with --decision restock: scrapped goods go to inventory loss", code=2)
-    result = inspect_return(args.document, args.sku, args.qty, decision=args.decision, operator=args.operator,
+    result = inspect_return(args.document, args.sku, _qty(args), decision=args.decision, operator=args.operator,
                             station=station_of(args), to=args.to, key=args.key)
     _said(result, "restocked" if args.decision == "restock" else "scrapped")
     return 0

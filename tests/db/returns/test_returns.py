@@ -12,6 +12,7 @@ from db.money import MoneyDocument
 from db.purchasing import receive
 from db.returns import (ReturnLine, close_return, create_supplier_return, inspect_return, list_returns,
                         return_from_customer, return_to_supplier, send_return_line)
+from db.reports.returns import returns
 from db.reports.sales import sales
 from db.reports.settlement import settlement
 from db.reports.suppliers import scorecard
@@ -76,6 +77,12 @@ def test_return_to_supplier_rejects_at_po_price_usable_at_average(site):
     # scorecard: 2 rejects + 4 returned of 20 seen count against quality
     card, _ = scorecard(today=dt.date.today() + dt.timedelta(days=365))
     assert (card[0]["rejected"], card[0]["returned"]) == (2, 4)
+    # returns by supplier and reason: 2 rejects at 2.00 (never owed: value 0), 4 usable at the
+    # average, valued at the PO price 2.00
+    rows, _ = returns(by="supplier")
+    assert [(r["reason"], r["returns"], r["qty"], r["cost"], r["value"]) for r in rows] == [
+        ("DAMAGED", 1, 2, Decimal("4.00"), Decimal("0.00")),
+        ("QUALITY", 1, 4, (4 * average).quantize(Decimal("0.01")), Decimal("8.00"))]
 
 
 def test_lot_that_never_came_from_the_supplier_is_refused(site):
@@ -150,6 +157,9 @@ def test_customer_return_inspected_restock_and_scrap(site):
     rows, _ = sales(by="item")
     assert [(x["qty"], x["revenue"], x["returned"], x["return_rate_pct"]) for x in rows] == [
         (3, Decimal("12.00"), 2, 40.0)]
+    rows, _ = returns(by="customer")
+    assert [(r["customer"], r["sku"], r["reason"], r["qty"], r["restocked"], r["scrapped"], r["to_inspect"],
+             r["value"]) for r in rows] == [("C1", "A1", "DAMAGED", 2, 1, 0, 1, Decimal("8.00"))]
 
 
 def test_customer_return_lot_must_have_gone_to_that_customer(site):

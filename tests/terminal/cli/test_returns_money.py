@@ -67,6 +67,12 @@ def test_returns_both_ways(wh):
         ("RMA-000001", "customer", "closed", 2), ("RTV-000001", "supplier", "shipped", 3)]
     code, out, _ = wh("return", "list", "--open", "--format", "json")
     assert json.loads(out) == []
+    code, out, _ = wh("report", "returns", "--by", "customer", "--format", "json")
+    assert [(r["customer"], r["sku"], r["qty"], r["restocked"], r["value"]) for r in json.loads(out)] == [
+        ("C1", "A1", 2, 2, 10.0)]
+    code, out, err = wh("return", "customer", "--so", "SO-1", "--sku", "A1", "--qty", "1.5", "--reason", "DAMAGED",
+                        "--operator", "W1")
+    assert code == 1 and "--qty 1.5 of A1" in err and "more precise than it allows" in err
     assert Movement.select().where(Movement.kind.in_(("rtv", "rma", "restock"))).count() == 3
     assert wh("verify")[1].startswith("ledger consistent")
 
