@@ -105,6 +105,11 @@ def _receivables(settings, date_from, date_to, **opts):
     return receivables(date_to)
 
 
+def _expiry(settings, date_from, date_to, **opts):
+    from db.reports.expiry import expiry
+    return expiry(date_from, date_to, **opts)
+
+
 REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
     ReportInfo("alerts", "Stock alerts", _alerts),
     ReportInfo("reorder", "Reorder suggestions", _reorder),
@@ -121,6 +126,7 @@ REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
     ReportInfo("returns", "Returns to suppliers or from customers", _returns),
     ReportInfo("payables", "Payables: what we owe suppliers, by age", _payables),
     ReportInfo("receivables", "Receivables: what customers owe us, by age", _receivables),
+    ReportInfo("expiry", "Expired and expiring stock", _expiry),
 ]}
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from db.core.text import plural
+
 from .base import DONE_KEY, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
@@ -71,18 +73,18 @@ class OfflineFlow(Flow):
         n = sum(l.qty for l in self.basket)
         if self.return_so:
             self.prompt = (f"OFFLINE: scan the items coming back from {self.return_so}"
-                           + (f"; F10 journals {n} units" if n else ""))
+                           + (f"; F10 journals {plural(n, 'unit')}" if n else ""))
         elif self.qty:
-            self.prompt = f"OFFLINE: scan the item to move {self.qty} units from {self.source}"
+            self.prompt = f"OFFLINE: scan the item to move {plural(self.qty, 'unit')} from {self.source}"
         elif self.basket:
-            self.prompt = f"OFFLINE: scan more items, or the destination for {n} units"
+            self.prompt = f"OFFLINE: scan more items, or the destination for {plural(n, 'unit')}"
         else:
             self.prompt = f"OFFLINE: scan the items to move from {self.source}"
         self.info = self.status_lines()
 
     def status_lines(self) -> list[str]:
         queued = self.runner.queued if self.runner is not None else 0
-        return [f"{queued} postings wait in the journal · F10 tries the server"]
+        return [f"{plural(queued, 'posting')} wait in the journal · F10 tries the server"]
 
     def heading(self) -> str:
         queued = self.runner.queued if self.runner is not None else 0
@@ -191,9 +193,9 @@ class OfflineFlow(Flow):
         self.to_items()
         parts = []
         if queued:
-            parts.append(f"{queued} units {source} → {dest} journaled ({self.runner.queued} waiting)")
+            parts.append(f"{plural(queued, 'unit')} {source} → {dest} journaled ({self.runner.queued} waiting)")
         if done:
-            parts.append(f"{done} units {source} → {dest} posted")
+            parts.append(f"{plural(done, 'unit')} {source} → {dest} posted")
         if refused:
             return Feedback.error("; ".join(parts + refused))
         return Feedback.warn("; ".join(parts)) if queued else Feedback.ok("; ".join(parts))
@@ -215,7 +217,7 @@ class OfflineFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan moves {self.qty} units")
+            return Feedback.info(f"next item scan moves {plural(self.qty, 'unit')}")
         if self.state == "lot" and self.pending is not None:
             lot = text.strip()
             if not lot:
@@ -251,7 +253,7 @@ class OfflineFlow(Flow):
         report = self.runner.replay()
         if not report.reached:
             self.info = self.status_lines()
-            return Feedback.warn(f"still OFFLINE: the server does not answer; {report.left} postings wait")
+            return Feedback.warn(f"still OFFLINE: the server does not answer; {plural(report.left, 'posting')} wait")
         try:
             self.call(self.runner.refresh_cache)
         except Exception:   # the cache is a convenience: being back online matters more

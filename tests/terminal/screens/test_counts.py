@@ -89,9 +89,11 @@ def test_count_screen_blind_count_with_no_variance(data):
             await scan(pilot, app, td.WIDGET_CASE)
             await pilot.press("f3")
             await settle(pilot, app)
-            await type_line(pilot, app, "50")
+            assert "Type the quantity for the next item scan" in screen_text(app)
+            await type_line(pilot, app, "38")
+            await scan(pilot, app, td.WIDGET_EAN)
             text = screen_text(app)
-            assert "SKU-100 = 50" in text and "Counted" in text
+            assert "SKU-100 +38 = 50" in text and "Counted" in text
             assert "Books" not in text      # blind
             await pilot.press("f10")
             await settle(pilot, app)
@@ -199,8 +201,9 @@ def test_review_screen_sorts_by_value_rejects_and_sets(data):
             await pilot.press("f5")
             await settle(pilot, app)
             await type_line(pilot, app, "45")
-            assert "reason code?" in screen_text(app)
-            await type_line(pilot, app, "miscount")
+            text = screen_text(app)
+            assert "reason?" in text and "MISCOUNT" in text and "Earlier miscount corrected" in text
+            await type_line(pilot, app, "miscount")     # any case
             assert "set A-01-01 SKU-100 to 45: -5 posted" in screen_text(app)
             # B-01-01: order a recount instead.
             await pilot.press("f4")
