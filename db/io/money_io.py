@@ -17,7 +17,8 @@ from decimal import Decimal, InvalidOperation
 
 from db.core.errors import WarehouseError
 from db.core.models import Customer, Item, Location, PurchaseOrder, ReasonCode, Supplier, utcnow
-from db.io.importer import CellError, Col, ImportFailed, Spec, code_map, p_code, p_date, p_positive, p_text
+from db.io.importer import ImportFailed, code_map
+from db.io.validation import CellError, Col, Spec, p_code, p_date, p_positive, p_text
 
 MONEY_KINDS = {"payable": ("bill", "debit_note", "payment", "opening", "cancel"),
                "receivable": ("invoice", "credit_note", "receipt", "opening", "cancel")}

@@ -17,7 +17,7 @@ import peewee as pw
 from db.core.connection import database, write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.core.models import Customer, Supplier, utcnow
-from db.core.rows import locked
+from db.core.sql import locked
 from db.masterdata.lookup import get_supplier
 from db.masterdata.security import audit, require_supervisor
 from db.money.models import Application, MoneyDocument, MoneyLine

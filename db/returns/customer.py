@@ -15,7 +15,7 @@ from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, RuleViolation
 from db.core.models import Item, Lot, Movement, SalesOrder, SalesOrderLine
 from db.core.quantities import whole_quantity
-from db.core.rows import locked
+from db.core.sql import locked
 from db.ledger import locks
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location

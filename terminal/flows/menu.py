@@ -43,7 +43,7 @@ class MenuFlow(Flow):
 
     def choose(self, number: str) -> Feedback:
         entries = menu_for(self.session.is_supervisor)
-        for n, job, label in entries:
+        for n, job, _ in entries:
             if n == number.strip().upper():
                 self.next = (job, {})
                 return None

@@ -1,7 +1,7 @@
 """Degraded mode while the PostgreSQL server is unreachable: moves are journaled locally.
 
 The station opens this flow when the store goes away and the site has an offline journal
-(db/offline.py). What works offline is what needs no answer from the server: moving goods
+(db/offline/). What works offline is what needs no answer from the server: moving goods
 (put-away, transfers), and taking goods back from a customer. Scan the source location, the
 items, then the destination; each line is journaled with its idempotency key and posts when
 the server is back, in order. F5 takes a customer return instead: scan the sales order (or
@@ -20,22 +20,13 @@ the station is back online.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from db.core.text import plural
 
-from .base import DONE_KEY, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
+from .base import QTY_KEY, DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
+from .basket import Basket
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
 RETURN_KEY = FlowKey("f5", "return", "Return", "take goods back from a customer; F10 journals the return")
-
-
-@dataclass
-class Line:
-    sku: str
-    lot: str | None
-    qty: int
 
 
 class OfflineFlow(Flow):
@@ -46,7 +37,7 @@ class OfflineFlow(Flow):
         super().__init__(session)
         self.runner = getattr(session, "offline", None)
         self.source: str | None = None
-        self.basket: list[Line] = []
+        self.basket = Basket()
         self.qty: int | None = None
         self.pending: tuple[str, int] | None = None      # (sku, qty) waiting for its lot
         self.return_so: str | None = None                # taking goods back from this order
@@ -63,14 +54,15 @@ class OfflineFlow(Flow):
 
     def to_source(self) -> None:
         self.state, self.entry = "source", "scan"
-        self.source, self.basket, self.qty, self.pending = None, [], None, None
+        self.source, self.qty, self.pending = None, None, None
         self.return_so, self.reason = None, None
+        self.basket.clear()
         self.prompt = "OFFLINE: scan the location to move goods from"
         self.info = self.status_lines()
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
-        n = sum(l.qty for l in self.basket)
+        n = self.basket.units
         if self.return_so:
             self.prompt = (f"OFFLINE: scan the items coming back from {self.return_so}"
                            + (f"; F10 journals {plural(n, 'unit')}" if n else ""))
@@ -113,7 +105,7 @@ class OfflineFlow(Flow):
         if self.state == "so":
             return self.on_text(getattr(scan, "order_number", None) or scan.raw, key)
         if self.return_so and kind == "location":
-            return Feedback.error(f"a customer return needs no location: scan the items, F10 journals it")
+            return Feedback.error("a customer return needs no location: scan the items, F10 journals it")
         if kind == "location" and not scan.error:
             loc = self.cached("location", scan.location)
             if loc is None or loc["kind"] not in ("storage", "receiving", "shipping", "quarantine"):
@@ -130,7 +122,7 @@ class OfflineFlow(Flow):
         if self.state == "source":
             return Feedback.error(f"expected the location to move from, scanned {describe_scan(scan)}")
         sku = getattr(scan, "sku", None)
-        if kind not in ("item", "gs1", "sscc") or not sku or scan.error:
+        if kind not in ITEM_KINDS or not sku or scan.error:
             return Feedback.error(f"expected an item on {self.source} or the destination, scanned {describe_scan(scan)}")
         qty = self.qty or getattr(scan, "qty", None) or 1
         lot = getattr(scan, "lot", None)
@@ -143,12 +135,7 @@ class OfflineFlow(Flow):
         return self.add(sku, lot, qty)
 
     def add(self, sku: str, lot: str | None, qty: int) -> Feedback:
-        for line in self.basket:
-            if line.sku == sku and line.lot == lot:
-                line.qty += qty
-                break
-        else:
-            self.basket.append(Line(sku, lot, qty))
+        self.basket.add(sku, lot, qty)
         self.qty, self.pending = None, None
         self.to_items()
         then = "F10 journals the return" if self.return_so else "scan the destination"
@@ -159,7 +146,7 @@ class OfflineFlow(Flow):
         from db.core.errors import WarehouseError
         key = key or self.session.next_key("offline-return")
         lines = [{"sku": l.sku, "qty": l.qty, "lot": l.lot} for l in self.basket]
-        so, units = self.return_so, sum(l.qty for l in self.basket)
+        so, units = self.return_so, self.basket.units
         try:
             outcome = self.runner.run("return_from_customer", key=key, so=so, lines=lines, reason=self.reason,
                                       operator=self.operator, station=self.station,
@@ -168,8 +155,8 @@ class OfflineFlow(Flow):
             return Feedback.error(f"return from {so} refused: {exc}")
         self.to_source()
         if outcome.done:
-            return Feedback.ok(f"{units} units back from {so}: {outcome.result[0].document.number}")
-        return Feedback.warn(f"{units} units back from {so} journaled ({self.runner.queued} waiting)")
+            return Feedback.ok(f"{plural(units, 'unit')} back from {so}: {outcome.result[0].document.number}")
+        return Feedback.warn(f"{plural(units, 'unit')} back from {so} journaled ({self.runner.queued} waiting)")
 
     def journal(self, dest: str, key: str | None) -> Feedback:
         from db.core.errors import WarehouseError
@@ -189,7 +176,7 @@ class OfflineFlow(Flow):
             else:
                 queued += line.qty
         source = self.source
-        self.basket = []
+        self.basket.clear()
         self.to_items()
         parts = []
         if queued:
@@ -271,7 +258,7 @@ class OfflineFlow(Flow):
             self.to_items()
             return Feedback.info("cancelled")
         if self.state == "items" and self.basket:
-            self.basket = []
+            self.basket.clear()
             self.to_items()
             return Feedback.info("basket dropped: nothing journaled")
         if self.state == "items":

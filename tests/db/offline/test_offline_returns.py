@@ -7,7 +7,7 @@ import pytest
 from db.core.connection import database, open_database
 from db.core.models import Item, Location, Movement, SalesOrder, SalesOrderLine
 from db.ledger.posting import on_hand, verify
-from db.offline.journal import Journal, OfflineRunner, SyncException
+from db.offline import Journal, OfflineRunner, SyncException
 from db.returns import ReturnDocument
 from db.sales import pick, ship
 from tests import factories as f
