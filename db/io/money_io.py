@@ -136,7 +136,8 @@ class MoneyDocumentsImport:
                 continue
             if amount is not None and ((kind in ("bill", "invoice") and amount <= 0)
                                        or (kind in ("payment", "receipt", "debit_note", "credit_note") and amount >= 0)):
-                check.add(row.number, "amount", f"a {kind}'s amount is {'positive' if kind in ('bill', 'invoice') else 'negative'} "
+                sign = 'positive' if kind in ('bill', 'invoice') else 'negative'
+                check.add(row.number, "amount", f"a {kind}'s amount is {sign} "
                                                 f"(its effect on the balance), got {amount}")
             key = (side, party_id, v["number"])
             existing = stored.get(key)
@@ -191,7 +192,8 @@ class ReturnsImport:
             group = groups.setdefault(v["return"], [])
             if group and (group[0].values.get("supplier"), group[0].values.get("po"), group[0].values.get("reason")) != \
                     (v.get("supplier"), v.get("po"), v.get("reason")):
-                check.add(row.number, "return", f"return {v['return']} has another supplier, PO or reason on row {group[0].number}")
+                check.add(row.number, "return",
+                          f"return {v['return']} has another supplier, PO or reason on row {group[0].number}")
             group.append(row)
         return groups
 
@@ -222,7 +224,7 @@ def _opening_balances():
     from db.money.documents import balance
     from db.money.models import MoneyDocument
     today = utcnow().date()
-    for side, model, column in (("payable", Supplier, "supplier"), ("receivable", Customer, "customer")):
+    for side, model in (("payable", Supplier), ("receivable", Customer)):
         field = MoneyDocument.supplier if side == "payable" else MoneyDocument.customer
         ids = {i for (i,) in MoneyDocument.select(field).where(MoneyDocument.side == side).distinct().tuples()}
         for who in model.select().where(model.id.in_(list(ids))).order_by(model.code):

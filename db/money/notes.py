@@ -2,7 +2,6 @@
 automatically in the return's own transaction: what came back is owed back at its price."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from db.core.models import Movement
 from db.core.quantities import stock_value

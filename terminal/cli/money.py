@@ -26,7 +26,8 @@ def register(sub) -> None:
 
     for name, party, target, help_text in (
             ("pay", "supplier", "BILL", "pay a supplier (supervisor): applied to bills, the rest an advance"),
-            ("collect", "customer", "INVOICE", "money received from a customer (supervisor): applied to invoices, the rest an advance")):
+            ("collect", "customer", "INVOICE",
+             "money received from a customer (supervisor): applied to invoices, the rest an advance")):
         p = command(sub, name, cmd_money_in, help_text)
         p.set_defaults(side="payable" if party == "supplier" else "receivable")
         p.add_argument(f"--{party}", dest="party", required=True, metavar="CODE")

@@ -73,7 +73,8 @@ def _said(result, verb: str) -> None:
         print(f"already posted with this key: {doc.number} line {line.line_no}, movement {m.id}; nothing posted now")
         return
     from db.core.quantities import format_quantity
-    print(f"{verb} {format_quantity(m.qty, line.item)} × {line.item.sku}{_lot(line)} {m.from_location.code} → {m.to_location.code} "
+    print(f"{verb} {format_quantity(m.qty, line.item)} × {line.item.sku}{_lot(line)} "
+          f"{m.from_location.code} → {m.to_location.code} "
           f"at {m.unit_cost:.4f} ({doc.number} line {line.line_no}, movement {m.id}); {doc.number} {doc.status}")
 
 

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from ..flows.menu import MENU, job_numbers, menu_for
-
-# Menu entries chosen by a letter (the digits are all taken).
-LETTERS = {n for n, _, _ in MENU if n.isalpha()}
 from .flow import FlowScreen
 
 
 # How long the result of the last job (a green "shipped…") stays on the menu: long enough to
 # read, not the minutes until the next job, when it reads as news about nothing.
 MESSAGE_SECONDS = 8.0
+
+
+# Menu entries chosen by a letter (the digits are all taken).
+LETTERS = {n for n, _, _ in MENU if n.isalpha()}
 
 
 class MenuScreen(FlowScreen):

@@ -99,7 +99,8 @@ def test_open_returns_import_and_export(site):
     send_return_line("RTV-900", "A1", 1, "DOCK", operator="W1")
     assert export_csv("returns").splitlines() == ["return,supplier,po,sku,lot,from,qty,reason",
                                                   "RTV-900,SUP1,PO-1,A1,,DOCK,3,QUALITY"]
-    with pytest.raises(ImportFailed, match="row 2: return RTV-901: supplier SUP1 delivered 10 × A1 on PO-1 and 1 already went back"):
+    with pytest.raises(ImportFailed,
+                       match="row 2: return RTV-901: supplier SUP1 delivered 10 × A1 on PO-1 and 1 already went back"):
         import_csv("returns", b"return,supplier,po,sku,from,qty,reason\nRTV-901,SUP1,PO-1,A1,DOCK,10,QUALITY\n",
                    operator="W1")
     assert ReturnDocument.select().count() == 1

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from db.core.errors import InvalidInput, PermissionDenied, RuleViolation
 from db.core.models import AuditLog, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, utcnow
 from db.money import (CreditOverride, MoneyDocument, ageing, apply_later, balance, bill, cancel_document,
                       collect, invoice, open_amount, party, pay, statement)
@@ -48,7 +48,8 @@ def test_supplier_two_bills_debit_note_partial_payment_and_advance(site):
     assert bill("PO-1", number="INV-A1", operator="W1", key="b1").replayed
     with pytest.raises(RuleViolation, match="nothing to bill on PO-1: 14 units accepted, all billed"):
         bill("PO-1", operator="W1")
-    with pytest.raises(RuleViolation, match=r"billed price 3.10 for A1 differs from the PO price 3.00 by \+3.33%, beyond the 2.0% tolerance"):
+    with pytest.raises(RuleViolation,
+                       match=r"billed price 3.10 for A1 differs from the PO price 3.00 by \+3.33%, beyond the 2.0% tolerance"):
         bill("PO-2", number="INV-A2", operator="W1", prices={"A1": D("3.10")})
     with pytest.raises(RuleViolation, match="supplier SUP1 already has a document numbered INV-A1"):
         bill("PO-2", number="INV-A1", operator="W1")

@@ -4,7 +4,6 @@ receivables totals equal the sum of the statements."""
 import itertools
 from decimal import Decimal as D
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from db.core.errors import WarehouseError

@@ -60,7 +60,8 @@ def test_return_to_supplier_rejects_at_po_price_usable_at_average(site):
     assert (note.supplier.code, note.reference) == ("SUP1", "RTV-000002/1")
 
     # PO-1 delivered 10 (8 + 2 rejects); 6 went back: 4 more at most
-    with pytest.raises(RuleViolation, match=r"delivered 10 × A1 on PO-1 and 6 already went back: at most 4 can be returned, got 5"):
+    with pytest.raises(RuleViolation,
+                       match=r"delivered 10 × A1 on PO-1 and 6 already went back: at most 4 can be returned, got 5"):
         return_to_supplier("SUP1", "A1", 5, "DOCK", reason="QUALITY", operator="W1", po="PO-1")
     with pytest.raises(InsufficientStock):
         return_to_supplier("SUP1", "A1", 1, "QUAR", reason="DAMAGED", operator="W1")
@@ -135,7 +136,8 @@ def test_customer_return_inspected_restock_and_scrap(site):
     assert r.movement.unit_cost == Decimal("1.50")          # the cost they left with
     note = MoneyDocument.get(MoneyDocument.kind == "credit_note")
     assert note.amount == Decimal("-8.00") and note.customer.code == "C1"   # 2 × 4.00
-    with pytest.raises(RuleViolation, match="SO-1 shipped 5 × A1 to customer C1 and 2 already came back: at most 3 can be returned, got 4"):
+    with pytest.raises(RuleViolation,
+                       match="SO-1 shipped 5 × A1 to customer C1 and 2 already came back: at most 3 can be returned, got 4"):
         return_from_customer("SO-1", "A1", 4, reason="DAMAGED", operator="W1", to="QUAR")
     assert return_from_customer("SO-1", "A1", 2, reason="DAMAGED", operator="W1", to="QUAR", key="rma1").replayed
     number = r.document.number
