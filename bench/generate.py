@@ -230,7 +230,8 @@ class _Builder:
         c.executemany("INSERT INTO supplier (id, code, name, lead_time_days, contact, active) VALUES (?, ?, ?, ?, ?, 1)",
                       [(s, f"SUP{s:04d}", f"Supplier {s}", rng.choice((2, 3, 5, 7, 10, 14)),
                         f"orders@sup{s}.example") for s in range(1, p.suppliers + 1)])
-        c.executemany("INSERT INTO customer (id, code, name, contact, address, notes) VALUES (?, ?, ?, '', '', '')",
+        c.executemany("INSERT INTO customer (id, code, name, contact, address, notes, credit_limit) "
+                      "VALUES (?, ?, ?, '', '', '', 0)",
                       [(k, f"C{k:05d}", f"Customer {k}") for k in range(1, p.customers + 1)])
         ops = [(f"W{n:02d}", f"Worker {n}", "worker") for n in range(1, 41)]
         ops += [("S1", "Supervisor One", "supervisor"), ("S2", "Supervisor Two", "supervisor"),

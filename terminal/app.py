@@ -37,6 +37,8 @@ class WarehouseApp(App):
         super().__init__()
         from devices.wedge import Wedge
         self.cfg = cfg
+        from db.money import settings as money_settings
+        money_settings.configure_from(cfg)    # the credit limit is checked at every claim
         self.session = Session.from_config(cfg)
         # PostgreSQL sites: an offline journal (scans go on while the server is away).
         from .offline_station import attach_offline, offline_status

@@ -101,6 +101,12 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     "offline": {
         "journal": ((str,), "offline-journal.db"),
     },
+    "money": {
+        "enforce_credit_limit": ((bool,), True),
+        "price_tolerance_pct": ((int, float), 2.0),
+        "supplier_terms_days": ((int,), 30),
+        "customer_terms_days": ((int,), 30),
+    },
 }
 
 # Values that must be one of a fixed set.

@@ -84,6 +84,8 @@ class Supplier(BaseModel):
     lead_time_days = pw.IntegerField(default=7)
     contact = pw.CharField(default="")
     active = pw.BooleanField(default=True)
+    # Days from a bill to its due date; NULL: [money] supplier_terms_days (schema version 9).
+    terms_days = pw.IntegerField(null=True)
 
 
 class Customer(BaseModel):
@@ -92,6 +94,10 @@ class Customer(BaseModel):
     contact = pw.CharField(default="")
     address = pw.CharField(default="")
     notes = pw.TextField(default="")
+    # Days from an invoice to its due date; NULL: [money] customer_terms_days (schema version 9).
+    terms_days = pw.IntegerField(null=True)
+    # Balance plus open orders may not exceed it at a claim; 0 = no limit (schema version 9).
+    credit_limit = Money(default=0, constraints=[pw.SQL("DEFAULT 0")])
 
 
 class Item(BaseModel):

@@ -13,10 +13,11 @@ import peewee as pw
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from db.core.connection import database, write_transaction
-from db.core.models import VIRTUAL_CODES, ItemUnit, Location, ReasonCode, SchemaVersion
+from db.core.models import VIRTUAL_CODES, ItemUnit, Location, Money, ReasonCode, SchemaVersion
 
 # Modules that define models; each has a MODELS list. Add a module here to add its tables.
-MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.exceptions", "db.ledger.flow_summary"]
+MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.exceptions", "db.ledger.flow_summary",
+                 "db.returns.models", "db.money.models"]
 
 # version -> function(migrator) applying that step with playhouse.migrate.
 MIGRATIONS: dict[int, Callable] = {
@@ -48,6 +49,16 @@ MIGRATIONS: dict[int, Callable] = {
                                                   on_delete="SET NULL")),
         ("sales_order_line", "unit_id", pw.ForeignKeyField(ItemUnit, field=ItemUnit.id, null=True, index=False,
                                                   on_delete="SET NULL")),
+    ]),
+    # 8: returns both ways (return_document, return_line): new tables, made by create_tables
+    # before any step runs; nothing of an older table changes.
+    8: lambda m: [],
+    # 9: money: payment terms per supplier and customer, a customer's credit limit (the money
+    # tables themselves are new, made by create_tables).
+    9: lambda m: _add_missing_columns(m, [
+        ("supplier", "terms_days", pw.IntegerField(null=True)),
+        ("customer", "terms_days", pw.IntegerField(null=True)),
+        ("customer", "credit_limit", Money(default=0, constraints=[pw.SQL("DEFAULT 0")])),
     ]),
 }
 

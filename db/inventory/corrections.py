@@ -73,6 +73,11 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
                                f"movement {movement_id} was posted by {original.operator}")
     if original.kind == "ship":
         raise RuleViolation(f"movement {movement_id} is a shipment: the goods have left, it cannot be undone")
+    if original.kind in ("rtv", "rma"):
+        # The money side followed (a debit or credit note): a return is put right by another
+        # return, never by taking the movement back.
+        raise RuleViolation(f"movement {movement_id} is a return ({original.document}): it cannot be undone; "
+                            f"post a return the other way instead")
     with write_transaction():
         # Documents before their lines, both before the item (db/ledger/locks.py).
         if original.po_line_id:
@@ -99,6 +104,9 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
             _undo_receipt(original, line)
         if original.so_line_id and original.kind == "pick":
             _undo_pick(original, sline, order)
+        if original.kind in ("restock", "scrap"):
+            from db.returns import undo_inspection
+            undo_inspection(original)
         audit(operator, station, "undo", movement=original.id, undo=undo.id, kind=original.kind)
         return undo
 

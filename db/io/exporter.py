@@ -18,6 +18,7 @@ from db.core.errors import InvalidInput
 from db.core.text import neutralise_cell
 from db.io import headers, sheets
 from db.io.importer import SPECS
+from db.io.money_io import ROWS as MONEY_ROWS
 from db.core.models import (VIRTUAL_KINDS, Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder,
                             PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, Balance, PHYSICAL_KINDS)
 
@@ -125,13 +126,16 @@ _ROWS = {
     "items": _items,
     "barcodes": _barcodes,
     "locations": _locations,
-    "suppliers": _simple(Supplier, [Supplier.code, Supplier.name, Supplier.lead_time_days, Supplier.contact], "suppliers"),
-    "customers": _simple(Customer, [Customer.code, Customer.name, Customer.contact, Customer.address], "customers"),
+    "suppliers": _simple(Supplier, [Supplier.code, Supplier.name, Supplier.lead_time_days, Supplier.contact,
+                                    Supplier.terms_days], "suppliers"),
+    "customers": _simple(Customer, [Customer.code, Customer.name, Customer.contact, Customer.address,
+                                    Customer.terms_days, Customer.credit_limit], "customers"),
     "operators": _simple(Operator, [Operator.code, Operator.name, Operator.role], "operators"),
     "purchase-orders": _purchase_orders,
     "sales-orders": _sales_orders,
     "stock": _stock,
     "movements": _movements,
+    **MONEY_ROWS,
 }
 
 

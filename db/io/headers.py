@@ -21,6 +21,7 @@ COMMON = {
     "id": "序号", "at": "时间", "from": "来源库位", "to": "目标库位", "operator": "操作员",
     "station": "工作站", "reference": "单据", "reason": "原因", "date": "日期", "amount": "金额",
     "number": "单号", "terms_days": "账期天数", "credit_limit": "信用额度", "balance": "余额",
+    "side": "往来方向", "cancels": "红冲原单号", "return": "退货单号",
 }
 BY_KIND = {
     "locations": {"code": "库位编码"},
@@ -28,6 +29,9 @@ BY_KIND = {
     "customers": {"code": "客户编码", "name": "客户名称"},
     "operators": {"code": "工号", "name": "姓名"},
     "items": {"name": "商品名称"},
+    "opening-balances": {"due_date": "到期日", "amount": "期初余额"},
+    "money-documents": {"due_date": "到期日", "kind": "单据类型", "number": "单据号"},
+    "returns": {"from": "退货库位"},
 }
 SYNONYMS = {"编码": None, "数量": "qty", "商品名称": "name", "品名": "name", "条形码": "barcode",
             "批号": "lot", "有效期": "expiry", "单价": None}

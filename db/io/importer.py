@@ -31,7 +31,8 @@ from db.core.connection import database, retry_conflicts, write_transaction
 from db.ledger import locks
 from db.core.errors import InvalidInput
 from db.io import sheets
-from db.io.validation import KINDS, SPECS, Checker, Row, check_duplicates, parse_rows
+from db.io import validation as _v
+from db.io.validation import SPECS, Checker, Row, check_duplicates, parse_rows
 from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Barcode, Customer, Item, Location,
                             Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier,
                             Warehouse, utcnow)
@@ -84,7 +85,7 @@ def import_csv(kind: str, source: str | Path | bytes, *, progress: Progress | No
     """Import one CSV or xlsx file of KIND (db/io/sheets.py reads either). Raises ImportFailed
     (listing every error) and writes nothing if any row is bad."""
     if kind not in SPECS:
-        raise InvalidInput(f"unknown import kind {kind!r}: expected one of {', '.join(KINDS)}")
+        raise InvalidInput(f"unknown import kind {kind!r}: expected one of {', '.join(_v.KINDS)}")
     try:
         records, text = sheets.read(source, encoding)
     except sheets.SheetError as exc:
@@ -349,13 +350,15 @@ class LocationsImport(MasterData):
 class SuppliersImport(MasterData):
     kind = "suppliers"
     model = Supplier
-    fields = {"code": "code", "name": "name", "lead_time_days": "lead_time_days", "contact": "contact"}
+    fields = {"code": "code", "name": "name", "lead_time_days": "lead_time_days", "contact": "contact",
+              "terms_days": "terms_days"}
 
 
 class CustomersImport(MasterData):
     kind = "customers"
     model = Customer
-    fields = {"code": "code", "name": "name", "contact": "contact", "address": "address"}
+    fields = {"code": "code", "name": "name", "contact": "contact", "address": "address",
+              "terms_days": "terms_days", "credit_limit": "credit_limit"}
 
 
 class OperatorsImport(MasterData):
@@ -610,3 +613,11 @@ _HANDLERS = {
     "purchase-orders": PurchaseOrdersImport(), "sales-orders": SalesOrdersImport(),
     "stock": StockImport(), "operators": OperatorsImport(),
 }
+
+
+# Money and returns (db/io/money_io.py): kinds of their own, run by the same import_csv.
+from db.io.money_io import HANDLERS as _MONEY_HANDLERS, SPECS as _MONEY_SPECS  # noqa: E402
+
+SPECS.update(_MONEY_SPECS)
+_HANDLERS.update(_MONEY_HANDLERS)
+KINDS = _v.KINDS = tuple(SPECS)

@@ -184,10 +184,12 @@ SPECS: dict[str, Spec] = {
         Col("kind", p_kind, default="storage"), Col("pick_sequence", p_int, default=0)), ("code",)),
     "suppliers": Spec((
         Col("code", p_code, True), Col("name", p_text, True),
-        Col("lead_time_days", p_int, default=7), Col("contact", p_text, default="")), ("code",)),
+        Col("lead_time_days", p_int, default=7), Col("contact", p_text, default=""),
+        Col("terms_days", p_int)), ("code",)),
     "customers": Spec((
         Col("code", p_code, True), Col("name", p_text, True), Col("contact", p_text, default=""),
-        Col("address", p_text, default="")), ("code",)),
+        Col("address", p_text, default=""), Col("terms_days", p_int),
+        Col("credit_limit", p_money, default=Decimal(0))), ("code",)),
     "purchase-orders": Spec((
         Col("po", p_code, True), Col("supplier", p_code, True), Col("sku", p_code, True),
         Col("qty", p_positive, True), Col("unit_cost", p_money), Col("expected_date", p_date)),

@@ -95,6 +95,21 @@ def _counts(settings, date_from, date_to, **opts):
     return counts_report(date_from, date_to)
 
 
+def _returns(settings, date_from, date_to, **opts):
+    from db.reports.returns import returns
+    return returns(date_from, date_to, **opts)
+
+
+def _payables(settings, date_from, date_to, **opts):
+    from db.reports.ledgers import payables
+    return payables(date_to)
+
+
+def _receivables(settings, date_from, date_to, **opts):
+    from db.reports.ledgers import receivables
+    return receivables(date_to)
+
+
 def _expiry(settings, date_from, date_to, **opts):
     from db.reports.expiry import expiry
     return expiry(date_from, date_to, **opts)
@@ -113,6 +128,9 @@ REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
     ReportInfo("ageing", "Stock ageing", _ageing),
     ReportInfo("abc", "ABC classification", _abc),
     ReportInfo("counts", "Count variances", _counts),
+    ReportInfo("returns", "Returns to suppliers or from customers", _returns),
+    ReportInfo("payables", "Payables: what we owe suppliers, by age", _payables),
+    ReportInfo("receivables", "Receivables: what customers owe us, by age", _receivables),
     ReportInfo("expiry", "Expired and expiring stock", _expiry),
 ]}
 

@@ -109,19 +109,23 @@ def as_datetime(value) -> dt.datetime | None:
 
 
 def net_flow(kinds: Iterable[str], *fields, date_from: dt.date | None = None,
-             date_to: dt.date | None = None):
+             date_to: dt.date | None = None, minus: Iterable[str] = ()):
     """A query over the movements of KINDS and the undos that reverse them.
 
     Returns (query, signed_qty, original): select FIELDS plus aggregates of `signed_qty`
-    (+qty for a movement of KINDS, -qty for its undo); `original` is the aliased reversed
-    movement, for grouping an undo under the original's operator or location.
+    (+qty for a movement of KINDS, -qty for its undo, and -qty for a movement of MINUS: the
+    returns that take KINDS back, such as "rma" for "ship"); `original` is the aliased
+    reversed movement, for grouping an undo under the original's operator or location.
     """
-    kinds = tuple(kinds)
+    kinds, minus = tuple(kinds), tuple(minus)
     original = Movement.alias("orig")
     signed = pw.Case(None, [(Movement.kind.in_(kinds), Movement.qty)], 0 - Movement.qty)
+    wanted = (Movement.kind.in_(kinds)) | ((Movement.kind == "undo") & original.kind.in_(kinds))
+    if minus:
+        wanted = wanted | Movement.kind.in_(minus)
     query = (Movement.select(*fields)
              .join(original, pw.JOIN.LEFT_OUTER, on=(Movement.reverses == original.id))
-             .where((Movement.kind.in_(kinds)) | ((Movement.kind == "undo") & original.kind.in_(kinds))))
+             .where(wanted))
     return where_all(query, within(Movement.created_at, date_from, date_to)), signed, original
 
 

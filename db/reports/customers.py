@@ -9,6 +9,11 @@ Orders in the period are sales orders created in it (cancelled ones left out).
 - on_time_pct: of the shipments due (orders and backorders with a due date that shipped, or
   that are overdue and unshipped on TODAY), the share shipped on or before the due date.
 - shipped_value: units shipped × line price on every order and backorder of the period.
+- returned_value: units the customer brought back (customer returns received in the period)
+  × their line price; net_value = shipped_value − returned_value: sales net of returns.
+- balance and credit_limit: what the customer owes now (the receivables statement's closing
+  balance, db/money) and the limit a claim checks (0 = none).
+The order history shows per order the units returned (qty_returned).
 """
 from __future__ import annotations
 
@@ -21,9 +26,9 @@ from db.reports.common import Report, as_date, as_datetime, money, pct, today as
 
 COLUMNS = ["customer", "name", "orders", "backorders", "open_orders", "qty_ordered",
            "qty_shipped", "fill_pct", "shipments_due", "on_time", "on_time_pct",
-           "shipped_value", "last_order"]
+           "shipped_value", "last_order", "returned_value", "net_value", "balance", "credit_limit"]
 HISTORY_COLUMNS = ["so", "created", "due_date", "status", "backorder_of", "lines",
-                   "qty_ordered", "qty_shipped", "value", "shipped_at", "on_time"]
+                   "qty_ordered", "qty_shipped", "qty_returned", "value", "shipped_at", "on_time"]
 
 SHIPPED = ("shipped", "partial")
 OPEN = ("open", "picking", "picked")
@@ -101,10 +106,15 @@ def customers(date_from: dt.date | None = None, date_to: dt.date | None = None, 
         if flag is not None:
             c["shipments_due"] += 1
             c["on_time"] += flag
+    returned = _returned_value(date_from, date_to)
+    money_side = _money_side(list(per))
     rows = []
     for c in per.values():
         c["fill_pct"] = pct(c.pop("_filled_shipped"), c.pop("_filled_ordered"))
         c["on_time_pct"] = pct(c["on_time"], c["shipments_due"])
+        c["returned_value"] = returned.get(c["customer"], money(0))
+        c["net_value"] = c["shipped_value"] - c["returned_value"]
+        c.update(money_side.get(c["customer"], {}))
         rows.append(c)
     rows.sort(key=lambda r: (-r["shipped_value"], r["customer"]))
     return rows, list(COLUMNS)
@@ -120,8 +130,37 @@ def order_history(customer: str, date_from: dt.date | None = None, date_to: dt.d
     if missing:
         numbers.update(dict(SalesOrder.select(SalesOrder.id, SalesOrder.number)
                             .where(SalesOrder.id.in_(list(missing))).tuples()))
+    back = _returned_units([o["id"] for o in rows])
     for o in rows:
+        o["qty_returned"] = back.get(o["id"], 0)
         o["backorder_of"] = numbers.get(o["backorder_of_id"], "")
         flag = _on_time(o, today)
         o["on_time"] = "" if flag is None else ("yes" if flag else "no")
     return rows, list(HISTORY_COLUMNS)
+
+
+def _returned_value(date_from, date_to) -> dict:
+    """Customer code -> value of the goods it brought back in the period (at the line price)."""
+    from db.returns.models import ReturnDocument, ReturnLine
+    query = (ReturnLine.select(Customer.code, pw.fn.SUM(ReturnLine.qty * ReturnLine.unit_price))
+             .join(ReturnDocument).join(Customer, on=(ReturnDocument.customer == Customer.id))
+             .where(ReturnDocument.direction == "customer", *within(ReturnDocument.created_at, date_from, date_to))
+             .group_by(Customer.code).tuples())
+    return {code: money(value) for code, value in query}
+
+
+def _returned_units(order_ids: list[int]) -> dict:
+    """Sales order id -> units returned on it."""
+    from db.returns.models import ReturnDocument, ReturnLine
+    if not order_ids:
+        return {}
+    query = (ReturnLine.select(ReturnDocument.so, pw.fn.SUM(ReturnLine.qty)).join(ReturnDocument)
+             .where(ReturnDocument.so.in_(order_ids)).group_by(ReturnDocument.so).tuples())
+    return {so: int(units or 0) for so, units in query}
+
+
+def _money_side(codes: list[str]) -> dict:
+    """Customer code -> {balance, credit_limit}."""
+    from db.money.documents import balance
+    return {c.code: {"balance": balance("receivable", c), "credit_limit": money(c.credit_limit)}
+            for c in Customer.select().where(Customer.code.in_(codes))} if codes else {}

@@ -1,15 +1,18 @@
 """Sales analysis from the shipments in the ledger.
 
 Sales are "ship" movements (shipping location -> customer) net of the undos that reverse
-them, each on its own date, valued at the sales order line's price (a discount is a lower
-line price). Cost is what each shipment carried: the moving-average cost at the moment it
-posted (Movement.unit_cost; an undo carries its shipment's), so later receipts never rewrite
-a past margin. Amounts are summed unrounded and rounded once, so a week or a month is the sum
-of its days. The operator is the one who shipped.
+them and of the customer returns ("rma" movements, customer -> returns location), each on its
+own date, valued at the sales order line's price (a discount is a lower line price). Cost is
+what each shipment carried: the moving-average cost at the moment it posted (Movement.unit_cost;
+an undo carries its shipment's), so later receipts never rewrite a past margin. Amounts are
+summed unrounded and rounded once, so a week or a month is the sum of its days. The operator is
+the one who shipped.
 
 --by day|week|month: one row per period (ISO weeks, "2026-W07"), every period of the range
 shown even when nothing sold, with the change against the previous period: the trend.
 --by item|customer|operator: one row per key, best first (by revenue): the best sellers.
+By item, also the units returned and the return rate: returned ÷ shipped (shipped = net
+sales + returned).
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from db.reports.common import Report, as_date, exact, fetch, money, net_flow, pc
 GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
 TIME_COLUMNS = ["period", "orders", "qty", "revenue", "cost", "margin", "change_pct"]
 KEY_COLUMNS = {
-    "item": ["rank", "sku", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
+    "item": ["rank", "sku", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct",
+             "returned", "return_rate_pct"],
     "customer": ["rank", "customer", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
     "operator": ["rank", "operator", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
 }
@@ -54,7 +58,7 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
           by: str = "day", top: int | None = None) -> Report:
     if by not in GROUPINGS:
         raise InvalidInput(f"sales are grouped by one of {', '.join(GROUPINGS)}; got {by!r}")
-    query, signed, original = net_flow(("ship",), date_from=date_from, date_to=date_to)
+    query, signed, original = net_flow(("ship",), date_from=date_from, date_to=date_to, minus=("rma",))
     qty = pw.fn.SUM(signed)
     revenue = pw.fn.SUM(signed * SalesOrderLine.unit_price)
     cost = pw.fn.SUM(signed * Movement.unit_cost)
@@ -100,12 +104,15 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         keys = [Customer.code, Customer.name]
     else:
         keys = [pw.fn.COALESCE(original.operator, Movement.operator)]
-    grouped = query.select(*keys, orders, qty, revenue, cost).group_by(*keys).tuples()
+    returned = pw.fn.SUM(pw.Case(None, [(Movement.kind == "rma", Movement.qty)], 0))
+    grouped = query.select(*keys, orders, qty, revenue, cost, returned).group_by(*keys).tuples()
     names = KEY_COLUMNS[by][1:1 + len(keys)]
     rows = []
-    for *key, o, q, r, c in grouped:
+    for *key, o, q, r, c, back in grouped:
         row = dict(zip(names, key))
         row.update(orders=o, qty=int(q or 0), revenue=money(r), cost=money(c), margin=money(exact(r) - exact(c)))
+        if by == "item":
+            row.update(returned=int(back or 0), return_rate_pct=pct(int(back or 0), int(q or 0) + int(back or 0)))
         rows.append(row)
     total = sum((r["revenue"] for r in rows), Decimal(0))
     rows.sort(key=lambda r: (-r["revenue"], -r["qty"], str(r[names[0]])))

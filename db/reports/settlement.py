@@ -3,12 +3,17 @@
 Owed = accepted units × the PO line's price. Accepted units are the "receipt" movements
 (supplier -> our dock) dated in the period, minus the undo movements dated in the period
 that reverse receipts. Rejected units (kind "reject", to quarantine) are never owed.
-Receipts without a PO have no agreed price and are left out.
+Receipts without a PO have no agreed price and are left out. Returns to supplier of usable
+(accepted) stock on a PO line lower what is owed, on their own date; returns of rejects never
+do (rejects were never owed).
 
 The detail has one row per PO line whose net accepted units in the period are not zero; the
 summary is built from exactly those rows, so it always equals the sum of its detail: `lines`
 counts them, `pos` their distinct POs, `qty_accepted` adds their units and `amount` their
 unrounded amounts (units × price), rounded to cents once.
+
+Per supplier the money side follows (db/money): billed = bills less debit notes, paid =
+payments, dated in the period, and balance = what the supplier's statement closes at now.
 """
 from __future__ import annotations
 
@@ -17,10 +22,10 @@ from decimal import Decimal
 
 import peewee as pw
 
-from db.core.models import Item, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.core.models import Item, Location, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
 from db.reports.common import Report, exact, money, net_flow, unit
 
-COLUMNS = ["supplier", "name", "pos", "lines", "qty_accepted", "amount"]
+COLUMNS = ["supplier", "name", "pos", "lines", "qty_accepted", "amount", "billed", "paid", "balance"]
 DETAIL_COLUMNS = ["supplier", "po", "line_no", "sku", "qty_accepted", "unit_cost", "amount"]
 
 
@@ -28,7 +33,9 @@ def settlement_lines(date_from: dt.date | None = None, date_to: dt.date | None =
                      supplier: str | None = None) -> list[dict]:
     """The detail, amounts unrounded: one dict per PO line with net accepted units in the period
     (keys of DETAIL_COLUMNS, plus the supplier's name)."""
-    query, signed, _ = net_flow(("receipt",), date_from=date_from, date_to=date_to)
+    query, signed, _ = net_flow(("receipt",), date_from=date_from, date_to=date_to, minus=("rtv",))
+    quarantine = Location.select(Location.id).where(Location.kind == "quarantine")
+    query = query.where(~((Movement.kind == "rtv") & Movement.from_location.in_(quarantine)))
     query = (query.switch(Movement).join(PurchaseOrderLine, on=(Movement.po_line == PurchaseOrderLine.id))
              .join(PurchaseOrder).join(Supplier))
     if supplier:
@@ -68,5 +75,19 @@ def settlement(date_from: dt.date | None = None, date_to: dt.date | None = None,
     rows = []
     for code in sorted(totals):
         t = totals[code]
-        rows.append({**t, "pos": len(t["pos"]), "amount": money(t["amount"])})
+        rows.append({**t, "pos": len(t["pos"]), "amount": money(t["amount"]),
+                     **_money_side(code, date_from, date_to)})
     return rows, list(COLUMNS)
+
+
+def _money_side(code: str, date_from, date_to) -> dict:
+    from db.money import MoneyDocument, balance
+    who = Supplier.get(Supplier.code == code)
+    docs = MoneyDocument.select(MoneyDocument.kind, MoneyDocument.amount).where(MoneyDocument.supplier == who.id)
+    if date_from is not None:
+        docs = docs.where(MoneyDocument.date >= date_from)
+    if date_to is not None:
+        docs = docs.where(MoneyDocument.date <= date_to)
+    billed = sum((money(d.amount) for d in docs if d.kind in ("bill", "debit_note")), money(0))
+    paid = sum((-money(d.amount) for d in docs if d.kind == "payment"), money(0))
+    return {"billed": billed, "paid": paid, "balance": balance("payable", who)}

@@ -15,6 +15,9 @@ Per supplier, over its measured lines:
   fill a line; a line never received is late.
 - fill_pct: accepted ÷ ordered, an over-receipt counting as 100% of its line.
 - reject_pct: rejected ÷ (accepted + rejected).
+- returned: accepted units of the measured lines sent back later (returns to supplier of
+  usable stock, db/returns); they count against quality like rejects: quality = 1 − (rejected
+  + returned) ÷ (accepted + rejected).
 - price_vs_others_pct: the supplier's prices against the other suppliers of the same items,
   weighted by actual spend: the units received and accepted (not ordered) × the line price.
   +10 means 10% dearer. Items nobody else supplies are skipped.
@@ -39,7 +42,7 @@ from db.core import defaults
 from db.core.models import Movement, PurchaseOrder, PurchaseOrderLine, Supplier
 from db.reports.common import Report, as_datetime, fetch, today as _today
 
-COLUMNS = ["supplier", "name", "lines", "on_time_pct", "ordered", "received", "rejected",
+COLUMNS = ["supplier", "name", "lines", "on_time_pct", "ordered", "received", "rejected", "returned",
            "fill_pct", "reject_pct", "price_vs_others_pct", "promised_lead_days",
            "actual_lead_days", "score"]
 
@@ -67,6 +70,7 @@ class _Tally:
     filled: int = 0
     received: int = 0
     rejected: int = 0
+    returned: int = 0
     lead_days: list[int] = field(default_factory=list)
     items: set[int] = field(default_factory=set)
 
@@ -185,6 +189,7 @@ def scorecard(date_from: dt.date | None = None, date_to: dt.date | None = None, 
               today: dt.date | None = None) -> Report:
     """One row per supplier with measured lines, best score first."""
     lines = measured_lines(date_from, date_to, today)
+    returned = _returned_units([ln.line_id for ln in lines])
     tallies: dict[int, _Tally] = {}
     for ln in lines:
         t = tallies.setdefault(ln.supplier_id, _Tally())
@@ -193,6 +198,7 @@ def scorecard(date_from: dt.date | None = None, date_to: dt.date | None = None, 
         t.filled += min(ln.accepted, ln.qty_ordered)
         t.received += ln.accepted
         t.rejected += ln.rejected
+        t.returned += returned.get(ln.line_id, 0)
         t.items.add(ln.item_id)
         if ln.first_receipt is not None:
             t.lead_days.append((ln.first_receipt - ln.created).days)
@@ -210,13 +216,13 @@ def scorecard(date_from: dt.date | None = None, date_to: dt.date | None = None, 
         parts = {
             "on_time": t.on_time / t.lines,
             "fill": t.filled / t.ordered if t.ordered else None,
-            "quality": 1 - t.rejected / seen if seen else None,
+            "quality": max(0.0, 1 - (t.rejected + t.returned) / seen) if seen else None,
             "price": None if index is None else min(1.0, max(0.0, 2.0 - index)),
         }
         rows.append({
             "supplier_id": sup_id, "supplier": sup.code, "name": sup.name, "lines": t.lines,
             "on_time_pct": round(100.0 * t.on_time / t.lines, 1),
-            "ordered": t.ordered, "received": t.received, "rejected": t.rejected,
+            "ordered": t.ordered, "received": t.received, "rejected": t.rejected, "returned": t.returned,
             "fill_pct": round(100.0 * t.filled / t.ordered, 1) if t.ordered else None,
             "reject_pct": round(100.0 * t.rejected / seen, 1) if seen else None,
             "price_vs_others_pct": None if index is None else round(100.0 * (index - 1.0), 1),
@@ -226,6 +232,19 @@ def scorecard(date_from: dt.date | None = None, date_to: dt.date | None = None, 
         })
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["supplier"]))
     return rows, list(COLUMNS)
+
+
+def _returned_units(line_ids: list[int]) -> dict[int, int]:
+    """PO line id -> accepted units sent back to the supplier (one grouped query)."""
+    from db.returns.models import ReturnLine
+    import peewee as pw
+    if not line_ids:
+        return {}
+    query = (ReturnLine.select(ReturnLine.po_line, pw.fn.SUM(ReturnLine.qty_sent))
+             .where(ReturnLine.po_line.is_null(False), ReturnLine.from_usable == True)   # noqa: E712
+             .group_by(ReturnLine.po_line).tuples())
+    wanted = set(line_ids)
+    return {line: int(units or 0) for line, units in query if line in wanted}
 
 
 def scores(**weights) -> dict[int, float | None]:

@@ -31,6 +31,7 @@ from db.core.sql import Prepared
 from db.core.sql import row_by
 from db.masterdata.security import audit, get_operator
 from db.inventory.expiry import check_not_expired, is_expired, today_text, usable_lot_condition
+from db.money.credit import check_credit
 from db.sales.shortages import blocked_places, hold_back, pick_gaps
 
 
@@ -74,9 +75,10 @@ def remaining(line: SalesOrderLine) -> int:
 
 @retry_conflicts
 def next_sales_order(*, operator: str, station: str, so: str | None = None,
-                     warehouse: str | None = None) -> SalesOrder:
+                     warehouse: str | None = None, credit_override: str | None = None) -> SalesOrder:
     """Claim SO (or the next open order by priority, due date, number) for STATION and
-    allocate stock to it from WAREHOUSE (default: the station's)."""
+    allocate stock to it from WAREHOUSE (default: the station's). An order over its customer's
+    credit limit is refused unless CREDIT_OVERRIDE, a supervisor, lets it through (db/money)."""
     get_operator(operator)
     wh = station_warehouse(station, warehouse)
     with write_transaction():
@@ -99,11 +101,13 @@ def next_sales_order(*, operator: str, station: str, so: str | None = None,
             order = query.first()
             if order is None:
                 raise NotFound("no open sales order is waiting to be picked")
-        _claim(order, operator, station, wh.id)
+        _claim(order, operator, station, wh.id, credit_override)
         return row_by(SalesOrder, "id", order.id)
 
 
-def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int) -> None:
+def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int,
+           credit_override: str | None = None) -> None:
+    check_credit(order, operator=operator, station=station, override_by=credit_override)
     _CLAIM.run(station, operator, utcnow(), order.id)
     # Item order, not line order: two stations claiming orders with the same items lock the
     # balance rows in the same order and so never deadlock.

@@ -46,6 +46,8 @@ def run_handler(args) -> int:
         open_store(args.cfg)
         from db.masterdata import security
         security.configure_from(args.cfg)
+        from db.money import settings as money_settings
+        money_settings.configure_from(args.cfg)
         # Supervisor actions of an operator with a PIN ask this source for it (db/masterdata/security.py).
         with security.pin_source(_pin_of(args), station=args.cfg.station_id):
             return args.func(args) or 0

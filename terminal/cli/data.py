@@ -7,7 +7,7 @@ from gettext import gettext as _, ngettext
 from .common import CliError, command
 
 IMPORT_KINDS = ("items", "barcodes", "locations", "suppliers", "customers", "purchase-orders",
-                "sales-orders", "stock", "operators")
+                "sales-orders", "stock", "operators", "opening-balances", "money-documents", "returns")
 EXPORT_KINDS = IMPORT_KINDS + ("movements",)
 
 # Show a progress bar on a non-terminal stderr only from this many bytes on.

@@ -19,6 +19,9 @@ TITLES = {
     "ageing": "stock by age (lot receipt date, else first-in-first-out)",
     "abc": "ABC classification by consumption value (saved on the items)",
     "counts": "count variances and their value",
+    "returns": "returns to suppliers by supplier and reason, or from customers by customer, item and reason",
+    "payables": "per supplier: balance and ageing by due date (--to: as of that day)",
+    "receivables": "per customer: balance, credit limit and ageing by due date (--to: as of that day)",
     "expiry": "lots expired or expiring within N days, with their value",
 }
 
@@ -40,6 +43,8 @@ def register(sub) -> None:
     parsers["customers"].add_argument("--customer", metavar="CODE", help="the order history of one customer")
     parsers["sales"].add_argument("--by", choices=("day", "week", "month", "item", "customer", "operator"),
                                   default="day", help="grouping (default day)")
+    parsers["returns"].add_argument("--by", choices=("supplier", "customer"), default="supplier",
+                                    help="to suppliers (default) or from customers")
     parsers["sales"].add_argument("--top", type=int, metavar="N", help="only the first N rows (best sellers)")
     parsers["turnover"].add_argument("--days", type=int, metavar="N",
                                      help="period length when --from is not given (default [reports] window_days)")
@@ -73,6 +78,8 @@ def _options(args) -> dict:
         opts = {"customer": args.customer}
     elif name == "sales":
         opts = {"by": args.by, "top": args.top}
+    elif name == "returns":
+        opts = {"by": args.by}
     elif name == "expiry" and args.days is not None:
         if args.days < 0:
             raise CliError(f"--days must be 0 or more, got {args.days}", code=2)

@@ -14,6 +14,7 @@ JOB_FLOWS = {
     "lookup": ("terminal.flows.lookup", "LookupFlow"),
     "exceptions": ("terminal.flows.exceptions", "ExceptionsFlow"),
     "offline": ("terminal.flows.offline", "OfflineFlow"),
+    "returns": ("terminal.flows.returns", "ReturnsFlow"),
 }
 
 # Jobs whose screen another part of the app owns: (module, class).

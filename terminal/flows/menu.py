@@ -14,6 +14,7 @@ MENU = [
     ("7", "lookup", "Lookup"),
     ("8", "supervisor", "Supervisor"),
     ("9", "exceptions", "Offline exceptions"),
+    ("R", "returns", "Returns (to suppliers, from customers)"),
     ("0", "logout", "Log out"),
 ]
 # Jobs only a supervisor is offered: a worker's menu (and its F1 help) leaves them out.
@@ -27,7 +28,7 @@ def menu_for(supervisor: bool) -> list[tuple[str, str, str]]:
 
 def job_numbers(supervisor: bool) -> str:
     """The job keys as F1 says them: "1–7" for a worker, "1–9" for a supervisor."""
-    numbers = [n for n, job, _ in menu_for(supervisor) if job != "logout"]
+    numbers = [n for n, job, _ in menu_for(supervisor) if job != "logout" and n.isdigit()]
     return f"{numbers[0]}–{numbers[-1]}"
 
 
@@ -43,7 +44,7 @@ class MenuFlow(Flow):
     def choose(self, number: str) -> Feedback:
         entries = menu_for(self.session.is_supervisor)
         for n, job, _ in entries:
-            if n == number.strip():
+            if n == number.strip().upper():
                 self.next = (job, {})
                 return None
         return Feedback.error(f"no menu entry {number.strip()!r}: expected "

@@ -2,8 +2,12 @@
 
 The station opens this flow when the store goes away and the site has an offline journal
 (db/offline/). What works offline is what needs no answer from the server: moving goods
-(put-away, transfers). Scan the source location, the items, then the destination; each line
-is journaled with its idempotency key and posts when the server is back, in order. Barcodes
+(put-away, transfers), and taking goods back from a customer. Scan the source location, the
+items, then the destination; each line is journaled with its idempotency key and posts when
+the server is back, in order. F5 takes a customer return instead: scan the sales order (or
+its packing list), type the reason, scan the items, F10: the whole return is one journal
+entry; on replay it goes to the warehouse's quarantine, or to the exceptions list if the
+server refuses it (more than was shipped, a lot that never went to that customer). Barcodes
 and locations decode from the journal's cache of master data. A move the server refuses on
 replay (the stock was taken meanwhile) lands on the supervisor's exceptions list.
 
@@ -22,11 +26,12 @@ from .base import QTY_KEY, DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table,
 from .basket import Basket
 
 RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
+RETURN_KEY = FlowKey("f5", "return", "Return", "take goods back from a customer; F10 journals the return")
 
 
 class OfflineFlow(Flow):
     title = "OFFLINE"
-    keys = (QTY_KEY, RETRY_KEY)
+    keys = (QTY_KEY, RETURN_KEY, RETRY_KEY)
 
     def __init__(self, session):
         super().__init__(session)
@@ -35,6 +40,8 @@ class OfflineFlow(Flow):
         self.basket = Basket()
         self.qty: int | None = None
         self.pending: tuple[str, int] | None = None      # (sku, qty) waiting for its lot
+        self.return_so: str | None = None                # taking goods back from this order
+        self.reason: str | None = None
         self.to_source()
 
     def start(self) -> Feedback:
@@ -48,6 +55,7 @@ class OfflineFlow(Flow):
     def to_source(self) -> None:
         self.state, self.entry = "source", "scan"
         self.source, self.qty, self.pending = None, None, None
+        self.return_so, self.reason = None, None
         self.basket.clear()
         self.prompt = "OFFLINE: scan the location to move goods from"
         self.info = self.status_lines()
@@ -55,7 +63,10 @@ class OfflineFlow(Flow):
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
         n = self.basket.units
-        if self.qty:
+        if self.return_so:
+            self.prompt = (f"OFFLINE: scan the items coming back from {self.return_so}"
+                           + (f"; F10 journals {plural(n, 'unit')}" if n else ""))
+        elif self.qty:
             self.prompt = f"OFFLINE: scan the item to move {plural(self.qty, 'unit')} from {self.source}"
         elif self.basket:
             self.prompt = f"OFFLINE: scan more items, or the destination for {plural(n, 'unit')}"
@@ -69,6 +80,8 @@ class OfflineFlow(Flow):
 
     def heading(self) -> str:
         queued = self.runner.queued if self.runner is not None else 0
+        if self.return_so:
+            return f"OFFLINE · {queued} queued · return from {self.return_so}"
         return f"OFFLINE · {queued} queued" + (f" · from {self.source}" if self.source else "")
 
     def table(self):
@@ -89,6 +102,10 @@ class OfflineFlow(Flow):
         kind = getattr(scan, "kind", None)
         if self.state == "lot":
             return self.on_text(getattr(scan, "lot", None) or getattr(scan, "raw", "") or "", key)
+        if self.state == "so":
+            return self.on_text(getattr(scan, "order_number", None) or scan.raw, key)
+        if self.return_so and kind == "location":
+            return Feedback.error("a customer return needs no location: scan the items, F10 journals it")
         if kind == "location" and not scan.error:
             loc = self.cached("location", scan.location)
             if loc is None or loc["kind"] not in ("storage", "receiving", "shipping", "quarantine"):
@@ -121,7 +138,25 @@ class OfflineFlow(Flow):
         self.basket.add(sku, lot, qty)
         self.qty, self.pending = None, None
         self.to_items()
-        return Feedback.ok(f"+{qty} × {sku}" + (f" lot {lot}" if lot else "") + " (not posted yet: scan the destination)")
+        then = "F10 journals the return" if self.return_so else "scan the destination"
+        return Feedback.ok(f"+{qty} × {sku}" + (f" lot {lot}" if lot else "") + f" (not posted yet: {then})")
+
+    def journal_return(self, key: str | None) -> Feedback:
+        """The return's lines as ONE journaled entry (posted now if the server answers)."""
+        from db.core.errors import WarehouseError
+        key = key or self.session.next_key("offline-return")
+        lines = [{"sku": l.sku, "qty": l.qty, "lot": l.lot} for l in self.basket]
+        so, units = self.return_so, self.basket.units
+        try:
+            outcome = self.runner.run("return_from_customer", key=key, so=so, lines=lines, reason=self.reason,
+                                      operator=self.operator, station=self.station,
+                                      warehouse=self.session.cfg.warehouse)
+        except WarehouseError as exc:    # the server answered and refused: say so now
+            return Feedback.error(f"return from {so} refused: {exc}")
+        self.to_source()
+        if outcome.done:
+            return Feedback.ok(f"{plural(units, 'unit')} back from {so}: {outcome.result[0].document.number}")
+        return Feedback.warn(f"{plural(units, 'unit')} back from {so} journaled ({self.runner.queued} waiting)")
 
     def journal(self, dest: str, key: str | None) -> Feedback:
         from db.core.errors import WarehouseError
@@ -153,6 +188,19 @@ class OfflineFlow(Flow):
         return Feedback.warn("; ".join(parts)) if queued else Feedback.ok("; ".join(parts))
 
     def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "so":
+            if not text.strip():
+                return Feedback.error("scan or type the sales order the goods come back from")
+            self.return_so = text.strip()
+            self.state, self.entry = "reason", "reason"
+            self.prompt = f"OFFLINE: type the reason the goods of {self.return_so} come back (e.g. DAMAGED)"
+            return Feedback.info(f"return from {self.return_so}")
+        if self.state == "reason":
+            if not text.strip():
+                return Feedback.error("type a reason code such as DAMAGED")
+            self.reason = text.strip().upper()
+            self.to_items()
+            return Feedback.info(f"reason {self.reason}: scan the items")
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
@@ -170,6 +218,12 @@ class OfflineFlow(Flow):
             self.state, self.entry = "qty", "qty"
             self.prompt = "OFFLINE: type the quantity for the next item scan, then Enter"
             return None
+        if name == "return" and self.state == "source" and self.runner is not None:
+            self.state, self.entry = "so", "scan"
+            self.prompt = "OFFLINE: scan the sales order or packing list the goods come back from"
+            return None
+        if name == "done" and self.return_so and self.basket:
+            return self.journal_return(key)
         if name == "done":
             return self.reconnect()
         if name == "enter":
@@ -196,6 +250,9 @@ class OfflineFlow(Flow):
         return Feedback.ok(f"back ONLINE: {report.posted} journaled postings posted{extra}")
 
     def back(self) -> Feedback | None:
+        if self.state in ("so", "reason") or (self.return_so and self.state == "items"):
+            self.to_source()
+            return Feedback.info("return dropped: nothing journaled")
         if self.state in ("qty", "lot"):
             self.qty, self.pending = None, None
             self.to_items()

@@ -28,6 +28,7 @@ from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expe
 SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
 SKIP_KEY = FlowKey("f6", "skip", "Skip", "do this pick last (CMD-SKIP)")
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship the picked order now (CMD-DONE)")
+OVERRIDE_KEY = FlowKey("f4", "override", "Override", "a supervisor lets the refused order over its customer's credit limit")
 
 
 class PickingFlow(Flow):
@@ -38,7 +39,7 @@ class PickingFlow(Flow):
         # Only the keys that act now: Short, Skip and Ship on the order list did nothing but
         # say "choose an order first".
         if self.state == "choose":
-            return (UNDO_KEY,)
+            return (UNDO_KEY, OVERRIDE_KEY) if self.over_limit else (UNDO_KEY,)
         if self.state == "done":
             return (UNDO_KEY, SHIP_KEY)
         return (SHORT_KEY, SKIP_KEY, UNDO_KEY, SHIP_KEY)
@@ -55,6 +56,10 @@ class PickingFlow(Flow):
         self.picked_any = False
         self.state = "choose"
         self._first_so = so
+        # An order refused for its customer's credit limit, and the supervisor letting it
+        # through (code, then PIN): db/money checks both again.
+        self.over_limit: str | None = None
+        self.supervisor: str | None = None
 
     # --- choosing and claiming an order ----------------------------------------------------
 
@@ -77,10 +82,16 @@ class PickingFlow(Flow):
                        if self.orders else "No orders waiting. Scan an SO number, or Esc to go back")
         return feedback
 
-    def claim(self, number: str | None) -> Feedback:
+    def claim(self, number: str | None, override: str | None = None) -> Feedback:
         from db import sales
-        order = self.call(sales.next_sales_order, operator=self.operator, station=self.station,
-                          so=number, warehouse=self.session.warehouse)
+        from db.money import CreditLimitExceeded
+        try:
+            order = self.call(sales.next_sales_order, operator=self.operator, station=self.station,
+                              so=number, warehouse=self.session.warehouse, credit_override=override)
+        except CreditLimitExceeded as exc:
+            self.over_limit = exc.order
+            return Feedback.error(f"{exc} (F4)")
+        self.over_limit = None
         self.so = order
         self.skipped = []
         self.choices = []
@@ -254,6 +265,10 @@ class PickingFlow(Flow):
     # --- typing and keys ------------------------------------------------------------------------
 
     def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "supervisor":
+            return self.supervisor_code(text.strip())
+        if self.state == "pin":
+            return self.override(text.strip())
         if self.state == "choose":
             t = text.strip()
             if t.isdecimal() and 1 <= int(t) <= len(self.choices):
@@ -275,6 +290,10 @@ class PickingFlow(Flow):
             if self.last_short is not None:
                 return self.undo_short()
             return self.undo(key)
+        if self.state == "choose" and name == "override" and self.over_limit:
+            self.state, self.entry = "supervisor", "operator"
+            self.prompt = f"Supervisor: scan your badge or type your code to let {self.over_limit} over the credit limit"
+            return None
         if name == "enter" and self.state == "short":
             return self.short(0, key)
         if self.state == "choose":
@@ -295,6 +314,30 @@ class PickingFlow(Flow):
         if name == "enter":
             return None
         return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+
+    def supervisor_code(self, code: str) -> Feedback | None:
+        from db.masterdata import security
+        op = self.call(security.get_operator, code)
+        if not op.is_supervisor:
+            self.show_list()
+            return Feedback.error(f"operator {op.code} is a {op.role}: only a supervisor may override a credit limit")
+        self.supervisor = op.code
+        if op.pin_hash and security.settings()["require_pin"]:
+            self.state, self.entry = "pin", "pin"
+            self.prompt = f"Supervisor {op.code}: type your PIN, then Enter"
+            return None
+        return self.override("")
+
+    def override(self, pin: str) -> Feedback:
+        from db.masterdata import security
+        number, who = self.over_limit, self.supervisor
+        with security.pin_source(lambda code: pin if code == who else None):
+            try:
+                return self.claim(number, override=who)
+            finally:
+                self.supervisor = None
+                if self.so is None:
+                    self.show_list()
 
     def ask_found(self) -> None:
         t = self.task
@@ -347,6 +390,9 @@ class PickingFlow(Flow):
         return Feedback.info(f"skipped {t.sku} at {t.location}: it comes last")
 
     def back(self) -> Feedback | None:
+        if self.state in ("supervisor", "pin"):
+            self.show_list()
+            return Feedback.info("no override: the order stays waiting")
         if self.state in ("item", "lot", "qty", "short"):
             self.to_task()
             return Feedback.info("back to the location")

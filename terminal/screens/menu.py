@@ -1,13 +1,17 @@
 """The main menu: a digit opens a job at once (no Enter needed)."""
 from __future__ import annotations
 
-from ..flows.menu import job_numbers, menu_for
+from ..flows.menu import MENU, job_numbers, menu_for
 from .flow import FlowScreen
 
 
 # How long the result of the last job (a green "shipped…") stays on the menu: long enough to
 # read, not the minutes until the next job, when it reads as news about nothing.
 MESSAGE_SECONDS = 8.0
+
+
+# Menu entries chosen by a letter (the digits are all taken).
+LETTERS = {n for n, _, _ in MENU if n.isalpha()}
 
 
 class MenuScreen(FlowScreen):
@@ -34,7 +38,7 @@ class MenuScreen(FlowScreen):
             banner.show(None)
 
     def on_plain_key(self, key: str, character: str | None) -> bool:
-        if character and character.isdigit():
+        if character and (character.isdigit() or character.upper() in LETTERS):
             self.app.station.submit_action("open", character)
             return True
         return False

@@ -145,11 +145,11 @@ def test_import_and_export_commands(sqlite_store, tmp_path):
         "  row 3, column name: a value is required"]
 
     proc = wh(url, "export", "suppliers")
-    assert proc.stdout == "code,name,lead_time_days,contact\nS1,Acme,4,x@acme.example\n"
+    assert proc.stdout == "code,name,lead_time_days,contact,terms_days\nS1,Acme,4,x@acme.example,\n"
     out = tmp_path / "out.json"
     proc = wh(url, "export", "suppliers", "--format", "json", "--out", str(out))
     assert json.loads(out.read_text(encoding="utf-8")) == [
-        {"code": "S1", "name": "Acme", "lead_time_days": 4, "contact": "x@acme.example"}]
+        {"code": "S1", "name": "Acme", "lead_time_days": 4, "contact": "x@acme.example", "terms_days": None}]
     assert "exported 1 suppliers row to" in proc.stderr
 
     proc = wh(url, "import", "suppliers", str(tmp_path / "missing.csv"), ok=False)

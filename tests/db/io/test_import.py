@@ -85,7 +85,7 @@ def test_header_problems(store, tmp_path):
     assert failed("suppliers", write(tmp_path, "d.csv", "code,name,code\nS,N,S\n")) == [
         "row 1, column code: this column appears twice"]
     assert failed("customers", write(tmp_path, "e.csv", "")) == [
-        "row 1: the file is empty: expected a header row code,name,contact,address"]
+        "row 1: the file is empty: expected a header row code,name,contact,address,terms_days,credit_limit"]
     assert "row 2: the file is not UTF-8" in failed("customers", write_bytes(tmp_path, b"code,name\nC1,Caf\xe9\n"))[0]
 
 

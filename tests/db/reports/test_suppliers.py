@@ -90,7 +90,7 @@ def test_scorecard_weights_come_from_the_arguments(sqlite_store):
 def test_settlement_accepted_units_at_po_price(store):
     build()
     rows, columns = settlement(r.d("2025-03-01"), r.d("2025-03-31"))
-    assert columns == ["supplier", "name", "pos", "lines", "qty_accepted", "amount"]
+    assert columns == ["supplier", "name", "pos", "lines", "qty_accepted", "amount", "billed", "paid", "balance"]
     # S1: X 10 x 2.00 + Y 15 x 5.00 (the 3 undone, the 2 rejected never owed); S2: 10 x 2.50 + 10 x 4.00.
     assert [(x["supplier"], x["pos"], x["lines"], x["qty_accepted"], x["amount"]) for x in rows] == [
         ("S1", 1, 2, 25, Decimal("95.00")), ("S2", 1, 2, 20, Decimal("65.00"))]

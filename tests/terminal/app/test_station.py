@@ -63,7 +63,7 @@ async def test_login_header_menu_and_job_screens(world):
         assert "1–7 open that job" in flat(app)
         await key(pilot, "escape")
         await type_(pilot, "8", enter=False)
-        assert "no menu entry '8': expected 1, 2, 3, 4, 5, 6, 7, 0" in flat(app)
+        assert "no menu entry '8': expected 1, 2, 3, 4, 5, 6, 7, R, 0" in flat(app)
         await key(pilot, "enter")
         assert "Press the number of a job" in flat(app)
         await type_(pilot, "0", enter=False)

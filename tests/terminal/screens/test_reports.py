@@ -59,7 +59,7 @@ async def test_workers_are_refused(world):
         await type_(pilot, "8", enter=False)    # not on a worker's menu
         await done(pilot)
         text = flat(app)
-        assert "no menu entry '8': expected 1, 2, 3, 4, 5, 6, 7, 0" in text
+        assert "no menu entry '8': expected 1, 2, 3, 4, 5, 6, 7, R, 0" in text
         assert "SKU-300" not in text
         await press(pilot, "enter")
         assert "Press the number of a job" in flat(app)

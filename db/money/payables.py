@@ -1,0 +1,121 @@
+"""Supplier bills from receipts, with the three-way match (order, receipt, bill).
+
+A bill bills, per PO line, what was accepted and not yet billed, at the PO price. Quantities:
+billed − debited never exceeds accepted − returned (every return of accepted goods writes a
+debit note, so that is billed ≤ accepted). Prices: a billed price that differs from the PO's by
+more than [money] price_tolerance_pct is refused; within it the line is flagged and a warning
+is given.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import peewee as pw
+
+from db.core.connection import write_transaction
+from db.core.quantities import stock_value
+from db.core.errors import InvalidInput, RuleViolation
+from db.core.models import PurchaseOrderLine, utcnow
+from db.masterdata.lookup import get_item, get_po
+from db.masterdata.security import get_operator
+from db.money.documents import cents, create_document, earlier_document, lock_party
+from db.money.models import MoneyDocument, MoneyLine
+from db.money.settings import setting
+
+
+@dataclass
+class Posted:
+    document: MoneyDocument
+    warnings: list[str] = field(default_factory=list)
+    replayed: bool = False
+
+
+def terms_days(who) -> int:
+    """The party's payment terms, else the [money] default of its side."""
+    if who.terms_days is not None:
+        return who.terms_days
+    from db.core.models import Supplier
+    return int(setting("supplier_terms_days" if isinstance(who, Supplier) else "customer_terms_days"))
+
+
+def line_quantity(kinds: tuple[str, ...], column, line_id: int) -> int:
+    """Units on document lines of KINDS (not cancelled) for order line LINE_ID."""
+    cancelled = MoneyDocument.select(MoneyDocument.cancels).where(MoneyDocument.cancels.is_null(False))
+    total = (MoneyLine.select(pw.fn.SUM(MoneyLine.qty)).join(MoneyDocument)
+             .where(column == line_id, MoneyDocument.kind.in_(kinds), MoneyDocument.id.not_in(cancelled)).scalar())
+    return int(total or 0)
+
+
+def billable(line: PurchaseOrderLine) -> int:
+    """Accepted and not yet billed (net of the debit notes of returns)."""
+    billed = line_quantity(("bill",), MoneyLine.po_line, line.id)
+    debited = line_quantity(("debit_note",), MoneyLine.po_line, line.id)
+    from db.returns.models import ReturnLine
+    returned = sum(r.qty_sent for r in ReturnLine.select(ReturnLine.qty_sent).where(
+        ReturnLine.po_line == line.id, ReturnLine.from_usable == True))   # noqa: E712
+    return max(0, line.qty_received - returned - (billed - debited))
+
+
+def _price_check(sku: str, billed: Decimal, ordered: Decimal, tolerance: Decimal) -> str:
+    """'' when the prices agree, a flag within the tolerance; beyond it refused."""
+    if billed == ordered:
+        return ""
+    if ordered == 0:
+        raise RuleViolation(f"{sku} has no PO price to bill against, got {billed}: nothing posted")
+    pct = (billed - ordered) / ordered * 100
+    if abs(pct) > tolerance:
+        raise RuleViolation(f"billed price {billed} for {sku} differs from the PO price {cents(ordered)} by "
+                            f"{pct:+.2f}%, beyond the {tolerance}% tolerance: nothing posted")
+    return f"price {billed} vs PO {cents(ordered)} ({pct:+.2f}%)"
+
+
+def bill(po: str, *, operator: str, station: str = "", number: str | None = None,
+         date: dt.date | None = None, prices: dict[str, Decimal] | None = None,
+         key: str | None = None) -> Posted:
+    """`wh bill`: bill what PO accepted and nobody billed yet, at the PO price (or PRICES per
+    SKU, within the tolerance)."""
+    earlier = earlier_document(key, "bill")
+    if earlier is not None:
+        return Posted(earlier, replayed=True)
+    get_operator(operator)
+    order = get_po(po)
+    prices = dict(prices or {})
+    for sku in prices:
+        item = get_item(sku)
+        if not any(l.item_id == item.id for l in order.lines):
+            raise InvalidInput(f"{sku} is not on purchase order {order.number}: no price to bill for it")
+    if number is not None and not str(number).strip():
+        raise InvalidInput("a bill number cannot be empty")
+    tolerance = Decimal(str(setting("price_tolerance_pct")))
+    day = date or utcnow().date()
+    with write_transaction():
+        who = lock_party("payable", order.supplier)
+        lines, warnings, first_receipt = [], [], None
+        for line in order.lines.order_by(PurchaseOrderLine.line_no):
+            qty = billable(line)
+            if qty <= 0:
+                continue
+            sku = line.item.sku
+            price = prices.get(sku, Decimal(line.unit_cost))
+            flag = _price_check(sku, Decimal(price), Decimal(line.unit_cost), tolerance)
+            if flag:
+                warnings.append(f"{order.number} line {line.line_no} {sku}: {flag} (within the tolerance)")
+            received = line.first_received_at.date() if line.first_received_at else None
+            first_receipt = min(filter(None, (first_receipt, received)), default=None)
+            lines.append({"item": line.item_id, "qty": qty, "unit_price": price,
+                          "amount": cents(stock_value(qty, line.item, price)), "po_line": line.id, "flag": flag})
+        if not lines:
+            accepted = sum(l.qty_received for l in order.lines)
+            raise RuleViolation(f"nothing to bill on {order.number}: {accepted} units accepted, all billed "
+                                f"or returned: nothing posted")
+        if first_receipt is not None and day < first_receipt:
+            raise RuleViolation(f"a bill dated {day} is before the first receipt on {order.number} "
+                                f"({first_receipt}): nothing posted")
+        amount = sum((l["amount"] for l in lines), Decimal("0.00"))
+        doc = create_document("payable", "bill", who, amount=amount, date=day, operator=operator, station=station,
+                              number=str(number).strip() if number else None, lines=lines, key=key, po=order,
+                              due_date=day + dt.timedelta(days=terms_days(who)),
+                              note="; ".join(warnings))
+        return Posted(doc, warnings)

@@ -1,0 +1,63 @@
+"""Returns reports: what went back to suppliers, by supplier and reason; what came back from
+customers, by customer, item and reason. Returns counted on the day they were made (the
+return document's date), in the period.
+
+- to suppliers (--by supplier): returns, lines, units sent, their cost (what the goods carried)
+  and value (at the PO price: what the debit notes took off, for usable stock; rejects were
+  never owed and show value 0).
+- from customers (--by customer): units back, restocked, scrapped, still to inspect, and the
+  value credited (at the order line's price).
+The return rate per item (returned ÷ shipped) is in `wh report sales --by item`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from db.core.errors import InvalidInput
+from db.reports.common import Report, money, within
+
+SUPPLIER_COLUMNS = ["supplier", "name", "reason", "returns", "lines", "qty", "cost", "value"]
+CUSTOMER_COLUMNS = ["customer", "name", "sku", "reason", "returns", "qty", "restocked", "scrapped",
+                    "to_inspect", "value"]
+
+
+def returns(date_from: dt.date | None = None, date_to: dt.date | None = None, *, by: str = "supplier") -> Report:
+    from db.returns.models import ReturnDocument, ReturnLine
+    if by not in ("supplier", "customer"):
+        raise InvalidInput(f"returns are grouped by supplier or customer, got {by!r}")
+    query = (ReturnLine.select(ReturnLine, ReturnDocument).join(ReturnDocument)
+             .where(ReturnDocument.direction == by, *within(ReturnDocument.created_at, date_from, date_to)))
+    groups: dict[tuple, dict] = {}
+    for line in query:
+        doc = line.document
+        if by == "supplier":
+            key = (doc.supplier.code, doc.reason)
+            row = groups.setdefault(key, {"supplier": doc.supplier.code, "name": doc.supplier.name,
+                                          "reason": doc.reason, "_docs": set(), "lines": 0, "qty": 0,
+                                          "cost": Decimal(0), "value": Decimal(0)})
+            row["lines"] += 1
+            row["qty"] += line.qty_sent
+            row["cost"] += Decimal(line.qty_sent) * Decimal(line.unit_cost)
+            if line.from_usable:
+                row["value"] += Decimal(line.qty_sent) * Decimal(line.unit_price)
+        else:
+            key = (doc.customer.code, line.item.sku, doc.reason)
+            row = groups.setdefault(key, {"customer": doc.customer.code, "name": doc.customer.name,
+                                          "sku": line.item.sku, "reason": doc.reason, "_docs": set(), "qty": 0,
+                                          "restocked": 0, "scrapped": 0, "to_inspect": 0, "value": Decimal(0)})
+            row["qty"] += line.qty
+            row["restocked"] += line.qty_restocked
+            row["scrapped"] += line.qty_scrapped
+            row["to_inspect"] += line.qty - line.qty_restocked - line.qty_scrapped
+            row["value"] += Decimal(line.qty) * Decimal(line.unit_price)
+        row["_docs"].add(doc.id)
+    rows = []
+    for key in sorted(groups):
+        row = groups[key]
+        row["returns"] = len(row.pop("_docs"))
+        for column in ("cost", "value"):
+            if column in row:
+                row[column] = money(row[column])
+        rows.append(row)
+    return rows, list(SUPPLIER_COLUMNS if by == "supplier" else CUSTOMER_COLUMNS)
