@@ -102,6 +102,13 @@ class Station:
             self.ui.show(Feedback.info("acknowledged"), None)
         return held
 
+    def hold(self, feedback: Feedback) -> None:
+        """An error a screen found itself (a report that failed, a wrong PIN): held and shown
+        like a flow's, so it is acknowledged the same way (Enter or CMD-OK) on every screen."""
+        with self._cond:
+            self._blocked = feedback
+        self.ui.show(feedback, None)
+
     # --- state, from any thread --------------------------------------------------------------
 
     @property

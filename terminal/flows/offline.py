@@ -16,19 +16,11 @@ the station is back online.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .base import DONE_KEY, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
+from .base import DONE_KEY, Feedback, Flow, FlowKey, describe_scan, parse_qty
+from .basket import Basket
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
-
-
-@dataclass
-class Line:
-    sku: str
-    lot: str | None
-    qty: int
 
 
 class OfflineFlow(Flow):
@@ -39,7 +31,7 @@ class OfflineFlow(Flow):
         super().__init__(session)
         self.runner = getattr(session, "offline", None)
         self.source: str | None = None
-        self.basket: list[Line] = []
+        self.basket = Basket()
         self.qty: int | None = None
         self.pending: tuple[str, int] | None = None      # (sku, qty) waiting for its lot
         self.to_source()
@@ -54,13 +46,14 @@ class OfflineFlow(Flow):
 
     def to_source(self) -> None:
         self.state, self.entry = "source", "scan"
-        self.source, self.basket, self.qty, self.pending = None, [], None, None
+        self.source, self.qty, self.pending = None, None, None
+        self.basket.clear()
         self.prompt = "OFFLINE: scan the location to move goods from"
         self.info = self.status_lines()
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
-        n = sum(l.qty for l in self.basket)
+        n = self.basket.units
         if self.qty:
             self.prompt = f"OFFLINE: scan the item to move {self.qty} units from {self.source}"
         elif self.basket:
@@ -80,7 +73,7 @@ class OfflineFlow(Flow):
     def table(self):
         if not self.basket:
             return None
-        return Table(["Moving", "SKU", "Lot"], [[l.qty, l.sku, l.lot or ""] for l in self.basket])
+        return self.basket.table(names=False)
 
     # --- the cache -----------------------------------------------------------------------------
 
@@ -124,12 +117,7 @@ class OfflineFlow(Flow):
         return self.add(sku, lot, qty)
 
     def add(self, sku: str, lot: str | None, qty: int) -> Feedback:
-        for line in self.basket:
-            if line.sku == sku and line.lot == lot:
-                line.qty += qty
-                break
-        else:
-            self.basket.append(Line(sku, lot, qty))
+        self.basket.add(sku, lot, qty)
         self.qty, self.pending = None, None
         self.to_items()
         return Feedback.ok(f"+{qty} × {sku}" + (f" lot {lot}" if lot else "") + " (not posted yet: scan the destination)")
@@ -152,7 +140,7 @@ class OfflineFlow(Flow):
             else:
                 queued += line.qty
         source = self.source
-        self.basket = []
+        self.basket.clear()
         self.to_items()
         parts = []
         if queued:
@@ -212,7 +200,7 @@ class OfflineFlow(Flow):
             self.to_items()
             return Feedback.info("cancelled")
         if self.state == "items" and self.basket:
-            self.basket = []
+            self.basket.clear()
             self.to_items()
             return Feedback.info("basket dropped: nothing journaled")
         if self.state == "items":

@@ -63,6 +63,11 @@ async def test_workers_are_refused(world):
         assert "SKU-300" not in text
         await press(pilot, "2")                 # no report opens
         assert "Reorder" not in flat(app).split("Supervisor: refused")[-1].split("Press Esc")[0]
+        # The error is acknowledged as on every screen: Esc waits for it, Enter clears it.
+        await press(pilot, "escape")
+        assert "Press Enter (or scan CMD-OK) to acknowledge" in flat(app)
+        await press(pilot, "enter")
+        assert "acknowledge" not in flat(app) and "Supervisor: refused" in flat(app)
         await press(pilot, "escape")
         assert "Press the number of a job" in flat(app)
 
@@ -153,11 +158,20 @@ async def test_reorder_creates_pos_that_the_station_receives(world):
         await press(pilot, "2")
         # SKU-300: up to max 40 - 3 = 37 from the preferred SUP1.
         assert [(x["supplier"], x["sku"], x["qty"]) for x in screen.rows] == [("SUP1", "SKU-300", 37)]
+        # Creating documents asks first: Esc creates nothing, Enter creates.
         await press(pilot, "n")
+        assert "Create 1 draft purchase order with 1 line from these suggestions?" in flat(app)
+        await press(pilot, "escape")
+        assert "cancelled: nothing was created" in flat(app)
+        assert not PurchaseOrder.select().where(PurchaseOrder.number.startswith("PO-R")).exists()
+        await press(pilot, "n", "enter")
         po = PurchaseOrder.get(PurchaseOrder.number.startswith("PO-R"))
         assert po.status == "draft" and po.created_by == "S1"
         assert "Draft purchase orders" in flat(app) and po.number in flat(app)
         await press(pilot, "l")
+        assert f"Release {po.number} to SUP1 (1 line, 37 units)?" in flat(app)
+        assert PurchaseOrder.get_by_id(po.id).status == "draft"
+        await press(pilot, "enter")
         assert f"{po.number} released" in flat(app)
         assert PurchaseOrder.get_by_id(po.id).status == "open"
         await press(pilot, "2")
@@ -187,16 +201,21 @@ async def test_a_supervisor_with_a_pin_is_asked_once(world):
         await login(pilot, "S1")
         await type_(pilot, "8", enter=False)
         await done(pilot)
-        await press(pilot, "2", "n")
+        await press(pilot, "2")
+        # Costs need the PIN: hidden until it is given.
+        assert app.screen.columns[-3:-1] == ["unit_cost", "value"]
+        assert "unit_cost" not in flat(app) and "costs hidden" in flat(app)
+        await press(pilot, "n", "enter")
         assert "PIN of supervisor S1" in flat(app)
         await press(pilot, "9", "9", "9", "9")
         assert "••••" in flat(app) and "9999" not in flat(app)
         await press(pilot, "enter")
         assert "wrong PIN for S1" in flat(app)
+        await press(pilot, "enter")                  # acknowledged
         assert not PurchaseOrder.select().where(PurchaseOrder.number.startswith("PO-R")).exists()
-        await press(pilot, "n", "4", "3", "2", "1", "enter")
+        await press(pilot, "n", "enter", "4", "3", "2", "1", "enter")
         po = PurchaseOrder.get(PurchaseOrder.number.startswith("PO-R"))
         assert po.status == "draft"
-        await press(pilot, "l")                      # the PIN was checked once this login
+        await press(pilot, "l", "enter")             # the PIN was checked once this login
         assert "PIN of supervisor" not in flat(app)
         assert PurchaseOrder.get_by_id(po.id).status == "open"
