@@ -20,21 +20,8 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def world(sqlite_store, tmp_path):
-    data = td.seed()
-    # SKU-300 (3 on hand) is below its reorder point 10; SKU-100 (50) is above its max 30.
-    Item.update(reorder_point=10, max_qty=40, preferred_supplier=td.f.supplier("SUP1")).where(
-        Item.sku == "SKU-300").execute()
-    Item.update(reorder_point=10, max_qty=30, unit_cost=2).where(Item.sku == "SKU-100").execute()
-    # Two sales of widgets: 4 at 5.00 five days ago, 6 at 5.00 two days ago.
-    ship = td.f.location("SHIP-9", kind="shipping", zone="SHIP")
-    _, (line,) = r.so("SO-9", td.f.customer("CUST1"), [(data["widget"], 10, "5.00")],
-                      created=r.at(today() - dt.timedelta(days=6)), status="shipped")
-    r.ship(line, 4, r.at(today() - dt.timedelta(days=5)), ship)
-    r.ship(line, 6, r.at(today() - dt.timedelta(days=2)), ship)
-    data["url"] = sqlite_store
-    data["tmp"] = tmp_path
-    return data
+def dashboard(sqlite_warehouse):
+    return td.with_alerts_and_sales(sqlite_warehouse)
 
 
 async def done(pilot) -> None:
@@ -52,8 +39,8 @@ async def press(pilot, *keys) -> None:
 
 
 @async_test
-async def test_workers_are_refused(world):
-    app = make_app(world["url"], world["tmp"])
+async def test_workers_are_refused(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "W1")
         await type_(pilot, "8", enter=False)
@@ -73,8 +60,8 @@ async def test_workers_are_refused(world):
 
 
 @async_test
-async def test_dashboard_alerts_every_report_and_charts(world):
-    app = make_app(world["url"], world["tmp"])
+async def test_dashboard_alerts_every_report_and_charts(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "S1")
         await type_(pilot, "8", enter=False)
@@ -148,8 +135,8 @@ async def test_dashboard_alerts_every_report_and_charts(world):
 
 
 @async_test
-async def test_reorder_creates_pos_that_the_station_receives(world):
-    app = make_app(world["url"], world["tmp"])
+async def test_reorder_creates_pos_that_the_station_receives(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "S1")
         await type_(pilot, "8", enter=False)
@@ -193,10 +180,10 @@ async def test_reorder_creates_pos_that_the_station_receives(world):
 
 
 @async_test
-async def test_a_supervisor_with_a_pin_is_asked_once(world):
+async def test_a_supervisor_with_a_pin_is_asked_once(dashboard):
     from db.masterdata.security import set_pin
     set_pin("S1", "4321")
-    app = make_app(world["url"], world["tmp"])
+    app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "S1")
         await type_(pilot, "8", enter=False)
