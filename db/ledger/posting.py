@@ -1,7 +1,7 @@
 """The stock ledger: the one function that changes stock, its undo, and the check that the
 cached balances equal the ledger.
 
-Rules (DESIGN.md): movements are immutable; every unit is always somewhere (virtual
+Rules (docs/architecture.md): movements are immutable; every unit is always somewhere (virtual
 locations are the other side of each entry); a physical location never goes negative; a
 posting with an idempotency key posts at most once; every movement says who, where and when.
 """
