@@ -1,6 +1,7 @@
 """The peewee models: master data, the ledger, cached balances and the documents it serves.
 
-Quantities are whole units (integers); money is Decimal. Every model binds to the one
+Quantities are integers of each item's smallest unit (db/core/quantities.py: stored =
+quantity x 10^Item.decimals); money is Decimal. Every model binds to the one
 DatabaseProxy so SQLite and PostgreSQL share the same model set.
 """
 from __future__ import annotations
@@ -87,6 +88,11 @@ class Item(BaseModel):
     sku = pw.CharField(unique=True)
     name = pw.CharField(default="")
     uom = pw.CharField(default="EA")
+    # Precision of quantities in the base unit (0-3): every quantity of this item in the store
+    # is an integer of 10^-decimals base units (db/core/quantities.py). 0 keeps whole units.
+    # An item with decimals is sold by weight or measure: a scan of its own GTIN carries the
+    # measure (GS1 310n...) or the station asks for it.
+    decimals = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
     lot_tracked = pw.BooleanField(default=False)
     expiry_tracked = pw.BooleanField(default=False)
     # Moving-average cost, updated at each receipt.
@@ -105,6 +111,21 @@ class Barcode(BaseModel):
     item = pw.ForeignKeyField(Item, backref="barcodes", on_delete="CASCADE")
     # An each barcode has 1, a case barcode of 12 has 12: one scan adds pack_qty units.
     pack_qty = pw.IntegerField(default=1)
+
+
+class ItemUnit(BaseModel):
+    """A named unit of an item besides its base unit: 箱 = 24 瓶, roll = 50 m. FACTOR is the
+    unit in stored units (an integer of the item's smallest unit). Its barcode, if any, is
+    also a Barcode row with pack_qty = factor, so scanning it counts that many."""
+    item = pw.ForeignKeyField(Item, backref="units", on_delete="CASCADE")
+    name = pw.CharField()
+    factor = pw.IntegerField()
+    barcode = pw.CharField(null=True)
+    purchase_price = Money(null=True)
+    sales_price = Money(null=True)
+
+    class Meta:
+        indexes = ((("item", "name"), True),)
 
 
 class Lot(BaseModel):
@@ -162,6 +183,8 @@ class PurchaseOrderLine(BaseModel):
     line_no = pw.IntegerField()
     item = pw.ForeignKeyField(Item, backref="po_lines")
     qty_ordered = pw.IntegerField()
+    # The unit the line was ordered in (None: the base unit); quantities stay stored units.
+    unit = pw.ForeignKeyField(ItemUnit, null=True, index=False, on_delete="SET NULL")
     qty_received = pw.IntegerField(default=0)   # accepted
     qty_rejected = pw.IntegerField(default=0)
     unit_cost = Money(default=0)
@@ -195,6 +218,7 @@ class SalesOrderLine(BaseModel):
     line_no = pw.IntegerField()
     item = pw.ForeignKeyField(Item, backref="so_lines")
     qty_ordered = pw.IntegerField()
+    unit = pw.ForeignKeyField(ItemUnit, null=True, index=False, on_delete="SET NULL")
     qty_picked = pw.IntegerField(default=0)
     qty_shipped = pw.IntegerField(default=0)
     qty_short = pw.IntegerField(default=0)
@@ -277,7 +301,7 @@ Balance.add_index(pw.SQL("CREATE UNIQUE INDEX IF NOT EXISTS balance_key ON balan
                          "(item_id, location_id, COALESCE(lot_id, 0))"))
 
 CORE_MODELS = [
-    SchemaVersion, Warehouse, Location, Supplier, Customer, Item, Barcode, Lot, Operator,
+    SchemaVersion, Warehouse, Location, Supplier, Customer, Item, Barcode, ItemUnit, Lot, Operator,
     Station, ReasonCode, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine,
     Balance, Movement, AuditLog, PickShortage,
 ]

@@ -1,12 +1,186 @@
-"""Checking quantities typed, scanned or imported before they reach the ledger."""
+"""Quantities at the edges of the store: the one place that turns what is typed, scanned or
+imported into the stored integer, and the stored integer back into text and value.
+
+Every quantity in the store (movements, balances, allocations, order lines, counts) is an
+INTEGER of the item's smallest unit: stored = quantity x 10^decimals, where `Item.decimals`
+(0-3) is the item's precision in its base unit (`Item.uom`). 1.250 kg of an item with 3
+decimals is stored as 1250; an item with 0 decimals stores whole units as it always did. The
+ledger therefore keeps its integer arithmetic, and exactness comes from converting only here.
+
+A precision argument is either an item (anything with `.decimals` and `.sku`) or an int.
+"""
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
 
 from db.core.errors import InvalidInput
 
+MAX_DECIMALS = 3
+
 
 def whole_quantity(value, name: str = "quantity", *, allow_zero: bool = False) -> int:
+    """A stored quantity (an integer of the smallest unit) handed to a db/ operation."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInput(f"{name} must be a whole number, got {value!r}")
     if value < 0 or (value == 0 and not allow_zero):
         raise InvalidInput(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value}")
     return value
+
+
+def decimals_of(precision) -> int:
+    """The number of decimals of an item (or an int given as such)."""
+    if isinstance(precision, int) and not isinstance(precision, bool):
+        return precision
+    return getattr(precision, "decimals", 0) or 0
+
+
+def scale(precision) -> int:
+    """How many stored units make one base unit: 10^decimals."""
+    return 10 ** decimals_of(precision)
+
+
+def check_decimals(value, name: str = "decimals") -> int:
+    """An item's precision as typed or imported: a whole number 0-3."""
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_DECIMALS}, got {value!r}") from None
+    if isinstance(number, bool) or not 0 <= number <= MAX_DECIMALS:
+        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_DECIMALS}, got {value!r}")
+    return number
+
+
+def to_decimal(value, name: str = "quantity") -> Decimal:
+    """A typed, imported or decoded quantity as an exact Decimal; never a float's error."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{name} must be a number, got {value!r}")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))     # the shortest text that is this float: what was typed
+    else:
+        text = str(value).strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise InvalidInput(f"{name} must be a number, got {text!r}") from None
+    if not number.is_finite():
+        raise InvalidInput(f"{name} must be a number, got {value!r}")
+    return number
+
+
+def precision_words(precision) -> str:
+    decimals = decimals_of(precision)
+    if decimals == 0:
+        return "whole numbers only"
+    return f"up to {decimals} decimal{'s' if decimals > 1 else ''}"
+
+
+def _sku(precision) -> str:
+    sku = getattr(precision, "sku", None)
+    return f"{sku} " if sku else ""
+
+
+def parse_quantity(value, precision, name: str = "quantity", *, allow_zero: bool = False,
+                   allow_negative: bool = False) -> int:
+    """A quantity in the item's base unit (text, int or Decimal) as the stored integer.
+
+    Refuses more decimals than the item allows, naming the item, the quantity and the
+    precision: `1.2345 of RICE-1 (kg) is more precise than it allows (up to 3 decimals)`.
+    """
+    number = to_decimal(value, name)
+    stored = number.scaleb(decimals_of(precision))
+    if stored != stored.to_integral_value():
+        uom = getattr(precision, "uom", "")
+        of = f" of {_sku(precision).strip()}" + (f" ({uom})" if uom else "") if _sku(precision) else ""
+        raise InvalidInput(f"{name} {value}{of} is more precise than it allows "
+                           f"({precision_words(precision)})")
+    stored_int = int(stored)
+    if stored_int < 0 and not allow_negative:
+        raise InvalidInput(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value}")
+    if stored_int == 0 and not allow_zero:
+        raise InvalidInput(f"{name} must be positive, got {value}")
+    return stored_int
+
+
+def quantity_decimal(stored: int, precision) -> Decimal:
+    """A stored integer as the exact quantity in the base unit, with the item's decimals."""
+    return Decimal(int(stored)).scaleb(-decimals_of(precision))
+
+
+def format_quantity(stored: int, precision) -> str:
+    """A stored integer as text: `12` (0 decimals), `12.5` (1), `1.250` (3). Exact, never
+    rounded; a negative difference keeps its sign (`-0.001`)."""
+    decimals = decimals_of(precision)
+    if decimals == 0:
+        return str(int(stored))
+    return f"{quantity_decimal(stored, decimals):.{decimals}f}"
+
+
+def json_quantity(stored: int, precision):
+    """A stored integer for JSON: a number for whole-unit items (as before), the exact
+    decimal text for items with decimals (a JSON float would not be exact)."""
+    if decimals_of(precision) == 0:
+        return int(stored)
+    return format_quantity(stored, precision)
+
+
+def with_uom(stored: int, item) -> str:
+    """`12.5 m`: the quantity and the item's base unit."""
+    uom = getattr(item, "uom", "") or ""
+    text = format_quantity(stored, item)
+    return f"{text} {uom}" if uom else text
+
+
+def stock_value(stored: int, precision, unit_cost) -> Decimal:
+    """The value of a stored quantity at a cost per BASE unit: the one scaling every report
+    and costing uses. Exact: Decimal(stored) / 10^decimals x cost (round once, for display)."""
+    return quantity_decimal(stored, precision) * Decimal(unit_cost)
+
+
+def cost_per_base_unit(amount, stored: int, precision) -> Decimal:
+    """The cost of one base unit when STORED units cost AMOUNT in all (unrounded)."""
+    return Decimal(amount) / quantity_decimal(stored, precision)
+
+
+# --- named units (a case of 24, a roll of 50 m) --------------------------------------------
+# A unit's factor is kept as an integer of the smallest unit: 箱 = 24 瓶 of a 0-decimal item is
+# 24; a roll of 50 m of an item with 1 decimal is 500. Conversions are then integer products.
+
+def parse_factor(value, precision, unit: str = "unit") -> int:
+    """A unit's factor in base units (`24`, `0.5`) as an integer of the smallest unit."""
+    return parse_quantity(value, precision, f"the factor of {unit}")
+
+
+def parse_in_unit(value, factor: int, precision, unit: str = "", name: str = "quantity", *,
+                  allow_zero: bool = False) -> int:
+    """A quantity in a named unit (factor = stored units per unit) as the stored integer.
+    It may have decimals as long as the result is a whole number of the smallest unit."""
+    number = to_decimal(value, name)
+    stored = number * factor
+    if stored != stored.to_integral_value():
+        raise InvalidInput(f"{name} {value} {unit} of {_sku(precision).strip() or 'the item'} is not a whole "
+                           f"number of its smallest unit ({precision_words(precision)} in "
+                           f"{getattr(precision, 'uom', '') or 'the base unit'})")
+    stored_int = int(stored)
+    if stored_int < 0 or (stored_int == 0 and not allow_zero):
+        raise InvalidInput(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value}")
+    return stored_int
+
+
+def format_in_unit(stored: int, factor: int, unit: str, item) -> str:
+    """A stored quantity in a named unit with the base quantity beside it: `2 箱 (48 瓶)`;
+    what is not a whole number of the unit is added in base units: `2 箱 + 3 瓶 (51 瓶)`."""
+    base = with_uom(stored, item)
+    if factor <= 0 or not unit:
+        return base
+    whole, rest = divmod(abs(int(stored)), factor)
+    sign = "-" if stored < 0 else ""
+    if whole == 0:
+        return f"{sign}{base.lstrip('-')}"
+    head = f"{sign}{whole} {unit}"
+    if rest:
+        head += f" + {with_uom(rest, item)}"
+    return f"{head} ({base})"
