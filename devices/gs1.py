@@ -21,23 +21,29 @@ def check_digit_error(number: str, what: str = "GTIN") -> str | None:
     return None
 
 
+def is_gtin(code: str | None) -> bool:
+    """EAN-8, UPC-A (12), EAN-13 or GTIN-14 by its shape (digits, length); the check digit aside."""
+    return bool(code) and code.isdigit() and len(code) in (8, 12, 13, 14)
+
+
 def gtin14(code: str) -> str:
     """EAN-8, UPC-A (12), EAN-13 and GTIN-14 as the 14-digit GTIN they all are."""
     return code.zfill(14)
 
 
-def gtin_variants(code: str) -> list[str]:
-    """The forms one GTIN is written in: the 14-digit form and the short forms left after
-    dropping leading zeros (GTIN-13, UPC-A/GTIN-12, EAN-8). Used to match stored barcodes."""
-    if not code.isdecimal() or len(code) not in (8, 12, 13, 14):
-        return [code]
-    full = gtin14(code)
-    forms = [full]
-    for n in (13, 12, 8):
-        if full[: 14 - n].strip("0") == "":
-            forms.append(full[14 - n:])
-    return forms
-
-
-def with_check_digit(payload: str) -> str:
-    return payload + str(check_digit(payload))
+def gtin_forms(code: str) -> list[str]:
+    """The same GTIN written as EAN-13/UPC-A/EAN-8 and as GTIN-14 (zero-padded), CODE first:
+    stored barcodes are matched in whichever form they were entered."""
+    forms = [code]
+    if code.isdigit():
+        stripped = code.lstrip("0")
+        if len(code) == 14:
+            for width in (13, 12, 8):
+                if len(stripped) <= width:
+                    forms.append(stripped.zfill(width))
+        elif len(code) in (8, 12, 13):
+            forms.append(code.zfill(14))
+            for width in (13, 12, 8):
+                if width != len(code) and len(stripped) <= width:
+                    forms.append(stripped.zfill(width))
+    return list(dict.fromkeys(forms))

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .gs1 import check_digit, check_digit_error
+from .gs1 import check_digit, check_digit_error, is_gtin
 
 
 class LabelError(ValueError):
@@ -57,10 +57,6 @@ class PalletLabel:
 
 
 # -- validation and GS1 element strings ------------------------------------------------------------
-
-def is_gtin(code: str | None) -> bool:
-    return bool(code) and code.isdigit() and len(code) in (8, 12, 13, 14)
-
 
 def validate_gtin(code: str) -> str:
     """CODE as a 14-digit GTIN, or LabelError saying which check digit was expected."""
@@ -237,6 +233,32 @@ def _caption(label) -> str:
     return f"SSCC {label.sscc}"
 
 
+# Where a Chinese caption finds its glyphs: Noto Sans CJK shipped by a package the project
+# installs (manimgx-fonts-cjk), else the fonts a Debian system has (fonts-noto-cjk, WenQuanYi).
+SYSTEM_CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+                    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+SIMPLIFIED_CHINESE_FACE = 2      # in Noto Sans CJK's collections: JP, KR, SC, TC, HK
+
+
+def caption_font(size: int = 22):
+    """A font for captions that draws Chinese as well as Latin text, at SIZE pixels."""
+    from PIL import ImageFont
+    try:
+        import manimgx_fonts_cjk
+        path = Path(manimgx_fonts_cjk.__file__).parent / "NotoSansCJK-VF.otf.ttc"
+        font = ImageFont.truetype(str(path), size, index=SIMPLIFIED_CHINESE_FACE)
+        font.set_variation_by_name("Regular")      # the variable font opens at its Thin end
+        return font
+    except (ImportError, OSError, ValueError):
+        pass
+    for candidate in SYSTEM_CJK_FONTS:
+        if Path(candidate).is_file():
+            index = SIMPLIFIED_CHINESE_FACE if "Noto" in candidate else 0
+            return ImageFont.truetype(candidate, size, index=index)
+    return None
+
+
 def pdf_sheet(labels, out: str | Path, *, columns: int = 3, rows: int = 8, dpi: int = 200) -> Path:
     """An A4 sheet (or several) of labels, COLUMNS × ROWS to a page, as one PDF."""
     from PIL import Image, ImageDraw, ImageFont
@@ -244,7 +266,12 @@ def pdf_sheet(labels, out: str | Path, *, columns: int = 3, rows: int = 8, dpi: 
     margin = int(0.3 * dpi)
     cell_w, cell_h = (width - 2 * margin) // columns, (height - 2 * margin) // rows
     images = [(label, Image.open(io.BytesIO(image_for(label, "png"))).convert("L")) for label in labels]
-    font = ImageFont.load_default()
+    font = caption_font()
+    if font is None:
+        if any(not _caption(label).isascii() for label, _ in images):
+            raise LabelError("no font with Chinese characters for the captions: install fonts-noto-cjk "
+                             "(or pip install manimgx-fonts-cjk)")
+        font = ImageFont.load_default()
     pages = []
     per_page = columns * rows
     for start in range(0, len(images), per_page):
@@ -267,6 +294,28 @@ def pdf_sheet(labels, out: str | Path, *, columns: int = 3, rows: int = 8, dpi: 
 
 
 # -- ZPL II --------------------------------------------------------------------------------------
+
+# A printer's built-in font 0 has no Chinese glyphs. Text that is not plain Latin is set in a
+# TrueType font stored on the printer (Zebra's SimSun download; ZPL_CJK_FONT names it), with
+# ^CI28 so the data is UTF-8. docs/devices.md says how to load the font.
+ZPL_CJK_FONT = "E:SIMSUN.TTF"
+
+
+def _font(height: int, width: int, text: str) -> str:
+    if all(ord(c) < 0x250 for c in text):
+        return f"^A0N,{height},{width}"
+    return f"^A@N,{height},{width},{ZPL_CJK_FONT}"
+
+
+def _text_field(x: int, y: int, height: int, text: str, cells: int | None = None) -> str:
+    """A line of text at (X, Y), cut to CELLS terminal-style cells (a Chinese character is
+    two, as wide as two Latin letters on the label) and never in the middle of a character."""
+    if cells is not None:
+        from rich.cells import cell_len, set_cell_size
+        if cell_len(text) > cells:
+            text = set_cell_size(text, cells).rstrip()
+    return f"^FO{x},{y}{_font(height, height, text)}{_fd(text)}"
+
 
 def _fd(text: str) -> str:
     """A field's data, with ^ ~ and \\ written as ^FH hex escapes so they cannot end the field."""
@@ -295,7 +344,7 @@ def zpl_item(label: ItemLabel) -> str:
     a lot or an expiry; Code 128 of the internal code or SKU when there is no GTIN."""
     parts = ["^XA^CI28^PW812^LL609",
              f"^FO40,25^A0N,50,50{_fd(label.sku)}",
-             f"^FO40,85^A0N,32,32{_fd(label.name[:45])}"]
+             _text_field(40, 85, 32, label.name, cells=45)]
     code = label.barcode
     if is_gtin(code):
         gtin = validate_gtin(code)
@@ -333,7 +382,7 @@ def zpl_pallet(label: PalletLabel) -> str:
     parts = ["^XA^CI28^PW812^LL1218"]
     y = 30
     if label.ship_to:
-        parts.append(f"^FO40,{y}^A0N,36,36{_fd('SHIP TO: ' + label.ship_to)}")
+        parts.append(_text_field(40, y, 36, "SHIP TO: " + label.ship_to, cells=40))
         y += 60
     lines = [("SSCC", label.sscc), ("CONTENT", label.content_gtin), ("COUNT", label.count),
              ("BATCH/LOT", label.lot), ("EXPIRY", label.expiry.isoformat() if label.expiry else None),

@@ -27,6 +27,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "id": ((str,), "ST-01"),
         "warehouse": ((str,), "WH1"),
         "printer": ((str,), "labels.out"),
+        "language": ((str,), "en"),
     },
     "scanner": {
         "type": ((str,), "keyboard"),
@@ -105,10 +106,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "scanner.type": ("serial", "keyboard", "file", "none"),
     "scanner.parity": ("N", "E", "O", "M", "S"),
     "scanner.terminator": ("CR", "LF", "CRLF", "ETX"),
+    "station.language": ("en", "zh_CN"),
 }
 
 
 LOWER_CASE_CHOICES = {"scanner.type", "database.sqlite_checkpoints"}
+EXACT_CHOICES = {"station.language"}
 
 
 class ConfigError(Exception):
@@ -169,7 +172,8 @@ def validate(raw: dict[str, Any], source: str = "config") -> dict[str, dict[str,
                 wanted = " or ".join(t.__name__ for t in types)
                 raise ConfigError(f"{source}: {name} must be {wanted}, got {value!r}")
             if name in CHOICES:
-                value = value.lower() if name in LOWER_CASE_CHOICES else value.upper()
+                if name not in EXACT_CHOICES:
+                    value = value.lower() if name in LOWER_CASE_CHOICES else value.upper()
                 if value not in CHOICES[name]:
                     raise ConfigError(f"{source}: {name} must be one of {', '.join(CHOICES[name])}, got {content[key]!r}")
             values[section][key] = value

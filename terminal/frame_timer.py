@@ -5,7 +5,7 @@ drawn. When a frame is late (the screen was asked to redraw after its slot had p
 a scan took longer than a frame), Textual's `Timer` draws it at once but then skips to the
 slot *after* the next one, so the next scan's result waited up to two frames (33 ms) however
 quick it was. At a station that is every scan that follows a slow one; the bench measured it
-as the scan latency's 99th percentile (bench/RESULTS.md, fix 14).
+as the scan latency's 99th percentile (bench/RESULTS.md).
 
 `FrameTimer` keeps Textual's timer and its rate, and after a late frame waits only for the
 next slot. `StationScreen` uses it for its frame timer (`frame_timer_for`).

@@ -1,4 +1,4 @@
-"""Keeping the garbage collector out of a scan's way (bench/RESULTS.md, fixes 7 and 14).
+"""Keeping the garbage collector out of a scan's way (bench/RESULTS.md).
 
 A station app runs all day. Two things made it pause in the middle of scans: collections over
 everything start-up made, and the screens a job leaves behind when it closes (thousands of

@@ -14,7 +14,7 @@ Every screen and flow reads it as `app.session` (screens) or `flow.session` (flo
     session.next_key(what) a fresh idempotency key: "<station>:<run>:<n>:<what>"
     session.pin            the supervisor's PIN once checked this login (None before), so a
                            supervisor is asked once, not at every action; `pin_scope()` hands it
-                           to db.security for the store calls that need it
+                           to db.masterdata.security for the store calls that need it
     session.on_retry       set by the app: called (attempt, exc) from a worker thread while a
                            posting is retried because the store went away
 

@@ -3,7 +3,7 @@
 Each report runs as `wh report` runs it (`db.reports.catalog.run_report` with the config's
 settings), with the period ending on the generated history's last day, so the defaults
 (90 days of turnover, 365 days of ABC) cover real data whatever today's date is. "Stock by
-location" is `db.operations.stock()`, the whole `wh stock` listing (every item × location ×
+location" is `db.inventory.stock()`, the whole `wh stock` listing (every item × location ×
 lot holding stock).
 
 Baseline: one full scan of the ledger in raw sqlite3 (`SELECT COUNT(*), SUM(qty) FROM

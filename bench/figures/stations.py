@@ -3,7 +3,7 @@
 A private schema (`?schema=` in the URL, dropped afterwards) holds 8 hot items on 8 storage
 places with opening stock. Each station is its own process with its own connection. For the
 given time every station, as fast as it can, either
-- receives 1-5 units of a hot item into its place (`db.operations.receive` without a
+- receives 1-5 units of a hot item into its place (`db.purchasing.receive` without a
   purchase order: the supplier's delivery straight to the shelf), or
 - picks 1-5 units of it to the shipping bay (`db.ledger.post` of a "pick", the posting a
   pick makes; a pick the shelf cannot cover is refused and counted, not posted),

@@ -3,7 +3,7 @@
 SQLite in WAL mode appends each commit to the log. Every 1,000 pages (`wal_autocheckpoint`)
 the commit that crosses the mark copies the log back into the database file and waits for two
 fsyncs before it returns: that posting is a station's slow one, and in a run of postings the
-fsyncs are most of the time spent (bench/RESULTS.md, fix 9).
+fsyncs are most of the time spent (bench/RESULTS.md).
 
 A `Checkpointer` moves that work to a thread with its own connection, which checkpoints
 PASSIVE (it never waits for a posting and never holds one back) once the log holds PAGES

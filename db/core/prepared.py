@@ -1,7 +1,7 @@
 """Peewee queries whose SQL is built once, then run again with other values.
 
 Building a query's SQL is most of what a look-up costs on the scan path: a pick claim spent
-56 % of its time in peewee's SQL building and 7 % in SQLite (bench/RESULTS.md, fix 16).
+56 % of its time in peewee's SQL building and 7 % in SQLite (bench/RESULTS.md).
 `Prepared(build)` calls BUILD once per store kind and number of values, with stand-in values,
 finds where each value lands among the SQL's parameters, and from then on runs that SQL with
 the real values. The rows are made by the query's own cursor wrapper: the same model instances,

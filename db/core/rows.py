@@ -2,7 +2,7 @@
 
 The hot paths of a posting (a receipt: operator, item, supplier, location, item lock) ran
 peewee's query builder for every look-up, which cost more than the look-ups themselves on
-PostgreSQL (bench/RESULTS.md, fix 8). These give the same model instances as
+PostgreSQL (bench/RESULTS.md). These give the same model instances as
 `Model.get_or_none(Model.column == value)` and `Model.select().where(Model.id == id)
 .for_update(...)`, converted by the same fields, without building the SQL each time.
 """

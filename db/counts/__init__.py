@@ -18,21 +18,24 @@ The rules, in one place (docs/counts.md explains them to users):
   every submission is written to the audit trail. Adjustments go through db.ledger.post to
   @GAIN / from @LOSS with kind "count", the count line's id and a reason code.
 
-This module only gathers the public names; the code lives in:
+This package's __init__ only gathers the public names; the code lives in:
 
-- db/count_policy.py     Tolerance, CountSettings ([count] in config.toml), DEFAULT_REASON, SCOPES
-- db/count_plans.py      plan_locations, create_count, request_count, cancel_count, last_counted
-- db/count_submit.py     counting at a location: Counted, SubmitResult, task_for_location,
-                         open_tasks, recount_lines, recount_blockers, count_scope,
-                         expected_lines, lot_needs_expiry, submit_count
-- db/count_decisions.py  the supervisor's decisions: Decision, approve, reject, set_quantity
-                         (and posting the adjustment through the ledger)
-- db/count_views.py      reading counts: line_dict, count_detail, list_counts, discrepancies
-- db/count_upload.py     batch scanners: Meaning, resolve_code, parse_upload, UploadResult,
-                         upload_count
-- db/count_support.py    shared helpers: get_count, get_line, plural, operator and reason
-                         look-ups, the audit trail, a task's status after its lines change
-- db/count_models.py     the tables; db/count_reports.py the counts report
+- policy.py     Tolerance, CountSettings ([count] in config.toml), DEFAULT_REASON, SCOPES
+- variance.py   what a variance is worth (units × unit cost), open or posted
+- plans.py      plan_locations, create_count, request_count, cancel_count, last_counted
+- submit.py     counting at a location: Counted, SubmitResult, task_for_location, open_tasks,
+                recount_lines, recount_blockers, count_scope, expected_lines,
+                lot_needs_expiry, submit_count
+- decisions.py  the supervisor's decisions: Decision, approve, reject, set_quantity, and
+                settle (posting a line's adjustment through the ledger)
+- progress.py   a task's and its count's status after its lines change
+- views.py      reading counts: line_dict, count_detail, list_counts, discrepancies
+- upload.py     batch scanners: Meaning, resolve_code, parse_upload, UploadResult, upload_count
+- lookup.py     get_count, get_line, balances_at (the books a count looks at)
+- models.py     the tables; db/reports/counts.py is the counts report
+
+Operators, the supervisor check (a worker is refused there) and the audit trail are
+db.masterdata.security's; reason codes are looked up by db.masterdata.lookup.get_reason.
 """
 from __future__ import annotations
 
@@ -40,7 +43,8 @@ from db.counts.decisions import Decision, approve, reject, set_quantity
 from db.counts.plans import cancel_count, create_count, last_counted, plan_locations, request_count
 from db.counts.policy import DEFAULT_REASON, SCOPES, CountSettings, Tolerance
 from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines, lot_needs_expiry, open_tasks, recount_blockers, recount_lines, submit_count, task_for_location)
-from db.counts.lookup import get_count, get_line, plural
+from db.counts.lookup import balances_at, get_count, get_line
+from db.counts.variance import posted_value, variance_value
 from db.counts.upload import Meaning, UploadResult, parse_upload, resolve_code, upload_count
 from db.counts.views import count_detail, discrepancies, line_dict, list_counts
 
@@ -48,7 +52,7 @@ __all__ = [
     # policy
     "DEFAULT_REASON", "SCOPES", "Tolerance", "CountSettings",
     # shared look-ups
-    "get_count", "get_line", "plural",
+    "get_count", "get_line", "balances_at", "variance_value", "posted_value",
     # plans
     "last_counted", "plan_locations", "create_count", "request_count", "cancel_count",
     # counting at a location

@@ -10,7 +10,11 @@ import peewee as pw
 from db.core.connection import write_transaction
 from db.counts.models import Count, CountEntry, CountLine
 from db.counts.policy import DEFAULT_REASON
-from db.counts.lookup import (_audit, _fmt_time, _reason, _refresh_task, _supervisor, get_count, get_line)
+from db.core.text import minute
+from db.counts.lookup import get_count, get_line
+from db.counts.progress import refresh_task
+from db.masterdata.lookup import get_reason
+from db.masterdata.security import audit, require_supervisor
 from db.core.errors import InsufficientStock, InvalidInput, RuleViolation
 from db.ledger.posting import Posting, post
 from db.core.rows import locked as _locked
@@ -21,7 +25,7 @@ def _virtual(kind: str) -> Location:
     return Location.get(Location.code == VIRTUAL_CODES[kind])
 
 
-def _settle(line: CountLine, variance: int, *, operator: str, station: str, reason: str,
+def settle(line: CountLine, variance: int, *, operator: str, station: str, reason: str,
             action: str, decided_by: str | None = None, key: str | None = None) -> Movement | None:
     """Post the adjustment of LINE through the ledger and close the line. Inside a transaction."""
     task = line.task
@@ -58,7 +62,7 @@ def _settle(line: CountLine, variance: int, *, operator: str, station: str, reas
     line.decided_by = decided_by or operator
     line.decided_at = utcnow()
     line.save()
-    _audit(operator, station, action, count=line.count_id, line=line.line_no, location=loc.code,
+    audit(operator, station, action, count=line.count_id, line=line.line_no, location=loc.code,
            sku=item.sku, lot=lot.code if lot else "", expected=line.expected, counted=line.counted,
            variance=variance, reason=reason, movement=movement.id if movement else None)
     return movement
@@ -78,8 +82,8 @@ def approve(count_id: int, line_no: int | None = None, *, operator: str, station
     With one line, a refusal raises. With all lines, each line is its own transaction: lines
     that cannot be posted are returned with their error and the others are posted.
     """
-    _supervisor(operator, "approving a count")
-    _reason(reason)
+    require_supervisor(operator, "approving a count")
+    get_reason(reason)
     count = get_count(count_id)
     if line_no is not None:
         line = get_line(count_id, line_no)
@@ -112,7 +116,7 @@ def _why_not(line: CountLine, doing: str) -> str:
         return f"{where} is waiting for a recount ({line.note}); {doing} needs two agreeing counts or a set quantity"
     if line.status == "ok":
         return f"{where} matched the books; there is nothing to {doing.split()[0]}"
-    return f"{where} was already decided by {line.decided_by} at {_fmt_time(line.decided_at)}"
+    return f"{where} was already decided by {line.decided_by} at {minute(line.decided_at)}"
 
 
 def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> Movement | None:
@@ -122,15 +126,15 @@ def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> M
             raise RuleViolation(f"count {line.count_id} is {line.count.status}: its lines can no longer be decided")
         if line.status != "review":
             raise RuleViolation(_why_not(line, "approving"))
-        movement = _settle(line, line.variance, operator=operator, station=station, reason=reason,
+        movement = settle(line, line.variance, operator=operator, station=station, reason=reason,
                            action="count.approve")
-        _refresh_task(line.task)
+        refresh_task(line.task)
     return movement
 
 
 def reject(count_id: int, line_no: int, *, operator: str, station: str = "", note: str = "") -> CountLine:
     """Order a recount of a line waiting for approval (supervisor only)."""
-    _supervisor(operator, "ordering a recount")
+    require_supervisor(operator, "ordering a recount")
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
@@ -141,8 +145,8 @@ def reject(count_id: int, line_no: int, *, operator: str, station: str = "", not
         line.status = "recount"
         line.note = f"recount ordered by {operator}" + (f": {note}" if note else "")
         line.save()
-        _refresh_task(line.task)
-        _audit(operator, station, "count.reject", count=count_id, line=line_no,
+        refresh_task(line.task)
+        audit(operator, station, "count.reject", count=count_id, line=line_no,
                location=line.task.location.code, sku=line.item.sku, variance=line.variance, note=note)
     return line
 
@@ -150,12 +154,12 @@ def reject(count_id: int, line_no: int, *, operator: str, station: str = "", not
 def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator: str,
                  station: str = "") -> Decision:
     """The supervisor states the true quantity at the count; counted - snapshot is posted."""
-    _supervisor(operator, "setting a counted quantity")
+    require_supervisor(operator, "setting a counted quantity")
     if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
         raise InvalidInput(f"the quantity must be a whole number of zero or more, got {qty!r}")
     if not reason:
         raise InvalidInput("setting a quantity needs a reason code")
-    _reason(reason)
+    get_reason(reason)
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
@@ -170,7 +174,7 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
                           expected=line.expected, operator=operator, station=station, source="set")
         line.counted, line.variance = qty, qty - line.expected
         line.note = f"quantity set by {operator}"
-        movement = _settle(line, qty - line.expected, operator=operator, station=station,
+        movement = settle(line, qty - line.expected, operator=operator, station=station,
                            reason=reason, action="count.set")
-        _refresh_task(line.task)
+        refresh_task(line.task)
     return Decision(line, movement)

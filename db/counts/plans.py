@@ -13,9 +13,10 @@ import peewee as pw
 from db.core.connection import write_transaction
 from db.counts.models import Count, CountEntry, CountLine, CountTask
 from db.counts.policy import CountSettings
-from db.counts.lookup import _audit, _balances, _operator, _supervisor, get_count
+from db.counts.lookup import balances_at, get_count
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.masterdata.lookup import get_item, get_location, get_warehouse
+from db.masterdata.security import audit, get_operator, require_supervisor
 from db.core.rows import locked as _locked
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, PickShortage, Warehouse, utcnow
 
@@ -162,7 +163,7 @@ def create_count(*, operator: str, station: str = "", zones=None, locations=None
     when no location is left.
     """
     settings = settings or CountSettings()
-    _supervisor(operator, "creating a count")
+    require_supervisor(operator, "creating a count")
     scope, detail, locs, item_filter = plan_locations(
         zones=zones, locations=locations, items=items, abc=abc, recent_shorts=recent_shorts,
         random_n=random_n, days=days, warehouse=warehouse, seed=seed, settings=settings)
@@ -183,7 +184,7 @@ def create_count(*, operator: str, station: str = "", zones=None, locations=None
                              blind=settings.blind if blind is None else blind,
                              created_by=operator, note=note)
         _add_tasks(count, todo, item_filter)
-        _audit(operator, station, "count.create", count=count.id, scope=scope, detail=detail,
+        audit(operator, station, "count.create", count=count.id, scope=scope, detail=detail,
                locations=len(todo), skipped=len(skipped))
     count.skipped = skipped
     return count
@@ -196,7 +197,7 @@ def _add_tasks(count: Count, locs: list[Location], item_filter: set[int]) -> Non
     line_no = CountLine.select(pw.fn.MAX(CountLine.line_no)).where(CountLine.count == count.id).scalar() or 0
     for loc in locs:
         task = CountTask.create(count=count, location=loc, item_filter=filt)
-        for bal in _balances(loc, item_filter or None):
+        for bal in balances_at(loc, item_filter or None):
             line_no += 1
             CountLine.create(count=count, task=task, line_no=line_no, item=bal.item_id, lot=bal.lot_id)
 
@@ -207,7 +208,7 @@ def request_count(location: str, *, operator: str, station: str = "", reason: st
 
     Returns the location's unfinished task if it already has one, else a new one-task count.
     """
-    _operator(operator)
+    get_operator(operator)
     loc = get_location(location)
     if not loc.is_physical:
         raise InvalidInput(f"{location} is a virtual {loc.kind} location: only physical locations are counted")
@@ -219,19 +220,19 @@ def request_count(location: str, *, operator: str, station: str = "", reason: st
         count = Count.create(warehouse=loc.warehouse_id, scope="request", scope_detail=detail,
                              blind=True, created_by=operator)
         _add_tasks(count, [loc], set())
-        _audit(operator, station, "count.request", count=count.id, location=loc.code,
+        audit(operator, station, "count.request", count=count.id, location=loc.code,
                reason=reason, item=item or "")
     return CountTask.get(CountTask.count == count.id)
 
 
 def cancel_count(count_id: int, *, operator: str, station: str = "") -> Count:
     """Cancel what is left of a count (supervisor only). Adjustments already posted stay."""
-    _supervisor(operator, "cancelling a count")
+    require_supervisor(operator, "cancelling a count")
     with write_transaction():
         count = _locked(Count, get_count(count_id).id)
         if count.status != "open":
             raise RuleViolation(f"count {count_id} is {count.status}: only an open count can be cancelled")
         count.status, count.closed_at = "cancelled", utcnow()
         count.save()
-        _audit(operator, station, "count.cancel", count=count.id)
+        audit(operator, station, "count.cancel", count=count.id)
     return count

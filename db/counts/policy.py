@@ -5,7 +5,8 @@ Pure data, no store access: every count module reads its rules from here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+
+from db.counts.variance import variance_value
 
 DEFAULT_REASON = "COUNT"
 SCOPES = ("zones", "locations", "items", "abc", "shorts", "random", "request")
@@ -32,7 +33,7 @@ class Tolerance:
             return False
         if self.pct and (expected <= 0 or size * 100.0 / expected > self.pct):
             return False
-        if self.value and float(size * Decimal(unit_cost or 0)) > self.value:
+        if self.value and float(variance_value(size, unit_cost)) > self.value:
             return False
         return True
 

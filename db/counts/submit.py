@@ -2,7 +2,7 @@
 the count (snapshot of the books, one entry per line, and the line's verdict).
 
 A variance within tolerance waits for the supervisor (or, with auto_approve, is posted at once
-through db.count_decisions); beyond tolerance the line needs a recount by another operator."""
+through db.counts.decisions); beyond tolerance the line needs a recount by another operator."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +12,13 @@ from typing import Iterable
 import peewee as pw
 
 from db.core.connection import database, write_transaction
-from db.counts.decisions import _settle
+from db.counts.decisions import settle
 from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask
 from db.counts.policy import DEFAULT_REASON, CountSettings, Tolerance
-from db.counts.lookup import _audit, _balances, _fmt_time, _operator, _refresh_task, plural
+from db.core.text import minute, plural
+from db.counts.lookup import balances_at
+from db.counts.progress import refresh_task
+from db.masterdata.security import audit, get_operator
 from db.core.errors import (InsufficientStock, InvalidInput, NotFound, PermissionDenied, RuleViolation)
 from db.masterdata.lookup import get_location
 from db.core.rows import locked as _locked
@@ -88,7 +91,7 @@ def task_for_location(code: str, count_id: int | None = None, *,
         return todo[0]
     if tasks:
         t = tasks[0]
-        when = f" by {t.last_counted_by} at {_fmt_time(t.last_counted_at)}" if t.last_counted_by else ""
+        when = f" by {t.last_counted_by} at {minute(t.last_counted_at)}" if t.last_counted_by else ""
         state = ("it is waiting for the supervisor, not for a count" if t.status == "review"
                  else "it is settled")
         raise RuleViolation(f"{code} in count {t.count_id} was already counted{when}; {state}")
@@ -144,7 +147,7 @@ def expected_lines(task: CountTask) -> list[dict]:
     """The books at the task's location now, for counts that are not blind."""
     scope = count_scope(task)
     return [{"sku": b.item.sku, "name": b.item.name, "lot": b.lot.code if b.lot_id else None,
-             "expected": b.qty} for b in _balances(task.location, scope)]
+             "expected": b.qty} for b in balances_at(task.location, scope)]
 
 
 def lot_needs_expiry(item: Item, code: str) -> bool:
@@ -168,7 +171,7 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
     empty location.
     """
     settings = settings or CountSettings()
-    _operator(operator)
+    get_operator(operator)
     counted = list(counted)
     found = dict(found or {})
     for c in counted:
@@ -183,12 +186,12 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
         count, loc = task.count, task.location
         if round_seen is not None and task.rounds != round_seen:
             raise RuleViolation(f"{loc.code} was submitted meanwhile by {task.last_counted_by} at "
-                                f"{_fmt_time(task.last_counted_at)}; scan the location again to see what is left")
+                                f"{minute(task.last_counted_at)}; scan the location again to see what is left")
         if count.status != "open":
             raise RuleViolation(f"count {count.id} is {count.status}: nothing more can be counted in it")
         if task.status not in ("open", "recount"):
             raise RuleViolation(f"{loc.code} in count {count.id} was already counted by "
-                                f"{task.last_counted_by} at {_fmt_time(task.last_counted_at)}; "
+                                f"{task.last_counted_by} at {minute(task.last_counted_at)}; "
                                 "nothing is waiting for a recount there")
         recount = task.status == "recount"
         if recount:
@@ -219,7 +222,7 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
         else:
             lines = list(CountLine.select().where(CountLine.task == task.id))
         by_key = {(line.item_id, line.lot_id): line for line in lines}
-        snapshot = {(b.item_id, b.lot_id): b.qty for b in _balances(loc, scope)}
+        snapshot = {(b.item_id, b.lot_id): b.qty for b in balances_at(loc, scope)}
         keys = list(dict.fromkeys(list(by_key) + list(snapshot) + list(tally)))
         next_no = CountLine.select(pw.fn.MAX(CountLine.line_no)).where(CountLine.count == count.id).scalar() or 0
         now = utcnow()
@@ -249,7 +252,7 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
                               station=station, at=now)
         task.rounds, task.last_counted_by, task.last_counted_at = rnd, operator, now
         task.save()
-        _audit(operator, station, "count.submit", count=count.id, location=loc.code, round=rnd,
+        audit(operator, station, "count.submit", count=count.id, location=loc.code, round=rnd,
                lines=len(result_lines), units=sum(tally.values()), found=len(found), source=source)
         auto = 0
         if settings.auto_approve:
@@ -257,14 +260,14 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
                 if line.status == "review" and line.within_tolerance:
                     try:
                         with database.atomic():
-                            _settle(line, line.variance, operator=operator, station=station,
+                            settle(line, line.variance, operator=operator, station=station,
                                     reason=DEFAULT_REASON, action="count.auto_approve",
                                     decided_by=f"{operator} (auto)")
                         auto += 1
                     except InsufficientStock:
                         line.note = "within tolerance, but the stock to adjust is allocated: approve by hand"
                         line.save()
-        _refresh_task(task)
+        refresh_task(task)
     for line in result_lines:
         line.item = items.get(line.item_id) or Item.get_by_id(line.item_id)
     return SubmitResult(task=task, round=rnd, lines=result_lines, ignored=ignored,

@@ -2,12 +2,11 @@
 list of counts, and the supervisor's reconciliation list of open variances."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 import peewee as pw
 
 from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask
 from db.counts.lookup import get_count
+from db.counts.variance import variance_value
 from db.core.models import Item, Location, Lot, Warehouse
 
 
@@ -20,7 +19,6 @@ def line_dict(line: CountLine, entries: list[CountEntry] | None = None) -> dict:
     item = line.item
     entries = entries if entries is not None else list(line.entries.order_by(CountEntry.round))
     counts = [_entry_dict(e) for e in entries]
-    cost = Decimal(item.unit_cost or 0)
     variance = line.adjusted if line.status == "approved" else line.variance
     first, second = (counts[0] if counts else None), (counts[-1] if len(counts) > 1 else None)
     return {
@@ -32,7 +30,7 @@ def line_dict(line: CountLine, entries: list[CountEntry] | None = None) -> dict:
         "second": second["qty"] if second else None,
         "second_by": second["operator"] if second else "",
         "second_at": second["at"] if second else None,
-        "variance": variance, "value": (cost * variance) if variance is not None else None,
+        "variance": variance, "value": variance_value(variance, item.unit_cost) if variance is not None else None,
         "status": line.status, "within_tolerance": line.within_tolerance, "note": line.note,
         "reason": line.reason, "decided_by": line.decided_by, "decided_at": line.decided_at,
         "adjusted": line.adjusted, "counts": counts,

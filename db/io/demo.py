@@ -20,8 +20,10 @@ import math
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Callable
 
 from db.core.connection import database, write_transaction
+from db.core.errors import InvalidInput
 from db.ledger.posting import Posting, post
 from db.core.models import (VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse)
 
@@ -61,6 +63,8 @@ CUSTOMERS = [
 STREETS = ["High Street", "Mill Lane", "Station Road", "Church Street", "Park Avenue",
            "Harbour Road", "Market Square", "Queen's Road", "Victoria Street", "Bridge Street"]
 TOWNS = ["Ashford", "Bramley", "Carlton", "Dunmore", "Eastleigh"]
+WAREHOUSES = (("WH1", "Main warehouse"), ("WH2", "North depot"))
+LOCALES = ("en", "zh_CN")
 
 
 @dataclass
@@ -197,6 +201,29 @@ CATEGORIES = [
 ]
 
 
+@dataclass(frozen=True)
+class Locale:
+    """Who and what the demo warehouse holds, in one language; the simulation is the same."""
+    operators: list
+    suppliers: list
+    customers: list
+    categories: list
+    warehouses: tuple
+    phone: Callable[[random.Random], str]
+    address: Callable[[random.Random], str]
+
+
+def locale(name: str = "en") -> Locale:
+    if name == "zh_CN":
+        from db.io.demo_zh import LOCALE
+        return LOCALE
+    if name != "en":
+        raise InvalidInput(f"unknown demo locale {name!r}: expected one of {', '.join(LOCALES)}")
+    return Locale(OPERATORS, SUPPLIERS, CUSTOMERS, CATEGORIES, WAREHOUSES,
+                  lambda rng: f"+44 20 7946 {rng.randint(0, 999):04d}",
+                  lambda rng: f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}")
+
+
 def ean13(body12: str) -> str:
     return body12 + _check_digit(body12)
 
@@ -235,17 +262,18 @@ class Stats:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def seed_demo(seed: int = 42, today: dt.date | None = None) -> str:
+def seed_demo(seed: int = 42, today: dt.date | None = None, locale_name: str = "en") -> str:
     """Seed the demo warehouse into an empty store, in one transaction. Returns a summary."""
-    builder = _Demo(random.Random(seed), today or dt.date.today())
+    builder = _Demo(random.Random(seed), today or dt.date.today(), locale(locale_name))
     with write_transaction():
         builder.build()
     return builder.summary()
 
 
 class _Demo:
-    def __init__(self, rng: random.Random, today: dt.date):
+    def __init__(self, rng: random.Random, today: dt.date, data: Locale):
         self.rng = rng
+        self.data = data
         self.today = today
         self.stats = Stats()
         self.po_seq = 5001
@@ -310,8 +338,9 @@ class _Demo:
         self.set_pin()
 
     def make_places(self) -> None:
-        self.wh1 = Warehouse.create(code="WH1", name="Main warehouse")
-        self.wh2 = Warehouse.create(code="WH2", name="North depot")
+        (code1, name1), (code2, name2) = self.data.warehouses
+        self.wh1 = Warehouse.create(code=code1, name=name1)
+        self.wh2 = Warehouse.create(code=code2, name=name2)
         self.storage: dict[str, list[Location]] = {}     # zone -> locations
         rows = []
         for wh, aisles, bays in ((self.wh1, "ABCD", 8), (self.wh2, "EFG", 6)):
@@ -339,26 +368,26 @@ class _Demo:
 
     def make_parties(self) -> None:
         self.suppliers = {}
-        for code, name, lead, contact, _prefix in SUPPLIERS:
+        for code, name, lead, contact, _prefix in self.data.suppliers:
             self.suppliers[code] = Supplier.create(code=code, name=name, lead_time_days=lead, contact=contact)
         self.customers = []
-        for i, (name, person) in enumerate(CUSTOMERS, 1):
-            phone = f"+44 20 7946 {self.rng.randint(0, 999):04d}"
-            address = f"{self.rng.randint(1, 120)} {self.rng.choice(STREETS)}, {self.rng.choice(TOWNS)}"
+        for i, (name, person) in enumerate(self.data.customers, 1):
+            phone = self.data.phone(self.rng)
+            address = self.data.address(self.rng)
             self.customers.append(Customer.create(code=f"C{i:03d}", name=name, contact=f"{person}, {phone}",
                                                   address=address))
-        for code, name, role in OPERATORS:
+        for code, name, role in self.data.operators:
             Operator.create(code=code, name=name, role=role)
 
     def make_items(self) -> None:
         rng = self.rng
-        prefixes = {code: prefix for code, _n, _l, _c, prefix in SUPPLIERS}
+        prefixes = {code: prefix for code, _n, _l, _c, prefix in self.data.suppliers}
         refs = {code: 1000 for code in prefixes}
         barcodes = []
         # Lines per day is what the simulation sells; it sizes reorder points to real demand.
         self.lines_per_day = 9.0
         specs = []
-        for cat in CATEGORIES:
+        for cat in self.data.categories:
             names = rng.sample(cat.names, min(cat.count, len(cat.names)))
             for n, name in enumerate(sorted(names), 1):
                 speed = rng.choices(["fast", "medium", "slow"], weights=[2, 5, 3])[0]
@@ -634,17 +663,11 @@ class _Demo:
                                       unit_price=di.item.unit_price)
 
     def set_pin(self) -> None:
-        """PIN 1234 for the supervisor, if the security module can set PINs."""
-        try:
-            from db.masterdata import security
-        except ImportError:
-            return
-        setter = getattr(security, "set_pin", None)
-        if setter is None:
-            return
+        """PIN 1234 for the supervisor."""
+        from db.masterdata.security import set_pin
         try:
             with database.atomic():     # a savepoint: a failure here must not spoil the demo
-                setter("S1", SUPERVISOR_PIN)
+                set_pin("S1", SUPERVISOR_PIN)
             self.pin_set = True
         except Exception as exc:  # the PIN is a convenience; the summary says it was not set
             self.pin_error = str(exc) or type(exc).__name__
@@ -659,8 +682,7 @@ class _Demo:
                 f"{SalesOrder.select().count()} sales orders "
                 f"({SalesOrder.select().where(SalesOrder.status == 'open').count()} open), "
                 f"{Movement.select().count()} movements; "
-                + ("supervisor S1 has PIN 1234" if self.pin_set else
-                   f"no PIN set for S1 ({self.pin_error})" if self.pin_error else "no PINs (db.security cannot set them)"))
+                + ("supervisor S1 has PIN 1234" if self.pin_set else f"no PIN set for S1 ({self.pin_error})"))
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:

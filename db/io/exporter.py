@@ -14,6 +14,7 @@ from typing import Any, Iterator, TextIO
 import peewee as pw
 
 from db.core.errors import InvalidInput
+from db.io import headers, sheets
 from db.io.importer import SPECS
 from db.core.models import (VIRTUAL_KINDS, Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, Balance, PHYSICAL_KINDS)
 
@@ -166,13 +167,28 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def write(kind: str, fmt: str, out: TextIO) -> int:
-    """Write KIND to OUT as csv or json. Returns the number of rows."""
+def header(kind: str, lang: str | None = None) -> list[str]:
+    """The header row: the column names, or in zh_CN the Chinese headers import also reads."""
+    cols = columns(kind)
+    if lang and lang.startswith("zh"):
+        return [headers.chinese(kind, c) for c in cols]
+    return cols
+
+
+def write_xlsx(kind: str, path, lang: str | None = None) -> int:
+    """Write KIND to the workbook PATH (one sheet named after the kind). Returns the rows."""
+    cols = columns(kind)
+    return sheets.write_xlsx(path, header(kind, lang), ([row[c] for c in cols] for row in rows(kind)), kind)
+
+
+def write(kind: str, fmt: str, out: TextIO, lang: str | None = None) -> int:
+    """Write KIND to OUT as csv or json. Returns the number of rows. LANG zh_CN writes a CSV's
+    header in Chinese; JSON keys are always the column names."""
     cols = columns(kind)
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(cols)
+        writer.writerow(header(kind, lang))
         for row in rows(kind):
             writer.writerow([csv_cell(row[c]) for c in cols])
             count += 1

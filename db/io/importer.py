@@ -21,10 +21,8 @@ No UI here: progress is reported through an optional callback `progress(stage, d
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any, Callable, Iterable
 
 from db.core.connection import database, write_transaction
 from db.core.errors import InvalidInput
+from db.io import headers, sheets
 from db.core.models import (LOCATION_KINDS, PHYSICAL_KINDS, ROLES, VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, utcnow)
 
 Progress = Callable[[str, int, int], None]
@@ -259,25 +258,15 @@ class Checker:
 
 # --- reading -------------------------------------------------------------------------------
 
-def read_text(source: str | Path | bytes) -> str:
-    """The file's text. Bytes must be UTF-8; a leading BOM is dropped."""
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        row = data[:exc.start].count(b"\n") + 1
-        raise ImportFailed("file", [f"row {row}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                                    "save it as CSV UTF-8"]) from None
-
-
-def parse_rows(kind: str, text: str, check: Checker, progress: Progress | None = None) -> tuple[list[str], list[Row]]:
-    """Header check and per-cell parsing. Returns the columns present and the parsed rows."""
+def parse_rows(kind: str, records: list[list[str]], check: Checker,
+               progress: Progress | None = None) -> tuple[list[str], list[Row]]:
+    """Header check and per-cell parsing. Returns the columns present and the parsed rows.
+    A header may be the column's English name or its Chinese one (db/io/headers.py)."""
     spec = SPECS[kind]
-    records = list(csv.reader(io.StringIO(text, newline="")))
     if not records or not any(c.strip() for c in records[0]):
         check.add(1, None, f"the file is empty: expected a header row {','.join(spec.names)}")
         return [], []
-    header = [c.strip() for c in records[0]]
+    header = [headers.canonical(kind, c.strip(), spec.names) for c in records[0]]
     by_name = {c.name: c for c in spec.columns}
     seen: set[str] = set()
     for name in header:
@@ -347,14 +336,17 @@ def code_map(model, field_name: str = "code") -> dict[str, int]:
 # --- the public entry point ----------------------------------------------------------------
 
 def import_csv(kind: str, source: str | Path | bytes, *, progress: Progress | None = None,
-               operator: str = "IMPORT", station: str = "") -> ImportResult:
-    """Import one CSV file of KIND. Raises ImportFailed (listing every error) and writes
-    nothing if any row is bad."""
+               operator: str = "IMPORT", station: str = "", encoding: str | None = None) -> ImportResult:
+    """Import one CSV or xlsx file of KIND (db/io/sheets.py reads either). Raises ImportFailed
+    (listing every error) and writes nothing if any row is bad."""
     if kind not in SPECS:
         raise InvalidInput(f"unknown import kind {kind!r}: expected one of {', '.join(KINDS)}")
-    text = read_text(source)
+    try:
+        records, text = sheets.read(source, encoding)
+    except sheets.SheetError as exc:
+        raise ImportFailed("file", [str(exc)]) from None
     check = Checker()
-    header, rows = parse_rows(kind, text, check, progress)
+    header, rows = parse_rows(kind, records, check, progress)
     if not rows and check.errors:           # a bad header: the rows cannot be read
         raise ImportFailed(kind, check.errors)
     # Cells that did not parse are None from here on; the checks below skip them, so one

@@ -95,7 +95,7 @@ def _post_sqlite(p: Posting) -> Movement:
 
 def _write_sqlite(p: Posting, db: pw.SqliteDatabase) -> Movement:
     """The posting's statements straight on the connection: this is the ledger's hot path, and
-    peewee's layers cost more than the statements (bench/RESULTS.md, fixes 1 and 9). BEGIN
+    peewee's layers cost more than the statements (bench/RESULTS.md). BEGIN
     IMMEDIATE holds the one write lock of the whole store, so, unlike on PostgreSQL, the order
     of the two balance look-ups cannot deadlock."""
     conn = db.connection()
@@ -243,7 +243,7 @@ _BALANCE_LOT = _BALANCE + '"lot_id" = ?'
 _TAKE = (f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" - ?, "allocated" = "allocated" - ?, '
          '"updated_at" = ? WHERE "id" = ?')
 _PUT = f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" + ?, "updated_at" = ? WHERE "id" = ?'
-# PostgreSQL: the insert and both balance updates as one statement (fix 8 in bench/RESULTS.md).
+# PostgreSQL: the insert and both balance updates as one statement (bench/RESULTS.md).
 _PG_POST = ("WITH m AS (" + _INSERT.replace("?", "%s")
             + ' ON CONFLICT ("idempotency_key") DO NOTHING RETURNING "id"), '
             + "t AS (" + _TAKE.replace("?", "%s") + " AND EXISTS (SELECT 1 FROM m)), "
@@ -402,8 +402,3 @@ def on_hand(item: Item, location: Location, lot: Lot | None = None) -> int:
     row = Balance.get_or_none(Balance.item == item.id, Balance.location == location.id,
                               Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
     return row.qty if row else 0
-
-
-def as_of(day: dt.date) -> dt.datetime:
-    """End of DAY as a naive UTC timestamp, for reports that read the ledger up to a date."""
-    return dt.datetime.combine(day, dt.time.max)

@@ -9,9 +9,10 @@ terminal and the CLI can show it as it is.
 from __future__ import annotations
 
 from db.core.errors import NotFound
-from db.core.models import (Barcode, Item, Location, Lot, PurchaseOrder, SalesOrder, Supplier, Warehouse)
+from db.core.models import (Barcode, Item, Location, Lot, PurchaseOrder, ReasonCode, SalesOrder, Supplier, Warehouse)
 from db.core.prepared import Prepared
 from db.core.rows import LOOK_UP, row_by
+from devices.gs1 import gtin_forms
 
 
 def get_item(sku: str, row=LOOK_UP) -> Item:
@@ -55,23 +56,6 @@ def get_supplier(code: str, row=LOOK_UP) -> Supplier:
     return sup
 
 
-def _gtin_forms(code: str) -> list[str]:
-    """The same GTIN written as EAN-13/UPC-A/EAN-8 and as GTIN-14 (zero-padded)."""
-    forms = [code]
-    if code.isdigit():
-        stripped = code.lstrip("0")
-        if len(code) == 14:
-            for width in (13, 12, 8):
-                if len(stripped) <= width:
-                    forms.append(stripped.zfill(width))
-        elif len(code) in (8, 12, 13):
-            forms.append(code.zfill(14))
-            for width in (13, 12, 8):
-                if width != len(code) and len(stripped) <= width:
-                    forms.append(stripped.zfill(width))
-    return list(dict.fromkeys(forms))
-
-
 # Built once per number of forms (1 to 4): the decoder asks for every item scan.
 _BARCODES = Prepared(lambda *forms: Barcode.select(Barcode, Item).join(Item).where(Barcode.code.in_(forms)))
 
@@ -81,12 +65,20 @@ def find_barcode(code: str) -> tuple[Item, int] | None:
     code = code.strip()
     if not code:
         return None
-    forms = _gtin_forms(code)
+    forms = gtin_forms(code)
     rows = {b.code: b for b in _BARCODES(*forms)}
     for form in forms:   # the exact form first
         if form in rows:
             return rows[form].item, rows[form].pack_qty
     return None
+
+
+def get_reason(code: str) -> ReasonCode:
+    row = ReasonCode.get_or_none(ReasonCode.code == code)
+    if row is None:
+        known = ", ".join(r.code for r in ReasonCode.select().order_by(ReasonCode.code))
+        raise NotFound(f"unknown reason code {code!r}; known reason codes: {known}")
+    return row
 
 
 def get_po(number) -> PurchaseOrder:

@@ -1,7 +1,7 @@
 """Who may do what: operator lookup, the supervisor check, supervisor PINs and the audit log.
 
 Roles are enforced here, in the store layer, so the terminal, the CLI and any script calling
-db.operations meet the same rules.
+the domain packages meet the same rules.
 
 Supervisor PINs. A PIN is stored as an scrypt hash with a random salt, never as text. When
 `[security] require_pin` is on (the default) and a supervisor HAS a PIN, every supervisor action

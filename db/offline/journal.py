@@ -42,6 +42,7 @@ import peewee as pw
 from db.core.connection import with_retry
 from db.core.errors import StoreUnavailable, WarehouseError
 from db.core.models import BaseModel, utcnow
+from devices.gs1 import gtin14, is_gtin
 
 # Operations that may be journaled: name -> "module:function". Each takes key=... and is
 # idempotent on it.
@@ -134,9 +135,7 @@ class Queued:
 def _norm_code(code: str) -> str:
     """One form per GTIN (GTIN-14), so EAN-13, UPC-A and GTIN-14 scans of one item meet."""
     code = code.strip()
-    if code.isdigit() and len(code) in (8, 12, 13, 14):
-        return code.zfill(14)
-    return code
+    return gtin14(code) if is_gtin(code) else code
 
 
 class Journal:

@@ -21,7 +21,7 @@ from db.core.prepared import Prepared
 from db.core.rows import LOOK_UP, execute, execute_after, row_by, rows_by
 from db.masterdata.security import audit, get_operator, require_supervisor
 
-# A receipt's own statements, written once (bench/RESULTS.md, fix 8). "?" becomes the
+# A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
 # driver's placeholder.
 _KEYS_TAKEN_SQL = 'SELECT "id" FROM "movement" WHERE "idempotency_key" IN (?, ?) LIMIT 1'
 _ON_HAND_SQL = ('SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '

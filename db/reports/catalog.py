@@ -86,7 +86,7 @@ def _abc(settings, date_from, date_to, **opts):
 
 
 def _counts(settings, date_from, date_to, **opts):
-    from db.reports.counts import counts_report  # built by the counts engineer
+    from db.reports.counts import counts_report
     return counts_report(date_from, date_to)
 
 

@@ -53,16 +53,6 @@ def within(field, date_from: dt.date | None, date_to: dt.date | None) -> list:
     return conds
 
 
-def within_days(field, date_from: dt.date | None, date_to: dt.date | None) -> list:
-    """Conditions putting a date FIELD inside the period."""
-    conds = []
-    if date_from is not None:
-        conds.append(field >= date_from)
-    if date_to is not None:
-        conds.append(field <= date_to)
-    return conds
-
-
 def window(date_from: dt.date | None, date_to: dt.date | None, days: int,
            now: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """A closed period for reports that need one (turnover, ABC): missing ends default to
@@ -202,7 +192,7 @@ def usable_changes_since(first: dt.datetime, second: dt.datetime | None) -> dict
     """Item id -> (net units into usable locations since FIRST, and since SECOND >= FIRST), in
     one pass over the movements since FIRST (the stock at both ends of a period).
 
-    At whole days on SQLite this reads the per-day summary (db/flow_summary.py) instead: the
+    At whole days on SQLite this reads the per-day summary (db/ledger/flow_summary.py) instead: the
     same numbers from a fraction of the rows."""
     from db.ledger import flow_summary
     whole_days = all(m is None or m.time() == dt.time.min for m in (first, second))

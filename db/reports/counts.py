@@ -29,6 +29,7 @@ from decimal import Decimal
 import peewee as pw
 
 from db.counts.models import Count, CountEntry, CountLine, CountTask
+from db.counts.variance import posted_value, variance_value
 from db.core.models import VIRTUAL_CODES, Item, Location, Movement
 
 # pct: accuracy in percent; units: net units (found - lost); gain, loss, net: values.
@@ -130,7 +131,7 @@ def _pending() -> dict:
     row["locations"] = len({line.task_id for line in lines})
     for line in lines:
         v = line.variance or 0
-        _add(row, v, Decimal(line.item.unit_cost or 0) * v)
+        _add(row, v, variance_value(v, line.item.unit_cost))
     return row
 
 
@@ -151,7 +152,7 @@ def _adjustments(start, end, loss_id, gain_id) -> tuple[list[dict], list[dict], 
         units = _signed(m, loss_id, gain_id)
         if not units:
             continue
-        value = Decimal(m.unit_cost if m.unit_cost is not None else m.item.unit_cost or 0) * units
+        value = posted_value(m, units)
         shelf = m.from_location_id if m.from_location_id not in (loss_id, gain_id) else m.to_location_id
         reason = m.reason or "(none)"
         if m.reverses_id:
@@ -181,7 +182,7 @@ def _shrinkage(start, end, loss_id, gain_id) -> list[dict]:
                     Movement.kind != "opening", _in_period(Movement.created_at, start, end)))
     for m in query:
         units = _signed(m, loss_id, gain_id)
-        value = Decimal(m.unit_cost if m.unit_cost is not None else m.item.unit_cost or 0) * units
+        value = posted_value(m, units)
         kind = m.kind
         if kind not in by_kind:
             by_kind[kind] = _blank("shrinkage", kind)

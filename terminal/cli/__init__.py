@@ -10,6 +10,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from gettext import gettext as _
 
 SKIP = {"common"}
 
@@ -18,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wh", description="Warehouse scanning terminal: the station app and its command line.")
     parser.add_argument("--config", metavar="PATH", help="configuration file (default: $WH_CONFIG or ./config.toml)")
+    parser.add_argument("--lang", choices=("en", "zh_CN"), metavar="LANG",
+                        help="language of this command's messages: en or zh_CN (default: [station] language)")
     parser.add_argument("--db", metavar="URL", help="database URL, overriding the config: sqlite:///path.db or postgresql://user@host:port/dbname")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = run_handler(args)
     except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         code = exc.code
     except KeyboardInterrupt:
         code = 130

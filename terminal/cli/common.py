@@ -38,6 +38,8 @@ def run_handler(args) -> int:
         args.cfg = config_mod.load(args.config, args.db)
     except config_mod.ConfigError as exc:
         raise CliError(str(exc), code=2) from None
+    from terminal import i18n
+    i18n.set_language(args.lang or args.cfg.values["station"]["language"])
     from db.core.errors import WarehouseError
     try:
         if not getattr(args, "needs_db", True):
@@ -45,7 +47,7 @@ def run_handler(args) -> int:
         open_store(args.cfg)
         from db.masterdata import security
         security.configure_from(args.cfg)
-        # Supervisor actions of an operator with a PIN ask this source for it (db/security.py).
+        # Supervisor actions of an operator with a PIN ask this source for it (db/masterdata/security.py).
         with security.pin_source(_pin_of(args)):
             return args.func(args) or 0
     except WarehouseError as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from gettext import gettext as _, ngettext
 
 from .common import CliError, command
 
@@ -17,39 +18,49 @@ def register(sub) -> None:
     p = command(sub, "import", cmd_import,
                 "import a CSV file (all or nothing; every bad row is listed with its row and column)")
     p.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND", help=f"one of: {', '.join(IMPORT_KINDS)}")
-    p.add_argument("file", metavar="FILE.csv", help="UTF-8 CSV with a header row")
+    p.add_argument("file", metavar="FILE", help="a CSV file (UTF-8 or GBK, detected) or an Excel .xlsx workbook, with a header row")
+    p.add_argument("--encoding", choices=("utf-8", "gbk", "gb18030"), metavar="ENC",
+                   help="read a CSV file in ENC (utf-8, gbk or gb18030) instead of detecting it")
     p.add_argument("--operator", default="IMPORT", metavar="OP",
                    help="operator code recorded on stock postings (default IMPORT)")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
     p = command(sub, "export", cmd_export, "export data as CSV or JSON, in the shapes `wh import` reads")
     p.add_argument("kind", choices=EXPORT_KINDS, metavar="KIND", help=f"one of: {', '.join(EXPORT_KINDS)}")
-    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
-    p.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
+    p.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv",
+                   help="output format (default csv; xlsx needs --out)")
+    p.add_argument("-o", "--out", metavar="PATH", help="write to PATH instead of standard output")
+    p.add_argument("--lang", dest="export_lang", choices=("en", "zh_CN"), metavar="LANG",
+                   help="header language of a CSV or xlsx file: en (default) or zh_CN")
 
     p = command(sub, "demo", cmd_demo, "seed an empty store with a believable demo warehouse")
     p.add_argument("--seed", type=int, default=42, metavar="N", help="random seed (default 42): the same seed gives the same warehouse")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the store already has items")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="date the demo treats as today (default: today)")
+    p.add_argument("--locale", choices=("en", "zh_CN"), default="en",
+                   help="language of the demo's names: en (default) or zh_CN (a Chinese warehouse)")
 
 
 def cmd_import(args) -> int:
     import os
     from db.io.importer import ImportFailed, import_csv
     if not os.path.isfile(args.file):
-        raise CliError(f"no such file: {args.file}", code=2)
+        raise CliError(_("no such file: {file}").format(file=args.file), code=2)
     size = os.path.getsize(args.file)
     show = not args.no_progress and (sys.stderr.isatty() or size >= LARGE_FILE_BYTES)
     try:
         if show:
             with _ProgressBar(args.kind) as bar:
                 result = import_csv(args.kind, args.file, progress=bar.update, operator=args.operator,
-                                    station=args.cfg.station_id)
+                                    station=args.cfg.station_id, encoding=args.encoding)
         else:
-            result = import_csv(args.kind, args.file, operator=args.operator, station=args.cfg.station_id)
+            result = import_csv(args.kind, args.file, operator=args.operator, station=args.cfg.station_id,
+                                encoding=args.encoding)
     except ImportFailed as exc:
         n = len(exc.errors)
-        print(f"error: {args.file}: {n} error{'s' if n != 1 else ''}; nothing was imported", file=sys.stderr)
+        print(ngettext("error: {file}: {n} error; nothing was imported",
+                       "error: {file}: {n} errors; nothing was imported", n).format(file=args.file, n=n),
+              file=sys.stderr)
         for line in exc.errors:
             print(f"  {line}", file=sys.stderr)
         return 1
@@ -82,17 +93,24 @@ class _ProgressBar:
 
 
 def cmd_export(args) -> int:
-    from db.io.exporter import write
+    from db.io.exporter import write, write_xlsx
+    lang = args.export_lang or getattr(args, "lang", None)
+    if args.format == "xlsx" and not args.out:
+        raise CliError(_("--format xlsx writes a workbook: name it with -o FILE.xlsx"), code=2)
     if args.out:
         try:
-            with open(args.out, "w", encoding="utf-8", newline="") as out:
-                count = write(args.kind, args.format, out)
+            if args.format == "xlsx":
+                count = write_xlsx(args.kind, args.out, lang)
+            else:
+                with open(args.out, "w", encoding="utf-8", newline="") as out:
+                    count = write(args.kind, args.format, out, lang)
         except OSError as exc:
-            raise CliError(f"cannot write {args.out}: {exc.strerror}") from None
-        print(f"exported {count} {args.kind} row{'s' if count != 1 else ''} to {args.out}", file=sys.stderr)
+            raise CliError(_("cannot write {path}: {reason}").format(path=args.out, reason=exc.strerror)) from None
+        print(ngettext("exported {n} {kind} row to {path}", "exported {n} {kind} rows to {path}", count)
+              .format(n=count, kind=args.kind, path=args.out), file=sys.stderr)
     else:
         try:
-            write(args.kind, args.format, sys.stdout)
+            write(args.kind, args.format, sys.stdout, lang)
             sys.stdout.flush()
         except BrokenPipeError:
             # `wh export movements | head`: the reader left; that is not an error.
@@ -108,11 +126,12 @@ def cmd_demo(args) -> int:
     today = parse_date(args.today, "today")
     if not store_is_empty():
         if args.if_empty:
-            print("the store already has data; demo not seeded")
+            print(_("the store already has data; demo not seeded"))
             return 0
-        raise CliError("the store already has items: wh demo seeds an empty store only "
-                       "(use --if-empty to skip quietly, or a new database)")
+        raise CliError(_("the store already has items: wh demo seeds an empty store only "
+                       "(use --if-empty to skip quietly, or a new database)"))
     started = time.monotonic()
-    summary = seed_demo(seed=args.seed, today=today)
-    print(f"demo warehouse seeded (seed {args.seed}) in {time.monotonic() - started:.1f} s: {summary}")
+    summary = seed_demo(seed=args.seed, today=today, locale_name=args.locale)
+    print(_("demo warehouse seeded (seed {seed}) in {seconds:.1f} s: {summary}").format(
+        seed=args.seed, seconds=time.monotonic() - started, summary=summary))
     return 0

@@ -96,7 +96,7 @@ def cmd_report(args) -> int:
 
 def cmd_reorder(args) -> int:
     from db.reports.catalog import run_report
-    from db.reports.reorder import create_draft_pos
+    from db.purchasing.reorder import create_draft_pos
     rows, columns = run_report("reorder", args.cfg.values)
     if args.release and not args.create:
         raise CliError("--release goes with --create", code=2)

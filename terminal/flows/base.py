@@ -1,7 +1,7 @@
 """The common shape of every job flow (receive, put away, pick, ship, transfer, lookup, count).
 
 A flow is a plain state machine: no Textual, no threads, no I/O of its own beyond calling the
-store (db.operations, db.lookup). The app calls it from ONE worker thread, in scan order, and
+store (the domain packages: db.purchasing, db.sales, db.masterdata...). The app calls it from ONE worker thread, in scan order, and
 renders `flow.view()` after each call. So a flow is tested without a screen:
 
     flow = ReceivingFlow(session)
@@ -39,11 +39,6 @@ ENTRY_SCAN = "scan"
 # CMD-OK acknowledges an error and is handled by the app, not the flow.
 COMMANDS = {"DONE": "done", "UNDO": "undo", "SKIP": "skip", "SHORT": "short",
             "CANCEL": "cancel", "OK": "ok"}
-
-
-def plural(n: int, word: str) -> str:
-    """"1 line", "2 lines"."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 # Documents listed to choose from by number: twelve and the line saying how many more fit an

@@ -12,7 +12,7 @@ books at each count, the first and second count, who counted and when.
     setreason setting: type the reason code (required)
     plan      F7: a new count plan; choose the scope by number, then type its codes
 
-Only supervisors may decide; the store checks it again (db.security.require_supervisor), so a
+Only supervisors may decide; the store checks it again (db.masterdata.security.require_supervisor), so a
 worker who reaches this screen is refused there too. Every decision is in the audit trail.
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ class CountReviewFlow(Flow):
         self.index = 0
         self.set_qty: int | None = None
         # The supervisor's PIN, typed once on this screen when their store record has one
-        # ([security] require_pin); every decision runs with it (db.security.pin_source).
+        # ([security] require_pin); every decision runs with it (db.masterdata.security.pin_source).
         self.pin: str | None = None
         self.after_pin: str | None = None
         self.state = "list"

@@ -19,8 +19,9 @@ items that need one; other items scanned meanwhile are refused with a warning.
 """
 from __future__ import annotations
 
-from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_date,
-                   parse_qty, plural, scan_text, scan_warnings)
+from db.core.text import plural
+
+from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_date, parse_qty, scan_text, scan_warnings)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type how many of the last scanned item are here in all")
 EMPTY_KEY = FlowKey("f6", "empty", "Empty", "the location is empty: submit it with nothing on it")

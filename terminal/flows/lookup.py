@@ -8,7 +8,9 @@ Nothing posts here.
 """
 from __future__ import annotations
 
-from .base import Feedback, Flow, Table, describe_scan, plural, scan_text
+from db.core.text import plural
+
+from .base import (Feedback, Flow, Table, describe_scan, scan_text)
 
 
 class LookupFlow(Flow):

@@ -264,18 +264,13 @@ class PickingFlow(Flow):
 
     def short(self) -> Feedback:
         from db import sales
+        from db.counts import request_count
         t = self.task
         self.call(sales.short_pick, self.so.number, t.sku, t.location, t.qty,
                   operator=self.operator, station=self.station)
-        counted = ""
-        try:
-            from db.counts import request_count
-        except ImportError:
-            request_count = None
-        if request_count is not None:
-            task = self.call(request_count, t.location, operator=self.operator, station=self.station,
-                             reason="short", item=t.sku)
-            counted = f"; count of {t.location} requested" + (f" (count {task.count_id})" if task else "")
+        task = self.call(request_count, t.location, operator=self.operator, station=self.station,
+                         reason="short", item=t.sku)
+        counted = f"; count of {t.location} requested" + (f" (count {task.count_id})" if task else "")
         self.shorted.add((t.sku, t.location))
         self.refresh()
         self.to_task()

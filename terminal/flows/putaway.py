@@ -1,6 +1,6 @@
 """Put away: scan the dock, scan an item, see where it should go, scan where it went.
 
-The suggestion (db.operations.suggest_putaway) is where that item already is, else an empty
+The suggestion (db.inventory.suggest_putaway) is where that item already is, else an empty
 location in its zone. Scanning another storage location is allowed: the operator knows the
 shelf; the banner says it differs from the suggestion.
 """

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date,
-                   listed, parse_qty, plural, result, scan_warnings)
+from db.core.text import plural
+
+from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date, listed, parse_qty, result, scan_warnings)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 REJECT_KEY = FlowKey("f4", "reject", "Reject", "reject the next item scan, with a reason (goes to quarantine)")

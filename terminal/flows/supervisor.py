@@ -17,7 +17,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import Feedback, Flow, plural
+from db.core.text import plural
+
+from .base import Feedback, Flow
 from .report_table import COST_COLUMNS, Fitted, fit
 from .supervisor_reports import (HELP, PERIODS, SALES_BY, SNAPSHOTS, TITLES, VIEW_KEYS, fetch,
                               alert_summary)
@@ -349,7 +351,7 @@ class SupervisorFlow(Flow):
 
     def make_pos(self, release: bool) -> Steps:
         from db.reports.catalog import run_report
-        from db.reports.reorder import create_draft_pos
+        from db.purchasing.reorder import create_draft_pos
         session = self.session
 
         def call():
@@ -383,7 +385,7 @@ class SupervisorFlow(Flow):
         return []
 
     def release(self, number: str) -> Steps:
-        from db.reports.reorder import release_po
+        from db.purchasing.reorder import release_po
         session = self.session
 
         def call():

@@ -6,8 +6,9 @@ in another warehouse goes through transit (the store posts both legs in one tran
 """
 from __future__ import annotations
 
-from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
-                   parse_qty, plural)
+from db.core.text import plural
+
+from .base import DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty
 from .basket import Basket
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")

@@ -2,7 +2,7 @@
 
 The keyboard wedge is bypassed while it is open (`raw_keys`): a PIN typed quickly must never be
 mistaken for a scan. The dialog only collects the PIN; the caller checks it in the store
-(db.security.check_pin counts failures and locks out after too many).
+(db.masterdata.security.check_pin counts failures and locks out after too many).
 """
 from __future__ import annotations
 

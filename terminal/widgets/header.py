@@ -13,8 +13,7 @@ from textual.widgets import Static
 class StationHeader(Static):
     # Not `self.watch(self.app, ...)`: Textual keeps such a watcher, and with it the header and
     # everything it drew, until the watched value next changes, which for the scanner or the
-    # store state can be never. Every screen closed left its header behind (bench/RESULTS.md,
-    # fix 14).
+    # store state can be never. Every screen closed left its header behind (bench/RESULTS.md).
     def on_mount(self) -> None:
         self.refresh_text()
 

@@ -2,7 +2,7 @@
 
 `Static.update` asks Textual for a layout of the screen by default. On a station screen that
 layout and the full repaint after it took 9-12 ms of every scan, on the thread that also holds
-the GIL the scan's own work needs (bench/RESULTS.md, fix 14). Most scans change only text of
+the GIL the scan's own work needs (bench/RESULTS.md). Most scans change only text of
 the same height (the prompt, a table cell, the banner), for which a repaint of the widget is
 enough.
 """

@@ -1,4 +1,4 @@
-"""The reports' per-day summary (db/flow_summary.py) always equals a full recomputation from
+"""The reports' per-day summary (db/ledger/flow_summary.py) always equals a full recomputation from
 the movements, and reports read the same numbers through it as without it."""
 from __future__ import annotations
 

@@ -227,3 +227,19 @@ def test_wh_labels_items_zpl_to_the_configured_tcp_printer(sqlite_store, tmp_pat
     t.join(5)
     server.close()
     assert b"^FD(01)05901234123457(17)260531(10)L42^FS" in bytes(received)
+
+
+def test_chinese_names_print_on_pdf_sheets_and_zpl(tmp_path):
+    from devices.labels import ZPL_CJK_FONT, caption_font
+    font = caption_font(24)
+    assert font is not None and "CJK SC" in font.getname()[0]
+    # Each character has a glyph of its own: a font without them draws the same empty box.
+    masks = {ch: bytes(font.getmask(ch)) for ch in "康师傅牛"}
+    assert len(set(masks.values())) == 4 and all(any(m) for m in masks.values())
+    noodles = ItemLabel("6901234567892", "康师傅红烧牛肉面 五连包", "6901234567892")
+    pdf = pdf_sheet([noodles, ItemLabel("B2", "Bolt M8")], tmp_path / "zh.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = zpl(ItemLabel("SKU1", "青岛啤酒 Tsingtao Beer 500ml×12 纯生 整箱装 特价 促销 装", "6901234567892"))
+    # 45 cells: 22 Chinese characters would be 44; cut at a character, never inside one.
+    assert f"^A@N,32,32,{ZPL_CJK_FONT}^FH\\^FD青岛啤酒 Tsingtao Beer 500ml×12 纯生 整箱装^FS" in text
+    assert "^CI28" in text and "^A0N,32,32^FH\\^FDBolt M8" in zpl(ItemLabel("B2", "Bolt M8"))

@@ -178,3 +178,32 @@ def test_demo_command_and_if_empty(sqlite_store):
     proc = wh("demo")
     assert proc.returncode == 1 and "already has items" in proc.stderr
     assert wh("export", "movements").stdout == before
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.slow
+def test_the_chinese_demo_is_a_chinese_warehouse(sqlite_store):
+    summary = seed_demo(seed=42, today=TODAY, locale_name="zh_CN")
+    assert "supervisor S1 has PIN 1234" in summary
+    assert verify().consistent
+    items = list(Item.select())
+    assert 150 <= len(items) <= 200 and len({i.name for i in items}) == len(items)
+    assert all(_cjk(i.name) for i in items)
+    assert {i.uom for i in items} == {"袋", "盒", "个", "包", "瓶"}
+    assert any(i.name == "康师傅红烧牛肉面 五连包" for i in items)
+    for b in Barcode.select():
+        assert gs1_valid(b.code) and b.code[1 if b.pack_qty > 1 else 0:][:2] == "69", b.code
+    assert all(_cjk(s.name) for s in Supplier.select()) and Supplier.select().count() == 8
+    assert all(_cjk(c.name) and _cjk(c.address) for c in Customer.select())
+    assert [w.name for w in Warehouse.select().order_by(Warehouse.code)] == ["主仓库", "北区分仓"]
+    assert {o.code: o.name for o in Operator.select()} == {"W1": "李明", "W2": "王芳", "S1": "张伟"}
+    assert Movement.select().count() > 1000
+
+
+def test_demo_locale_is_checked():
+    from db.core.errors import InvalidInput
+    with pytest.raises(InvalidInput, match="unknown demo locale 'fr': expected one of en, zh_CN"):
+        seed_demo(locale_name="fr")

@@ -1,4 +1,4 @@
-"""The ledger rules of docs/architecture.md, each one tested on SQLite and PostgreSQL."""
+"""The ledger rules (docs/architecture.md), each one tested on SQLite and PostgreSQL."""
 import pytest
 
 from db.core.errors import InsufficientStock, InvalidInput, RuleViolation

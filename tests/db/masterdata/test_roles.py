@@ -82,13 +82,23 @@ def test_worker_cannot_decide_counts(shop):
 
 
 def test_worker_cannot_create_or_release_purchase_orders(shop):
-    from db.reports import reorder
-    rows, _ = reorder.suggestions()
+    from db.masterdata import security
+    from db.purchasing import reorder
+    from db.reports.reorder import suggestions
+    rows, _ = suggestions()
     assert rows, "the fixture should need a reorder"
     before = PurchaseOrder.select().count()
     with pytest.raises(PermissionDenied, match="needs a supervisor"):
         reorder.create_draft_pos(rows, operator="W1")
     assert PurchaseOrder.select().count() == before
+    # The real supervisor check: a supervisor with a PIN must give it (require_pin is on).
+    security.set_pin("S1", "4711")
+    with pytest.raises(PermissionDenied, match="needs supervisor S1's PIN"):
+        reorder.create_draft_pos(rows, operator="S1")
+    with security.supervisor_pin("S1", "1111"), pytest.raises(PermissionDenied, match="wrong PIN"):
+        reorder.create_draft_pos(rows, operator="S1")
+    assert PurchaseOrder.select().count() == before
+    security.set_pin("S1", None)
     created = reorder.create_draft_pos(rows, operator="S1")
     with pytest.raises(PermissionDenied, match="releasing a purchase order needs a supervisor"):
         reorder.release_po(created[0].number, operator="W1")

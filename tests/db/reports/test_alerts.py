@@ -11,7 +11,8 @@ import pytest
 from db.core.errors import PermissionDenied, RuleViolation
 from db.core.models import Item, PurchaseOrder, PurchaseOrderLine
 from db.reports.alerts import alerts
-from db.reports.reorder import create_draft_pos, release_po, suggestions
+from db.purchasing.reorder import create_draft_pos, release_po
+from db.reports.reorder import suggestions
 from tests import factories as f
 from tests import reports_data as r
 

@@ -1,0 +1,67 @@
+"""Languages: English and Simplified Chinese, through gettext message catalogues.
+
+Every module marks its words with the standard library's `gettext` (`from gettext import
+gettext as _`), so db/ and devices/ need no import of the terminal to be translated: the
+message ids are the English text, and this module only chooses the catalogue, once per
+process (`[station] language`, or `wh --lang`). The catalogue is terminal/locale/<lang>/
+LC_MESSAGES/wh.po, compiled to wh.mo by `make` (pybabel compile) or, where the .mo is missing
+or older than its .po, by `compile_catalogues()` on first use.
+
+Babel extracts the ids (`make messages`); docs/glossary.md keeps the Chinese words for the
+domain so that every screen says 入库, 上架, 拣货 … the same way.
+"""
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+DOMAIN = "wh"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = ("en", "zh_CN")
+_current = "en"
+
+
+def language() -> str:
+    return _current
+
+
+def set_language(lang: str) -> None:
+    """Translate every later message into LANG ("en" or "zh_CN")."""
+    global _current
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGUAGES)}")
+    if lang != "en":
+        compile_catalogues()
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+    # gettext reads the language from the environment on each look-up; setting it here also
+    # hands it to the processes this one starts (a `wh` child prints in the same language).
+    os.environ["LANGUAGE"] = lang
+    _current = lang
+
+
+def compile_catalogues() -> list[Path]:
+    """Compile every .po whose .mo is missing or stale. Returns the catalogues written."""
+    written = []
+    for po in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+        with po.open("rb") as src:
+            catalog = read_po(src)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as out:
+            write_mo(out, catalog)
+        tmp.replace(mo)
+        written.append(mo)
+    return written
+
+
+def money(amount, currency: str = "") -> str:
+    """An amount as this language shows it: `1,299.49`, or `¥1,299.49` in zh_CN (or with the
+    configured `[money] currency` symbol)."""
+    symbol = currency or ("¥" if _current == "zh_CN" else "")
+    return f"{symbol}{amount:,.2f}"
