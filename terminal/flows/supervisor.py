@@ -17,12 +17,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from rich.cells import cell_len
+
 from db.core.text import plural
 
 from .base import Feedback, Flow
 from .report_table import COST_COLUMNS, Fitted, fit
-from .supervisor_reports import (HELP, PERIODS, SALES_BY, SNAPSHOTS, TITLES, VIEW_KEYS, fetch,
-                              alert_summary)
+from .supervisor_reports import (HELP, LEADING, PERIODS, SALES_BY, SNAPSHOTS, TITLES, VIEW_KEYS,
+                                 alert_summary, fetch)
 
 Steps = list["Task"]
 
@@ -51,6 +53,7 @@ class SupervisorFlow(Flow):
         self.cursor = 0
         self.offset = 0                  # columns scrolled away (←/→)
         self.note = ""
+        self.loads = 0                   # views and charts asked for: only the last one is shown
         self.alert_summary = ""
         self.chart: tuple | None = None  # (title, labels, values, kind)
         self.chart_of: tuple | None = None   # ("sales",) or ("stock", sku): redrawn for a new period
@@ -66,8 +69,7 @@ class SupervisorFlow(Flow):
 
     def on_scan(self, scan, key=None) -> Feedback:
         from .base import describe_scan
-        return Feedback.error(f"the supervisor dashboard takes no scans: scanned {describe_scan(scan)}. "
-                              "Use the keys shown; scan at a job's screen")
+        return Feedback.error(f"the dashboard takes no scans (scanned {describe_scan(scan)})")
 
     def view(self):
         return None      # the dashboard draws from its own state on the UI thread
@@ -184,7 +186,9 @@ class SupervisorFlow(Flow):
         if self.view_name == "chart" or self.refused:
             return None
         hidden = set(self.hidden_costs())
-        return fit([c for c in self.columns if c not in hidden], self.rows, width, self.offset)
+        lead = [c for c in LEADING.get(self.view_name, []) if c in self.columns]
+        shown = lead + [c for c in self.columns if c not in lead]
+        return fit([c for c in shown if c not in hidden], self.rows, width, self.offset)
 
     def scroll(self, step: int) -> Steps:
         self.offset = max(0, min(self.offset + step, max(0, len(self.columns) - 2)))
@@ -208,7 +212,14 @@ class SupervisorFlow(Flow):
     def period_label(self) -> str:
         return PERIODS[self.period_index][1]
 
-    def heading(self) -> str:
+    def heading(self, width: int | None = None) -> str:
+        """The title line; in WIDTH cells, "Supervisor · " goes first (the header says who)."""
+        text = self._heading()
+        if width is not None and cell_len(text) > width and text.startswith("Supervisor · "):
+            text = text[len("Supervisor · "):]
+        return text
+
+    def _heading(self) -> str:
         if self.refused:
             return "Supervisor: refused"
         if self.view_name == "chart":
@@ -231,18 +242,19 @@ class SupervisorFlow(Flow):
         self.view_name, self.chart, self.chart_of = view, None, None
         self.rows, self.columns, self.cursor, self.offset = [], [], 0, 0
         self.note = "loading…"
-        period, by, customer = self.period(), self.sales_by, self.customer
+        self.loads += 1
+        period, by, customer, load = self.period(), self.sales_by, self.customer, self.loads
 
         def done(result) -> Steps:
-            if self.view_name != view:
-                return []        # the supervisor moved on meanwhile
+            if load != self.loads:
+                return []        # the supervisor moved on meanwhile (another view, grouping, period)
             self.rows, self.columns = result
             self.note = plural(len(self.rows), "row") if self.rows else "nothing to show"
             if view == "alerts":
                 self.alert_summary = alert_summary(self.rows)
                 self.note = self.alert_summary
             if self.hidden_costs():
-                self.note += " · costs hidden: k shows them (PIN)"
+                self.note += " · costs hidden: k"
             return []
         return [Task(TITLES.get(view, view), lambda: fetch(self.settings, view, period, by, customer), done)]
 
@@ -296,14 +308,15 @@ class SupervisorFlow(Flow):
         if self.view_name != "chart":
             self.previous = self.view_name if self.view_name != "history" else self.previous
         self.view_name, self.chart_of, self.note = "chart", (kind, sku) if sku else (kind,), ""
-        period, label, by = self.period(), self.period_label(), self.sales_by
+        self.loads += 1
+        period, label, by, load = self.period(), self.period_label(), self.sales_by, self.loads
         if kind == "sales":
             call = lambda: sales_series(self.settings, period, label, by)  # noqa: E731
         else:
             call = lambda: stock_series(sku, period, self.settings)  # noqa: E731
 
         def done(chart) -> Steps:
-            if self.view_name == "chart":
+            if load == self.loads:
                 self.chart = chart
             return []
         return [Task("sales trend" if kind == "sales" else "stock chart", call, done)]

@@ -26,6 +26,13 @@ TITLES["history"] = "Order history"
 # Reports about the state of things now: the period does not apply to them.
 SNAPSHOTS = {"alerts", "reorder", "value", "dead-stock", "ageing", "drafts"}
 
+# Columns a view shows first (the rest follow in the report's order, ←/→ away at 80 columns):
+# what an alert or a suggestion is about must be on screen without scrolling.
+LEADING = {
+    "alerts": ["sku", "name", "alert", "projected", "reorder_point", "max_qty", "gap"],
+    "reorder": ["supplier", "sku", "name", "qty", "rule", "projected", "max_qty", "case_qty"],
+}
+
 PERIODS = [(7, "last 7 days"), (30, "last 30 days"), (90, "last 90 days"), (365, "last 365 days"),
            (None, "all time")]
 SALES_BY = ["day", "week", "month", "item", "customer", "operator"]
@@ -76,10 +83,14 @@ def fetch(settings: dict, view: str, period, sales_by: str, customer: str | None
 
 
 def alert_summary(rows: list[dict]) -> str:
+    from db.reports.alerts import ABOVE, BELOW, ON_ORDER_OVER
     if not rows:
         return "no alerts: every item is between its reorder point and its maximum"
-    below = sum(1 for r in rows if r["alert"] == "below reorder point")
-    return f"{below} below reorder point · {len(rows) - below} above max"
+    count = {kind: sum(1 for r in rows if r["alert"] == kind) for kind in (BELOW, ABOVE, ON_ORDER_OVER)}
+    parts = [f"{count[BELOW]} {BELOW}", f"{count[ABOVE]} {ABOVE}"]
+    if count[ON_ORDER_OVER]:
+        parts.append(f"{count[ON_ORDER_OVER]} {ON_ORDER_OVER}")
+    return " · ".join(parts)
 
 
 def sales_series(settings: dict, period, label: str, by: str) -> tuple:

@@ -39,7 +39,7 @@ class SupervisorScreen(StationScreen):
 
     def body(self) -> ComposeResult:
         yield Static("Supervisor", id="sv-title")
-        yield DataTable(id="sv-table", zebra_stripes=True, cursor_type="row")
+        yield DataTable(id="sv-table", zebra_stripes=True, cursor_type="row", header_height=2)
         yield Chart(id="sv-chart")
         yield Static("", id="sv-menu")
 
@@ -73,8 +73,14 @@ class SupervisorScreen(StationScreen):
         steps = self.flow.key(key, character)
         if steps is None:
             return False
+        self.query_one(Banner).show(None)     # a message is about the key before: not this one
         self.start(steps)
         return True
+
+    def show_feedback(self, feedback) -> None:
+        super().show_feedback(feedback)
+        # The banner here is as high as its message (supervisor.tcss): lay it out again.
+        self.query_one(Banner).refresh(layout=True)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.flow.cursor = event.cursor_row
@@ -107,8 +113,8 @@ class SupervisorScreen(StationScreen):
         if feedback is not None and feedback.level == "error":
             self.app.station.hold(feedback)
         elif feedback is not None:
-            self.query_one(Banner).show(feedback.level, feedback.message)
-        self.query_one("#sv-title", Static).update(Text(flow.heading(), style="bold"))
+            self.show_feedback(feedback)
+        self.query_one("#sv-title", Static).update(Text(flow.heading(self.size.width - 2), style="bold"))
         self.query_one(KeyBar).show(self.key_list())
         table, chart = self.query_one(DataTable), self.query_one(Chart)
         chart.display = flow.view_name == "chart" and not flow.refused

@@ -206,3 +206,80 @@ async def test_a_supervisor_with_a_pin_is_asked_once(dashboard):
         await press(pilot, "l", "enter")             # the PIN was checked once this login
         assert "PIN of supervisor" not in flat(app)
         assert PurchaseOrder.get_by_id(po.id).status == "open"
+
+
+@async_test
+async def test_errors_are_acknowledged_and_scans_refused_at_once(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "S1")
+        await type_(pilot, "8", enter=False)
+        await done(pilot)
+        # A scan here is refused at once, on this screen, with what was scanned.
+        await scan(pilot, td.WIDGET_EAN)
+        await done(pilot)
+        text = flat(app)
+        assert "the dashboard takes no scans (scanned item SKU-100)" in text
+        assert "Press Enter (or scan CMD-OK) to acknowledge" in text
+        # Nothing acts until it is acknowledged; the keys are not kept for later.
+        await press(pilot, "2", "escape")
+        assert "Supervisor · Stock alerts" in flat(app) and app.station.blocked is not None
+        await press(pilot, "enter")
+        assert app.station.blocked is None and "Press Enter (or scan CMD-OK)" not in flat(app)
+        # A failing report's error: CMD-OK acknowledges it too, and it does not follow to the
+        # next report.
+        await press(pilot, "h")
+        await type_(pilot, "NO-SUCH")
+        await done(pilot)
+        assert "stock chart:" in flat(app) and "Press Enter (or scan CMD-OK)" in flat(app)
+        await scan(pilot, "CMD-OK")
+        await done(pilot)
+        assert "stock chart:" not in flat(app) and app.station.blocked is None
+        await press(pilot, "escape", "3")
+        assert "Supervisor · Supplier scorecard" in flat(app) and "Press Enter (or scan" not in flat(app)
+        # Back on the menu: an error there holds the digits too; after Enter the menu is still
+        # the menu (a digit pressed meanwhile opened nothing).
+        await press(pilot, "escape", "escape")
+        assert "Press the number of a job" in flat(app)
+        await scan(pilot, td.WIDGET_EAN)
+        await press(pilot, "1")
+        await press(pilot, "enter")
+        assert "Press the number of a job" in flat(app) and "Receive" not in flat(app).split("Main menu")[0]
+
+
+@async_test
+async def test_wide_reports_mark_what_is_left_out_and_scroll(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "S1")
+        await type_(pilot, "8", enter=False)
+        await done(pilot)
+        await press(pilot, "2")
+        lines = screen_text(app).splitlines()
+        row = next(line for line in lines if "SKU-300" in line)
+        # What is ordered comes first, whole; the columns that do not fit are marked.
+        assert row.split()[:3] == ["SUP1", "SKU-300", "Bolt"] and " 37 " in row and row.rstrip().endswith("»")
+        assert "expected" not in screen_text(app)
+        await press(pilot, "right", "right", "right", "right", "right", "right", "right", "right")
+        text = screen_text(app)
+        assert "«" in text and "expected" in text and "SUP1" in text      # the key column stays
+        await press(pilot, "left", "left", "left", "left", "left", "left", "left", "left")
+        assert "«" not in screen_text(app)
+
+
+@async_test
+async def test_reorder_says_which_rule_and_an_order_over_max_is_its_own_alert(dashboard):
+    from db.core.models import Barcode
+    Barcode.create(code="SKU300-CASE50", item=Item.get(Item.sku == "SKU-300"), pack_qty=50)
+    app = make_app(dashboard["url"], dashboard["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "S1")
+        await type_(pilot, "8", enter=False)
+        await done(pilot)
+        await press(pilot, "2")
+        row = next(line for line in screen_text(app).splitlines() if "SKU-300" in line)
+        assert " 50 " in row and "up to max, 13 over: whole cases" in row
+        await press(pilot, "o", "enter")
+        await press(pilot, "1")
+        # The title fits 80 columns: "Supervisor · " gives way to the whole summary.
+        assert " Stock alerts · 0 below reorder point · 1 above max · 1 on order over max" in flat(app)
