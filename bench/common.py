@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -143,13 +142,18 @@ def run_json(args: list[str], *, timeout: float = 900, env: dict | None = None) 
 
 
 def copy_store(src: Path, dst: Path) -> None:
-    """A private copy of a store (its WAL checkpointed first, so the file alone is complete)."""
-    conn = sqlite3.connect(str(src))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    for suffix in ("", "-wal", "-shm"):
+    """A private copy of a store, made by SQLite's backup API: nothing but SQLite opens a
+    store's files (a copy of the file would miss its log, and closing a descriptor of a file
+    drops the locks SQLite holds on it)."""
+    for suffix in ("", "-wal", "-shm"):       # leftovers of an earlier run at DST: no one's store
         Path(f"{dst}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(src, dst)
+    conn = sqlite3.connect(str(src))
+    copy = sqlite3.connect(str(dst))
+    try:
+        conn.backup(copy)
+    finally:
+        copy.close()
+        conn.close()
 
 
 # ---------------------------------------------------------------------------- the machine

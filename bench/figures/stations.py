@@ -10,6 +10,11 @@ given time every station, as fast as it can, either
 each with its own idempotency key. One posting in 50 is sent a second time with the same key
 (a retry after a lost reply): it must return the first movement and post nothing.
 
+Then the same stations run every operation that changes stock at once (bench/mixed_load.py:
+receipts, claims, picks, short picks, shipments, moves, transfers, adjustments, counts, undo,
+offline replays) on 4 hot items and 4 shelves, and the figure reports the deadlocks the server
+broke (target 0) beside the operations and postings per second.
+
 Checked afterwards: no negative stock and ledger = balances (`db.ledger.verify`), and the
 keyed movements in the store are exactly the postings the stations saw acknowledged (none
 lost, none twice).
@@ -147,6 +152,7 @@ def run(ctx) -> list[Measure]:
         check = _check(url, app)
     finally:
         _pg_exec(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    mix, mix_check, mix_s = _mixed(ctx)
 
     def rate(results):
         return sum(r["postings"] for r in results) / max(r["seconds"] for r in results)
@@ -178,7 +184,36 @@ def run(ctx) -> list[Measure]:
                 note="no target in the issue; reported"),
         Measure("pg_invariants_broken", 0 if check["ok"] else 1, "violations", None, "", {"max": 0},
                 detail=check),
+        # Every operation that changes stock at once (bench/mixed_load.py): deadlocks the
+        # server broke, whether the operation ran again by itself or the station saw it.
+        Measure("pg_mixed_deadlocks", sum(r["deadlocks"] + r["retried"] for r in mix), "deadlocks", None, "",
+                {"max": 0}, detail={
+                    "stations": ctx.stations, "seconds": mix_s,
+                    "operations_per_s": round(sum(r["operations"] for r in mix) / mix_s, 1),
+                    "postings_per_s": round(sum(r["movements"] for r in mix) / mix_s, 1),
+                    "refused": sum(r["refused"] for r in mix), "errors": sum(r["errors"] for r in mix),
+                    "seen_by_stations": sum(r["deadlocks"] for r in mix),
+                    "retried_inside": sum(r["retried"] for r in mix),
+                    "invariants": mix_check}),
     ]
+
+
+def _mixed(ctx) -> tuple[list[dict], dict, float]:
+    """The mix of every operation (bench/mixed_load.py) on its own schema, as long as the
+    stations ran."""
+    from bench import mixed_load
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    url = f"{ctx.pg_url}?schema={schema}"
+    _pg_exec(f"CREATE SCHEMA {schema}")
+    try:
+        mixed_load.seed(url)
+        results = mixed_load.launch(url, ctx.stations, ctx.station_seconds, ctx.tmp / "mixed", PYTHON, ROOT)
+        check = mixed_load.check(url)
+    finally:
+        _pg_exec(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    ctx.log(f"stations, every operation mixed: {sum(r['operations'] for r in results)} operations, "
+            f"{sum(r['deadlocks'] + r['retried'] for r in results)} deadlocks")
+    return results, check, ctx.station_seconds
 
 
 # ---------------------------------------------------------------------------- a station

@@ -1,6 +1,9 @@
 """One DatabaseProxy for SQLite and PostgreSQL alike, initialised from the configured URL."""
 from __future__ import annotations
 
+import functools
+import random
+import threading
 import time
 from contextlib import contextmanager
 from typing import Callable, TypeVar
@@ -56,6 +59,55 @@ def write_transaction():
     if isinstance(database.obj, peewee.SqliteDatabase):
         return database.atomic("IMMEDIATE")
     return database.atomic()
+
+
+# PostgreSQL's SQLSTATEs for a transaction it rolled back to break a conflict: a deadlock, and a
+# serialization failure. Either leaves the store as if the transaction had never run.
+CONFLICT_STATES = ("40P01", "40001")
+CONFLICT_TRIES = 8
+_conflicts = {"retried": 0}
+_conflicts_lock = threading.Lock()
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether EXC is PostgreSQL breaking a deadlock or a serialization failure (psycopg2's
+    error as it is, or wrapped by peewee)."""
+    for candidate in (exc, getattr(exc, "orig", None), exc.__cause__, exc.__context__):
+        if getattr(candidate, "pgcode", None) in CONFLICT_STATES:
+            return True
+    return False
+
+
+def conflicts_retried() -> int:
+    """How many transactions this process ran again after a conflict (the bench reports it)."""
+    return _conflicts["retried"]
+
+
+def retry_conflicts(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run the operation FN again, with the same arguments (and so the same idempotency key),
+    when PostgreSQL rolled its transaction back to break a deadlock or a serialization
+    failure: nothing of it was written. The one lock order (db/ledger/locks.py) keeps this from
+    happening; this is the net under it. Inside a caller's transaction it does nothing: the
+    caller's transaction is the one to run again. After CONFLICT_TRIES tries, StoreBusy: a
+    clear message, never a traceback."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        if database.obj is None or not is_postgres() or database.in_transaction():
+            return fn(*args, **kwargs)
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:
+                if not is_conflict(exc):
+                    raise
+                if attempt == CONFLICT_TRIES:
+                    from db.core.errors import StoreBusy
+                    raise StoreBusy(f"the store stayed busy: {attempt} tries of this operation met "
+                                    f"another station's ({_clean(exc)}); nothing was posted, try again") from None
+                with _conflicts_lock:
+                    _conflicts["retried"] += 1
+                time.sleep(random.uniform(0, 0.005 * attempt))
+    return run
 
 
 def describe_url(url: str) -> str:

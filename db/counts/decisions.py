@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from db.core.connection import write_transaction
+from db.core.connection import retry_conflicts, write_transaction
 from db.counts.models import Count, CountEntry, CountLine
 from db.counts.policy import DEFAULT_REASON
 from db.core.text import minute
@@ -119,6 +119,7 @@ def _why_not(line: CountLine, doing: str) -> str:
     return f"{where} was already decided by {line.decided_by} at {minute(line.decided_at)}"
 
 
+@retry_conflicts
 def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> Movement | None:
     with write_transaction():
         line = _locked(CountLine, line_id)
@@ -132,6 +133,7 @@ def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> M
     return movement
 
 
+@retry_conflicts
 def reject(count_id: int, line_no: int, *, operator: str, station: str = "", note: str = "") -> CountLine:
     """Order a recount of a line waiting for approval (supervisor only)."""
     require_supervisor(operator, "ordering a recount")
@@ -151,6 +153,7 @@ def reject(count_id: int, line_no: int, *, operator: str, station: str = "", not
     return line
 
 
+@retry_conflicts
 def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator: str,
                  station: str = "") -> Decision:
     """The supervisor states the true quantity at the count; counted - snapshot is posted."""

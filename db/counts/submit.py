@@ -11,7 +11,8 @@ from typing import Iterable
 
 import peewee as pw
 
-from db.core.connection import database, write_transaction
+from db.core.connection import database, retry_conflicts, write_transaction
+from db.ledger import locks
 from db.counts.decisions import settle
 from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask
 from db.counts.policy import DEFAULT_REASON, CountSettings, Tolerance
@@ -159,6 +160,7 @@ def lot_needs_expiry(item: Item, code: str) -> bool:
     return lot is None or lot.expiry is None
 
 
+@retry_conflicts
 def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, station: str = "",
                  round_seen: int | None = None, found: dict[str, int] | None = None,
                  source: str = "scan", settings: CountSettings | None = None,
@@ -256,6 +258,9 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
                lines=len(result_lines), units=sum(tally.values()), found=len(found), source=source)
         auto = 0
         if settings.auto_approve:
+            # Each line's item, all at once, before any is posted (db/ledger/locks.py).
+            locks.lock_items(line.item_id for line in result_lines
+                             if line.status == "review" and line.within_tolerance)
             for line in result_lines:
                 if line.status == "review" and line.within_tolerance:
                     try:

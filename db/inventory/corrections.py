@@ -1,18 +1,20 @@
 """Correcting stock: supervisor adjustments and undo of a movement (with its document counters)."""
 from __future__ import annotations
 
-from db.core.connection import write_transaction
+from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.ledger.posting import Posting, post, reverse
 from db.masterdata.lookup import get_item, get_location
-from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
+from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrder, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
 from db.ledger.keys import earlier_by_key, derived_key
 from db.core.rows import locked
+from db.ledger import locks
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical
 from db.masterdata.security import audit, get_operator, require_supervisor
 
 
+@retry_conflicts
 def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
            station: str = "", lot: str | None = None, key: str | None = None,
            expiry=None) -> Movement:
@@ -42,6 +44,7 @@ def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
         return movement
 
 
+@retry_conflicts
 def undo_movement(movement_id: int, *, operator: str, station: str = "",
                   key: str | None = None) -> Movement:
     """Reverse a movement and put its document counters back (PO line received/rejected and PO
@@ -60,11 +63,13 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
     if original.kind == "ship":
         raise RuleViolation(f"movement {movement_id} is a shipment: the goods have left, it cannot be undone")
     with write_transaction():
+        # Documents before their lines, both before the item (db/ledger/locks.py).
         if original.po_line_id:
+            locks.document(PurchaseOrder, PurchaseOrderLine.get_by_id(original.po_line_id).po_id)
             line = locked(PurchaseOrderLine, original.po_line_id)
         if original.so_line_id:
+            order = locks.document(SalesOrder, SalesOrderLine.get_by_id(original.so_line_id).so_id)
             sline = locked(SalesOrderLine, original.so_line_id)
-            order = locked(SalesOrder, sline.so_id)
             if order.status in ("shipped", "partial", "cancelled") and original.kind == "pick":
                 raise RuleViolation(f"movement {movement_id} picked for sales order {order.number}, "
                                     f"which is {order.status}: it cannot be undone")

@@ -5,11 +5,12 @@ import uuid
 
 import peewee as pw
 
-from db.core.connection import write_transaction
+from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, RuleViolation
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_warehouse
 from db.core.models import VIRTUAL_CODES, Balance, Item, Location, Lot, Movement
+from db.ledger import locks
 from db.ledger.keys import derived_key
 from db.masterdata.lots import lot_at
 from db.masterdata.places import physical
@@ -17,6 +18,7 @@ from db.core.quantities import whole_quantity
 from db.masterdata.security import get_operator
 
 
+@retry_conflicts
 def move(sku: str, qty: int, from_code: str, to_code: str, *, lot: str | None = None,
          operator: str, station: str = "", key: str | None = None, document: str = "",
          kind: str = "move") -> list[Movement]:
@@ -83,6 +85,7 @@ def _earlier_all(key: str, src: Location) -> list[Movement]:
     return sorted(left + arrived, key=lambda m: m.id)
 
 
+@retry_conflicts
 def move_all(from_code: str, to_code: str, *, operator: str, station: str = "",
              key: str | None = None) -> list[Movement]:
     """Move the whole free content of a location (units allocated to orders stay)."""
@@ -100,10 +103,15 @@ def move_all(from_code: str, to_code: str, *, operator: str, station: str = "",
             earlier = _earlier_all(key, src)
             if earlier:
                 return earlier
-        rows = list(Balance.select(Balance, Item, Lot).join(Item)
-                    .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
-                    .where(Balance.location == src.id, Balance.qty - Balance.allocated > 0)
-                    .order_by(Item.sku, Balance.lot))
+        # Every item held there, at once, before any of their balances (db/ledger/locks.py);
+        # then what is free of them, read under those locks.
+        # (An item first put there meanwhile stays for the next move: it was not locked.)
+        held = {i for (i,) in Balance.select(Balance.item).where(Balance.location == src.id).distinct().tuples()}
+        locks.lock_items(held)
+        rows = [b for b in Balance.select(Balance, Item, Lot).join(Item)
+                .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
+                .where(Balance.location == src.id, Balance.qty - Balance.allocated > 0)
+                .order_by(Item.sku, Balance.lot) if b.item_id in held]
         if not rows:
             raise RuleViolation(f"location {src.code} holds no free stock to move")
         document = f"TR-{uuid.uuid4().hex[:8].upper()}" if src.warehouse_id != dst.warehouse_id else ""

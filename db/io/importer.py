@@ -28,7 +28,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from db.core.connection import database, write_transaction
+from db.core.connection import database, retry_conflicts, write_transaction
+from db.ledger import locks
 from db.core.errors import InvalidInput
 from db.io import headers, sheets
 from db.core.models import (LOCATION_KINDS, PHYSICAL_KINDS, ROLES, VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, utcnow)
@@ -335,6 +336,7 @@ def code_map(model, field_name: str = "code") -> dict[str, int]:
 
 # --- the public entry point ----------------------------------------------------------------
 
+@retry_conflicts
 def import_csv(kind: str, source: str | Path | bytes, *, progress: Progress | None = None,
                operator: str = "IMPORT", station: str = "", encoding: str | None = None) -> ImportResult:
     """Import one CSV or xlsx file of KIND (db/io/sheets.py reads either). Raises ImportFailed
@@ -455,6 +457,10 @@ class MasterData:
         records = [self.to_record(row, present, refs) for row in plan]
         existing = code_map(self.model, self.key_field)
         _split_counts([r[self.key_field] for r in records], existing, result)
+        if self.model is Item:
+            # The items it changes, at once and in the one order, as stations lock them
+            # (db/ledger/locks.py): updating them in file order could deadlock with a shipment.
+            locks.lock_items(existing[r[self.key_field]] for r in records if r[self.key_field] in existing)
         preserve = [getattr(self.model, self.fields[c]) for c in self.fields
                     if c in present and c != self.key_column]
         preserve += self.extra_preserve(present)
@@ -806,6 +812,7 @@ class StockImport:
         lots: dict[tuple[int, str], Lot] = {}
         total = len(rows)
         now = utcnow()
+        locks.lock_items(item.id for item in items.values())     # all at once: db/ledger/locks.py
         for done, row in enumerate(rows, 1):
             if done % 500 == 0:
                 progress("writing", done, total)

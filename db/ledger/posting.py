@@ -17,6 +17,7 @@ from db.core.connection import database, is_postgres, write_transaction
 from db.core.errors import InsufficientStock, InvalidInput, NotFound, RuleViolation
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Movement, utcnow
 from db.core.rows import execute
+from db.ledger import locks
 
 
 @dataclass
@@ -177,8 +178,8 @@ def _post_pg(p: Posting) -> Movement:
 
 
 def _post_locked(p: Posting) -> Movement:
-    """PostgreSQL: lock both balance rows, check, then the movement and both balances in
-    one statement."""
+    """PostgreSQL: lock the item (db/ledger/locks.py: its balances are only locked under it)
+    and both balance rows, check, then the movement and both balances in one statement."""
     look_up = p.key if p.key and not p.key_checked else None
     rows, earlier_id = _both_balances_pg(p, look_up)
     if earlier_id is not None:
@@ -188,8 +189,8 @@ def _post_locked(p: Posting) -> Movement:
         if earlier is not None:
             return earlier
     if rows is None:
-        # Lock both balance rows in a fixed order (by location id) so two stations moving
-        # the same goods in opposite directions can never deadlock.
+        # Under the item's lock no other transaction waits for these rows; location order
+        # all the same.
         ends = sorted([("from", p.from_location), ("to", p.to_location)], key=lambda e: e[1].id)
         rows = {side: _balance_for_update(p.item, loc, p.lot) for side, loc in ends}
     source = rows["from"]
@@ -295,12 +296,13 @@ def _balance_for_update(item: Item, location: Location, lot: Lot | None) -> _Bal
 
 def _both_balances_pg(p: Posting, key: str | None) -> tuple[dict[str, _BalanceRow] | None, int | None]:
     """Both balance rows of P locked (None when one does not exist yet), and the id of the
-    movement posted with KEY, if any (only known when both rows exist)."""
+    movement posted with KEY, if any (only known when both rows exist). The item's lock first,
+    in the same round trip."""
     lot = '"lot_id" IS NULL' if p.lot is None else '"lot_id" = %s'
     where = [p.item.id, p.from_location.id, p.to_location.id] + ([] if p.lot is None else [p.lot.id])
     found, earlier_id = {}, None
-    for bid, loc, qty, allocated, earlier_id in execute(
-            _PG_BOTH.format(lot=lot), [key] + where + where).fetchall():
+    for bid, loc, qty, allocated, earlier_id in locks.after_item_lock(
+            p.item.id, _PG_BOTH.format(lot=lot), [key] + where + where).fetchall():
         found[loc] = _BalanceRow(bid, qty, allocated)
     if len(found) != 2:
         return None, None

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from db.core.connection import database, is_postgres, write_transaction
+from db.core.connection import database, retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_po, get_supplier, warehouse_location
@@ -14,11 +14,12 @@ from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Item, Location, Movem
 from db.core.documents import backorder_number
 from db.ledger.keys import derived_key
 from db.core.rows import locked
+from db.ledger import locks
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import whole_quantity
 from db.core.prepared import Prepared
-from db.core.rows import LOOK_UP, execute, execute_after, row_by, rows_by
+from db.core.rows import LOOK_UP, execute, row_by, rows_by
 from db.masterdata.security import audit, get_operator, require_supervisor
 
 # A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
@@ -29,9 +30,6 @@ _ON_HAND_SQL = ('SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b JOIN "loca
 # Read once the item is locked: its cost, whether the key was posted meanwhile, its stock.
 _COST_TAKEN_AND_ON_HAND_SQL = f'SELECT (SELECT "unit_cost" FROM "item" WHERE "id" = ?), ({_KEYS_TAKEN_SQL}), ({_ON_HAND_SQL})'
 _SET_COST_SQL = 'UPDATE "item" SET "unit_cost" = ? WHERE "id" = ?'
-# The item's lock for the moving average. It reads nothing: what it guards is read by the
-# statement after it, sent in the same round trip (`rows.execute_after`).
-_LOCK_ITEM_SQL = 'SELECT 1 FROM "item" WHERE "id" = ? FOR NO KEY UPDATE'
 
 
 def _q(text: str) -> str:
@@ -49,6 +47,7 @@ class ReceiptResult:
     warnings: list[str] = field(default_factory=list)
 
 
+@retry_conflicts
 def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str = "",
             reject: int = 0, reason: str | None = None, lot: str | None = None,
             expiry: dt.date | None = None, location: str | None = None,
@@ -122,13 +121,18 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
     with write_transaction():
         line = None
         if order is not None:
+            # The order's status under the lock closing it takes: no receipt lands on a PO
+            # closed meanwhile (issue 15: 6 receivers racing a close made 106-114 of 100).
+            order = locks.document(PurchaseOrder, order.id)
+            if order.status not in RECEIVABLE_PO_STATUSES:
+                raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one")
             line = _line_for(order, item)
             line = locked(PurchaseOrderLine, line.id)
         # Receipts of one item take its lock in turn (PostgreSQL; SQLite's write transaction
         # already serialises them), so each moving average starts from the one before. Under
         # the lock: the cost (the rest of the row was read just before), the same key again
         # (the first receipt's result, nothing posted twice) and the physical stock.
-        cost, taken, on_hand = _after_item_lock(item.id, _q(_COST_TAKEN_AND_ON_HAND_SQL), [
+        cost, taken, on_hand = locks.after_item_lock(item.id, _q(_COST_TAKEN_AND_ON_HAND_SQL), [
             item.id, key, f"{key}:reject" if key else None, item.id, *PHYSICAL_KINDS]).fetchone()
         if cost is None:        # the cost is never NULL: the row is gone
             raise Item.DoesNotExist(f"Item {item.id} does not exist")
@@ -245,14 +249,6 @@ def _physical_on_hand(item: Item) -> int:
     return int(total or 0)
 
 
-def _after_item_lock(item_id: int, sql: str, params: list):
-    """SQL run once item ITEM_ID is locked for the transaction (PostgreSQL: FOR NO KEY UPDATE,
-    as `locked`), in the same round trip as the lock."""
-    if not is_postgres():
-        return execute(sql, params)
-    return execute_after(_q(_LOCK_ITEM_SQL), [item_id], sql, params)
-
-
 def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> None:
     """Moving average: (old units × old cost + new units × their cost) / all units."""
     if before <= 0:
@@ -302,6 +298,7 @@ def refresh_po_status(po_id: int) -> PurchaseOrder:
     return order
 
 
+@retry_conflicts
 def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> PurchaseOrder | None:
     """Close PO. With BACKORDER a new PO `<po>-BO<n>` holds what has not arrived and is
     returned; otherwise the rest is cancelled and None is returned."""
@@ -310,7 +307,7 @@ def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> P
         # Cancelling what has not arrived cancels part of a document: supervisors only.
         require_supervisor(operator, f"cancelling the rest of purchase order {order.number}")
     with write_transaction():
-        order = locked(PurchaseOrder, order.id)
+        order = locks.document(PurchaseOrder, order.id)
         if order.status not in ("draft",) + RECEIVABLE_PO_STATUSES:
             raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one to close")
         rest = [(l, l.qty_ordered - l.qty_received - l.qty_rejected)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from db.core.connection import is_postgres, write_transaction
+from db.core.connection import is_postgres, retry_conflicts, write_transaction
 from db.core.errors import NotFound, RuleViolation
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location
@@ -19,6 +19,7 @@ from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, L
 from db.core.documents import backorder_number
 from db.ledger.keys import derived_key, earlier_by_key
 from db.core.rows import locked
+from db.ledger import locks
 from db.masterdata.lots import lot_at
 from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import whole_quantity
@@ -66,6 +67,7 @@ def remaining(line: SalesOrderLine) -> int:
 
 # ---------------------------------------------------------------- claiming an order
 
+@retry_conflicts
 def next_sales_order(*, operator: str, station: str, so: str | None = None,
                      warehouse: str | None = None) -> SalesOrder:
     """Claim SO (or the next open order by priority, due date, number) for STATION and
@@ -74,7 +76,7 @@ def next_sales_order(*, operator: str, station: str, so: str | None = None,
     wh = station_warehouse(station, warehouse)
     with write_transaction():
         if so is not None:
-            order = locked(SalesOrder, get_so(so).id)
+            order = locks.document(SalesOrder, get_so(so).id)
             if order.status == "picking":
                 if order.assigned_station == station:
                     return order   # claiming one's own order again changes nothing
@@ -119,6 +121,8 @@ def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_
     ledger locks one item's rows in location order too."""
     if not needs:
         return
+    # The order's items, all at once and before their balances (db/ledger/locks.py).
+    locks.lock_items(line.item_id for line, _ in needs)
     places: dict[int, list[Balance]] = {}
     for b in _ORDER_FREE_STOCK(order_id, warehouse_id):
         places.setdefault(b.item_id, []).append(b)
@@ -180,15 +184,19 @@ def _trim_allocations(line: SalesOrderLine) -> None:
 
 
 def _release_all(order: SalesOrder) -> None:
-    for alloc in Allocation.select().join(SalesOrderLine).where(SalesOrderLine.so == order.id):
+    allocs = list(Allocation.select(Allocation, SalesOrderLine).join(SalesOrderLine)
+                  .where(SalesOrderLine.so == order.id))
+    locks.lock_items(alloc.so_line.item_id for alloc in allocs)
+    for alloc in allocs:
         _release(alloc, alloc.qty)
 
 
+@retry_conflicts
 def release_sales_order(so: str, *, operator: str, station: str) -> SalesOrder:
     """Give a claimed order back: its allocation is freed and any station may claim it."""
     op = get_operator(operator)
     with write_transaction():
-        order = locked(SalesOrder, get_so(so).id)
+        order = locks.document(SalesOrder, get_so(so).id)
         if order.status != "picking":
             raise RuleViolation(f"sales order {order.number} is {order.status}: expected one being picked")
         if order.assigned_station != station and not op.is_supervisor:
@@ -332,6 +340,7 @@ def _free_stock(item: Item, warehouse_id: int):
 
 # ---------------------------------------------------------------- picking
 
+@retry_conflicts
 def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
          operator: str, station: str = "", key: str | None = None,
          fefo: bool = True) -> Movement:
@@ -391,7 +400,7 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
 
 
 def _order_for_work(order: SalesOrder, operator: str, station: str, warehouse_id: int) -> SalesOrder:
-    order = locked(SalesOrder, order.id)
+    order = locks.document(SalesOrder, order.id)
     if order.status in CLOSED_SO_STATUSES:
         raise RuleViolation(f"sales order {order.number} is {order.status}: expected one to pick")
     if order.status == "open":
@@ -426,6 +435,7 @@ def _check_fefo(item: Item, chosen: Lot, src: Location, line: SalesOrderLine) ->
                 f"{chosen.code} (expires {chosen.expiry.isoformat()}); lot {b.lot.code} is at {b.location.code}")
 
 
+@retry_conflicts
 def short_pick(so: str, sku: str, from_code: str, qty_short: int, *, operator: str,
                station: str = "") -> PickShortage:
     """Record that FROM held QTY_SHORT fewer units than the line needed: the line needs that
@@ -443,6 +453,7 @@ def short_pick(so: str, sku: str, from_code: str, qty_short: int, *, operator: s
         if qty_short > left:
             raise RuleViolation(f"a short pick of {qty_short} × {item.sku} is more than the {left} "
                                 f"still to pick on {order.number} line {line.line_no}")
+        locks.lock_items([item.id])      # before the balances its allocations free
         shortage = PickShortage.create(so_line=line, location=src, item=item, qty_short=qty_short,
                                        operator=operator, station=station)
         SalesOrderLine.update(qty_short=SalesOrderLine.qty_short + qty_short).where(
@@ -462,6 +473,7 @@ def short_pick(so: str, sku: str, from_code: str, qty_short: int, *, operator: s
 
 # ---------------------------------------------------------------- shipping
 
+@retry_conflicts
 def ship(so: str, *, operator: str, station: str = "", key: str | None = None) -> ShipResult:
     """Ship what was picked (shipping location → @CUSTOMER). What was not shipped goes to a
     backorder `<so>-BO<n>` and the order becomes "partial"; else "shipped"."""
@@ -473,7 +485,7 @@ def ship(so: str, *, operator: str, station: str = "", key: str | None = None) -
     order = get_so(so)
     customer = Location.get(Location.code == VIRTUAL_CODES["customer"])
     with write_transaction():
-        order = locked(SalesOrder, order.id)
+        order = locks.document(SalesOrder, order.id)
         if key:
             earlier = _earlier_shipment(key)
             if earlier is not None:
@@ -482,6 +494,8 @@ def ship(so: str, *, operator: str, station: str = "", key: str | None = None) -
             raise RuleViolation(f"sales order {order.number} is {order.status}: expected one with picked goods")
         movements: list[Movement] = []
         lines = list(order.lines.order_by(SalesOrderLine.line_no))
+        # Every item the shipment and the freed allocations touch, at once (db/ledger/locks.py).
+        locks.lock_items(line.item_id for line in lines)
         for line in lines:
             n = 0
             for (loc, lot), qty in _picked_not_shipped(line).items():

@@ -52,6 +52,12 @@ def run_handler(args) -> int:
             return args.func(args) or 0
     except WarehouseError as exc:
         raise CliError(str(exc), code=1) from None
+    except Exception as exc:
+        from db.core.connection import is_conflict
+        if is_conflict(exc):     # retried inside the operation already: say so, no traceback
+            raise CliError("the store stayed busy with other stations' work (PostgreSQL broke a "
+                           "deadlock); nothing was posted, try again", code=1) from None
+        raise
 
 
 def _pin_of(args):
