@@ -22,6 +22,12 @@ LANGUAGES = ("en", "zh_CN")
 _current = "en"
 
 
+def N_(text: str) -> str:
+    """Mark TEXT for the catalogue without translating it now: for constants made at import
+    time, before the language is chosen. Translate them where they are shown, with _()."""
+    return text
+
+
 def language() -> str:
     return _current
 

@@ -28,7 +28,7 @@ def marked_messages() -> set[str | tuple]:
     for package in ("db", "devices", "terminal"):
         for _file, _line, message, _comments, _context in extract_from_dir(
                 ROOT / package, method_map=[("**.py", "python")],
-                keywords={"_": None, "ngettext": (1, 2)}):
+                keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
             found.add(message)
     return found
 
