@@ -37,6 +37,14 @@ class Basket:
     def units(self) -> int:
         return sum(line.qty for line in self.lines)
 
+    def prompt(self, source: str, qty: int | None) -> str:
+        """What to scan next while gathering goods on SOURCE (QTY: typed for the next scan)."""
+        if qty:
+            return f"scan the item to move {qty} units from {source}"
+        if self.lines:
+            return f"scan more items, or the destination for {self.units} units"
+        return f"scan the items to move from {source}"
+
     def clear(self) -> None:
         self.lines.clear()
 

@@ -53,13 +53,7 @@ class OfflineFlow(Flow):
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
-        n = self.basket.units
-        if self.qty:
-            self.prompt = f"OFFLINE: scan the item to move {self.qty} units from {self.source}"
-        elif self.basket:
-            self.prompt = f"OFFLINE: scan more items, or the destination for {n} units"
-        else:
-            self.prompt = f"OFFLINE: scan the items to move from {self.source}"
+        self.prompt = "OFFLINE: " + self.basket.prompt(self.source, self.qty)
         self.info = self.status_lines()
 
     def status_lines(self) -> list[str]:

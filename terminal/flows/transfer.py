@@ -58,15 +58,11 @@ class TransferFlow(Flow):
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
-        n = self.basket.units
         if self.everything:
             self.prompt = f"Move EVERYTHING on {self.source}: scan the destination"
-        elif self.basket:
-            self.prompt = f"Scan more items, or scan the destination for {n} units"
-        elif self.qty:
-            self.prompt = f"Scan the item to move {self.qty} units from {self.source}"
         else:
-            self.prompt = f"Scan the items to move from {self.source} (F8: everything)"
+            prompt = self.basket.prompt(self.source, self.qty)
+            self.prompt = prompt[0].upper() + prompt[1:] + ("" if self.basket or self.qty else " (F8: everything)")
         self.info = ["F3 quantity · F8 everything · Esc clears the basket"]
 
     def heading(self) -> str:

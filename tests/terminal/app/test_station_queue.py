@@ -40,3 +40,35 @@ def test_a_key_typed_on_a_screen_that_is_gone_is_not_applied(warehouse):
         assert transfer.source == "A-01-01"
     finally:
         station.stop()
+
+
+def test_keys_held_by_the_wedge_never_land_on_another_screen(world):
+    """A key the wedge holds (it might start a scan) is released after a moment; if the screen
+    changed meanwhile, it is dropped, not typed into the new one."""
+    import asyncio
+    import time
+
+    from textual import events
+
+    from terminal.screens.flow import FlowScreen
+    from tests.app_support import login, make_app, settle
+
+    async def run():
+        app = make_app(world["url"], world["tmp"])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await login(pilot, "W1")
+            key = events.Key("7", "7")
+            key.time = time.monotonic()
+            app.post_message(key)                   # held on the menu...
+            await pilot.pause()
+            assert app.wedge.pending
+            await app.push_screen(FlowScreen(TransferFlow(app.session)))   # ...which is left
+            await asyncio.sleep(0.3)
+            await settle(pilot)
+            assert isinstance(app.screen, FlowScreen) and app.screen.flow.title == "Transfer"
+            from terminal.widgets.entry import EntryLine
+            assert app.screen.query_one(EntryLine).value == ""     # the 7 went nowhere
+            assert not any(type(s).__name__ == "FlowScreen" and s.flow.title == "Lookup"
+                           for s in app.screen_stack)
+
+    asyncio.run(run())

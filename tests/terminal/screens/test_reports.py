@@ -32,6 +32,13 @@ async def done(pilot) -> None:
     await pilot.pause()
 
 
+async def open_dashboard(pilot, operator: str) -> None:
+    """Log OPERATOR in and press 8 on the menu."""
+    await login(pilot, operator)
+    await type_(pilot, "8", enter=False)
+    await done(pilot)
+
+
 async def press(pilot, *keys) -> None:
     for k in keys:
         await pilot.press(k)
@@ -42,9 +49,7 @@ async def press(pilot, *keys) -> None:
 async def test_workers_are_refused(dashboard):
     app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "W1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "W1")
         text = flat(app)
         assert "operator W1 is a worker; the supervisor screens need a supervisor" in text
         assert "SKU-300" not in text
@@ -63,9 +68,7 @@ async def test_workers_are_refused(dashboard):
 async def test_dashboard_alerts_every_report_and_charts(dashboard):
     app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "S1")
         screen = app.screen
         assert type(screen).__name__ == "SupervisorScreen"
         text = screen_text(app)
@@ -138,9 +141,7 @@ async def test_dashboard_alerts_every_report_and_charts(dashboard):
 async def test_reorder_creates_pos_that_the_station_receives(dashboard):
     app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "S1")
         screen = app.screen
         await press(pilot, "2")
         # SKU-300: up to max 40 - 3 = 37 from the preferred SUP1.
@@ -185,9 +186,7 @@ async def test_a_supervisor_with_a_pin_is_asked_once(dashboard):
     set_pin("S1", "4321")
     app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "S1")
         await press(pilot, "2")
         # Costs need the PIN: hidden until it is given.
         assert app.screen.columns[-3:-1] == ["unit_cost", "value"]
@@ -212,9 +211,7 @@ async def test_a_supervisor_with_a_pin_is_asked_once(dashboard):
 async def test_errors_are_acknowledged_and_scans_refused_at_once(dashboard):
     app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "S1")
         # A scan here is refused at once, on this screen, with what was scanned.
         await scan(pilot, td.WIDGET_EAN)
         await done(pilot)
@@ -251,9 +248,7 @@ async def test_errors_are_acknowledged_and_scans_refused_at_once(dashboard):
 async def test_wide_reports_mark_what_is_left_out_and_scroll(dashboard):
     app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "S1")
         await press(pilot, "2")
         lines = screen_text(app).splitlines()
         row = next(line for line in lines if "SKU-300" in line)
@@ -273,9 +268,7 @@ async def test_reorder_says_which_rule_and_an_order_over_max_is_its_own_alert(da
     Barcode.create(code="SKU300-CASE50", item=Item.get(Item.sku == "SKU-300"), pack_qty=50)
     app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "S1")
         await press(pilot, "2")
         row = next(line for line in screen_text(app).splitlines() if "SKU-300" in line)
         assert " 50 " in row and "up to max, 13 over: whole cases" in row
@@ -283,3 +276,16 @@ async def test_reorder_says_which_rule_and_an_order_over_max_is_its_own_alert(da
         await press(pilot, "1")
         # The title fits 80 columns: "Supervisor · " gives way to the whole summary.
         assert " Stock alerts · 0 below reorder point · 1 above max · 1 on order over max" in flat(app)
+
+
+@async_test
+async def test_a_chart_takes_the_next_period(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot, "S1")
+        await press(pilot, "t")
+        assert "Sales revenue by day · last 30 days" in flat(app)
+        await press(pilot, "p")                   # not "unknown report 'chart'"
+        chart = app.screen.query_one("#sv-chart")
+        assert "Sales revenue by day · last 90 days" in flat(app) and sum(chart.values) == 50.0
+        assert "unknown report" not in flat(app) and app.station.blocked is None
