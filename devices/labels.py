@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .gs1 import check_digit, check_digit_error, is_gtin
+from .text_cells import fit
 
 
 class LabelError(ValueError):
@@ -229,7 +230,7 @@ def _caption(label) -> str:
     if isinstance(label, ItemLabel):
         extra = "".join([f"  lot {label.lot}" if label.lot else "",
                          f"  exp {label.expiry.isoformat()}" if label.expiry else ""])
-        return f"{label.sku}  {label.name}"[:40] + extra
+        return fit(f"{label.sku}  {label.name}", 40).rstrip() + extra
     return f"SSCC {label.sscc}"
 
 

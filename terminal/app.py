@@ -59,8 +59,14 @@ class WarehouseApp(App):
 
     # --- lifecycle ---------------------------------------------------------------------------
 
+    def on_resize(self, event) -> None:
+        from .flows.base import list_rows
+        self.session.list_rows = list_rows(event.size.height)
+
     def on_mount(self) -> None:
+        from .flows.base import list_rows
         from .flows.login import LoginFlow
+        self.session.list_rows = list_rows(self.size.height)
         from .screens.login import LoginScreen
         self.scanner_state = self.source.status
         self.push_screen(LoginScreen(LoginFlow(self.session)))

@@ -40,6 +40,9 @@ class Session:
     operator_name: str = ""
     role: str = "worker"
     pin: str | None = field(default=None, repr=False)
+    # How many documents a list shows (terminal/flows/base.list_rows of the screen's height),
+    # set by the app as the terminal is resized; None: the 80×24 default.
+    list_rows: int | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     on_retry: Callable[[int, Exception], None] | None = None
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1), repr=False)

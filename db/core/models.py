@@ -104,6 +104,9 @@ class Item(BaseModel):
     preferred_supplier = pw.ForeignKeyField(Supplier, null=True, backref="preferred_items")
     abc_class = pw.CharField(null=True)
     active = pw.BooleanField(default=True)
+    # Days of shelf life a lot must still have when it is received (0: no minimum). Schema 6.
+    # A default in the table too, as for decimals: bulk inserts that name no such column work.
+    min_shelf_life_days = pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
 
 
 class Barcode(BaseModel):
@@ -282,6 +285,8 @@ class PickShortage(BaseModel):
     operator = pw.CharField()
     station = pw.CharField(default="")
     at = pw.DateTimeField(default=utcnow)
+    # Set when the picker's undo took the short back (schema 6): it then blocks nothing.
+    undone_at = pw.DateTimeField(null=True)
 
 
 # Movement lookups that reports and verify need. (item, created_at) also serves look-ups by

@@ -31,6 +31,9 @@ MIGRATIONS: dict[int, Callable] = {
         for statement in (m.sql(f'DROP INDEX IF EXISTS "movement_{column}"'),
                           m.sql(f'CREATE {unique}INDEX "movement_{column}" ON "movement" ("{column}") '
                                 f'WHERE ("{column}" IS NOT NULL)'))],
+    # 6: an item's minimum remaining shelf life at receipt, and a short pick the picker undid.
+    6: lambda m: _add_missing_columns(m, [("item", "min_shelf_life_days", pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
+                                          ("pick_shortage", "undone_at", pw.DateTimeField(null=True))]),
     # 7: units of measure (issue 18): an item's precision, and the unit of an order line. The
     # item_unit table itself is made by create_tables. Existing quantities are whole units of
     # items with 0 decimals, so every movement and balance keeps its meaning unchanged.

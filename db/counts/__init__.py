@@ -39,7 +39,7 @@ db.masterdata.security's; reason codes are looked up by db.masterdata.lookup.get
 """
 from __future__ import annotations
 
-from db.counts.decisions import Decision, approve, reject, set_quantity
+from db.counts.decisions import Decision, approve, keep_books, reject, set_quantity
 from db.counts.plans import cancel_count, create_count, last_counted, plan_locations, request_count
 from db.counts.policy import DEFAULT_REASON, SCOPES, CountSettings, Tolerance
 from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines, lot_needs_expiry, open_tasks, recount_blockers, recount_lines, submit_count, task_for_location)
@@ -59,7 +59,7 @@ __all__ = [
     "Counted", "SubmitResult", "task_for_location", "open_tasks", "recount_lines",
     "recount_blockers", "count_scope", "expected_lines", "lot_needs_expiry", "submit_count",
     # the supervisor's decisions
-    "Decision", "approve", "reject", "set_quantity",
+    "Decision", "approve", "keep_books", "reject", "set_quantity",
     # reading counts
     "line_dict", "count_detail", "list_counts", "discrepancies",
     # batch scanners

@@ -83,7 +83,7 @@ def approve(count_id: int, line_no: int | None = None, *, operator: str, station
     that cannot be posted are returned with their error and the others are posted.
     """
     require_supervisor(operator, "approving a count")
-    get_reason(reason)
+    reason = get_reason(reason).code    # any case: "loss" is LOSS
     count = get_count(count_id)
     if line_no is not None:
         line = get_line(count_id, line_no)
@@ -162,7 +162,7 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
         raise InvalidInput(f"the quantity must be a whole number of zero or more, got {qty!r}")
     if not reason:
         raise InvalidInput("setting a quantity needs a reason code")
-    get_reason(reason)
+    reason = get_reason(reason).code    # any case: "loss" is LOSS
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
@@ -181,3 +181,24 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
                            reason=reason, action="count.set")
         refresh_task(line.task)
     return Decision(line, movement)
+
+
+def keep_books(count_id: int, line_no: int, *, reason: str, operator: str, station: str = "") -> Decision:
+    """Reject the count and keep the books: the line is decided with nothing posted (the
+    supervisor knows the count was wrong, e.g. goods were in transit on the shelf). Needs a
+    reason code; audited as count.keep_books."""
+    require_supervisor(operator, "rejecting a count and keeping the books")
+    if not reason:
+        raise InvalidInput("keeping the books needs a reason code")
+    reason = get_reason(reason).code
+    line = get_line(count_id, line_no)
+    with write_transaction():
+        line = _locked(CountLine, line.id)
+        if line.status != "approved" and line.count.status != "open":
+            raise RuleViolation(f"count {count_id} is {line.count.status}: its lines can no longer be decided")
+        if line.status not in ("recount", "review"):
+            raise RuleViolation(_why_not(line, "keeping the books"))
+        line.note = f"count rejected by {operator}, books kept"
+        settle(line, 0, operator=operator, station=station, reason=reason, action="count.keep_books")
+        refresh_task(line.task)
+    return Decision(line, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.ledger.posting import Posting, post, reverse
-from db.masterdata.lookup import get_item, get_location
+from db.masterdata.lookup import get_item, get_location, get_reason
 from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrder, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
 from db.ledger.keys import earlier_by_key, derived_key
 from db.core.rows import locked
@@ -24,11 +24,16 @@ def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
     if earlier is not None:
         return earlier
     require_supervisor(operator, "adjusting stock")
+    original = reason
     if not isinstance(qty, int) or isinstance(qty, bool) or qty == 0:
         raise InvalidInput(f"an adjustment needs a non-zero whole quantity (+ found, - lost), got {qty!r}")
-    if not reason or not ReasonCode.select().where(ReasonCode.code == reason).exists():
+    try:
+        reason = get_reason(reason).code if reason else None    # any case: "loss" is LOSS
+    except NotFound:
+        reason = None
+    if not reason:
         known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "adjust").order_by(ReasonCode.code))
-        raise NotFound(f"unknown reason code {reason!r}; adjustment reasons are {known}")
+        raise NotFound(f"unknown reason code {original!r}; adjustment reasons are {known}")
     item = get_item(sku)
     loc = physical(get_location(location), "an adjustment")
     with write_transaction():
@@ -90,6 +95,28 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
             _undo_pick(original, sline, order)
         audit(operator, station, "undo", movement=original.id, undo=undo.id, kind=original.kind)
         return undo
+
+
+def undo_movements(ids: list[int], *, operator: str, station: str = "",
+                   key: str | None = None) -> list[Movement]:
+    """Reverse several movements as one, newest first, in one transaction: one move of a whole
+    location's content (or a basket of lines) is taken back by ONE undo. A leg of a transfer
+    already reversed with its partner is skipped."""
+    if not ids:
+        raise InvalidInput("nothing to undo: no movement given")
+    undone = []
+    with write_transaction():
+        moves = list(Movement.select().where(Movement.id.in_(ids)))
+        if not any(m.po_line_id or m.so_line_id for m in moves):
+            # A move of several items: all their locks at once, before any balance
+            # (db/ledger/locks.py); one item after another would take them out of order.
+            locks.lock_items(sorted({m.item_id for m in moves}))
+        for n, movement_id in enumerate(sorted(ids, reverse=True), start=1):
+            if Movement.select().where(Movement.reverses == movement_id).exists():
+                continue
+            undone.append(undo_movement(movement_id, operator=operator, station=station,
+                                        key=derived_key(key, f"all{n}")))
+    return undone
 
 
 def _undo_receipt(original: Movement, line: PurchaseOrderLine) -> None:

@@ -38,6 +38,8 @@ def move(sku: str, qty: int, from_code: str, to_code: str, *, lot: str | None = 
     dst = physical(get_location(to_code), "a move")
     if src.id == dst.id:
         raise InvalidInput(f"a move needs two different locations, got {src.code} twice")
+    if kind == "putaway":
+        same_warehouse(src, dst, "put-away")
     the_lot = lot_at(item, src, lot)
     with write_transaction():
         if key:
@@ -46,6 +48,15 @@ def move(sku: str, qty: int, from_code: str, to_code: str, *, lot: str | None = 
                 return earlier
         return _move_locked(item, the_lot, qty, src, dst, operator=operator, station=station,
                             key=key, document=document, kind=kind)
+
+
+def same_warehouse(src: Location, dst: Location, what: str) -> None:
+    """Refuse WHAT from SRC to a location of another warehouse: only a transfer crosses."""
+    if src.warehouse_id != dst.warehouse_id:
+        here = src.warehouse.code if src.warehouse_id else "none"
+        there = dst.warehouse.code if dst.warehouse_id else "none"
+        raise RuleViolation(f"{what} stays in warehouse {here}: {dst.code} is in {there}; "
+                            f"moving stock between warehouses is the Transfer job")
 
 
 def _move_locked(item, the_lot, qty, src, dst, *, operator, station, key, document, kind):

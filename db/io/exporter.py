@@ -42,7 +42,7 @@ def _items():
     sup = Supplier.alias()
     query = (Item.select(Item.sku, Item.name, Item.uom, Item.unit_cost, Item.unit_price,
                          Item.reorder_point, Item.reorder_qty, Item.max_qty, Item.lot_tracked,
-                         Item.expiry_tracked, sup.code)
+                         Item.expiry_tracked, sup.code, Item.min_shelf_life_days)
              .join(sup, pw.JOIN.LEFT_OUTER, on=(Item.preferred_supplier == sup.id))
              .order_by(Item.sku).tuples())
     names = SPECS["items"].names

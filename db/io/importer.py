@@ -208,7 +208,8 @@ SPECS: dict[str, Spec] = {
         Col("unit_cost", p_money, default=Decimal(0)), Col("unit_price", p_money, default=Decimal(0)),
         Col("reorder_point", p_int, default=0), Col("reorder_qty", p_int, default=0),
         Col("max_qty", p_int, default=0), Col("lot_tracked", p_bool, default=False),
-        Col("expiry_tracked", p_bool, default=False), Col("supplier", p_code)), ("sku",)),
+        Col("expiry_tracked", p_bool, default=False), Col("supplier", p_code),
+        Col("min_shelf_life_days", p_int, default=0)), ("sku",)),
     "barcodes": Spec((
         Col("barcode", p_barcode, True), Col("sku", p_code, True),
         Col("pack_qty", p_positive, default=1)), ("barcode",)),
@@ -480,7 +481,8 @@ class ItemsImport(MasterData):
     fields = {"sku": "sku", "name": "name", "uom": "uom", "unit_cost": "unit_cost",
               "unit_price": "unit_price", "reorder_point": "reorder_point",
               "reorder_qty": "reorder_qty", "max_qty": "max_qty", "lot_tracked": "lot_tracked",
-              "expiry_tracked": "expiry_tracked", "supplier": "preferred_supplier"}
+              "expiry_tracked": "expiry_tracked", "supplier": "preferred_supplier",
+              "min_shelf_life_days": "min_shelf_life_days"}
 
     def validate(self, rows, present, check):
         if "supplier" in present:

@@ -8,6 +8,8 @@ terminal and the CLI can show it as it is.
 """
 from __future__ import annotations
 
+from peewee import fn
+
 from db.core.errors import NotFound
 from db.core.models import (Barcode, Item, Location, Lot, PurchaseOrder, ReasonCode, SalesOrder, Supplier, Warehouse)
 from db.core.prepared import Prepared
@@ -20,6 +22,16 @@ def get_item(sku: str, row=LOOK_UP) -> Item:
     if item is None:
         raise NotFound(f"unknown item SKU {sku!r}")
     return item
+
+
+def find_items(text: str, limit: int = 50) -> list[Item]:
+    """Active items whose name holds TEXT anywhere, in any case ("beer" finds "Tsingtao Beer"),
+    by SKU: LIKE on SQLite (which folds ASCII letters), ILIKE on PostgreSQL."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(Item.select().where(Item.active == True, Item.name.contains(text))  # noqa: E712
+                .order_by(Item.sku).limit(limit))
 
 
 def get_location(code: str, row=LOOK_UP) -> Location:
@@ -73,11 +85,20 @@ def find_barcode(code: str) -> tuple[Item, int] | None:
     return None
 
 
-def get_reason(code: str) -> ReasonCode:
-    row = ReasonCode.get_or_none(ReasonCode.code == code)
+def get_reason(code: str, kind: str | None = None) -> ReasonCode:
+    """The reason code CODE in any case ("damaged" is DAMAGED), of KIND (reject, adjust, count,
+    short) when given: every path that takes a reason asks here, so none is stricter."""
+    text = (code or "").strip()
+    query = ReasonCode.select().where(fn.UPPER(ReasonCode.code) == text.upper())
+    if kind is not None:
+        query = query.where(ReasonCode.kind == kind)
+    row = query.first()
     if row is None:
-        known = ", ".join(r.code for r in ReasonCode.select().order_by(ReasonCode.code))
-        raise NotFound(f"unknown reason code {code!r}; known reason codes: {known}")
+        known = ReasonCode.select().order_by(ReasonCode.code)
+        if kind is not None:
+            known = known.where(ReasonCode.kind == kind)
+        what = f"{kind} reasons are" if kind else "known reason codes:"
+        raise NotFound(f"unknown reason code {code!r}; {what} {', '.join(r.code for r in known)}")
     return row
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from db.core.connection import database, retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.ledger.posting import Posting, post
-from db.masterdata.lookup import get_item, get_location, get_po, get_supplier, warehouse_location
+from db.masterdata.lookup import get_item, get_location, get_po, get_reason, get_supplier, warehouse_location
 from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Item, Location, Movement, Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
 from db.core.documents import backorder_number
 from db.ledger.keys import derived_key
@@ -21,6 +21,7 @@ from db.core.quantities import whole_quantity
 from db.core.prepared import Prepared
 from db.core.rows import LOOK_UP, execute, row_by, rows_by
 from db.masterdata.security import audit, get_operator, require_supervisor
+from db.inventory.expiry import lot_expiry, receipt_check
 
 # A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
 # driver's placeholder.
@@ -53,7 +54,8 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             expiry: dt.date | None = None, location: str | None = None,
             supplier: str | None = None, warehouse: str | None = None,
             tolerance_pct: float = 10.0, key: str | None = None,
-            unit_cost: Decimal | None = None) -> ReceiptResult:
+            unit_cost: Decimal | None = None, override_by: str | None = None,
+            override_reason: str | None = None) -> ReceiptResult:
     """Receive QTY accepted units (and REJECT rejected ones on top) of SKU.
 
     Accepted units go to the dock (LOCATION or the warehouse's receiving location), rejected
@@ -82,9 +84,8 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         raise InvalidInput("a receipt needs some units: got 0 accepted and 0 rejected")
     if reject and not reason:
         raise InvalidInput(f"{reject} rejected units need a reason code, got none")
-    if reject and not ReasonCode.select().where(ReasonCode.code == reason).exists():
-        known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "reject").order_by(ReasonCode.code))
-        raise NotFound(f"unknown reason code {reason!r}; reject reasons are {known}")
+    if reject:
+        reason = _reason_code(reason, "reject reasons are", "reject")
     item = get_item(sku, item_row)
     if item.lot_tracked and not lot:
         raise InvalidInput(f"{item.sku} is lot-tracked: a lot is required")
@@ -93,6 +94,13 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         known = Lot.get_or_none(Lot.item == item.id, Lot.code == lot)
         if known is None or known.expiry is None:
             raise InvalidInput(f"{item.sku} is expiry-tracked: an expiry date is required for lot {lot}")
+
+    # An expired or short-dated lot is refused unless supervisor OVERRIDE_BY overrides it
+    # with a reason (db/inventory/expiry.py); rejecting it to quarantine is always allowed.
+    overridden = None
+    if qty:
+        overridden = receipt_check(item, lot, lot_expiry(item, lot, expiry),
+                                   override_by=override_by, override_reason=override_reason)
 
     order = get_po(po) if po else None
     if order is not None:
@@ -160,6 +168,10 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
                                     kind="reject", operator=operator, station=station, lot=the_lot,
                                     key=derived_key(key, "reject") if qty else key, po_line=line,
                                     document=document, reason=reason, unit_cost=cost))
+        if overridden:
+            audit(override_by, station, "expiry_override", po=order.number if order else "", sku=item.sku,
+                  lot=lot or "", qty=qty, received_by=operator, problem=overridden,
+                  reason=override_reason.strip())
         if line is not None:
             now = utcnow()
             line.qty_received += qty
@@ -199,6 +211,27 @@ def po_lines_with_items(po_id: int) -> list[PurchaseOrderLine]:
     """The order's lines in line order, each with its item read along: the screen's table
     reads every line's item, which was a query per line and per scan (bench/RESULTS.md)."""
     return _PO_LINES_AND_ITEMS(po_id)
+
+
+def _reason_code(reason: str, listing: str, kind: str) -> str:
+    """REASON as stored (matched in any case: "damaged" is DAMAGED); unknown, the error lists
+    the reasons of KIND."""
+    try:
+        return get_reason(reason).code
+    except NotFound:
+        known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == kind).order_by(ReasonCode.code))
+        raise NotFound(f"unknown reason code {reason!r}; {listing} {known}") from None
+
+
+def check_receivable(po: str, sku: str, qty: int, *, tolerance_pct: float = 10.0) -> PurchaseOrderLine:
+    """Refuse, before anything is asked or posted, a receipt of QTY × SKU that PO would refuse:
+    an item not on the order, or more than its line takes with the tolerance. The station asks
+    for the lot and expiry only after this (check first, ask second). Returns the line."""
+    order = get_po(po)
+    item = get_item(sku)
+    line = _line_for(order, item)
+    _check_over_receipt(order, line, qty, tolerance_pct)
+    return line
 
 
 def _line_for(order: PurchaseOrder, item: Item) -> PurchaseOrderLine:

@@ -90,6 +90,11 @@ def _counts(settings, date_from, date_to, **opts):
     return counts_report(date_from, date_to)
 
 
+def _expiry(settings, date_from, date_to, **opts):
+    from db.reports.expiry import expiry
+    return expiry(date_from, date_to, **opts)
+
+
 REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
     ReportInfo("alerts", "Stock alerts", _alerts),
     ReportInfo("reorder", "Reorder suggestions", _reorder),
@@ -103,6 +108,7 @@ REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
     ReportInfo("ageing", "Stock ageing", _ageing),
     ReportInfo("abc", "ABC classification", _abc),
     ReportInfo("counts", "Count variances", _counts),
+    ReportInfo("expiry", "Expired and expiring stock", _expiry),
 ]}
 
 

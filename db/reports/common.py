@@ -31,7 +31,9 @@ CENT = Decimal("0.01")
 
 
 def today() -> dt.date:
-    return utcnow().date()
+    """The store's clock (db/core/clock.py): a fixed test date reaches the reports too."""
+    from db.core.clock import today as store_today
+    return store_today()
 
 
 def day_start(day: dt.date) -> dt.datetime:

@@ -26,6 +26,8 @@ from db.core.quantities import whole_quantity
 from db.core.prepared import Prepared
 from db.core.rows import row_by
 from db.masterdata.security import audit, get_operator
+from db.inventory.expiry import check_not_expired, is_expired, today_text, usable_lot_condition
+from db.sales.shortages import blocked_places, hold_back, pick_gaps
 
 
 class Allocation(BaseModel):
@@ -77,7 +79,7 @@ def next_sales_order(*, operator: str, station: str, so: str | None = None,
     with write_transaction():
         if so is not None:
             order = locks.document(SalesOrder, get_so(so).id)
-            if order.status == "picking":
+            if order.status in ("picking", "picked"):
                 if order.assigned_station == station:
                     return order   # claiming one's own order again changes nothing
                 raise RuleViolation(f"sales order {order.number} is being picked at station "
@@ -124,8 +126,10 @@ def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_
     # The order's items, all at once and before their balances (db/ledger/locks.py).
     locks.lock_items(line.item_id for line, _ in needs)
     places: dict[int, list[Balance]] = {}
-    for b in _ORDER_FREE_STOCK(order_id, warehouse_id):
+    for b in _ORDER_FREE_STOCK(order_id, warehouse_id, today_text()):
         places.setdefault(b.item_id, []).append(b)
+    # Units a short pick found missing are not promised until the shelf is counted.
+    blocked = blocked_places([line.item_id for line, _ in needs], warehouse_id)
     far = dt.date.max
     for rows in places.values():
         rows.sort(key=lambda b: (b.lot.expiry if b.lot_id and b.lot.expiry else far,
@@ -136,7 +140,7 @@ def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_
         for b in places.get(line.item_id, ()):
             if need <= 0:
                 break
-            free = b.qty - b.allocated - promised.get(b.id, 0)
+            free = hold_back(blocked, b.item_id, b.location_id, b.qty - b.allocated - promised.get(b.id, 0))
             if free <= 0:
                 continue
             take = min(need, free)
@@ -221,16 +225,18 @@ _ALLOCATIONS = Prepared(lambda so_id: Allocation.select(Allocation, Location, Lo
                         .where(SalesOrderLine.so == so_id).order_by(Allocation.id))
 
 
-def _free_balances(items, wh_id):
+def _free_balances(items, wh_id, today):
     """Balances matching ITEMS (a condition on Balance.item) with free units at the active
-    storage places of warehouse WH_ID, each with its location and lot."""
+    storage places of warehouse WH_ID, each with its location and lot; never an expired lot
+    (TODAY: the store's date as YYYY-MM-DD)."""
     return (Balance.select(Balance, Location, Lot).join(Location)
             .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
             .where(items, Location.kind == "storage", Location.active == True,  # noqa: E712
-                   Location.warehouse == wh_id, Balance.qty > Balance.allocated))
+                   Location.warehouse == wh_id, Balance.qty > Balance.allocated,
+                   usable_lot_condition(today)))
 
 
-_FREE_STOCK = Prepared(lambda item_id, wh_id: _free_balances(Balance.item == item_id, wh_id))
+_FREE_STOCK = Prepared(lambda item_id, wh_id, today: _free_balances(Balance.item == item_id, wh_id, today))
 _LINES_OF_ITEM = Prepared(lambda so_id, item_id: SalesOrderLine.select().where(
     SalesOrderLine.so == so_id, SalesOrderLine.item == item_id).order_by(SalesOrderLine.line_no))
 _ALLOCATED_HERE = Prepared(lambda line_id, loc_id: Allocation.select().where(
@@ -248,9 +254,9 @@ _HELD = Prepared(lambda so_id: Allocation.select(Allocation.so_line, pw.fn.SUM(A
                  .tuples())
 
 
-def _order_free_stock(so_id, wh_id):
+def _order_free_stock(so_id, wh_id, today):
     order_items = SalesOrderLine.select(SalesOrderLine.item).where(SalesOrderLine.so == so_id)
-    query = _free_balances(Balance.item.in_(order_items), wh_id).order_by(Balance.item, Balance.location, Balance.id)
+    query = _free_balances(Balance.item.in_(order_items), wh_id, today).order_by(Balance.item, Balance.location, Balance.id)
     return query.for_update(of=Balance) if is_postgres() else query
 
 
@@ -302,15 +308,20 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
     allocated: dict[int, list] = {line.id: [] for line in lines}
     if lines:
         for a in _ALLOCATIONS(order.id):
-            if a.so_line_id in allocated:
+            # A lot that expired since the claim is never directed (it cannot be picked).
+            if a.so_line_id in allocated and not (a.lot_id and is_expired(a.lot.expiry)):
                 allocated[a.so_line_id].append((a.location, a.lot if a.lot_id else None, a.qty))
+    blocked = blocked_places([line.item_id for line in lines], wh.id) if lines else {}
     for line in lines:
         need = remaining(line)
         item = line.item
         places = allocated[line.id]
         covered = sum(q for _, _, q in places)
         if covered < need:
-            places += [(loc, lot, q) for loc, lot, q in _free_stock(item, wh.id)]
+            for loc, lot, q in _free_stock(item, wh.id):
+                q = hold_back(blocked, item.id, loc.id, q)
+                if q > 0:
+                    places.append((loc, lot, q))
         # One task per place: allocated and free units of the same shelf and lot add up.
         merged: dict[tuple, list] = {}
         for loc, lot, qty in places:
@@ -335,7 +346,21 @@ def _fefo_key(lot, loc):
 
 def _free_stock(item: Item, warehouse_id: int):
     return [(b.location, b.lot if b.lot_id else None, b.qty - b.allocated)
-            for b in _FREE_STOCK(item.id, warehouse_id)]
+            for b in _FREE_STOCK(item.id, warehouse_id, today_text())]
+
+
+def unpickable(so: str, *, warehouse: str | None = None) -> list:
+    """The units of SO's open lines no task of `pick_list` covers at this warehouse, each
+    with why (db/sales/shortages.py): the pick screen shows them instead of leaving them out."""
+    order = get_so(so)
+    if order.status in CLOSED_SO_STATUSES:
+        return []
+    wh = station_warehouse(order.assigned_station or "", warehouse)
+    covered: dict[int, int] = {}
+    for t in pick_list(so, warehouse=warehouse):
+        covered[t.so_line.id] = covered.get(t.so_line.id, 0) + t.qty
+    missing = [(line, remaining(line) - covered.get(line.id, 0)) for line in _LINES_AND_ITEMS(order.id)]
+    return pick_gaps([(line, n) for line, n in missing if n > 0], wh)
 
 
 # ---------------------------------------------------------------- picking
@@ -358,6 +383,7 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
     if src.kind != "storage":
         raise RuleViolation(f"picks come from a storage location: {src.code} is a {src.kind} location")
     the_lot = lot_at(item, src, lot)
+    check_not_expired(the_lot, "a pick")
     shipping = warehouse_location(src.warehouse.code, "shipping")
     order = get_so(so)
     with write_transaction():
@@ -425,7 +451,7 @@ def _check_fefo(item: Item, chosen: Lot, src: Location, line: SalesOrderLine) ->
     rows = (Balance.select(Balance, Location, Lot).join(Location).switch(Balance).join(Lot)
             .where(Balance.item == item.id, Location.kind == "storage", Location.active == True,  # noqa: E712
                    Location.warehouse == src.warehouse_id, Balance.qty > 0,
-                   Lot.expiry < chosen.expiry)
+                   Lot.expiry < chosen.expiry, Lot.expiry >= today_text())
             .order_by(Lot.expiry, Location.pick_sequence, Location.code))
     mine = {(a.location_id, a.lot_id): a.qty for a in Allocation.select().where(Allocation.so_line == line.id)}
     for b in rows:
@@ -469,6 +495,51 @@ def short_pick(so: str, sku: str, from_code: str, qty_short: int, *, operator: s
         audit(operator, station, "short_pick", so=order.number, line=line.line_no, sku=item.sku,
               location=src.code, qty_short=qty_short)
         return shortage
+
+
+def undo_short(shortage_id: int, *, operator: str, station: str = "") -> PickShortage:
+    """Take back a short pick (the picker's F9 right after it): the line needs those units
+    picked again, stock is promised to it again, and the shelf is no longer blocked. Only the
+    operator who recorded it, or a supervisor; a short is taken back once."""
+    op = get_operator(operator)
+    with write_transaction():
+        shortage = PickShortage.get_or_none(PickShortage.id == shortage_id)
+        if shortage is None:
+            raise NotFound(f"no short pick {shortage_id}")
+        if shortage.operator != op.code and not op.is_supervisor:
+            raise RuleViolation(f"short pick {shortage_id} was recorded by {shortage.operator}; "
+                                f"only they or a supervisor may take it back")
+        if PickShortage.update(undone_at=utcnow()).where(
+                PickShortage.id == shortage.id, PickShortage.undone_at.is_null()).execute() != 1:
+            raise RuleViolation(f"short pick {shortage_id} was already taken back")
+        # The lock order (db/ledger/locks.py): the order, its line, then the item.
+        order = locks.document(SalesOrder, shortage.so_line.so_id)
+        line = locked(SalesOrderLine, shortage.so_line_id)
+        if order.status in CLOSED_SO_STATUSES:
+            raise RuleViolation(f"sales order {order.number} is {order.status}: its short pick stays")
+        locks.lock_items([shortage.item_id])
+        SalesOrderLine.update(qty_short=SalesOrderLine.qty_short - shortage.qty_short).where(
+            SalesOrderLine.id == line.id).execute()
+        line = SalesOrderLine.get_by_id(line.id)
+        need = remaining(line) - _allocated_to(line)
+        if order.assigned_station and need > 0:
+            wh = station_warehouse(order.assigned_station)
+            _allocate(order.id, [(line, need)], shortage.location.warehouse_id or wh.id)
+        refresh_so_status(order.id)
+        audit(operator, station, "undo_short_pick", so=order.number, line=line.line_no,
+              sku=shortage.item.sku, location=shortage.location.code, qty_short=shortage.qty_short)
+        return PickShortage.get_by_id(shortage.id)
+
+
+def release_place(item_id: int, location_id: int, lot_id: int | None) -> int:
+    """Give back every unit promised to orders at one place (item × location × lot): its stock
+    is leaving for quarantine. Returns the units given back."""
+    allocs = list(Allocation.select(Allocation, SalesOrderLine).join(SalesOrderLine).where(
+        SalesOrderLine.item == item_id, Allocation.location == location_id,
+        Allocation.lot.is_null() if lot_id is None else Allocation.lot == lot_id))
+    for alloc in allocs:
+        _release(alloc, alloc.qty)
+    return sum(a.qty for a in allocs)
 
 
 # ---------------------------------------------------------------- shipping

@@ -127,17 +127,56 @@ def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, ti
         for r in rows:
             writer.writerow(["" if r.get(c) is None else _plain(r.get(c)) for c in columns])
     else:
-        from rich.console import Console
-        from rich.table import Table
-        table = Table(title=title, show_lines=False, header_style="bold")
-        for c in columns:
-            numeric = any(isinstance(r.get(c), (int, float, Decimal)) and not isinstance(r.get(c), bool) for r in rows)
-            table.add_column(c, justify="right" if numeric else "left")
-        for r in rows:
-            table.add_row(*[_cell(r.get(c)) for c in columns])
-        Console(file=out, width=max(100, Console(file=out).width)).print(table)
-        if not rows:
-            print("(none)", file=out)
+        _table(rows, columns, title, out)
+
+
+# The table's frame per column: one space of padding each side, one between columns.
+_COLUMN_FRAME = 3
+
+
+def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out) -> None:
+    """ROWS as a table as wide as the terminal (piped, as wide as it needs), measured in
+    terminal cells. Numbers, dates and codes (one word: a SKU, a lot, a location) are never
+    wrapped nor cut; text with spaces (a name) wraps in its cell. When even that does not fit,
+    text columns are left out, from the right, and a line under the table says which."""
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    console = Console(file=out)
+    cells = {c: [_cell(r.get(c)) for r in rows] for c in columns}
+    unlimited = not console.is_terminal
+    if unlimited:
+        # Piped to a file or another program: no terminal to fit, so nothing is left out.
+        console = Console(file=out, width=10_000)
+    specs = []
+    for c in columns:
+        values = [r.get(c) for r in rows if r.get(c) is not None]
+        numeric = any(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values)
+        code = bool(values) and all(isinstance(v, str) and len(v.split()) <= 1 and len(v) <= 24 for v in values)
+        whole = numeric or code or any(isinstance(v, (dt.date, dt.datetime)) for v in values)
+        widest = max([cell_len(v) for v in cells[c]] or [0])
+        # A whole column needs its widest value; a wrapping one at least 8 cells (or its widest).
+        need = max(widest, cell_len(c)) if whole else min(max(widest, cell_len(c), 1), 8)
+        specs.append([c, numeric, whole, need])
+    left_out = []
+    while not unlimited and len(specs) > 1 and sum(s[3] + _COLUMN_FRAME for s in specs) > console.width:
+        text = [s for s in specs if not s[1]]
+        drop = next((s for s in reversed(text) if not s[2]), None) or (text[-1] if text else specs[-1])
+        specs.remove(drop)
+        left_out.append(drop[0])
+    table = Table(title=title, show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    for c, numeric, whole, need in specs:
+        table.add_column(c, justify="right" if numeric else "left", no_wrap=whole, overflow="fold",
+                         min_width=need if whole else None)
+    for n in range(len(rows)):
+        table.add_row(*[cells[s[0]][n] for s in specs])
+    console.print(table)
+    if left_out:
+        console.print(f"(left out to fit {console.width} columns: {', '.join(reversed(left_out))}; "
+                      f"a wider terminal or --format csv shows them)", markup=False, highlight=False)
+    if not rows:
+        print("(none)", file=out)
 
 
 def _cell(value: Any) -> str:

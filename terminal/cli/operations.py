@@ -21,6 +21,16 @@ def register(sub) -> None:
                                                      "else the warehouse's first receiving location)")
     p.add_argument("--warehouse", metavar="CODE", help="warehouse (default: [station] warehouse)")
     p.add_argument("--key", metavar="KEY", help="idempotency key: the same key posts once")
+    p.add_argument("--override-by", metavar="SUPERVISOR", help="receive an expired or short-dated lot all the "
+                   "same: the supervisor overriding (their PIN: --pin or $WH_PIN)")
+    p.add_argument("--override-reason", metavar="TEXT", help="why the override (required with --override-by)")
+    add_operator(p)
+
+    p = command(sub, "quarantine", cmd_quarantine, "move expired stock to quarantine (supervisor)")
+    p.add_argument("--expired", action="store_true", required=True,
+                   help="every unit of an expired lot outside quarantine (the store's today)")
+    p.add_argument("--warehouse", metavar="CODE", help="only this warehouse (default: all)")
+    p.add_argument("--key", metavar="KEY", help="idempotency key: the same key moves once")
     add_operator(p)
 
     po = command(sub, "po", _no_subcommand, "purchase order actions", needs_db=False)
@@ -104,7 +114,7 @@ def cmd_receive(args) -> int:
                      expiry=parse_date(args.expiry, "expiry"), location=location,
                      supplier=args.supplier, warehouse=args.warehouse or args.cfg.warehouse,
                      tolerance_pct=float(args.cfg.get("receiving.over_receipt_tolerance_pct")),
-                     key=args.key)
+                     key=args.key, override_by=args.override_by, override_reason=args.override_reason)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if result.accepted:
@@ -115,6 +125,18 @@ def cmd_receive(args) -> int:
         line = result.po_line
         print(f"{line.po.number} line {line.line_no}: {line.qty_received} accepted, {line.qty_rejected} rejected "
               f"of {line.qty_ordered} ordered; order {line.po.status}")
+    return 0
+
+
+def cmd_quarantine(args) -> int:
+    from db.inventory import quarantine_expired
+    moved = quarantine_expired(operator=args.operator, station=station_of(args),
+                               warehouse=args.warehouse, key=args.key)
+    for m in moved:
+        print(f"quarantined {_describe(m)} (lot expired {m.lot.expiry.isoformat()})")
+    from db.core.text import plural
+    print(f"{plural(sum(m.qty for m in moved), 'expired unit')} moved to quarantine in "
+          f"{plural(len(moved), 'movement')}")
     return 0
 
 

@@ -19,6 +19,7 @@ TITLES = {
     "ageing": "stock by age (lot receipt date, else first-in-first-out)",
     "abc": "ABC classification by consumption value (saved on the items)",
     "counts": "count variances and their value",
+    "expiry": "lots expired or expiring within N days, with their value",
 }
 
 
@@ -46,6 +47,8 @@ def register(sub) -> None:
                                        help="days without movement (default [reports] dead_stock_days)")
     parsers["abc"].add_argument("--days", type=int, metavar="N",
                                 help="period length when --from is not given (default [reports] abc_days)")
+    parsers["expiry"].add_argument("--days", type=int, metavar="N",
+                                   help="also list lots expiring within N days (default 30)")
     parsers["abc"].add_argument("--no-save", action="store_true", help="show the classes without saving them")
 
     p = command(sub, "reorder", cmd_reorder, "reorder suggestions, and draft POs made from them")
@@ -70,6 +73,10 @@ def _options(args) -> dict:
         opts = {"customer": args.customer}
     elif name == "sales":
         opts = {"by": args.by, "top": args.top}
+    elif name == "expiry" and args.days is not None:
+        if args.days < 0:
+            raise CliError(f"--days must be 0 or more, got {args.days}", code=2)
+        opts = {"days": args.days}
     elif name in ("turnover", "dead-stock", "abc") and args.days is not None:
         if args.days < 1:
             raise CliError(f"--days must be 1 or more, got {args.days}", code=2)

@@ -42,14 +42,23 @@ COMMANDS = {"DONE": "done", "UNDO": "undo", "SKIP": "skip", "SHORT": "short",
 
 
 # Documents listed to choose from by number: twelve and the line saying how many more fit an
-# 80×24 screen. A longer list ran below it, where no key scrolls.
+# 80×24 screen. A longer list ran below it, where no key scrolls. A smaller terminal lists
+# fewer (`list_rows`): the "and N more" line must stay on the screen.
 LISTED = 12
+# Rows of the screen a list of documents cannot have: header 2, title 1, prompt 2 (it wraps
+# on a narrow screen), the "and N more" line 1, banner 3, entry 1, keys 1.
+LIST_FRAME_ROWS = 11
 
 
-def listed(rows: list, line, status: str, what: str) -> tuple[list[str], list[str]]:
-    """The choices for the first LISTED of ROWS (LINE formats one), and the info line saying how
+def list_rows(screen_rows: int) -> int:
+    """How many documents a list shows on a terminal SCREEN_ROWS high (3 at the least)."""
+    return max(3, min(LISTED, screen_rows - LIST_FRAME_ROWS))
+
+
+def listed(rows: list, line, status: str, what: str, limit: int = LISTED) -> tuple[list[str], list[str]]:
+    """The choices for the first LIMIT of ROWS (LINE formats one), and the info line saying how
     many more are STATUS; those can still be scanned or typed (WHAT: "an SO number")."""
-    shown = rows[:LISTED]
+    shown = rows[:limit]
     more = len(rows) - len(shown)
     return [line(r) for r in shown], ([f"… and {more} more {status}: scan or type {what}"] if more else [])
 
@@ -172,6 +181,10 @@ class Flow:
     @property
     def station(self) -> str:
         return self.session.station
+
+    def list_limit(self) -> int:
+        """How many documents a list may show on this station's screen (set by the app)."""
+        return getattr(self.session, "list_rows", None) or LISTED
 
     def call(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
         """Call the store, retrying while it is unreachable (same arguments, same key)."""

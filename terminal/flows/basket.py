@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from db.core.text import plural
+
 from .base import Table
 
 
@@ -40,9 +42,9 @@ class Basket:
     def prompt(self, source: str, qty: int | None) -> str:
         """What to scan next while gathering goods on SOURCE (QTY: typed for the next scan)."""
         if qty:
-            return f"scan the item to move {qty} units from {source}"
+            return f"scan the item to move {plural(qty, 'unit')} from {source}"
         if self.lines:
-            return f"scan more items, or the destination for {self.units} units"
+            return f"scan more items, or the destination for {plural(self.units, 'unit')}"
         return f"scan the items to move from {source}"
 
     def clear(self) -> None:

@@ -5,11 +5,13 @@ largest value first (db.counts.discrepancies). For the selected line the screen 
 books at each count, the first and second count, who counted and when.
 
     list      ↑/↓ (or type a row number) selects; F3 approve, F4 order a recount, F5 set the
-              quantity; F6 refreshes
+              quantity, F8 reject the count and keep the books; F6 refreshes
     pin       the first decision asks the supervisor's PIN when they have one
     reason    approving: type a reason code, Enter alone takes COUNT
     qty       setting: type the quantity that was on the shelf at the count
     setreason setting: type the reason code (required)
+    keepreason keeping the books: type the reason code (required)
+    The reason codes are listed, numbered: a number or the code (any case) chooses one.
     plan      F7: a new count plan; choose the scope by number, then type its codes
 
 Only supervisors may decide; the store checks it again (db.masterdata.security.require_supervisor), so a
@@ -18,6 +20,8 @@ worker who reaches this screen is refused there too. Every decision is in the au
 from __future__ import annotations
 
 from decimal import Decimal
+
+from db.core.text import plural
 
 from .base import Feedback, Flow, FlowKey, Table, parse_qty
 
@@ -28,6 +32,7 @@ REFRESH_KEY = FlowKey("f6", "refresh", "Reload", "read the discrepancies again")
 UP_KEY = FlowKey("up", "up", "↑", "select the line above")
 DOWN_KEY = FlowKey("down", "down", "↓", "select the line below")
 
+KEEP_KEY = FlowKey("f8", "keep", "Keep books", "reject the selected count and keep the books (asks the reason)")
 PLAN_KEY = FlowKey("f7", "plan", "Plan", "plan a count: zones, locations, items, ABC class, short picks, random")
 # scope, label, what to ask (None: nothing to ask)
 PLAN_SCOPES = [
@@ -54,7 +59,7 @@ def money(value) -> str:
 
 class CountReviewFlow(Flow):
     title = "Count discrepancies"
-    keys = (APPROVE_KEY, REJECT_KEY, SET_KEY, REFRESH_KEY, PLAN_KEY)
+    keys = (APPROVE_KEY, REJECT_KEY, SET_KEY, REFRESH_KEY, PLAN_KEY, KEEP_KEY)
     # Moving the selection; the screen sends these as actions, the key bar has no room for them.
     move_keys = (UP_KEY, DOWN_KEY)
 
@@ -70,6 +75,7 @@ class CountReviewFlow(Flow):
         self.pin: str | None = None
         self.after_pin: str | None = None
         self.state = "list"
+        self.reasons: list = []
         self.to_list()
 
     # --- the list ------------------------------------------------------------------------------
@@ -103,6 +109,7 @@ class CountReviewFlow(Flow):
 
     def to_list(self) -> None:
         self.state, self.entry, self.set_qty = "list", "choice", None
+        self.choices = []
         if not self.rows:
             self.prompt = "No count discrepancy is waiting. Esc goes back"
         else:
@@ -119,7 +126,9 @@ class CountReviewFlow(Flow):
         out = [f"Count {r['count']} line {r['line']}: {r['location']} {r['sku']}{lot} {r['name']}"]
         for n, c in enumerate(r["counts"][-2:], start=max(1, len(r["counts"]) - 1)):
             when = c["at"].strftime("%m-%d %H:%M") if c["at"] else ""
-            out.append(f"  count {n}: {c['qty']} by {c['operator']} {c['station']} {when}"
+            # A line the books expected and the counter never scanned was submitted as 0.
+            qty = "0 (not scanned)" if c["qty"] == 0 and c.get("source") in ("scan", "upload") else c["qty"]
+            out.append(f"  count {n}: {qty} by {c['operator']} {c['station']} {when}"
                        f" (books {c['expected']}, {c['variance']:+d})")
         out.append(f"  {r['note']}" if r["note"] else "")
         return [line for line in out if line] + self.found_lines()
@@ -169,7 +178,7 @@ class CountReviewFlow(Flow):
         if self.state == "list":
             n = parse_qty(text, "row number")
             if n > len(self.rows):
-                return Feedback.error(f"there are {len(self.rows)} rows; typed {n}")
+                return Feedback.error(f"there are {plural(len(self.rows), 'row')}; typed {n}")
             self.index = n - 1
             self.to_list()
             return None
@@ -190,18 +199,26 @@ class CountReviewFlow(Flow):
             if not text.strip():
                 return Feedback.error(f"{self.prompt}: nothing was typed")
             return self.create_plan(text.strip())
+        if self.state in ("reason", "setreason", "keepreason") and text.strip():
+            code = self.reason_of(text.strip())
+            if code is None:
+                return Feedback.error(f"unknown reason {text.strip()!r}: type a number or a code of the list")
+            if self.state == "reason":
+                return self.approve(code)
+            if self.state == "keepreason":
+                return self.keep_books(code)
+            return self.set_quantity(code)
         if self.state == "reason":
-            return self.approve(text.strip().upper() or "COUNT")
+            return self.approve("COUNT")
         if self.state == "qty":
             self.set_qty = parse_qty(text, "quantity", allow_zero=True)
             self.state, self.entry = "setreason", "reason"
             self.prompt = (f"Set {r['sku']} at {r['location']} to {self.set_qty} "
-                           f"({self.set_qty - r['expected']:+d} against the books at the count): reason code?")
+                           f"({self.set_qty - r['expected']:+d} against the books at the count): reason?")
+            self.list_reasons()
             return None
-        if self.state == "setreason":
-            if not text.strip():
-                return Feedback.error("setting a quantity needs a reason code, e.g. MISCOUNT")
-            return self.set_quantity(text.strip().upper())
+        if self.state in ("setreason", "keepreason"):
+            return Feedback.error("a reason is required: type its number or its code")
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback | None:
@@ -223,7 +240,7 @@ class CountReviewFlow(Flow):
                 return self.approve("COUNT")
             return None
         r = self.selected
-        if name in ("approve", "reject", "set", "plan"):
+        if name in ("approve", "reject", "set", "plan", "keep"):
             if r is None and name != "plan":
                 return Feedback.error("no discrepancy selected: the list is empty")
             if not self.session.is_supervisor:
@@ -246,6 +263,13 @@ class CountReviewFlow(Flow):
             self.state, self.entry = "reason", "reason"
             self.prompt = (f"Approve {r['variance']:+d} × {r['sku']} at {r['location']} "
                            f"(value {money(r['value'])})? Reason code, Enter = COUNT")
+            self.list_reasons()
+            return None
+        if name == "keep":
+            self.state, self.entry = "keepreason", "reason"
+            self.prompt = (f"Reject the count of {r['sku']} at {r['location']} and keep the books "
+                           f"({r['expected']})? Reason?")
+            self.list_reasons()
             return None
         if name == "reject":
             from db.counts import reject
@@ -312,6 +336,31 @@ class CountReviewFlow(Flow):
                              reason=reason, operator=self.operator, station=self.station)
         self.refresh()
         return Feedback.ok(f"set {r['location']} {r['sku']} to {decision.line.counted}: {self._posted(decision)}")
+
+    def list_reasons(self) -> None:
+        from db.core.models import ReasonCode
+        self.reasons = self.call(lambda: list(ReasonCode.select().where(ReasonCode.kind.in_(("count", "adjust")))
+                                              .order_by(ReasonCode.kind, ReasonCode.code)))
+        self.choices = [f"{r.code:<10} {r.description}" for r in self.reasons]
+
+    def reason_of(self, text: str) -> str | None:
+        """A listed reason by its number, or any reason code in any case."""
+        if text.isdecimal() and 1 <= int(text) <= len(self.reasons):
+            return self.reasons[int(text) - 1].code
+        from db.core.errors import NotFound
+        from db.masterdata.lookup import get_reason
+        try:
+            return self.call(get_reason, text).code
+        except NotFound:
+            return None
+
+    def keep_books(self, reason: str) -> Feedback:
+        from db.counts import keep_books
+        r = self.selected
+        self.call(self.as_supervisor, keep_books, r["count"], r["line"], reason=reason,
+                  operator=self.operator, station=self.station)
+        self.refresh()
+        return Feedback.ok(f"count rejected, books kept: {r['location']} {r['sku']} stays at {r['expected']} ({reason})")
 
     def create_plan(self, arg: str) -> Feedback:
         from db.counts import create_count

@@ -4,12 +4,13 @@ States:
     location  "Scan a location to count": the table lists the locations waiting for a count or
               a recount (recounts this operator may not make are left out)
     count     scan items: each scan adds its pack quantity (or the GS1 count it carries);
-              F3 types the total of the last item instead; F6 records an empty location;
+              F3 types the quantity for the next item scan (as in Receive and Transfer: one
+              meaning everywhere); F6 records an empty location;
               F9 (CMD-UNDO) removes the last scan; F10 (CMD-DONE) submits
     lot       the item is lot-tracked and the scan carried no lot: type or scan it
               (Enter alone takes the lot used last for that item)
     expiry    a lot the store has never seen, of an expiry-tracked item: type its expiry
-    qty       type how many of the last item (and lot) are on the location in all
+    qty       type the quantity the next item scan counts (instead of its pack quantity)
 
 Blind by default ([count] blind, saved on the plan): the counter sees their own tally, never
 what the books say. Nothing is posted while counting: the tally is kept in the flow and the
@@ -23,7 +24,7 @@ from db.core.text import plural
 
 from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_date, parse_qty, scan_text, scan_warnings)
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type how many of the last scanned item are here in all")
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 EMPTY_KEY = FlowKey("f6", "empty", "Empty", "the location is empty: submit it with nothing on it")
 REMOVE_KEY = FlowKey("f9", "undo", "Remove", "remove the last scan (also CMD-UNDO); nothing was posted")
 LIST_ROWS = 10
@@ -35,6 +36,10 @@ SUBMIT_KEY = FlowKey(DONE_KEY.key, "done", "Submit", "submit the count of this l
 class CountingFlow(Flow):
     title = "Count"
     keys = (QTY_KEY, EMPTY_KEY, REMOVE_KEY, SUBMIT_KEY)
+
+    def rows_shown(self) -> int:
+        """Table rows that fit the screen with the table's header and the info line."""
+        return min(LIST_ROWS, self.list_limit() - 2)
 
     def __init__(self, session, count_id: int | None = None, location: str | None = None):
         super().__init__(session)
@@ -59,8 +64,9 @@ class CountingFlow(Flow):
         self.tally: dict[tuple[str, str | None], dict] = {}
         self.found: dict[str, int] = {}
         # What each scan did, newest last, so F9 can take it back: ("add", key, n),
-        # ("set", key, previous qty or None), ("found", barcode).
+        # ("found", barcode).
         self.history: list[tuple] = []
+        self.next_qty: int | None = None    # F3: the quantity of the next item scan
         self.current: tuple[str, str | None] | None = None
         self.pending: dict | None = None
         self.escape_armed = False
@@ -93,7 +99,7 @@ class CountingFlow(Flow):
         self.state, self.entry = "location", "scan"
         nxt = f" (next: {self.tasks[0].location.code})" if self.tasks else ""
         self.prompt = f"Scan a location to count{nxt}"
-        self.info = ([f"{len(self.tasks)} locations waiting"] if self.tasks
+        self.info = ([f"{plural(len(self.tasks), 'location')} waiting"] if self.tasks
                      else ["No location is waiting for a count. Esc goes back."])
 
     def open_location(self, code: str) -> Feedback:
@@ -132,13 +138,15 @@ class CountingFlow(Flow):
         what = "Recount" if self.recount else "Count"
         only = f" ({', '.join(self.scope_names)} only)" if self.scope_names else ""
         self.prompt = f"{what} {self.location}{only}: scan every item, F10 when done"
+        if self.next_qty:
+            self.prompt = f"{what} {self.location}: the next item scan counts {plural(self.next_qty, 'unit')}"
         units = sum(r["qty"] for r in self.tally.values())
         self.info = [f"{plural(units, 'unit')} in {plural(len(self.tally), 'line')} counted so far"
                      + ("" if self.blind else " · the books are shown: this count is not blind")]
         if self.found:
             self.info.append(f"Found goods: {plural(sum(self.found.values()), 'scan')} of unknown barcodes "
                              "(for the supervisor)")
-        self.info.append("F3 type a count · F6 location empty · F9 remove last scan")
+        self.info.append("F3 quantity for the next scan · F6 location empty · F9 remove last scan")
 
     def on_scan(self, scan, key=None) -> Feedback:
         if key and key in self._answers:
@@ -209,7 +217,7 @@ class CountingFlow(Flow):
             why = "is not being recounted" if self.recount else "is not in this count"
             return Feedback.warn(f"{item.sku} {why} at {self.location}: not counted "
                                  f"(count only {', '.join(self.scope_names)})")
-        units = scan.qty or scan.pack_qty or 1
+        units = self.next_qty or scan.qty or scan.pack_qty or 1
         lot = scan.lot if item.lot_tracked else None
         self.pending = {"item": item, "qty": units, "lot": lot, "expiry": getattr(scan, "expiry", None),
                         "warnings": scan_warnings(scan)}
@@ -256,6 +264,7 @@ class CountingFlow(Flow):
         elif row["expiry"] is None:
             row["expiry"] = p["expiry"]
         row["qty"] += p["qty"]
+        self.next_qty = None            # F3's quantity was for this one scan
         self.history.append(("add", k, p["qty"]))
         self.current = k
         if lot:
@@ -289,14 +298,9 @@ class CountingFlow(Flow):
                                       f"(from {text.strip()!r})")
             return self.take_lot(self.pending["lot"], expiry)
         if self.state == "qty":
-            qty = parse_qty(text, "count", allow_zero=True)
-            k = self.current
-            row = self.tally[k]
-            self.history.append(("set", k, row["qty"]))
-            row["qty"] = qty
+            self.next_qty = parse_qty(text, "quantity")
             self.to_count()
-            lot_txt = f" lot {k[1]}" if k[1] else ""
-            return Feedback.ok(f"{k[0]}{lot_txt} = {qty}")
+            return Feedback.info(f"next item scan counts {plural(self.next_qty, 'unit')}")
         return super().on_text(text, key=None)
 
     # --- keys ------------------------------------------------------------------------------------
@@ -321,17 +325,13 @@ class CountingFlow(Flow):
         if name == "undo":
             return self.remove_last()
         if name == "qty":
-            if self.current is None or self.current not in self.tally:
-                return Feedback.error("scan an item first, then type how many there are")
             self.state, self.entry = "qty", "qty"
-            sku, lot = self.current
-            lot_txt = f" lot {lot}" if lot else ""
-            self.prompt = f"How many {sku}{lot_txt} are on {self.location} in all? Type the count"
+            self.prompt = "Type the quantity for the next item scan, then press Enter"
             return None
         if name == "empty":
             if self.tally or self.found:
                 units = sum(r["qty"] for r in self.tally.values())
-                return Feedback.error(f"you counted {units} units and {len(self.found)} unknown barcodes on "
+                return Feedback.error(f"you counted {plural(units, 'unit')} and {plural(len(self.found), 'unknown barcode')} on "
                                       f"{self.location}: F9 removes scans, F10 submits them")
             return self.submit(source="empty", key=key)
         if name == "done":
@@ -356,12 +356,8 @@ class CountingFlow(Flow):
             return Feedback.ok(f"removed: unknown barcode {code}")
         k = step[1]
         row = self.tally[k]
-        if step[0] == "add":
-            row["qty"] -= step[2]
-            text = f"removed: {k[0]} -{step[2]} = {row['qty']}"
-        else:
-            row["qty"] = step[2]
-            text = f"removed the typed count: {k[0]} = {row['qty']}"
+        row["qty"] -= step[2]
+        text = f"removed: {k[0]} -{step[2]} = {row['qty']}"
         if row["qty"] <= 0 and not any(h[0] != "found" and h[1] == k for h in self.history):
             del self.tally[k]
             if self.current == k:
@@ -393,7 +389,7 @@ class CountingFlow(Flow):
             if (self.tally or self.found) and not self.escape_armed:
                 self.escape_armed = True
                 units = sum(r["qty"] for r in self.tally.values())
-                return Feedback.warn(f"Esc again abandons the count of {self.location} ({units} units "
+                return Feedback.warn(f"Esc again abandons the count of {self.location} ({plural(units, 'unit')} "
                                      "scanned, nothing submitted); F10 submits it")
             where = self.location
             self._reset_location()
@@ -410,7 +406,7 @@ class CountingFlow(Flow):
                 return None
             # The next locations in walking order; the info line says how many wait in all.
             rows = [[t.location.code, t.location.zone, t.count_id,
-                     "recount" if t.status == "recount" else "count"] for t in self.tasks[:LIST_ROWS]]
+                     "recount" if t.status == "recount" else "count"] for t in self.tasks[:self.rows_shown()]]
             return Table(["Location", "Zone", "Count", "To do"], rows, 0)
         keys = list(self.tally)
         if not self.blind:
@@ -425,10 +421,11 @@ class CountingFlow(Flow):
             rows.append(line)
         columns = ["SKU", "Name", "Lot", "Counted"] + ([] if self.blind else ["Books"])
         current = keys.index(self.current) if self.current in keys else None
-        if len(rows) > LIST_ROWS:
-            # Keep the line just counted in view on an 80×24 screen.
+        shown = self.rows_shown()
+        if len(rows) > shown:
+            # Keep the line just counted in view on an 80×24 (or smaller) screen.
             at = current if current is not None else len(rows) - 1
-            first = max(0, min(at - LIST_ROWS // 2, len(rows) - LIST_ROWS))
-            rows = rows[first:first + LIST_ROWS]
+            first = max(0, min(at - shown // 2, len(rows) - shown))
+            rows = rows[first:first + shown]
             current = None if current is None else current - first
         return Table(columns, rows, current)

@@ -3,14 +3,15 @@
 - an item: stock by location and lot, and the open POs and SOs that carry it;
 - a location: its contents;
 - a lot: where it is and when it expires;
-- a purchase or sales order: its lines.
-Nothing posts here.
+- a purchase or sales order: its lines;
+- any part of an item's name, in any case: the item, or the items that match.
+An expired lot is marked "EXPIRED" wherever it shows. Nothing posts here.
 """
 from __future__ import annotations
 
 from db.core.text import plural
 
-from .base import (Feedback, Flow, Table, describe_scan, scan_text)
+from .base import LISTED, Feedback, Flow, Table, describe_scan, scan_text
 
 
 class LookupFlow(Flow):
@@ -60,7 +61,20 @@ class LookupFlow(Flow):
         lots = self.call(lambda: list(Lot.select().where(Lot.code == text)))
         if lots:
             return self.lot(lots)
-        return None
+        return self.by_name(text)
+
+    def by_name(self, text: str) -> Feedback | None:
+        from db.masterdata.lookup import find_items
+        items = self.call(find_items, text, limit=LISTED + 1)
+        if not items:
+            return None
+        if len(items) == 1:
+            return self.item(items[0].sku, None)
+        shown = items[:LISTED]
+        self._table = Table(["SKU", "Name"], [[i.sku, i.name] for i in shown])
+        more = " (the first ones: type more of the name)" if len(items) > LISTED else ""
+        self.info = [f"Scan or type one SKU to see its stock{more}"]
+        return Feedback.ok(f"{len(shown)}{'+' if more else ''} items named like {text!r}")
 
     def item(self, sku: str, lot: str | None) -> Feedback:
         from db import inventory
@@ -71,7 +85,7 @@ class LookupFlow(Flow):
         if lot:
             rows = [r for r in rows if r["lot"] == lot]
         self._table = Table(["Location", "Lot", "Expiry", "On hand", "Alloc", "Free"],
-                            [[r["location"], r["lot"] or "", r["expiry"] or "", r["on_hand"], r["allocated"],
+                            [[r["location"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["allocated"],
                               r["available"]] for r in rows])
         pos = self.call(lambda: list(PurchaseOrderLine.select(PurchaseOrderLine, PurchaseOrder).join(PurchaseOrder)
                                      .where(PurchaseOrderLine.item == it.id,
@@ -88,7 +102,27 @@ class LookupFlow(Flow):
                                                    f"{l.po.expected_date or '-'}" for l in pos) or "none"))
         self.info.append("Open SOs: " + (", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} "
                                                    f"({l.so.status})" for l in sos) or "none"))
-        return Feedback.ok(f"item {it.sku} {it.name}: {total} on hand in {len(rows)} places")
+        expired = sum(r["on_hand"] for r in rows if self.expired(r["expiry"]) and r["location"] not in self.quarantine(rows))
+        if expired:
+            self.info.append(f"{plural(expired, 'unit')} of expired lots outside quarantine: never picked; "
+                             f"a supervisor quarantines them (wh quarantine --expired)")
+        return Feedback.ok(f"item {it.sku} {it.name}: {total} on hand in {plural(len(rows), 'place')}")
+
+    def expired(self, expiry) -> bool:
+        from db import inventory
+        return self.call(inventory.is_expired, expiry)
+
+    def expiry(self, expiry) -> str:
+        """The expiry as a table shows it: the date, marked EXPIRED once it is past."""
+        if not expiry:
+            return ""
+        return f"{expiry} EXPIRED" if self.expired(expiry) else str(expiry)
+
+    def quarantine(self, rows) -> set[str]:
+        from db.core.models import Location
+        codes = [r["location"] for r in rows]
+        return set(self.call(lambda: [l.code for l in Location.select(Location.code).where(
+            Location.code.in_(codes), Location.kind == "quarantine")])) if codes else set()
 
     def location(self, code: str) -> Feedback:
         from db import inventory
@@ -96,12 +130,13 @@ class LookupFlow(Flow):
         loc = self.call(get_location, code)
         rows = self.call(inventory.stock, location=code)
         self._table = Table(["SKU", "Name", "Lot", "Expiry", "On hand", "Free"],
-                            [[r["sku"], r["name"], r["lot"] or "", r["expiry"] or "", r["on_hand"], r["available"]]
+                            [[r["sku"], r["name"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["available"]]
                              for r in rows])
         wh = loc.warehouse.code if loc.warehouse_id else "-"
         self.info = [f"{loc.code}: {loc.kind} in {wh}, zone {loc.zone or '-'}, pick sequence {loc.pick_sequence}"
                      + ("" if loc.active else " · INACTIVE")]
-        return Feedback.ok(f"location {loc.code}: {sum(r['on_hand'] for r in rows)} units, {plural(len(rows), 'line')}")
+        return Feedback.ok(f"location {loc.code}: {plural(sum(r['on_hand'] for r in rows), 'unit')}, "
+                           f"{plural(len(rows), 'line')}")
 
     def lot(self, lots) -> Feedback:
         from db import inventory
@@ -109,11 +144,13 @@ class LookupFlow(Flow):
         for lot in lots:
             for r in self.call(inventory.stock, sku=lot.item.sku):
                 if r["lot"] == lot.code:
-                    rows.append([lot.item.sku, r["location"], lot.code, lot.expiry or "", r["on_hand"]])
+                    rows.append([lot.item.sku, r["location"], lot.code, self.expiry(lot.expiry), r["on_hand"]])
         self._table = Table(["SKU", "Location", "Lot", "Expiry", "On hand"], rows)
-        self.info = [f"lot {l.code} of {l.item.sku}: expires {l.expiry or 'never'}, first received "
-                     f"{l.received_at:%Y-%m-%d}" for l in lots]
-        return Feedback.ok(f"lot {lots[0].code}: {sum(r[4] for r in rows)} units in {len(rows)} places")
+        self.info = [f"lot {l.code} of {l.item.sku}: "
+                     + (f"EXPIRED on {l.expiry}" if self.expired(l.expiry) else f"expires {l.expiry or 'never'}")
+                     + f", first received {l.received_at:%Y-%m-%d}" for l in lots]
+        return Feedback.ok(f"lot {lots[0].code}: {plural(sum(r[4] for r in rows), 'unit')} in "
+                           f"{plural(len(rows), 'place')}")
 
     def po(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_po
@@ -147,4 +184,4 @@ class LookupFlow(Flow):
                             [[m.id, m.kind, m.item.sku, m.qty, m.from_location.code, m.to_location.code,
                               m.document] for m in rows])
         self.info = [f"last postings of operator {code}"]
-        return Feedback.ok(f"operator {code}: {len(rows)} recent postings")
+        return Feedback.ok(f"operator {code}: {plural(len(rows), 'recent posting')}")

@@ -16,6 +16,19 @@ MENU = [
     ("9", "exceptions", "Offline exceptions"),
     ("0", "logout", "Log out"),
 ]
+# Jobs only a supervisor is offered: a worker's menu (and its F1 help) leaves them out.
+SUPERVISOR_JOBS = {"supervisor", "exceptions"}
+
+
+def menu_for(supervisor: bool) -> list[tuple[str, str, str]]:
+    """The entries of the menu of a supervisor, or of a worker."""
+    return [e for e in MENU if supervisor or e[1] not in SUPERVISOR_JOBS]
+
+
+def job_numbers(supervisor: bool) -> str:
+    """The job keys as F1 says them: "1–7" for a worker, "1–9" for a supervisor."""
+    numbers = [n for n, job, _ in menu_for(supervisor) if job != "logout"]
+    return f"{numbers[0]}–{numbers[-1]}"
 
 
 class MenuFlow(Flow):
@@ -28,12 +41,13 @@ class MenuFlow(Flow):
         self.entry = "choice"
 
     def choose(self, number: str) -> Feedback:
-        for n, job, label in MENU:
+        entries = menu_for(self.session.is_supervisor)
+        for n, job, label in entries:
             if n == number.strip():
                 self.next = (job, {})
                 return None
         return Feedback.error(f"no menu entry {number.strip()!r}: expected "
-                              + ", ".join(n for n, _, _ in MENU))
+                              + ", ".join(n for n, _, _ in entries))
 
     def on_action(self, name, value=None, key=None) -> Feedback:
         if name == "open":

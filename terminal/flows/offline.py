@@ -16,6 +16,8 @@ the station is back online.
 """
 from __future__ import annotations
 
+from db.core.text import plural
+
 from .base import DONE_KEY, Feedback, Flow, FlowKey, describe_scan, parse_qty
 from .basket import Basket
 
@@ -58,7 +60,7 @@ class OfflineFlow(Flow):
 
     def status_lines(self) -> list[str]:
         queued = self.runner.queued if self.runner is not None else 0
-        return [f"{queued} postings wait in the journal · F10 tries the server"]
+        return [f"{plural(queued, 'posting')} wait in the journal · F10 tries the server"]
 
     def heading(self) -> str:
         queued = self.runner.queued if self.runner is not None else 0
@@ -138,9 +140,9 @@ class OfflineFlow(Flow):
         self.to_items()
         parts = []
         if queued:
-            parts.append(f"{queued} units {source} → {dest} journaled ({self.runner.queued} waiting)")
+            parts.append(f"{plural(queued, 'unit')} {source} → {dest} journaled ({self.runner.queued} waiting)")
         if done:
-            parts.append(f"{done} units {source} → {dest} posted")
+            parts.append(f"{plural(done, 'unit')} {source} → {dest} posted")
         if refused:
             return Feedback.error("; ".join(parts + refused))
         return Feedback.warn("; ".join(parts)) if queued else Feedback.ok("; ".join(parts))
@@ -149,7 +151,7 @@ class OfflineFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan moves {self.qty} units")
+            return Feedback.info(f"next item scan moves {plural(self.qty, 'unit')}")
         if self.state == "lot" and self.pending is not None:
             lot = text.strip()
             if not lot:
@@ -179,7 +181,7 @@ class OfflineFlow(Flow):
         report = self.runner.replay()
         if not report.reached:
             self.info = self.status_lines()
-            return Feedback.warn(f"still OFFLINE: the server does not answer; {report.left} postings wait")
+            return Feedback.warn(f"still OFFLINE: the server does not answer; {plural(report.left, 'posting')} wait")
         try:
             self.call(self.runner.refresh_cache)
         except Exception:   # the cache is a convenience: being back online matters more

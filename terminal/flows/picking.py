@@ -11,11 +11,16 @@ States:
               scans of the item count up and pick when the task is complete
     done      everything picked: F10 ships now, Esc goes back to the menu
 
-CMD-SHORT (F5) records the rest of the task as short, asks for a count of that location and
-moves on. CMD-SKIP (F6) puts the task at the end. FEFO comes from the pick list (earliest
-expiry first) and is enforced by the store.
+CMD-SHORT (F5) asks how many were really found (Enter = none): those are picked, the rest is
+recorded short, a count of that location is asked for, and the store blocks the missing units
+there until it is counted. F9 right after a short takes the short back. CMD-SKIP (F6) puts the
+task at the end. FEFO comes from the pick list (earliest expiry first) and is enforced by the
+store, which never directs nor lets anyone pick an expired lot. Lines the warehouse cannot
+serve (stock elsewhere, expired, blocked) are listed with why, under the tasks.
 """
 from __future__ import annotations
+
+from db.core.text import plural
 
 from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
                    listed, parse_qty, scan_text)
@@ -43,9 +48,8 @@ class PickingFlow(Flow):
         self.so = None                 # the claimed SalesOrder
         self.tasks: list = []          # PickTask, in the order to do them
         self.skipped: list[tuple] = [] # task keys put at the end, in skip order
-        # (sku, location) found short this session: the books may still show stock there
-        # until a count corrects them; never send the picker back to that shelf.
-        self.shorted: set[tuple[str, str]] = set()
+        self.gaps: list = []           # PickGap: what this warehouse cannot pick, and why
+        self.last_short = None         # the PickShortage F9 takes back, until the next posting
         self.orders: list = []
         self.counted = 0
         self.picked_any = False
@@ -70,7 +74,7 @@ class PickingFlow(Flow):
         # can still be scanned or typed.
         self.choices, self.info = listed(
             self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
-            + ("  (yours, in progress)" if o.status == "picking" else ""), "waiting", "an SO number")
+            + ("  (yours, in progress)" if o.status == "picking" else ""), "waiting", "an SO number", self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = ("Press Enter for the next order, or scan an SO number, or type a list number"
                        if self.orders else "No orders waiting. Scan an SO number, or Esc to go back")
@@ -85,13 +89,16 @@ class PickingFlow(Flow):
         self.choices = []
         self.refresh()
         self.to_task()
+        cannot = f"; {plural(len(self.gaps), 'line')} cannot be picked here" if self.gaps else ""
         return Feedback.ok(f"{order.number} for {order.customer.name or order.customer.code}: "
-                           f"{len(self.tasks)} picks")
+                           f"{plural(len(self.tasks), 'pick')}{cannot}")
 
     def refresh(self) -> None:
         from db import sales
         tasks = self.call(sales.pick_list, self.so.number, warehouse=self.session.warehouse)
-        tasks = [t for t in tasks if (t.sku, t.location) not in self.shorted]
+        self.gaps = self.call(sales.unpickable, self.so.number, warehouse=self.session.warehouse)
+        self.picked_any = self.call(lambda: any(
+            l.qty_picked > l.qty_shipped for l in self.so.lines.select()))
         # One task per line × location × lot (the store may list allocated and free units of
         # the same shelf apart): one walk, one confirmation.
         merged: dict[tuple, object] = {}
@@ -120,12 +127,20 @@ class PickingFlow(Flow):
         t = self.task
         if t is None:
             self.state = "done"
-            self.prompt = f"{self.so.number} is picked. F10 ships it now; Esc goes back"
-            self.info = []
+            if not self.picked_any:
+                self.prompt = f"Nothing on {self.so.number} can be picked here. Esc goes back"
+            elif self.gaps:
+                self.prompt = f"{self.so.number}: all this warehouse can pick is picked. F10 ships it; Esc goes back"
+            else:
+                self.prompt = f"{self.so.number} is picked. F10 ships it now; Esc goes back"
+            self.info = self.gap_info()
             return
         self.state = "location"
         self.prompt = f"Go to {t.location} · pick {t.qty} × {t.sku} {t.name}"
-        self.info = self.task_info(t) + ["Scan the location"]
+        self.info = self.task_info(t) + ["Scan the location"] + self.gap_info()
+
+    def gap_info(self) -> list[str]:
+        return [f"Cannot pick here: line {g.line_no} {g.sku} × {g.qty}: {g.why}" for g in self.gaps]
 
     def task_info(self, t) -> list[str]:
         lot = f"lot {t.lot}" + (f" (expires {t.expiry})" if t.expiry else "") if t.lot else ""
@@ -140,6 +155,8 @@ class PickingFlow(Flow):
         if self.so is None or self.state == "choose":
             return None
         rows = [[t.location, t.sku, t.name, t.lot or "", t.qty] for t in self.tasks]
+        # What cannot be picked here stays on the list, marked, with why under the table.
+        rows += [["(cannot)", g.sku, g.name, "", g.qty] for g in self.gaps]
         return Table(["Location", "SKU", "Name", "Lot", "Qty"], rows, 0 if self.tasks else None)
 
     # --- scans ------------------------------------------------------------------------------
@@ -173,6 +190,10 @@ class PickingFlow(Flow):
         d = expect_item(scan, f"item {t.sku}")
         if d.sku != t.sku:
             return Feedback.error(f"wrong item: expected {t.sku} {t.name}, scanned {d.sku}")
+        if d.lot:
+            expired = self.expired(d.sku, d.lot, getattr(d, "expiry", None))
+            if expired:
+                return Feedback.error(expired)
         if t.lot and d.lot and d.lot != t.lot:
             return Feedback.error(f"wrong lot: expected {t.lot}, scanned {d.lot}")
         if self.state == "item" and t.lot and not d.lot:
@@ -183,9 +204,23 @@ class PickingFlow(Flow):
         self.counted = (self.counted if self.state == "qty" else 0) + (d.qty or 1)
         return self.after_count(key)
 
+    def expired(self, sku: str, lot: str, expiry=None) -> str | None:
+        """"lot L expired on D" for an expired lot (the scan's date, else the store's), else None."""
+        from db import inventory
+        from db.core.models import Item, Lot
+        if expiry is None:
+            known = self.call(lambda: Lot.select().join(Item).where(Item.sku == sku, Lot.code == lot).first())
+            expiry = known.expiry if known is not None else None
+        if self.call(inventory.is_expired, expiry):
+            return f"{inventory.expired_message(lot, expiry)}: it cannot be picked; leave it for quarantine"
+        return None
+
     def check_lot(self, lot: str, key) -> Feedback:
         t = self.task
         lot = lot.strip()
+        expired = self.expired(t.sku, lot) if lot else None
+        if expired:
+            return Feedback.error(expired)
         if lot != t.lot:
             return Feedback.error(f"wrong lot: expected {t.lot}, scanned {lot}")
         return self.after_count(key)
@@ -215,6 +250,7 @@ class PickingFlow(Flow):
                   operator=self.operator, station=self.station, key=key,
                   fefo=self.session.cfg.get("picking.fefo"))
         self.picked_any = True
+        self.last_short = None
         lot = f" lot {t.lot}" if t.lot else ""
         msg = f"picked {qty} × {t.sku}{lot} from {t.location}"
         self.refresh()
@@ -238,11 +274,17 @@ class PickingFlow(Flow):
             return self.do_pick(qty, key)
         if self.state == "lot":
             return self.check_lot(text, key)
+        if self.state == "short":
+            return self.short(parse_qty(text, "quantity found", allow_zero=True) if text.strip() else 0, key)
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback:
         if name == "undo":
+            if self.last_short is not None:
+                return self.undo_short()
             return self.undo(key)
+        if name == "enter" and self.state == "short":
+            return self.short(0, key)
         if self.state == "choose":
             if name == "enter":
                 return self.claim(None)
@@ -250,31 +292,57 @@ class PickingFlow(Flow):
         if name == "enter" and self.state == "qty":
             return self.do_pick(self.task.qty, key)
         if name == "short" and self.task is not None:
-            return self.short()
+            return self.ask_found()
         if name == "skip" and self.task is not None:
             return self.skip()
         if name == "done":
             if self.state != "done" and not self.picked_any:
                 return Feedback.error(f"nothing picked yet on {self.so.number}: pick first, or Esc to leave")
-            self.next = ("ship", {"so": self.so.number})
+            self.next = ("ship", {"so": self.so.number, "from_pick": True})
             return Feedback.ok(f"{self.so.number}: to shipping")
         if name == "enter":
             return None
         return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
 
-    def short(self) -> Feedback:
+    def ask_found(self) -> None:
+        t = self.task
+        self.state, self.entry = "short", "qty"
+        self.prompt = (f"Short at {t.location}: how many of the {t.qty} × {t.sku} did you find? "
+                       f"Type the number, Enter = none")
+        self.info = self.task_info(t) + ["The rest is recorded missing; Esc goes back to the task"]
+        return None
+
+    def short(self, found: int, key) -> Feedback:
+        """FOUND of the task's units were on the shelf: pick them, record the rest short."""
         from db import sales
         from db.counts import request_count
         t = self.task
-        self.call(sales.short_pick, self.so.number, t.sku, t.location, t.qty,
-                  operator=self.operator, station=self.station)
+        if found >= t.qty:
+            return Feedback.error(f"found {found} of {t.qty}: that is no short; Esc, then scan the items")
+        picked = ""
+        if found:
+            self.call(sales.pick, self.so.number, t.sku, found, t.location, lot=t.lot,
+                      operator=self.operator, station=self.station, key=key,
+                      fefo=self.session.cfg.get("picking.fefo"))
+            picked = f"picked {found}, "
+        missing = t.qty - found
+        shortage = self.call(sales.short_pick, self.so.number, t.sku, t.location, missing,
+                             operator=self.operator, station=self.station)
         task = self.call(request_count, t.location, operator=self.operator, station=self.station,
                          reason="short", item=t.sku)
-        counted = f"; count of {t.location} requested" + (f" (count {task.count_id})" if task else "")
-        self.shorted.add((t.sku, t.location))
+        self.last_short = shortage
         self.refresh()
         self.to_task()
-        return Feedback.warn(f"short: {t.qty} × {t.sku} at {t.location} recorded{counted}")
+        return Feedback.warn(f"short at {t.location}: {picked}{missing} × {t.sku} recorded missing, "
+                             f"blocked there until counted (count {task.count_id} requested); F9 takes the short back")
+
+    def undo_short(self) -> Feedback:
+        from db import sales
+        s, self.last_short = self.last_short, None
+        self.call(sales.undo_short, s.id, operator=self.operator, station=self.station)
+        self.refresh()
+        self.to_task()
+        return Feedback.ok(f"short taken back: pick {s.qty_short} × {s.item.sku} at {s.location.code} again")
 
     def skip(self) -> Feedback:
         t = self.task
@@ -287,7 +355,7 @@ class PickingFlow(Flow):
         return Feedback.info(f"skipped {t.sku} at {t.location}: it comes last")
 
     def back(self) -> Feedback | None:
-        if self.state in ("item", "lot", "qty"):
+        if self.state in ("item", "lot", "qty", "short"):
             self.to_task()
             return Feedback.info("back to the location")
         if self.state == "choose":

@@ -6,6 +6,8 @@ shelf; the banner says it differs from the suggestion.
 """
 from __future__ import annotations
 
+from db.core.text import plural
+
 from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
                    parse_qty, scan_warnings)
 
@@ -40,11 +42,15 @@ class PutawayFlow(Flow):
         loc = self.call(get_location, code)
         if not loc.is_physical:
             return Feedback.error(f"expected a dock or storage location, scanned {loc.code} ({loc.kind})")
+        where = loc.warehouse.code if loc.warehouse_id else "no warehouse"
+        if self.session.warehouse and where != self.session.warehouse:
+            return Feedback.error(f"{loc.code} is in {where}; put-away stays in this station's warehouse "
+                                  f"{self.session.warehouse}: moving stock between warehouses is the Transfer job")
         self.dock = loc.code
         self.refresh()
         self.to_item()
         total = sum(r["available"] for r in self.rows)
-        return Feedback.ok(f"{self.dock}: {total} units in {len(self.rows)} lines to put away")
+        return Feedback.ok(f"{self.dock}: {plural(total, 'unit')} in {plural(len(self.rows), 'line')} to put away")
 
     def refresh(self) -> None:
         from db import inventory
@@ -142,7 +148,7 @@ class PutawayFlow(Flow):
             self.qty = qty
             self.state, self.entry = "dest", "scan"
             self.set_dest_prompt()
-            return Feedback.info(f"{qty} units")
+            return Feedback.info(plural(qty, "unit"))
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback:

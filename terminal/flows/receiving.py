@@ -8,11 +8,15 @@ States:
     reason    choosing the reject reason
     lot       asking the lot of a lot-tracked item the scan did not carry
     expiry    asking the expiry of a new lot of an expiry-tracked item
+    refused   the lot is expired or short-dated: 1 a supervisor overrides (badge, PIN, reason),
+              2 reject it to quarantine (EXPIRED), Esc drops the scan
+    override  the supervisor's answers (terminal/flows/override.py)
     close     F10/CMD-DONE with goods outstanding: backorder, cancel the rest, or keep open
     after     put the goods away now, or leave them on the dock
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from db.core.text import plural
@@ -42,7 +46,7 @@ class ReceivingFlow(Flow):
     @property
     def keys(self) -> tuple[FlowKey, ...]:
         # Quantity, Reject and Done act on a purchase order: not offered on the list of them.
-        if self.state == "choose":
+        if self.state in ("choose", "refused", "override"):
             return (UNDO_KEY,)
         return (QTY_KEY, REJECT_KEY, UNDO_KEY, DONE_KEY)
 
@@ -59,6 +63,7 @@ class ReceivingFlow(Flow):
         self.dock: str | None = None
         self.received_any = False
         self.last_sku: str | None = None   # highlighted in the table
+        self.override = None               # the supervisor's override being asked
         self._first_po = po
 
     # --- start and the PO list -------------------------------------------------------------
@@ -74,7 +79,7 @@ class ReceivingFlow(Flow):
         self.state, self.entry, self.po = "choose", "choice", None
         self.choices, self.info = listed(
             self.open_pos, lambda p: f"{p.number:<12} {p.supplier.code:<10} expected {p.expected_date or '-'}  {p.status}",
-            "open", "a PO number")
+            "open", "a PO number", self.list_limit())
         self.prompt = ("Scan a PO number, or type its number in the list and press Enter"
                        if self.open_pos else "No open purchase orders. Scan a PO number, or Esc to go back")
         return feedback
@@ -101,7 +106,7 @@ class ReceivingFlow(Flow):
         if self.reject_reason:
             self.prompt = f"Scan the REJECTED item for {self.po.number} (reason {self.reject_reason})"
         elif self.qty:
-            self.prompt = f"Scan the item to receive {self.qty} units for {self.po.number}"
+            self.prompt = f"Scan the item to receive {plural(self.qty, 'unit')} for {self.po.number}"
         else:
             self.prompt = f"Scan an item for {self.po.number}"
         self.info = [f"F3 quantity · F4 reject · F10 finish   Dock: {self.dock_code()}"]
@@ -145,21 +150,28 @@ class ReceivingFlow(Flow):
             return self.on_text(expiry.isoformat() if expiry else scan.raw, key)
         if self.state == "qty":
             return self.on_text(scan.raw, key)
+        if self.state == "override" and self.override.step == "badge":
+            return self.on_text(getattr(scan, "operator", None) or scan.raw, key)
         if self.state not in ("items",):
             return Feedback.error(f"{self.prompt} first (a scan does not answer it)")
         d = expect_item(scan, f"an item of {self.po.number}")
         return self.receive_scan(d, key)
 
     def receive_scan(self, d, key) -> Feedback:
+        from db import purchasing
         from db.masterdata.lookup import get_item
         item = self.call(get_item, d.sku)
         qty = self.qty if self.qty else (d.qty or 1)
+        # Check first, ask second: an item not on the PO, or a case that would over-receive,
+        # is refused before the lot and expiry are asked for.
+        self.call(purchasing.check_receivable, self.po.number, item.sku, qty,
+                  tolerance_pct=self.session.cfg.get("receiving.over_receipt_tolerance_pct"))
         p = Pending(sku=item.sku, name=item.name, qty=qty, reject=bool(self.reject_reason), lot=d.lot,
                     expiry=d.expiry, key=key, warnings=scan_warnings(d))
         if item.lot_tracked and not p.lot:
             self.pending = p
             self.state, self.entry = "lot", "lot"
-            self.prompt = f"Scan or type the lot of {item.sku} {item.name} ({qty} units)"
+            self.prompt = f"Scan or type the lot of {item.sku} {item.name} ({plural(qty, 'unit')})"
             return Feedback.info(f"{item.sku}: lot needed")
         if item.expiry_tracked and p.expiry is None and not self._lot_has_expiry(item, p.lot):
             self.pending = p
@@ -176,13 +188,23 @@ class ReceivingFlow(Flow):
         return known is not None and known.expiry is not None
 
     def post(self, p: Pending) -> Feedback:
-        from db import purchasing
+        from db import inventory, purchasing
+        from db.masterdata.lookup import get_item
         cfg = self.session.cfg
-        res = self.call(purchasing.receive, self.po.number, p.sku, 0 if p.reject else p.qty,
-                        reject=p.qty if p.reject else 0, reason=self.reject_reason if p.reject else None,
-                        lot=p.lot, expiry=p.expiry, location=self.dock_code(),
-                        operator=self.operator, station=self.station,
-                        tolerance_pct=cfg.get("receiving.over_receipt_tolerance_pct"), key=p.key)
+        if not p.reject and self.override is None:
+            item = self.call(get_item, p.sku)
+            problem = self.call(inventory.receipt_problem, item, p.lot, self.call(inventory.lot_expiry, item, p.lot, p.expiry))
+            if problem:
+                return self.refuse(p, problem)
+        ov = self.override if self.override is not None and self.override.done else None
+        with (ov.pin_scope() if ov else nullcontext()):
+            res = self.call(purchasing.receive, self.po.number, p.sku, 0 if p.reject else p.qty,
+                            reject=p.qty if p.reject else 0, reason=self.reject_reason if p.reject else None,
+                            lot=p.lot, expiry=p.expiry, location=self.dock_code(),
+                            operator=self.operator, station=self.station,
+                            tolerance_pct=cfg.get("receiving.over_receipt_tolerance_pct"), key=p.key,
+                            override_by=ov.supervisor if ov else None, override_reason=ov.reason if ov else None)
+        self.override = None
         # Accepted by the store: now the flow moves on.
         self.pending = None
         self.qty = None
@@ -196,11 +218,54 @@ class ReceivingFlow(Flow):
         line = res.po_line
         where = f"{self.dock_code()}" if not p.reject else f"quarantine ({reason})"
         msg = f"{'rejected' if p.reject else 'received'} {p.qty} × {p.sku}{lot} → {where}"
+        if ov:
+            msg += f" (override by {ov.supervisor}: {ov.reason})"
         if line is not None:
             msg += f"; line {line.line_no}: {line.qty_received + line.qty_rejected} of {line.qty_ordered}"
         return result([msg], list(res.warnings) + p.warnings)
 
+    # --- an expired or short-dated lot ---------------------------------------------------------
+
+    def refuse(self, p: Pending, problem: str) -> Feedback:
+        self.pending = p
+        self.state, self.entry = "refused", "choice"
+        self.prompt = f"{p.sku} lot {p.lot} is refused. Type 1 or 2, or Esc to drop the scan"
+        self.choices = ["Supervisor override (badge, PIN, reason): receive it", "Reject it to quarantine (EXPIRED)"]
+        self.info = []
+        return Feedback.error(f"receipt refused: {problem}")
+
+    def on_refused(self, t: str) -> Feedback | None:
+        from .override import Override
+        if t == "1":
+            self.override = Override(self, f"receive {self.pending.qty} × {self.pending.sku} lot {self.pending.lot}")
+            self.override.start()
+            self.choices = []
+            return self.ask_override()
+        if t == "2":
+            self.pending.reject = True
+            self.reject_reason = "EXPIRED"
+            self.choices = []
+            return self._post_pending()
+        return Feedback.error(f"type 1 or 2, typed {t!r}")
+
+    def ask_override(self) -> Feedback | None:
+        self.state, self.entry = "override", self.override.entry
+        self.prompt = self.override.prompt()
+        return None
+
+    def on_override(self, text: str) -> Feedback | None:
+        fb = self.override.answer(text)
+        if fb is not None:
+            return fb
+        if not self.override.done:
+            return self.ask_override()
+        return self._post_pending()
+
     def on_text(self, text: str, key=None) -> Feedback:
+        if self.state == "refused" and self.pending:
+            return self.on_refused(text.strip())
+        if self.state == "override" and self.pending:
+            return self.on_override(text)
         if self.state == "choose":
             t = text.strip()
             if t.isdecimal() and 1 <= int(t) <= len(self.choices):
@@ -209,7 +274,7 @@ class ReceivingFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan receives {self.qty} units")
+            return Feedback.info(f"next item scan receives {plural(self.qty, 'unit')}")
         if self.state == "reason":
             return self.choose_reason(text)
         if self.state == "lot" and self.pending:
@@ -237,7 +302,7 @@ class ReceivingFlow(Flow):
             return self.post(p)
         except Exception:
             # Refused: the scan is dropped (the error says why); the flow goes back to items.
-            self.pending = None
+            self.pending, self.override = None, None
             self.to_items()
             raise
 
@@ -299,7 +364,7 @@ class ReceivingFlow(Flow):
         rest = self.outstanding()
         if rest:
             self.state, self.entry = "close", "choice"
-            self.prompt = f"{self.po.number} still has {rest} units open. What now? Type 1, 2 or 3"
+            self.prompt = f"{self.po.number} still has {plural(rest, 'unit')} open. What now? Type 1, 2 or 3"
             self.choices = ["Close it, the rest on a backorder", "Close it, cancel the rest",
                             "Keep it open (more will come)"]
             return None
@@ -342,9 +407,9 @@ class ReceivingFlow(Flow):
     def back(self) -> Feedback | None:
         if self.state == "choose":
             return None
-        if self.state in ("qty", "reason", "lot", "expiry", "close"):
+        if self.state in ("qty", "reason", "lot", "expiry", "close", "refused", "override"):
             dropped = self.pending
-            self.pending, self.qty, self.reject_reason = None, None, None
+            self.pending, self.qty, self.reject_reason, self.override = None, None, None, None
             self.choices = []
             self.to_items()
             what = f" (scan of {dropped.sku} dropped)" if dropped else ""

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from devices.text_cells import fit
+
+from db.core.text import plural
+
 from .base import Feedback, Flow, FlowKey, Table, listed
 
 SHIP_KEY = FlowKey("f10", "done", "Ship", "ship what was picked (CMD-DONE)")
@@ -19,8 +23,9 @@ class ShippingFlow(Flow):
     title = "Ship"
     keys = (PRINT_KEY, SHIP_KEY)
 
-    def __init__(self, session, so: str | None = None):
+    def __init__(self, session, so: str | None = None, from_pick: bool = False):
         super().__init__(session)
+        self.from_pick = from_pick     # came from Pick (F10): Esc goes back there
         self.so = None
         self.lines: list = []
         self.orders: list = []
@@ -41,7 +46,7 @@ class ShippingFlow(Flow):
             SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number)))
         self.choices, self.info = listed(
             self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} {o.status:<8} station {o.assigned_station or '-'}",
-            "to ship", "an SO number")
+            "to ship", "an SO number", self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = ("Scan or type the SO number to ship, or the number of a line in the list"
                        if self.orders else "No picked orders. Scan an SO number, or Esc to go back")
@@ -58,9 +63,11 @@ class ShippingFlow(Flow):
         self.state, self.entry = "confirm", "scan"
         picked = sum(self.to_ship(l) for l in self.lines)
         short = sum(l.qty_ordered - self.to_ship(l) - l.qty_shipped for l in self.lines)
-        self.prompt = f"Ship {picked} units of {order.number}? F10 (or CMD-DONE) ships; Esc goes back"
-        self.info = [f"{short} units not picked go to a backorder"] if short > 0 else ["Everything ordered is picked"]
-        return Feedback.info(f"{order.number}: {picked} units picked")
+        back = "Esc goes back to Pick" if self.from_pick else "Esc goes back"
+        self.prompt = f"Ship {plural(picked, 'unit')} of {order.number}? F10 (or CMD-DONE) ships; {back}"
+        self.info = ([f"{plural(short, 'unit')} not picked go to a backorder"] if short > 0
+                     else ["Everything ordered is picked"])
+        return Feedback.info(f"{order.number}: {plural(picked, 'unit')} picked")
 
     def reload(self) -> None:
         from db.core.models import SalesOrder, SalesOrderLine
@@ -119,7 +126,7 @@ class ShippingFlow(Flow):
         bo = f"; backorder {res.backorder.number} holds the rest" if res.backorder else ""
         self.prompt = f"{self.so.number} shipped. F10 or Esc goes back; F7 prints the list again"
         self.info = [f"Packing list → {self.session.printer or '(no printer)'}"]
-        fb = self.print_list(f"shipped {units} units of {self.so.number}{bo}")
+        fb = self.print_list(f"shipped {plural(units, 'unit')} of {self.so.number}{bo}")
         return fb
 
     def print_list(self, message: str) -> Feedback:
@@ -132,6 +139,9 @@ class ShippingFlow(Flow):
         return Feedback.ok(f"{message}; packing list sent to {target}")
 
     def back(self) -> Feedback | None:
+        if self.state == "confirm" and self.from_pick:
+            self.next = ("pick", {"so": self.so.number})
+            return Feedback.info(f"back to picking {self.so.number}")
         if self.state == "confirm" and not self._first_so:
             return self.show_list(Feedback.info("choose another order"))
         return None
@@ -152,8 +162,9 @@ def packing_list(so, lines, res, session) -> str:
         "",
         f"{'#':>2} {'SKU':<12} {'Name':<24} {'Ordered':>7} {'Shipped':>7}  Lots",
     ]
+    # Columns in printer cells: a Chinese name is cut between characters (devices/text_cells).
     for l in lines:
-        out.append(f"{l.line_no:>2} {l.item.sku:<12} {l.item.name[:24]:<24} {l.qty_ordered:>7} "
+        out.append(f"{l.line_no:>2} {fit(l.item.sku, 12)} {fit(l.item.name, 24)} {l.qty_ordered:>7} "
                    f"{sum(m.qty for m in res.movements if m.so_line_id == l.id):>7}  "
                    f"{', '.join(shipped.get(l.id, []))}")
     if res.backorder is not None:

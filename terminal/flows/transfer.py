@@ -27,6 +27,7 @@ class TransferFlow(Flow):
         self.qty: int | None = None
         self.pending = None             # an item scan waiting for its lot
         self.everything = False
+        self.last_move: list[int] | None = None     # the movements of the last move, for one F9
         self._first = source
         self.to_source()
 
@@ -142,7 +143,10 @@ class TransferFlow(Flow):
         transit = any(m.to_location.code == "@TRANSIT" for m in moved)
         units = sum(m.qty for m in moved if m.to_location.code != "@TRANSIT")
         source = self.source
-        msg = f"moved {units} units {source} → {dest}" + (" (via transit, another warehouse)" if transit else "")
+        # One move, one undo: F9 right after it takes back every movement it posted.
+        self.last_move = [m.id for m in moved] if len(moved) > 1 else None
+        msg = (f"moved {plural(units, 'unit')} {source} → {dest}"
+               + (" (via transit, another warehouse)" if transit else ""))
         self.set_source_again(source)
         return Feedback.ok(msg)
 
@@ -163,7 +167,7 @@ class TransferFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan moves {self.qty} units")
+            return Feedback.info(f"next item scan moves {plural(self.qty, 'unit')}")
         if self.state == "lot" and self.pending is not None:
             lot = text.strip()
             if not any(r["sku"] == self.pending.sku and r["lot"] == lot for r in self.rows):
@@ -174,6 +178,8 @@ class TransferFlow(Flow):
 
     def on_action(self, name, value=None, key=None) -> Feedback:
         if name == "undo":
+            if self.last_move:
+                return self.undo_move(key)
             return self.undo(key)
         if name == "qty" and self.state == "items":
             self.state, self.entry = "qty", "qty"
@@ -208,6 +214,16 @@ class TransferFlow(Flow):
             self.to_source()
             return Feedback.info("scan another source")
         return None
+
+    def undo_move(self, key) -> Feedback:
+        from db import inventory
+        ids, self.last_move = self.last_move, None
+        undone = self.call(inventory.undo_movements, ids, operator=self.operator, station=self.station, key=key)
+        units = sum(u.qty for u in undone if u.from_location.code != "@TRANSIT")
+        if self.source is not None:
+            self.set_source_again(self.source)
+        return Feedback.ok(f"undone: the whole move, {plural(units, 'unit')} back "
+                           f"({plural(len(undone), 'movement')} reversed)")
 
     def after_undo(self, movement) -> None:
         if self.source is not None and not self.basket:

@@ -17,6 +17,8 @@ from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.widgets import Static
 
+from devices.text_cells import fit
+
 from ..widgets.entry import EntryLine
 from ..widgets.keybar import KeyBar, key_name
 from ..widgets.repaint import update_static
@@ -24,7 +26,7 @@ from ..widgets.table import FlowTable
 from .base import COMMON_HELP, COMMON_KEYS, StationScreen
 
 ENTRY_LABELS = {"scan": "Scan", "qty": "Quantity", "lot": "Lot", "expiry": "Expiry YYYY-MM-DD",
-                "reason": "Reason", "choice": "Choice", "operator": "Operator"}
+                "reason": "Reason", "choice": "Choice", "operator": "Operator", "pin": "PIN"}
 
 
 class FlowScreen(StationScreen):
@@ -83,7 +85,11 @@ class FlowScreen(StationScreen):
         if self._changed("choices", view.choices):
             choices = self.query_one("#choices", Static)
             choices.display = bool(view.choices)
-            update_static(choices, "\n".join(f"{n:>2}  {c}" for n, c in enumerate(view.choices, 1)))
+            # One row each, cut by cells to the screen's width: a choice that wrapped pushed the
+            # "and N more" line off a small screen.
+            room = max(10, self.app.size.width - 6)
+            update_static(choices, "\n".join(fit(f"{n:>2}  {c}", room).rstrip()
+                                             for n, c in enumerate(view.choices, 1)))
         self.query_one(FlowTable).show(view.table)
         if view.table is not None and view.table.current is not None:
             # A long PO or pick list runs below the screen, and no key scrolls it. Scrolled now,

@@ -1,14 +1,37 @@
 """The main menu: a digit opens a job at once (no Enter needed)."""
 from __future__ import annotations
 
-from ..flows.menu import MENU
+from ..flows.menu import job_numbers, menu_for
 from .flow import FlowScreen
 
 
+# How long the result of the last job (a green "shipped…") stays on the menu: long enough to
+# read, not the minutes until the next job, when it reads as news about nothing.
+MESSAGE_SECONDS = 8.0
+
+
 class MenuScreen(FlowScreen):
+    _fade = None
+
     def on_mount(self) -> None:
         super().on_mount()
         self.add_class("menu")
+
+    def show_feedback(self, feedback) -> None:
+        super().show_feedback(feedback)
+        if self._fade is not None:
+            self._fade.stop()
+            self._fade = None
+        if feedback is not None and feedback.level != "error":
+            # An error stays until acknowledged; anything else fades.
+            self._fade = self.set_timer(MESSAGE_SECONDS, self._clear_message)
+
+    def _clear_message(self) -> None:
+        from ..widgets.banner import Banner
+        self._fade = None
+        banner = self.query_one(Banner)
+        if banner.level != "error":
+            banner.show(None)
 
     def on_plain_key(self, key: str, character: str | None) -> bool:
         if character and character.isdigit():
@@ -27,7 +50,7 @@ class MenuScreen(FlowScreen):
         grid = Table.grid(padding=(0, 2))
         grid.add_column(justify="right", style="bold reverse")
         grid.add_column()
-        for n, _job, label in MENU:
+        for n, _job, label in menu_for(self.app.session.is_supervisor):
             grid.add_row(f" {n} ", label)
         choices = self.query_one("#choices")
         choices.display = True
@@ -43,5 +66,5 @@ class MenuScreen(FlowScreen):
         return False
 
     def help_lines(self):
-        return [("1–8", "open that job"), ("0", "log out"),
+        return [(job_numbers(self.app.session.is_supervisor), "open that job"), ("0", "log out"),
                 ("F9", "undo your last posting (also CMD-UNDO)")] + super().help_lines()

@@ -41,6 +41,7 @@ class EntryLine(Static):
         self._redraw()
 
     def _redraw(self) -> None:
-        shown = self.value.replace(GS, "<GS>")
+        # A PIN is never shown, only how many digits were typed.
+        shown = "•" * len(self.value) if self.label == "PIN" else self.value.replace(GS, "<GS>")
         # One row high (app.tcss): a keystroke repaints the line, never lays the screen out.
         self.update(Text.assemble((f"{self.label} › ", "bold"), shown, ("█", "blink")), layout=False)

@@ -4,10 +4,20 @@ A Static, not a DataTable: it never takes focus or keys.
 """
 from __future__ import annotations
 
+import re
+
+from rich.cells import set_cell_size
 from rich.text import Text
 from textual.widgets import Static
 
+from devices.text_cells import cell_len, fit, narrow
+
 from .repaint import update_static
+
+
+_NUMBER = re.compile(r"^[-+]?[\d,]*\d(\.\d+)?$")
+# Marks a row cut at the screen's edge (columns beyond it left out): one cell everywhere.
+MORE = "›"
 
 
 class FlowTable(Static):
@@ -52,19 +62,24 @@ def render_table(table, width: int) -> Text:
     """TABLE as fixed-width styled text WIDTH wide, laid out as a Rich table with a simple head
     and no edges would be: one space of padding in each cell, one between cells, the header
     bold and underlined by a rule. Codes and numbers keep their full width (numbers right
-    aligned); the Name column takes the room left, giving way down to 8 characters with an
-    ellipsis; without one, the space between cells, then the widest text columns give way.
-    The current row is bold reverse and marked ▶ (a visible marker, not only a colour: it
-    survives monochrome terminals and captures). Formatted here rather than by Rich, which
-    cost milliseconds per scan for a 20-line table."""
+    aligned); the Name column takes the room left, giving way down to 8 cells, cut with "~";
+    without one, the space between cells, then the widest text columns give way. Widths are
+    terminal cells (devices/text_cells.py): a Chinese name is cut between characters and never
+    pushes the next column onto another line. The current row is bold reverse and marked ▸ (a
+    visible marker, not only a colour: it survives monochrome terminals and captures; ▸ and the
+    ASCII rule are one cell wide in every terminal, CJK ones too). Formatted here rather than by
+    Rich, which cost milliseconds per scan for a 20-line table."""
     marked = table.current is not None
     cols = []                                   # [title, right-aligned?, width, is the name]
     if marked:
         cols.append(["", False, 1, False])
     for i, col in enumerate(table.columns):
         values = [r[i] for r in table.rows if i < len(r)]
-        numeric = any(isinstance(v, int) and not isinstance(v, bool) for v in values)
-        widest = max([len(col)] + [len(str(v)) for v in values if v is not None])
+        # Numbers, and numbers already formatted ("-56.98", "+2"): right-aligned, never cut.
+        numeric = any(isinstance(v, int) and not isinstance(v, bool) for v in values) or (
+            bool(values) and all(v is None or v == "" or _NUMBER.match(str(v)) for v in values)
+            and any(v not in (None, "") for v in values))
+        widest = max([cell_len(col)] + [cell_len(narrow(str(v))) for v in values if v is not None])
         cols.append([col, numeric, widest, col == "Name"])
     fixed = sum(c[2] + 3 for c in cols if not c[3]) - 1 + sum(3 for c in cols if c[3])
     names = [c for c in cols if c[3]]
@@ -86,18 +101,31 @@ def render_table(table, width: int) -> Text:
     for c in sorted((c for c in cols if not c[1] and not c[3] and c[0]), key=lambda c: -c[2]):
         if over <= 0:
             break
-        cut = min(over, c[2] - max(4, len(c[0])))
+        cut = min(over, c[2] - max(4, cell_len(c[0])))
         if cut > 0:
             c[2] -= cut
             over -= cut
+    # Still too wide: whole columns are left out from the right (a number is never cut), and
+    # the rows end in › to say so.
+    dropped = False
+    while over > 0 and len(cols) > 2:
+        gone = cols.pop()
+        over -= gone[2] + 2 + len(sep)
+        dropped = True
 
     def line(cells) -> str:
+        # Still wider than the screen (a small terminal, many numbers): the columns beyond the
+        # edge are left out, and › says so, rather than the row wrapping into what reads as
+        # another row.
+        text = _line(cells)
+        if dropped or cell_len(text) > width:
+            return set_cell_size(text, width - 1) + MORE
+        return text
+
+    def _line(cells) -> str:
         out = []
         for (title, right, w, _), value in zip(cols, cells):
-            text = "" if value is None else str(value)
-            if len(text) > w:
-                text = text[:max(0, w - 1)] + "…"
-            out.append(" " + (text.rjust(w) if right else text.ljust(w)) + " ")
+            out.append(" " + fit("" if value is None else str(value), w, right=right) + " ")
         return sep.join(out)
 
     header = line([c[0] for c in cols])
@@ -105,13 +133,13 @@ def render_table(table, width: int) -> Text:
     for n, row in enumerate(table.rows):
         cells = list(row)
         if marked:
-            cells.insert(0, "▶" if table.current == n else "")
+            cells.insert(0, "▸" if table.current == n else "")
         rows.append((line(cells), "bold reverse" if table.current == n else None))
     if not table.rows:
-        rows.append((" (none)".ljust(len(header)), None))     # not in the first column: it may be narrow
+        rows.append((fit(" (none)", cell_len(header)), None))   # not in the first column: it may be narrow
     text = Text(no_wrap=True, overflow="crop")
     text.append(header, "bold")
-    text.append("\n" + "─" * len(header))
+    text.append("\n" + "-" * min(width, cell_len(header)))
     for body, style in rows:
         text.append("\n")
         text.append(body, style)

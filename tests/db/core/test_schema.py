@@ -61,6 +61,20 @@ def test_upgrade_from_version_2_gives_the_fresh_schema_and_keeps_the_rules(store
     assert verify().consistent and Movement.select().count() == 3
 
 
+def test_upgrade_to_version_6_adds_the_shelf_life_and_undone_short_columns(store):
+    from db.core.models import Item, PickShortage
+    it = f.item("A1")
+    for table, column in (("item", "min_shelf_life_days"), ("pick_shortage", "undone_at")):
+        database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    SchemaVersion.delete().execute()
+    SchemaVersion.create(version=3)
+    assert "min_shelf_life_days" not in {c.name for c in database.get_columns("item")}
+    assert init_schema() == CURRENT_VERSION
+    assert "undone_at" in {c.name for c in database.get_columns("pick_shortage")}
+    assert Item.get_by_id(it.id).min_shelf_life_days == 0      # old items: no minimum
+    assert PickShortage.select().count() == 0
+
+
 def test_look_ups_by_order_line_and_lot_use_the_partial_indexes(store):
     it = f.item("A1")
     po = PurchaseOrder.create(number="PO-1", supplier=f.supplier())

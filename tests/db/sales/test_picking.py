@@ -110,7 +110,12 @@ def test_pick_list_merges_allocated_and_free_units_of_one_place(site):
 
 
 def test_fefo_refusal_names_the_lot_to_pick(site):
-    a1, a2 = site
+    from db.core.clock import fixed_today
+    with fixed_today(dt.date(2026, 11, 1)):     # both lots still good (L17 expires 12-01)
+        fefo_refusal_names_the_lot_to_pick(*site)
+
+
+def fefo_refusal_names_the_lot_to_pick(a1, a2):
     it = f.item("E1", expiry=True)
     early, late = f.lot(it, "L17", "2026-12-01"), f.lot(it, "L42", "2027-01-15")
     f.give_stock(it, a1, 5, late)

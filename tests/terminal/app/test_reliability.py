@@ -73,7 +73,7 @@ async def test_supervisor_resolves_exceptions_from_the_menu(sqlite_store, tmp_pa
         await login(pilot, "S1")
         await type_(pilot, "9", enter=False)
         text = flat(app)
-        assert "Offline exceptions" in text and "only 3 × SKU-300" in text
+        assert "Offline exceptions" in text and "only 3 x SKU-300" in text   # × in ASCII in a table
         await type_(pilot, "1")
         await type_(pilot, "counted: 3 there")
         assert "offline exception 1 resolved" in flat(app)

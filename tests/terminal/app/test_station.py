@@ -30,8 +30,9 @@ async def test_login_header_menu_and_job_screens(world):
         text = flat(app)
         assert "Operator W1 Anna" in text and "Welcome, Anna" in text
         for line in ("1  Receive", "2  Put away", "3  Pick", "4  Ship", "5  Transfer", "6  Count",
-                     "7  Lookup", "8  Supervisor", "0  Log out"):
+                     "7  Lookup", "0  Log out"):
             assert line in screen_text(app)
+        assert "8  Supervisor" not in screen_text(app)          # W1 is a worker
         await key(pilot, "f1")
         assert "open that job" in flat(app)
         await key(pilot, "escape")
@@ -45,12 +46,15 @@ async def test_login_header_menu_and_job_screens(world):
         await type_(pilot, "6", enter=False)
         assert "Scan a location to count" in flat(app)
         await key(pilot, "escape")
-        await type_(pilot, "8", enter=False)
-        assert "the supervisor screens need a supervisor" in flat(app)   # W1 is a worker
+        # W1 is a worker: the menu and F1 offer jobs 1–7, and 8 is no entry of theirs.
+        text = flat(app)
+        assert "Supervisor" not in text and "Offline exceptions" not in text
+        await key(pilot, "f1")
+        assert "1–7 open that job" in flat(app)
         await key(pilot, "escape")
-        if app.station.blocked is not None:
-            await key(pilot, "enter")
-            await key(pilot, "escape")
+        await type_(pilot, "8", enter=False)
+        assert "no menu entry '8': expected 1, 2, 3, 4, 5, 6, 7, 0" in flat(app)
+        await key(pilot, "enter")
         assert "Press the number of a job" in flat(app)
         await type_(pilot, "0", enter=False)
         assert "Scan your operator badge" in flat(app)
@@ -121,8 +125,10 @@ async def test_pick_and_ship_with_fefo_and_a_short(world):
         assert "Go to B-01-01 · pick 3 × SKU-300" in flat(app)
         await scan(pilot, "B-01-01")
         await scan(pilot, "CMD-SHORT")
+        assert "how many of the 3 × SKU-300 did you find? Type the number, Enter = none" in flat(app)
+        await key(pilot, "enter")
         text = flat(app)
-        assert "short: 3 × SKU-300 at B-01-01 recorded" in text
+        assert "short at B-01-01: 3 × SKU-300 recorded missing" in text
         assert "is picked" in text
         await scan(pilot, "CMD-DONE")
         assert "Ship 12 units of SO-77?" in flat(app)

@@ -73,8 +73,11 @@ def test_variance_recount_by_another_operator_then_approval(warehouse, drivers):
     w1.scan("A-01-01")
     w1.scan(td.WIDGET_CASE)
     w1.scan(td.WIDGET_CASE)
-    w1.key("qty")
-    assert w1.type("46").message == "SKU-100 = 46"
+    w1.key("qty")                   # F3: the quantity for the next scan, as in Receive
+    assert w1.type("22").message == "next item scan counts 22 units"
+    assert w1.scan(td.WIDGET_EAN).message == "SKU-100 +22 = 46"
+    assert w1.scan(td.WIDGET_EAN).message == "SKU-100 +1 = 47"      # for one scan only
+    w1.key("undo")
     w1.key("done")
     assert line(count, "SKU-100").status == "recount"
     # W1 may not recount their own count.
@@ -87,9 +90,9 @@ def test_variance_recount_by_another_operator_then_approval(warehouse, drivers):
     assert w2.flow.prompt.startswith("Recount A-01-01 (SKU-100 only)")
     fb = w2.scan(td.BOLT_EAN)
     assert fb.level == "warn" and "SKU-300 is not being recounted at A-01-01: not counted" in fb.message
-    w2.scan(td.WIDGET_CASE)
     w2.key("qty")
     w2.type("46")
+    w2.scan(td.WIDGET_EAN)
     w2.scan("CMD-DONE")
     ln = line(count, "SKU-100")
     assert (ln.status, ln.expected, ln.variance) == ("review", 50, -4)
@@ -163,8 +166,9 @@ def test_unknown_barcodes_remove_last_scan_empty_and_abandon(warehouse, drivers)
     d.scan(td.WIDGET_EAN)
     assert d.key("undo").message == "removed: SKU-100 -1 = 12"
     d.key("qty")
-    d.type("20")
-    assert d.key("undo").message == "removed the typed count: SKU-100 = 12"
+    d.type("8")
+    assert d.scan(td.WIDGET_EAN).message == "SKU-100 +8 = 20"
+    assert d.key("undo").message == "removed: SKU-100 -8 = 12"
     assert d.key("empty").level == "error"
     # Another location while counting this one: refused.
     fb = d.scan("B-01-01")
@@ -183,9 +187,9 @@ def test_unknown_barcodes_remove_last_scan_empty_and_abandon(warehouse, drivers)
     # A-01-01 with found goods.
     d.scan("A-01-01")
     d.scan("4000000000006")
-    d.scan(td.WIDGET_CASE)
     d.key("qty")
     d.type("50")
+    d.scan(td.WIDGET_CASE)          # counts 50, not the case's 12
     d.scan("CMD-DONE")
     assert [(x.barcode, x.scans) for x in CountFound.select()] == [("04000000000006", 1)]
     assert line(count, "SKU-100").status == "ok"

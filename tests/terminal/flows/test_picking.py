@@ -53,7 +53,7 @@ def test_next_order_by_priority_and_directed_picks(data):
         finally:
             other.close()
         d.key("done")
-        assert d.ui.targets[-1] == ("ship", {"so": "SO-78"})
+        assert d.ui.targets[-1] == ("ship", {"so": "SO-78", "from_pick": True})
         ship = d.current
         assert isinstance(ship, ShippingFlow) and ship.state == "confirm"
         fb = d.key("done")
@@ -91,8 +91,11 @@ def test_fefo_wrong_lot_short_pick_and_backorder(data):
         fb = d.type("1")
         assert fb.level == "ok"
         assert flow.task.sku == "SKU-300" and flow.task.qty == 2
-        fb = d.key("short")
-        assert fb.level == "warn" and "short: 2 × SKU-300 at B-01-01" in fb.message
+        assert d.key("short") is None and flow.state == "short"
+        assert flow.prompt == ("Short at B-01-01: how many of the 2 × SKU-300 did you find? "
+                               "Type the number, Enter = none")
+        fb = d.key("enter")                     # none found
+        assert fb.level == "warn" and "short at B-01-01: 2 × SKU-300 recorded missing" in fb.message
         assert PickShortage.select().where(PickShortage.qty_short == 2).count() == 1
         assert flow.task.location == "A-02-01"
         d.scan("A-02-01")

@@ -74,7 +74,7 @@ def test_lookup_anything(warehouse):
         fb = d.scan("A-01-01")
         assert "location A-01-01: 50 units" in fb.message
         fb = d.type("L42")
-        assert "lot L42: 20 units in 1 places" in fb.message and "2031-01-15" in d.flow.info[0]
+        assert "lot L42: 20 units in 1 place" in fb.message and "2031-01-15" in d.flow.info[0]
         fb = d.type("SO-77")
         assert "sales order SO-77 (open): 2 lines" in fb.message
         fb = d.type("PO-1042")

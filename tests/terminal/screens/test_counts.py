@@ -42,9 +42,11 @@ def test_count_screen_blind_count_with_no_variance(warehouse):
             await wedge_scan(pilot, td.WIDGET_CASE)
             await pilot.press("f3")
             await settle(pilot)
-            await type_(pilot, "50")
+            assert "Type the quantity for the next item scan" in screen_text(app)
+            await type_(pilot, "38")
+            await wedge_scan(pilot, td.WIDGET_EAN)
             text = screen_text(app)
-            assert "SKU-100 = 50" in text and "Counted" in text
+            assert "SKU-100 +38 = 50" in text and "Counted" in text
             assert "Books" not in text      # blind
             await pilot.press("f10")
             await settle(pilot)
@@ -152,8 +154,9 @@ def test_review_screen_sorts_by_value_rejects_and_sets(warehouse):
             await pilot.press("f5")
             await settle(pilot)
             await type_(pilot, "45")
-            assert "reason code?" in screen_text(app)
-            await type_(pilot, "miscount")
+            text = screen_text(app)
+            assert "reason?" in text and "MISCOUNT" in text and "Earlier miscount corrected" in text
+            await type_(pilot, "miscount")     # any case
             assert "set A-01-01 SKU-100 to 45: -5 posted" in screen_text(app)
             # B-01-01: order a recount instead.
             await pilot.press("f4")

@@ -49,17 +49,26 @@ async def press(pilot, *keys) -> None:
 async def test_workers_are_refused(dashboard):
     app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await open_dashboard(pilot, "W1")
+        await login(pilot, "W1")
+        await type_(pilot, "8", enter=False)    # not on a worker's menu
+        await done(pilot)
         text = flat(app)
-        assert "operator W1 is a worker; the supervisor screens need a supervisor" in text
+        assert "no menu entry '8': expected 1, 2, 3, 4, 5, 6, 7, 0" in text
         assert "SKU-300" not in text
+        await press(pilot, "enter")
+        assert "Press the number of a job" in flat(app)
+        # The supervisor screen itself refuses a worker; its error is acknowledged like any
+        # other (Esc waits for it, Enter clears it), then Esc goes back.
+        from terminal.screens.supervisor import SupervisorScreen
+        await app.push_screen(SupervisorScreen())
+        await done(pilot)
+        assert "operator W1 is a worker; the supervisor screens need a supervisor" in flat(app)
         await press(pilot, "2")                 # no report opens
         assert "Reorder" not in flat(app).split("Supervisor: refused")[-1].split("Press Esc")[0]
-        # The error is acknowledged as on every screen: Esc waits for it, Enter clears it.
         await press(pilot, "escape")
         assert "Press Enter (or scan CMD-OK) to acknowledge" in flat(app)
         await press(pilot, "enter")
-        assert "acknowledge" not in flat(app) and "Supervisor: refused" in flat(app)
+        assert "Press Enter (or scan CMD-OK)" not in flat(app) and "Supervisor: refused" in flat(app)
         await press(pilot, "escape")
         assert "Press the number of a job" in flat(app)
 
