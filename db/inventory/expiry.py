@@ -47,6 +47,15 @@ def check_not_expired(lot: Lot | None, what: str = "a pick") -> None:
                             f"quarantine it (wh quarantine --expired)")
 
 
+def expired_lot(sku: str, lot_code: str, expiry: dt.date | None = None) -> str | None:
+    """"lot L expired on D" when lot LOT_CODE of SKU is expired (EXPIRY: the date a scan
+    carried, else the store's), else None: what a station says before it tries to pick it."""
+    if expiry is None:
+        known = Lot.select(Lot.expiry).join(Item).where(Item.sku == sku, Lot.code == lot_code).first()
+        expiry = known.expiry if known is not None else None
+    return expired_message(lot_code, expiry) if is_expired(expiry) else None
+
+
 def usable_lot_condition(today_text: str):
     """Rows of Balance (joined LEFT OUTER to Lot) whose lot is not expired on TODAY_TEXT
     (YYYY-MM-DD, a string so prepared queries take it): no lot, no expiry, or not yet past."""
@@ -150,7 +159,7 @@ def quarantine_expired(*, operator: str, station: str = "", warehouse: str | Non
 
 
 def expiry_rows(days: int = EXPIRING_DAYS, today: dt.date | None = None,
-                warehouse_id: int | None = None) -> list[dict]:
+                warehouse_id: int | None = None, sku: str | None = None) -> list[dict]:
     """Lots expired or expiring within DAYS of today, with the units outside quarantine and
     their value at the item's moving-average cost: earliest expiry first."""
     from decimal import Decimal
@@ -164,6 +173,8 @@ def expiry_rows(days: int = EXPIRING_DAYS, today: dt.date | None = None,
              .order_by(Lot.expiry, Item.sku, Lot.code, Location.code))
     if warehouse_id is not None:
         query = query.where(Location.warehouse == warehouse_id)
+    if sku is not None:
+        query = query.where(Item.sku == sku)
     rows = []
     for b in query:
         cost = Decimal(b.item.unit_cost)

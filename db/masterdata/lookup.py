@@ -102,6 +102,15 @@ def get_reason(code: str, kind: str | None = None) -> ReasonCode:
     return row
 
 
+def reason_codes(*kinds: str) -> list[ReasonCode]:
+    """The reason codes of KINDS (all of them when none is given), by kind then code: the
+    list a station shows to choose from."""
+    query = ReasonCode.select().order_by(ReasonCode.kind, ReasonCode.code)
+    if kinds:
+        query = query.where(ReasonCode.kind.in_(kinds))
+    return list(query)
+
+
 def get_po(number) -> PurchaseOrder:
     po = row_by(PurchaseOrder, "number", str(number))
     if po is None:

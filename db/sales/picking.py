@@ -349,18 +349,31 @@ def _free_stock(item: Item, warehouse_id: int):
             for b in _FREE_STOCK(item.id, warehouse_id, today_text())]
 
 
-def unpickable(so: str, *, warehouse: str | None = None) -> list:
+def unpickable(so: str, *, warehouse: str | None = None, tasks: list[PickTask] | None = None) -> list:
     """The units of SO's open lines no task of `pick_list` covers at this warehouse, each
-    with why (db/sales/shortages.py): the pick screen shows them instead of leaving them out."""
+    with why (db/sales/shortages.py): the pick screen shows them instead of leaving them out.
+    TASKS: the pick list just read (the screen has it: it is not read twice a scan). When
+    every line is covered, nothing more is read."""
+    if tasks is None:
+        tasks = pick_list(so, warehouse=warehouse)
     order = get_so(so)
     if order.status in CLOSED_SO_STATUSES:
         return []
-    wh = station_warehouse(order.assigned_station or "", warehouse)
     covered: dict[int, int] = {}
-    for t in pick_list(so, warehouse=warehouse):
+    for t in tasks:
         covered[t.so_line.id] = covered.get(t.so_line.id, 0) + t.qty
+    lines = {t.so_line.id: t.so_line for t in tasks}
+    if tasks and all(remaining(line) <= covered[line.id] for line in lines.values()) and \
+            len(lines) == sum(1 for _ in _OPEN_LINE_IDS(order.id)):
+        return []
+    wh = station_warehouse(order.assigned_station or "", warehouse)
     missing = [(line, remaining(line) - covered.get(line.id, 0)) for line in _LINES_AND_ITEMS(order.id)]
     return pick_gaps([(line, n) for line, n in missing if n > 0], wh)
+
+
+_OPEN_LINE_IDS = Prepared(lambda so_id: SalesOrderLine.select(SalesOrderLine.id).where(
+    SalesOrderLine.so == so_id,
+    SalesOrderLine.qty_ordered > SalesOrderLine.qty_picked + SalesOrderLine.qty_short).tuples())
 
 
 # ---------------------------------------------------------------- picking

@@ -338,9 +338,8 @@ class CountReviewFlow(Flow):
         return Feedback.ok(f"set {r['location']} {r['sku']} to {decision.line.counted}: {self._posted(decision)}")
 
     def list_reasons(self) -> None:
-        from db.core.models import ReasonCode
-        self.reasons = self.call(lambda: list(ReasonCode.select().where(ReasonCode.kind.in_(("count", "adjust")))
-                                              .order_by(ReasonCode.kind, ReasonCode.code)))
+        from db.masterdata.lookup import reason_codes
+        self.reasons = self.call(reason_codes, "count", "adjust")
         self.choices = [f"{r.code:<10} {r.description}" for r in self.reasons]
 
     def reason_of(self, text: str) -> str | None:

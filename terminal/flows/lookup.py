@@ -102,7 +102,7 @@ class LookupFlow(Flow):
                                                    f"{l.po.expected_date or '-'}" for l in pos) or "none"))
         self.info.append("Open SOs: " + (", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} "
                                                    f"({l.so.status})" for l in sos) or "none"))
-        expired = sum(r["on_hand"] for r in rows if self.expired(r["expiry"]) and r["location"] not in self.quarantine(rows))
+        expired = sum(r["qty"] for r in self.call(inventory.expiry_rows, 0, sku=it.sku) if r["status"] == "expired")
         if expired:
             self.info.append(f"{plural(expired, 'unit')} of expired lots outside quarantine: never picked; "
                              f"a supervisor quarantines them (wh quarantine --expired)")
@@ -118,11 +118,6 @@ class LookupFlow(Flow):
             return ""
         return f"{expiry} EXPIRED" if self.expired(expiry) else str(expiry)
 
-    def quarantine(self, rows) -> set[str]:
-        from db.core.models import Location
-        codes = [r["location"] for r in rows]
-        return set(self.call(lambda: [l.code for l in Location.select(Location.code).where(
-            Location.code.in_(codes), Location.kind == "quarantine")])) if codes else set()
 
     def location(self, code: str) -> Feedback:
         from db import inventory

@@ -96,7 +96,7 @@ class PickingFlow(Flow):
     def refresh(self) -> None:
         from db import sales
         tasks = self.call(sales.pick_list, self.so.number, warehouse=self.session.warehouse)
-        self.gaps = self.call(sales.unpickable, self.so.number, warehouse=self.session.warehouse)
+        self.gaps = self.call(sales.unpickable, self.so.number, warehouse=self.session.warehouse, tasks=tasks)
         self.picked_any = self.call(lambda: any(
             l.qty_picked > l.qty_shipped for l in self.so.lines.select()))
         # One task per line × location × lot (the store may list allocated and free units of
@@ -207,13 +207,8 @@ class PickingFlow(Flow):
     def expired(self, sku: str, lot: str, expiry=None) -> str | None:
         """"lot L expired on D" for an expired lot (the scan's date, else the store's), else None."""
         from db import inventory
-        from db.core.models import Item, Lot
-        if expiry is None:
-            known = self.call(lambda: Lot.select().join(Item).where(Item.sku == sku, Lot.code == lot).first())
-            expiry = known.expiry if known is not None else None
-        if self.call(inventory.is_expired, expiry):
-            return f"{inventory.expired_message(lot, expiry)}: it cannot be picked; leave it for quarantine"
-        return None
+        message = self.call(inventory.expired_lot, sku, lot, expiry)
+        return f"{message}: it cannot be picked; leave it for quarantine" if message else None
 
     def check_lot(self, lot: str, key) -> Feedback:
         t = self.task
