@@ -2,7 +2,6 @@
 fetch a report or a chart's series (the same db.reports functions `wh report` runs)."""
 from __future__ import annotations
 
-import datetime as dt
 
 # key -> (view, title). The views are the reports of db.reports.catalog plus two of our own.
 VIEW_KEYS = {

@@ -193,7 +193,7 @@ class TransferFlow(Flow):
             return Feedback.info(f"everything on {self.source}: scan the destination")
         if name == "done":
             if self.basket or self.everything:
-                return Feedback.error(f"scan the destination first, or Esc to drop the basket")
+                return Feedback.error("scan the destination first, or Esc to drop the basket")
             self.next = ("leave", {})
             return None
         if name == "enter":

@@ -97,7 +97,7 @@ class SupervisorScreen(StationScreen):
         try:
             result = task.call()
         except Exception as exc:      # a report that fails must say so, not kill the screen
-            self.app.call_from_thread(self.finished, lambda: self.flow.failed(task, exc))
+            self.app.call_from_thread(self.finished, lambda error=exc: self.flow.failed(task, error))
             return
         self.app.call_from_thread(self.finished, lambda: task.done(result))
 

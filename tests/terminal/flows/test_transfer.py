@@ -1,7 +1,6 @@
 """Transfers and lookups through the real station queue, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import pytest
 
 from db.ledger.posting import on_hand, verify
 from db.masterdata.lookup import get_location

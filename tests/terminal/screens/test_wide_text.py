@@ -8,7 +8,7 @@ from rich.cells import cell_len
 
 from db.core.models import Item
 from tests import terminal_data as td
-from tests.app_support import async_test, flat, key, login, make_app, scan, screen_text, type_
+from tests.app_support import async_test, flat, login, make_app, scan, screen_text, type_
 
 pytestmark = pytest.mark.slow
 NAMES = {"SKU-100": "康师傅红烧牛肉面 五连包", "SKU-200": "青岛啤酒 Tsingtao Beer 500ml×12",
