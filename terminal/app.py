@@ -8,6 +8,7 @@ consumer thread runs the flows (and the store); both reach the UI only through
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from textual import events
@@ -55,6 +56,8 @@ class WarehouseApp(App):
         self.source = source
         self.wedge = Wedge.from_config(cfg.section("wedge"))
         self._wedge_timer = None
+        self._held_on = None        # the screen the wedge's held keys were typed on
+        self.station.typed_on = self._flow_typed_on
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -103,9 +106,12 @@ class WarehouseApp(App):
     async def on_event(self, event: events.Event) -> None:
         # A dialog that takes raw keys (the PIN) bypasses the wedge: fast digits are no scan.
         if isinstance(event, events.Key) and not event.is_forwarded and not getattr(self.screen, "raw_keys", False):
+            was_holding, held_on = self.wedge.pending, self._held_on
             result = self.wedge.feed(event.key, event.character, event.time)
             for key in result.typed:
-                await self._replay(key)
+                await self._replay(key, held_on)
+            if self.wedge.pending and (not was_holding or result.typed):
+                self._held_on = self.screen
             if result.scan is not None:
                 self.station.submit_scan(result.scan)
             if self.wedge.pending:
@@ -122,7 +128,18 @@ class WarehouseApp(App):
         handle = getattr(self.screen, "station_key", None)
         return bool(handle and handle(key, character))
 
-    async def _replay(self, key) -> None:
+    def _flow_typed_on(self):
+        """The flow of the screen a key is typed on: asked on the UI thread only (a scanner's
+        thread gets None: its scans go to whichever screen is shown when they are taken)."""
+        if threading.get_ident() != self._thread_id:
+            return None
+        return self.current_flow()
+
+    async def _replay(self, key, held_on) -> None:
+        if held_on is not None and held_on is not self.screen:
+            # Typed on a screen that has closed meanwhile: never into another one.
+            self.bell()
+            return
         if not self._handle_now(key.key, key.character):
             await App.on_event(self, events.Key(key.key, key.character))
 
@@ -134,7 +151,7 @@ class WarehouseApp(App):
     async def _flush_wedge(self) -> None:
         self._wedge_timer = None
         for key in self.wedge.flush(time.monotonic()):
-            await self._replay(key)
+            await self._replay(key, self._held_on)
         if self.wedge.pending:
             self._arm_wedge_timer()
 

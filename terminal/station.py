@@ -33,6 +33,7 @@ class Entry:
     key: str
     arg: Any = None      # the action's value
     at: float = field(default_factory=time.monotonic)
+    flow: Any = None     # the flow of the screen a key was typed on (None: a scanner's scan)
 
 
 class StationUI(Protocol):
@@ -62,6 +63,10 @@ class Station:
         self._thread: threading.Thread | None = None
         self._command_prefix = session.cfg.get("barcodes.command_prefix")
         session.on_retry = self._on_retry
+        # Set by the app: the flow of the screen shown now, asked when a key is queued (on the
+        # UI thread). A key waits behind an error or a slow posting; it must never be applied
+        # to a screen other than the one it was typed on.
+        self.typed_on: Callable[[], Any] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -87,10 +92,13 @@ class Station:
         self._put(Entry("scan", scan, self.session.next_key("scan")))
 
     def submit_text(self, text: str) -> None:
-        self._put(Entry("text", text, self.session.next_key("text")))
+        self._put(Entry("text", text, self.session.next_key("text"), flow=self._typed_on()))
 
     def submit_action(self, name: str, value: Any = None) -> None:
-        self._put(Entry("action", name, self.session.next_key(name), arg=value))
+        self._put(Entry("action", name, self.session.next_key(name), arg=value, flow=self._typed_on()))
+
+    def _typed_on(self):
+        return self._safe(self.typed_on) if self.typed_on is not None else None
 
     def acknowledge(self) -> bool:
         """Enter or CMD-OK: release the queue after an error. False if nothing was held."""
@@ -101,6 +109,13 @@ class Station:
         if held:
             self.ui.show(Feedback.info("acknowledged"), None)
         return held
+
+    def hold(self, feedback: Feedback) -> None:
+        """An error a screen found itself (a report that failed, a wrong PIN): held and shown
+        like a flow's, so it is acknowledged the same way (Enter or CMD-OK) on every screen."""
+        with self._cond:
+            self._blocked = feedback
+        self.ui.show(feedback, None)
 
     # --- state, from any thread --------------------------------------------------------------
 
@@ -226,6 +241,9 @@ class Station:
 
     def _process(self, entry: Entry) -> Feedback | None:
         flow = self.ui.current_flow()
+        if entry.flow is not None and entry.flow is not flow:
+            log.info("dropped %s %r: typed on a screen that is gone", entry.kind, entry.value)
+            return Feedback.info(f"not applied here: a key typed on the screen before ({getattr(entry.flow, 'title', '')})")
         if flow is None:
             return Feedback.error("this screen takes no scans or keys of a job; press Esc to go back")
         if entry.kind == "scan":

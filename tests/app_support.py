@@ -1,13 +1,23 @@
-"""Helpers for the Pilot tests of the station app (tests/terminal/)."""
+"""The Pilot harness of the station app: every Pilot test makes its app, scans, types and reads
+the screen through these (tests/terminal/, tests/db/core/test_checkpoint.py)."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
+from pathlib import Path
+
+# Keys typed by hand come this far apart (seconds): slower than a scanner, so the keyboard
+# wedge passes them on as typing. They carry made-up times, so nobody waits for them.
+TYPING_GAP = 0.15
 
 
-def make_app(url, tmp_path, **overrides):
+def make_app(url, tmp_path=None, **overrides):
+    """The app on URL, with no scanner; its printer file and offline journal under TMP_PATH.
+    OVERRIDES: section__key=value, e.g. station__id="ST-02"."""
     from terminal import config
     from terminal.app import WarehouseApp
+    tmp_path = Path(tmp_path or tempfile.mkdtemp(prefix="wh-pilot-"))
     cfg = config.load(None, url)
     cfg.values["scanner"]["type"] = "none"
     cfg.values["station"]["printer"] = str(tmp_path / "printer.out")
@@ -45,27 +55,38 @@ async def scan(pilot, text: str) -> None:
     types them (a GS, 0x1D, arrives as ctrl+]). Key events carry their creation time, so they
     are made in one go, as the terminal driver would make them from one burst of input."""
     from textual import events
-    from textual.keys import _character_to_key
     app = pilot.app
     keys = []
     for c in text:
         if c == "\x1d":
             keys.append(events.Key("ctrl+right_square_bracket", None))
         else:
-            keys.append(events.Key(c if c.isalnum() else _character_to_key(c), c))
+            keys.append(_key(c))
     keys.append(events.Key("enter", "\r"))
     for k in keys:
         app.post_message(k)
     await settle(pilot)
 
 
+def _key(c: str, at: float | None = None):
+    from textual import events
+    from textual.keys import _character_to_key
+    key = events.Key(c if c.isalnum() else _character_to_key(c), c)
+    if at is not None:
+        key.time = at
+    return key
+
+
 async def type_(pilot, text: str, enter: bool = True) -> None:
-    """Typing by hand: slower than a scanner, so the wedge passes the keys on as typing."""
-    for c in text:
-        await pilot.press(c)
-        await asyncio.sleep(0.15)
+    """Typing by hand: keys stamped TYPING_GAP apart (in the past, so the last one is released
+    at once), which the wedge reads as a person typing. No sleeping."""
+    app = pilot.app
+    start = time.monotonic() - TYPING_GAP * (len(text) + 1)
+    for n, c in enumerate(text):
+        app.post_message(_key(c, start + n * TYPING_GAP))
     if enter:
-        await pilot.press("enter")
+        from textual import events
+        app.post_message(events.Key("enter", "\r"))
     await settle(pilot)
 
 

@@ -115,3 +115,42 @@ def store(request, tmp_path):
         url, schema = make_pg_store()
         yield url
         drop_pg_schema(schema)
+
+
+# --- the shared warehouse --------------------------------------------------------------------
+# One builder (tests/terminal_data.seed: WH1 with dock, bay, quarantine and shelves, WH2, three
+# items with stock, workers W1/W2 and supervisor S1) behind a small family of fixtures.
+
+def _seeded(url: str, tmp_path) -> dict:
+    from tests import terminal_data as td
+    data = td.seed()
+    data.update(url=url, tmp=tmp_path)
+    return data
+
+
+@pytest.fixture
+def warehouse(store, tmp_path):
+    """The shared warehouse on a SQLite file and on PostgreSQL (dict: locs, items, lots, url, tmp)."""
+    return _seeded(store, tmp_path)
+
+
+@pytest.fixture
+def sqlite_warehouse(sqlite_store, tmp_path):
+    """The shared warehouse on SQLite only (the Pilot tests of the whole app)."""
+    return _seeded(sqlite_store, tmp_path)
+
+
+@pytest.fixture
+def world(sqlite_warehouse):
+    """The shared warehouse with PO-1042 to receive and SO-77 to pick."""
+    from tests import terminal_data as td
+    td.purchase_order("PO-1042", lines=(("SKU-100", 24), ("SKU-200", 12)))
+    td.sales_order("SO-77", lines=(("SKU-200", 12), ("SKU-300", 5)), priority=1)
+    return sqlite_warehouse
+
+
+@pytest.fixture
+def session_for(warehouse):
+    """A station session on the warehouse's store, logged in as the operator given."""
+    from tests import terminal_data as td
+    return lambda code="W1", station="ST-01": td.session(warehouse["url"], code, station)

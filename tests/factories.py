@@ -54,3 +54,26 @@ def give_stock(it, loc, qty, lot_=None, op="SETUP"):
     """Opening stock through the ledger, from inventory-gain."""
     return post(Posting(item=it, qty=qty, from_location=virtual("inventory-gain"), to_location=loc,
                         lot=lot_, kind="opening", operator=op))
+
+
+def shop(*, locations=("A-01",), items=None, workers=("W1",), supervisors=(), stock=(), lots=()):
+    """The small one-warehouse shop most db tests start from, built in one order: WH1, its
+    LOCATIONS (a code, or (code, location() keywords)), ITEMS ({sku: item() keywords}; SOAP
+    when None), operators (WORKERS, then SUPERVISORS), LOTS ((key, sku, code, expiry)), then
+    STOCK ((sku, location, qty) or (sku, location, qty, lot key)) through the ledger.
+    Returns everything by code: shop["A-01"], shop["SOAP"], shop["wh"], shop[lot key]."""
+    out = {"wh": warehouse()}
+    for spec in locations:
+        code, kw = (spec, {}) if isinstance(spec, str) else spec
+        out[code] = location(code, **kw)
+    for sku, kw in (items if items is not None else {"SOAP": {}}).items():
+        out[sku] = item(sku, **kw)
+    for code in workers:
+        operator(code, "worker")
+    for code in supervisors:
+        operator(code, "supervisor")
+    for key, sku, code, expiry in lots:
+        out[key] = lot(out[sku], code, expiry)
+    for sku, loc, qty, *rest in stock:
+        give_stock(out[sku], out[loc], qty, out[rest[0]] if rest else None)
+    return out

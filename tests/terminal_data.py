@@ -72,6 +72,37 @@ def sales_order(number="SO-77", lines=(("SKU-200", 12), ("SKU-300", 5)), priorit
     return so
 
 
+def session(url: str, operator: str = "W1", station: str = "ST-01"):
+    """A station session on URL with OPERATOR logged in (their name and role from the store)."""
+    from db.masterdata.security import get_operator
+    from terminal import config
+    from terminal.session import Session
+    cfg = config.load(None, url)
+    cfg.values["station"]["id"] = station
+    cfg.values["database"]["retry_delay_ms"] = 10
+    s = Session.from_config(cfg)
+    op = get_operator(operator)
+    s.login(op.code, op.name, op.role)
+    return s
+
+
+def with_alerts_and_sales(data: dict) -> dict:
+    """The dashboard's numbers: SKU-300 (3 on hand) below its reorder point 10 (max 40, from
+    SUP1); SKU-100 (50) above its max 30; 10 widgets sold at 5.00, 4 five days ago and 6 two."""
+    from db.core.models import Item
+    from db.reports.common import today
+    from tests import reports_data as r
+    Item.update(reorder_point=10, max_qty=40, preferred_supplier=f.supplier("SUP1")).where(
+        Item.sku == "SKU-300").execute()
+    Item.update(reorder_point=10, max_qty=30, unit_cost=2).where(Item.sku == "SKU-100").execute()
+    ship = f.location("SHIP-9", kind="shipping", zone="SHIP")
+    _, (line,) = r.so("SO-9", f.customer("CUST1"), [(data["widget"], 10, "5.00")],
+                      created=r.at(today() - dt.timedelta(days=6)), status="shipped")
+    r.ship(line, 4, r.at(today() - dt.timedelta(days=5)), ship)
+    r.ship(line, 6, r.at(today() - dt.timedelta(days=2)), ship)
+    return data
+
+
 class HeadlessUI:
     """The station's UI side without a screen: records what a screen would show."""
 
@@ -109,17 +140,10 @@ class FlowDriver:
     """Drive a flow through the real Station queue and decoder, one input at a time."""
 
     def __init__(self, url: str, flow_cls, operator: str = "W1", station: str = "ST-01", **args):
-        from terminal import config
         from terminal.resolver import make_decoder
-        from terminal.session import Session
         from terminal.station import Station
-        from db.masterdata.security import get_operator
-        cfg = config.load(None, url)
-        cfg.values["station"]["id"] = station
-        cfg.values["database"]["retry_delay_ms"] = 10
-        self.session = Session.from_config(cfg)
-        op = get_operator(operator)
-        self.session.login(op.code, op.name, op.role)
+        self.session = session(url, operator, station)
+        cfg = self.session.cfg
         self.flow = flow_cls(self.session, **args)
         self.start_feedback = self.flow.start()
         self.ui = HeadlessUI(self.flow)

@@ -4,7 +4,10 @@ orders made from the suggestions (db/reports/reorder.py lists them; this module 
 Quantity, for an item whose projected stock is below its reorder point: up to the maximum
 (max_qty - projected) when max_qty > 0; else the reorder quantity when reorder_qty > 0; else
 just enough to reach the reorder point. The max wins over the reorder quantity because it is
-the tighter statement of how much room there is. Then rounded up to whole cases.
+the tighter statement of how much room there is. In whole cases: up to the max, rounded DOWN
+to the cases that fit under it as long as they reach the reorder point; else rounded up, and the
+rule says how far over the max that goes ("up to max, 4 over: whole cases"). The other rules
+round up.
 
 Draft POs are numbered PO-R<yyyymmdd>-<nnn>, one per supplier, and count as "on order" at
 once, so running the reorder twice does not order twice. Only a supervisor makes or releases
@@ -25,10 +28,19 @@ UP_TO_MAX, REORDER_QTY, TO_REORDER_POINT = "up to max", "reorder qty", "to reord
 
 def order_quantity(projected: int, reorder_point: int, reorder_qty: int, max_qty: int,
                    case_qty: int) -> tuple[int, str]:
-    """(units to order, rule used) for an item below its reorder point."""
+    """(units to order, the rule that set them) for an item below its reorder point.
+
+    Whole cases. Up to the max, the cases that fit under it are ordered when they lift the item
+    to its reorder point; only when they cannot is one more case ordered, and the rule says by
+    how much it goes over the max (an overstock the supervisor sees coming)."""
     if max_qty > 0:
-        need, rule = max_qty - projected, UP_TO_MAX
-    elif reorder_qty > 0:
+        need = max(max_qty - projected, 1)
+        fits = need // case_qty * case_qty
+        if fits > 0 and projected + fits >= reorder_point:
+            return fits, UP_TO_MAX
+        qty = -(-need // case_qty) * case_qty
+        return qty, f"{UP_TO_MAX}, {projected + qty - max_qty} over: whole cases"
+    if reorder_qty > 0:
         need, rule = reorder_qty, REORDER_QTY
     else:
         need, rule = reorder_point - projected, TO_REORDER_POINT

@@ -8,8 +8,10 @@ Stock position ("projected") = on hand + on order - allocated, where
               picking or picked SOs, qty_ordered - qty_shipped, never below 0. Picked units
               still sit at the shipping location (in on hand) and stay allocated until they
               ship, so they count on both sides and cancel out.
-An item is "below reorder point" when projected < reorder_point, and "above max" when
-max_qty > 0 and projected > max_qty. Only active items are checked.
+An item is "below reorder point" when projected < reorder_point; "above max" when max_qty > 0
+and the stock it holds (on hand - allocated) is over max_qty; "on order over max" when that
+stock is within the max but what is on order will take it over (a warning about an order,
+not an overstock of stock that is not there yet). Only active items are checked.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from db.reports.common import Report, fetch, usable_on_hand
 
 BELOW = "below reorder point"
 ABOVE = "above max"
+ON_ORDER_OVER = "on order over max"
 
 COLUMNS = ["sku", "name", "alert", "on_hand", "on_order", "allocated", "projected",
            "reorder_point", "max_qty", "gap", "abc_class"]
@@ -79,17 +82,19 @@ def positions() -> list[dict]:
     return rows
 
 
-def classify(projected: int, reorder_point: int, max_qty: int) -> tuple[str, int] | None:
+def classify(projected: int, reorder_point: int, max_qty: int, on_order: int = 0) -> tuple[str, int] | None:
     """(alert, gap) for an item's stock position, or None. GAP is how far the line is crossed."""
     if projected < reorder_point:
         return BELOW, reorder_point - projected
     if max_qty > 0 and projected > max_qty:
-        return ABOVE, projected - max_qty
+        held = projected - on_order
+        return (ABOVE, held - max_qty) if held > max_qty else (ON_ORDER_OVER, projected - max_qty)
     return None
 
 
 def alerts(date_from: dt.date | None = None, date_to: dt.date | None = None) -> Report:
-    """Current alerts, shortages first. The period does not apply: an alert is about now."""
+    """Current alerts, shortages first (then the overstocks and orders over the max, by SKU).
+    The period does not apply: an alert is about now."""
     hand, ordered, promised = usable_on_hand(), on_order(), allocated()
     # Not positions(): about half the items raise an alert, and a row per item of 100,000
     # (plus the columns reorder needs) cost most of the report's time. Plain tuples, only
@@ -100,7 +105,7 @@ def alerts(date_from: dt.date | None = None, date_to: dt.date | None = None) -> 
     for item_id, sku, name, reorder_point, max_qty, abc_class in items:
         h, o, a = hand.get(item_id, 0), ordered.get(item_id, 0), promised.get(item_id, 0)
         projected = h + o - a
-        flag = classify(projected, reorder_point, max_qty)
+        flag = classify(projected, reorder_point, max_qty, o)
         if flag:
             (below if flag[0] == BELOW else above).append(
                 {"sku": sku, "name": name, "on_hand": h, "on_order": o, "allocated": a,

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from db.core.text import plural
 
-from .base import QTY_KEY, DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
+from .base import DONE_KEY, Feedback, Flow, FlowKey, describe_scan, parse_qty
 from .basket import Basket
 
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
 RETURN_KEY = FlowKey("f5", "return", "Return", "take goods back from a customer; F10 journals the return")
 
@@ -66,12 +67,8 @@ class OfflineFlow(Flow):
         if self.return_so:
             self.prompt = (f"OFFLINE: scan the items coming back from {self.return_so}"
                            + (f"; F10 journals {plural(n, 'unit')}" if n else ""))
-        elif self.qty:
-            self.prompt = f"OFFLINE: scan the item to move {plural(self.qty, 'unit')} from {self.source}"
-        elif self.basket:
-            self.prompt = f"OFFLINE: scan more items, or the destination for {plural(n, 'unit')}"
         else:
-            self.prompt = f"OFFLINE: scan the items to move from {self.source}"
+            self.prompt = "OFFLINE: " + self.basket.prompt(self.source, self.qty)
         self.info = self.status_lines()
 
     def status_lines(self) -> list[str]:
@@ -87,7 +84,7 @@ class OfflineFlow(Flow):
     def table(self):
         if not self.basket:
             return None
-        return Table(["Moving", "SKU", "Lot"], [[l.qty, l.sku, l.lot or ""] for l in self.basket])
+        return self.basket.table(names=False)
 
     # --- the cache -----------------------------------------------------------------------------
 
@@ -122,7 +119,7 @@ class OfflineFlow(Flow):
         if self.state == "source":
             return Feedback.error(f"expected the location to move from, scanned {describe_scan(scan)}")
         sku = getattr(scan, "sku", None)
-        if kind not in ITEM_KINDS or not sku or scan.error:
+        if kind not in ("item", "gs1", "sscc") or not sku or scan.error:
             return Feedback.error(f"expected an item on {self.source} or the destination, scanned {describe_scan(scan)}")
         qty = self.qty or getattr(scan, "qty", None) or 1
         lot = getattr(scan, "lot", None)

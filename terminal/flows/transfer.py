@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from db.core.text import plural
 
-from .base import (QTY_KEY, DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty)
+from .base import DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty
 from .basket import Basket
 
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 ALL_KEY = FlowKey("f8", "all", "All", "move the whole content of the source location")
 
 
@@ -58,15 +59,11 @@ class TransferFlow(Flow):
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
-        n = self.basket.units
         if self.everything:
             self.prompt = f"Move EVERYTHING on {self.source}: scan the destination"
-        elif self.basket:
-            self.prompt = f"Scan more items, or scan the destination for {plural(n, 'unit')}"
-        elif self.qty:
-            self.prompt = f"Scan the item to move {plural(self.qty, 'unit')} from {self.source}"
         else:
-            self.prompt = f"Scan the items to move from {self.source} (F8: everything)"
+            prompt = self.basket.prompt(self.source, self.qty)
+            self.prompt = prompt[0].upper() + prompt[1:] + ("" if self.basket or self.qty else " (F8: everything)")
         self.info = ["F3 quantity · F8 everything · Esc clears the basket"]
 
     def heading(self) -> str:
@@ -76,7 +73,7 @@ class TransferFlow(Flow):
         if self.source is None:
             return None
         if self.basket:
-            return Table(["Moving", "SKU", "Name", "Lot"], [[b.qty, b.sku, b.name, b.lot or ""] for b in self.basket])
+            return self.basket.table()
         return Table(["SKU", "Name", "Lot", "Free"], [[r["sku"], r["name"], r["lot"] or "", r["available"]]
                                                        for r in self.rows])
 
@@ -121,16 +118,16 @@ class TransferFlow(Flow):
             lot = lots[0]
         qty = self.qty or d.qty or 1
         free = self.free(d.sku, lot)
-        if self.basket.holding(d.sku, lot) + qty > free:
+        if self.basket.held(d.sku, lot) + qty > free:
             lot_txt = f" lot {lot}" if lot else ""
             return Feedback.error(f"only {free} × {d.sku}{lot_txt} free on {self.source}; "
-                                  f"{self.basket.holding(d.sku, lot)} already in the basket, scanned {qty} more")
-        self.basket.add(d.sku, lot, qty, rows[0]["name"])
+                                  f"{self.basket.held(d.sku, lot)} already in the basket, scanned {qty} more")
+        held = self.basket.add(d.sku, lot, qty, rows[0]["name"])
         self.qty = None
         self.pending = None
         self.to_items()
         lot_txt = f" lot {lot}" if lot else ""
-        return Feedback.ok(f"+{qty} × {d.sku}{lot_txt} ({self.basket.holding(d.sku, lot)} in the basket)")
+        return Feedback.ok(f"+{qty} × {d.sku}{lot_txt} ({held} in the basket)")
 
     def move_to(self, dest: str, key) -> Feedback:
         from db import inventory

@@ -39,7 +39,10 @@ class MenuScreen(FlowScreen):
 
     def on_plain_key(self, key: str, character: str | None) -> bool:
         if character and (character.isdigit() or character.upper() in LETTERS):
-            self.app.station.submit_action("open", character)
+            if self.app.station.blocked is not None:
+                self.app.bell()       # the error first (Enter): a job must not open behind it
+            else:
+                self.app.station.submit_action("open", character)
             return True
         return False
 

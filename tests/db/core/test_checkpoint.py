@@ -11,7 +11,6 @@ from db.core.models import Movement
 from tests import factories as f
 from tests import terminal_data as td
 from tests.app_support import async_test, login, make_app, scan, settle, type_
-from tests.terminal.app.test_station import world  # noqa: F401  (the seeded station: PO-1042, SO-77)
 
 
 def wal_pages(path: str) -> int:

@@ -16,19 +16,13 @@ from tests import factories as f
 @pytest.fixture
 def shop(store):
     """Two storage locations with stock, two workers and a supervisor."""
-    wh = f.warehouse()
-    a1, a2 = f.location("A-01", zone="A"), f.location("A-02", zone="A")
-    b1 = f.location("B-01", zone="B")
-    ship = f.location("SHIP", kind="shipping", zone="")
-    soap = f.item("SOAP", cost=2, barcodes=[("4006381333931", 1), ("14006381333938", 12)])
-    milk = f.item("MILK", expiry=True, cost=Decimal("1.50"))
-    for code, role in (("W1", "worker"), ("W2", "worker"), ("W3", "worker"), ("S1", "supervisor")):
-        f.operator(code, role)
-    f.give_stock(soap, a1, 10)
-    l7 = f.lot(milk, "L7", "2027-01-31")
-    f.give_stock(milk, a2, 6, l7)
-    f.give_stock(soap, b1, 4)
-    return dict(wh=wh, a1=a1, a2=a2, b1=b1, ship=ship, soap=soap, milk=milk, l7=l7)
+    s = f.shop(locations=("A-01", "A-02", ("B-01", dict(zone="B")), ("SHIP", dict(kind="shipping", zone=""))),
+               items={"SOAP": dict(cost=2, barcodes=[("4006381333931", 1), ("14006381333938", 12)]),
+                      "MILK": dict(expiry=True, cost=Decimal("1.50"))},
+               workers=("W1", "W2", "W3"), supervisors=("S1",), lots=[("L7", "MILK", "L7", "2027-01-31")],
+               stock=[("SOAP", "A-01", 10), ("MILK", "A-02", 6, "L7"), ("SOAP", "B-01", 4)])
+    return dict(wh=s["wh"], a1=s["A-01"], a2=s["A-02"], b1=s["B-01"], ship=s["SHIP"], soap=s["SOAP"],
+                milk=s["MILK"], l7=s["L7"])
 
 
 def task_of(count, code):

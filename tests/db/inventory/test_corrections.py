@@ -15,13 +15,10 @@ from tests import factories as f
 
 @pytest.fixture
 def site(store):
-    f.operator("W1")
-    f.operator("W2")
-    f.operator("S1", role="supervisor")
-    f.location("DOCK", kind="receiving", zone="R")
-    f.location("QUAR", kind="quarantine", zone="Q")
-    f.location("SHIP", kind="shipping", zone="S", seq=900)
-    return f.location("A-01", seq=1), f.location("A-02", seq=2)
+    s = f.shop(locations=(("DOCK", dict(kind="receiving", zone="R")), ("QUAR", dict(kind="quarantine", zone="Q")),
+                          ("SHIP", dict(kind="shipping", zone="S", seq=900)), ("A-01", dict(seq=1)),
+                          ("A-02", dict(seq=2))), items={}, workers=("W1", "W2"), supervisors=("S1",))
+    return s["A-01"], s["A-02"]
 
 
 def test_adjust_supervisor_only_to_gain_and_loss(site):

@@ -10,8 +10,8 @@ from tests import factories as f
 
 @pytest.fixture
 def site(store):
-    f.operator("W1")
-    return f.location("A-01", zone="A"), f.location("A-02", zone="A"), f.location("B-01", zone="B", wh="WH2")
+    s = f.shop(locations=("A-01", "A-02", ("B-01", dict(zone="B", wh="WH2"))), items={})
+    return s["A-01"], s["A-02"], s["B-01"]
 
 
 def test_move_within_a_warehouse_is_one_movement(site):

@@ -21,12 +21,7 @@ from tests import ROOT
 
 @pytest.fixture
 def shop(sqlite_store):
-    f.warehouse()
-    a = f.location("A-01")
-    f.location("B-01")
-    it = f.item("SOAP")
-    f.operator("W1")
-    f.give_stock(it, a, 100)
+    f.shop(locations=("A-01", "B-01"), stock=[("SOAP", "A-01", 100)])
     return sqlite_store
 
 

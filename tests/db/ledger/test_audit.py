@@ -21,13 +21,9 @@ from tests import ROOT
 
 @pytest.fixture
 def shop(store):
-    f.warehouse()
-    a, b = f.location("A-01"), f.location("B-01")
-    soap = f.item("SOAP")
-    for code, role in (("W1", "worker"), ("W2", "worker"), ("S1", "supervisor")):
-        f.operator(code, role)
-    f.give_stock(soap, a, 10)
-    return dict(url=store, a=a, b=b, soap=soap)
+    s = f.shop(locations=("A-01", "B-01"), workers=("W1", "W2"), supervisors=("S1",),
+               stock=[("SOAP", "A-01", 10)])
+    return dict(url=store, a=s["A-01"], b=s["B-01"], soap=s["SOAP"])
 
 
 def _login(url, code):

@@ -28,13 +28,7 @@ def default_security():
 
 @pytest.fixture
 def shop(sqlite_store):
-    f.warehouse()
-    a1 = f.location("A-01")
-    soap = f.item("SOAP")
-    f.give_stock(soap, a1, 10)
-    f.operator("W1")
-    f.operator("S1", role="supervisor")
-    f.operator("S2", role="supervisor")
+    f.shop(supervisors=("S1", "S2"), stock=[("SOAP", "A-01", 10)])
     return sqlite_store
 
 

@@ -21,17 +21,13 @@ from tests import ROOT
 
 @pytest.fixture
 def shop(store):
-    f.warehouse()
-    a1 = f.location("A-01", zone="A")
-    f.location("DOCK", kind="receiving", zone="R")
     sup = f.supplier()
-    soap = f.item("SOAP", cost=2, reorder_point=30, reorder_qty=20, preferred_supplier=sup)
-    f.operator("W1")
-    f.operator("S1", role="supervisor")
-    f.give_stock(soap, a1, 4)
+    s = f.shop(locations=("A-01", ("DOCK", dict(kind="receiving", zone="R"))),
+               items={"SOAP": dict(cost=2, reorder_point=30, reorder_qty=20, preferred_supplier=sup)},
+               supervisors=("S1",), stock=[("SOAP", "A-01", 4)])
     po = PurchaseOrder.create(number="PO-1", supplier=sup)
-    PurchaseOrderLine.create(po=po, line_no=1, item=soap, qty_ordered=10, unit_cost=2)
-    return dict(a1=a1, soap=soap, po=po, url=store)
+    PurchaseOrderLine.create(po=po, line_no=1, item=s["SOAP"], qty_ordered=10, unit_cost=2)
+    return dict(a1=s["A-01"], soap=s["SOAP"], po=po, url=store)
 
 
 def _variance_line(shop):

@@ -22,12 +22,9 @@ def setup_po(number="PO-1", lines=(("A1", 24, "2.00"),), expected=None):
 
 @pytest.fixture
 def site(store):
-    f.operator("W1")
-    f.operator("S1", role="supervisor")
-    dock = f.location("DOCK", kind="receiving", zone="R")
-    quar = f.location("QUAR", kind="quarantine", zone="Q")
-    shelf = f.location("A-01")
-    return dock, quar, shelf
+    s = f.shop(locations=(("DOCK", dict(kind="receiving", zone="R")), ("QUAR", dict(kind="quarantine", zone="Q")),
+                          "A-01"), items={}, supervisors=("S1",))
+    return s["DOCK"], s["QUAR"], s["A-01"]
 
 
 def test_receive_moves_status_open_partial_received(site):

@@ -93,10 +93,11 @@ def test_reorder_suggestions_rules_cases_suppliers_and_dates(store):
     rows, columns = suggestions(today=TODAY)
     by_sku = {row["sku"]: row for row in rows}
     assert set(by_sku) == {"A", "D", "F"}
-    # A: up to max 50 - 9 = 41, cases of 12 -> 48; preferred S1 (lead 5); S1's latest price 2.60.
+    # A: up to max 50 - 9 = 41, the 3 cases of 12 that fit -> 36 (9 + 36 = 45 reaches the
+    # reorder point 10); preferred S1 (lead 5); S1's latest price 2.60.
     a = by_sku["A"]
-    assert (a["rule"], a["case_qty"], a["qty"], a["supplier"]) == ("up to max", 12, 48, "S1")
-    assert (a["unit_cost"], a["value"]) == (Decimal("2.60"), Decimal("124.80"))
+    assert (a["rule"], a["case_qty"], a["qty"], a["supplier"]) == ("up to max", 12, 36, "S1")
+    assert (a["unit_cost"], a["value"]) == (Decimal("2.60"), Decimal("93.60"))
     assert a["expected_date"] == TODAY + dt.timedelta(days=5)
     # D: no max, no reorder qty: up to the reorder point 0 - (-3) = 3; best supplier S2 (lead 3).
     dd = by_sku["D"]
@@ -123,7 +124,7 @@ def test_create_draft_pos_needs_a_supervisor_then_groups_by_supplier(store):
     lines = [(l.po.number, l.line_no, l.item.sku, l.qty_ordered, l.unit_cost, l.expected_date)
              for l in PurchaseOrderLine.select().join(PurchaseOrder)
              .where(PurchaseOrder.number.startswith("PO-R")).order_by(PurchaseOrder.number)]
-    assert lines == [("PO-R20260331-001", 1, "A", 48, Decimal("2.6000"), TODAY + dt.timedelta(days=5)),
+    assert lines == [("PO-R20260331-001", 1, "A", 36, Decimal("2.6000"), TODAY + dt.timedelta(days=5)),
                      ("PO-R20260331-002", 1, "D", 3, Decimal("3.1000"), TODAY + dt.timedelta(days=3))]
     # The drafts are on order now: running again suggests only F (no supplier).
     again, _ = suggestions(today=TODAY)
@@ -150,10 +151,35 @@ def test_released_reorder_po_is_received_at_the_station(sqlite_store):
     release_po(po_a.number, operator="BOSS")
     with pytest.raises(RuleViolation, match="not draft"):
         release_po(po_a.number, operator="BOSS")
-    result = receive(po_a.number, "A", 48, operator="W1", warehouse="WH1")
-    assert result.po_line.qty_received == 48
+    result = receive(po_a.number, "A", 36, operator="W1", warehouse="WH1")
+    assert result.po_line.qty_received == 36
     assert PurchaseOrder.get_by_id(po_a.id).status == "received"
     rows, _ = alerts()
-    # A: 14 + 48 on hand, 9 on order, 14 allocated = 57 > max 50 (case rounding): an overstock.
-    a = next(row for row in rows if row["sku"] == "A")
-    assert (a["on_hand"], a["projected"], a["alert"]) == (62, 57, "above max")
+    # A: 14 + 36 on hand, 9 on order, 14 allocated = 45: between 10 and max 50, no alert.
+    assert "A" not in [row["sku"] for row in rows]
+
+
+def test_whole_cases_stay_under_the_max_unless_none_would_do():
+    from db.purchasing.reorder import order_quantity
+    # 41 to the max in cases of 12: 3 cases fit (36), and 9 + 36 reaches the reorder point 10.
+    assert order_quantity(9, 10, 0, 50, 12) == (36, "up to max")
+    # 3 to the max: no case fits; one case it is, and the rule says it goes 9 over the max.
+    assert order_quantity(9, 10, 0, 12, 12) == (12, "up to max, 9 over: whole cases")
+    # 5 to the max in cases of 4: one case fits but leaves 2 + 4 = 6 under the reorder point 8.
+    assert order_quantity(2, 8, 0, 7, 4) == (8, "up to max, 3 over: whole cases")
+    # Without a max the reorder quantity rounds up: 25 in cases of 6 -> 30.
+    assert order_quantity(2, 10, 25, 0, 6) == (30, "reorder qty")
+
+
+def test_an_order_that_will_exceed_the_max_is_its_own_warning(store):
+    loc = r.site()
+    s1 = f.supplier("S1")
+    g = f.item("G", reorder_point=5, max_qty=20)
+    h = f.item("H", reorder_point=5, max_qty=20)
+    t0 = r.at(TODAY - dt.timedelta(days=2))
+    r.stock(g, loc["a1"], 15, t0)                 # G: 15 held, 10 on order -> 25 > 20
+    r.po("PO-G", s1, [(g, 10, "1.00")], created=t0)
+    r.stock(h, loc["a1"], 24, t0)                 # H: 24 held > 20: a real overstock
+    rows, _ = alerts()
+    assert [(x["sku"], x["alert"], x["gap"], x["on_order"]) for x in rows] == [
+        ("G", "on order over max", 5, 10), ("H", "above max", 4, 0)]

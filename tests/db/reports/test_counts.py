@@ -15,17 +15,11 @@ from tests import factories as f
 
 @pytest.fixture
 def shop(store):
-    f.warehouse()
-    locs = {c: f.location(c, zone=z) for c, z in (("A-01", "A"), ("A-02", "A"), ("B-01", "B"), ("B-02", "B"))}
-    soap = f.item("SOAP", cost=2)
-    oil = f.item("OIL", cost=Decimal("5.50"))
-    for code, role in (("W1", "worker"), ("W2", "worker"), ("S1", "supervisor")):
-        f.operator(code, role)
-    f.give_stock(soap, locs["A-01"], 10)
-    f.give_stock(oil, locs["A-02"], 4)
-    f.give_stock(soap, locs["B-01"], 6)
-    f.give_stock(oil, locs["B-02"], 8)
-    return dict(locs=locs, soap=soap, oil=oil)
+    s = f.shop(locations=("A-01", "A-02", ("B-01", dict(zone="B")), ("B-02", dict(zone="B"))),
+               items={"SOAP": dict(cost=2), "OIL": dict(cost=Decimal("5.50"))},
+               workers=("W1", "W2"), supervisors=("S1",),
+               stock=[("SOAP", "A-01", 10), ("OIL", "A-02", 4), ("SOAP", "B-01", 6), ("OIL", "B-02", 8)])
+    return dict(locs={c: s[c] for c in ("A-01", "A-02", "B-01", "B-02")}, soap=s["SOAP"], oil=s["OIL"])
 
 
 def count_twice(task, item, qty):

@@ -20,11 +20,9 @@ def make_so(number, lines, priority=5, due=None):
 
 @pytest.fixture
 def site(store):
-    f.operator("W1")
-    f.operator("W2")
-    f.location("SHIP", kind="shipping", zone="S", seq=900)
-    a1, a2 = f.location("A-01", seq=1), f.location("A-02", seq=2)
-    return a1, a2
+    s = f.shop(locations=(("SHIP", dict(kind="shipping", zone="S", seq=900)), ("A-01", dict(seq=1)),
+                          ("A-02", dict(seq=2))), items={}, workers=("W1", "W2"))
+    return s["A-01"], s["A-02"]
 
 
 def allocated(it, loc, lot=None):

@@ -13,16 +13,6 @@ pytestmark = pytest.mark.slow
 SIZE = (80, 24)
 
 
-@pytest.fixture
-def world(sqlite_store, tmp_path):
-    data = td.seed()
-    td.purchase_order("PO-1042", lines=(("SKU-100", 24), ("SKU-200", 12)))
-    td.sales_order("SO-77", lines=(("SKU-200", 12), ("SKU-300", 5)), priority=1)
-    data["url"] = sqlite_store
-    data["tmp"] = tmp_path
-    return data
-
-
 @async_test
 async def test_login_header_menu_and_job_screens(world):
     app = make_app(world["url"], world["tmp"])

@@ -23,15 +23,12 @@ def wh(url, *args, ok=True):
 
 @pytest.fixture
 def shop(store):
-    f.warehouse()
-    a1, a2 = f.location("A-01", zone="A"), f.location("A-02", zone="A")
-    soap = f.item("SOAP", cost=2, barcodes=[("4006381333931", 1), ("14006381333938", 12)])
-    milk = f.item("MILK", lot=True, cost=Decimal("1.50"))
-    for code, role in (("W1", "worker"), ("W2", "worker"), ("S1", "supervisor")):
-        f.operator(code, role)
-    f.give_stock(soap, a1, 30)
-    f.give_stock(milk, a2, 5, f.lot(milk, "L1"))
-    return dict(url=store, a1=a1, a2=a2, soap=soap, milk=milk)
+    s = f.shop(locations=("A-01", "A-02"),
+               items={"SOAP": dict(cost=2, barcodes=[("4006381333931", 1), ("14006381333938", 12)]),
+                      "MILK": dict(lot=True, cost=Decimal("1.50"))},
+               workers=("W1", "W2"), supervisors=("S1",), lots=[("L1", "MILK", "L1", None)],
+               stock=[("SOAP", "A-01", 30), ("MILK", "A-02", 5, "L1")])
+    return dict(url=store, a1=s["A-01"], a2=s["A-02"], soap=s["SOAP"], milk=s["MILK"])
 
 
 def test_create_upload_recount_approve_report(shop, tmp_path):

@@ -74,8 +74,8 @@ def test_reorder_dry_run_then_create(sqlite_store, capsys):
     build()
     assert wh(sqlite_store, "reorder", "--format", "json") == 0
     rows = json.loads(capsys.readouterr().out)
-    # A: up to max 30 - 3 = 27 -> cases of 6 -> 30 from S1.
-    assert [(x["supplier"], x["sku"], x["qty"], x["rule"]) for x in rows] == [("S1", "A", 30, "up to max")]
+    # A: up to max 30 - 3 = 27 -> the 4 cases of 6 that fit under the max -> 24 from S1.
+    assert [(x["supplier"], x["sku"], x["qty"], x["rule"]) for x in rows] == [("S1", "A", 24, "up to max")]
     assert not PurchaseOrder.select().exists()
     assert wh(sqlite_store, "reorder", "--create") == 2
     assert "--operator" in capsys.readouterr().err
@@ -102,6 +102,6 @@ def test_wh_report_in_a_subprocess(store):
                            "report", "alerts", "--format", "csv"],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
-    # A is now 3 on hand + 30 on order = 33 > max 30: the case rounding overshoots; B still over.
+    # A is now 3 on hand + 24 on order = 27, within its max 30 (whole cases that fit); B still over.
     assert [(x["sku"], x["alert"], x["projected"]) for x in csv.DictReader(io.StringIO(done.stdout))] == [
-        ("A", "above max", "33"), ("B", "above max", "7")]
+        ("B", "above max", "7")]

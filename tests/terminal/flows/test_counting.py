@@ -14,13 +14,6 @@ from tests import terminal_data as td
 
 
 @pytest.fixture
-def data(store):
-    data = td.seed()
-    data["url"] = store
-    return data
-
-
-@pytest.fixture
 def drivers():
     made = []
 
@@ -46,9 +39,9 @@ def line(count, sku):
     return CountLine.select().join(Item).where(CountLine.count == count.id, Item.sku == sku).get()
 
 
-def test_blind_count_with_no_variance(data, drivers):
+def test_blind_count_with_no_variance(warehouse, drivers):
     count = counts.create_count(locations=["A-01-01"], operator="S1")
-    d = drivers(data["url"])
+    d = drivers(warehouse["url"])
     assert "Scan a location to count (next: A-01-01)" in d.flow.prompt
     assert d.flow.table().rows[0][:2] == ["A-01-01", "A"]
     fb = d.scan(td.WIDGET_EAN)
@@ -74,9 +67,9 @@ def test_blind_count_with_no_variance(data, drivers):
     assert "No location is waiting" in view_text(d.flow)
 
 
-def test_variance_recount_by_another_operator_then_approval(data, drivers):
+def test_variance_recount_by_another_operator_then_approval(warehouse, drivers):
     count = counts.create_count(locations=["A-01-01"], operator="S1")
-    w1 = drivers(data["url"], "W1")
+    w1 = drivers(warehouse["url"], "W1")
     w1.scan("A-01-01")
     w1.scan(td.WIDGET_CASE)
     w1.scan(td.WIDGET_CASE)
@@ -91,7 +84,7 @@ def test_variance_recount_by_another_operator_then_approval(data, drivers):
     assert "No location is waiting" in view_text(w1.flow)
     fb = w1.scan("A-01-01")
     assert fb.level == "error" and "needs a recount by another operator: you (W1)" in fb.message
-    w2 = drivers(data["url"], "W2", station="ST-02")
+    w2 = drivers(warehouse["url"], "W2", station="ST-02")
     assert w2.flow.table().rows[0][3] == "recount"
     w2.scan("A-01-01")
     assert w2.flow.prompt.startswith("Recount A-01-01 (SKU-100 only)")
@@ -106,16 +99,16 @@ def test_variance_recount_by_another_operator_then_approval(data, drivers):
     with pytest.raises(PermissionDenied):
         counts.approve(count.id, operator="W2")
     counts.approve(count.id, operator="S1")
-    assert on_hand(data["widget"], get_location("A-01-01")) == 46
+    assert on_hand(warehouse["widget"], get_location("A-01-01")) == 46
     m = Movement.get(Movement.kind == "count")
     assert (m.qty, m.to_location.code, m.count_line, m.reason) == (4, "@LOSS", ln.id, "COUNT")
     assert verify().consistent
 
 
-def test_pick_between_count_and_approval_is_not_a_variance(data, drivers):
+def test_pick_between_count_and_approval_is_not_a_variance(warehouse, drivers):
     count = counts.create_count(locations=["B-01-01"], operator="S1")
     for op, station in (("W1", "ST-01"), ("W2", "ST-02")):
-        d = drivers(data["url"], op, station=station)
+        d = drivers(warehouse["url"], op, station=station)
         d.scan("B-01-01")
         d.scan(td.BOLT_EAN)
         d.scan(td.BOLT_EAN)
@@ -123,17 +116,17 @@ def test_pick_between_count_and_approval_is_not_a_variance(data, drivers):
     ln = line(count, "SKU-300")
     assert (ln.status, ln.expected, ln.variance) == ("review", 3, -1)
     # A pick of 2 between the count and the approval: the books go to 1, the shelf to 0.
-    post(Posting(item=data["bolt"], qty=2, from_location=get_location("B-01-01"),
+    post(Posting(item=warehouse["bolt"], qty=2, from_location=get_location("B-01-01"),
                  to_location=get_location("SHIP-1"), kind="pick", operator="W1"))
     counts.approve(count.id, operator="S1")
-    assert on_hand(data["bolt"], get_location("B-01-01")) == 0
+    assert on_hand(warehouse["bolt"], get_location("B-01-01")) == 0
     assert Movement.get(Movement.kind == "count").qty == 1
     assert verify().consistent
 
 
-def test_lots_expiry_and_gs1(data, drivers):
+def test_lots_expiry_and_gs1(warehouse, drivers):
     count = counts.create_count(locations=["A-01-02"], operator="S1")
-    d = drivers(data["url"])
+    d = drivers(warehouse["url"])
     d.scan("A-01-02")
     fb = d.scan(td.YOG_EAN)
     assert d.flow.entry == "lot" and "Lot of SKU-200" in d.flow.prompt and "Enter" not in d.flow.prompt
@@ -161,9 +154,9 @@ def test_lots_expiry_and_gs1(data, drivers):
     assert Lot.get(Lot.code == "L99").expiry.isoformat() == "2031-05-01"
 
 
-def test_unknown_barcodes_remove_last_scan_empty_and_abandon(data, drivers):
+def test_unknown_barcodes_remove_last_scan_empty_and_abandon(warehouse, drivers):
     count = counts.create_count(locations=["A-01-01", "B-01-01"], operator="S1")
-    d = drivers(data["url"])
+    d = drivers(warehouse["url"])
     d.scan("A-01-01")
     fb = d.scan("4000000000006")
     assert fb.level == "warn" and "unknown barcode 04000000000006: recorded as found goods" in fb.message
@@ -202,30 +195,30 @@ def test_unknown_barcodes_remove_last_scan_empty_and_abandon(data, drivers):
     assert line(count, "SKU-100").status == "ok"
 
 
-def test_not_blind_count_shows_the_books(data, drivers):
+def test_not_blind_count_shows_the_books(warehouse, drivers):
     counts.create_count(locations=["A-02-01"], operator="S1", blind=False)
-    d = drivers(data["url"])
+    d = drivers(warehouse["url"])
     d.scan("A-02-01")
     t = d.flow.table()
     assert t.columns[-1] == "Books" and t.rows == [["SKU-200", "", "L42", 0, 20]]
 
 
-def test_review_flow_selects_windows_and_refuses_workers(data, drivers):
+def test_review_flow_selects_windows_and_refuses_workers(warehouse, drivers):
     from terminal.flows.count_review import WINDOW, CountReviewFlow
     from tests import factories as f
     codes = [f"R-{n:02d}" for n in range(1, 11)]
     for n, code in enumerate(codes, 1):
-        f.give_stock(data["bolt"], f.location(code, zone="R", seq=100 + n), n)
+        f.give_stock(warehouse["bolt"], f.location(code, zone="R", seq=100 + n), n)
     count = counts.create_count(zones=["R"], operator="S1")
     for t in counts.open_tasks(count.id):
         counts.submit_count(t.id, [], operator="W1", source="empty")
-    w = td.FlowDriver(data["url"], CountReviewFlow, operator="W1")
+    w = td.FlowDriver(warehouse["url"], CountReviewFlow, operator="W1")
     try:
         assert w.start_feedback.level == "error" and "needs a supervisor" in w.start_feedback.message
         assert w.key("reject").level == "error"
     finally:
         w.close()
-    s = td.FlowDriver(data["url"], CountReviewFlow, operator="S1")
+    s = td.FlowDriver(warehouse["url"], CountReviewFlow, operator="S1")
     try:
         flow = s.flow
         # Largest value first: R-10 (-10 bolts) down to R-01.
@@ -249,9 +242,9 @@ def test_review_flow_selects_windows_and_refuses_workers(data, drivers):
         s.close()
 
 
-def test_lot_and_expiry_answered_by_scans(data, drivers):
+def test_lot_and_expiry_answered_by_scans(warehouse, drivers):
     counts.create_count(locations=["A-01-02"], operator="S1")
-    d = drivers(data["url"])
+    d = drivers(warehouse["url"])
     d.scan("A-01-02")
     d.scan(td.YOG_EAN)
     assert d.flow.entry == "lot"
@@ -265,9 +258,9 @@ def test_lot_and_expiry_answered_by_scans(data, drivers):
     assert d.flow.tally[("SKU-200", "LOT-NEW-5")]["expiry"].isoformat() == "2031-04-30"
 
 
-def test_supervisor_plans_a_count_from_the_review(data, drivers):
+def test_supervisor_plans_a_count_from_the_review(warehouse, drivers):
     from terminal.flows.count_review import CountReviewFlow
-    s = td.FlowDriver(data["url"], CountReviewFlow, operator="S1")
+    s = td.FlowDriver(warehouse["url"], CountReviewFlow, operator="S1")
     try:
         s.key("plan")
         assert "Zones" in s.flow.choices[0] and s.flow.entry == "choice"
@@ -283,7 +276,7 @@ def test_supervisor_plans_a_count_from_the_review(data, drivers):
         assert fb.level == "error" and "no short pick" in fb.message
     finally:
         s.close()
-    w = td.FlowDriver(data["url"], CountReviewFlow, operator="W1")
+    w = td.FlowDriver(warehouse["url"], CountReviewFlow, operator="W1")
     try:
         fb = w.key("plan")
         assert fb.level == "error" and "needs a supervisor" in fb.message

@@ -12,12 +12,12 @@ from tests import terminal_data as td
 
 
 @pytest.fixture
-def data(store, tmp_path):
-    data = td.seed()
+def data(warehouse):
+    """The shared warehouse with SO-77 and the more urgent SO-78 to pick."""
+    data = warehouse
     td.sales_order("SO-77", lines=(("SKU-200", 12), ("SKU-300", 5)), priority=5)
     td.sales_order("SO-78", lines=(("SKU-100", 4),), priority=1)
-    data["url"] = store
-    data["printer"] = tmp_path / "printer.out"
+    data["printer"] = data["tmp"] / "printer.out"
     return data
 
 

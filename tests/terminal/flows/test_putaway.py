@@ -11,12 +11,12 @@ from tests import terminal_data as td
 
 
 @pytest.fixture
-def data(store):
-    data = td.seed()
+def data(warehouse):
+    """The shared warehouse with 30 widgets and 7 bolts on DOCK-1 to put away."""
+    data = warehouse
     locs = data["locs"]
     f.give_stock(data["widget"], locs["DOCK-1"], 30)
     f.give_stock(data["bolt"], locs["DOCK-1"], 7)
-    data["url"] = store
     return data
 
 

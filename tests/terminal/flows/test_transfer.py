@@ -1,7 +1,6 @@
 """Transfers and lookups through the real station queue, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import pytest
 
 from db.ledger.posting import on_hand, verify
 from db.masterdata.lookup import get_location
@@ -11,15 +10,8 @@ from terminal.flows.transfer import TransferFlow
 from tests import terminal_data as td
 
 
-@pytest.fixture
-def data(store):
-    data = td.seed()
-    data["url"] = store
-    return data
-
-
-def test_items_then_destination_and_whole_location(data):
-    d = td.FlowDriver(data["url"], TransferFlow)
+def test_items_then_destination_and_whole_location(warehouse):
+    d = td.FlowDriver(warehouse["url"], TransferFlow)
     try:
         assert d.scan(td.WIDGET_EAN).message.startswith("expected the source location")
         d.scan("A-01-01")
@@ -34,13 +26,13 @@ def test_items_then_destination_and_whole_location(data):
         assert fb.level == "error" and "no free SKU-200 on A-01-01" in fb.message
         fb = d.scan("A-02-01")
         assert fb.level == "ok" and fb.message == "moved 17 units A-01-01 → A-02-01"
-        assert on_hand(data["widget"], get_location("A-02-01")) == 17
+        assert on_hand(warehouse["widget"], get_location("A-02-01")) == 17
         # Everything left on A-01-01, to another warehouse: through transit.
         d.key("all")
         fb = d.scan("C-01-01")
         assert "moved 33 units A-01-01 → C-01-01 (via transit" in fb.message
-        assert on_hand(data["widget"], get_location("C-01-01")) == 33
-        assert on_hand(data["widget"], get_location("A-01-01")) == 0
+        assert on_hand(warehouse["widget"], get_location("C-01-01")) == 33
+        assert on_hand(warehouse["widget"], get_location("A-01-01")) == 0
         legs = list(Movement.select().where(Movement.kind == "transfer"))
         assert len(legs) == 2 and legs[0].document == legs[1].document != ""
         assert d.flow.state == "source"
@@ -49,29 +41,29 @@ def test_items_then_destination_and_whole_location(data):
         d.close()
 
 
-def test_lot_choice_and_undo(data):
+def test_lot_choice_and_undo(warehouse):
     from tests import factories as f
-    f.give_stock(data["yog"], data["locs"]["A-01-02"], 4, data["lot_late"])
-    d = td.FlowDriver(data["url"], TransferFlow, source="A-01-02")
+    f.give_stock(warehouse["yog"], warehouse["locs"]["A-01-02"], 4, warehouse["lot_late"])
+    d = td.FlowDriver(warehouse["url"], TransferFlow, source="A-01-02")
     try:
         d.scan(td.YOG_EAN)
         assert d.flow.state == "lot" and "L17, L42" in d.flow.prompt
         assert d.type("L99").message.startswith("wrong lot: expected one of L17, L42")
         d.type("L42")
         d.scan("B-01-01")
-        assert on_hand(data["yog"], get_location("B-01-01"), data["lot_late"]) == 1
+        assert on_hand(warehouse["yog"], get_location("B-01-01"), warehouse["lot_late"]) == 1
         fb = d.key("undo")
         assert fb.level == "ok"
-        assert on_hand(data["yog"], get_location("B-01-01"), data["lot_late"]) == 0
+        assert on_hand(warehouse["yog"], get_location("B-01-01"), warehouse["lot_late"]) == 0
         assert verify().consistent
     finally:
         d.close()
 
 
-def test_lookup_anything(data):
+def test_lookup_anything(warehouse):
     td.purchase_order("PO-1042")
     td.sales_order("SO-77")
-    d = td.FlowDriver(data["url"], LookupFlow)
+    d = td.FlowDriver(warehouse["url"], LookupFlow)
     try:
         fb = d.scan(td.YOG_EAN)
         assert fb.level == "ok" and "SKU-200 Yoghurt: 30 on hand in 2 places" in fb.message

@@ -15,7 +15,6 @@ from terminal.widgets.banner import Banner
 from terminal.widgets.repaint import rows_needed, update_static
 from tests import terminal_data as td
 from tests.app_support import async_test, flat, key, login, make_app, scan, screen_text, settle, type_
-from tests.terminal.app.test_station import world  # noqa: F401  (the seeded store, as a fixture)
 
 
 def test_rows_needed_counts_lines_that_fit_and_gives_up_on_wrapping():

@@ -11,7 +11,6 @@ from db.core.models import Item, PurchaseOrder, PurchaseOrderLine
 from db.reports.catalog import run_report
 from db.reports.common import today
 from db.reports.reorder import draft_pos
-from tests import reports_data as r
 from tests import terminal_data as td
 from tests.app_support import async_test, flat, key, login, make_app, scan, screen_text, settle, type_
 
@@ -20,21 +19,8 @@ SIZE = (80, 24)
 
 
 @pytest.fixture
-def world(sqlite_store, tmp_path):
-    data = td.seed()
-    # SKU-300 (3 on hand) is below its reorder point 10; SKU-100 (50) is above its max 30.
-    Item.update(reorder_point=10, max_qty=40, preferred_supplier=td.f.supplier("SUP1")).where(
-        Item.sku == "SKU-300").execute()
-    Item.update(reorder_point=10, max_qty=30, unit_cost=2).where(Item.sku == "SKU-100").execute()
-    # Two sales of widgets: 4 at 5.00 five days ago, 6 at 5.00 two days ago.
-    ship = td.f.location("SHIP-9", kind="shipping", zone="SHIP")
-    _, (line,) = r.so("SO-9", td.f.customer("CUST1"), [(data["widget"], 10, "5.00")],
-                      created=r.at(today() - dt.timedelta(days=6)), status="shipped")
-    r.ship(line, 4, r.at(today() - dt.timedelta(days=5)), ship)
-    r.ship(line, 6, r.at(today() - dt.timedelta(days=2)), ship)
-    data["url"] = sqlite_store
-    data["tmp"] = tmp_path
-    return data
+def dashboard(sqlite_warehouse):
+    return td.with_alerts_and_sales(sqlite_warehouse)
 
 
 async def done(pilot) -> None:
@@ -45,6 +31,13 @@ async def done(pilot) -> None:
     await pilot.pause()
 
 
+async def open_dashboard(pilot, operator: str) -> None:
+    """Log OPERATOR in and press 8 on the menu."""
+    await login(pilot, operator)
+    await type_(pilot, "8", enter=False)
+    await done(pilot)
+
+
 async def press(pilot, *keys) -> None:
     for k in keys:
         await pilot.press(k)
@@ -52,8 +45,8 @@ async def press(pilot, *keys) -> None:
 
 
 @async_test
-async def test_workers_are_refused(world):
-    app = make_app(world["url"], world["tmp"])
+async def test_workers_are_refused(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "W1")
         await type_(pilot, "8", enter=False)    # not on a worker's menu
@@ -63,15 +56,27 @@ async def test_workers_are_refused(world):
         assert "SKU-300" not in text
         await press(pilot, "enter")
         assert "Press the number of a job" in flat(app)
+        # The supervisor screen itself refuses a worker; its error is acknowledged like any
+        # other (Esc waits for it, Enter clears it), then Esc goes back.
+        from terminal.screens.supervisor import SupervisorScreen
+        await app.push_screen(SupervisorScreen())
+        await done(pilot)
+        assert "operator W1 is a worker; the supervisor screens need a supervisor" in flat(app)
+        await press(pilot, "2")                 # no report opens
+        assert "Reorder" not in flat(app).split("Supervisor: refused")[-1].split("Press Esc")[0]
+        await press(pilot, "escape")
+        assert "Press Enter (or scan CMD-OK) to acknowledge" in flat(app)
+        await press(pilot, "enter")
+        assert "Press Enter (or scan CMD-OK)" not in flat(app) and "Supervisor: refused" in flat(app)
+        await press(pilot, "escape")
+        assert "Press the number of a job" in flat(app)
 
 
 @async_test
-async def test_dashboard_alerts_every_report_and_charts(world):
-    app = make_app(world["url"], world["tmp"])
+async def test_dashboard_alerts_every_report_and_charts(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "S1")
         screen = app.screen
         assert type(screen).__name__ == "SupervisorScreen"
         text = screen_text(app)
@@ -137,21 +142,28 @@ async def test_dashboard_alerts_every_report_and_charts(world):
 
 
 @async_test
-async def test_reorder_creates_pos_that_the_station_receives(world):
-    app = make_app(world["url"], world["tmp"])
+async def test_reorder_creates_pos_that_the_station_receives(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
+        await open_dashboard(pilot, "S1")
         screen = app.screen
         await press(pilot, "2")
         # SKU-300: up to max 40 - 3 = 37 from the preferred SUP1.
         assert [(x["supplier"], x["sku"], x["qty"]) for x in screen.rows] == [("SUP1", "SKU-300", 37)]
+        # Creating documents asks first: Esc creates nothing, Enter creates.
         await press(pilot, "n")
+        assert "Create 1 draft purchase order with 1 line from these suggestions?" in flat(app)
+        await press(pilot, "escape")
+        assert "cancelled: nothing was created" in flat(app)
+        assert not PurchaseOrder.select().where(PurchaseOrder.number.startswith("PO-R")).exists()
+        await press(pilot, "n", "enter")
         po = PurchaseOrder.get(PurchaseOrder.number.startswith("PO-R"))
         assert po.status == "draft" and po.created_by == "S1"
         assert "Draft purchase orders" in flat(app) and po.number in flat(app)
         await press(pilot, "l")
+        assert f"Release {po.number} to SUP1 (1 line, 37 units)?" in flat(app)
+        assert PurchaseOrder.get_by_id(po.id).status == "draft"
+        await press(pilot, "enter")
         assert f"{po.number} released" in flat(app)
         assert PurchaseOrder.get_by_id(po.id).status == "open"
         await press(pilot, "2")
@@ -173,24 +185,111 @@ async def test_reorder_creates_pos_that_the_station_receives(world):
 
 
 @async_test
-async def test_a_supervisor_with_a_pin_is_asked_once(world):
+async def test_a_supervisor_with_a_pin_is_asked_once(dashboard):
     from db.masterdata.security import set_pin
     set_pin("S1", "4321")
-    app = make_app(world["url"], world["tmp"])
+    app = make_app(dashboard["url"], dashboard["tmp"])
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "S1")
-        await type_(pilot, "8", enter=False)
-        await done(pilot)
-        await press(pilot, "2", "n")
+        await open_dashboard(pilot, "S1")
+        await press(pilot, "2")
+        # Costs need the PIN: hidden until it is given.
+        assert app.screen.columns[-3:-1] == ["unit_cost", "value"]
+        assert "unit_cost" not in flat(app) and "costs hidden" in flat(app)
+        await press(pilot, "n", "enter")
         assert "PIN of supervisor S1" in flat(app)
         await press(pilot, "9", "9", "9", "9")
         assert "••••" in flat(app) and "9999" not in flat(app)
         await press(pilot, "enter")
         assert "wrong PIN for S1" in flat(app)
+        await press(pilot, "enter")                  # acknowledged
         assert not PurchaseOrder.select().where(PurchaseOrder.number.startswith("PO-R")).exists()
-        await press(pilot, "n", "4", "3", "2", "1", "enter")
+        await press(pilot, "n", "enter", "4", "3", "2", "1", "enter")
         po = PurchaseOrder.get(PurchaseOrder.number.startswith("PO-R"))
         assert po.status == "draft"
-        await press(pilot, "l")                      # the PIN was checked once this login
+        await press(pilot, "l", "enter")             # the PIN was checked once this login
         assert "PIN of supervisor" not in flat(app)
         assert PurchaseOrder.get_by_id(po.id).status == "open"
+
+
+@async_test
+async def test_errors_are_acknowledged_and_scans_refused_at_once(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot, "S1")
+        # A scan here is refused at once, on this screen, with what was scanned.
+        await scan(pilot, td.WIDGET_EAN)
+        await done(pilot)
+        text = flat(app)
+        assert "the dashboard takes no scans (scanned item SKU-100)" in text
+        assert "Press Enter (or scan CMD-OK) to acknowledge" in text
+        # Nothing acts until it is acknowledged; the keys are not kept for later.
+        await press(pilot, "2", "escape")
+        assert "Supervisor · Stock alerts" in flat(app) and app.station.blocked is not None
+        await press(pilot, "enter")
+        assert app.station.blocked is None and "Press Enter (or scan CMD-OK)" not in flat(app)
+        # A failing report's error: CMD-OK acknowledges it too, and it does not follow to the
+        # next report.
+        await press(pilot, "h")
+        await type_(pilot, "NO-SUCH")
+        await done(pilot)
+        assert "stock chart:" in flat(app) and "Press Enter (or scan CMD-OK)" in flat(app)
+        await scan(pilot, "CMD-OK")
+        await done(pilot)
+        assert "stock chart:" not in flat(app) and app.station.blocked is None
+        await press(pilot, "escape", "3")
+        assert "Supervisor · Supplier scorecard" in flat(app) and "Press Enter (or scan" not in flat(app)
+        # Back on the menu: an error there holds the digits too; after Enter the menu is still
+        # the menu (a digit pressed meanwhile opened nothing).
+        await press(pilot, "escape", "escape")
+        assert "Press the number of a job" in flat(app)
+        await scan(pilot, td.WIDGET_EAN)
+        await press(pilot, "1")
+        await press(pilot, "enter")
+        assert "Press the number of a job" in flat(app) and "Receive" not in flat(app).split("Main menu")[0]
+
+
+@async_test
+async def test_wide_reports_mark_what_is_left_out_and_scroll(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot, "S1")
+        await press(pilot, "2")
+        lines = screen_text(app).splitlines()
+        row = next(line for line in lines if "SKU-300" in line)
+        # What is ordered comes first, whole; the columns that do not fit are marked.
+        assert row.split()[:3] == ["SUP1", "SKU-300", "Bolt"] and " 37 " in row and row.rstrip().endswith("»")
+        assert "expected" not in screen_text(app)
+        await press(pilot, "right", "right", "right", "right", "right", "right", "right", "right")
+        text = screen_text(app)
+        assert "«" in text and "expected" in text and "SUP1" in text      # the key column stays
+        await press(pilot, "left", "left", "left", "left", "left", "left", "left", "left")
+        assert "«" not in screen_text(app)
+
+
+@async_test
+async def test_reorder_says_which_rule_and_an_order_over_max_is_its_own_alert(dashboard):
+    from db.core.models import Barcode
+    Barcode.create(code="SKU300-CASE50", item=Item.get(Item.sku == "SKU-300"), pack_qty=50)
+    app = make_app(dashboard["url"], dashboard["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot, "S1")
+        await press(pilot, "2")
+        row = next(line for line in screen_text(app).splitlines() if "SKU-300" in line)
+        assert " 50 " in row and "up to max, 13 over: whole cases" in row
+        await press(pilot, "o", "enter")
+        await press(pilot, "1")
+        # The title fits 80 columns: "Supervisor · " gives way to the whole summary.
+        assert " Stock alerts · 0 below reorder point · 1 above max · 1 on order over max" in flat(app)
+
+
+@async_test
+async def test_a_chart_takes_the_next_period(dashboard):
+    app = make_app(dashboard["url"], dashboard["tmp"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot, "S1")
+        await press(pilot, "t")
+        assert "Sales revenue by day · last 30 days" in flat(app)
+        await press(pilot, "p")                   # not "unknown report 'chart'"
+        chart = app.screen.query_one("#sv-chart")
+        assert "Sales revenue by day · last 90 days" in flat(app) and sum(chart.values) == 50.0
+        assert "unknown report" not in flat(app) and app.station.blocked is None

@@ -9,7 +9,6 @@ from rich.cells import cell_len
 from db.core.models import Item
 from tests import terminal_data as td
 from tests.app_support import async_test, flat, login, make_app, scan, screen_text, type_
-from tests.terminal.app.test_station import world  # noqa: F401  (the seeded store, as a fixture)
 
 pytestmark = pytest.mark.slow
 NAMES = {"SKU-100": "康师傅红烧牛肉面 五连包", "SKU-200": "青岛啤酒 Tsingtao Beer 500ml×12",

@@ -1,0 +1,155 @@
+"""A report's rows laid out for a screen of a given width, without ever cutting a number.
+
+A report (db.reports) has more columns than 80 terminal cells hold. In this order:
+1. headers go on two lines ("reorder" over "point"), which loses nothing;
+2. text columns are narrowed (cut with "…", measured in terminal cells, never mid-character),
+   down to TEXT_MIN cells: narrower, a name no longer reads. Codes (SKU, PO...), the short
+   phrases a row is about (alert, rule, status) and the first column are not narrowed;
+3. columns that still do not fit are left out, with a visible marker ("»" right, "«" left),
+   and ←/→ scroll through them. The first column (the row's key: SKU, supplier, PO) stays.
+Numbers are never narrowed: a cut "1,29" for 1,299.49 reads as a wrong number.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rich.cells import cell_len, set_cell_size
+
+PAD = 2            # a table cell's padding: one cell each side (DataTable's cell_padding=1)
+TEXT_MIN = 12      # a text column is narrowed down to this many cells, not further
+HEADER_LINES = 2
+MORE_LEFT, MORE_RIGHT = "«", "»"
+
+# Codes and the short phrases a row is about are never cut either: "PO-R20261205-0…" names no
+# document, "below r…" or "up to max, …" says nothing.
+WHOLE_COLUMNS = frozenset({"sku", "po", "so", "supplier", "customer", "operator", "period", "key",
+                           "group", "backorder_of", "alert", "rule", "status", "class"})
+
+# Columns valued at cost: shown once the supervisor's PIN was given this login (if they have one).
+COST_COLUMNS = frozenset({"unit_cost", "cost", "cogs", "margin", "value", "avg_value", "value_over_90",
+                          "consumption_value", "amount"})
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def cell_text(value) -> str:
+    """A value as the dashboard shows it: money with two decimals, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"     # shares and rates: one decimal, so a column lines up
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def clip(text: str, width: int) -> str:
+    """TEXT in at most WIDTH cells, "…" marking a cut (a wide character is never halved)."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    return set_cell_size(text, width - 1) + "…"
+
+
+def header_lines(name: str, width: int) -> list[str]:
+    """NAME ("reorder_point") as words on at most HEADER_LINES lines of WIDTH cells."""
+    lines: list[str] = []
+    for word in name.replace("_", " ").split():
+        if lines and cell_len(lines[-1]) + 1 + cell_len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > HEADER_LINES:
+        lines[HEADER_LINES - 1:] = [" ".join(lines[HEADER_LINES - 1:])]
+    return [clip(line, width) for line in lines] or [""]
+
+
+def header_width(name: str) -> int:
+    """The fewest cells NAME's header takes on HEADER_LINES lines without a cut."""
+    longest = cell_len(name)
+    return next((w for w in range(1, longest + 1)
+                 if "…" not in "".join(header_lines(name, w)) or w == longest), longest)
+
+
+@dataclass
+class Fitted:
+    """What the screen draws: headers, widths in cells, alignment and the rows, all cut to fit."""
+    headers: list[str]
+    widths: list[int]
+    right: list[bool]
+    rows: list[list[str]]
+    shown: list[str]          # the report columns on screen (markers excluded)
+    hidden_left: int = 0
+    hidden_right: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(w + PAD for w in self.widths)
+
+
+def fit(columns: list[str], rows: list[dict], width: int, offset: int = 0) -> Fitted:
+    """Lay COLUMNS of ROWS out in WIDTH cells; OFFSET columns after the first are scrolled away."""
+    if not columns:
+        return Fitted([], [], [], [], [])
+    texts = {c: [cell_text(r.get(c)) for r in rows] for c in columns}
+    number = {c: all(is_number(r.get(c)) for r in rows if r.get(c) is not None)
+              and any(r.get(c) is not None for r in rows) for c in columns}
+    values = {c: max((cell_len(t) for t in texts[c]), default=0) for c in columns}
+    natural = {c: max(cell_len(c), values[c]) for c in columns}
+    wrapped = {c: max(values[c], header_width(c)) for c in columns}
+    floor = {c: wrapped[c] if number[c] or c in WHOLE_COLUMNS or c == columns[0] else min(wrapped[c], TEXT_MIN)
+             for c in columns}
+    offset = max(0, min(offset, len(columns) - 2)) if len(columns) > 1 else 0
+    first, rest = columns[0], columns[1 + offset:]
+    marker = 1 + PAD
+    # Which columns fit at their narrowest, leaving room for the markers needed.
+    left = marker if offset else 0
+    shown = [first]
+    if sum(floor[c] + PAD for c in [first, *rest]) + left <= width:
+        shown += rest
+    else:
+        used = floor[first] + PAD + left + marker
+        for c in rest:
+            if used + floor[c] + PAD > width:
+                break
+            shown.append(c)
+            used += floor[c] + PAD
+    hidden_right = len(rest) - (len(shown) - 1)
+    budget = width - left - (marker if hidden_right else 0)
+    widths = {c: natural[c] for c in shown}
+    # Headers on two lines first (nothing lost), then narrow text, the widest first.
+    for kinds, least in (((True, False), wrapped), ((False,), floor)):
+        while sum(widths.values()) + PAD * len(shown) > budget:
+            over = [c for c in shown if number[c] in kinds and widths[c] > max(least[c], floor[c])]
+            if not over:
+                break
+            widest = max(over, key=lambda c: widths[c])
+            widths[widest] -= 1
+    headers = ["\n".join(header_lines(c, widths[c])) for c in shown]
+    right = [number[c] for c in shown]
+    body = [[clip(texts[c][i], widths[c]) for c in shown] for i in range(len(rows))]
+    out = Fitted(headers, [widths[c] for c in shown], right, body, list(shown), offset, hidden_right)
+    if offset:
+        out.headers.insert(1, MORE_LEFT)
+        out.widths.insert(1, 1)
+        out.right.insert(1, False)
+        for line in out.rows:
+            line.insert(1, MORE_LEFT)
+    if hidden_right:
+        out.headers.append(MORE_RIGHT)
+        out.widths.append(1)
+        out.right.append(False)
+        for line in out.rows:
+            line.append(MORE_RIGHT)
+    return out

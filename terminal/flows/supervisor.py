@@ -1,0 +1,424 @@
+"""The supervisor's dashboard (menu key 8) as a plain state machine: which report or chart is
+shown, the period, what each key does, when the PIN is asked and what must be confirmed.
+
+No Textual and no threads here. A key returns the store calls it needs as `Task`s; the screen
+(terminal/screens/supervisor.py) runs each off the UI thread and hands the result to
+`task.done`, which may ask for more. Tests run them in line (tests/terminal/flows/).
+
+The numbers come from db.reports.catalog.run_report, the function `wh report` calls. Writing
+actions (draft POs, release) ask for a confirmation first, then the supervisor's PIN once per
+login; costs and margins are shown once that PIN was given (when the supervisor has one).
+Errors are held until acknowledged (Enter or CMD-OK), as on every station screen: the screen
+hands `feedback` of level error to the station, which holds it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from rich.cells import cell_len
+
+from db.core.text import plural
+
+from .base import Feedback, Flow
+from .report_table import COST_COLUMNS, Fitted, fit
+from .supervisor_reports import (HELP, LEADING, PERIODS, SALES_BY, SNAPSHOTS, TITLES, VIEW_KEYS,
+                                 alert_summary, fetch)
+
+Steps = list["Task"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A store call for the screen to run off the UI thread; `done(result)` returns more tasks."""
+    what: str
+    call: Callable[[], Any]
+    done: Callable[[Any], Steps]
+    writes: bool = False
+
+
+class SupervisorFlow(Flow):
+    title = "Supervisor"
+    keys = ()
+
+    def __init__(self, session, settings: dict | None = None):
+        super().__init__(session)
+        self.settings = settings if settings is not None else session.cfg.values
+        self.refused = not session.is_supervisor
+        self.view_name, self.previous = "alerts", "alerts"
+        self.period_index, self.sales_by, self.customer = 1, "day", None
+        self.rows: list[dict] = []
+        self.columns: list[str] = []
+        self.cursor = 0
+        self.offset = 0                  # columns scrolled away (←/→)
+        self.note = ""
+        self.loads = 0                   # views and charts asked for: only the last one is shown
+        self.alert_summary = ""
+        self.chart: tuple | None = None  # (title, labels, values, kind)
+        self.chart_of: tuple | None = None   # ("sales",) or ("stock", sku): redrawn for a new period
+        self.typing: str | None = None   # the stock chart's SKU, while it is typed
+        self.confirm: tuple[str, Callable[[], Steps]] | None = None
+        self.asking_pin: str | None = None    # why: the screen opens the PIN dialog
+        self.after_pin: Callable[[], Steps] | None = None
+        self.pin_needed: bool | None = None   # None until the store said
+        self.feedback: Feedback | None = None
+        self.next = None                 # "leave", "help" or "count-review", for the screen
+
+    # --- what the station asks ------------------------------------------------------------
+
+    def on_scan(self, scan, key=None) -> Feedback:
+        from .base import describe_scan
+        return Feedback.error(f"the dashboard takes no scans (scanned {describe_scan(scan)})")
+
+    def view(self):
+        return None      # the dashboard draws from its own state on the UI thread
+
+    # --- start -----------------------------------------------------------------------------
+
+    def begin(self) -> Steps:
+        if self.refused:
+            from db.masterdata.security import audit
+            who, role = self.session.operator or "nobody", self.session.role
+            self.say(Feedback.error(f"operator {who} is a {role}; the supervisor screens need a supervisor"))
+            return [Task("audit", lambda: audit(who, self.session.station, "refused",
+                                                what="supervisor screen"), lambda _: [])]
+        return [Task("PIN", self._pin_needed, self._pin_known)] + self.open("alerts")
+
+    def _pin_needed(self) -> bool:
+        from db.masterdata import security
+        return bool(security.settings()["require_pin"]
+                    and security.get_operator(self.session.operator).pin_hash)
+
+    def _pin_known(self, needed: bool) -> Steps:
+        self.pin_needed = needed
+        return []
+
+    @property
+    def costs_visible(self) -> bool:
+        return self.session.pin is not None or self.pin_needed is False
+
+    # --- feedback --------------------------------------------------------------------------
+
+    def say(self, feedback: Feedback | None) -> None:
+        self.feedback = feedback
+
+    def take_feedback(self) -> Feedback | None:
+        fb, self.feedback = self.feedback, None
+        return fb
+
+    def failed(self, task: Task, exc: Exception) -> Steps:
+        self.say(Feedback.error(f"{task.what}: {exc}" if task.what else str(exc)))
+        if not task.writes:
+            self.note = "failed"
+        return []
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def key(self, key: str, character: str | None) -> Steps | None:
+        """A key on the dashboard: the store calls it needs, or None when it is not ours (the
+        table's ↑/↓/PgUp/PgDn)."""
+        self.next = None
+        if self.refused:
+            if key == "escape":
+                self.next = "leave"
+            return []
+        if self.confirm is not None:
+            question, then = self.confirm
+            if key in ("escape", "enter"):
+                self.confirm = None
+                if key == "enter":
+                    return self.with_pin(then, "Creating or releasing a purchase order needs your PIN.")
+                self.say(Feedback.info("cancelled: nothing was created or released"))
+            return []
+        if self.typing is not None:
+            return self.type_key(key, character)
+        if key in ("left", "right"):
+            return self.scroll(-1 if key == "left" else 1)
+        if key == "f1":
+            self.next = "help"
+            return []
+        if key == "escape":
+            if self.view_name in ("chart", "history"):
+                return self.open(self.previous)
+            if self.view_name != "alerts":
+                return self.open("alerts")
+            self.next = "leave"
+            return []
+        if key == "enter":
+            if self.view_name == "customers" and self.selected("customer"):
+                self.customer, self.previous = self.selected("customer"), "customers"
+                return self.open("history")
+            return []
+        if not character:
+            return None
+        if character in VIEW_KEYS:
+            return self.open(VIEW_KEYS[character][0])
+        action = {"p": self.next_period, "b": self.next_grouping, "t": self.sales_chart,
+                  "h": self.ask_stock_chart, "r": self.count_review, "n": lambda: self.reorder(False),
+                  "o": lambda: self.reorder(True), "l": self.release_selected, "s": self.save_abc,
+                  "k": self.show_costs}.get(character)
+        return action() if action is not None else None
+
+    def key_list(self) -> list[tuple[str, str]]:
+        if self.refused:
+            return [("enter", "OK"), ("escape", "Back")]
+        if self.confirm is not None:
+            return [("enter", "Yes"), ("escape", "No")]
+        keys = [("f1", "Help"), ("escape", "Back")]
+        extra = {"reorder": [("n", "Create drafts"), ("o", "Create open")],
+                 "drafts": [("l", "Release")], "abc": [("s", "Save classes")],
+                 "sales": [("b", f"By {self.sales_by}")], "customers": [("enter", "History")]}
+        keys += extra.get(self.view_name, [])
+        if self.hidden_costs():
+            keys.append(("k", "Costs"))
+        return keys
+
+    def help_lines(self):
+        return HELP
+
+    # --- the table -------------------------------------------------------------------------
+
+    def hidden_costs(self) -> list[str]:
+        return [] if self.costs_visible else [c for c in self.columns if c in COST_COLUMNS]
+
+    def table(self, width: int) -> Fitted | None:
+        if self.view_name == "chart" or self.refused:
+            return None
+        hidden = set(self.hidden_costs())
+        lead = [c for c in LEADING.get(self.view_name, []) if c in self.columns]
+        shown = lead + [c for c in self.columns if c not in lead]
+        return fit([c for c in shown if c not in hidden], self.rows, width, self.offset)
+
+    def scroll(self, step: int) -> Steps:
+        self.offset = max(0, min(self.offset + step, max(0, len(self.columns) - 2)))
+        return []
+
+    def selected(self, column: str):
+        if column not in self.columns or not 0 <= self.cursor < len(self.rows):
+            return None
+        return self.rows[self.cursor].get(column)
+
+    # --- views -----------------------------------------------------------------------------
+
+    def period(self) -> tuple[dt.date | None, dt.date | None]:
+        days = PERIODS[self.period_index][0]
+        if days is None:
+            return None, None
+        from db.reports.common import today
+        end = today()
+        return end - dt.timedelta(days=days - 1), end
+
+    def period_label(self) -> str:
+        return PERIODS[self.period_index][1]
+
+    def heading(self, width: int | None = None) -> str:
+        """The title line; in WIDTH cells, "Supervisor · " goes first (the header says who)."""
+        text = self._heading()
+        if width is not None and cell_len(text) > width and text.startswith("Supervisor · "):
+            text = text[len("Supervisor · "):]
+        return text
+
+    def _heading(self) -> str:
+        if self.refused:
+            return "Supervisor: refused"
+        if self.view_name == "chart":
+            return f"Supervisor · {self.chart[0]}" if self.chart else "Supervisor · chart"
+        title = TITLES.get(self.view_name, self.view_name)
+        if self.view_name == "history" and self.customer:
+            title = f"Order history of {self.customer}"
+        if self.view_name == "sales":
+            title += f" by {self.sales_by}"
+        parts = [f"Supervisor · {title}"]
+        if self.view_name not in SNAPSHOTS:
+            parts.append(self.period_label())
+        if self.note:
+            parts.append(self.note)
+        return " · ".join(parts)
+
+    def open(self, view: str) -> Steps:
+        if view not in ("chart", "history") and view != self.view_name:
+            self.previous = view
+        self.view_name, self.chart, self.chart_of = view, None, None
+        self.rows, self.columns, self.cursor, self.offset = [], [], 0, 0
+        self.note = "loading…"
+        self.loads += 1
+        period, by, customer, load = self.period(), self.sales_by, self.customer, self.loads
+
+        def done(result) -> Steps:
+            if load != self.loads:
+                return []        # the supervisor moved on meanwhile (another view, grouping, period)
+            self.rows, self.columns = result
+            self.note = plural(len(self.rows), "row") if self.rows else "nothing to show"
+            if view == "alerts":
+                self.alert_summary = alert_summary(self.rows)
+                self.note = self.alert_summary
+            if self.hidden_costs():
+                self.note += " · costs hidden: k"
+            return []
+        return [Task(TITLES.get(view, view), lambda: fetch(self.settings, view, period, by, customer), done)]
+
+    def next_period(self) -> Steps:
+        self.period_index = (self.period_index + 1) % len(PERIODS)
+        if self.view_name == "chart":
+            return self.draw_chart(*self.chart_of) if self.chart_of else []
+        if self.view_name in SNAPSHOTS:
+            self.say(Feedback.info(f"period: {self.period_label()} (this report is about now)"))
+            return []
+        return self.open(self.view_name)
+
+    def next_grouping(self) -> Steps:
+        if self.view_name != "sales":
+            return []
+        self.sales_by = SALES_BY[(SALES_BY.index(self.sales_by) + 1) % len(SALES_BY)]
+        return self.open("sales")
+
+    def count_review(self) -> Steps:
+        self.next = "count-review"
+        return []
+
+    def show_costs(self) -> Steps:
+        if not self.hidden_costs():
+            return []
+        return self.with_pin(lambda: self.open(self.view_name), "Costs and margins need your PIN, once per login.")
+
+    # --- charts ----------------------------------------------------------------------------
+
+    def sales_chart(self) -> Steps:
+        return self.draw_chart("sales")
+
+    def ask_stock_chart(self) -> Steps:
+        self.typing = str(self.selected("sku") or "")
+        return []
+
+    def type_key(self, key: str, character: str | None) -> Steps:
+        if key == "escape":
+            self.typing = None
+        elif key == "enter":
+            sku, self.typing = self.typing.strip(), None
+            return self.draw_chart("stock", sku) if sku else []
+        elif key == "backspace":
+            self.typing = self.typing[:-1]
+        elif character and len(character) == 1 and character.isprintable():
+            self.typing += character
+        return []
+
+    def draw_chart(self, kind: str, sku: str | None = None) -> Steps:
+        from .supervisor_reports import sales_series, stock_series
+        if self.view_name != "chart":
+            self.previous = self.view_name if self.view_name != "history" else self.previous
+        self.view_name, self.chart_of, self.note = "chart", (kind, sku) if sku else (kind,), ""
+        self.loads += 1
+        period, label, by, load = self.period(), self.period_label(), self.sales_by, self.loads
+        if kind == "sales":
+            call = lambda: sales_series(self.settings, period, label, by)  # noqa: E731
+        else:
+            call = lambda: stock_series(sku, period, self.settings)  # noqa: E731
+
+        def done(chart) -> Steps:
+            if load == self.loads:
+                self.chart = chart
+            return []
+        return [Task("sales trend" if kind == "sales" else "stock chart", call, done)]
+
+    # --- actions that write ----------------------------------------------------------------
+
+    def with_pin(self, then: Callable[[], Steps], why: str) -> Steps:
+        """THEN once the supervisor's PIN is known: asked once per login, only of one who has it."""
+        if self.session.pin is not None or self.pin_needed is False:
+            return then()
+        if self.pin_needed is None:
+            return [Task("PIN", self._pin_needed, lambda needed: self._pin_known(needed) + self.with_pin(then, why))]
+        self.asking_pin, self.after_pin = why, then
+        return []
+
+    def pin_entered(self, pin: str | None) -> Steps:
+        then, self.after_pin, self.asking_pin = self.after_pin, None, None
+        if not pin or then is None:
+            self.say(Feedback.error("cancelled: this needs your supervisor PIN"))
+            return []
+        from db.masterdata import security
+        session = self.session
+
+        def checked(ok: bool) -> Steps:
+            if not ok:
+                self.say(Feedback.error(f"wrong PIN for {session.operator}"))
+                return []
+            session.pin = pin
+            return then()
+        return [Task("PIN", lambda: security.check_pin(session.operator, pin, station=session.station),
+                     checked, writes=True)]
+
+    def reorder(self, release: bool) -> Steps:
+        if self.view_name != "reorder":
+            return []
+        lines = [r for r in self.rows if r.get("supplier_id") and r["qty"] > 0]
+        if not lines:
+            self.say(Feedback.info("nothing to order: no suggestion has a supplier"))
+            return []
+        suppliers = len({r["supplier_id"] for r in lines})
+        state = "open (receivable at once)" if release else "draft"
+        self.confirm = (f"Create {plural(suppliers, f'{state} purchase order')} with "
+                        f"{plural(len(lines), 'line')} from these suggestions?", lambda: self.make_pos(release))
+        return []
+
+    def make_pos(self, release: bool) -> Steps:
+        from db.reports.catalog import run_report
+        from db.purchasing.reorder import create_draft_pos
+        session = self.session
+
+        def call():
+            rows, _ = run_report("reorder", self.settings)
+            if not rows:
+                return []
+            with session.pin_scope():
+                return create_draft_pos(rows, operator=session.operator, station=session.station,
+                                        release=release)
+
+        def done(pos) -> Steps:
+            if not pos:
+                self.say(Feedback.info("nothing to reorder: no item is below its reorder point"))
+                return []
+            state = "open: ready to receive" if release else "drafts: press l on one to release it"
+            self.say(Feedback.ok(f"created {', '.join(p.number for p in pos)} ({state})"))
+            return self.open("reorder" if release else "drafts")
+        return [Task("", call, done, writes=True)]
+
+    def release_selected(self) -> Steps:
+        if self.view_name != "drafts":
+            return []
+        number = self.selected("po")
+        if not number:
+            self.say(Feedback.error("no draft purchase order selected"))
+            return []
+        row = self.rows[self.cursor]
+        self.confirm = (f"Release {number} to {row['supplier']} ({plural(row['lines'], 'line')}, "
+                        f"{plural(row['units'], 'unit')})? It becomes open, receivable at a station.",
+                        lambda: self.release(number))
+        return []
+
+    def release(self, number: str) -> Steps:
+        from db.purchasing.reorder import release_po
+        session = self.session
+
+        def call():
+            with session.pin_scope():
+                return release_po(number, operator=session.operator, station=session.station)
+
+        def done(_po) -> Steps:
+            self.say(Feedback.ok(f"{number} released: open, ready to receive"))
+            return self.open("drafts")
+        return [Task("", call, done, writes=True)]
+
+    def save_abc(self) -> Steps:
+        if self.view_name != "abc":
+            return []
+        from db.reports.catalog import run_report
+        period = self.period()
+
+        def done(report) -> Steps:
+            rows, _ = report
+            counts = {c: sum(1 for r in rows if r["class"] == c) for c in "ABC"}
+            self.say(Feedback.ok("ABC classes saved: " + ", ".join(f"{n} {c}" for c, n in counts.items())))
+            return self.open("abc")
+        return [Task("", lambda: run_report("abc", self.settings, *period, save=True), done, writes=True)]
