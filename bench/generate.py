@@ -39,6 +39,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from devices.gs1 import check_digit
+
 GENERATOR_VERSION = 2
 
 FULL = {"items": 100_000, "locations": 20_000, "movements": 5_000_000,
@@ -123,18 +125,13 @@ def read_meta(path: Path) -> dict:
 def ean13(n: int) -> str:
     """A valid EAN-13 in the GS1 restricted-circulation range 2xxxxxxxxxxxx."""
     body = f"2{n:011d}"
-    return body + _check(body)
+    return body + str(check_digit(body))
 
 
 def case_gtin(ean: str) -> str:
     """The GTIN-14 of a case holding the each of EAN (indicator digit 1)."""
     body = "1" + ean[:12]
-    return body + _check(body)
-
-
-def _check(body: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+    return body + str(check_digit(body))
 
 
 def _ts(day: dt.date, seconds: int) -> str:
@@ -299,7 +296,7 @@ class _Builder:
 
     def _plan_documents(self, scans_per_line: int) -> tuple[dict, dict]:
         """Purchase and sales orders, and which day each line's work happens on."""
-        p, rng, c = self.plan, self.rng, self.conn
+        p, rng = self.plan, self.rng
         po_rows, pol_rows = [], []
         receive_on: dict[int, list] = {}
         n_po = -(-p.po_lines // PO_LINES_PER_PO)

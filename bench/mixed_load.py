@@ -97,7 +97,7 @@ def worker(url: str, index: int, seconds: float, start_at: float, out: Path) -> 
     from db import counts, inventory, purchasing, sales
     from db.core.errors import WarehouseError
     from db.core.models import Movement
-    from db.offline.journal import Journal, OfflineRunner
+    from db.offline import Journal, OfflineRunner
     connection.open_database(url).connect(reuse_if_open=True)
     rng = random.Random(1000 + index)
     station, worker_op, supervisor = f"ST-{index:02d}", f"W{index + 1:02d}", f"S{index + 1:02d}"

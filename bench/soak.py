@@ -52,7 +52,8 @@ def barcode(i: int) -> str:
 def seed(url: str, stations: int, scans: int) -> None:
     from db.core.connection import open_database
     from db.ledger.posting import Posting, post
-    from db.core.models import (VIRTUAL_CODES, Barcode, Item, Location, Operator, PurchaseOrder, PurchaseOrderLine, Supplier, Warehouse)
+    from db.core.models import (VIRTUAL_CODES, Barcode, Item, Location, Operator, PurchaseOrder, PurchaseOrderLine,
+                                Supplier, Warehouse)
     from db.core.schema import init_schema
     db = open_database(url)
     db.connect(reuse_if_open=True)

@@ -28,6 +28,8 @@ from .scan import GS, Scan, escape_gs, split_symbology
 
 COMMANDS = ("DONE", "UNDO", "SKIP", "SHORT", "CANCEL", "OK")
 KINDS = ("item", "gs1", "sscc", "location", "operator", "command", "unknown")
+# The kinds that name an item (a plain barcode, a GS1 string, a pallet's SSCC with its content).
+ITEM_KINDS = ("item", "gs1", "sscc")
 
 # AIM identifiers by what they carry.
 GS1_SYMBOLOGIES = {"]C1", "]e0", "]e1", "]e2", "]d2", "]Q3", "]J1", "]Q5"}
@@ -477,7 +479,7 @@ def _resolve(d: Decoded, resolver: Resolver | None, text: str) -> None:
             d.error = (f"unknown barcode {shown!r}: not an item, location, operator or command"
                        if resolver is not None else f"unknown barcode {shown!r}")
         return
-    if d.kind in ("item", "gs1", "sscc") and d.gtin:
+    if d.kind in ITEM_KINDS and d.gtin:
         if resolver is not None and d.error is None:
             found = resolver.find_barcode(d.gtin)
             if found:

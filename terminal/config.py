@@ -11,17 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from db.core import defaults as D   # the defaults of the keys the store's rules take
+
 DEFAULT_PATH = Path("config.toml")
 
 # section -> key -> (accepted types, default)
 SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     "database": {
         "url": ((str,), "sqlite:///warehouse.db"),
-        "sqlite_synchronous": ((str,), "FULL"),
+        "sqlite_synchronous": ((str,), D.DATABASE["sqlite_synchronous"]),
         "sqlite_checkpoints": ((str,), "background"),
-        "busy_timeout_ms": ((int,), 10000),
-        "retries": ((int,), 5),
-        "retry_delay_ms": ((int,), 500),
+        "busy_timeout_ms": ((int,), D.DATABASE["busy_timeout_ms"]),
+        "retries": ((int,), D.DATABASE["retries"]),
+        "retry_delay_ms": ((int,), D.DATABASE["retry_delay_ms"]),
     },
     "station": {
         "id": ((str,), "ST-01"),
@@ -58,41 +60,41 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "separator_chars": ((list,), ["\x1d"]),
     },
     "receiving": {
-        "over_receipt_tolerance_pct": ((int, float), 10.0),
+        "over_receipt_tolerance_pct": ((int, float), D.RECEIVING["over_receipt_tolerance_pct"]),
         "default_dock": ((str,), ""),
     },
     "picking": {
-        "fefo": ((bool,), True),
+        "fefo": ((bool,), D.PICKING["fefo"]),
     },
     "count": {
-        "blind": ((bool,), True),
-        "tolerance_units": ((int, float), 0),
-        "tolerance_pct": ((int, float), 0.0),
-        "tolerance_value": ((int, float), 0.0),
-        "auto_approve": ((bool,), False),
-        "frequency_a_days": ((int,), 30),
-        "frequency_b_days": ((int,), 90),
-        "frequency_c_days": ((int,), 365),
+        "blind": ((bool,), D.COUNT["blind"]),
+        "tolerance_units": ((int, float), D.COUNT["tolerance_units"]),
+        "tolerance_pct": ((int, float), D.COUNT["tolerance_pct"]),
+        "tolerance_value": ((int, float), D.COUNT["tolerance_value"]),
+        "auto_approve": ((bool,), D.COUNT["auto_approve"]),
+        "frequency_a_days": ((int,), D.COUNT["frequency_a_days"]),
+        "frequency_b_days": ((int,), D.COUNT["frequency_b_days"]),
+        "frequency_c_days": ((int,), D.COUNT["frequency_c_days"]),
     },
     "abc": {
-        "a_share": ((int, float), 0.80),
-        "b_share": ((int, float), 0.15),
+        "a_share": ((int, float), D.ABC["a_share"]),
+        "b_share": ((int, float), D.ABC["b_share"]),
     },
     "suppliers": {
-        "weight_on_time": ((int, float), 0.35),
-        "weight_fill_rate": ((int, float), 0.25),
-        "weight_quality": ((int, float), 0.25),
-        "weight_price": ((int, float), 0.15),
+        "weight_on_time": ((int, float), D.SUPPLIERS["weight_on_time"]),
+        "weight_fill_rate": ((int, float), D.SUPPLIERS["weight_fill_rate"]),
+        "weight_quality": ((int, float), D.SUPPLIERS["weight_quality"]),
+        "weight_price": ((int, float), D.SUPPLIERS["weight_price"]),
     },
     "reports": {
-        "dead_stock_days": ((int,), 90),
-        "window_days": ((int,), 90),
-        "abc_days": ((int,), 365),
+        "dead_stock_days": ((int,), D.REPORTS["dead_stock_days"]),
+        "window_days": ((int,), D.REPORTS["window_days"]),
+        "abc_days": ((int,), D.REPORTS["abc_days"]),
     },
     "security": {
-        "require_pin": ((bool,), True),
-        "max_pin_attempts": ((int,), 3),
-        "lockout_seconds": ((int,), 60),
+        "require_pin": ((bool,), D.SECURITY["require_pin"]),
+        "max_pin_attempts": ((int,), D.SECURITY["max_pin_attempts"]),
+        "lockout_seconds": ((int,), D.SECURITY["lockout_seconds"]),
     },
     "offline": {
         "journal": ((str,), "offline-journal.db"),

@@ -1,4 +1,4 @@
-"""Wiring the offline journal (db/offline.py) into a station: PostgreSQL sites only.
+"""Wiring the offline journal (db/offline/) into a station: PostgreSQL sites only.
 
     runner = attach_offline(session)      # None on SQLite (the store is the local file itself)
 
@@ -22,7 +22,7 @@ def attach_offline(session, on_change=None):
     if not is_postgres():
         session.offline = None
         return None
-    from db.offline.journal import Journal, OfflineRunner
+    from db.offline import Journal, OfflineRunner
     from db.masterdata.security import redact
     cfg = session.cfg
     journal = Journal(cfg.get("offline.journal"))
@@ -38,7 +38,7 @@ def attach_offline(session, on_change=None):
     session.offline = runner
 
     def fill_cache():
-        from db.offline.journal import reset_connection
+        from db.core.connection import reset_connection
         try:
             runner.refresh_cache()
         except Exception as exc:   # no server at start-up: the cache of the last run stays

@@ -19,7 +19,7 @@ class StoreResolver:
 
     def find_sku(self, code: str) -> str | None:
         from db.core.models import Item
-        from db.core.rows import row_by
+        from db.core.sql import row_by
         item = row_by(Item, "sku", code)
         return item.sku if item is not None else None
 
@@ -38,7 +38,7 @@ def make_decoder(cfg, offline=None) -> Callable:
     from devices.decode import decode
     resolver = StoreResolver()
     if offline is not None:
-        from db.offline.journal import CachedResolver
+        from db.offline import CachedResolver
         resolver = CachedResolver(resolver, offline.journal)
     prefixes = cfg.section("barcodes")
 

@@ -86,7 +86,8 @@ def prepare_documents(receive_scans: int, pick_scans: int, run_id: str) -> dict:
     storage place. Returns what the feeder scans."""
     import peewee as pw
     from db.core.connection import write_transaction
-    from db.core.models import (Barcode, Balance, Customer, Item, Location, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier)
+    from db.core.models import (Barcode, Balance, Customer, Item, Location, PurchaseOrder, PurchaseOrderLine,
+                                SalesOrder, SalesOrderLine, Supplier)
     # Items with a single storage place holding plenty: each pick task is one shelf.
     places = (Balance.select(Balance.item, pw.fn.MIN(Balance.location), pw.fn.SUM(Balance.qty))
               .join(Location, on=(Balance.location == Location.id))
@@ -365,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     rss_mb = peak_rss_mb()
     work = [a for a, _ in result["split"]]
     paint = [b for _, b in result["split"]]
-    print(json.dumps({"processing_p50_ms": percentile(work, 50), "repaint_p50_ms": percentile(paint, 50),"mode": args.mode, "scans": len(every), "p50_ms": percentile(every, 50),
+    print(json.dumps({"processing_p50_ms": percentile(work, 50), "repaint_p50_ms": percentile(paint, 50),
+                      "mode": args.mode, "scans": len(every), "p50_ms": percentile(every, 50),
                       "p99_ms": percentile(every, 99), "max_ms": max(every), "flows": flows,
                       "postings": result["postings"], "rss_mb": rss_mb}))
     return 0

@@ -12,12 +12,15 @@ from urllib.parse import urlsplit
 import peewee
 from playhouse.db_url import parse
 
+from db.core import defaults
+
 database = peewee.DatabaseProxy()
 
 T = TypeVar("T")
 
 
-def open_database(url: str, *, synchronous: str = "FULL", busy_timeout_ms: int = 10000,
+def open_database(url: str, *, synchronous: str = defaults.DATABASE["sqlite_synchronous"],
+                  busy_timeout_ms: int = defaults.DATABASE["busy_timeout_ms"],
                   search_path: str | None = None) -> peewee.Database:
     """Open the store at URL and bind the models to it.
 
@@ -121,7 +124,8 @@ def describe_url(url: str) -> str:
     return f"postgresql://{user}{host}{port}{parts.path}"
 
 
-def with_retry(fn: Callable[[], T], *, retries: int = 5, delay_s: float = 0.5,
+def with_retry(fn: Callable[[], T], *, retries: int = defaults.DATABASE["retries"],
+               delay_s: float = defaults.DATABASE["retry_delay_ms"] / 1000,
                on_retry: Callable[[int, Exception], None] | None = None) -> T:
     """Run FN, retrying when the database connection failed.
 
@@ -135,7 +139,7 @@ def with_retry(fn: Callable[[], T], *, retries: int = 5, delay_s: float = 0.5,
             return fn()
         except (peewee.OperationalError, peewee.InterfaceError) as exc:
             attempt += 1
-            _reset_connection()
+            reset_connection()
             if attempt > retries:
                 raise StoreUnavailable(f"the store cannot be reached after {retries} retries: {_clean(exc)}") from None
             if on_retry:
@@ -143,12 +147,20 @@ def with_retry(fn: Callable[[], T], *, retries: int = 5, delay_s: float = 0.5,
             time.sleep(delay_s)
 
 
-def _reset_connection() -> None:
+def reset_connection() -> None:
+    """Drop this thread's broken connection, so the next query connects again (peewee keeps a
+    dead psycopg2 connection as "open" otherwise, and every later query fails)."""
     try:
         if not database.is_closed():
             database.close()
     except Exception:  # the connection is already broken; closing it may fail too
         pass
+
+
+def store_unreachable(exc: BaseException) -> bool:
+    """A failure to reach the server (not a business refusal, not a bug)."""
+    from db.core.errors import StoreUnavailable
+    return isinstance(exc, (StoreUnavailable, peewee.OperationalError, peewee.InterfaceError))
 
 
 def _clean(exc: Exception) -> str:

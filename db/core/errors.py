@@ -33,9 +33,3 @@ class StoreBusy(WarehouseError):
     """PostgreSQL kept breaking the operation's transaction to resolve conflicts with other
     stations' (deadlocks, serialization failures), more times than it is retried. Nothing was
     posted; the same key may be tried again."""
-
-
-def require(obj, message: str):
-    if obj is None:
-        raise NotFound(message)
-    return obj

@@ -11,6 +11,7 @@ import datetime as dt
 import peewee as pw
 
 from db.core.connection import database
+from db.core.statuses import POLineStatus, POStatus, SOStatus
 
 # Location kinds. Physical ones hold real goods and never go negative; virtual ones are the
 # other side of each double entry (goods come from a supplier, go to a customer...).
@@ -173,7 +174,7 @@ class PurchaseOrder(BaseModel):
     number = pw.CharField(unique=True)
     supplier = pw.ForeignKeyField(Supplier, backref="purchase_orders")
     # draft -> open -> partial -> received -> closed; or cancelled.
-    status = pw.CharField(default="open", index=True)
+    status = pw.CharField(default=POStatus.OPEN, index=True)
     expected_date = pw.DateField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
     created_by = pw.CharField(default="")
@@ -194,7 +195,7 @@ class PurchaseOrderLine(BaseModel):
     expected_date = pw.DateField(null=True)
     first_received_at = pw.DateTimeField(null=True)
     last_received_at = pw.DateTimeField(null=True)
-    status = pw.CharField(default="open")
+    status = pw.CharField(default=POLineStatus.OPEN)
 
     class Meta:
         indexes = ((("po", "line_no"), True),)
@@ -204,7 +205,7 @@ class SalesOrder(BaseModel):
     number = pw.CharField(unique=True)
     customer = pw.ForeignKeyField(Customer, backref="sales_orders")
     # open -> picking -> picked -> shipped (or partial, leaving a backorder); or cancelled.
-    status = pw.CharField(default="open", index=True)
+    status = pw.CharField(default=SOStatus.OPEN, index=True)
     priority = pw.IntegerField(default=5)          # 1 is most urgent
     due_date = pw.DateField(null=True)
     created_at = pw.DateTimeField(default=utcnow)
@@ -240,6 +241,13 @@ class Balance(BaseModel):
     # Units promised to sales orders being picked from this place.
     allocated = pw.IntegerField(default=0)
     updated_at = pw.DateTimeField(default=utcnow)
+
+    @staticmethod
+    def key(item_id: int, location_id: int, lot_id: int | None):
+        """The condition naming one balance row: its item × location × lot (no lot: NULL, which
+        `=` never matches)."""
+        return ((Balance.item == item_id) & (Balance.location == location_id)
+                & (Balance.lot.is_null() if lot_id is None else Balance.lot == lot_id))
 
 
 class Movement(BaseModel):

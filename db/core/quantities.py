@@ -18,9 +18,14 @@ from db.core.errors import InvalidInput
 MAX_DECIMALS = 3
 
 
+def is_whole(value) -> bool:
+    """VALUE is a whole number: an int, and not a bool (True is an int in Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def whole_quantity(value, name: str = "quantity", *, allow_zero: bool = False) -> int:
     """A stored quantity (an integer of the smallest unit) handed to a db/ operation."""
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_whole(value):
         raise InvalidInput(f"{name} must be a whole number, got {value!r}")
     if value < 0 or (value == 0 and not allow_zero):
         raise InvalidInput(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value}")

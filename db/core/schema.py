@@ -16,7 +16,7 @@ from db.core.connection import database, write_transaction
 from db.core.models import VIRTUAL_CODES, ItemUnit, Location, ReasonCode, SchemaVersion
 
 # Modules that define models; each has a MODELS list. Add a module here to add its tables.
-MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.journal", "db.ledger.flow_summary"]
+MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.exceptions", "db.ledger.flow_summary"]
 
 # version -> function(migrator) applying that step with playhouse.migrate.
 MIGRATIONS: dict[int, Callable] = {
@@ -32,7 +32,8 @@ MIGRATIONS: dict[int, Callable] = {
                           m.sql(f'CREATE {unique}INDEX "movement_{column}" ON "movement" ("{column}") '
                                 f'WHERE ("{column}" IS NOT NULL)'))],
     # 6: an item's minimum remaining shelf life at receipt, and a short pick the picker undid.
-    6: lambda m: _add_missing_columns(m, [("item", "min_shelf_life_days", pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
+    6: lambda m: _add_missing_columns(m, [("item", "min_shelf_life_days",
+                                           pw.IntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])),
                                           ("pick_shortage", "undone_at", pw.DateTimeField(null=True))]),
     # 7: units of measure (issue 18): an item's precision, and the unit of an order line. The
     # item_unit table itself is made by create_tables. Existing quantities are whole units of

@@ -26,8 +26,9 @@ This package's __init__ only gathers the public names; the code lives in:
 - submit.py     counting at a location: Counted, SubmitResult, task_for_location, open_tasks,
                 recount_lines, recount_blockers, count_scope, expected_lines,
                 lot_needs_expiry, submit_count
-- decisions.py  the supervisor's decisions: Decision, approve, reject, set_quantity, and
-                settle (posting a line's adjustment through the ledger)
+- approval.py   the supervisor's decisions: Decision, approve, reject, set_quantity (a worker
+                is refused there, by security.require_supervisor), and settle (posting a
+                line's adjustment through the ledger)
 - progress.py   a task's and its count's status after its lines change
 - views.py      reading counts: line_dict, count_detail, list_counts, discrepancies
 - upload.py     batch scanners: Meaning, resolve_code, parse_upload, UploadResult, upload_count
@@ -39,14 +40,15 @@ db.masterdata.security's; reason codes are looked up by db.masterdata.lookup.get
 """
 from __future__ import annotations
 
-from db.counts.decisions import Decision, approve, keep_books, reject, set_quantity
+from db.counts.approval import Decision, approve, keep_books, reject, set_quantity
 from db.counts.plans import cancel_count, create_count, last_counted, plan_locations, request_count
 from db.counts.policy import DEFAULT_REASON, SCOPES, CountSettings, Tolerance
-from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines, lot_needs_expiry, open_tasks, recount_blockers, recount_lines, submit_count, task_for_location)
+from db.counts.submit import (Counted, SubmitResult, count_scope, expected_lines, lot_needs_expiry, open_tasks,
+                              recount_blockers, recount_lines, submit_count, task_for_location)
 from db.counts.lookup import balances_at, get_count, get_line
 from db.counts.variance import posted_value, variance_value
 from db.counts.upload import Meaning, UploadResult, parse_upload, resolve_code, upload_count
-from db.counts.views import count_detail, discrepancies, line_dict, list_counts
+from db.counts.views import count_detail, discrepancies, line_dict, list_counts, open_found_goods
 
 __all__ = [
     # policy
@@ -61,7 +63,7 @@ __all__ = [
     # the supervisor's decisions
     "Decision", "approve", "keep_books", "reject", "set_quantity",
     # reading counts
-    "line_dict", "count_detail", "list_counts", "discrepancies",
+    "line_dict", "count_detail", "list_counts", "discrepancies", "open_found_goods",
     # batch scanners
     "Meaning", "resolve_code", "parse_upload", "UploadResult", "upload_count",
 ]

@@ -7,18 +7,38 @@ the books at approval time.
 """
 from __future__ import annotations
 
+from enum import StrEnum
+
 import peewee as pw
 
 from db.core.models import BaseModel, Item, Location, Lot, Warehouse, utcnow
 
-# Count (plan) status: open until every line is settled, then closed; or cancelled.
-COUNT_STATUSES = ("open", "closed", "cancelled")
-# Task (one location) status: open (not counted yet), recount (some lines wait for another
-# operator's count), review (counted; some lines wait for a supervisor), done.
-TASK_STATUSES = ("open", "recount", "review", "done")
-# Line status: pending (not counted), recount, review, ok (no variance, nothing to post),
-# approved (the adjustment is posted, or the supervisor set a quantity).
-LINE_STATUSES = ("pending", "recount", "review", "ok", "approved")
+
+
+class CountStatus(StrEnum):
+    """A count plan: open until every line is settled, then closed; or cancelled."""
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class TaskStatus(StrEnum):
+    """One location: open (not counted yet), recount (some lines wait for another operator's
+    count), review (counted; some lines wait for a supervisor), done."""
+    OPEN = "open"
+    RECOUNT = "recount"
+    REVIEW = "review"
+    DONE = "done"
+
+
+class LineStatus(StrEnum):
+    """One item × lot: pending (not counted), recount, review, ok (no variance, nothing to
+    post), approved (the adjustment is posted, or the supervisor set a quantity)."""
+    PENDING = "pending"
+    RECOUNT = "recount"
+    REVIEW = "review"
+    OK = "ok"
+    APPROVED = "approved"
 
 
 class Count(BaseModel):
@@ -28,7 +48,7 @@ class Count(BaseModel):
     scope = pw.CharField()
     scope_detail = pw.CharField(default="")
     blind = pw.BooleanField(default=True)
-    status = pw.CharField(default="open", index=True)
+    status = pw.CharField(default=CountStatus.OPEN, index=True)
     created_by = pw.CharField()
     created_at = pw.DateTimeField(default=utcnow)
     closed_at = pw.DateTimeField(null=True)
@@ -46,7 +66,7 @@ class CountTask(BaseModel):
     """One location to count within a plan."""
     count = pw.ForeignKeyField(Count, backref="tasks", on_delete="CASCADE")
     location = pw.ForeignKeyField(Location)
-    status = pw.CharField(default="open", index=True)
+    status = pw.CharField(default=TaskStatus.OPEN, index=True)
     # How many times the location (or part of it) was submitted; a submission names the round
     # it started from, so a second station submitting the same round is refused.
     rounds = pw.IntegerField(default=0)
@@ -74,7 +94,7 @@ class CountLine(BaseModel):
     expected = pw.IntegerField(null=True)
     counted = pw.IntegerField(null=True)
     variance = pw.IntegerField(null=True)
-    status = pw.CharField(default="pending", index=True)
+    status = pw.CharField(default=LineStatus.PENDING, index=True)
     within_tolerance = pw.BooleanField(default=False)
     note = pw.CharField(default="")
     # The supervisor's decision (or the automatic approval within tolerance).

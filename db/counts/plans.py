@@ -17,7 +17,8 @@ from db.counts.lookup import balances_at, get_count
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.masterdata.lookup import get_item, get_location, get_warehouse
 from db.masterdata.security import audit, get_operator, require_supervisor
-from db.core.rows import locked as _locked
+from db.core.quantities import is_whole
+from db.core.sql import locked as _locked
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, PickShortage, Warehouse, utcnow
 
 
@@ -140,7 +141,7 @@ def plan_locations(*, zones=None, locations=None, items=None, abc=None, recent_s
         scope, detail = "shorts", f"short picks and variances of the last {days} days"
     else:
         n = random_n
-        if not isinstance(n, int) or n <= 0:
+        if not is_whole(n) or n <= 0:
             raise InvalidInput(f"--random needs a positive number of locations, got {n!r}")
         pool = list(_physical_locations(wh).where(Location.kind == "storage").order_by(Location.code))
         if not pool:

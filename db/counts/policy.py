@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from db.core import defaults
 from db.counts.variance import variance_value
 
 DEFAULT_REASON = "COUNT"
@@ -19,9 +20,9 @@ class Tolerance:
     A limit of 0 is off. A variance is within tolerance when at least one limit is on and the
     variance is within every limit that is on. With all three off, every variance is recounted.
     """
-    units: float = 0
-    pct: float = 0.0
-    value: float = 0.0
+    units: float = defaults.COUNT["tolerance_units"]
+    pct: float = defaults.COUNT["tolerance_pct"]
+    value: float = defaults.COUNT["tolerance_value"]
 
     def allows(self, variance: int, expected: int, unit_cost) -> bool:
         if variance == 0:
@@ -41,20 +42,18 @@ class Tolerance:
 @dataclass
 class CountSettings:
     """The [count] section of config.toml, as the count rules use it."""
-    blind: bool = True
+    blind: bool = defaults.COUNT["blind"]
     tolerance: Tolerance = field(default_factory=Tolerance)
-    auto_approve: bool = False
-    frequency_days: dict[str, int] = field(default_factory=lambda: {"A": 30, "B": 90, "C": 365})
+    auto_approve: bool = defaults.COUNT["auto_approve"]
+    frequency_days: dict[str, int] = field(default_factory=lambda: {
+        c: defaults.COUNT[f"frequency_{c.lower()}_days"] for c in "ABC"})
 
     @classmethod
     def from_config(cls, cfg) -> "CountSettings":
         if cfg is None:
             return cls()
-        sec = cfg.section("count")
-        return cls(blind=sec.get("blind", True),
-                   tolerance=Tolerance(sec.get("tolerance_units", 0), sec.get("tolerance_pct", 0.0),
-                                       sec.get("tolerance_value", 0.0)),
-                   auto_approve=sec.get("auto_approve", False),
-                   frequency_days={"A": sec.get("frequency_a_days", 30),
-                                   "B": sec.get("frequency_b_days", 90),
-                                   "C": sec.get("frequency_c_days", 365)})
+        sec = {**defaults.COUNT, **cfg.section("count")}
+        return cls(blind=sec["blind"],
+                   tolerance=Tolerance(sec["tolerance_units"], sec["tolerance_pct"], sec["tolerance_value"]),
+                   auto_approve=sec["auto_approve"],
+                   frequency_days={c: sec[f"frequency_{c.lower()}_days"] for c in "ABC"})

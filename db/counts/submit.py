@@ -2,7 +2,7 @@
 the count (snapshot of the books, one entry per line, and the line's verdict).
 
 A variance within tolerance waits for the supervisor (or, with auto_approve, is posted at once
-through db.counts.decisions); beyond tolerance the line needs a recount by another operator."""
+through db.counts.approval); beyond tolerance the line needs a recount by another operator."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,16 +13,17 @@ import peewee as pw
 
 from db.core.connection import database, retry_conflicts, write_transaction
 from db.ledger import locks
-from db.counts.decisions import settle
-from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask
+from db.counts.approval import settle
+from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask, LineStatus
 from db.counts.policy import DEFAULT_REASON, CountSettings, Tolerance
+from db.core.quantities import is_whole
 from db.core.text import minute, plural
 from db.counts.lookup import balances_at
 from db.counts.progress import refresh_task
 from db.masterdata.security import audit, get_operator
 from db.core.errors import (InsufficientStock, InvalidInput, NotFound, PermissionDenied, RuleViolation)
 from db.masterdata.lookup import get_location
-from db.core.rows import locked as _locked
+from db.core.sql import locked as _locked
 from db.masterdata.lots import lot_for
 from db.core.models import Balance, Item, Location, Lot, Warehouse, utcnow
 
@@ -177,7 +178,7 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
     counted = list(counted)
     found = dict(found or {})
     for c in counted:
-        if not isinstance(c.qty, int) or isinstance(c.qty, bool) or c.qty < 0:
+        if not is_whole(c.qty) or c.qty < 0:
             raise InvalidInput(f"a counted quantity must be a whole number of zero or more; "
                                f"got {c.qty!r} for {c.item.sku}")
     with write_transaction():
@@ -283,8 +284,7 @@ def _snapshot_qty(k, snapshot, loc) -> int:
     if k in snapshot:
         return snapshot[k]
     # Not in the scoped snapshot (a zero balance is left out): read it directly.
-    bal = Balance.get_or_none(Balance.item == k[0], Balance.location == loc.id,
-                              Balance.lot.is_null() if k[1] is None else Balance.lot == k[1])
+    bal = Balance.get_or_none(Balance.key(k[0], loc.id, k[1]))
     return bal.qty if bal else 0
 
 
@@ -297,16 +297,16 @@ def _judge(line: CountLine, entry: CountEntry, tolerance: Tolerance) -> None:
     line.within_tolerance = tolerance.allows(v, entry.expected, item.unit_cost)
     agreeing = [e for e in earlier if e.variance == v and e.operator != entry.operator]
     if v == 0:
-        line.status = "ok"
+        line.status = LineStatus.OK
         line.note = "recount matches the books" if earlier else ""
     elif agreeing:
-        line.status = "review"
+        line.status = LineStatus.REVIEW
         line.note = f"two counts agree: {agreeing[-1].operator} and {entry.operator} found {v:+d}"
     elif line.within_tolerance:
-        line.status = "review"
+        line.status = LineStatus.REVIEW
         line.note = "within tolerance"
     else:
-        line.status = "recount"
+        line.status = LineStatus.RECOUNT
         if earlier:
             line.note = (f"counts disagree: {earlier[-1].operator} found {earlier[-1].variance:+d}, "
                          f"{entry.operator} found {v:+d}; one more recount")

@@ -114,3 +114,12 @@ def discrepancies(*, count_id: int | None = None, warehouse: str | None = None,
     rows = _with_entries(list(query))
     rows.sort(key=lambda r: (-abs(r["value"] or 0), -abs(r["variance"] or 0), r["count"], r["line"]))
     return rows
+
+
+def open_found_goods() -> list[dict]:
+    """Unknown barcodes counters scanned (found goods) on open counts, not yet resolved."""
+    query = (CountFound.select(CountFound, CountTask, Location).join(CountTask).join(Location)
+             .switch(CountTask).join(Count)
+             .where(CountFound.resolved == False, Count.status == "open"))  # noqa: E712
+    return [{"location": f.task.location.code, "barcode": f.barcode, "scans": f.scans, "count": f.task.count_id}
+            for f in query]

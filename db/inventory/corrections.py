@@ -5,9 +5,11 @@ from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.ledger.posting import Posting, post, reverse
 from db.masterdata.lookup import get_item, get_location, get_reason
-from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrder, PurchaseOrderLine, ReasonCode, SalesOrder, SalesOrderLine)
+from db.core.models import (VIRTUAL_CODES, Location, Movement, PurchaseOrder, PurchaseOrderLine, ReasonCode, SalesOrder,
+                            SalesOrderLine)
 from db.ledger.keys import earlier_by_key, derived_key
-from db.core.rows import locked
+from db.core.quantities import is_whole
+from db.core.sql import locked
 from db.ledger import locks
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical
@@ -25,7 +27,7 @@ def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
         return earlier
     require_supervisor(operator, "adjusting stock")
     original = reason
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty == 0:
+    if not is_whole(qty) or qty == 0:
         raise InvalidInput(f"an adjustment needs a non-zero whole quantity (+ found, - lost), got {qty!r}")
     try:
         reason = get_reason(reason).code if reason else None    # any case: "loss" is LOSS
@@ -139,8 +141,7 @@ def _undo_pick(original: Movement, line: SalesOrderLine, order: SalesOrder) -> N
     if order.status in ("picking", "picked"):
         # The units went back to the shelf they came from: promise them to the line again.
         Balance.update(allocated=Balance.allocated + original.qty).where(
-            Balance.item == original.item_id, Balance.location == original.from_location_id,
-            Balance.lot.is_null() if original.lot_id is None else Balance.lot == original.lot_id).execute()
+            Balance.key(original.item_id, original.from_location_id, original.lot_id)).execute()
         Allocation.create(so_line=line.id, location=original.from_location_id, lot=original.lot_id,
                           qty=original.qty)
     refresh_so_status(order.id)

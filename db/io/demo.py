@@ -25,7 +25,9 @@ from typing import Callable
 from db.core.connection import database, write_transaction
 from db.core.errors import InvalidInput
 from db.ledger.posting import Posting, post
-from db.core.models import (VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse)
+from devices.gs1 import check_digit
+from db.core.models import (VIRTUAL_CODES, Barcode, Customer, Item, Location, Lot, Operator, PurchaseOrder,
+                            PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse)
 
 HISTORY_DAYS = 60
 # Opening stock is counted in well before the history, so slow movers that never sell show
@@ -225,17 +227,12 @@ def locale(name: str = "en") -> Locale:
 
 
 def ean13(body12: str) -> str:
-    return body12 + _check_digit(body12)
+    return body12 + str(check_digit(body12))
 
 
 def gtin14_case(ean: str, indicator: str = "1") -> str:
     body = indicator + ean[:12]
-    return body + _check_digit(body)
-
-
-def _check_digit(body: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+    return body + str(check_digit(body))
 
 
 def store_is_empty() -> bool:
@@ -643,7 +640,7 @@ class _Demo:
         """Sales orders waiting to be picked: some urgent, some overdue, most due soon."""
         rng = self.rng
         with_stock = [di for di in self.items if self.on_hand(di) > 0]
-        for n in range(24):
+        for _ in range(24):
             created = self.at(rng.choice([0, 1, 1, 2, 3]), rng.randint(7, 17), rng.randint(0, 59))
             if created > self.at(0, 7):
                 created = self.at(0, 7, rng.randint(0, 59))

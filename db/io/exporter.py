@@ -16,7 +16,8 @@ import peewee as pw
 from db.core.errors import InvalidInput
 from db.io import headers, sheets
 from db.io.importer import SPECS
-from db.core.models import (VIRTUAL_KINDS, Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, Balance, PHYSICAL_KINDS)
+from db.core.models import (VIRTUAL_KINDS, Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder,
+                            PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, Balance, PHYSICAL_KINDS)
 
 MOVEMENT_COLUMNS = ["id", "at", "sku", "lot", "from", "to", "qty", "kind", "operator", "station",
                     "document", "reason", "reverses"]

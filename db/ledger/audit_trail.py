@@ -12,10 +12,7 @@ import json
 import peewee as pw
 
 from db.core.models import AuditLog, Item, Location, Lot, Movement
-
-
-def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return dt.datetime.combine(start, dt.time.min), dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
+from db.core.period import bounds
 
 
 def _movement_detail(m, sku: str, lot: str | None, src: str, dst: str) -> str:
@@ -45,7 +42,7 @@ def audit_rows(start: dt.date, end: dt.date, *, operator: str | None = None,
                action: str | None = None) -> list[dict]:
     """Rows {at, operator, station, action, detail} from START to END (whole days, UTC).
     Movements appear as action "post <kind>" ("post receipt", "post adjust"...)."""
-    lo, hi = _bounds(start, end)
+    lo, hi = bounds(start, end)
     rows: list[dict] = []
     if action is None or action.startswith("post"):
         src, dst = Location.alias(), Location.alias()
@@ -78,3 +75,8 @@ def audit_rows(start: dt.date, end: dt.date, *, operator: str | None = None,
     for r in rows:
         del r["_order"]
     return rows
+
+
+def recent_movements(operator: str, limit: int = 10) -> list[Movement]:
+    """OPERATOR's last LIMIT movements, newest first."""
+    return list(Movement.select().where(Movement.operator == operator).order_by(Movement.id.desc()).limit(limit))

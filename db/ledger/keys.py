@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from db.core.models import Movement
-from db.core.rows import row_by
+from db.core.sql import row_by
 
 
 def earlier_by_key(key: str | None) -> Movement | None:

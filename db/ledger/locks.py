@@ -29,10 +29,12 @@ import weakref
 from typing import Iterable
 
 from db.core.connection import database, is_postgres
-from db.core.rows import execute, execute_after, locked
+from db.core.models import Item
+from db.core.sql import dialect, execute, execute_after, locked, table
 
-_LOCK_ITEMS_SQL = 'SELECT "id" FROM "item" WHERE "id" = ANY(%s) ORDER BY "id" FOR NO KEY UPDATE'
-_LOCK_ITEM_SQL = 'SELECT 1 FROM "item" WHERE "id" = %s FOR NO KEY UPDATE'
+# PostgreSQL only (SQLite takes no row locks: see above).
+_LOCK_ITEMS_SQL = dialect(f'SELECT "id" FROM {table(Item)} WHERE "id" = ANY(?) ORDER BY "id" FOR NO KEY UPDATE', postgres=True)
+_LOCK_ITEM_SQL = dialect(f'SELECT 1 FROM {table(Item)} WHERE "id" = ? FOR NO KEY UPDATE', postgres=True)
 
 # The items each open transaction holds, keyed by peewee's outermost transaction object (a new
 # one for each transaction, so nothing carries over to the next).
@@ -62,7 +64,7 @@ def _check(held: set[int], ids: list[int]) -> list[int]:
 
 def lock_items(item_ids: Iterable[int]) -> None:
     """Lock the rows of ITEM_IDS (PostgreSQL: FOR NO KEY UPDATE, which lets the foreign-key
-    checks of new movements through, see `rows.locked`), in id order, in one statement. Call it
+    checks of new movements through, see `sql.locked`), in id order, in one statement. Call it
     inside the operation's transaction, before any of those items' balances is read for update
     or written. Items already held are not asked for again."""
     if not is_postgres():
@@ -82,7 +84,7 @@ def lock_items(item_ids: Iterable[int]) -> None:
 
 def after_item_lock(item_id: int, sql: str, params: list | tuple):
     """SQL's cursor, run once ITEM_ID is locked for the transaction: on PostgreSQL the lock (if
-    not held yet) and SQL go in one round trip (`rows.execute_after`)."""
+    not held yet) and SQL go in one round trip (`sql.execute_after`)."""
     if not is_postgres():
         return execute(sql, params)
     held = _items_held()
@@ -97,7 +99,7 @@ def after_item_lock(item_id: int, sql: str, params: list | tuple):
 
 def document(model, row_id):
     """The header (or line) row of a document, re-read and locked for the transaction
-    (`rows.locked`): before any item, as the order says."""
+    (`sql.locked`): before any item, as the order says."""
     if is_postgres():
         held = _items_held()
         if held:

@@ -16,7 +16,8 @@ import peewee as pw
 from db.core.connection import database, is_postgres, write_transaction
 from db.core.errors import InsufficientStock, InvalidInput, NotFound, RuleViolation
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot, Movement, utcnow
-from db.core.rows import execute
+from db.core.quantities import is_whole
+from db.core.sql import dialect, execute, table
 from db.ledger import locks
 
 
@@ -55,7 +56,7 @@ def post(p: Posting) -> Movement:
     Returns the movement. If the key was posted before, returns that first movement and
     changes nothing.
     """
-    if not isinstance(p.qty, int) or isinstance(p.qty, bool) or p.qty <= 0:
+    if not is_whole(p.qty) or p.qty <= 0:
         raise InvalidInput(f"a movement needs a positive whole quantity, got {p.qty!r}")
     if p.from_location.id == p.to_location.id:
         raise InvalidInput(f"a movement needs two different locations, got {p.from_location.code} twice")
@@ -232,34 +233,34 @@ _INSERT_NAMES = ("item", "lot", "from_location", "to_location", "qty", "kind", "
                  "document", "reason", "unit_cost")
 assert sorted(_INSERT_NAMES) == sorted(f.name for f in Movement._meta.sorted_fields if f.name != "id"), \
     "every Movement field is posted"
-_INSERT = (f'INSERT INTO "{Movement._meta.table_name}" ('
+_INSERT = (f'INSERT INTO {table(Movement)} ('
            + ", ".join(f'"{Movement._meta.fields[n].column_name}"' for n in _INSERT_NAMES)
            + ") VALUES (" + ", ".join("?" for _ in _INSERT_NAMES) + ")")
 _COST = Movement.unit_cost.db_value
-_EARLIER = f'SELECT "id" FROM "{Movement._meta.table_name}" WHERE "idempotency_key" = ?'
-_BALANCE = (f'SELECT "id", "qty", "allocated" FROM "{Balance._meta.table_name}" '
+_EARLIER = f'SELECT "id" FROM {table(Movement)} WHERE "idempotency_key" = ?'
+_BALANCE = (f'SELECT "id", "qty", "allocated" FROM {table(Balance)} '
             'WHERE "item_id" = ? AND "location_id" = ? AND ')
 _BALANCE_NO_LOT = _BALANCE + '"lot_id" IS NULL'
 _BALANCE_LOT = _BALANCE + '"lot_id" = ?'
-_TAKE = (f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" - ?, "allocated" = "allocated" - ?, '
+_TAKE = (f'UPDATE {table(Balance)} SET "qty" = "qty" - ?, "allocated" = "allocated" - ?, '
          '"updated_at" = ? WHERE "id" = ?')
-_PUT = f'UPDATE "{Balance._meta.table_name}" SET "qty" = "qty" + ?, "updated_at" = ? WHERE "id" = ?'
+_PUT = f'UPDATE {table(Balance)} SET "qty" = "qty" + ?, "updated_at" = ? WHERE "id" = ?'
 # PostgreSQL: the insert and both balance updates as one statement (bench/RESULTS.md).
-_PG_POST = ("WITH m AS (" + _INSERT.replace("?", "%s")
+_PG_POST = ("WITH m AS (" + dialect(_INSERT, postgres=True)
             + ' ON CONFLICT ("idempotency_key") DO NOTHING RETURNING "id"), '
-            + "t AS (" + _TAKE.replace("?", "%s") + " AND EXISTS (SELECT 1 FROM m)), "
-            + "u AS (" + _PUT.replace("?", "%s") + " AND EXISTS (SELECT 1 FROM m)) "
+            + "t AS (" + dialect(_TAKE, postgres=True) + " AND EXISTS (SELECT 1 FROM m)), "
+            + "u AS (" + dialect(_PUT, postgres=True) + " AND EXISTS (SELECT 1 FROM m)) "
             + "SELECT id FROM m")
 # PostgreSQL: both balance rows locked in location order by one statement, and only when both
 # exist (the count): locking one and then creating the other could deadlock. It also says
 # whether the posting's key was posted already.
-_PG_BOTH = (f'SELECT "id", "location_id", "qty", "allocated", '
-            f'(SELECT "id" FROM "{Movement._meta.table_name}" WHERE "idempotency_key" = %s) '
-            f'FROM "{Balance._meta.table_name}" '
-            'WHERE "item_id" = %s AND "location_id" IN (%s, %s) AND {lot} '
-            f'AND (SELECT count(*) FROM "{Balance._meta.table_name}" '
-            'WHERE "item_id" = %s AND "location_id" IN (%s, %s) AND {lot}) = 2 '
-            'ORDER BY "location_id" FOR UPDATE')
+_PG_BOTH = dialect(f'SELECT "id", "location_id", "qty", "allocated", '
+                   f'(SELECT "id" FROM {table(Movement)} WHERE "idempotency_key" = ?) '
+                   f'FROM {table(Balance)} '
+                   'WHERE "item_id" = ? AND "location_id" IN (?, ?) AND {lot} '
+                   f'AND (SELECT count(*) FROM {table(Balance)} '
+                   'WHERE "item_id" = ? AND "location_id" IN (?, ?) AND {lot}) = 2 '
+                   'ORDER BY "location_id" FOR UPDATE', postgres=True)
 
 
 @dataclass
@@ -269,16 +270,8 @@ class _BalanceRow:
     allocated: int
 
 
-def _sql(text: str) -> str:
-    """TEXT with the driver's placeholder (`%s` on PostgreSQL) and, there, RETURNING the new id."""
-    if not is_postgres():
-        return text
-    text = text.replace("?", "%s")
-    return text + ' RETURNING "id"' if text.startswith("INSERT") else text
-
-
 def _earlier(key: str) -> Movement | None:
-    row = database.execute_sql(_sql(_EARLIER), [key]).fetchone()
+    row = database.execute_sql(dialect(_EARLIER), [key]).fetchone()
     return Movement.get_by_id(row[0]) if row else None
 
 
@@ -300,20 +293,19 @@ def _both_balances_pg(p: Posting, key: str | None) -> tuple[dict[str, _BalanceRo
     in the same round trip."""
     lot = '"lot_id" IS NULL' if p.lot is None else '"lot_id" = %s'
     where = [p.item.id, p.from_location.id, p.to_location.id] + ([] if p.lot is None else [p.lot.id])
-    found, earlier_id = {}, None
-    for bid, loc, qty, allocated, earlier_id in locks.after_item_lock(
-            p.item.id, _PG_BOTH.format(lot=lot), [key] + where + where).fetchall():
-        found[loc] = _BalanceRow(bid, qty, allocated)
+    rows = locks.after_item_lock(p.item.id, _PG_BOTH.format(lot=lot), [key] + where + where).fetchall()
+    found = {loc: _BalanceRow(bid, qty, allocated) for bid, loc, qty, allocated, _ in rows}
     if len(found) != 2:
         return None, None
-    return {"from": found[p.from_location.id], "to": found[p.to_location.id]}, earlier_id
+    # Every row carries the same answer to "was KEY posted already?".
+    return {"from": found[p.from_location.id], "to": found[p.to_location.id]}, rows[0][4]
 
 
 def _select_balance(item: Item, location: Location, lot: Lot | None) -> _BalanceRow | None:
     params = (item.id, location.id) if lot is None else (item.id, location.id, lot.id)
     if is_postgres():
         sql = _BALANCE + ('"lot_id" IS NULL' if lot is None else '"lot_id" = ?') + " FOR UPDATE"
-        row = database.execute_sql(_sql(sql), params).fetchone()
+        row = database.execute_sql(dialect(sql), params).fetchone()
     else:
         with _WRAP_ERRORS:
             row = database.connection().execute(_BALANCE_NO_LOT if lot is None else _BALANCE_LOT,
@@ -374,7 +366,7 @@ def verify() -> VerifyResult:
         expected[(item, loc, lot)] = expected.get((item, loc, lot), 0) - int(q)
     movements = Movement.select().count()
     cached = {}
-    for bal_id, item, loc, lot, qty, allocated in Balance.select(
+    for _, item, loc, lot, qty, allocated in Balance.select(
             Balance.id, Balance.item, Balance.location, Balance.lot, Balance.qty, Balance.allocated).tuples():
         cached[(item, loc, lot)] = (qty, allocated)
     mismatches = []
@@ -401,6 +393,5 @@ def verify() -> VerifyResult:
 
 
 def on_hand(item: Item, location: Location, lot: Lot | None = None) -> int:
-    row = Balance.get_or_none(Balance.item == item.id, Balance.location == location.id,
-                              Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
+    row = Balance.get_or_none(Balance.key(item.id, location.id, lot.id if lot else None))
     return row.qty if row else 0

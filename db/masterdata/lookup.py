@@ -12,8 +12,8 @@ from peewee import fn
 
 from db.core.errors import NotFound
 from db.core.models import (Barcode, Item, Location, Lot, PurchaseOrder, ReasonCode, SalesOrder, Supplier, Warehouse)
-from db.core.prepared import Prepared
-from db.core.rows import LOOK_UP, row_by
+from db.core.sql import Prepared
+from db.core.sql import LOOK_UP, row_by
 from devices.gs1 import gtin_forms
 
 
@@ -128,8 +128,13 @@ def get_so(number) -> SalesOrder:
 _LOT = Prepared(lambda item_id, code: Lot.select().where(Lot.item == item_id, Lot.code == code).limit(1))
 
 
+def find_lot(item: Item, code: str) -> Lot | None:
+    """ITEM's lot CODE, or None when the store has not seen it yet."""
+    return _LOT.first(item.id, code)
+
+
 def get_lot(item: Item, code: str) -> Lot:
-    lot = _LOT.first(item.id, code)
+    lot = find_lot(item, code)
     if lot is None:
         raise NotFound(f"unknown lot {code!r} of item {item.sku}")
     return lot
@@ -147,3 +152,25 @@ def warehouse_location(warehouse_code: str, kind: str) -> Location:
     if loc is None:
         raise NotFound(f"warehouse {wh.code} has no active {kind} location: expected one of kind {kind!r}")
     return loc
+
+
+def find_item(sku: str) -> Item | None:
+    return row_by(Item, "sku", sku)
+
+
+def find_po(number: str) -> PurchaseOrder | None:
+    return row_by(PurchaseOrder, "number", str(number))
+
+
+def find_so(number: str) -> SalesOrder | None:
+    return row_by(SalesOrder, "number", str(number))
+
+
+def lots_with_code(code: str) -> list[Lot]:
+    """Every item's lot called CODE (lot codes are unique per item only)."""
+    return list(Lot.select(Lot, Item).join(Item).where(Lot.code == code).order_by(Item.sku))
+
+
+def skus(item_ids) -> list[str]:
+    """The SKUs of ITEM_IDS, sorted."""
+    return [sku for (sku,) in Item.select(Item.sku).where(Item.id.in_(list(item_ids))).order_by(Item.sku).tuples()]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from db.core.errors import RuleViolation
 from db.core.models import Location, Station, Warehouse
-from db.core.rows import row_by
+from db.core.sql import row_by
 from db.masterdata.lookup import default_warehouse, get_warehouse
 
 

@@ -28,11 +28,12 @@ from typing import Callable, Iterator
 
 import peewee as pw
 
+from db.core import defaults
 from db.core.connection import database
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.core.models import AuditLog, Operator, Station, Warehouse, utcnow
-from db.core.prepared import Prepared
-from db.core.rows import LOOK_UP, row_by
+from db.core.sql import Prepared
+from db.core.sql import LOOK_UP, row_by
 
 # scrypt cost: n=2**14, r=8, p=1 takes ~16 MB and some tens of milliseconds: cheap for one
 # login, expensive for someone trying all 10^4 four-digit PINs against a stolen hash.
@@ -40,7 +41,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 PIN_MIN, PIN_MAX = 4, 12
 
 # The [security] section, set from the config by `configure()` (station and CLI do it).
-_settings = {"require_pin": True, "max_pin_attempts": 3, "lockout_seconds": 60}
+_settings = dict(defaults.SECURITY)
 
 # Where require_supervisor gets a PIN from: a callable(operator_code) -> PIN or None.
 _pin_source: contextvars.ContextVar[Callable[[str], str | None] | None] = \
@@ -80,13 +81,22 @@ def get_operator(code: str, row=LOOK_UP) -> Operator:
     return op
 
 
+def pin_required(operator: str | Operator) -> bool:
+    """OPERATOR's supervisor actions need their PIN: `[security] require_pin` is on and they
+    have a PIN (a supervisor without one is not asked)."""
+    if not _settings["require_pin"]:
+        return False
+    op = operator if isinstance(operator, Operator) else get_operator(operator)
+    return bool(op.pin_hash)
+
+
 def require_supervisor(code: str, action: str) -> Operator:
     """The operator, if a supervisor (with their PIN when one is set and required); else
     PermissionDenied naming the action."""
     op = get_operator(code)
     if not op.is_supervisor:
         raise PermissionDenied(f"operator {op.code} is a {op.role}; {action} needs a supervisor")
-    if _settings["require_pin"] and op.pin_hash and op.code not in _verified.get():
+    if pin_required(op) and op.code not in _verified.get():
         source = _pin_source.get()
         pin = source(op.code) if source is not None else None
         if not pin:

@@ -2,42 +2,41 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from db.core.connection import database, retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.ledger.posting import Posting, post
-from db.masterdata.lookup import get_item, get_location, get_po, get_reason, get_supplier, warehouse_location
-from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Item, Location, Movement, Operator, PurchaseOrder, PurchaseOrderLine, ReasonCode, Supplier, utcnow)
+from db.masterdata.lookup import (get_item, get_location, get_po, get_reason, get_supplier, reason_codes,
+                                  warehouse_location)
+from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Balance, Item, Location, Movement, Operator, PurchaseOrder,
+                            PurchaseOrderLine, Supplier, utcnow)
 from db.core.documents import backorder_number
+from db.purchasing.over_receipt import DEFAULT_TOLERANCE_PCT, check_over_receipt
+from db.core.statuses import OPEN_PO_STATUSES, RECEIVABLE_PO_STATUSES, POLineStatus, POStatus
 from db.ledger.keys import derived_key
-from db.core.rows import locked
+from db.core.sql import locked
 from db.ledger import locks
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import whole_quantity
-from db.core.prepared import Prepared
-from db.core.rows import LOOK_UP, execute, row_by, rows_by
+from db.core.sql import Prepared
+from db.core.sql import LOOK_UP, dialect, execute, row_by, rows_by, table
 from db.masterdata.security import audit, get_operator, require_supervisor
 from db.inventory.expiry import lot_expiry, receipt_check
 
 # A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
 # driver's placeholder.
-_KEYS_TAKEN_SQL = 'SELECT "id" FROM "movement" WHERE "idempotency_key" IN (?, ?) LIMIT 1'
-_ON_HAND_SQL = ('SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b JOIN "location" AS l ON b."location_id" = l."id" '
+_KEYS_TAKEN_SQL = f'SELECT "id" FROM {table(Movement)} WHERE "idempotency_key" IN (?, ?) LIMIT 1'
+_ON_HAND_SQL = (f'SELECT COALESCE(SUM(b."qty"), 0) FROM {table(Balance)} AS b '
+                f'JOIN {table(Location)} AS l ON b."location_id" = l."id" '
                 'WHERE b."item_id" = ? AND l."kind" IN (' + ", ".join("?" for _ in PHYSICAL_KINDS) + ")")
 # Read once the item is locked: its cost, whether the key was posted meanwhile, its stock.
-_COST_TAKEN_AND_ON_HAND_SQL = f'SELECT (SELECT "unit_cost" FROM "item" WHERE "id" = ?), ({_KEYS_TAKEN_SQL}), ({_ON_HAND_SQL})'
-_SET_COST_SQL = 'UPDATE "item" SET "unit_cost" = ? WHERE "id" = ?'
+_COST_TAKEN_AND_ON_HAND_SQL = (f'SELECT (SELECT "unit_cost" FROM {table(Item)} WHERE "id" = ?), '
+                               f'({_KEYS_TAKEN_SQL}), ({_ON_HAND_SQL})')
+_SET_COST_SQL = f'UPDATE {table(Item)} SET "unit_cost" = ? WHERE "id" = ?'
 
-
-def _q(text: str) -> str:
-    return text.replace("?", database.param)
-
-OPEN_PO_STATUSES = ("open", "partial")
-RECEIVABLE_PO_STATUSES = ("open", "partial", "received")
 
 
 @dataclass
@@ -53,7 +52,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             reject: int = 0, reason: str | None = None, lot: str | None = None,
             expiry: dt.date | None = None, location: str | None = None,
             supplier: str | None = None, warehouse: str | None = None,
-            tolerance_pct: float = 10.0, key: str | None = None,
+            tolerance_pct: float = DEFAULT_TOLERANCE_PCT, key: str | None = None,
             unit_cost: Decimal | None = None, override_by: str | None = None,
             override_reason: str | None = None) -> ReceiptResult:
     """Receive QTY accepted units (and REJECT rejected ones on top) of SKU.
@@ -140,7 +139,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         # already serialises them), so each moving average starts from the one before. Under
         # the lock: the cost (the rest of the row was read just before), the same key again
         # (the first receipt's result, nothing posted twice) and the physical stock.
-        cost, taken, on_hand = locks.after_item_lock(item.id, _q(_COST_TAKEN_AND_ON_HAND_SQL), [
+        cost, taken, on_hand = locks.after_item_lock(item.id, dialect(_COST_TAKEN_AND_ON_HAND_SQL), [
             item.id, key, f"{key}:reject" if key else None, item.id, *PHYSICAL_KINDS]).fetchone()
         if cost is None:        # the cost is never NULL: the row is gone
             raise Item.DoesNotExist(f"Item {item.id} does not exist")
@@ -151,7 +150,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             return earlier
         warnings: list[str] = []
         if line is not None:
-            warnings = _check_over_receipt(order, line, qty + reject, tolerance_pct)
+            warnings = check_over_receipt(order, line, qty + reject, tolerance_pct)
         the_lot = lot_for(item, lot, expiry=expiry, create=True)
         cost = line.unit_cost if line is not None else (unit_cost if unit_cost is not None else item.unit_cost)
         document = f"{order.number}/{line.line_no}" if line is not None else f"RCV-{sup.code}"
@@ -187,7 +186,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         return ReceiptResult(accepted=accepted, rejected=rejected, po_line=line, warnings=warnings)
 
 
-# A receipt's queries, their SQL built once (db/prepared.py).
+# A receipt's queries, their SQL built once (db/core/sql.py).
 _PO_LINES = Prepared(lambda po_id: PurchaseOrderLine.select().where(PurchaseOrderLine.po == po_id)
                      .order_by(PurchaseOrderLine.id))
 _PO_LINES_OF_ITEM = Prepared(lambda po_id, item_id: PurchaseOrderLine.select().where(
@@ -219,18 +218,18 @@ def _reason_code(reason: str, listing: str, kind: str) -> str:
     try:
         return get_reason(reason).code
     except NotFound:
-        known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == kind).order_by(ReasonCode.code))
+        known = ", ".join(r.code for r in reason_codes(kind))
         raise NotFound(f"unknown reason code {reason!r}; {listing} {known}") from None
 
 
-def check_receivable(po: str, sku: str, qty: int, *, tolerance_pct: float = 10.0) -> PurchaseOrderLine:
+def check_receivable(po: str, sku: str, qty: int, *, tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> PurchaseOrderLine:
     """Refuse, before anything is asked or posted, a receipt of QTY × SKU that PO would refuse:
     an item not on the order, or more than its line takes with the tolerance. The station asks
     for the lot and expiry only after this (check first, ask second). Returns the line."""
     order = get_po(po)
     item = get_item(sku)
     line = _line_for(order, item)
-    _check_over_receipt(order, line, qty, tolerance_pct)
+    check_over_receipt(order, line, qty, tolerance_pct)
     return line
 
 
@@ -244,27 +243,12 @@ def _line_for(order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
     return lines[-1]
 
 
-def _check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> list[str]:
-    done = line.qty_received + line.qty_rejected
-    total = done + arriving
-    maximum = math.floor(line.qty_ordered * (1 + tolerance_pct / 100) + 1e-9)
-    pct = f"{tolerance_pct:g}%"
-    if total > maximum:
-        raise RuleViolation(
-            f"over-receipt refused on {order.number} line {line.line_no} ({line.item.sku}): "
-            f"{line.qty_ordered} ordered, {done} already received, at most {maximum} in all "
-            f"with the {pct} tolerance; got {arriving} more")
-    if total > line.qty_ordered:
-        return [f"over-receipt: {total} of {line.qty_ordered} ordered (within the {pct} tolerance)"]
-    return []
-
-
 def _earlier_receipt(key: str | None) -> ReceiptResult | None:
     if not key:
         return None
     # Almost always there is none: ask for ids only before building movements.
     keys = [key, f"{key}:reject"]
-    if database.execute_sql(_q(_KEYS_TAKEN_SQL), keys).fetchone() is None:
+    if database.execute_sql(dialect(_KEYS_TAKEN_SQL), keys).fetchone() is None:
         return None
     rows = list(Movement.select().where(Movement.idempotency_key.in_([key, f"{key}:reject"])))
     if not rows:
@@ -278,7 +262,7 @@ def _earlier_receipt(key: str | None) -> ReceiptResult | None:
 
 
 def _physical_on_hand(item: Item) -> int:
-    total = database.execute_sql(_q(_ON_HAND_SQL), [item.id, *PHYSICAL_KINDS]).fetchone()[0]
+    total = database.execute_sql(dialect(_ON_HAND_SQL), [item.id, *PHYSICAL_KINDS]).fetchone()[0]
     return int(total or 0)
 
 
@@ -292,7 +276,7 @@ def _update_average_cost(item: Item, before: int, qty: int, cost: Decimal) -> No
     # Units at the item's own cost leave it as it is: no write (a round trip and a new
     # version of a row every station receiving the item waits for).
     if stored != Item.unit_cost.db_value(item.unit_cost):
-        execute(_q(_SET_COST_SQL), [stored, item.id])
+        execute(dialect(_SET_COST_SQL), [stored, item.id])
 
 
 def remove_from_average_cost(item: Item, qty: int, cost: Decimal | None) -> None:
@@ -318,13 +302,14 @@ def refresh_po_status(po_id: int) -> PurchaseOrder:
     lines = _PO_LINES(order.id)
     for line in lines:
         arrived = line.qty_received + line.qty_rejected
-        status = "received" if arrived >= line.qty_ordered else ("partial" if arrived else "open")
-        if line.status in ("open", "partial", "received") and line.status != status:
+        status = (POLineStatus.RECEIVED if arrived >= line.qty_ordered
+                  else POLineStatus.PARTIAL if arrived else POLineStatus.OPEN)
+        if line.status in (POLineStatus.OPEN, POLineStatus.PARTIAL, POLineStatus.RECEIVED) and line.status != status:
             PurchaseOrderLine.update(status=status).where(PurchaseOrderLine.id == line.id).execute()
-    if order.status in ("open", "partial", "received"):
+    if order.status in RECEIVABLE_PO_STATUSES:
         arrived_any = any(l.qty_received + l.qty_rejected for l in lines)
         all_done = lines and all(l.qty_received + l.qty_rejected >= l.qty_ordered for l in lines)
-        status = "received" if all_done else ("partial" if arrived_any else "open")
+        status = POStatus.RECEIVED if all_done else (POStatus.PARTIAL if arrived_any else POStatus.OPEN)
         if status != order.status:
             PurchaseOrder.update(status=status).where(PurchaseOrder.id == order.id).execute()
             order.status = status
@@ -341,7 +326,7 @@ def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> P
         require_supervisor(operator, f"cancelling the rest of purchase order {order.number}")
     with write_transaction():
         order = locks.document(PurchaseOrder, order.id)
-        if order.status not in ("draft",) + RECEIVABLE_PO_STATUSES:
+        if order.status not in (POStatus.DRAFT, *RECEIVABLE_PO_STATUSES):
             raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one to close")
         rest = [(l, l.qty_ordered - l.qty_received - l.qty_rejected)
                 for l in order.lines.order_by(PurchaseOrderLine.line_no)]
@@ -349,15 +334,15 @@ def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> P
         new = None
         if backorder and rest:
             new = PurchaseOrder.create(number=backorder_number(PurchaseOrder, order), supplier=order.supplier,
-                                       status="open", expected_date=order.expected_date,
+                                       status=POStatus.OPEN, expected_date=order.expected_date,
                                        created_by=operator, backorder_of=order)
             for n, (line, qty) in enumerate(rest, start=1):
                 PurchaseOrderLine.create(po=new, line_no=n, item=line.item, qty_ordered=qty,
                                          unit_cost=line.unit_cost, expected_date=line.expected_date)
         for line, _ in rest:
-            PurchaseOrderLine.update(status="backordered" if new else "cancelled").where(
+            PurchaseOrderLine.update(status=POLineStatus.BACKORDERED if new else POLineStatus.CANCELLED).where(
                 PurchaseOrderLine.id == line.id).execute()
-        PurchaseOrder.update(status="closed", closed_at=utcnow()).where(PurchaseOrder.id == order.id).execute()
+        PurchaseOrder.update(status=POStatus.CLOSED, closed_at=utcnow()).where(PurchaseOrder.id == order.id).execute()
         audit(operator, station, "close_po", po=order.number, backorder=new.number if new else None,
               cancelled=0 if new else sum(q for _, q in rest))
     return new
@@ -368,3 +353,10 @@ def open_purchase_orders(warehouse: str | None = None) -> list[PurchaseOrder]:
     warehouse, so WAREHOUSE does not narrow the list (kept for the contract)."""
     return list(PurchaseOrder.select().where(PurchaseOrder.status.in_(OPEN_PO_STATUSES))
                 .order_by(PurchaseOrder.expected_date.asc(nulls="LAST"), PurchaseOrder.number))
+
+
+def open_po_lines_of_item(item_id: int) -> list[PurchaseOrderLine]:
+    """The item's lines on open and partly received POs (each with its PO), earliest expected first."""
+    return list(PurchaseOrderLine.select(PurchaseOrderLine, PurchaseOrder).join(PurchaseOrder)
+                .where(PurchaseOrderLine.item == item_id, PurchaseOrder.status.in_(OPEN_PO_STATUSES))
+                .order_by(PurchaseOrder.expected_date, PurchaseOrder.number))

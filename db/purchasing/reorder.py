@@ -17,6 +17,7 @@ import datetime as dt
 from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.core.models import PurchaseOrder, PurchaseOrderLine, Supplier, utcnow
+from db.core.statuses import POStatus
 from db.masterdata.security import audit, require_supervisor
 
 UP_TO_MAX, REORDER_QTY, TO_REORDER_POINT = "up to max", "reorder qty", "to reorder point"
@@ -67,7 +68,7 @@ def create_draft_pos(rows: list[dict], *, operator: str, station: str = "",
             supplier = Supplier.get_by_id(sup_id)
             po = PurchaseOrder.create(
                 number=_next_number(prefix), supplier=supplier,
-                status="open" if release else "draft",
+                status=POStatus.OPEN if release else POStatus.DRAFT,
                 expected_date=today + dt.timedelta(days=supplier.lead_time_days),
                 created_at=utcnow(), created_by=operator)
             for n, r in enumerate(lines, start=1):
@@ -87,9 +88,9 @@ def release_po(number: str, *, operator: str, station: str = "") -> PurchaseOrde
         po = PurchaseOrder.get_or_none(PurchaseOrder.number == number)
         if po is None:
             raise NotFound(f"unknown purchase order {number!r}")
-        if po.status != "draft":
+        if po.status != POStatus.DRAFT:
             raise RuleViolation(f"purchase order {number} is {po.status}, not draft: only a draft can be released")
-        PurchaseOrder.update(status="open").where(PurchaseOrder.id == po.id).execute()
-        po.status = "open"
+        PurchaseOrder.update(status=POStatus.OPEN).where(PurchaseOrder.id == po.id).execute()
+        po.status = POStatus.OPEN
     audit(operator, station, "release-po", po=number)
     return po

@@ -1,4 +1,5 @@
-"""ABC classification by consumption value, saved on Item.abc_class for count plans.
+"""ABC classification by consumption value (saved on Item.abc_class for count plans by
+db.masterdata.abc_classes: this report only reads).
 
 Consumption value of an item = net units shipped in the period × its moving-average cost.
 Items are ranked by that value (ties by SKU). Walking down the ranking, an item is A while
@@ -15,8 +16,8 @@ from operator import itemgetter
 
 import peewee as pw
 
-from db.core.connection import write_transaction
 from db.core.errors import InvalidInput
+from db.core import defaults
 from db.core.models import Item
 from db.reports.common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
 
@@ -44,10 +45,11 @@ def classify(values: list[tuple[str, Decimal]], a_share: float, b_share: float) 
 
 
 def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-        a_share: float = 0.80, b_share: float = 0.15, days: int = 365, save: bool = True,
+        a_share: float = defaults.ABC["a_share"], b_share: float = defaults.ABC["b_share"],
+        days: int = defaults.REPORTS["abc_days"],
         today: dt.date | None = None) -> Report:
-    """Classify every active item over the period (default: the DAYS days up to today) and,
-    with SAVE, write the classes to Item.abc_class (only where they changed)."""
+    """Classify every active item over the period (default: the DAYS days up to today). The
+    classes are saved on the items by db.masterdata.abc_classes.save_abc_classes(rows)."""
     if not (0 < a_share < 1 and 0 <= b_share < 1 and a_share + b_share <= 1):
         raise InvalidInput(f"[abc] a_share and b_share must be shares between 0 and 1 adding up to at most 1; "
                            f"got {a_share} and {b_share}")
@@ -97,14 +99,4 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         r["share_pct"] = nothing
         r["cumulative_pct"] = cumulative
     rows += idle
-    if save:
-        # Only the items whose class changed: a re-run writes next to nothing.
-        changed: dict[str, list[int]] = {}
-        for r in rows:
-            if r["class"] != r["previous_class"]:
-                changed.setdefault(r["class"], []).append(r["id"])
-        with write_transaction():
-            for cls, ids in sorted(changed.items()):
-                for start_at in range(0, len(ids), 500):
-                    Item.update(abc_class=cls).where(Item.id.in_(ids[start_at:start_at + 500])).execute()
     return rows, list(COLUMNS)

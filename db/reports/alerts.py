@@ -20,10 +20,9 @@ from operator import itemgetter
 import peewee as pw
 
 from db.core.models import Item, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
+from db.core.statuses import ON_ORDER_PO_STATUSES, OPEN_SO_STATUSES
 from db.reports.common import Report, fetch, usable_on_hand
 
-OPEN_PO_STATUSES = ("draft", "open", "partial")
-OPEN_SO_STATUSES = ("open", "picking", "picked")
 
 BELOW = "below reorder point"
 ABOVE = "above max"
@@ -39,7 +38,7 @@ def on_order() -> dict[int, int]:
              .select(PurchaseOrderLine.item,
                      pw.fn.SUM(pw.Case(None, [(remaining > 0, remaining)], 0)))
              .join(PurchaseOrder)
-             .where(PurchaseOrder.status.in_(OPEN_PO_STATUSES),
+             .where(PurchaseOrder.status.in_(ON_ORDER_PO_STATUSES),
                     PurchaseOrderLine.status != "cancelled")
              .group_by(PurchaseOrderLine.item).tuples())
     return {item: int(q or 0) for item, q in query}

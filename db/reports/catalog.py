@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from db.core import defaults
 from db.reports.common import Report
 
 
@@ -21,6 +22,11 @@ class ReportInfo:
 
 def _section(settings: dict | None, name: str) -> dict:
     return dict((settings or {}).get(name, {}))
+
+
+def _setting(settings: dict | None, section: str, key: str):
+    """SETTINGS' [SECTION] KEY, else its default (db/core/defaults.py)."""
+    return _section(settings, section).get(key, getattr(defaults, section.upper())[key])
 
 
 def _alerts(settings, date_from, date_to, **opts):
@@ -62,13 +68,13 @@ def _value(settings, date_from, date_to, **opts):
 
 def _turnover(settings, date_from, date_to, **opts):
     from db.reports.inventory import turnover
-    opts.setdefault("days", _section(settings, "reports").get("window_days", 90))
+    opts.setdefault("days", _setting(settings, "reports", "window_days"))
     return turnover(date_from, date_to, **opts)
 
 
 def _dead_stock(settings, date_from, date_to, **opts):
     from db.reports.inventory import dead_stock
-    opts.setdefault("days", _section(settings, "reports").get("dead_stock_days", 90))
+    opts.setdefault("days", _setting(settings, "reports", "dead_stock_days"))
     return dead_stock(date_from, date_to, **opts)
 
 
@@ -79,10 +85,9 @@ def _ageing(settings, date_from, date_to, **opts):
 
 def _abc(settings, date_from, date_to, **opts):
     from db.reports.abc import abc
-    shares = _section(settings, "abc")
-    opts.setdefault("days", _section(settings, "reports").get("abc_days", 365))
-    return abc(date_from, date_to, a_share=shares.get("a_share", 0.80),
-               b_share=shares.get("b_share", 0.15), **opts)
+    opts.setdefault("days", _setting(settings, "reports", "abc_days"))
+    return abc(date_from, date_to, a_share=_setting(settings, "abc", "a_share"),
+               b_share=_setting(settings, "abc", "b_share"), **opts)
 
 
 def _counts(settings, date_from, date_to, **opts):

@@ -7,8 +7,7 @@ call the same functions, so they always show the same numbers.
 Definitions used everywhere (docs/reports.md repeats them):
 - usable stock = what sits at physical locations of kind storage, receiving or shipping.
   Quarantine holds rejected goods that go back to the supplier: not ours to sell or value.
-- a period is whole days: from 00:00 of `date_from` up to, not including, 00:00 of the day
-  after `date_to` (naive UTC, like every timestamp in the store).
+- a period is whole days, both dates included (db/core/period.py, the one convention).
 - net flow of a movement kind: the movements of that kind minus the undo movements that
   reverse them. Each counts on its own date, so a closed period never changes afterwards.
 """
@@ -22,7 +21,8 @@ from typing import Iterable
 
 import peewee as pw
 
-from db.core.models import Balance, Location, Movement, utcnow
+from db.core.models import Balance, Location, Movement
+from db.core.period import day_end, day_start, within  # noqa: F401  (the reports' period, from its one home)
 
 Report = tuple[list[dict], list[str]]
 
@@ -34,25 +34,6 @@ def today() -> dt.date:
     """The store's clock (db/core/clock.py): a fixed test date reaches the reports too."""
     from db.core.clock import today as store_today
     return store_today()
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min)
-
-
-def day_end(day: dt.date) -> dt.datetime:
-    """00:00 of the next day: the exclusive end of DAY."""
-    return day_start(day + dt.timedelta(days=1))
-
-
-def within(field, date_from: dt.date | None, date_to: dt.date | None) -> list:
-    """Conditions putting a timestamp FIELD inside the period (an open end is unbounded)."""
-    conds = []
-    if date_from is not None:
-        conds.append(field >= day_start(date_from))
-    if date_to is not None:
-        conds.append(field < day_end(date_to))
-    return conds
 
 
 def window(date_from: dt.date | None, date_to: dt.date | None, days: int,

@@ -31,24 +31,10 @@ import peewee as pw
 from db.counts.models import Count, CountEntry, CountLine, CountTask
 from db.counts.variance import posted_value, variance_value
 from db.core.models import VIRTUAL_CODES, Item, Location, Movement
+from db.core.period import bounds, contains, in_bounds
 
 # pct: accuracy in percent; units: net units (found - lost); gain, loss, net: values.
 COLUMNS = ["group", "key", "locations", "accurate", "pct", "lines", "units", "gain", "loss", "net"]
-
-
-def _bounds(date_from: dt.date | None, date_to: dt.date | None):
-    start = dt.datetime.combine(date_from, dt.time.min) if date_from else None
-    end = dt.datetime.combine(date_to, dt.time.max) if date_to else None
-    return start, end
-
-
-def _in_period(field, start, end):
-    cond = True
-    if start is not None:
-        cond = field >= start
-    if end is not None:
-        cond = (field <= end) if cond is True else (cond & (field <= end))
-    return cond
 
 
 def _virtual_ids() -> tuple[int | None, int | None]:
@@ -86,7 +72,7 @@ def _accuracy(start, end) -> list[dict]:
     firsts = (CountEntry.select(CountLine.task, pw.fn.MIN(CountEntry.at).alias("first_at"))
               .join(CountLine, on=(CountEntry.line == CountLine.id))
               .group_by(CountLine.task))
-    task_ids = [t for t, at in firsts.tuples() if (start is None or at >= start) and (end is None or at <= end)]
+    task_ids = [t for t, at in firsts.tuples() if contains(at, start, end)]
     settled_total = settled_ok = first_total = first_ok = lines = 0
     if task_ids:
         tasks = {t.id: t for t in CountTask.select().where(CountTask.id.in_(task_ids))}
@@ -138,7 +124,7 @@ def _pending() -> dict:
 def _adjustments(start, end, loss_id, gain_id) -> tuple[list[dict], list[dict], list[dict]]:
     query = (Movement.select(Movement, Item, Location).join(Item).switch(Movement)
              .join(Location, on=(Movement.to_location == Location.id))
-             .where(Movement.count_line.is_null(False), _in_period(Movement.created_at, start, end)))
+             .where(Movement.count_line.is_null(False), *in_bounds(Movement.created_at, start, end)))
     by_reason: dict[str, dict] = {}
     by_zone: dict[str, dict] = {}
     by_item: dict[str, dict] = {}
@@ -179,7 +165,7 @@ def _shrinkage(start, end, loss_id, gain_id) -> list[dict]:
     query = (Movement.select(Movement, Item).join(Item)
              .where(((Movement.to_location == loss_id) | (Movement.from_location == loss_id)
                      | (Movement.to_location == gain_id) | (Movement.from_location == gain_id)),
-                    Movement.kind != "opening", _in_period(Movement.created_at, start, end)))
+                    Movement.kind != "opening", *in_bounds(Movement.created_at, start, end)))
     for m in query:
         units = _signed(m, loss_id, gain_id)
         value = posted_value(m, units)
@@ -193,7 +179,7 @@ def _shrinkage(start, end, loss_id, gain_id) -> list[dict]:
 
 def counts_tables(date_from: dt.date | None = None, date_to: dt.date | None = None) -> dict[str, list[dict]]:
     """The report's groups as separate lists of rows (same columns as COLUMNS)."""
-    start, end = _bounds(date_from, date_to)
+    start, end = bounds(date_from, date_to)
     loss_id, gain_id = _virtual_ids()
     by_reason, by_zone, by_item = _adjustments(start, end, loss_id, gain_id)
     return {"accuracy": _accuracy(start, end), "pending": [_pending()], "reason": by_reason,

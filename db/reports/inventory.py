@@ -14,8 +14,11 @@ from operator import itemgetter
 import peewee as pw
 
 from db.core.errors import NotFound
+from db.core import defaults
 from db.core.models import Balance, Item, Location, Lot, Movement
-from db.reports.common import (CENT, USABLE_KINDS, MoneyCache, Report, as_date, as_datetime, day_end, day_start, fetch, item_key, money, net_flow, today as _today, usable_at, usable_changes_since, usable_ids, usable_on_hand, window)
+from db.reports.common import (CENT, USABLE_KINDS, MoneyCache, Report, as_date, as_datetime, day_end, day_start, fetch,
+                               item_key, money, net_flow, today as _today, usable_at, usable_changes_since, usable_ids,
+                               usable_on_hand, window)
 
 VALUE_COLUMNS = ["sku", "name", "on_hand", "unit_cost", "value", "share_pct"]
 TURNOVER_COLUMNS = ["sku", "name", "opening", "closing", "average", "shipped", "cogs",
@@ -63,7 +66,7 @@ def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None
 
 
 def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-             days: int = 90, today: dt.date | None = None) -> Report:
+             days: int = defaults.REPORTS["window_days"], today: dt.date | None = None) -> Report:
     """Per item over the period (default: the DAYS days up to today):
     average stock = (opening + closing) / 2 units; cogs = net units shipped × cost;
     turnover = cogs ÷ (average × cost) = shipped ÷ average; daily usage = shipped ÷ days;
@@ -113,7 +116,7 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
 
 
 def dead_stock(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-               days: int = 90, today: dt.date | None = None) -> Report:
+               days: int = defaults.REPORTS["dead_stock_days"], today: dt.date | None = None) -> Report:
     """Items with usable stock and no movement of any kind since the cutoff: DATE_FROM when
     given, else DAYS days before DATE_TO (default today). Dearest first."""
     end = date_to or today or _today()
@@ -206,7 +209,7 @@ def ageing(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
 
 
 def stock_history(sku: str, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                  *, days: int = 90, today: dt.date | None = None) -> Report:
+                  *, days: int = defaults.REPORTS["window_days"], today: dt.date | None = None) -> Report:
     """Usable units of one item at the end of each day of the period, for the chart."""
     it = Item.get_or_none(Item.sku == sku)
     if it is None:

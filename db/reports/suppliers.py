@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from db.core import defaults
 from db.core.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from db.reports.common import Report, as_datetime, day_end, fetch, today as _today
 
@@ -127,8 +128,10 @@ def weighted_score(parts: dict[str, float | None], weights: dict[str, float]) ->
 
 
 def scorecard(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
-              weight_on_time: float = 0.35, weight_fill_rate: float = 0.25,
-              weight_quality: float = 0.25, weight_price: float = 0.15,
+              weight_on_time: float = defaults.SUPPLIERS["weight_on_time"],
+              weight_fill_rate: float = defaults.SUPPLIERS["weight_fill_rate"],
+              weight_quality: float = defaults.SUPPLIERS["weight_quality"],
+              weight_price: float = defaults.SUPPLIERS["weight_price"],
               today: dt.date | None = None) -> Report:
     """One row per supplier with measured lines, best score first."""
     lines = measured_lines(date_from, date_to, today)

@@ -15,16 +15,20 @@ from db.core.connection import is_postgres, retry_conflicts, write_transaction
 from db.core.errors import NotFound, RuleViolation
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location
-from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage, SalesOrder, SalesOrderLine, utcnow)
+from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage,
+                            SalesOrder, SalesOrderLine, utcnow)
+from db.core import defaults
 from db.core.documents import backorder_number
+from db.sales.fefo import check_fefo, fefo_key
+from db.core.statuses import CLOSED_SO_STATUSES, OPEN_SO_STATUSES, TO_SHIP_SO_STATUSES, SOStatus
 from db.ledger.keys import derived_key, earlier_by_key
-from db.core.rows import locked
+from db.core.sql import locked
 from db.ledger import locks
 from db.masterdata.lots import lot_at
 from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import whole_quantity
-from db.core.prepared import Prepared
-from db.core.rows import row_by
+from db.core.sql import Prepared
+from db.core.sql import row_by
 from db.masterdata.security import audit, get_operator
 from db.inventory.expiry import check_not_expired, is_expired, today_text, usable_lot_condition
 from db.sales.shortages import blocked_places, hold_back, pick_gaps
@@ -40,7 +44,6 @@ class Allocation(BaseModel):
 
 MODELS = [Allocation]
 
-CLOSED_SO_STATUSES = ("shipped", "partial", "cancelled")
 
 
 @dataclass
@@ -130,10 +133,8 @@ def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_
         places.setdefault(b.item_id, []).append(b)
     # Units a short pick found missing are not promised until the shelf is counted.
     blocked = blocked_places([line.item_id for line, _ in needs], warehouse_id)
-    far = dt.date.max
     for rows in places.values():
-        rows.sort(key=lambda b: (b.lot.expiry if b.lot_id and b.lot.expiry else far,
-                                 b.location.pick_sequence, b.location.code))
+        rows.sort(key=lambda b: fefo_key(b.lot if b.lot_id else None, b.location))
     promised: dict[int, int] = {}       # balance id -> units promised by this claim
     allocations = []
     for line, need in needs:
@@ -163,8 +164,7 @@ def _release(alloc: Allocation, qty: int) -> None:
     if qty <= 0:
         return
     Balance.update(allocated=Balance.allocated - qty).where(
-        Balance.item == alloc.so_line.item_id, Balance.location == alloc.location_id,
-        Balance.lot.is_null() if alloc.lot_id is None else Balance.lot == alloc.lot_id).execute()
+        Balance.key(alloc.so_line.item_id, alloc.location_id, alloc.lot_id)).execute()
     if qty == alloc.qty:
         _DROP_ALLOCATION.run(alloc.id)
     else:
@@ -213,7 +213,7 @@ def release_sales_order(so: str, *, operator: str, station: str) -> SalesOrder:
         return SalesOrder.get_by_id(order.id)
 
 
-# The queries of a pick scan and a claim, their SQL built once (db/prepared.py: building it
+# The queries of a pick scan and a claim, their SQL built once (db/core/sql.py: building it
 # was most of a claim's time).
 _LINES = Prepared(lambda so_id: SalesOrderLine.select().where(SalesOrderLine.so == so_id)
                   .order_by(SalesOrderLine.line_no))
@@ -282,10 +282,10 @@ def refresh_so_status(order_id: int) -> None:
     if order.status in CLOSED_SO_STATUSES:
         return
     done = all(remaining(l) <= 0 for l in _LINES(order.id))
-    if done and order.status in ("open", "picking"):
-        status = "picked"
-    elif not done and order.status == "picked":
-        status = "picking" if order.assigned_station else "open"
+    if done and order.status in (SOStatus.OPEN, SOStatus.PICKING):
+        status = SOStatus.PICKED
+    elif not done and order.status == SOStatus.PICKED:
+        status = SOStatus.PICKING if order.assigned_station else SOStatus.OPEN
     else:
         return
     _SO_STATUS.run(status, order.id)
@@ -326,7 +326,7 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
         merged: dict[tuple, list] = {}
         for loc, lot, qty in places:
             merged.setdefault((loc.id, lot.id if lot else None), [loc, lot, 0])[2] += qty
-        for loc, lot, qty in sorted(merged.values(), key=lambda p: _fefo_key(p[1], p[0])):
+        for loc, lot, qty in sorted(merged.values(), key=lambda p: fefo_key(p[1], p[0])):
             if need <= 0:
                 break
             take = min(need, qty)
@@ -337,11 +337,6 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
             need -= take
     tasks.sort(key=lambda t: (t.pick_sequence, t.location, t.line_no))
     return tasks
-
-
-def _fefo_key(lot, loc):
-    expiry = lot.expiry if lot is not None and lot.expiry else dt.date.max
-    return (expiry, loc.pick_sequence, loc.code)
 
 
 def _free_stock(item: Item, warehouse_id: int):
@@ -381,7 +376,7 @@ _OPEN_LINE_IDS = Prepared(lambda so_id: SalesOrderLine.select(SalesOrderLine.id)
 @retry_conflicts
 def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
          operator: str, station: str = "", key: str | None = None,
-         fefo: bool = True) -> Movement:
+         fefo: bool = defaults.PICKING["fefo"]) -> Movement:
     """Pick QTY of SKU for SO from a storage location to the warehouse's shipping location.
 
     An open order is claimed for STATION first; an order claimed by another station is refused.
@@ -413,7 +408,8 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
                 f"{line.qty_ordered} ordered, {line.qty_picked} picked, {line.qty_short} short, "
                 f"so {left} to pick")
         if fefo and item.expiry_tracked and the_lot is not None and the_lot.expiry is not None:
-            _check_fefo(item, the_lot, src, line)
+            promised = {(a.location_id, a.lot_id): a.qty for a in Allocation.select().where(Allocation.so_line == line.id)}
+            check_fefo(item, the_lot, src, promised)
         here = (_ALLOCATED_HERE(line.id, src.id) if the_lot is None
                 else _ALLOCATED_HERE_LOT(line.id, src.id, the_lot.id))
         release = min(qty, sum(a.qty for a in here))
@@ -456,22 +452,6 @@ def _line_for(order: SalesOrder, item: Item) -> SalesOrderLine:
     if not lines:
         raise NotFound(f"item {item.sku} is not on sales order {order.number}")
     return next((l for l in lines if remaining(l) > 0), lines[-1])
-
-
-def _check_fefo(item: Item, chosen: Lot, src: Location, line: SalesOrderLine) -> None:
-    """Refuse a lot while an earlier-expiring lot of the item is free (or promised to this very
-    line) in a storage location of the same warehouse."""
-    rows = (Balance.select(Balance, Location, Lot).join(Location).switch(Balance).join(Lot)
-            .where(Balance.item == item.id, Location.kind == "storage", Location.active == True,  # noqa: E712
-                   Location.warehouse == src.warehouse_id, Balance.qty > 0,
-                   Lot.expiry < chosen.expiry, Lot.expiry >= today_text())
-            .order_by(Lot.expiry, Location.pick_sequence, Location.code))
-    mine = {(a.location_id, a.lot_id): a.qty for a in Allocation.select().where(Allocation.so_line == line.id)}
-    for b in rows:
-        if b.qty - b.allocated + mine.get((b.location_id, b.lot_id), 0) > 0:
-            raise RuleViolation(
-                f"FEFO: pick lot {b.lot.code} (expires {b.lot.expiry.isoformat()}) before lot "
-                f"{chosen.code} (expires {chosen.expiry.isoformat()}); lot {b.lot.code} is at {b.location.code}")
 
 
 @retry_conflicts
@@ -639,5 +619,31 @@ def _earlier_shipment(key: str) -> ShipResult | None:
 
 def open_sales_orders() -> list[SalesOrder]:
     """Orders waiting to be picked: most urgent first, then earliest due, then by number."""
-    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(SalesOrder.status == "open")
+    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(SalesOrder.status == SOStatus.OPEN)
                 .order_by(SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number))
+
+
+def orders_in_progress(station: str) -> list[SalesOrder]:
+    """Orders this STATION claimed and is picking, by number (with their customers)."""
+    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(
+        SalesOrder.status == SOStatus.PICKING, SalesOrder.assigned_station == station).order_by(SalesOrder.number))
+
+
+def orders_to_ship() -> list[SalesOrder]:
+    """Orders being picked or picked: most urgent first, then earliest due, then by number."""
+    return list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(
+        SalesOrder.status.in_(TO_SHIP_SO_STATUSES)).order_by(
+        SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number))
+
+
+def so_lines(so_id: int) -> list[SalesOrderLine]:
+    """The order's lines in line order, each with its item."""
+    return list(SalesOrderLine.select(SalesOrderLine, Item).join(Item)
+                .where(SalesOrderLine.so == so_id).order_by(SalesOrderLine.line_no))
+
+
+def open_so_lines_of_item(item_id: int) -> list[SalesOrderLine]:
+    """The item's lines on orders not yet shipped (each with its order), earliest due first."""
+    return list(SalesOrderLine.select(SalesOrderLine, SalesOrder).join(SalesOrder)
+                .where(SalesOrderLine.item == item_id, SalesOrder.status.in_(OPEN_SO_STATUSES))
+                .order_by(SalesOrder.due_date, SalesOrder.number))

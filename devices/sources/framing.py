@@ -55,7 +55,7 @@ class Framer:
                 continue
             if byte == STX:
                 if self._buf.strip(b"\r\n"):
-                    self._discard(f"a new frame (STX) began before the terminator")
+                    self._discard("a new frame (STX) began before the terminator")
                 self._buf.clear()
                 continue
             self._buf.append(byte)

@@ -18,7 +18,8 @@ def register(sub) -> None:
     p = command(sub, "import", cmd_import,
                 "import a CSV file (all or nothing; every bad row is listed with its row and column)")
     p.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND", help=f"one of: {', '.join(IMPORT_KINDS)}")
-    p.add_argument("file", metavar="FILE", help="a CSV file (UTF-8 or GBK, detected) or an Excel .xlsx workbook, with a header row")
+    p.add_argument("file", metavar="FILE",
+                   help="a CSV file (UTF-8 or GBK, detected) or an Excel .xlsx workbook, with a header row")
     p.add_argument("--encoding", choices=("utf-8", "gbk", "gb18030"), metavar="ENC",
                    help="read a CSV file in ENC (utf-8, gbk or gb18030) instead of detecting it")
     p.add_argument("--operator", default="IMPORT", metavar="OP",
@@ -34,7 +35,8 @@ def register(sub) -> None:
                    help="header language of a CSV or xlsx file: en (default) or zh_CN")
 
     p = command(sub, "demo", cmd_demo, "seed an empty store with a believable demo warehouse")
-    p.add_argument("--seed", type=int, default=42, metavar="N", help="random seed (default 42): the same seed gives the same warehouse")
+    p.add_argument("--seed", type=int, default=42, metavar="N",
+                   help="random seed (default 42): the same seed gives the same warehouse")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the store already has items")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="date the demo treats as today (default: today)")
     p.add_argument("--locale", choices=("en", "zh_CN"), default="en",

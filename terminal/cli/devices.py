@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from .common import CliError, command
+
+if TYPE_CHECKING:
+    from terminal.resolver import StoreResolver
 
 
 def register(sub) -> None:

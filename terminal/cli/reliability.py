@@ -78,7 +78,7 @@ def _journal_path(args) -> str:
 
 def cmd_exceptions(args) -> int:
     import os
-    from db.offline.journal import Journal, list_exceptions, resolve_exception
+    from db.offline import Journal, list_exceptions, resolve_exception
     if args.resolve is not None:
         if not args.operator:
             raise CliError("--resolve needs --operator (a supervisor)", code=2)
@@ -102,7 +102,7 @@ def cmd_exceptions(args) -> int:
 
 def cmd_sync(args) -> int:
     import os
-    from db.offline.journal import Journal, OfflineRunner
+    from db.offline import Journal, OfflineRunner
     path = _journal_path(args)
     if not path or not os.path.isfile(path):
         print(f"no offline journal at {path}: nothing to replay")

@@ -81,8 +81,6 @@ def _options(args) -> dict:
         if args.days < 1:
             raise CliError(f"--days must be 1 or more, got {args.days}", code=2)
         opts = {"days": args.days}
-    if name == "abc":
-        opts["save"] = not args.no_save
     return opts
 
 
@@ -92,6 +90,9 @@ def cmd_report(args) -> int:
     if date_from and date_to and date_from > date_to:
         raise CliError(f"--from {date_from} is after --to {date_to}", code=2)
     rows, columns = run_report(args.report_name, args.cfg.values, date_from, date_to, **_options(args))
+    if args.report_name == "abc" and not args.no_save:
+        from db.masterdata.abc_classes import save_abc_classes
+        save_abc_classes(rows)
     title = REPORTS[args.report_name].title
     if args.date_from or args.date_to:
         title += f" {date_from or '…'} to {date_to or '…'}"

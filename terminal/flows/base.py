@@ -1,8 +1,9 @@
 """The common shape of every job flow (receive, put away, pick, ship, transfer, lookup, count).
 
 A flow is a plain state machine: no Textual, no threads, no I/O of its own beyond calling the
-store (the domain packages: db.purchasing, db.sales, db.masterdata...). The app calls it from ONE worker thread, in scan order, and
-renders `flow.view()` after each call. So a flow is tested without a screen:
+store's domain packages (db.purchasing, db.sales, db.masterdata...), never the ORM. The app
+calls it from ONE worker thread, in scan order, and renders `flow.view()` after each call. So a
+flow is tested without a screen:
 
     flow = ReceivingFlow(session)
     flow.start()
@@ -30,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
+from devices import decode
+
 OK, WARN, ERROR, INFO = "ok", "warn", "error", "info"
 
 # What a typed line means. ENTRY_SCAN: it is decoded like a scan (manual scan entry).
@@ -37,8 +40,7 @@ ENTRY_SCAN = "scan"
 
 # Command barcodes (after the configured prefix, default "CMD-") and the action each triggers.
 # CMD-OK acknowledges an error and is handled by the app, not the flow.
-COMMANDS = {"DONE": "done", "UNDO": "undo", "SKIP": "skip", "SHORT": "short",
-            "CANCEL": "cancel", "OK": "ok"}
+COMMANDS = {word: word.lower() for word in decode.COMMANDS}
 
 
 # Documents listed to choose from by number: twelve and the line saying how many more fit an
@@ -121,6 +123,8 @@ class View:
 
 UNDO_KEY = FlowKey("f9", "undo", "Undo", "reverse your last posting (also CMD-UNDO)")
 DONE_KEY = FlowKey("f10", "done", "Done", "finish this job (also CMD-DONE)")
+# F3 in the jobs that take a quantity for the next item scan (receive, transfer, the offline move).
+QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 
 
 class Flow:
@@ -230,7 +234,7 @@ def describe_movement(m) -> str:
 
 # --- reading decoded scans (devices.decode.Decoded) ----------------------------------------------
 
-ITEM_KINDS = ("item", "gs1", "sscc")
+ITEM_KINDS = decode.ITEM_KINDS
 
 
 def describe_scan(scan) -> str:
@@ -258,15 +262,6 @@ def expect_item(scan, what: str = "an item"):
             raise InvalidInput(f"bad barcode {scan_text(scan)}: {scan.error}")
         if scan.sku:
             return scan
-    raise InvalidInput(f"expected {what}, scanned {describe_scan(scan)}")
-
-
-def expect_location(scan, what: str = "a location") -> str:
-    from db.core.errors import InvalidInput
-    if getattr(scan, "kind", None) == "location" and not scan.error:
-        return scan.location
-    if getattr(scan, "kind", None) == "location":
-        raise InvalidInput(scan.error)
     raise InvalidInput(f"expected {what}, scanned {describe_scan(scan)}")
 
 

@@ -88,15 +88,11 @@ class CountReviewFlow(Flow):
         return self.refresh()
 
     def refresh(self) -> Feedback | None:
-        from db.counts.models import CountFound, CountTask, Count
-        from db.counts import discrepancies
+        from db.counts import discrepancies, open_found_goods
         sel = self.selected
         keep = (sel["count"], sel["line"]) if sel else None
         self.rows = self.call(discrepancies, count_id=self.count_id)
-        self.found = self.call(lambda: [
-            {"location": f.task.location.code, "barcode": f.barcode, "scans": f.scans, "count": f.task.count_id}
-            for f in CountFound.select().join(CountTask).join(Count)
-            .where(CountFound.resolved == False, Count.status == "open")])  # noqa: E712
+        self.found = self.call(open_found_goods)
         self.index = next((i for i, r in enumerate(self.rows) if (r["count"], r["line"]) == keep), 0)
         self.to_list()
         return None
@@ -296,9 +292,7 @@ class CountReviewFlow(Flow):
         from db.masterdata import security
         if self.pin is None:
             self.pin = getattr(self.session, "pin", None)   # checked earlier this login
-        if self.pin is not None or not security.settings()["require_pin"]:
-            return False
-        return bool(self.call(security.get_operator, self.operator).pin_hash)
+        return self.pin is None and self.call(security.pin_required, self.operator)
 
     def take_pin(self, pin: str) -> Feedback | None:
         from db.masterdata import security
@@ -338,7 +332,7 @@ class CountReviewFlow(Flow):
         return Feedback.ok(f"set {r['location']} {r['sku']} to {decision.line.counted}: {self._posted(decision)}")
 
     def list_reasons(self) -> None:
-        from db.masterdata.lookup import reason_codes
+        from db.masterdata import reason_codes
         self.reasons = self.call(reason_codes, "count", "adjust")
         self.choices = [f"{r.code:<10} {r.description}" for r in self.reasons]
 

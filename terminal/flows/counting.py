@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from db.core.text import plural
 
-from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_date, parse_qty, scan_text, scan_warnings)
+from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_date, parse_qty,
+                   scan_text, scan_warnings)
 
 QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 EMPTY_KEY = FlowKey("f6", "empty", "Empty", "the location is empty: submit it with nothing on it")
@@ -114,9 +115,8 @@ class CountingFlow(Flow):
         scope = self.call(count_scope, task)
         names = []
         if scope:
-            from db.core.models import Item
-            names = self.call(lambda: [i.sku for i in Item.select(Item.sku).where(Item.id.in_(list(scope)))
-                                       .order_by(Item.sku)])
+            from db.masterdata import skus
+            names = self.call(skus, scope)
         blind = task.count.blind
         expected = {}
         if not blind:
@@ -233,10 +233,10 @@ class CountingFlow(Flow):
 
     def take_lot(self, lot: str, expiry=None) -> Feedback:
         from db.counts import lot_needs_expiry
-        from db.core.models import Lot
+        from db.masterdata import find_lot
         item = self.pending["item"]
         lot = lot.strip()
-        known = self.call(lambda: Lot.get_or_none(Lot.item == item.id, Lot.code == lot))
+        known = self.call(find_lot, item, lot)
         if known is not None and expiry is not None and known.expiry is not None and known.expiry != expiry:
             self.to_count()
             return Feedback.error(f"lot {lot} of {item.sku} expires {known.expiry.isoformat()}, "

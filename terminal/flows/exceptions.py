@@ -1,5 +1,5 @@
 """The supervisor's list of offline exceptions: postings journaled while the server was away
-that the server refused on replay (db/offline.py). Nothing is dropped silently: each stays
+that the server refused on replay (db/offline/). Nothing is dropped silently: each stays
 here until a supervisor has dealt with it (posted the right correction, or decided none is
 needed) and marks it resolved. `wh exceptions` shows the same list.
 
@@ -33,7 +33,7 @@ class ExceptionsFlow(Flow):
         return None
 
     def refresh(self) -> None:
-        from db.offline.journal import list_exceptions
+        from db.offline import list_exceptions
         self.rows = self.call(list_exceptions)
         self.to_list()
 
@@ -84,9 +84,7 @@ class ExceptionsFlow(Flow):
 
     def needs_pin(self) -> bool:
         from db.masterdata import security
-        if self.pin is not None or not security.settings()["require_pin"]:
-            return False
-        return bool(self.call(security.get_operator, self.operator).pin_hash)
+        return self.pin is None and self.call(security.pin_required, self.operator)
 
     def take_pin(self, pin: str) -> Feedback | None:
         from db.masterdata import security
@@ -103,7 +101,7 @@ class ExceptionsFlow(Flow):
 
     def resolve(self, note: str) -> Feedback:
         from db.masterdata import security
-        from db.offline.journal import resolve_exception
+        from db.offline import resolve_exception
         chosen, pin, me = self.chosen, self.pin, self.operator
         with security.pin_source(lambda code: pin if code == me else None):
             self.call(resolve_exception, chosen["id"], operator=me, note=note, station=self.station)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from db.core.text import plural
 
-from .base import LISTED, Feedback, Flow, Table, describe_scan, scan_text
+from .base import ITEM_KINDS, LISTED, Feedback, Flow, Table, describe_scan, scan_text
 
 
 class LookupFlow(Flow):
@@ -30,7 +30,7 @@ class LookupFlow(Flow):
         kind = getattr(scan, "kind", None)
         if kind == "location" and not scan.error:
             return self.location(scan.location)
-        if kind in ("item", "gs1", "sscc") and getattr(scan, "sku", None) and not scan.error:
+        if kind in ITEM_KINDS and getattr(scan, "sku", None) and not scan.error:
             return self.item(scan.sku, scan.lot)
         if kind == "operator" and not scan.error:
             return self.operator_info(scan.operator)
@@ -49,16 +49,16 @@ class LookupFlow(Flow):
         return super().on_action(name, value, key)
 
     def by_code(self, text: str) -> Feedback | None:
-        from db.core.models import Item, Lot, PurchaseOrder, SalesOrder
+        from db import masterdata
         if not text:
             return None
-        if self.call(lambda: PurchaseOrder.select().where(PurchaseOrder.number == text).exists()):
+        if self.call(masterdata.find_po, text) is not None:
             return self.po(text)
-        if self.call(lambda: SalesOrder.select().where(SalesOrder.number == text).exists()):
+        if self.call(masterdata.find_so, text) is not None:
             return self.so(text)
-        if self.call(lambda: Item.select().where(Item.sku == text).exists()):
+        if self.call(masterdata.find_item, text) is not None:
             return self.item(text, None)
-        lots = self.call(lambda: list(Lot.select().where(Lot.code == text)))
+        lots = self.call(masterdata.lots_with_code, text)
         if lots:
             return self.lot(lots)
         return self.by_name(text)
@@ -77,9 +77,8 @@ class LookupFlow(Flow):
         return Feedback.ok(f"{len(shown)}{'+' if more else ''} items named like {text!r}")
 
     def item(self, sku: str, lot: str | None) -> Feedback:
-        from db import inventory
+        from db import inventory, purchasing, sales
         from db.masterdata.lookup import get_item
-        from db.core.models import PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
         it = self.call(get_item, sku)
         rows = self.call(inventory.stock, sku=sku)
         if lot:
@@ -87,14 +86,8 @@ class LookupFlow(Flow):
         self._table = Table(["Location", "Lot", "Expiry", "On hand", "Alloc", "Free"],
                             [[r["location"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["allocated"],
                               r["available"]] for r in rows])
-        pos = self.call(lambda: list(PurchaseOrderLine.select(PurchaseOrderLine, PurchaseOrder).join(PurchaseOrder)
-                                     .where(PurchaseOrderLine.item == it.id,
-                                            PurchaseOrder.status.in_(("open", "partial")))
-                                     .order_by(PurchaseOrder.expected_date, PurchaseOrder.number)))
-        sos = self.call(lambda: list(SalesOrderLine.select(SalesOrderLine, SalesOrder).join(SalesOrder)
-                                     .where(SalesOrderLine.item == it.id,
-                                            SalesOrder.status.in_(("open", "picking", "picked")))
-                                     .order_by(SalesOrder.due_date, SalesOrder.number)))
+        pos = self.call(purchasing.open_po_lines_of_item, it.id)
+        sos = self.call(sales.open_so_lines_of_item, it.id)
         total = sum(r["on_hand"] for r in rows)
         self.info = [f"{it.sku} {it.name}: {total} on hand" + (f" (lot {lot})" if lot else "")
                      + (" · lot-tracked" if it.lot_tracked else "") + (" · expiry" if it.expiry_tracked else "")]
@@ -149,9 +142,9 @@ class LookupFlow(Flow):
 
     def po(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_po
-        from db.core.models import PurchaseOrderLine
+        from db.purchasing import po_lines_with_items
         po = self.call(get_po, number)
-        lines = self.call(lambda: list(po.lines.order_by(PurchaseOrderLine.line_no)))
+        lines = self.call(po_lines_with_items, po.id)
         self._table = Table(["#", "SKU", "Name", "Ordered", "Received", "Rejected"],
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected]
                              for l in lines])
@@ -160,9 +153,9 @@ class LookupFlow(Flow):
 
     def so(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_so
-        from db.core.models import SalesOrderLine
+        from db.sales import so_lines
         so = self.call(get_so, number)
-        lines = self.call(lambda: list(so.lines.order_by(SalesOrderLine.line_no)))
+        lines = self.call(so_lines, so.id)
         self._table = Table(["#", "SKU", "Name", "Ordered", "Picked", "Short", "Shipped"],
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short,
                               l.qty_shipped] for l in lines])
@@ -172,9 +165,8 @@ class LookupFlow(Flow):
         return Feedback.ok(f"sales order {so.number} ({so.status}): {plural(len(lines), 'line')}")
 
     def operator_info(self, code: str) -> Feedback:
-        from db.core.models import Movement
-        rows = self.call(lambda: list(Movement.select().where(Movement.operator == code)
-                                      .order_by(Movement.id.desc()).limit(10)))
+        from db.ledger import recent_movements
+        rows = self.call(recent_movements, code, 10)
         self._table = Table(["Id", "Kind", "SKU", "Qty", "From", "To", "Document"],
                             [[m.id, m.kind, m.item.sku, m.qty, m.from_location.code, m.to_location.code,
                               m.document] for m in rows])

@@ -42,7 +42,7 @@ class MenuFlow(Flow):
 
     def choose(self, number: str) -> Feedback:
         entries = menu_for(self.session.is_supervisor)
-        for n, job, label in entries:
+        for n, job, _ in entries:
             if n == number.strip():
                 self.next = (job, {})
                 return None

@@ -1,7 +1,7 @@
 """Degraded mode while the PostgreSQL server is unreachable: moves are journaled locally.
 
 The station opens this flow when the store goes away and the site has an offline journal
-(db/offline.py). What works offline is what needs no answer from the server: moving goods
+(db/offline/). What works offline is what needs no answer from the server: moving goods
 (put-away, transfers). Scan the source location, the items, then the destination; each line
 is journaled with its idempotency key and posts when the server is back, in order. Barcodes
 and locations decode from the journal's cache of master data. A move the server refuses on
@@ -16,21 +16,12 @@ the station is back online.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from db.core.text import plural
 
-from .base import DONE_KEY, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
+from .base import QTY_KEY, DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
+from .basket import Basket
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
-
-
-@dataclass
-class Line:
-    sku: str
-    lot: str | None
-    qty: int
 
 
 class OfflineFlow(Flow):
@@ -41,7 +32,7 @@ class OfflineFlow(Flow):
         super().__init__(session)
         self.runner = getattr(session, "offline", None)
         self.source: str | None = None
-        self.basket: list[Line] = []
+        self.basket = Basket()
         self.qty: int | None = None
         self.pending: tuple[str, int] | None = None      # (sku, qty) waiting for its lot
         self.to_source()
@@ -56,13 +47,14 @@ class OfflineFlow(Flow):
 
     def to_source(self) -> None:
         self.state, self.entry = "source", "scan"
-        self.source, self.basket, self.qty, self.pending = None, [], None, None
+        self.source, self.qty, self.pending = None, None, None
+        self.basket.clear()
         self.prompt = "OFFLINE: scan the location to move goods from"
         self.info = self.status_lines()
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
-        n = sum(l.qty for l in self.basket)
+        n = self.basket.units
         if self.qty:
             self.prompt = f"OFFLINE: scan the item to move {plural(self.qty, 'unit')} from {self.source}"
         elif self.basket:
@@ -113,7 +105,7 @@ class OfflineFlow(Flow):
         if self.state == "source":
             return Feedback.error(f"expected the location to move from, scanned {describe_scan(scan)}")
         sku = getattr(scan, "sku", None)
-        if kind not in ("item", "gs1", "sscc") or not sku or scan.error:
+        if kind not in ITEM_KINDS or not sku or scan.error:
             return Feedback.error(f"expected an item on {self.source} or the destination, scanned {describe_scan(scan)}")
         qty = self.qty or getattr(scan, "qty", None) or 1
         lot = getattr(scan, "lot", None)
@@ -126,12 +118,7 @@ class OfflineFlow(Flow):
         return self.add(sku, lot, qty)
 
     def add(self, sku: str, lot: str | None, qty: int) -> Feedback:
-        for line in self.basket:
-            if line.sku == sku and line.lot == lot:
-                line.qty += qty
-                break
-        else:
-            self.basket.append(Line(sku, lot, qty))
+        self.basket.add(sku, lot, qty)
         self.qty, self.pending = None, None
         self.to_items()
         return Feedback.ok(f"+{qty} × {sku}" + (f" lot {lot}" if lot else "") + " (not posted yet: scan the destination)")
@@ -154,7 +141,7 @@ class OfflineFlow(Flow):
             else:
                 queued += line.qty
         source = self.source
-        self.basket = []
+        self.basket.clear()
         self.to_items()
         parts = []
         if queued:
@@ -214,7 +201,7 @@ class OfflineFlow(Flow):
             self.to_items()
             return Feedback.info("cancelled")
         if self.state == "items" and self.basket:
-            self.basket = []
+            self.basket.clear()
             self.to_items()
             return Feedback.info("basket dropped: nothing journaled")
         if self.state == "items":

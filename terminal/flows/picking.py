@@ -65,10 +65,7 @@ class PickingFlow(Flow):
 
     def show_list(self, feedback=None):
         from db import sales
-        from db.core.models import Customer, SalesOrder
-        mine = self.call(lambda: list(SalesOrder.select(SalesOrder, Customer).join(Customer).where(
-            SalesOrder.status == "picking", SalesOrder.assigned_station == self.station)
-            .order_by(SalesOrder.number)))
+        mine = self.call(sales.orders_in_progress, self.station)
         self.orders = mine + self.call(sales.open_sales_orders)
         # The first orders only (hundreds of lines also made opening the job slow); any order
         # can still be scanned or typed.

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from db.core.text import plural
 
-from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date, listed, parse_qty, result, scan_warnings)
+from .base import (QTY_KEY, DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date, listed, parse_qty,
+                   result, scan_warnings)
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 REJECT_KEY = FlowKey("f4", "reject", "Reject", "reject the next item scan, with a reason (goes to quarantine)")
 
 
@@ -181,10 +181,10 @@ class ReceivingFlow(Flow):
         return self.post(p)
 
     def _lot_has_expiry(self, item, lot: str | None) -> bool:
-        from db.core.models import Lot
+        from db.masterdata import find_lot
         if not lot:
             return False
-        known = self.call(Lot.get_or_none, (Lot.item == item.id) & (Lot.code == lot))
+        known = self.call(find_lot, item, lot)
         return known is not None and known.expiry is not None
 
     def post(self, p: Pending) -> Feedback:
@@ -328,9 +328,8 @@ class ReceivingFlow(Flow):
     # --- rejects -------------------------------------------------------------------------------
 
     def ask_reason(self) -> Feedback | None:
-        from db.core.models import ReasonCode
-        self.reasons = self.call(lambda: list(ReasonCode.select().where(ReasonCode.kind == "reject")
-                                              .order_by(ReasonCode.code)))
+        from db.masterdata import reason_codes
+        self.reasons = self.call(reason_codes, "reject")
         self.state, self.entry = "reason", "reason"
         self.choices = [f"{r.code:<12} {r.description}" for r in self.reasons]
         self.prompt = "Why are the goods rejected? Type the number or the reason code"

@@ -40,10 +40,8 @@ class ShippingFlow(Flow):
         return self.show_list()
 
     def show_list(self, feedback=None):
-        from db.core.models import SalesOrder
-        self.orders = self.call(lambda: list(SalesOrder.select().where(
-            SalesOrder.status.in_(("picking", "picked"))).order_by(
-            SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number)))
+        from db import sales
+        self.orders = self.call(sales.orders_to_ship)
         self.choices, self.info = listed(
             self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} {o.status:<8} station {o.assigned_station or '-'}",
             "to ship", "an SO number", self.list_limit())
@@ -53,9 +51,10 @@ class ShippingFlow(Flow):
         return feedback
 
     def choose(self, number: str) -> Feedback:
+        from db.core.statuses import TO_SHIP_SO_STATUSES
         from db.masterdata.lookup import get_so
         order = self.call(get_so, number.strip())
-        if order.status not in ("picking", "picked"):
+        if order.status not in TO_SHIP_SO_STATUSES:
             return Feedback.error(f"sales order {order.number} is {order.status}: expected a picked order to ship")
         self.so = order
         self.choices = []
@@ -70,9 +69,10 @@ class ShippingFlow(Flow):
         return Feedback.info(f"{order.number}: {plural(picked, 'unit')} picked")
 
     def reload(self) -> None:
-        from db.core.models import SalesOrder, SalesOrderLine
-        self.so = self.call(SalesOrder.get_by_id, self.so.id)
-        self.lines = self.call(lambda: list(self.so.lines.order_by(SalesOrderLine.line_no)))
+        from db import sales
+        from db.masterdata.lookup import get_so
+        self.so = self.call(get_so, self.so.number)
+        self.lines = self.call(sales.so_lines, self.so.id)
 
     @staticmethod
     def to_ship(line) -> int:

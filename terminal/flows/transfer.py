@@ -6,22 +6,12 @@ in another warehouse goes through transit (the store posts both legs in one tran
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from db.core.text import plural
 
-from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty)
+from .base import (QTY_KEY, DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty)
+from .basket import Basket
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 ALL_KEY = FlowKey("f8", "all", "All", "move the whole content of the source location")
-
-
-@dataclass
-class BasketLine:
-    sku: str
-    name: str
-    lot: str | None
-    qty: int
 
 
 class TransferFlow(Flow):
@@ -32,7 +22,7 @@ class TransferFlow(Flow):
         super().__init__(session)
         self.source: str | None = None
         self.rows: list[dict] = []      # free stock at the source
-        self.basket: list[BasketLine] = []
+        self.basket = Basket()
         self.qty: int | None = None
         self.pending = None             # an item scan waiting for its lot
         self.everything = False
@@ -48,7 +38,8 @@ class TransferFlow(Flow):
 
     def to_source(self) -> None:
         self.state, self.entry = "source", "scan"
-        self.source, self.rows, self.basket, self.everything = None, [], [], False
+        self.source, self.rows, self.everything = None, [], False
+        self.basket.clear()
         self.prompt = "Scan the source location"
         self.info = []
 
@@ -68,7 +59,7 @@ class TransferFlow(Flow):
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
-        n = sum(b.qty for b in self.basket)
+        n = self.basket.units
         if self.everything:
             self.prompt = f"Move EVERYTHING on {self.source}: scan the destination"
         elif self.basket:
@@ -92,9 +83,6 @@ class TransferFlow(Flow):
 
     def free(self, sku: str, lot: str | None) -> int:
         return sum(r["available"] for r in self.rows if r["sku"] == sku and (lot is None or r["lot"] == lot))
-
-    def in_basket(self, sku: str, lot: str | None) -> int:
-        return sum(b.qty for b in self.basket if b.sku == sku and b.lot == lot)
 
     # --- scans -----------------------------------------------------------------------------
 
@@ -134,22 +122,16 @@ class TransferFlow(Flow):
             lot = lots[0]
         qty = self.qty or d.qty or 1
         free = self.free(d.sku, lot)
-        if self.in_basket(d.sku, lot) + qty > free:
+        if self.basket.holding(d.sku, lot) + qty > free:
             lot_txt = f" lot {lot}" if lot else ""
             return Feedback.error(f"only {free} × {d.sku}{lot_txt} free on {self.source}; "
-                                  f"{self.in_basket(d.sku, lot)} already in the basket, scanned {qty} more")
-        name = rows[0]["name"]
-        for b in self.basket:
-            if b.sku == d.sku and b.lot == lot:
-                b.qty += qty
-                break
-        else:
-            self.basket.append(BasketLine(d.sku, name, lot, qty))
+                                  f"{self.basket.holding(d.sku, lot)} already in the basket, scanned {qty} more")
+        self.basket.add(d.sku, lot, qty, rows[0]["name"])
         self.qty = None
         self.pending = None
         self.to_items()
         lot_txt = f" lot {lot}" if lot else ""
-        return Feedback.ok(f"+{qty} × {d.sku}{lot_txt} ({self.in_basket(d.sku, lot)} in the basket)")
+        return Feedback.ok(f"+{qty} × {d.sku}{lot_txt} ({self.basket.holding(d.sku, lot)} in the basket)")
 
     def move_to(self, dest: str, key) -> Feedback:
         from db import inventory
@@ -176,7 +158,8 @@ class TransferFlow(Flow):
     def set_source_again(self, code: str) -> None:
         """After a move, stay on the source: more may go elsewhere."""
         from db import inventory
-        self.basket, self.everything, self.qty = [], False, None
+        self.everything, self.qty = False, None
+        self.basket.clear()
         self.rows = [r for r in self.call(inventory.stock, location=code) if r["available"] > 0]
         if self.rows:
             self.to_items()
@@ -215,7 +198,7 @@ class TransferFlow(Flow):
             return Feedback.info(f"everything on {self.source}: scan the destination")
         if name == "done":
             if self.basket or self.everything:
-                return Feedback.error(f"scan the destination first, or Esc to drop the basket")
+                return Feedback.error("scan the destination first, or Esc to drop the basket")
             self.next = ("leave", {})
             return None
         if name == "enter":
@@ -228,7 +211,8 @@ class TransferFlow(Flow):
             self.to_items()
             return Feedback.info("cancelled")
         if self.state == "items" and (self.basket or self.everything):
-            self.basket, self.everything = [], False
+            self.everything = False
+            self.basket.clear()
             self.to_items()
             return Feedback.info("basket cleared: nothing moved")
         if self.state == "items":

@@ -388,8 +388,7 @@ class SupervisorScreen(StationScreen):
         from db.masterdata import security
         session = self.app.session
         try:
-            needed = (session.pin is None and security.settings()["require_pin"]
-                      and bool(security.get_operator(session.operator).pin_hash))
+            needed = session.pin is None and security.pin_required(session.operator)
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", str(exc))
             return
@@ -468,9 +467,11 @@ class SupervisorScreen(StationScreen):
 
     @work(thread=True, exclusive=True, group="supervisor-write", exit_on_error=False)
     def write_abc(self, period) -> None:
+        from db.masterdata.abc_classes import save_abc_classes
         from db.reports.catalog import run_report
         try:
-            rows, _ = run_report("abc", self.app.cfg.values, *period, save=True)
+            rows, _ = run_report("abc", self.app.cfg.values, *period)
+            save_abc_classes(rows)
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", str(exc))
             return
@@ -493,11 +494,7 @@ class SupervisorScreen(StationScreen):
     # --- count reconciliation ---------------------------------------------------------------------
 
     def open_count_review(self) -> None:
-        try:
-            from .count_review import CountReviewScreen
-        except ImportError:
-            self.say("error", "the count reconciliation screen is not installed")
-            return
+        from .count_review import CountReviewScreen
         self.app.push_screen(CountReviewScreen())
 
 
@@ -515,7 +512,7 @@ def fetch(settings: dict, view: str, period, sales_by: str, customer: str | None
     if view == "history":
         return run_report("customers", settings, date_from, date_to, customer=customer)
     if view == "abc":
-        return run_report("abc", settings, date_from, date_to, save=False)
+        return run_report("abc", settings, date_from, date_to)
     return run_report(view, settings, date_from, date_to)
 
 

@@ -10,7 +10,6 @@ import sys
 import threading
 import time
 import tty
-from pathlib import Path
 
 from tests import factories as f
 

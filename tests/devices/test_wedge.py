@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
 from textual import events, on
 from textual.app import App
 from textual.widgets import Input

@@ -1,7 +1,6 @@
 """The configuration is strict: a typo is one clear error naming the key."""
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,6 +12,19 @@ from tests import ROOT
 def test_shipped_config_is_valid_and_equals_the_defaults():
     cfg = config.load(ROOT / "config.toml")
     assert cfg.values == config.defaults()
+
+
+def test_shipped_config_writes_every_key_with_the_codes_default():
+    """config.toml shows every key at its default (not just a subset that happens to agree),
+    and each default the store's rules take is the one db/core/defaults.py holds."""
+    import tomllib
+    from db.core import defaults
+    raw = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    assert raw == config.defaults()
+    for section in ("database", "receiving", "picking", "count", "abc", "suppliers", "reports", "security"):
+        store = getattr(defaults, section.upper())
+        assert set(store) <= set(config.SCHEMA[section]), section
+        assert {k: raw[section][k] for k in store} == store, section
 
 
 def test_unknown_key_is_named(tmp_path):

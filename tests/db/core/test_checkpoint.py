@@ -101,7 +101,7 @@ def test_each_checkpoint_measures_the_pages_the_log_gained(sqlite_store):
     try:
         cp.checkpoint(con)                          # everything copied
         assert 0 < cp.log_pages <= wal_pages(path)
-        for n in range(5):
+        for _ in range(5):
             post(Posting(item=it, qty=1, from_location=a, to_location=b, kind="move", operator="W1"))
         arrived = cp.checkpoint(con)
         # The five postings' pages (several each), all in the log and now copied.
@@ -152,7 +152,7 @@ def test_nothing_to_do_for_postgresql(pg_store):
 
 
 @async_test
-async def test_the_station_app_checkpoints_on_a_thread_and_stops_it(world):
+async def test_the_station_app_checkpoints_on_a_thread_and_stops_it(world):  # noqa: F811
     app = make_app(world["url"], world["tmp"])
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
@@ -169,7 +169,7 @@ async def test_the_station_app_checkpoints_on_a_thread_and_stops_it(world):
 
 
 @async_test
-async def test_inline_checkpoints_when_configured(world):
+async def test_inline_checkpoints_when_configured(world):  # noqa: F811
     app = make_app(world["url"], world["tmp"], database__sqlite_checkpoints="inline")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

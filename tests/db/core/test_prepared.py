@@ -1,9 +1,9 @@
-"""db/prepared.py: a query built once gives, run again with other values, what peewee's own
+"""db/core/sql.py: a query built once gives, run again with other values, what peewee's own
 query gives with them, on both stores."""
 import pytest
 
 from db.core.models import Barcode, Item, Location, Warehouse
-from db.core.prepared import Prepared
+from db.core.sql import Prepared
 from tests import factories as f
 
 
@@ -79,7 +79,7 @@ def test_rows_made_directly_equal_peeweees_with_inner_and_left_joins(store):
     import peewee as pw
 
     from db.core.models import Balance, Lot
-    from db.core.prepared import row_builder
+    from db.core.sql import row_builder
     loc = f.location("A-01")
     plain, lotted = f.item("SKU-1"), f.item("SKU-2", lot=True)
     f.give_stock(plain, loc, 5)

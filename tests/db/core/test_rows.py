@@ -1,4 +1,4 @@
-"""db/rows.py: the look-ups and prepared statements a posting's hot path uses give what
+"""db/core/sql.py: the look-ups and prepared statements a posting's hot path uses give what
 peewee's own queries give, on both stores, and survive a reconnect."""
 from decimal import Decimal
 
@@ -6,7 +6,7 @@ import pytest
 
 from db.core.connection import database
 from db.core.models import Item, Location, Operator, Supplier
-from db.core.rows import execute, row_by, rows_by
+from db.core.sql import execute, row_by, rows_by
 from tests import factories as f
 
 
@@ -70,7 +70,7 @@ def test_execute_after_runs_both_and_holds_the_first_statements_lock(store):
     """`execute_after` sends two statements at once on PostgreSQL: the second's rows come back
     and the first's lock is held for the transaction (another connection cannot take it)."""
     from db.core.connection import is_postgres, write_transaction
-    from db.core.rows import execute_after
+    from db.core.sql import execute_after
     item = f.item("SKU-1", cost="2.50")
     p = "%s" if is_postgres() else "?"
     lock = f'SELECT 1 FROM "item" WHERE "id" = {p}' + (" FOR NO KEY UPDATE" if is_postgres() else "")

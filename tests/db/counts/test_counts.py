@@ -9,7 +9,7 @@ from db import counts
 from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask
 from db.core.errors import (InsufficientStock, InvalidInput, NotFound, PermissionDenied, RuleViolation)
 from db.ledger.posting import Posting, on_hand, post, verify
-from db.core.models import AuditLog, Movement, Operator
+from db.core.models import AuditLog, Movement
 from tests import factories as f
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.ledger.posting import on_hand, verify
-from db.core.models import (Item, Location, Movement, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine)
+from db.core.models import (Location, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine)
 from db.inventory import adjust, last_movement_of, move, stock, undo_movement
 from db.sales import pick, ship
 from db.purchasing import receive
@@ -53,7 +53,8 @@ def test_undo_receipt_fixes_po_counters_and_second_undo_refused(site):
     r = receive("PO-1", "A1", 6, reject=0, operator="W1")
     assert PurchaseOrder.get().status == "received"
     assert last_movement_of("W1").id == r.accepted.id
-    with pytest.raises(PermissionDenied, match="W2 is a worker and may undo only their own movements; movement .* was posted by W1"):
+    with pytest.raises(PermissionDenied,
+                       match="W2 is a worker and may undo only their own movements; movement .* was posted by W1"):
         undo_movement(r.accepted.id, operator="W2")
     u = undo_movement(r.accepted.id, operator="W1", key="u1")
     assert u.reverses_id == r.accepted.id and u.kind == "undo"

@@ -22,7 +22,8 @@ from tests import ROOT
 @pytest.fixture
 def shop(sqlite_store):
     f.warehouse()
-    a, b = f.location("A-01"), f.location("B-01")
+    a = f.location("A-01")
+    f.location("B-01")
     it = f.item("SOAP")
     f.operator("W1")
     f.give_stock(it, a, 100)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -15,7 +14,8 @@ from db.io import exporter
 from db.core.connection import database
 from db.io.demo import seed_demo
 from db.ledger.posting import verify
-from db.core.models import (Balance, Barcode, Item, Location, Lot, Movement, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Customer, Warehouse)
+from db.core.models import (Balance, Barcode, Item, Location, Movement, Operator, PurchaseOrder, PurchaseOrderLine,
+                            SalesOrder, Supplier, Customer, Warehouse)
 from tests import conftest
 
 from tests import ROOT

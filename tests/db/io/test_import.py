@@ -8,7 +8,8 @@ import pytest
 
 from db.io.importer import ImportFailed, import_csv
 from db.ledger.posting import on_hand, verify
-from db.core.models import (Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse)
+from db.core.models import (Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder,
+                            PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse)
 from tests import factories as f
 
 

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -98,7 +97,7 @@ def _check_whole(expected_keys):
 def test_sigkill_during_a_burst_loses_no_acknowledged_posting(site):
     rng = random.Random(8)
     acknowledged = set()
-    for round_ in range(KILLS):
+    for _ in range(KILLS):
         acked = _run_worker(site, kill_after_acks=rng.randint(1, BURST // 2), rng=rng)
         acknowledged.update(acked)
         # after each crash: every acknowledged key is there, nothing is half-written

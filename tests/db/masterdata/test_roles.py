@@ -4,7 +4,6 @@ Python API nor through the `wh` command line. Nothing is written when refused.""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -138,7 +137,7 @@ def test_worker_cannot_undo_someone_elses_posting(shop):
 
 def test_worker_cannot_resolve_offline_exceptions(shop):
     import datetime as dt
-    from db.offline.journal import SyncException, resolve_exception
+    from db.offline import SyncException, resolve_exception
     e = SyncException.create(key="k", op="move", args="{}", operator="W1", station="ST-1",
                              queued_at=dt.datetime(2025, 1, 1), error="only 0 × SOAP at A-01")
     with pytest.raises(PermissionDenied, match="resolving an offline exception needs a supervisor"):

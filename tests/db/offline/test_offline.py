@@ -7,14 +7,13 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from db.core.connection import database, open_database
 from db.ledger.posting import on_hand, verify
 from db.core.models import Item, Location, Movement
-from db.offline.journal import (CachedResolver, Journal, OfflineRunner, SyncException, list_exceptions, refresh_cache, resolve_exception)
+from db.offline import (CachedResolver, Journal, OfflineRunner, SyncException, list_exceptions, refresh_cache)
 from tests import factories as f
 from tests.tcp_proxy import TcpProxy
 

@@ -12,6 +12,7 @@ import pytest
 
 from db.core.errors import InvalidInput
 from db.core.models import Item
+from db.masterdata.abc_classes import save_abc_classes
 from db.reports.abc import abc
 from tests import factories as f
 from tests import reports_data as r
@@ -28,7 +29,7 @@ def build():
     f.item("I8", cost="1.00", active=False, abc_class="A")
     lines = r.so("SO-1", c, [(items[sku], max(qty, 1), "9.00") for sku, _, qty in spec],
                  created=r.at(r.d("2025-01-02")), status="shipped")[1]
-    for (sku, _, qty), line in zip(spec, lines):
+    for (_, _, qty), line in zip(spec, lines):
         if qty:
             r.ship(line, qty, r.at(r.d("2025-01-10")), loc["ship"])
     i6 = r.ship(lines[5], 2, r.at(r.d("2025-01-11")), loc["ship"])
@@ -43,6 +44,7 @@ def classes():
 def test_abc_default_split_is_saved(store):
     build()
     rows, columns = abc(*JAN, a_share=0.80, b_share=0.15)
+    save_abc_classes(rows)
     assert columns == ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
                        "class", "previous_class"]
     assert [(x["rank"], x["sku"], x["qty"], x["consumption_value"], x["cumulative_pct"], x["class"]) for x in rows] == [
@@ -58,16 +60,16 @@ def test_abc_default_split_is_saved(store):
 
 def test_abc_split_is_configurable_and_no_save_changes_nothing(sqlite_store):
     build()
-    abc(*JAN, a_share=0.80, b_share=0.15)
+    save_abc_classes(abc(*JAN, a_share=0.80, b_share=0.15)[0])
     # 50/30: I1 is A (0 before it < 50), I2 starts at 50 -> B, I3 starts at 80 -> C.
-    rows, _ = abc(*JAN, a_share=0.50, b_share=0.30, save=False)
+    rows, _ = abc(*JAN, a_share=0.50, b_share=0.30)
     assert [x["class"] for x in rows] == ["A", "B", "C", "C", "C", "C", "C"]
     assert rows[1]["previous_class"] == "A"
     assert classes()["I2"] == "A"          # not saved
-    abc(*JAN, a_share=0.50, b_share=0.30)
+    save_abc_classes(abc(*JAN, a_share=0.50, b_share=0.30)[0])
     assert classes()["I2"] == "B" and classes()["I3"] == "C"
     # A share that crosses the line keeps the item in the class it started in: 0.45 -> I1 A.
-    rows, _ = abc(*JAN, a_share=0.45, b_share=0.50, save=False)
+    rows, _ = abc(*JAN, a_share=0.45, b_share=0.50)
     assert [x["class"] for x in rows][:5] == ["A", "B", "B", "B", "C"]   # B up to 95: I5 starts at 95
     with pytest.raises(InvalidInput, match="a_share and b_share"):
         abc(*JAN, a_share=0.9, b_share=0.2)
@@ -76,11 +78,11 @@ def test_abc_split_is_configurable_and_no_save_changes_nothing(sqlite_store):
 def test_items_that_consumed_nothing_come_last_by_sku_with_no_share(store):
     build()
     f.item("A0", cost="7.00")                    # first by SKU, consumed nothing
-    rows, _ = abc(*JAN, save=False)
+    rows, _ = abc(*JAN)
     assert [(x["rank"], x["sku"], x["share_pct"], x["cumulative_pct"], x["class"]) for x in rows[-3:]] == [
         (6, "I6", 2.0, 100.0, "C"), (7, "A0", 0.0, 100.0, "C"), (8, "I7", 0.0, 100.0, "C")]
     # A period with no shipments at all: every item C, no shares to give.
-    rows, _ = abc(r.d("2025-03-01"), r.d("2025-03-31"), save=False)
+    rows, _ = abc(r.d("2025-03-01"), r.d("2025-03-31"))
     assert [x["sku"] for x in rows] == ["A0", "I1", "I2", "I3", "I4", "I5", "I6", "I7"]
     assert [x["rank"] for x in rows] == list(range(1, 9))
     assert {(x["class"], x["share_pct"], x["cumulative_pct"], x["qty"]) for x in rows} == {("C", None, None, 0)}

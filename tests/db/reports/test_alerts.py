@@ -28,7 +28,7 @@ def build():
     b = f.item("B", reorder_point=5, max_qty=20)
     cc = f.item("C", reorder_point=5)
     dd = f.item("D", cost=3)
-    e = f.item("E", reorder_point=10, active=False)
+    f.item("E", reorder_point=10, active=False)
     ff = f.item("F", cost=4, reorder_point=10, reorder_qty=25, barcodes=[("F-6", 6)])
     t0 = r.at(TODAY - dt.timedelta(days=20))
     # A: 4 in storage, 2 in quarantine (not counted), 5 picked at the shipping bay.

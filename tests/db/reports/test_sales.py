@@ -7,7 +7,6 @@ C1: SO-1 created 03-01 due 03-05: X 10 @ 3.00, Y 5 @ 8.00; shipped 03-04 by W1: 
     SO-3 created 03-20 due 03-25: X 1, still open on 03-31 (late)
 C2: SO-4 created 03-15 due 04-15: X 2, open (not due yet); SO-5 cancelled.
 """
-import datetime as dt
 from decimal import Decimal
 
 from db.reports.customers import customers, order_history

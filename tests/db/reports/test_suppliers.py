@@ -9,7 +9,6 @@ S2 (lead 3): PO-2 created 03-02, expected 03-05
   line 3: Z 5 @ 1.00, line expected 03-20 - nothing came (overdue on 03-31: late)
 S3: PO-3 expected 04-10, nothing yet (not due: not measured); a draft PO (never measured).
 """
-import datetime as dt
 from decimal import Decimal
 
 import pytest

@@ -6,7 +6,8 @@ import pytest
 from db.core.errors import NotFound, RuleViolation
 from db.ledger.posting import on_hand, verify
 from db.core.models import Balance, Movement, PickShortage, SalesOrder, SalesOrderLine
-from db.sales import (Allocation, next_sales_order, open_sales_orders, pick, pick_list, release_sales_order, ship, short_pick)
+from db.sales import (Allocation, next_sales_order, open_sales_orders, pick, pick_list, release_sales_order, ship,
+                      short_pick)
 from tests import factories as f
 
 
@@ -150,7 +151,8 @@ def test_short_pick_then_partial_ship_leaves_backorder(site):
     assert SalesOrder.get(number="SO-1").status == "picked"
     r = ship("SO-1", operator="W1", station="ST-1", key="ship-1")
     assert r.so.status == "partial" and r.so.shipped_at is not None
-    assert sorted((m.item.sku, m.qty, m.to_location.code) for m in r.movements) == [("A1", 6, "@CUSTOMER"), ("B1", 4, "@CUSTOMER")]
+    assert sorted((m.item.sku, m.qty, m.to_location.code) for m in r.movements) == [
+        ("A1", 6, "@CUSTOMER"), ("B1", 4, "@CUSTOMER")]
     assert r.backorder.number == "SO-1-BO1" and r.backorder.status == "open"
     assert [(l.item.sku, l.qty_ordered) for l in r.backorder.lines] == [("A1", 4)]
     again = ship("SO-1", operator="W1", station="ST-1", key="ship-1")

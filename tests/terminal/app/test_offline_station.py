@@ -10,7 +10,6 @@ from db.ledger.posting import on_hand, verify
 from db.core.models import Item, Location, Movement
 from terminal.flows.offline import OfflineFlow
 from terminal.flows.transfer import TransferFlow
-from tests import factories as f
 from tests import terminal_data as td
 from tests.tcp_proxy import TcpProxy
 
@@ -139,7 +138,7 @@ def test_server_goes_away_mid_job_and_comes_back(station):
     assert len(offline_keys) == len(set(offline_keys)) == 2
     assert verify().consistent
     # the refused move waits on the supervisor's exceptions list
-    from db.offline.journal import list_exceptions
+    from db.offline import list_exceptions
     [exc] = list_exceptions()
     assert exc["operator"] == "W1" and "SKU-200" in exc["error"] and "A-01-01" in exc["error"]
 
@@ -147,7 +146,7 @@ def test_server_goes_away_mid_job_and_comes_back(station):
 def test_supervisor_resolves_an_exception_in_the_app_flow(station):
     import datetime as dt
     from db.masterdata import security
-    from db.offline.journal import SyncException, list_exceptions
+    from db.offline import SyncException, list_exceptions
     from terminal.flows.exceptions import ExceptionsFlow
     SyncException.create(key="k1", op="move", args='{"sku": "SKU-300", "qty": 5}', operator="W1",
                          station="ST-02", queued_at=dt.datetime(2030, 1, 1, 8), error="only 3 × SKU-300 at B-01-01")

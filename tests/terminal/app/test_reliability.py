@@ -8,7 +8,7 @@ import pytest
 from db.core.connection import database, open_database
 from db.ledger.posting import on_hand, verify
 from db.core.models import Item, Location
-from db.offline.journal import SyncException, list_exceptions
+from db.offline import SyncException, list_exceptions
 from tests import terminal_data as td
 from tests.app_support import async_test, flat, key, login, make_app, scan, settle, type_
 from tests.tcp_proxy import TcpProxy

@@ -5,9 +5,7 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 
 from db.core.models import PurchaseOrder
 from terminal.cli import main

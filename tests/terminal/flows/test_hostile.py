@@ -110,7 +110,7 @@ def template(tmp_path_factory):
     from tests.conftest import make_sqlite_store
     from db import counts
     path = tmp_path_factory.mktemp("hostile")
-    url = make_sqlite_store(path)
+    make_sqlite_store(path)
     from db import sales
     from db.counts.models import CountTask
     from tests import factories as f

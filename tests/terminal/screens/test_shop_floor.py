@@ -10,7 +10,7 @@ from db.core.clock import fixed_today
 from db.core.models import PickShortage, SalesOrderLine
 from tests import factories as f
 from tests import terminal_data as td
-from tests.app_support import async_test, flat, key, login, make_app, scan, screen_text, type_
+from tests.app_support import async_test, flat, key, login, make_app, scan, type_
 from tests.terminal.app.test_station import world  # noqa: F401  (the seeded store, as a fixture)
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ from rich.cells import cell_len
 
 from db.core.models import Item
 from tests import terminal_data as td
-from tests.app_support import async_test, flat, key, login, make_app, scan, screen_text, type_
+from tests.app_support import async_test, flat, login, make_app, scan, screen_text, type_
 from tests.terminal.app.test_station import world  # noqa: F401  (the seeded store, as a fixture)
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,8 @@
-"""The supervisor's decisions on count lines: approve (post counted - snapshot), reject (order a
-recount) and set the quantity. Adjustments go through db.ledger.post to @GAIN / from @LOSS with
-kind "count"; every decision is written to the audit trail."""
+"""Approving counts: the supervisor's decisions on count lines: approve (post counted -
+snapshot), reject (order a recount) and set the quantity. Each starts with
+`require_supervisor` (db/masterdata/security.py), where a worker is refused and a supervisor's
+PIN is checked, before anything is read or written. Adjustments go through db.ledger.post to
+@GAIN / from @LOSS with kind "count"; every decision is written to the audit trail."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +10,9 @@ from dataclasses import dataclass
 import peewee as pw
 
 from db.core.connection import retry_conflicts, write_transaction
-from db.counts.models import Count, CountEntry, CountLine
+from db.counts.models import Count, CountEntry, CountLine, LineStatus
 from db.counts.policy import DEFAULT_REASON
+from db.core.quantities import is_whole
 from db.core.text import minute
 from db.counts.lookup import get_count, get_line
 from db.counts.progress import refresh_task
@@ -17,7 +20,7 @@ from db.masterdata.lookup import get_reason
 from db.masterdata.security import audit, require_supervisor
 from db.core.errors import InsufficientStock, InvalidInput, RuleViolation
 from db.ledger.posting import Posting, post
-from db.core.rows import locked as _locked
+from db.core.sql import locked as _locked
 from db.core.models import VIRTUAL_CODES, Balance, Item, Location, Lot, Movement, utcnow
 
 
@@ -44,8 +47,7 @@ def settle(line: CountLine, variance: int, *, operator: str, station: str, reaso
                 key=key or f"count-line:{line.id}", count_line=line.id, document=document,
                 reason=reason, unit_cost=item.unit_cost))
         except InsufficientStock:
-            bal = Balance.get_or_none(Balance.item == item.id, Balance.location == loc.id,
-                                      Balance.lot.is_null() if lot is None else Balance.lot == lot.id)
+            bal = Balance.get_or_none(Balance.key(item.id, loc.id, lot.id if lot else None))
             now, held = (bal.qty, bal.allocated) if bal else (0, 0)
             lot_txt = f" lot {lot.code}" if lot else ""
             moved = (line.expected or 0) - now
@@ -56,7 +58,7 @@ def settle(line: CountLine, variance: int, *, operator: str, station: str, reaso
                 f"cannot post the count loss of {-variance} × {item.sku}{lot_txt} at {loc.code}: "
                 f"only {now} on hand now ({line.expected} at the count){since}{alloc}; "
                 "order a recount or set the quantity") from None
-    line.status = "approved"
+    line.status = LineStatus.APPROVED
     line.adjusted = variance
     line.reason = reason
     line.decided_by = decided_by or operator
@@ -158,7 +160,7 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
                  station: str = "") -> Decision:
     """The supervisor states the true quantity at the count; counted - snapshot is posted."""
     require_supervisor(operator, "setting a counted quantity")
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
+    if not is_whole(qty) or qty < 0:
         raise InvalidInput(f"the quantity must be a whole number of zero or more, got {qty!r}")
     if not reason:
         raise InvalidInput("setting a quantity needs a reason code")

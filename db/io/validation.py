@@ -1,0 +1,279 @@
+"""CSV row validation: what each import kind's columns are and how every cell is checked.
+
+The header must name known columns of the kind (English or Chinese, db/io/headers.py), every
+required one, none twice. Each cell is parsed by its column's parser; a blank cell takes the
+column's default (or is an error in a required column). Duplicate keys inside one file are
+refused. Every problem is collected as "row N, column C: message", with row numbers as a
+spreadsheet shows them (the header is row 1), so one run reports them all.
+
+References to the store (an item's SKU, a supplier's code) are checked by the importer, which
+knows what is already there (db/io/importer.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from db.core.models import LOCATION_KINDS, ROLES
+from db.io import headers
+from devices.gs1 import check_digit
+
+Progress = Callable[[str, int, int], None]
+
+MAX_TEXT = 255       # CharField is varchar(255); PostgreSQL refuses longer values
+
+
+class CellError(ValueError):
+    """A cell that does not parse; the message says what was expected."""
+
+
+# --- cell parsers --------------------------------------------------------------------------
+
+def p_text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise CellError(f"at most {MAX_TEXT} characters, got {len(value)}")
+    return value
+
+
+def p_code(value: str) -> str:
+    value = p_text(value)
+    if any(ord(ch) < 32 for ch in value):
+        raise CellError(f"a code without control characters, got {value!r}")
+    return value
+
+
+def p_int(value: str, minimum: int = 0) -> int:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise CellError(f"expected a whole number, got {value!r}") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise CellError(f"expected a whole number, got {value!r}")
+    number = int(number)
+    if number < minimum:
+        raise CellError(f"expected a whole number of at least {minimum}, got {value!r}")
+    return number
+
+
+def p_positive(value: str) -> int:
+    return p_int(value, minimum=1)
+
+
+def p_money(value: str) -> Decimal:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise CellError(f"expected an amount like 12.50, got {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise CellError(f"expected an amount of 0 or more like 12.50, got {value!r}")
+    if number != number.quantize(Decimal("0.0001")):
+        raise CellError(f"expected at most 4 decimal places, got {value!r}")
+    return number
+
+
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0"}
+
+
+def p_bool(value: str) -> bool:
+    low = value.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise CellError(f"expected true/false/yes/no/1/0, got {value!r}")
+
+
+def p_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise CellError(f"expected an ISO 8601 date like 2025-03-31, got {value!r}") from None
+    if moment.time() != dt.time(0):
+        raise CellError(f"expected a date without a time of day, got {value!r}")
+    return moment.date()
+
+
+def p_kind(value: str) -> str:
+    if value not in LOCATION_KINDS:
+        raise CellError(f"expected one of {', '.join(LOCATION_KINDS)}, got {value!r}")
+    return value
+
+
+def p_role(value: str) -> str:
+    low = value.lower()
+    if low not in ROLES:
+        raise CellError(f"expected one of {', '.join(ROLES)}, got {value!r}")
+    return low
+
+
+def p_priority(value: str) -> int:
+    number = p_int(value, minimum=1)
+    if number > 9:
+        raise CellError(f"expected a priority from 1 (most urgent) to 9, got {value!r}")
+    return number
+
+
+def p_barcode(value: str) -> str:
+    value = p_code(value)
+    if "E+" in value.upper() and value.replace(".", "").replace("E+", "").replace("e+", "").isdigit():
+        raise CellError(f"{value!r} looks like a number a spreadsheet turned into scientific "
+                        "notation; format the column as text and export again")
+    # All-digit codes of a GTIN length are GTINs: a wrong check digit is a typing error.
+    if value.isdigit() and len(value) in (8, 12, 13, 14):
+        want = str(check_digit(value[:-1]))
+        if value[-1] != want:
+            raise CellError(f"GTIN {value} has a wrong check digit: expected {want}, got {value[-1]}")
+    return value
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    parse: Callable[[str], Any] = p_text
+    required: bool = False       # the header must have it and no cell may be blank
+    default: Any = None          # value of a blank cell
+
+
+@dataclass(frozen=True)
+class Spec:
+    columns: tuple[Col, ...]
+    key: tuple[str, ...]         # duplicate keys inside one file are refused
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+SPECS: dict[str, Spec] = {
+    "items": Spec((
+        Col("sku", p_code, True), Col("name", p_text, True), Col("uom", p_text, default="EA"),
+        Col("unit_cost", p_money, default=Decimal(0)), Col("unit_price", p_money, default=Decimal(0)),
+        Col("reorder_point", p_int, default=0), Col("reorder_qty", p_int, default=0),
+        Col("max_qty", p_int, default=0), Col("lot_tracked", p_bool, default=False),
+        Col("expiry_tracked", p_bool, default=False), Col("supplier", p_code),
+        Col("min_shelf_life_days", p_int, default=0)), ("sku",)),
+    "barcodes": Spec((
+        Col("barcode", p_barcode, True), Col("sku", p_code, True),
+        Col("pack_qty", p_positive, default=1)), ("barcode",)),
+    "locations": Spec((
+        Col("code", p_code, True), Col("warehouse", p_code), Col("zone", p_text, default=""),
+        Col("kind", p_kind, default="storage"), Col("pick_sequence", p_int, default=0)), ("code",)),
+    "suppliers": Spec((
+        Col("code", p_code, True), Col("name", p_text, True),
+        Col("lead_time_days", p_int, default=7), Col("contact", p_text, default="")), ("code",)),
+    "customers": Spec((
+        Col("code", p_code, True), Col("name", p_text, True), Col("contact", p_text, default=""),
+        Col("address", p_text, default="")), ("code",)),
+    "purchase-orders": Spec((
+        Col("po", p_code, True), Col("supplier", p_code, True), Col("sku", p_code, True),
+        Col("qty", p_positive, True), Col("unit_cost", p_money), Col("expected_date", p_date)),
+        ("po", "sku")),
+    "sales-orders": Spec((
+        Col("so", p_code, True), Col("customer", p_code, True), Col("sku", p_code, True),
+        Col("qty", p_positive, True), Col("unit_price", p_money), Col("due_date", p_date),
+        Col("priority", p_priority)), ("so", "sku")),
+    "stock": Spec((
+        Col("sku", p_code, True), Col("location", p_code, True), Col("qty", p_positive, True),
+        Col("lot", p_code), Col("expiry", p_date)), ("sku", "location", "lot")),
+    "operators": Spec((
+        Col("code", p_code, True), Col("name", p_text, True),
+        Col("role", p_role, default="worker")), ("code",)),
+}
+
+KINDS = tuple(SPECS)
+
+
+@dataclass
+class Row:
+    number: int                  # spreadsheet row number (header is 1)
+    values: dict[str, Any]       # parsed values of the columns present in the file
+
+
+class Checker:
+    """Collects errors as 'row N, column C: message'."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def add(self, row: int, column: str | None, message: str) -> None:
+        where = f"row {row}, column {column}" if column else f"row {row}"
+        self.errors.append(f"{where}: {message}")
+
+
+# --- reading the rows ------------------------------------------------------------------------
+
+def parse_rows(kind: str, records: list[list[str]], check: Checker,
+               progress: Progress | None = None) -> tuple[list[str], list[Row]]:
+    """Header check and per-cell parsing. Returns the columns present and the parsed rows.
+    A header may be the column's English name or its Chinese one (db/io/headers.py)."""
+    spec = SPECS[kind]
+    if not records or not any(c.strip() for c in records[0]):
+        check.add(1, None, f"the file is empty: expected a header row {','.join(spec.names)}")
+        return [], []
+    header = [headers.canonical(kind, c.strip(), spec.names) for c in records[0]]
+    by_name = {c.name: c for c in spec.columns}
+    seen: set[str] = set()
+    for name in header:
+        if name not in by_name:
+            shown = name if name else "(blank)"
+            check.add(1, shown, f"unknown column for {kind}; expected columns: {','.join(spec.names)}")
+        elif name in seen:
+            check.add(1, name, "this column appears twice")
+        seen.add(name)
+    for col in spec.columns:
+        if col.required and col.name not in seen:
+            check.add(1, col.name, f"required column is missing; expected columns: {','.join(spec.names)}")
+    if check.errors:
+        return header, []
+
+    cols = [by_name[name] for name in header]
+    rows: list[Row] = []
+    total = len(records) - 1
+    for offset, record in enumerate(records[1:]):
+        number = offset + 2
+        if progress and offset % 5000 == 0:
+            progress("checking", offset, total)
+        if not any(cell.strip() for cell in record):
+            continue                       # blank line: spreadsheets leave these at the end
+        if len(record) > len(cols) and any(c.strip() for c in record[len(cols):]):
+            check.add(number, None, f"{len(record)} cells but the header has {len(cols)} columns")
+            continue
+        values: dict[str, Any] = {}
+        for i, col in enumerate(cols):
+            cell = record[i].strip() if i < len(record) else ""
+            if cell == "":
+                if col.required:
+                    check.add(number, col.name, "a value is required")
+                values[col.name] = col.default
+                continue
+            try:
+                values[col.name] = col.parse(cell)
+            except CellError as exc:
+                check.add(number, col.name, str(exc))
+                values[col.name] = None
+        rows.append(Row(number, values))
+    if progress:
+        progress("checking", total, total)
+    return header, rows
+
+
+def check_duplicates(kind: str, rows: list[Row], check: Checker) -> None:
+    key = SPECS[kind].key
+    first: dict[tuple, int] = {}
+    for row in rows:
+        value = tuple(row.values.get(k) for k in key)
+        if any(v is None for k, v in zip(key, value) if SPECS[kind].columns[SPECS[kind].names.index(k)].required):
+            continue
+        if value in first:
+            shown = ", ".join(f"{k} {v!s}" for k, v in zip(key, value) if v is not None)
+            check.add(row.number, key[-1] if len(key) > 1 else key[0],
+                      f"duplicate {shown}: already on row {first[value]}")
+        else:
+            first[value] = row.number

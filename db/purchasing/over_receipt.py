@@ -1,0 +1,30 @@
+"""Over-receipt: how much more than ordered a PO line may take.
+
+Up to the tolerance (`[receiving] over_receipt_tolerance_pct`, a percentage of the quantity
+ordered, rounded down to whole units) the receipt is taken with a warning; beyond it the receipt
+is refused and nothing is posted. Accepted and rejected units both count as arrived.
+"""
+from __future__ import annotations
+
+import math
+
+from db.core import defaults
+from db.core.errors import RuleViolation
+
+DEFAULT_TOLERANCE_PCT = defaults.RECEIVING["over_receipt_tolerance_pct"]
+
+
+def check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> list[str]:
+    """Warnings for ARRIVING more units on LINE of ORDER; RuleViolation beyond the tolerance."""
+    done = line.qty_received + line.qty_rejected
+    total = done + arriving
+    maximum = math.floor(line.qty_ordered * (1 + tolerance_pct / 100) + 1e-9)
+    pct = f"{tolerance_pct:g}%"
+    if total > maximum:
+        raise RuleViolation(
+            f"over-receipt refused on {order.number} line {line.line_no} ({line.item.sku}): "
+            f"{line.qty_ordered} ordered, {done} already received, at most {maximum} in all "
+            f"with the {pct} tolerance; got {arriving} more")
+    if total > line.qty_ordered:
+        return [f"over-receipt: {total} of {line.qty_ordered} ordered (within the {pct} tolerance)"]
+    return []
