@@ -28,6 +28,7 @@ class TransferFlow(Flow):
         self.pending = None             # an item scan waiting for its lot
         self.everything = False
         self.last_move: list[int] | None = None     # the movements of the last move, for one F9
+        self.last_source: str | None = None
         self._first = source
         self.to_source()
 
@@ -145,6 +146,7 @@ class TransferFlow(Flow):
         source = self.source
         # One move, one undo: F9 right after it takes back every movement it posted.
         self.last_move = [m.id for m in moved] if len(moved) > 1 else None
+        self.last_source = self.source
         msg = (f"moved {plural(units, 'unit')} {source} → {dest}"
                + (" (via transit, another warehouse)" if transit else ""))
         self.set_source_again(source)
@@ -220,8 +222,9 @@ class TransferFlow(Flow):
         ids, self.last_move = self.last_move, None
         undone = self.call(inventory.undo_movements, ids, operator=self.operator, station=self.station, key=key)
         units = sum(u.qty for u in undone if u.from_location.code != "@TRANSIT")
-        if self.source is not None:
-            self.set_source_again(self.source)
+        # Back on the source the goods came back to (the move may have emptied it).
+        self.source = self.last_source
+        self.set_source_again(self.source)
         return Feedback.ok(f"undone: the whole move, {plural(units, 'unit')} back "
                            f"({plural(len(undone), 'movement')} reversed)")
 

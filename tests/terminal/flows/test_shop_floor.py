@@ -304,8 +304,10 @@ def test_f8_move_everything_is_undone_by_one_f9(data):
         d.key("all")
         fb = d.scan("B-01-01")
         assert fb.message == "moved 52 units A-01-01 → B-01-01"
+        assert d.flow.state == "source"                # A-01-01 is empty now
         fb = d.key("undo")
         assert fb.level == "ok" and fb.message == "undone: the whole move, 52 units back (2 movements reversed)"
+        assert d.flow.source == "A-01-01" and d.flow.state == "items"     # back on its source
         assert units(data["widget"], "A-01-01") == 50 and units(data["bolt"], "A-01-01") == 2
         assert units(data["bolt"], "B-01-01") == 3
         assert verify().consistent
