@@ -143,6 +143,6 @@ def test_cli_refusals_are_one_clear_line(shop, tmp_path):
     code, out, err = wh("backup", f"{store_path(shop)}-wal")
     assert code == 1 and "one of the store's own files" in err and "Traceback" not in err
     tampered = _copy_with(shop, tmp_path, "t.db", "UPDATE balance SET qty = qty + 1")
-    code, out, err = wh("restore", str(tampered))
+    code, out, err = wh("restore", str(tampered), "--operator", "W1")     # checked before the role
     assert code == 1 and "fails the ledger check" in err and "Traceback" not in err
     assert not list(store_path(shop).parent.glob("store.before-restore-*"))     # nothing replaced
