@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from db.core.text import plural
 
-from .base import DONE_KEY, Feedback, Flow, FlowKey, describe_scan, parse_qty
+from .base import DONE_KEY, ITEM_KINDS, QTY_KEY, Feedback, Flow, FlowKey, describe_scan, parse_qty
 from .basket import Basket
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
 RETURN_KEY = FlowKey("f5", "return", "Return", "take goods back from a customer; F10 journals the return")
 
@@ -119,7 +118,7 @@ class OfflineFlow(Flow):
         if self.state == "source":
             return Feedback.error(f"expected the location to move from, scanned {describe_scan(scan)}")
         sku = getattr(scan, "sku", None)
-        if kind not in ("item", "gs1", "sscc") or not sku or scan.error:
+        if kind not in ITEM_KINDS or not sku or scan.error:
             return Feedback.error(f"expected an item on {self.source} or the destination, scanned {describe_scan(scan)}")
         qty = self.qty or getattr(scan, "qty", None) or 1
         lot = getattr(scan, "lot", None)

@@ -86,9 +86,8 @@ class SupervisorFlow(Flow):
         return [Task("PIN", self._pin_needed, self._pin_known)] + self.open("alerts")
 
     def _pin_needed(self) -> bool:
-        from db.masterdata import security
-        return bool(security.settings()["require_pin"]
-                    and security.get_operator(self.session.operator).pin_hash)
+        from db.masterdata.security import pin_required
+        return pin_required(self.session.operator)
 
     def _pin_known(self, needed: bool) -> Steps:
         self.pin_needed = needed
@@ -416,9 +415,14 @@ class SupervisorFlow(Flow):
         from db.reports.catalog import run_report
         period = self.period()
 
-        def done(report) -> Steps:
-            rows, _ = report
+        def save():
+            from db.masterdata.abc_classes import save_abc_classes
+            rows, _ = run_report("abc", self.settings, *period)
+            save_abc_classes(rows)
+            return rows
+
+        def done(rows) -> Steps:
             counts = {c: sum(1 for r in rows if r["class"] == c) for c in "ABC"}
             self.say(Feedback.ok("ABC classes saved: " + ", ".join(f"{n} {c}" for c, n in counts.items())))
             return self.open("abc")
-        return [Task("", lambda: run_report("abc", self.settings, *period, save=True), done, writes=True)]
+        return [Task("", save, done, writes=True)]

@@ -76,8 +76,6 @@ def fetch(settings: dict, view: str, period, sales_by: str, customer: str | None
         return run_report("sales", settings, date_from, date_to, by=sales_by)
     if view == "history":
         return run_report("customers", settings, date_from, date_to, customer=customer)
-    if view == "abc":
-        return run_report("abc", settings, date_from, date_to, save=False)
     return run_report(view, settings, date_from, date_to)
 
 

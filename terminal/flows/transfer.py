@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from db.core.text import plural
 
-from .base import DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty
+from .base import DONE_KEY, QTY_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty
 from .basket import Basket
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
 ALL_KEY = FlowKey("f8", "all", "All", "move the whole content of the source location")
 
 
