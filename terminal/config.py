@@ -5,6 +5,8 @@ run with the default. Every unknown key or wrong type is one clear error naming 
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -160,24 +162,30 @@ def validate(raw: dict[str, Any], source: str = "config") -> dict[str, dict[str,
     values = defaults()
     for section, content in raw.items():
         if section not in SCHEMA:
-            raise ConfigError(f"{source}: unknown section [{section}]; known sections: {', '.join(SCHEMA)}")
+            raise ConfigError(_('{source}: unknown section [{section}]; known sections: {items}').format(
+                                  source=source, section=section, items=', '.join(SCHEMA)))
         if not isinstance(content, dict):
-            raise ConfigError(f"{source}: [{section}] must be a table of keys")
+            raise ConfigError(_('{source}: [{section}] must be a table of keys').format(
+                                  source=source, section=section))
         for key, value in content.items():
             name = f"{section}.{key}"
             if key not in SCHEMA[section]:
                 known = ", ".join(SCHEMA[section])
-                raise ConfigError(f"{source}: unknown key {name}; [{section}] takes {known}")
-            types, _ = SCHEMA[section][key]
+                raise ConfigError(_('{source}: unknown key {name}; [{section}] takes {known}').format(
+                                      source=source, name=name, section=section, known=known))
+            types, _unused = SCHEMA[section][key]
             # bool is an int in Python: refuse true where a number is wanted.
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
                 wanted = " or ".join(t.__name__ for t in types)
-                raise ConfigError(f"{source}: {name} must be {wanted}, got {value!r}")
+                raise ConfigError(_('{source}: {name} must be {wanted}, got {value!r}').format(
+                                      source=source, name=name, wanted=wanted, value=value))
             if name in CHOICES:
                 if name not in EXACT_CHOICES:
                     value = value.lower() if name in LOWER_CASE_CHOICES else value.upper()
                 if value not in CHOICES[name]:
-                    raise ConfigError(f"{source}: {name} must be one of {', '.join(CHOICES[name])}, got {content[key]!r}")
+                    raise ConfigError(_('{source}: {name} must be one of {items}, got {value!r}').format(
+                                          source=source, name=name, items=', '.join(CHOICES[name]),
+                                          value=content[key]))
             values[section][key] = value
     return values
 
@@ -192,7 +200,7 @@ def load(path: str | os.PathLike | None = None, db_url: str | None = None) -> Co
     if chosen:
         file = Path(chosen)
         if not file.is_file():
-            raise ConfigError(f"config file {file} does not exist")
+            raise ConfigError(_('config file {file} does not exist').format(file=file))
     else:
         file = DEFAULT_PATH if DEFAULT_PATH.is_file() else None
     raw: dict[str, Any] = {}
@@ -200,7 +208,7 @@ def load(path: str | os.PathLike | None = None, db_url: str | None = None) -> Co
         try:
             raw = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+            raise ConfigError(_('{file}: not valid TOML: {exc}').format(file=file, exc=exc)) from None
     values = validate(raw, str(file) if file else "defaults")
     if db_url:
         values["database"]["url"] = db_url

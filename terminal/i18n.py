@@ -12,6 +12,8 @@ domain so that every screen says 入库, 上架, 拣货 … the same way.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import gettext
 import os
 from pathlib import Path
@@ -36,7 +38,8 @@ def set_language(lang: str) -> None:
     """Translate every later message into LANG ("en" or "zh_CN")."""
     global _current
     if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGUAGES)}")
+        raise ValueError(_('unknown language {lang!r}: expected one of {items}').format(
+                             lang=lang, items=', '.join(LANGUAGES)))
     if lang != "en":
         compile_catalogues()
     gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))

@@ -13,6 +13,8 @@ No Textual here: the app plugs in a `StationUI` whose methods it runs on its own
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import collections
 import logging
 import threading
@@ -183,7 +185,8 @@ class Station:
                 feedback = Feedback.error(str(exc))
             except Exception as exc:  # a bug must not kill the station: show it, keep going
                 log.exception("processing %r failed", entry)
-                feedback = Feedback.error(f"internal error ({type(exc).__name__}): {exc}")
+                feedback = Feedback.error(_('internal error ({name}): {exc}').format(
+                                              name=type(exc).__name__, exc=exc))
             if feedback is not None and feedback.needs_ack:
                 with self._cond:
                     self._blocked = feedback
@@ -214,8 +217,9 @@ class Station:
         flow = self._safe(self.ui.current_flow)
         if not isinstance(flow, OfflineFlow):
             self._safe(self.ui.navigate, flow, ("offline", {}))
-        return Feedback.error(f"the store cannot be reached ({exc}): that input was NOT posted. "
-                              f"The station is OFFLINE: moves are journaled and post when the server is back")
+        return Feedback.error(_('the store cannot be reached ({exc}): that input was NOT posted. The '
+                                'station is OFFLINE: moves are journaled and post when the server is back').format(
+                                  exc=exc))
 
     def _safe(self, fn, *args):
         try:
@@ -227,7 +231,7 @@ class Station:
     def _process(self, entry: Entry) -> Feedback | None:
         flow = self.ui.current_flow()
         if flow is None:
-            return Feedback.error("this screen takes no scans or keys of a job; press Esc to go back")
+            return Feedback.error(_('this screen takes no scans or keys of a job; press Esc to go back'))
         if entry.kind == "scan":
             feedback = self._scan(flow, entry.value, entry.key)
         elif entry.kind == "text":
@@ -259,7 +263,7 @@ class Station:
         if getattr(decoded, "kind", None) == "command" and command:
             action = COMMANDS.get(command.upper())
             if action == "ok":
-                return Feedback.info("nothing to acknowledge")
+                return Feedback.info(_('nothing to acknowledge'))
             if action is None:
                 return Feedback.error(decoded.error or f"unknown command barcode {scan.raw!r}")
             if action == "cancel":

@@ -1,6 +1,8 @@
 """What every `wh` command shares: config, opening the store, errors, and table/csv/json output."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import csv
 import datetime as dt
 import json
@@ -55,8 +57,8 @@ def run_handler(args) -> int:
     except Exception as exc:
         from db.core.connection import is_conflict
         if is_conflict(exc):     # retried inside the operation already: say so, no traceback
-            raise CliError("the store stayed busy with other stations' work (PostgreSQL broke a "
-                           "deadlock); nothing was posted, try again", code=1) from None
+            raise CliError(_("the store stayed busy with other stations' work (PostgreSQL broke a "
+                             'deadlock); nothing was posted, try again'), code=1) from None
         raise
 
 
@@ -90,7 +92,8 @@ def open_store(cfg):
     except (peewee.DatabaseError, peewee.InterfaceError) as exc:
         from db.masterdata.security import redact
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CliError(f"cannot open the store {describe_url(dbcfg['url'])}: {redact(first, dbcfg['url'])}",
+        raise CliError(_('cannot open the store {describe_url}: {redact}').format(
+                           describe_url=describe_url(dbcfg['url']), redact=redact(first, dbcfg['url'])),
                        code=1) from None
     return db
 
@@ -173,8 +176,9 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
         table.add_row(*[cells[s[0]][n] for s in specs])
     console.print(table)
     if left_out:
-        console.print(f"(left out to fit {console.width} columns: {', '.join(reversed(left_out))}; "
-                      f"a wider terminal or --format csv shows them)", markup=False, highlight=False)
+        console.print(_('(left out to fit {width} columns: {items}; a wider terminal or --format csv shows '
+                        'them)').format(
+                          width=console.width, items=', '.join(reversed(left_out))), markup=False, highlight=False)
     if not rows:
         print("(none)", file=out)
 
@@ -195,7 +199,8 @@ def parse_date(text: str | None, name: str = "date") -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--{name} must be a date as YYYY-MM-DD, got {text!r}", code=2) from None
+        raise CliError(_('--{name} must be a date as YYYY-MM-DD, got {text!r}').format(
+                           name=name, text=text), code=2) from None
 
 
 def lines(items: Iterable[str]) -> None:

@@ -9,18 +9,21 @@ An expired lot is marked "EXPIRED" wherever it shows. Nothing posts here.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.text import plural
 
 from .base import ITEM_KINDS, LISTED, Feedback, Flow, Table, describe_scan, scan_text
+from terminal.i18n import N_
 
 
 class LookupFlow(Flow):
-    title = "Lookup"
+    title = N_("Lookup")
     keys = ()
 
     def __init__(self, session):
         super().__init__(session)
-        self.prompt = "Scan or type anything: an item, a location, a lot or an order"
+        self.prompt = _('Scan or type anything: an item, a location, a lot or an order')
         self._table: Table | None = None
 
     def table(self):
@@ -40,8 +43,9 @@ class LookupFlow(Flow):
             return found
         if scan.error and kind not in ("unknown",):
             return Feedback.error(f"{scan_text(scan)}: {scan.error}")
-        return Feedback.error(f"nothing known as {scan_text(scan)}: expected an item, location, lot or "
-                              f"order number ({describe_scan(scan)})")
+        return Feedback.error(_('nothing known as {scan_text}: expected an item, location, lot or order '
+                                'number ({describe_scan})').format(
+                                  scan_text=scan_text(scan), describe_scan=describe_scan(scan)))
 
     def on_action(self, name, value=None, key=None) -> Feedback:
         if name == "enter":
@@ -99,7 +103,8 @@ class LookupFlow(Flow):
         if expired:
             self.info.append(f"{plural(expired, 'unit')} of expired lots outside quarantine: never picked; "
                              f"a supervisor quarantines them (wh quarantine --expired)")
-        return Feedback.ok(f"item {it.sku} {it.name}: {total} on hand in {plural(len(rows), 'place')}")
+        return Feedback.ok(_('item {sku} {name}: {total} on hand in {count}').format(
+                               sku=it.sku, name=it.name, total=total, count=plural(len(rows), 'place')))
 
     def expired(self, expiry) -> bool:
         from db import inventory
@@ -123,8 +128,9 @@ class LookupFlow(Flow):
         wh = loc.warehouse.code if loc.warehouse_id else "-"
         self.info = [f"{loc.code}: {loc.kind} in {wh}, zone {loc.zone or '-'}, pick sequence {loc.pick_sequence}"
                      + ("" if loc.active else " · INACTIVE")]
-        return Feedback.ok(f"location {loc.code}: {plural(sum(r['on_hand'] for r in rows), 'unit')}, "
-                           f"{plural(len(rows), 'line')}")
+        return Feedback.ok(_('location {code}: {count}, {count2}').format(
+                               code=loc.code, count=plural(sum(r['on_hand'] for r in rows), 'unit'),
+                               count2=plural(len(rows), 'line')))
 
     def lot(self, lots) -> Feedback:
         from db import inventory
@@ -137,8 +143,9 @@ class LookupFlow(Flow):
         self.info = [f"lot {l.code} of {l.item.sku}: "
                      + (f"EXPIRED on {l.expiry}" if self.expired(l.expiry) else f"expires {l.expiry or 'never'}")
                      + f", first received {l.received_at:%Y-%m-%d}" for l in lots]
-        return Feedback.ok(f"lot {lots[0].code}: {plural(sum(r[4] for r in rows), 'unit')} in "
-                           f"{plural(len(rows), 'place')}")
+        return Feedback.ok(_('lot {code}: {count} in {count2}').format(
+                               code=lots[0].code, count=plural(sum(r[4] for r in rows), 'unit'),
+                               count2=plural(len(rows), 'place')))
 
     def po(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_po
@@ -149,7 +156,8 @@ class LookupFlow(Flow):
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected]
                              for l in lines])
         self.info = [f"{po.number}: supplier {po.supplier.code}, {po.status}, expected {po.expected_date or '-'}"]
-        return Feedback.ok(f"purchase order {po.number} ({po.status}): {plural(len(lines), 'line')}")
+        return Feedback.ok(_('purchase order {number} ({status}): {count}').format(
+                               number=po.number, status=po.status, count=plural(len(lines), 'line')))
 
     def so(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_so
@@ -162,7 +170,8 @@ class LookupFlow(Flow):
         at = f", picking at {so.assigned_station} by {so.assigned_operator}" if so.status == "picking" else ""
         self.info = [f"{so.number}: customer {so.customer.code}, {so.status}, priority {so.priority}, "
                      f"due {so.due_date or '-'}{at}"]
-        return Feedback.ok(f"sales order {so.number} ({so.status}): {plural(len(lines), 'line')}")
+        return Feedback.ok(_('sales order {number} ({status}): {count}').format(
+                               number=so.number, status=so.status, count=plural(len(lines), 'line')))
 
     def operator_info(self, code: str) -> Feedback:
         from db.ledger import recent_movements
@@ -171,4 +180,5 @@ class LookupFlow(Flow):
                             [[m.id, m.kind, m.item.sku, m.qty, m.from_location.code, m.to_location.code,
                               m.document] for m in rows])
         self.info = [f"last postings of operator {code}"]
-        return Feedback.ok(f"operator {code}: {plural(len(rows), 'recent posting')}")
+        return Feedback.ok(_('operator {code}: {count}').format(
+                               code=code, count=plural(len(rows), 'recent posting')))

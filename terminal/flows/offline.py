@@ -16,16 +16,19 @@ the station is back online.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.text import plural
 
 from .base import QTY_KEY, DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_qty
 from .basket import Basket
+from terminal.i18n import N_
 
-RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
+RETRY_KEY = FlowKey(DONE_KEY.key, "done", N_("Reconnect"), N_("try the server: back online when it answers (CMD-DONE)"))
 
 
 class OfflineFlow(Flow):
-    title = "OFFLINE"
+    title = N_("OFFLINE")
     keys = (QTY_KEY, RETRY_KEY)
 
     def __init__(self, session):
@@ -39,9 +42,10 @@ class OfflineFlow(Flow):
 
     def start(self) -> Feedback:
         if self.runner is None:
-            return Feedback.error("this station has no offline journal ([offline] journal, PostgreSQL sites)")
-        return Feedback.warn(f"the store cannot be reached: OFFLINE. Moves are journaled "
-                             f"({self.runner.queued} waiting) and post when the server is back")
+            return Feedback.error(_('this station has no offline journal ([offline] journal, PostgreSQL '
+                                    'sites)'))
+        return Feedback.warn(_('the store cannot be reached: OFFLINE. Moves are journaled ({queued} '
+                               'waiting) and post when the server is back').format(queued=self.runner.queued))
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -49,18 +53,20 @@ class OfflineFlow(Flow):
         self.state, self.entry = "source", "scan"
         self.source, self.qty, self.pending = None, None, None
         self.basket.clear()
-        self.prompt = "OFFLINE: scan the location to move goods from"
+        self.prompt = _('OFFLINE: scan the location to move goods from')
         self.info = self.status_lines()
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
         n = self.basket.units
         if self.qty:
-            self.prompt = f"OFFLINE: scan the item to move {plural(self.qty, 'unit')} from {self.source}"
+            self.prompt = _('OFFLINE: scan the item to move {count} from {source}').format(
+                              count=plural(self.qty, 'unit'), source=self.source)
         elif self.basket:
-            self.prompt = f"OFFLINE: scan more items, or the destination for {plural(n, 'unit')}"
+            self.prompt = _('OFFLINE: scan more items, or the destination for {count}').format(
+                              count=plural(n, 'unit'))
         else:
-            self.prompt = f"OFFLINE: scan the items to move from {self.source}"
+            self.prompt = _('OFFLINE: scan the items to move from {source}').format(source=self.source)
         self.info = self.status_lines()
 
     def status_lines(self) -> list[str]:
@@ -69,7 +75,9 @@ class OfflineFlow(Flow):
 
     def heading(self) -> str:
         queued = self.runner.queued if self.runner is not None else 0
-        return f"OFFLINE · {queued} queued" + (f" · from {self.source}" if self.source else "")
+        if self.source:
+            return _("OFFLINE · {queued} queued · from {source}").format(queued=queued, source=self.source)
+        return _("OFFLINE · {queued} queued").format(queued=queued)
 
     def table(self):
         if not self.basket:
@@ -92,36 +100,44 @@ class OfflineFlow(Flow):
         if kind == "location" and not scan.error:
             loc = self.cached("location", scan.location)
             if loc is None or loc["kind"] not in ("storage", "receiving", "shipping", "quarantine"):
-                return Feedback.error(f"expected a physical location, scanned {scan.location}")
+                return Feedback.error(_('expected a physical location, scanned {location}').format(
+                                          location=scan.location))
             if self.state == "source":
                 self.source = scan.location
                 self.to_items()
-                return Feedback.ok(f"OFFLINE: moving from {self.source}")
+                return Feedback.ok(_('OFFLINE: moving from {source}').format(source=self.source))
             if scan.location == self.source:
-                return Feedback.error(f"that is the source {self.source}: scan the destination")
+                return Feedback.error(_('that is the source {source}: scan the destination').format(
+                                          source=self.source))
             if not self.basket:
-                return Feedback.error(f"scan the items first, then the destination; scanned location {scan.location}")
+                return Feedback.error(_('scan the items first, then the destination; scanned location '
+                                        '{location}').format(location=scan.location))
             return self.journal(scan.location, key)
         if self.state == "source":
-            return Feedback.error(f"expected the location to move from, scanned {describe_scan(scan)}")
+            return Feedback.error(_('expected the location to move from, scanned {describe_scan}').format(
+                                      describe_scan=describe_scan(scan)))
         sku = getattr(scan, "sku", None)
         if kind not in ITEM_KINDS or not sku or scan.error:
-            return Feedback.error(f"expected an item on {self.source} or the destination, scanned {describe_scan(scan)}")
+            return Feedback.error(_('expected an item on {source} or the destination, scanned '
+                                    '{describe_scan}').format(
+                                      source=self.source, describe_scan=describe_scan(scan)))
         qty = self.qty or getattr(scan, "qty", None) or 1
         lot = getattr(scan, "lot", None)
         item = self.cached("item", sku) or {}
         if item.get("lot_tracked") and not lot:
             self.pending = (sku, qty)
             self.state, self.entry = "lot", "lot"
-            self.prompt = f"OFFLINE: {sku} is lot-tracked: scan or type the lot"
-            return Feedback.info(f"{sku}: which lot?")
+            self.prompt = _('OFFLINE: {sku} is lot-tracked: scan or type the lot').format(sku=sku)
+            return Feedback.info(_('{sku}: which lot?').format(sku=sku))
         return self.add(sku, lot, qty)
 
     def add(self, sku: str, lot: str | None, qty: int) -> Feedback:
         self.basket.add(sku, lot, qty)
         self.qty, self.pending = None, None
         self.to_items()
-        return Feedback.ok(f"+{qty} × {sku}" + (f" lot {lot}" if lot else "") + " (not posted yet: scan the destination)")
+        return Feedback.ok(f"+{qty} × {sku}" + (_(' lot {lot}').format(
+                                                    lot=lot) if lot else "") + _(' (not posted yet: scan '
+                                                                                  'the destination)'))
 
     def journal(self, dest: str, key: str | None) -> Feedback:
         from db.core.errors import WarehouseError
@@ -156,11 +172,11 @@ class OfflineFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan moves {plural(self.qty, 'unit')}")
+            return Feedback.info(_('next item scan moves {count}').format(count=plural(self.qty, 'unit')))
         if self.state == "lot" and self.pending is not None:
             lot = text.strip()
             if not lot:
-                return Feedback.error(f"type the lot of {self.pending[0]}, then Enter")
+                return Feedback.error(_('type the lot of {value}, then Enter').format(value=self.pending[0]))
             sku, qty = self.pending
             return self.add(sku, lot, qty)
         return super().on_text(text, key)
@@ -168,32 +184,35 @@ class OfflineFlow(Flow):
     def on_action(self, name, value=None, key=None) -> Feedback:
         if name == "qty" and self.state == "items":
             self.state, self.entry = "qty", "qty"
-            self.prompt = "OFFLINE: type the quantity for the next item scan, then Enter"
+            self.prompt = _('OFFLINE: type the quantity for the next item scan, then Enter')
             return None
         if name == "done":
             return self.reconnect()
         if name == "enter":
             return None
         if name == "undo":
-            return Feedback.error("undo needs the server: it is not reachable (OFFLINE)")
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+            return Feedback.error(_('undo needs the server: it is not reachable (OFFLINE)'))
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     def reconnect(self) -> Feedback:
         if self.runner is None:
             return self.start()
         if self.basket:
-            return Feedback.error("scan the destination of the basket first (or Esc to drop it)")
+            return Feedback.error(_('scan the destination of the basket first (or Esc to drop it)'))
         report = self.runner.replay()
         if not report.reached:
             self.info = self.status_lines()
-            return Feedback.warn(f"still OFFLINE: the server does not answer; {plural(report.left, 'posting')} wait")
+            return Feedback.warn(_('still OFFLINE: the server does not answer; {count} wait').format(
+                                     count=plural(report.left, 'posting')))
         try:
             self.call(self.runner.refresh_cache)
         except Exception:   # the cache is a convenience: being back online matters more
             pass
         self.next = ("leave", {})
         extra = f", {report.conflicts} refused (supervisor: exceptions list)" if report.conflicts else ""
-        return Feedback.ok(f"back ONLINE: {report.posted} journaled postings posted{extra}")
+        return Feedback.ok(_('back ONLINE: {posted} journaled postings posted{extra}').format(
+                               posted=report.posted, extra=extra))
 
     def back(self) -> Feedback | None:
         if self.state in ("qty", "lot"):
@@ -203,8 +222,8 @@ class OfflineFlow(Flow):
         if self.state == "items" and self.basket:
             self.basket.clear()
             self.to_items()
-            return Feedback.info("basket dropped: nothing journaled")
+            return Feedback.info(_('basket dropped: nothing journaled'))
         if self.state == "items":
             self.to_source()
-            return Feedback.info("scan another location to move from")
-        return Feedback.info("OFFLINE: F10 tries the server and returns to work when it answers")
+            return Feedback.info(_('scan another location to move from'))
+        return Feedback.info(_('OFFLINE: F10 tries the server and returns to work when it answers'))

@@ -10,6 +10,8 @@ gathers the answers.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from .base import Feedback
 
 STEPS = {"badge": "operator", "pin": "pin", "reason": "reason"}
@@ -49,7 +51,8 @@ class Override:
         if self.step == "badge":
             op = self.flow.call(security.get_operator, text)
             if not op.is_supervisor:
-                return Feedback.error(f"operator {op.code} is a {op.role}; an override needs a supervisor")
+                return Feedback.error(_('operator {code} is a {role}; an override needs a supervisor').format(
+                                          code=op.code, role=op.role))
             self.supervisor = op.code
             self.step = "pin" if self._needs_pin() else "reason"
             return None
@@ -57,14 +60,15 @@ class Override:
             # check_pin counts a wrong PIN and locks the supervisor out after too many.
             if not text or not self.flow.call(security.check_pin, self.supervisor, text,
                                               station=self.flow.station):
-                return Feedback.error(f"wrong PIN for supervisor {self.supervisor}; nothing was overridden")
+                return Feedback.error(_('wrong PIN for supervisor {supervisor}; nothing was overridden').format(
+                                          supervisor=self.supervisor))
             self.pin = text
             if self.flow.session.operator == self.supervisor:
                 self.flow.session.pin = text
             self.step = "reason"
             return None
         if not text:
-            return Feedback.error("type the reason for the override, then press Enter")
+            return Feedback.error(_('type the reason for the override, then press Enter'))
         self.reason = text
         self.done = True
         return None

@@ -1,6 +1,8 @@
 """The main menu: a digit opens a job at once (no Enter needed)."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from ..flows.menu import job_numbers, menu_for
 from .flow import FlowScreen
 
@@ -48,7 +50,7 @@ class MenuScreen(FlowScreen):
         grid.add_column(justify="right", style="bold reverse")
         grid.add_column()
         for n, _job, label in menu_for(self.app.session.is_supervisor):
-            grid.add_row(f" {n} ", label)
+            grid.add_row(f" {n} ", _(label))
         choices = self.query_one("#choices")
         choices.display = True
         choices.update(grid)

@@ -7,6 +7,8 @@ Workers get a refusal: the screen shows nothing of the books to them.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 from decimal import Decimal
 
@@ -237,7 +239,7 @@ class SupervisorScreen(StationScreen):
     def set_title(self, note: str = "") -> None:
         title = TITLES.get(self.view, self.view)
         if self.view == "history" and self.customer:
-            title = f"Order history of {self.customer}"
+            title = _('Order history of {customer}').format(customer=self.customer)
         if self.view == "sales":
             title += f" by {self.sales_by}"
         parts = [f"Supervisor · {title}"]
@@ -250,8 +252,9 @@ class SupervisorScreen(StationScreen):
     def next_period(self) -> None:
         self.period_index = (self.period_index + 1) % len(PERIODS)
         if self.view in SNAPSHOTS:
-            self.say("info", f"period: {self.period_label()} (this report is about now)")
-            self.set_title(f"{len(self.rows)} rows")
+            self.say("info", _('period: {period_label} (this report is about now)').format(
+                                 period_label=self.period_label()))
+            self.set_title(_('{n_rows} rows').format(n_rows=len(self.rows)))
             return
         self.open_view(self.view)
 
@@ -306,13 +309,13 @@ class SupervisorScreen(StationScreen):
     def chart_sales(self, by: str, period) -> None:
         from db.reports.catalog import run_report
         try:
-            rows, _ = run_report("sales", self.app.cfg.values, *period, by=by)
+            rows, _unused = run_report("sales", self.app.cfg.values, *period, by=by)
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", f"sales trend: {exc}")
             return
         labels = [r["period"][5:] if by == "day" else r["period"] for r in rows]
         values = [float(r["revenue"]) for r in rows]
-        title = f"Sales revenue by {by} · {self.period_label()}"
+        title = _('Sales revenue by {by} · {period_label}').format(by=by, period_label=self.period_label())
         self.app.call_from_thread(self.show_chart, title, labels, values, "bar")
 
     def ask_stock_chart(self) -> None:
@@ -320,7 +323,7 @@ class SupervisorScreen(StationScreen):
         self.prompting = True
         entry = self.query_one(EntryLine)
         entry.display = True
-        entry.set_label("SKU for the stock chart (Enter draws, Esc cancels)")
+        entry.set_label(_('SKU for the stock chart (Enter draws, Esc cancels)'))
         entry.clear()
         if sku:
             entry.insert(str(sku))
@@ -353,13 +356,15 @@ class SupervisorScreen(StationScreen):
         date_from, date_to = period
         days = self.app.cfg.get("reports.window_days")
         try:
-            rows, _ = stock_history(sku, date_from, date_to, days=days)
+            rows, _unused = stock_history(sku, date_from, date_to, days=days)
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", f"stock chart: {exc}")
             return
         labels = [r["day"].strftime("%m-%d") for r in rows]
         values = [r["on_hand"] for r in rows]
-        title = f"Stock of {sku} · {rows[0]['day']} to {rows[-1]['day']}" if rows else f"Stock of {sku}"
+        title = _('Stock of {sku} · {day} to {day2}').format(
+                    sku=sku, day=rows[0]['day'], day2=rows[-1]['day']) if rows else _('Stock of {sku}').format(
+                                                                                           sku=sku)
         self.app.call_from_thread(self.show_chart, title, labels, values, "line")
 
     def show_chart(self, title: str, labels: list[str], values: list[float], kind: str) -> None:
@@ -401,7 +406,7 @@ class SupervisorScreen(StationScreen):
 
     def pin_entered(self, pin: str | None, then) -> None:
         if not pin:
-            self.say("error", "cancelled: this action needs your supervisor PIN")
+            self.say("error", _('cancelled: this action needs your supervisor PIN'))
             return
         self.check_pin(pin, then)
 
@@ -445,7 +450,7 @@ class SupervisorScreen(StationScreen):
             return
         number = self.selected("po")
         if not number:
-            self.say("error", "no draft purchase order selected")
+            self.say("error", _('no draft purchase order selected'))
             return
         self.with_pin(lambda: self.release(number))
 

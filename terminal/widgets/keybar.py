@@ -8,6 +8,8 @@ itself always shows.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -56,7 +58,8 @@ class KeyBar(Static):
     _width = 0
 
     def show(self, keys: list[tuple[str, str]]) -> None:
-        keys = list(keys)
+        # Labels are marked N_ where defined, translated here where shown.
+        keys = [(key, _(label)) for key, label in keys]
         width = self.size.width or self.app.size.width
         if keys == self._keys and width == self._width:
             return      # unchanged: no layout and repaint for nothing
