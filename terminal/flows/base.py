@@ -65,7 +65,11 @@ def listed(rows: list, line, status: str, what: str, limit: int = LISTED) -> tup
     many more are STATUS; those can still be scanned or typed (WHAT: "an SO number")."""
     shown = rows[:limit]
     more = len(rows) - len(shown)
-    return [line(r) for r in shown], ([f"… and {more} more {status}: scan or type {what}"] if more else [])
+    if not more:
+        return [line(r) for r in shown], []
+    # STATUS and WHAT are marked N_ by the callers: translated here, where they are shown.
+    return [line(r) for r in shown], [_("… and {more} more {status}: scan or type {what}").format(
+        more=more, status=_(status), what=_(what))]
 
 
 @dataclass(frozen=True)
@@ -248,16 +252,18 @@ def describe_scan(scan) -> str:
     kind = getattr(scan, "kind", None)
     raw = scan_text(scan)
     if kind == "location":
-        return f"location {scan.location}"
+        return _("location {code}").format(code=scan.location)
     if kind == "operator":
-        return f"operator badge {scan.operator}"
+        return _("operator badge {code}").format(code=scan.operator)
     if kind == "command":
-        return f"command {scan.raw}"
+        return _("command {raw}").format(raw=scan.raw)
     if kind in ITEM_KINDS and getattr(scan, "sku", None):
-        return f"item {scan.sku}" + (f" lot {scan.lot}" if getattr(scan, "lot", None) else "")
+        if getattr(scan, "lot", None):
+            return _("item {sku} lot {lot}").format(sku=scan.sku, lot=scan.lot)
+        return _("item {sku}").format(sku=scan.sku)
     if kind in ITEM_KINDS and getattr(scan, "gtin", None):
         return f"GTIN {scan.gtin}"
-    return f"unknown barcode {raw}"
+    return _("unknown barcode {raw}").format(raw=raw)
 
 
 def expect_item(scan, what: str = "an item"):

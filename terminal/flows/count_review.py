@@ -156,7 +156,8 @@ class CountReviewFlow(Flow):
             second = r["second"] if r["second"] is not None else ""
             rows.append([n, r["location"], r["sku"], r["lot"] or "", r["expected"], r["first"], second,
                          f"{r['variance']:+d}", money(r["value"]), STATUS_TEXT.get(r["status"], r["status"])])
-        return Table(["#", "Location", "SKU", "Lot", "Books", "1st", "2nd", "Var", "Value", "Status"],
+        return Table([N_("#"), N_("Location"), N_("SKU"), N_("Lot"), N_("Books"), N_("1st"), N_("2nd"), N_("Var"),
+                      N_("Value"), N_("Status")],
                      rows, self.index - shown.start if self.rows else None)
 
     # --- input ----------------------------------------------------------------------------------

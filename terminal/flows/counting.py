@@ -101,10 +101,10 @@ class CountingFlow(Flow):
 
     def to_location(self) -> None:
         self.state, self.entry = "location", "scan"
-        nxt = f" (next: {self.tasks[0].location.code})" if self.tasks else ""
+        nxt = _(" (next: {code})").format(code=self.tasks[0].location.code) if self.tasks else ""
         self.prompt = _('Scan a location to count{nxt}').format(nxt=nxt)
-        self.info = ([f"{plural(len(self.tasks), 'location')} waiting"] if self.tasks
-                     else ["No location is waiting for a count. Esc goes back."])
+        self.info = ([_("{locations} waiting").format(locations=plural(len(self.tasks), 'location'))] if self.tasks
+                     else [_("No location is waiting for a count. Esc goes back.")])
 
     def open_location(self, code: str) -> Feedback:
         from db.counts import count_scope, expected_lines, recount_blockers, task_for_location
@@ -129,8 +129,8 @@ class CountingFlow(Flow):
         self.recount, self.scope, self.scope_names = recount, scope, names
         self.blind, self.expected = blind, expected
         self.to_count()
-        what = "recount" if recount else "count"
-        only = f" — only {', '.join(names)}" if names else ""
+        what = _("recount") if recount else _("count")
+        only = _(" — only {names}").format(names=", ".join(names)) if names else ""
         return Feedback.info(_('{what} {location} (count {count_id}){only}').format(
                                  what=what, location=self.location, count_id=task.count_id, only=only))
 
@@ -139,20 +139,21 @@ class CountingFlow(Flow):
     def to_count(self) -> None:
         self.state, self.entry = "count", "scan"
         self.pending = None
-        what = "Recount" if self.recount else "Count"
-        only = f" ({', '.join(self.scope_names)} only)" if self.scope_names else ""
+        what = _("Recount") if self.recount else _("Count")
+        only = _(" ({names} only)").format(names=", ".join(self.scope_names)) if self.scope_names else ""
         self.prompt = _('{what} {location}{only}: scan every item, F10 when done').format(
                           what=what, location=self.location, only=only)
         if self.next_qty:
             self.prompt = _('{what} {location}: the next item scan counts {count}').format(
                               what=what, location=self.location, count=plural(self.next_qty, 'unit'))
         units = sum(r["qty"] for r in self.tally.values())
-        self.info = [f"{plural(units, 'unit')} in {plural(len(self.tally), 'line')} counted so far"
-                     + ("" if self.blind else " · the books are shown: this count is not blind")]
+        so_far = _("{units} in {lines} counted so far").format(units=plural(units, 'unit'),
+                                                               lines=plural(len(self.tally), 'line'))
+        self.info = [so_far + ("" if self.blind else _(" · the books are shown: this count is not blind"))]
         if self.found:
-            self.info.append(f"Found goods: {plural(sum(self.found.values()), 'scan')} of unknown barcodes "
-                             "(for the supervisor)")
-        self.info.append("F3 quantity for the next scan · F6 location empty · F9 remove last scan")
+            self.info.append(_("Found goods: {scans} of unknown barcodes (for the supervisor)").format(
+                scans=plural(sum(self.found.values()), 'scan')))
+        self.info.append(_("F3 quantity for the next scan · F6 location empty · F9 remove last scan"))
 
     def on_scan(self, scan, key=None) -> Feedback:
         if key and key in self._answers:
@@ -435,8 +436,8 @@ class CountingFlow(Flow):
                 return None
             # The next locations in walking order; the info line says how many wait in all.
             rows = [[t.location.code, t.location.zone, t.count_id,
-                     "recount" if t.status == "recount" else "count"] for t in self.tasks[:self.rows_shown()]]
-            return Table(["Location", "Zone", "Count", "To do"], rows, 0)
+                     _("recount") if t.status == "recount" else _("count")] for t in self.tasks[:self.rows_shown()]]
+            return Table([N_("Location"), N_("Zone"), N_("Count"), N_("To do")], rows, 0)
         keys = list(self.tally)
         if not self.blind:
             keys += [k for k in self.expected if k not in self.tally]

@@ -53,7 +53,7 @@ class ExceptionsFlow(Flow):
     def table(self):
         if not self.rows:
             return None
-        return Table(["#", "Queued", "Station", "Op", "What", "Why refused"],
+        return Table([N_("#"), N_("Queued"), N_("Station"), N_("Op"), N_("What"), N_("Why refused")],
                      [[n, r["queued_at"].strftime("%m-%d %H:%M"), r["station"], r["operator"],
                        f"{r['op']} {r['what']}", r["error"]] for n, r in enumerate(self.rows, 1)])
 

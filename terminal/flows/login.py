@@ -6,7 +6,7 @@ from gettext import gettext as _
 from .base import Feedback, Flow, scan_text
 from terminal.i18n import N_
 
-PROMPT = "Scan your operator badge, or type your operator code and press Enter"
+PROMPT = N_("Scan your operator badge, or type your operator code and press Enter")
 
 
 class LoginFlow(Flow):
@@ -15,9 +15,10 @@ class LoginFlow(Flow):
 
     def __init__(self, session):
         super().__init__(session)
-        self.prompt = PROMPT
+        self.prompt = _(PROMPT)
         self.entry = "operator"
-        self.info = [f"Station {session.station} · warehouse {session.warehouse} · store {session.store}"]
+        self.info = [_("Station {station} · warehouse {warehouse} · store {store}").format(
+            station=session.station, warehouse=session.warehouse, store=session.store)]
 
     def on_scan(self, scan, key=None) -> Feedback:
         if getattr(scan, "kind", None) == "operator":

@@ -75,10 +75,11 @@ class LookupFlow(Flow):
         if len(items) == 1:
             return self.item(items[0].sku, None)
         shown = items[:LISTED]
-        self._table = Table(["SKU", "Name"], [[i.sku, i.name] for i in shown])
-        more = " (the first ones: type more of the name)" if len(items) > LISTED else ""
-        self.info = [f"Scan or type one SKU to see its stock{more}"]
-        return Feedback.ok(f"{len(shown)}{'+' if more else ''} items named like {text!r}")
+        self._table = Table([N_("SKU"), N_("Name")], [[i.sku, i.name] for i in shown])
+        more = _(" (the first ones: type more of the name)") if len(items) > LISTED else ""
+        self.info = [_("Scan or type one SKU to see its stock{more}").format(more=more)]
+        return Feedback.ok(_("{count}{plus} items named like {text!r}").format(
+            count=len(shown), plus='+' if more else '', text=text))
 
     def item(self, sku: str, lot: str | None) -> Feedback:
         from db import inventory, purchasing, sales
@@ -87,22 +88,25 @@ class LookupFlow(Flow):
         rows = self.call(inventory.stock, sku=sku)
         if lot:
             rows = [r for r in rows if r["lot"] == lot]
-        self._table = Table(["Location", "Lot", "Expiry", "On hand", "Alloc", "Free"],
+        self._table = Table([N_("Location"), N_("Lot"), N_("Expiry"), N_("On hand"), N_("Alloc"), N_("Free")],
                             [[r["location"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["allocated"],
                               r["available"]] for r in rows])
         pos = self.call(purchasing.open_po_lines_of_item, it.id)
         sos = self.call(sales.open_so_lines_of_item, it.id)
         total = sum(r["on_hand"] for r in rows)
-        self.info = [f"{it.sku} {it.name}: {total} on hand" + (f" (lot {lot})" if lot else "")
-                     + (" · lot-tracked" if it.lot_tracked else "") + (" · expiry" if it.expiry_tracked else "")]
-        self.info.append("Open POs: " + (", ".join(f"{l.po.number} {l.qty_ordered - l.qty_received - l.qty_rejected} due "
-                                                   f"{l.po.expected_date or '-'}" for l in pos) or "none"))
-        self.info.append("Open SOs: " + (", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} "
-                                                   f"({l.so.status})" for l in sos) or "none"))
+        self.info = [_("{sku} {name}: {total} on hand").format(sku=it.sku, name=it.name, total=total)
+                     + (_(" (lot {lot})").format(lot=lot) if lot else "")
+                     + (_(" · lot-tracked") if it.lot_tracked else "") + (_(" · expiry") if it.expiry_tracked else "")]
+        due = ", ".join(_("{number} {qty} due {date}").format(
+            number=l.po.number, qty=l.qty_ordered - l.qty_received - l.qty_rejected, date=l.po.expected_date or '-')
+            for l in pos)
+        self.info.append(_("Open POs: ") + (due or _("none")))
+        open_sos = ", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} ({l.so.status})" for l in sos)
+        self.info.append(_("Open SOs: ") + (open_sos or _("none")))
         expired = sum(r["qty"] for r in self.call(inventory.expiry_rows, 0, sku=it.sku) if r["status"] == "expired")
         if expired:
-            self.info.append(f"{plural(expired, 'unit')} of expired lots outside quarantine: never picked; "
-                             f"a supervisor quarantines them (wh quarantine --expired)")
+            self.info.append(_("{units} of expired lots outside quarantine: never picked; "
+                               "a supervisor quarantines them (wh quarantine --expired)").format(units=plural(expired, 'unit')))
         return Feedback.ok(_('item {sku} {name}: {total} on hand in {count}').format(
                                sku=it.sku, name=it.name, total=total, count=plural(len(rows), 'place')))
 
@@ -122,7 +126,7 @@ class LookupFlow(Flow):
         from db.masterdata.lookup import get_location
         loc = self.call(get_location, code)
         rows = self.call(inventory.stock, location=code)
-        self._table = Table(["SKU", "Name", "Lot", "Expiry", "On hand", "Free"],
+        self._table = Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Expiry"), N_("On hand"), N_("Free")],
                             [[r["sku"], r["name"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["available"]]
                              for r in rows])
         wh = loc.warehouse.code if loc.warehouse_id else "-"
@@ -139,7 +143,7 @@ class LookupFlow(Flow):
             for r in self.call(inventory.stock, sku=lot.item.sku):
                 if r["lot"] == lot.code:
                     rows.append([lot.item.sku, r["location"], lot.code, self.expiry(lot.expiry), r["on_hand"]])
-        self._table = Table(["SKU", "Location", "Lot", "Expiry", "On hand"], rows)
+        self._table = Table([N_("SKU"), N_("Location"), N_("Lot"), N_("Expiry"), N_("On hand")], rows)
         self.info = [f"lot {l.code} of {l.item.sku}: "
                      + (f"EXPIRED on {l.expiry}" if self.expired(l.expiry) else f"expires {l.expiry or 'never'}")
                      + f", first received {l.received_at:%Y-%m-%d}" for l in lots]
@@ -152,7 +156,7 @@ class LookupFlow(Flow):
         from db.purchasing import po_lines_with_items
         po = self.call(get_po, number)
         lines = self.call(po_lines_with_items, po.id)
-        self._table = Table(["#", "SKU", "Name", "Ordered", "Received", "Rejected"],
+        self._table = Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Received"), N_("Rejected")],
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected]
                              for l in lines])
         self.info = [f"{po.number}: supplier {po.supplier.code}, {po.status}, expected {po.expected_date or '-'}"]
@@ -164,7 +168,7 @@ class LookupFlow(Flow):
         from db.sales import so_lines
         so = self.call(get_so, number)
         lines = self.call(so_lines, so.id)
-        self._table = Table(["#", "SKU", "Name", "Ordered", "Picked", "Short", "Shipped"],
+        self._table = Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Picked"), N_("Short"), N_("Shipped")],
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short,
                               l.qty_shipped] for l in lines])
         at = f", picking at {so.assigned_station} by {so.assigned_operator}" if so.status == "picking" else ""
@@ -176,7 +180,7 @@ class LookupFlow(Flow):
     def operator_info(self, code: str) -> Feedback:
         from db.ledger import recent_movements
         rows = self.call(recent_movements, code, 10)
-        self._table = Table(["Id", "Kind", "SKU", "Qty", "From", "To", "Document"],
+        self._table = Table([N_("Id"), N_("Kind"), N_("SKU"), N_("Qty"), N_("From"), N_("To"), N_("Document")],
                             [[m.id, m.kind, m.item.sku, m.qty, m.from_location.code, m.to_location.code,
                               m.document] for m in rows])
         self.info = [f"last postings of operator {code}"]

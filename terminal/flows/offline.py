@@ -82,7 +82,7 @@ class OfflineFlow(Flow):
     def table(self):
         if not self.basket:
             return None
-        return Table(["Moving", "SKU", "Lot"], [[l.qty, l.sku, l.lot or ""] for l in self.basket])
+        return Table([N_("Moving"), N_("SKU"), N_("Lot")], [[l.qty, l.sku, l.lot or ""] for l in self.basket])
 
     # --- the cache -----------------------------------------------------------------------------
 

@@ -73,8 +73,10 @@ class PickingFlow(Flow):
         # The first orders only (hundreds of lines also made opening the job slow); any order
         # can still be scanned or typed.
         self.choices, self.info = listed(
-            self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
-            + ("  (yours, in progress)" if o.status == "picking" else ""), "waiting", "an SO number", self.list_limit())
+            self.orders, lambda o: _("{number:<10} {customer:<10} prio {priority} due {date}").format(
+                number=o.number, customer=o.customer.code, priority=o.priority, date=o.due_date or '-')
+            + (_("  (yours, in progress)") if o.status == "picking" else ""), N_("waiting"), N_("an SO number"),
+            self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = (_('Press Enter for the next order, or scan an SO number, or type a list number')
                        if self.orders else _('No orders waiting. Scan an SO number, or Esc to go back'))
@@ -89,7 +91,7 @@ class PickingFlow(Flow):
         self.choices = []
         self.refresh()
         self.to_task()
-        cannot = f"; {plural(len(self.gaps), 'line')} cannot be picked here" if self.gaps else ""
+        cannot = _("; {lines} cannot be picked here").format(lines=plural(len(self.gaps), 'line')) if self.gaps else ""
         return Feedback.ok(_('{number} for {value}: {count}{cannot}').format(
                                number=order.number, value=order.customer.name or order.customer.code,
                                count=plural(len(self.tasks), 'pick'), cannot=cannot))
@@ -142,10 +144,11 @@ class PickingFlow(Flow):
         self.state = "location"
         self.prompt = _('Go to {location} · pick {qty} × {sku} {name}').format(
                           location=t.location, qty=t.qty, sku=t.sku, name=t.name)
-        self.info = self.task_info(t) + ["Scan the location"] + self.gap_info()
+        self.info = self.task_info(t) + [_("Scan the location")] + self.gap_info()
 
     def gap_info(self) -> list[str]:
-        return [f"Cannot pick here: line {g.line_no} {g.sku} × {g.qty}: {g.why}" for g in self.gaps]
+        return [_("Cannot pick here: line {line_no} {sku} × {qty}: {why}").format(
+                    line_no=g.line_no, sku=g.sku, qty=g.qty, why=g.why) for g in self.gaps]
 
     def task_info(self, t) -> list[str]:
         lot = f"lot {t.lot}" + (f" (expires {t.expiry})" if t.expiry else "") if t.lot else ""
@@ -163,7 +166,7 @@ class PickingFlow(Flow):
         rows = [[t.location, t.sku, t.name, t.lot or "", t.qty] for t in self.tasks]
         # What cannot be picked here stays on the list, marked, with why under the table.
         rows += [["(cannot)", g.sku, g.name, "", g.qty] for g in self.gaps]
-        return Table(["Location", "SKU", "Name", "Lot", "Qty"], rows, 0 if self.tasks else None)
+        return Table([N_("Location"), N_("SKU"), N_("Name"), N_("Lot"), N_("Qty")], rows, 0 if self.tasks else None)
 
     # --- scans ------------------------------------------------------------------------------
 
@@ -183,7 +186,7 @@ class PickingFlow(Flow):
             self.prompt = _('At {location}: scan {sku}{lot} ({qty} to pick)').format(
                               location=t.location, sku=t.sku, lot=lot, qty=t.qty)
             # As many lines as at the location: the screen then repaints without a new layout.
-            self.info = self.task_info(t) + ["Scan the item"]
+            self.info = self.task_info(t) + [_("Scan the item")]
             return Feedback.ok(_('at {location}').format(location=t.location))
         if self.state in ("item", "qty"):
             return self.item_scan(scan, key)

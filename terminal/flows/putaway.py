@@ -81,7 +81,7 @@ class PutawayFlow(Flow):
             return None
         rows = [[r["sku"], r["name"], r["lot"] or "", r["available"]] for r in self.rows]
         current = next((i for i, r in enumerate(self.rows) if r["sku"] == self.sku and r["lot"] == self.lot), None)
-        return Table(["SKU", "Name", "Lot", "Qty"], rows, current)
+        return Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Qty")], rows, current)
 
     # --- scans -------------------------------------------------------------------------------
 
@@ -127,24 +127,25 @@ class PutawayFlow(Flow):
         self.state, self.entry = "dest", "scan"
         self.set_dest_prompt()
         warnings = scan_warnings(d)
-        msg = f"{self.sku} {self.name}: {self.qty} to put away"
+        msg = _("{sku} {name}: {qty} to put away").format(sku=self.sku, name=self.name, qty=self.qty)
         return Feedback.warn(msg + " — " + "; ".join(warnings)) if warnings else Feedback.info(msg)
 
     def set_dest_prompt(self) -> None:
-        lot = f" lot {self.lot}" if self.lot else ""
-        where = f"→ {self.suggested}" if self.suggested else "(no suggestion: any storage location)"
+        lot = _(" lot {lot}").format(lot=self.lot) if self.lot else ""
+        where = f"→ {self.suggested}" if self.suggested else _("(no suggestion: any storage location)")
         self.prompt = _('Put {qty} × {sku}{lot} {where}. Scan the location').format(
                           qty=self.qty, sku=self.sku, lot=lot, where=where)
-        self.info = [f"{self.name}", "F3 to put away fewer units"]
+        self.info = [f"{self.name}", _("F3 to put away fewer units")]
 
     def put(self, dest: str, key) -> Feedback:
         from db import inventory
         self.call(inventory.move, self.sku, self.qty, self.dock, dest, lot=self.lot,
                   operator=self.operator, station=self.station, key=key, kind="putaway",
                   document=f"PUT-{self.dock}")
-        note = "" if not self.suggested or dest == self.suggested else f" (suggested {self.suggested})"
-        lot = f" lot {self.lot}" if self.lot else ""
-        msg = f"put away {self.qty} × {self.sku}{lot} {self.dock} → {dest}{note}"
+        note = "" if not self.suggested or dest == self.suggested else _(" (suggested {code})").format(code=self.suggested)
+        lot = _(" lot {lot}").format(lot=self.lot) if self.lot else ""
+        msg = _("put away {qty} × {sku}{lot} {dock} → {dest}{note}").format(
+            qty=self.qty, sku=self.sku, lot=lot, dock=self.dock, dest=dest, note=note)
         self.refresh()
         self.to_item()
         return Feedback.ok(msg)

@@ -81,8 +81,9 @@ class ReceivingFlow(Flow):
         self.open_pos = self.call(purchasing.open_purchase_orders, self.session.warehouse)
         self.state, self.entry, self.po = "choose", "choice", None
         self.choices, self.info = listed(
-            self.open_pos, lambda p: f"{p.number:<12} {p.supplier.code:<10} expected {p.expected_date or '-'}  {p.status}",
-            "open", "a PO number", self.list_limit())
+            self.open_pos, lambda p: _("{number:<12} {supplier:<10} expected {date}  {status}").format(
+                number=p.number, supplier=p.supplier.code, date=p.expected_date or '-', status=p.status),
+            N_("open"), N_("a PO number"), self.list_limit())
         self.prompt = (_('Scan a PO number, or type its number in the list and press Enter')
                        if self.open_pos else _('No open purchase orders. Scan a PO number, or Esc to go back'))
         return feedback
@@ -117,7 +118,7 @@ class ReceivingFlow(Flow):
                               count=plural(self.qty, 'unit'), number=self.po.number)
         else:
             self.prompt = _('Scan an item for {number}').format(number=self.po.number)
-        self.info = [f"F3 quantity · F4 reject · F10 finish   Dock: {self.dock_code()}"]
+        self.info = [_("F3 quantity · F4 reject · F10 finish   Dock: {dock}").format(dock=self.dock_code())]
 
     def dock_code(self) -> str:
         if self.dock is None:
@@ -139,7 +140,7 @@ class ReceivingFlow(Flow):
                  max(0, l.qty_ordered - l.qty_received - l.qty_rejected)] for l in self.lines]
         sku = self.pending.sku if self.pending else self.last_sku
         current = next((i for i, l in enumerate(self.lines) if l.item.sku == sku), None) if sku else None
-        return Table(["#", "SKU", "Name", "Ordered", "Recvd", "Rejected", "Open"], rows, current)
+        return Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Recvd"), N_("Rejected"), N_("Open")], rows, current)
 
     # --- inputs ------------------------------------------------------------------------------
 
@@ -225,14 +226,18 @@ class ReceivingFlow(Flow):
         self.last_sku = p.sku
         self.reload()
         self.to_items()
-        lot = f" lot {p.lot}" if p.lot else ""
+        lot = _(" lot {lot}").format(lot=p.lot) if p.lot else ""
         line = res.po_line
-        where = f"{self.dock_code()}" if not p.reject else f"quarantine ({reason})"
-        msg = f"{'rejected' if p.reject else 'received'} {p.qty} × {p.sku}{lot} → {where}"
+        if p.reject:
+            msg = _("rejected {qty} × {sku}{lot} → quarantine ({reason})").format(
+                qty=p.qty, sku=p.sku, lot=lot, reason=reason)
+        else:
+            msg = _("received {qty} × {sku}{lot} → {dock}").format(qty=p.qty, sku=p.sku, lot=lot, dock=self.dock_code())
         if ov:
-            msg += f" (override by {ov.supervisor}: {ov.reason})"
+            msg += _(" (override by {supervisor}: {reason})").format(supervisor=ov.supervisor, reason=ov.reason)
         if line is not None:
-            msg += f"; line {line.line_no}: {line.qty_received + line.qty_rejected} of {line.qty_ordered}"
+            msg += _("; line {line_no}: {done} of {ordered}").format(
+                line_no=line.line_no, done=line.qty_received + line.qty_rejected, ordered=line.qty_ordered)
         return result([msg], list(res.warnings) + p.warnings)
 
     # --- an expired or short-dated lot ---------------------------------------------------------
@@ -242,7 +247,7 @@ class ReceivingFlow(Flow):
         self.state, self.entry = "refused", "choice"
         self.prompt = _('{sku} lot {lot} is refused. Type 1 or 2, or Esc to drop the scan').format(
                           sku=p.sku, lot=p.lot)
-        self.choices = ["Supervisor override (badge, PIN, reason): receive it", "Reject it to quarantine (EXPIRED)"]
+        self.choices = [_("Supervisor override (badge, PIN, reason): receive it"), _("Reject it to quarantine (EXPIRED)")]
         self.info = []
         return Feedback.error(_('receipt refused: {problem}').format(problem=problem))
 
@@ -379,8 +384,8 @@ class ReceivingFlow(Flow):
             self.state, self.entry = "close", "choice"
             self.prompt = _('{number} still has {count} open. What now? Type 1, 2 or 3').format(
                               number=self.po.number, count=plural(rest, 'unit'))
-            self.choices = ["Close it, the rest on a backorder", "Close it, cancel the rest",
-                            "Keep it open (more will come)"]
+            self.choices = [_("Close it, the rest on a backorder"), _("Close it, cancel the rest"),
+                            _("Keep it open (more will come)")]
             return None
         from db import purchasing
         self.call(purchasing.close_po, self.po.number, backorder=False, operator=self.operator,
@@ -390,7 +395,7 @@ class ReceivingFlow(Flow):
     def ask_after(self, message: str) -> Feedback:
         self.state, self.entry = "after", "choice"
         self.prompt = _('Goods are on {dock_code}. Type 1 or 2').format(dock_code=self.dock_code())
-        self.choices = ["Put away now", "Leave them on the dock"]
+        self.choices = [_("Put away now"), _("Leave them on the dock")]
         self.closed_message = message
         return Feedback.ok(message)
 

@@ -46,8 +46,9 @@ class ShippingFlow(Flow):
         from db import sales
         self.orders = self.call(sales.orders_to_ship)
         self.choices, self.info = listed(
-            self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} {o.status:<8} station {o.assigned_station or '-'}",
-            "to ship", "an SO number", self.list_limit())
+            self.orders, lambda o: _("{number:<10} {customer:<10} {status:<8} station {station}").format(
+                number=o.number, customer=o.customer.code, status=o.status, station=o.assigned_station or '-'),
+            N_("to ship"), N_("an SO number"), self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = (_('Scan or type the SO number to ship, or the number of a line in the list')
                        if self.orders else _('No picked orders. Scan an SO number, or Esc to go back'))
@@ -66,11 +67,11 @@ class ShippingFlow(Flow):
         self.state, self.entry = "confirm", "scan"
         picked = sum(self.to_ship(l) for l in self.lines)
         short = sum(l.qty_ordered - self.to_ship(l) - l.qty_shipped for l in self.lines)
-        back = "Esc goes back to Pick" if self.from_pick else "Esc goes back"
+        back = _("Esc goes back to Pick") if self.from_pick else _("Esc goes back")
         self.prompt = _('Ship {count} of {number}? F10 (or CMD-DONE) ships; {back}').format(
                           count=plural(picked, 'unit'), number=order.number, back=back)
-        self.info = ([f"{plural(short, 'unit')} not picked go to a backorder"] if short > 0
-                     else ["Everything ordered is picked"])
+        self.info = ([_("{units} not picked go to a backorder").format(units=plural(short, 'unit'))] if short > 0
+                     else [_("Everything ordered is picked")])
         return Feedback.info(_('{number}: {count} picked').format(
                                  number=order.number, count=plural(picked, 'unit')))
 
@@ -92,7 +93,7 @@ class ShippingFlow(Flow):
             return None
         rows = [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short, l.qty_shipped]
                 for l in self.lines]
-        return Table(["#", "SKU", "Name", "Ordered", "Picked", "Short", "Shipped"], rows)
+        return Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Picked"), N_("Short"), N_("Shipped")], rows)
 
     def on_scan(self, scan, key=None) -> Feedback:
         if self.state == "choose":
@@ -130,10 +131,10 @@ class ShippingFlow(Flow):
         units = sum(m.qty for m in res.movements)
         self.packing_list = packing_list(self.so, self.lines, res, self.session)
         self.state, self.entry = "shipped", "scan"
-        bo = f"; backorder {res.backorder.number} holds the rest" if res.backorder else ""
+        bo = _("; backorder {number} holds the rest").format(number=res.backorder.number) if res.backorder else ""
         self.prompt = _('{number} shipped. F10 or Esc goes back; F7 prints the list again').format(
                           number=self.so.number)
-        self.info = [f"Packing list → {self.session.printer or '(no printer)'}"]
+        self.info = [_("Packing list → {printer}").format(printer=self.session.printer or _("(no printer)"))]
         fb = self.print_list(_('shipped {count} of {number}{bo}').format(
                                  count=plural(units, 'unit'), number=self.so.number, bo=bo))
         return fb

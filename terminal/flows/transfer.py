@@ -75,7 +75,7 @@ class TransferFlow(Flow):
         else:
             self.prompt = _('Scan the items to move from {source} (F8: everything)').format(
                               source=self.source)
-        self.info = ["F3 quantity · F8 everything · Esc clears the basket"]
+        self.info = [_("F3 quantity · F8 everything · Esc clears the basket")]
 
     def heading(self) -> str:
         return _("Transfer · from {source}").format(source=self.source) if self.source else _("Transfer")
@@ -84,8 +84,9 @@ class TransferFlow(Flow):
         if self.source is None:
             return None
         if self.basket:
-            return Table(["Moving", "SKU", "Name", "Lot"], [[b.qty, b.sku, b.name, b.lot or ""] for b in self.basket])
-        return Table(["SKU", "Name", "Lot", "Free"], [[r["sku"], r["name"], r["lot"] or "", r["available"]]
+            return Table([N_("Moving"), N_("SKU"), N_("Name"), N_("Lot")],
+                         [[b.qty, b.sku, b.name, b.lot or ""] for b in self.basket])
+        return Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Free")], [[r["sku"], r["name"], r["lot"] or "", r["available"]]
                                                        for r in self.rows])
 
     def free(self, sku: str, lot: str | None) -> int:

@@ -29,7 +29,7 @@ class PinDialog(ModalScreen[str | None]):
             yield Static(_("PIN of supervisor {operator}").format(operator=self.operator), id="pin-title")
             yield Static(self.why or _("This action needs your PIN."), id="pin-why")
             yield Static("", id="pin-dots")
-            yield Static("Digits, then Enter · Esc cancels", id="pin-keys")
+            yield Static(_("Digits, then Enter · Esc cancels"), id="pin-keys")
 
     def on_mount(self) -> None:
         self.redraw()

@@ -22,33 +22,37 @@ from ..widgets.banner import Banner
 from ..widgets.chart import Chart
 from ..widgets.entry import EntryLine
 from ..widgets.keybar import KeyBar
+from ..i18n import N_
 from .base import StationScreen
 
 # key -> (view, title). The views are the reports of db.reports.catalog plus two of our own.
 VIEW_KEYS = {
-    "1": ("alerts", "Stock alerts"),
-    "2": ("reorder", "Reorder suggestions"),
-    "3": ("suppliers", "Supplier scorecard"),
-    "4": ("settlement", "Supplier settlement"),
-    "5": ("customers", "Customers"),
-    "6": ("sales", "Sales"),
-    "7": ("value", "Stock value"),
-    "8": ("turnover", "Turnover and days of supply"),
-    "9": ("dead-stock", "Dead stock"),
-    "0": ("ageing", "Stock ageing"),
-    "a": ("abc", "ABC classification"),
-    "c": ("counts", "Count variances"),
-    "d": ("drafts", "Draft purchase orders"),
+    "1": ("alerts", N_("Stock alerts")),
+    "2": ("reorder", N_("Reorder suggestions")),
+    "3": ("suppliers", N_("Supplier scorecard")),
+    "4": ("settlement", N_("Supplier settlement")),
+    "5": ("customers", N_("Customers")),
+    "6": ("sales", N_("Sales")),
+    "7": ("value", N_("Stock value")),
+    "8": ("turnover", N_("Turnover and days of supply")),
+    "9": ("dead-stock", N_("Dead stock")),
+    "0": ("ageing", N_("Stock ageing")),
+    "a": ("abc", N_("ABC classification")),
+    "c": ("counts", N_("Count variances")),
+    "d": ("drafts", N_("Draft purchase orders")),
 }
 TITLES = {view: title for view, title in VIEW_KEYS.values()}
-TITLES["history"] = "Order history"
+TITLES["history"] = N_("Order history")
 
 # Reports about the state of things now: the period does not apply to them.
 SNAPSHOTS = {"alerts", "reorder", "value", "dead-stock", "ageing", "drafts"}
 
-PERIODS = [(7, "last 7 days"), (30, "last 30 days"), (90, "last 90 days"), (365, "last 365 days"),
-           (None, "all time")]
+PERIODS = [(7, N_("last 7 days")), (30, N_("last 30 days")), (90, N_("last 90 days")),
+           (365, N_("last 365 days")), (None, N_("all time"))]
 SALES_BY = ["day", "week", "month", "item", "customer", "operator"]
+# The groupings as the screen says them (the report takes the English keys above).
+SALES_BY_WORDS = {"day": N_("day"), "week": N_("week"), "month": N_("month"), "item": N_("item"),
+                  "customer": N_("customer"), "operator": N_("operator")}
 
 def _menu(entries: str) -> str:
     """ "1 Alerts|2 Reorder" -> the key in reverse video right before its label (fits 80 columns)."""
@@ -59,24 +63,33 @@ def _menu(entries: str) -> str:
     return " ".join(out)
 
 
-MENU = (_menu("1 Alerts|2 Reorder|3 Suppliers|4 Settle|5 Customers|6 Sales|7 Value|8 Turnover") + "\n"
-        + _menu("9 Dead|0 Ageing|a ABC|c Counts|d Drafts|r Count review|t Trend|h Stock chart|p Period"))
+# The two menu rows, translated when the screen is built (the language is chosen after import).
+MENU_ROWS = (N_("1 Alerts|2 Reorder|3 Suppliers|4 Settle|5 Customers|6 Sales|7 Value|8 Turnover"),
+             N_("9 Dead|0 Ageing|a ABC|c Counts|d Drafts|r Count review|t Trend|h Stock chart|p Period"))
+
+
+def menu_text() -> str:
+    return "\n".join(_menu(_(row)) for row in MENU_ROWS)
+
+
+# Operators' roles as the screen says them (the store keeps the English keys).
+ROLE_WORDS = {"worker": N_("worker"), "supervisor": N_("supervisor")}
 
 HELP = [
-    ("1–9, 0, a, c, d", "open a report: alerts, reorder, suppliers, settlement, customers, sales, "
-                        "value, turnover, dead stock, ageing, ABC, counts, draft POs"),
-    ("↑ ↓ ← → PgUp PgDn", "move in the table"),
-    ("p", "next period: 7, 30, 90, 365 days, all time"),
-    ("b", "sales: next grouping (day, week, month, item, customer, operator)"),
-    ("Enter", "customers: the order history of the selected customer; acknowledge an error"),
-    ("n / o", "reorder: create draft POs / create them open (receivable at once)"),
-    ("l", "draft POs: release the selected one (it becomes open, receivable at a station)"),
-    ("s", "ABC: save the classes on the items"),
-    ("t", "chart of the sales trend over the period"),
-    ("h", "chart of the stock of an item (the selected row's, or type a SKU)"),
-    ("r", "count reconciliation (approve or reject count variances)"),
-    ("Esc", "back to the alerts; from the alerts, back to the menu"),
-    ("F1", "this help"),
+    ("1–9, 0, a, c, d", N_("open a report: alerts, reorder, suppliers, settlement, customers, sales, "
+                        "value, turnover, dead stock, ageing, ABC, counts, draft POs")),
+    ("↑ ↓ ← → PgUp PgDn", N_("move in the table")),
+    ("p", N_("next period: 7, 30, 90, 365 days, all time")),
+    ("b", N_("sales: next grouping (day, week, month, item, customer, operator)")),
+    ("Enter", N_("customers: the order history of the selected customer; acknowledge an error")),
+    ("n / o", N_("reorder: create draft POs / create them open (receivable at once)")),
+    ("l", N_("draft POs: release the selected one (it becomes open, receivable at a station)")),
+    ("s", N_("ABC: save the classes on the items")),
+    ("t", N_("chart of the sales trend over the period")),
+    ("h", N_("chart of the stock of an item (the selected row's, or type a SKU)")),
+    ("r", N_("count reconciliation (approve or reject count variances)")),
+    ("Esc", N_("back to the alerts; from the alerts, back to the menu")),
+    ("F1", N_("this help")),
 ]
 
 
@@ -84,7 +97,7 @@ def cell(value) -> str | Text:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, Decimal):
         return Text(f"{value:,.2f}", justify="right")
     if isinstance(value, float):
@@ -100,7 +113,7 @@ def cell(value) -> str | Text:
 
 class SupervisorScreen(StationScreen):
     CSS_PATH = "supervisor.tcss"
-    screen_title = "Supervisor"
+    screen_title = N_("Supervisor")
 
     def __init__(self):
         super().__init__()
@@ -118,10 +131,10 @@ class SupervisorScreen(StationScreen):
     # --- layout ----------------------------------------------------------------------------------
 
     def body(self) -> ComposeResult:
-        yield Static("Supervisor", id="sv-title")
+        yield Static(_("Supervisor"), id="sv-title")
         yield DataTable(id="sv-table", zebra_stripes=True, cursor_type="row")
         yield Chart(id="sv-chart")
-        yield Static(MENU, id="sv-menu")
+        yield Static(menu_text(), id="sv-menu")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -130,14 +143,15 @@ class SupervisorScreen(StationScreen):
         session = self.app.session
         if not session.is_supervisor:
             self.refused = True
-            who = session.operator or "nobody"
-            self.query_one("#sv-title", Static).update(Text("Supervisor: refused", style="bold"))
+            who = session.operator or _("nobody")
+            role = _(ROLE_WORDS.get(session.role, session.role))
+            self.query_one("#sv-title", Static).update(Text(_("Supervisor: refused"), style="bold"))
             self.query_one(DataTable).display = False
             self.query_one("#sv-menu", Static).update(
-                f"The supervisor screens need a supervisor. Operator {who} is a {session.role}.\n"
-                "Press Esc to go back to the menu.")
-            self.query_one(Banner).show("error", f"operator {who} is a {session.role}; "
-                                                 "the supervisor screens need a supervisor")
+                _("The supervisor screens need a supervisor. Operator {who} is a {role}.\n"
+                  "Press Esc to go back to the menu.").format(who=who, role=role))
+            self.query_one(Banner).show("error", _("operator {who} is a {role}; the supervisor screens "
+                                                   "need a supervisor").format(who=who, role=role))
             self.app.bell()
             self.audit_refusal(who)
             return
@@ -146,11 +160,12 @@ class SupervisorScreen(StationScreen):
 
     def key_list(self):
         if self.refused:
-            return [("escape", "Back")]
-        keys = [("f1", "Help"), ("escape", "Back")]
-        extra = {"reorder": [("n", "Create drafts"), ("o", "Create open")],
-                 "drafts": [("l", "Release")], "abc": [("s", "Save classes")],
-                 "sales": [("b", f"By {self.sales_by}")], "customers": [("enter", "History")]}
+            return [("escape", N_("Back"))]
+        keys = [("f1", N_("Help")), ("escape", N_("Back"))]
+        by = _("By {by}").format(by=_(SALES_BY_WORDS[self.sales_by]))
+        extra = {"reorder": [("n", N_("Create drafts")), ("o", N_("Create open"))],
+                 "drafts": [("l", N_("Release"))], "abc": [("s", N_("Save classes"))],
+                 "sales": [("b", by)], "customers": [("enter", N_("History"))]}
         return keys + extra.get(self.view, [])
 
     def help_lines(self):
@@ -159,7 +174,7 @@ class SupervisorScreen(StationScreen):
     # --- the period ------------------------------------------------------------------------------
 
     def period(self) -> tuple[dt.date | None, dt.date | None]:
-        days, _ = PERIODS[self.period_index]
+        days, _label = PERIODS[self.period_index]
         if days is None:
             return None, None
         from db.reports.common import today
@@ -167,7 +182,7 @@ class SupervisorScreen(StationScreen):
         return end - dt.timedelta(days=days - 1), end
 
     def period_label(self) -> str:
-        return PERIODS[self.period_index][1]
+        return _(PERIODS[self.period_index][1])
 
     # --- keys ------------------------------------------------------------------------------------
 
@@ -185,7 +200,7 @@ class SupervisorScreen(StationScreen):
             return self.prompt_key(key, character)
         if key == "f1":
             from .help import HelpScreen
-            self.app.push_screen(HelpScreen("Supervisor", self.help_lines()))
+            self.app.push_screen(HelpScreen(N_("Supervisor"), self.help_lines()))
             return True
         if key == "escape":
             if self.view in ("chart", "history"):
@@ -233,16 +248,16 @@ class SupervisorScreen(StationScreen):
             self.previous = view
         self.view = view
         self.query_one(KeyBar).show(self.key_list())
-        self.set_title("loading…")
+        self.set_title(_("loading…"))
         self.load(view, self.period(), self.sales_by, self.customer)
 
     def set_title(self, note: str = "") -> None:
-        title = TITLES.get(self.view, self.view)
+        title = _(TITLES.get(self.view, self.view))
         if self.view == "history" and self.customer:
             title = _('Order history of {customer}').format(customer=self.customer)
         if self.view == "sales":
-            title += f" by {self.sales_by}"
-        parts = [f"Supervisor · {title}"]
+            title = _("{title} by {by}").format(title=title, by=_(SALES_BY_WORDS[self.sales_by]))
+        parts = [_("Supervisor") + " · " + title]
         if self.view not in SNAPSHOTS:
             parts.append(self.period_label())
         if note:
@@ -272,7 +287,7 @@ class SupervisorScreen(StationScreen):
             summary = alert_summary(rows) if view == "alerts" else None
         except Exception as exc:   # a report that fails must say so, not kill the screen
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.say, "error", f"{TITLES.get(view, view)}: {exc}")
+                self.app.call_from_thread(self.say, "error", f"{_(TITLES.get(view, view))}: {exc}")
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_rows, view, rows, columns, summary)
@@ -285,13 +300,14 @@ class SupervisorScreen(StationScreen):
         self.query_one(Chart).display = False
         table.display = True
         table.clear(columns=True)
-        table.add_columns(*columns)
+        # The headers come from db/reports in English (marked N_ there): translated as shown.
+        table.add_columns(*[_(c) for c in columns])
         for row in rows:
             table.add_row(*[cell(row.get(c)) for c in columns])
         table.focus()
         if summary is not None:
             self.alert_summary = summary
-        note = f"{len(rows)} rows" if rows else "nothing to show"
+        note = _("{n_rows} rows").format(n_rows=len(rows)) if rows else _("nothing to show")
         self.set_title(summary if view == "alerts" and summary else note)
 
     # --- charts ----------------------------------------------------------------------------------
@@ -302,7 +318,7 @@ class SupervisorScreen(StationScreen):
             "day" if date_from and (date_to - date_from).days <= 31 else "week")
         self.previous = self.view if self.view not in ("chart",) else self.previous
         self.view = "chart"
-        self.query_one(KeyBar).show([("escape", "Back"), ("f1", "Help")])
+        self.query_one(KeyBar).show([("escape", N_("Back")), ("f1", N_("Help"))])
         self.chart_sales(by, (date_from, date_to))
 
     @work(thread=True, exclusive=True, group="supervisor-load", exit_on_error=False)
@@ -311,7 +327,7 @@ class SupervisorScreen(StationScreen):
         try:
             rows, _unused = run_report("sales", self.app.cfg.values, *period, by=by)
         except Exception as exc:
-            self.app.call_from_thread(self.say, "error", f"sales trend: {exc}")
+            self.app.call_from_thread(self.say, "error", _("sales trend: {exc}").format(exc=exc))
             return
         labels = [r["period"][5:] if by == "day" else r["period"] for r in rows]
         values = [float(r["revenue"]) for r in rows]
@@ -338,7 +354,7 @@ class SupervisorScreen(StationScreen):
             if sku:
                 self.previous = self.view if self.view != "chart" else self.previous
                 self.view = "chart"
-                self.query_one(KeyBar).show([("escape", "Back"), ("f1", "Help")])
+                self.query_one(KeyBar).show([("escape", N_("Back")), ("f1", N_("Help"))])
                 self.chart_stock(sku, self.period())
         elif key == "backspace":
             entry.backspace()
@@ -358,7 +374,7 @@ class SupervisorScreen(StationScreen):
         try:
             rows, _unused = stock_history(sku, date_from, date_to, days=days)
         except Exception as exc:
-            self.app.call_from_thread(self.say, "error", f"stock chart: {exc}")
+            self.app.call_from_thread(self.say, "error", _("stock chart: {exc}").format(exc=exc))
             return
         labels = [r["day"].strftime("%m-%d") for r in rows]
         values = [r["on_hand"] for r in rows]
@@ -374,7 +390,7 @@ class SupervisorScreen(StationScreen):
         chart = self.query_one(Chart)
         chart.display = True
         chart.show(title, labels, values, kind=kind)
-        self.query_one("#sv-title", Static).update(Text(f"Supervisor · {title}", style="bold"))
+        self.query_one("#sv-title", Static).update(Text(_("Supervisor") + " · " + title, style="bold"))
 
     # --- actions that write ----------------------------------------------------------------------
 
@@ -420,7 +436,7 @@ class SupervisorScreen(StationScreen):
             self.app.call_from_thread(self.say, "error", str(exc))
             return
         if not ok:
-            self.app.call_from_thread(self.say, "error", f"wrong PIN for {session.operator}")
+            self.app.call_from_thread(self.say, "error", _("wrong PIN for {operator}").format(operator=session.operator))
             return
         session.pin = pin
         self.app.call_from_thread(then)
@@ -431,9 +447,10 @@ class SupervisorScreen(StationScreen):
         from db.purchasing.reorder import create_draft_pos
         session = self.app.session
         try:
-            rows, _ = run_report("reorder", self.app.cfg.values)
+            rows, _columns = run_report("reorder", self.app.cfg.values)
             if not rows:
-                self.app.call_from_thread(self.say, "info", "nothing to reorder: no item is below its reorder point")
+                self.app.call_from_thread(self.say, "info",
+                                          _("nothing to reorder: no item is below its reorder point"))
                 return
             with session.pin_scope():
                 pos = create_draft_pos(rows, operator=session.operator, station=session.station, release=release)
@@ -441,8 +458,11 @@ class SupervisorScreen(StationScreen):
             self.app.call_from_thread(self.say, "error", str(exc))
             return
         numbers = ", ".join(p.number for p in pos)
-        state = "open: ready to receive" if release else "drafts: press l on one to release it"
-        self.app.call_from_thread(self.after_write, f"created {numbers} ({state})",
+        if release:
+            done = _("created {numbers} (open: ready to receive)").format(numbers=numbers)
+        else:
+            done = _("created {numbers} (drafts: press l on one to release it)").format(numbers=numbers)
+        self.app.call_from_thread(self.after_write, done,
                                   "reorder" if release else "drafts")
 
     def release_selected(self) -> None:
@@ -464,7 +484,8 @@ class SupervisorScreen(StationScreen):
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", str(exc))
             return
-        self.app.call_from_thread(self.after_write, f"{number} released: open, ready to receive", "drafts")
+        self.app.call_from_thread(self.after_write, _("{number} released: open, ready to receive").format(number=number),
+                                  "drafts")
 
     def save_abc(self) -> None:
         if self.view == "abc":
@@ -475,13 +496,13 @@ class SupervisorScreen(StationScreen):
         from db.masterdata.abc_classes import save_abc_classes
         from db.reports.catalog import run_report
         try:
-            rows, _ = run_report("abc", self.app.cfg.values, *period)
+            rows, _columns = run_report("abc", self.app.cfg.values, *period)
             save_abc_classes(rows)
         except Exception as exc:
             self.app.call_from_thread(self.say, "error", str(exc))
             return
         counts = {c: sum(1 for r in rows if r["class"] == c) for c in "ABC"}
-        self.app.call_from_thread(self.after_write, "ABC classes saved: " + ", ".join(
+        self.app.call_from_thread(self.after_write, _("ABC classes saved: ") + ", ".join(
             f"{n} {c}" for c, n in counts.items()), "abc")
 
     def after_write(self, message: str, view: str) -> None:

@@ -5,6 +5,8 @@ wonders why the next scan waits.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from textual.widgets import Static
 
 MARKS = {"ok": "✔ ", "warn": "! ", "error": "✘ ", "info": ""}
@@ -24,7 +26,7 @@ class Banner(Static):
             self._level = level
         text = MARKS.get(level, "") + message if level else ""
         if level == "error":
-            text += "\nPress Enter (or scan CMD-OK) to acknowledge."
+            text += "\n" + _("Press Enter (or scan CMD-OK) to acknowledge.")
         # Three rows high whatever it says (app.tcss): a repaint, never a layout of the screen.
         self.update(text, layout=False)
 

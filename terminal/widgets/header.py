@@ -6,6 +6,8 @@ app redraws the headers when those change (`WarehouseApp.refresh_headers`).
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -20,7 +22,7 @@ class StationHeader(Static):
     def refresh_text(self) -> None:
         app = self.app
         s = app.session
-        who = f"{s.operator} {s.operator_name}".strip() if s.operator else "nobody logged in"
+        who = f"{s.operator} {s.operator_name}".strip() if s.operator else _("nobody logged in")
         if s.operator and s.operator_name == s.operator:
             who = s.operator
         if s.operator and s.is_supervisor:

@@ -126,7 +126,7 @@ def render_table(table, width: int) -> Text:
 
     def _line(cells) -> str:
         out = []
-        for (_, right, w, _), value in zip(cols, cells):
+        for (_title, right, w, _name), value in zip(cols, cells):
             out.append(" " + fit("" if value is None else str(value), w, right=right) + " ")
         return sep.join(out)
 
