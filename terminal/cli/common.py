@@ -160,7 +160,7 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
         whole = numeric or code or any(isinstance(v, (dt.date, dt.datetime)) for v in values)
         widest = max([cell_len(v) for v in cells[c]] or [0])
         # A whole column needs its widest value; a wrapping one at least 8 cells (or its widest).
-        need = max(widest, cell_len(c)) if whole else min(max(widest, cell_len(c), 1), 8)
+        need = max(widest, cell_len(_(c))) if whole else min(max(widest, cell_len(_(c)), 1), 8)
         specs.append([c, numeric, whole, need])
     left_out = []
     while not unlimited and len(specs) > 1 and sum(s[3] + _COLUMN_FRAME for s in specs) > console.width:
@@ -168,9 +168,11 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
         drop = next((s for s in reversed(text) if not s[2]), None) or (text[-1] if text else specs[-1])
         specs.remove(drop)
         left_out.append(drop[0])
-    table = Table(title=title, show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    # Titles and headers come from db/reports in English (marked N_ there): translated as shown;
+    # CSV and JSON keep the English names (a contract).
+    table = Table(title=_(title) if title else title, show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     for c, numeric, whole, need in specs:
-        table.add_column(c, justify="right" if numeric else "left", no_wrap=whole, overflow="fold",
+        table.add_column(_(c), justify="right" if numeric else "left", no_wrap=whole, overflow="fold",
                          min_width=need if whole else None)
     for n in range(len(rows)):
         table.add_row(*[cells[s[0]][n] for s in specs])
@@ -178,9 +180,9 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
     if left_out:
         console.print(_('(left out to fit {width} columns: {items}; a wider terminal or --format csv shows '
                         'them)').format(
-                          width=console.width, items=', '.join(reversed(left_out))), markup=False, highlight=False)
+                          width=console.width, items=', '.join(_(c) for c in reversed(left_out))), markup=False, highlight=False)
     if not rows:
-        print("(none)", file=out)
+        print(_("(none)"), file=out)
 
 
 def _cell(value: Any) -> str:
