@@ -101,7 +101,7 @@ class Station:
             self._blocked = None
             self._cond.notify_all()
         if held:
-            self.ui.show(Feedback.info("acknowledged"), None)
+            self.ui.show(Feedback.info(_("acknowledged")), None)
         return held
 
     # --- state, from any thread --------------------------------------------------------------

@@ -72,6 +72,19 @@ def listed(rows: list, line, status: str, what: str, limit: int = LISTED) -> tup
         more=more, status=_(status), what=_(what))]
 
 
+# Document statuses as the screen says them (the store keeps the English keys, db/core/statuses.py).
+STATUS_WORDS = {"draft": N_("draft"), "open": N_("open"), "partial": N_("partial"), "received": N_("received"),
+                "closed": N_("closed"), "cancelled": N_("cancelled"), "backordered": N_("backordered"),
+                "picking": N_("picking"), "picked": N_("picked"), "shipped": N_("shipped")}
+
+
+def status_text(status: str, width: int = 0) -> str:
+    """STATUS in the station's language, padded to WIDTH terminal cells."""
+    from devices.text_cells import cell_len
+    text = _(STATUS_WORDS.get(str(status), str(status)))
+    return text + " " * max(0, width - cell_len(text))
+
+
 @dataclass(frozen=True)
 class Feedback:
     """What the banner shows after a scan or key. An error must be acknowledged."""

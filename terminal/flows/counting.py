@@ -449,7 +449,7 @@ class CountingFlow(Flow):
             if not self.blind:
                 line.append(self.expected.get(k, 0))
             rows.append(line)
-        columns = ["SKU", "Name", "Lot", "Counted"] + ([] if self.blind else ["Books"])
+        columns = [N_("SKU"), N_("Name"), N_("Lot"), N_("Counted")] + ([] if self.blind else [N_("Books")])
         current = keys.index(self.current) if self.current in keys else None
         shown = self.rows_shown()
         if len(rows) > shown:

@@ -13,9 +13,13 @@ from gettext import gettext as _
 
 from db.core.text import plural
 
-from .base import ITEM_KINDS, LISTED, Feedback, Flow, Table, describe_scan, scan_text
+from .base import ITEM_KINDS, LISTED, Feedback, Flow, Table, describe_scan, scan_text, status_text
 from terminal.i18n import N_
 
+
+# Location kinds as the screen says them (the store keeps the English keys).
+LOCATION_KINDS = {"storage": N_("storage"), "receiving": N_("receiving"), "shipping": N_("shipping"),
+                  "quarantine": N_("quarantine"), "transit": N_("transit")}
 
 class LookupFlow(Flow):
     title = N_("Lookup")
@@ -101,7 +105,8 @@ class LookupFlow(Flow):
             number=l.po.number, qty=l.qty_ordered - l.qty_received - l.qty_rejected, date=l.po.expected_date or '-')
             for l in pos)
         self.info.append(_("Open POs: ") + (due or _("none")))
-        open_sos = ", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} ({l.so.status})" for l in sos)
+        open_sos = ", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} ({status_text(l.so.status)})"
+                             for l in sos)
         self.info.append(_("Open SOs: ") + (open_sos or _("none")))
         expired = sum(r["qty"] for r in self.call(inventory.expiry_rows, 0, sku=it.sku) if r["status"] == "expired")
         if expired:
@@ -130,8 +135,9 @@ class LookupFlow(Flow):
                             [[r["sku"], r["name"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["available"]]
                              for r in rows])
         wh = loc.warehouse.code if loc.warehouse_id else "-"
-        self.info = [f"{loc.code}: {loc.kind} in {wh}, zone {loc.zone or '-'}, pick sequence {loc.pick_sequence}"
-                     + ("" if loc.active else " · INACTIVE")]
+        self.info = [_("{code}: {kind} in {warehouse}, zone {zone}, pick sequence {seq}").format(
+            code=loc.code, kind=_(LOCATION_KINDS.get(loc.kind, loc.kind)), warehouse=wh, zone=loc.zone or '-',
+            seq=loc.pick_sequence) + ("" if loc.active else _(" · INACTIVE"))]
         return Feedback.ok(_('location {code}: {count}, {count2}').format(
                                code=loc.code, count=plural(sum(r['on_hand'] for r in rows), 'unit'),
                                count2=plural(len(rows), 'line')))
@@ -159,9 +165,10 @@ class LookupFlow(Flow):
         self._table = Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Received"), N_("Rejected")],
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected]
                              for l in lines])
-        self.info = [f"{po.number}: supplier {po.supplier.code}, {po.status}, expected {po.expected_date or '-'}"]
+        self.info = [_("{number}: supplier {supplier}, {status}, expected {date}").format(
+            number=po.number, supplier=po.supplier.code, status=status_text(po.status), date=po.expected_date or '-')]
         return Feedback.ok(_('purchase order {number} ({status}): {count}').format(
-                               number=po.number, status=po.status, count=plural(len(lines), 'line')))
+                               number=po.number, status=status_text(po.status), count=plural(len(lines), 'line')))
 
     def so(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_so
@@ -171,11 +178,13 @@ class LookupFlow(Flow):
         self._table = Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Picked"), N_("Short"), N_("Shipped")],
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short,
                               l.qty_shipped] for l in lines])
-        at = f", picking at {so.assigned_station} by {so.assigned_operator}" if so.status == "picking" else ""
-        self.info = [f"{so.number}: customer {so.customer.code}, {so.status}, priority {so.priority}, "
-                     f"due {so.due_date or '-'}{at}"]
+        at = _(", picking at {station} by {operator}").format(
+            station=so.assigned_station, operator=so.assigned_operator) if so.status == "picking" else ""
+        self.info = [_("{number}: customer {customer}, {status}, priority {priority}, due {date}{at}").format(
+            number=so.number, customer=so.customer.code, status=status_text(so.status), priority=so.priority,
+            date=so.due_date or '-', at=at)]
         return Feedback.ok(_('sales order {number} ({status}): {count}').format(
-                               number=so.number, status=so.status, count=plural(len(lines), 'line')))
+                               number=so.number, status=status_text(so.status), count=plural(len(lines), 'line')))
 
     def operator_info(self, code: str) -> Feedback:
         from db.ledger import recent_movements
@@ -183,6 +192,6 @@ class LookupFlow(Flow):
         self._table = Table([N_("Id"), N_("Kind"), N_("SKU"), N_("Qty"), N_("From"), N_("To"), N_("Document")],
                             [[m.id, m.kind, m.item.sku, m.qty, m.from_location.code, m.to_location.code,
                               m.document] for m in rows])
-        self.info = [f"last postings of operator {code}"]
+        self.info = [_("last postings of operator {code}").format(code=code)]
         return Feedback.ok(_('operator {code}: {count}').format(
                                code=code, count=plural(len(rows), 'recent posting')))

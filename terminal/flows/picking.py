@@ -151,8 +151,11 @@ class PickingFlow(Flow):
                     line_no=g.line_no, sku=g.sku, qty=g.qty, why=g.why) for g in self.gaps]
 
     def task_info(self, t) -> list[str]:
-        lot = f"lot {t.lot}" + (f" (expires {t.expiry})" if t.expiry else "") if t.lot else ""
-        return [f"{self.so.number} line {t.line_no}  {lot}".rstrip()]
+        if t.lot and t.expiry:
+            lot = _("lot {lot} (expires {date})").format(lot=t.lot, date=t.expiry)
+        else:
+            lot = _("lot {lot}").format(lot=t.lot) if t.lot else ""
+        return [_("{number} line {line_no}  {lot}").format(number=self.so.number, line_no=t.line_no, lot=lot).rstrip()]
 
     def heading(self) -> str:
         if self.so is None or self.state == "choose":
@@ -252,7 +255,7 @@ class PickingFlow(Flow):
     def ask_qty(self) -> None:
         t = self.task
         self.state, self.entry = "qty", "qty"
-        have = f"{self.counted} counted; " if self.counted else ""
+        have = _("{counted} counted; ").format(counted=self.counted) if self.counted else ""
         self.prompt = _('Pick {qty} × {sku}: {have}Enter confirms {qty}, or type the quantity').format(
                           qty=t.qty, sku=t.sku, have=have)
 
@@ -264,12 +267,12 @@ class PickingFlow(Flow):
                   fefo=self.session.cfg.get("picking.fefo"))
         self.picked_any = True
         self.last_short = None
-        lot = f" lot {t.lot}" if t.lot else ""
-        msg = f"picked {qty} × {t.sku}{lot} from {t.location}"
+        lot = _(" lot {lot}").format(lot=t.lot) if t.lot else ""
+        msg = _("picked {qty} × {sku}{lot} from {location}").format(qty=qty, sku=t.sku, lot=lot, location=t.location)
         self.refresh()
         self.to_task()
         if self.state == "done":
-            msg += f"; {self.so.number} is complete"
+            msg += _("; {number} is complete").format(number=self.so.number)
         return Feedback.ok(msg)
 
     # --- typing and keys ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from db.core.text import plural
 
 from .base import (QTY_KEY, DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date, listed, parse_qty,
-                   result, scan_warnings)
+                   result, scan_warnings, status_text)
 from terminal.i18n import N_
 
 REJECT_KEY = FlowKey("f4", "reject", N_("Reject"), N_("reject the next item scan, with a reason (goes to quarantine)"))
@@ -82,7 +82,7 @@ class ReceivingFlow(Flow):
         self.state, self.entry, self.po = "choose", "choice", None
         self.choices, self.info = listed(
             self.open_pos, lambda p: _("{number:<12} {supplier:<10} expected {date}  {status}").format(
-                number=p.number, supplier=p.supplier.code, date=p.expected_date or '-', status=p.status),
+                number=p.number, supplier=p.supplier.code, date=p.expected_date or '-', status=status_text(p.status)),
             N_("open"), N_("a PO number"), self.list_limit())
         self.prompt = (_('Scan a PO number, or type its number in the list and press Enter')
                        if self.open_pos else _('No open purchase orders. Scan a PO number, or Esc to go back'))
@@ -93,7 +93,7 @@ class ReceivingFlow(Flow):
         po = self.call(get_po, number.strip())
         if po.status not in ("open", "partial", "received"):
             return Feedback.error(_('purchase order {number} is {status}: expected an open one').format(
-                                      number=po.number, status=po.status))
+                                      number=po.number, status=status_text(po.status)))
         self.po = po
         self.choices = []
         self.reload()

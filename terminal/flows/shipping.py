@@ -15,7 +15,7 @@ from devices.text_cells import fit
 
 from db.core.text import plural
 
-from .base import Feedback, Flow, FlowKey, Table, listed
+from .base import Feedback, Flow, FlowKey, Table, listed, status_text
 from terminal.i18n import N_
 
 SHIP_KEY = FlowKey("f10", "done", N_("Ship"), N_("ship what was picked (CMD-DONE)"))
@@ -46,8 +46,8 @@ class ShippingFlow(Flow):
         from db import sales
         self.orders = self.call(sales.orders_to_ship)
         self.choices, self.info = listed(
-            self.orders, lambda o: _("{number:<10} {customer:<10} {status:<8} station {station}").format(
-                number=o.number, customer=o.customer.code, status=o.status, station=o.assigned_station or '-'),
+            self.orders, lambda o: _("{number:<10} {customer:<10} {status} station {station}").format(
+                number=o.number, customer=o.customer.code, status=status_text(o.status, 8), station=o.assigned_station or '-'),
             N_("to ship"), N_("an SO number"), self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
         self.prompt = (_('Scan or type the SO number to ship, or the number of a line in the list')
@@ -60,7 +60,7 @@ class ShippingFlow(Flow):
         order = self.call(get_so, number.strip())
         if order.status not in TO_SHIP_SO_STATUSES:
             return Feedback.error(_('sales order {number} is {status}: expected a picked order to ship').format(
-                                      number=order.number, status=order.status))
+                                      number=order.number, status=status_text(order.status)))
         self.so = order
         self.choices = []
         self.reload()
