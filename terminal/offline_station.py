@@ -66,4 +66,4 @@ def offline_status(session) -> str:
     if runner is None:
         return ""
     n = runner.queued
-    return f"OFFLINE · {n} queued" if n or runner.away else ""
+    return _("OFFLINE · {queued} queued").format(queued=n) if n or runner.away else ""

@@ -177,7 +177,7 @@ class Station:
                     # Keep the entry at the head: it is retried with the same key.
                     with self._cond:
                         self._busy = False
-                    self._safe(self.ui.store_status, f"store unreachable, retrying: {exc}")
+                    self._safe(self.ui.store_status, _("store unreachable, retrying: {exc}").format(exc=exc))
                     with self._cond:
                         self._cond.wait(self.retry_pause_s)
                     continue
@@ -265,7 +265,7 @@ class Station:
             if action == "ok":
                 return Feedback.info(_('nothing to acknowledge'))
             if action is None:
-                return Feedback.error(decoded.error or f"unknown command barcode {scan.raw!r}")
+                return Feedback.error(decoded.error or _("unknown command barcode {raw!r}").format(raw=scan.raw))
             if action == "cancel":
                 back = flow.back()
                 if back is None:
@@ -276,4 +276,4 @@ class Station:
         return flow.on_scan(decoded, key)
 
     def _on_retry(self, attempt: int, exc: Exception) -> None:
-        self._safe(self.ui.store_status, f"store unreachable, retrying (attempt {attempt})")
+        self._safe(self.ui.store_status, _("store unreachable, retrying (attempt {attempt})").format(attempt=attempt))

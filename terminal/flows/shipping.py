@@ -163,16 +163,20 @@ def packing_list(so, lines, res, session) -> str:
     """A plain-text packing list (it prints on a receipt printer or lands in a file)."""
     shipped: dict[int, list[str]] = {}
     for m in res.movements:
-        lot = f" lot {m.lot.code}" if m.lot_id else ""
+        lot = _(" lot {lot}").format(lot=m.lot.code) if m.lot_id else ""
         shipped.setdefault(m.so_line_id, []).append(f"{m.qty}{lot}")
     cust = so.customer
+    at = dt.datetime.now().strftime('%Y-%m-%d %H:%M')
     out = [
-        f"PACKING LIST  {so.number}",
-        f"Customer: {cust.code} {cust.name}",
+        _("PACKING LIST  {number}").format(number=so.number),
+        _("Customer: {code} {name}").format(code=cust.code, name=cust.name),
         f"{cust.address}" if cust.address else "",
-        f"Shipped: {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}  station {session.station}  by {session.operator}",
+        _("Shipped: {at}  station {station}  by {operator}").format(at=at, station=session.station,
+                                                                   operator=session.operator),
         "",
-        f"{'#':>2} {'SKU':<12} {'Name':<24} {'Ordered':>7} {'Shipped':>7}  Lots",
+        # The headers fitted in printer cells, as the rows are (a Chinese header is two cells a character).
+        " ".join(["{:>2}".format("#"), fit(_("SKU"), 12), fit(_("Name"), 24), fit(_("Ordered"), 7, right=True),
+                  fit(_("Shipped"), 7, right=True)]) + "  " + _("Lots"),
     ]
     # Columns in printer cells: a Chinese name is cut between characters (devices/text_cells).
     for l in lines:
@@ -180,6 +184,6 @@ def packing_list(so, lines, res, session) -> str:
                    f"{sum(m.qty for m in res.movements if m.so_line_id == l.id):>7}  "
                    f"{', '.join(shipped.get(l.id, []))}")
     if res.backorder is not None:
-        out += ["", f"Backorder {res.backorder.number} holds what is not shipped."]
+        out += ["", _("Backorder {number} holds what is not shipped.").format(number=res.backorder.number)]
     out += ["", ""]
     return "\n".join(x for x in out if x is not None)

@@ -138,7 +138,7 @@ def render_table(table, width: int) -> Text:
             cells.insert(0, "▸" if table.current == n else "")
         rows.append((line(cells), "bold reverse" if table.current == n else None))
     if not table.rows:
-        rows.append((fit(" (none)", cell_len(header)), None))   # not in the first column: it may be narrow
+        rows.append((fit(" " + _("(none)"), cell_len(header)), None))   # not in the first column: it may be narrow
     text = Text(no_wrap=True, overflow="crop")
     text.append(header, "bold")
     text.append("\n" + "-" * min(width, cell_len(header)))
