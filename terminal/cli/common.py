@@ -3,12 +3,74 @@ from __future__ import annotations
 
 from gettext import gettext as _
 
+from terminal.i18n import N_
+
 import csv
 import datetime as dt
 import json
 import sys
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
+
+
+# The column names of the tables the commands of terminal/cli print (report columns are marked in
+# db/reports): marked here for the catalogue, translated where a table shows them (`_table`).
+# CSV headers and JSON keys stay these English names: they are a contract.
+CLI_COLUMNS = (
+    N_("1st"),
+    N_("2nd"),
+    N_("action"),
+    N_("active"),
+    N_("at"),
+    N_("barcode"),
+    N_("by"),
+    N_("created_at"),
+    N_("created_by"),
+    N_("detail"),
+    N_("done"),
+    N_("error"),
+    N_("exp"),
+    N_("expected"),
+    N_("expected_date"),
+    N_("expiry"),
+    N_("first"),
+    N_("first_by"),
+    N_("id"),
+    N_("last_counted_at"),
+    N_("last_counted_by"),
+    N_("line"),
+    N_("lines"),
+    N_("location"),
+    N_("locations"),
+    N_("locked_s"),
+    N_("lot"),
+    N_("name"),
+    N_("note"),
+    N_("op"),
+    N_("operator"),
+    N_("pin"),
+    N_("po"),
+    N_("qty"),
+    N_("queued_at"),
+    N_("role"),
+    N_("rounds"),
+    N_("scans"),
+    N_("scope"),
+    N_("second"),
+    N_("second_by"),
+    N_("sku"),
+    N_("station"),
+    N_("status"),
+    N_("supplier"),
+    N_("to_count"),
+    N_("to_recount"),
+    N_("to_review"),
+    N_("value"),
+    N_("var"),
+    N_("variance"),
+    N_("what"),
+    N_("zone"),
+)
 
 
 class CliError(Exception):
