@@ -177,7 +177,7 @@ def cmd_show(args) -> int:
 def _describe(decision) -> str:
     line, m = decision.line, decision.movement
     where = f"line {line.line_no} ({line.task.location.code} {line.item.sku}" + \
-            (f" lot {line.lot.code}" if line.lot_id else "") + ")"
+            (_(" lot {lot}").format(lot=line.lot.code) if line.lot_id else "") + ")"
     if m is None:
         return f"{where}: no variance, nothing posted"
     direction = f"+{m.qty} from {m.from_location.code}" if m.to_location_id == line.task.location_id \

@@ -96,7 +96,7 @@ def _no_subcommand(args) -> int:
 
 
 def _lot_text(movement) -> str:
-    return f" lot {movement.lot.code}" if movement.lot_id else ""
+    return _(" lot {lot}").format(lot=movement.lot.code) if movement.lot_id else ""
 
 
 def _describe(m) -> str:

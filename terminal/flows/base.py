@@ -251,7 +251,7 @@ def scan_text(scan) -> str:
 
 
 def describe_movement(m) -> str:
-    lot = f" lot {m.lot.code}" if m.lot_id else ""
+    lot = _(" lot {lot}").format(lot=m.lot.code) if m.lot_id else ""
     return f"{m.qty} × {m.item.sku}{lot} {m.from_location.code} → {m.to_location.code}"
 
 

@@ -124,7 +124,7 @@ class CountReviewFlow(Flow):
         r = self.selected
         if r is None:
             return self.found_lines()
-        lot = f" lot {r['lot']}" if r["lot"] else ""
+        lot = _(" lot {lot}").format(lot=r['lot']) if r["lot"] else ""
         out = [f"Count {r['count']} line {r['line']}: {r['location']} {r['sku']}{lot} {r['name']}"]
         for n, c in enumerate(r["counts"][-2:], start=max(1, len(r["counts"]) - 1)):
             when = c["at"].strftime("%m-%d %H:%M") if c["at"] else ""

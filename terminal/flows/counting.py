@@ -291,7 +291,7 @@ class CountingFlow(Flow):
             self.last_lot[item.sku] = lot
         warnings = p.get("warnings") or []
         self.to_count()
-        lot_txt = f" lot {lot}" if lot else ""
+        lot_txt = _(" lot {lot}").format(lot=lot) if lot else ""
         msg = f"{item.sku}{lot_txt} +{p['qty']} = {row['qty']}"
         return Feedback.warn(msg + " — " + "; ".join(warnings)) if warnings else Feedback.ok(msg)
 

@@ -185,7 +185,7 @@ class PickingFlow(Flow):
                 return Feedback.error(_('wrong location: expected {location}, scanned {location2}').format(
                                           location=t.location, location2=scan.location))
             self.state = "item"
-            lot = f" lot {t.lot}" if t.lot else ""
+            lot = _(" lot {lot}").format(lot=t.lot) if t.lot else ""
             self.prompt = _('At {location}: scan {sku}{lot} ({qty} to pick)').format(
                               location=t.location, sku=t.sku, lot=lot, qty=t.qty)
             # As many lines as at the location: the screen then repaints without a new layout.

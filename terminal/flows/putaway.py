@@ -111,7 +111,7 @@ class PutawayFlow(Flow):
         if d.lot:
             here = [r for r in here if r["lot"] == d.lot]
         if not here:
-            lot = f" lot {d.lot}" if d.lot else ""
+            lot = _(" lot {lot}").format(lot=d.lot) if d.lot else ""
             on = ", ".join(sorted({r["sku"] for r in self.rows})) or "nothing"
             return Feedback.error(_('no {sku}{lot} on {dock}; it holds {on}').format(
                                       sku=d.sku, lot=lot, dock=self.dock, on=on))

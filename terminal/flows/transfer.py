@@ -137,7 +137,7 @@ class TransferFlow(Flow):
         qty = self.qty or d.qty or 1
         free = self.free(d.sku, lot)
         if self.basket.holding(d.sku, lot) + qty > free:
-            lot_txt = f" lot {lot}" if lot else ""
+            lot_txt = _(" lot {lot}").format(lot=lot) if lot else ""
             return Feedback.error(_('only {free} × {sku}{lot_txt} free on {source}; {holding} already in '
                                     'the basket, scanned {qty} more').format(
                                       free=free, sku=d.sku, lot_txt=lot_txt, source=self.source,
@@ -146,7 +146,7 @@ class TransferFlow(Flow):
         self.qty = None
         self.pending = None
         self.to_items()
-        lot_txt = f" lot {lot}" if lot else ""
+        lot_txt = _(" lot {lot}").format(lot=lot) if lot else ""
         return Feedback.ok(_('+{qty} × {sku}{lot_txt} ({holding} in the basket)').format(
                                qty=qty, sku=d.sku, lot_txt=lot_txt, holding=self.basket.holding(d.sku, lot)))
 
