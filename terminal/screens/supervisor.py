@@ -72,6 +72,9 @@ def menu_text() -> str:
     return "\n".join(_menu(_(row)) for row in MENU_ROWS)
 
 
+# The alert words of db/reports/alerts, for the catalogue (the report marks them too).
+ALERT_WORDS = (N_("below reorder point"), N_("above max"))
+
 # Operators' roles as the screen says them (the store keeps the English keys).
 ROLE_WORDS = {"worker": N_("worker"), "supervisor": N_("supervisor")}
 
@@ -93,9 +96,15 @@ HELP = [
 ]
 
 
-def cell(value) -> str | Text:
+# Columns whose values are English words of db/reports (marked N_ there), not names or codes.
+WORD_COLUMNS = {"alert", "status", "class"}
+
+
+def cell(value, translate: bool = False) -> str | Text:
     if value is None:
         return ""
+    if translate and isinstance(value, str):
+        return _(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Decimal):
@@ -303,7 +312,7 @@ class SupervisorScreen(StationScreen):
         # The headers come from db/reports in English (marked N_ there): translated as shown.
         table.add_columns(*[_(c) for c in columns])
         for row in rows:
-            table.add_row(*[cell(row.get(c)) for c in columns])
+            table.add_row(*[cell(row.get(c), translate=c in WORD_COLUMNS) for c in columns])
         table.focus()
         if summary is not None:
             self.alert_summary = summary
@@ -546,5 +555,5 @@ def alert_summary(rows: list[dict]) -> str:
     below = sum(1 for r in rows if r["alert"] == "below reorder point")
     above = len(rows) - below
     if not rows:
-        return "no alerts: every item is between its reorder point and its maximum"
-    return f"{below} below reorder point · {above} above max"
+        return _("no alerts: every item is between its reorder point and its maximum")
+    return _("{below} below reorder point · {above} above max").format(below=below, above=above)
