@@ -39,16 +39,16 @@ KEEP_KEY = FlowKey("f8", "keep", N_("Keep books"), N_("reject the selected count
 PLAN_KEY = FlowKey("f7", "plan", N_("Plan"), N_("plan a count: zones, locations, items, ABC class, short picks, random"))
 # scope, label, what to ask (None: nothing to ask)
 PLAN_SCOPES = [
-    ("zones", "Zones", "type the zones, separated by commas"),
-    ("locations", "Locations", "type the locations, separated by commas"),
-    ("items", "Items", "type the SKUs, separated by commas"),
-    ("abc", "ABC class (items not counted within its frequency)", "type A, B or C"),
-    ("shorts", "Locations with recent short picks or variances", None),
-    ("random", "A random sample of locations", "type how many locations"),
+    ("zones", N_("Zones"), N_("type the zones, separated by commas")),
+    ("locations", N_("Locations"), N_("type the locations, separated by commas")),
+    ("items", N_("Items"), N_("type the SKUs, separated by commas")),
+    ("abc", N_("ABC class (items not counted within its frequency)"), N_("type A, B or C")),
+    ("shorts", N_("Locations with recent short picks or variances"), None),
+    ("random", N_("A random sample of locations"), N_("type how many locations")),
 ]
 
 WINDOW = 7
-STATUS_TEXT = {"review": "approve?", "recount": "recount"}
+STATUS_TEXT = {"review": N_("approve?"), "recount": N_("recount")}
 
 
 def _count_settings(cfg):
@@ -125,13 +125,15 @@ class CountReviewFlow(Flow):
         if r is None:
             return self.found_lines()
         lot = _(" lot {lot}").format(lot=r['lot']) if r["lot"] else ""
-        out = [f"Count {r['count']} line {r['line']}: {r['location']} {r['sku']}{lot} {r['name']}"]
+        out = [_("Count {count} line {line}: {location} {sku}{lot} {name}").format(
+            count=r['count'], line=r['line'], location=r['location'], sku=r['sku'], lot=lot, name=r['name'])]
         for n, c in enumerate(r["counts"][-2:], start=max(1, len(r["counts"]) - 1)):
             when = c["at"].strftime("%m-%d %H:%M") if c["at"] else ""
             # A line the books expected and the counter never scanned was submitted as 0.
-            qty = "0 (not scanned)" if c["qty"] == 0 and c.get("source") in ("scan", "upload") else c["qty"]
-            out.append(f"  count {n}: {qty} by {c['operator']} {c['station']} {when}"
-                       f" (books {c['expected']}, {c['variance']:+d})")
+            qty = _("0 (not scanned)") if c["qty"] == 0 and c.get("source") in ("scan", "upload") else c["qty"]
+            out.append(_("  count {n}: {qty} by {operator} {station} {when} (books {expected}, {variance:+d})").format(
+                n=n, qty=qty, operator=c['operator'], station=c['station'], when=when, expected=c['expected'],
+                variance=c['variance']))
         out.append(f"  {r['note']}" if r["note"] else "")
         return [line for line in out if line] + self.found_lines()
 
@@ -139,8 +141,8 @@ class CountReviewFlow(Flow):
         if not self.found:
             return []
         first = ", ".join(f"{f['barcode']}@{f['location']}" for f in self.found[:3])
-        more = f" and {len(self.found) - 3} more" if len(self.found) > 3 else ""
-        return [f"Found goods (unknown barcodes): {first}{more}"]
+        more = _(" and {n} more").format(n=len(self.found) - 3) if len(self.found) > 3 else ""
+        return [_("Found goods (unknown barcodes): {first}{more}").format(first=first, more=more)]
 
     def window(self) -> range:
         """The rows that fit on an 80×24 screen, around the selected one."""
@@ -155,7 +157,7 @@ class CountReviewFlow(Flow):
             n += 1
             second = r["second"] if r["second"] is not None else ""
             rows.append([n, r["location"], r["sku"], r["lot"] or "", r["expected"], r["first"], second,
-                         f"{r['variance']:+d}", money(r["value"]), STATUS_TEXT.get(r["status"], r["status"])])
+                         f"{r['variance']:+d}", money(r["value"]), _(STATUS_TEXT.get(r["status"], r["status"]))])
         return Table([N_("#"), N_("Location"), N_("SKU"), N_("Lot"), N_("Books"), N_("1st"), N_("2nd"), N_("Var"),
                       N_("Value"), N_("Status")],
                      rows, self.index - shown.start if self.rows else None)
@@ -198,7 +200,7 @@ class CountReviewFlow(Flow):
             if ask is None:
                 return self.create_plan("")
             self.state, self.entry = "plan-arg", "text"
-            self.prompt = _('New count of {lower}: {ask}').format(lower=label.lower(), ask=ask)
+            self.prompt = _('New count of {lower}: {ask}').format(lower=_(label).lower(), ask=_(ask))
             return None
         if self.state == "plan-arg":
             if not text.strip():
@@ -263,7 +265,7 @@ class CountReviewFlow(Flow):
         if name == "plan":
             self.state, self.entry = "plan", "choice"
             self.prompt = _('New count: type the number of what to count')
-            self.choices = [label for _, label, _ in PLAN_SCOPES]
+            self.choices = [_(label) for _scope, label, _ask in PLAN_SCOPES]
             return None
         if name == "approve":
             if r["status"] != "review":
@@ -398,7 +400,7 @@ class CountReviewFlow(Flow):
         finally:
             self.to_list()      # refused or not, back to the list: F7 starts again
         n = count.tasks.count()
-        skipped = f"; {len(count.skipped)} skipped (already being counted)" if count.skipped else ""
+        skipped = _("; {n} skipped (already being counted)").format(n=len(count.skipped)) if count.skipped else ""
         return Feedback.ok(ngettext('count {id} created: {n} location to count{skipped}',
                                     'count {id} created: {n} locations to count{skipped}',
                                     n).format(id=count.id, n=n, skipped=skipped))
@@ -407,6 +409,7 @@ class CountReviewFlow(Flow):
     def _posted(decision) -> str:
         m = decision.movement
         if m is None:
-            return "no variance, nothing posted"
+            return _("no variance, nothing posted")
         sign = "+" if m.from_location.code.startswith("@") else "-"
-        return f"{sign}{m.qty} posted ({m.from_location.code} → {m.to_location.code}, {m.reason}, movement {m.id})"
+        return _("{sign}{qty} posted ({source} → {dest}, {reason}, movement {id})").format(
+            sign=sign, qty=m.qty, source=m.from_location.code, dest=m.to_location.code, reason=m.reason, id=m.id)
