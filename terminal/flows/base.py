@@ -279,7 +279,7 @@ def describe_scan(scan) -> str:
     return _("unknown barcode {raw}").format(raw=raw)
 
 
-def expect_item(scan, what: str = "an item"):
+def expect_item(scan, what: str = N_("an item")):
     """The scan if it names an item of the store; else an error naming what was scanned."""
     from db.core.errors import InvalidInput
     if getattr(scan, "kind", None) in ITEM_KINDS:
@@ -289,24 +289,24 @@ def expect_item(scan, what: str = "an item"):
         if scan.sku:
             return scan
     raise InvalidInput(_('expected {what}, scanned {describe_scan}').format(
-                           what=what, describe_scan=describe_scan(scan)))
+                           what=_(what), describe_scan=describe_scan(scan)))
 
 
 def scan_warnings(scan) -> list[str]:
     return list(getattr(scan, "warnings", None) or [])
 
 
-def parse_qty(text: str, what: str = "quantity", allow_zero: bool = False) -> int:
+def parse_qty(text: str, what: str = N_("quantity"), allow_zero: bool = False) -> int:
     from db.core.errors import InvalidInput
     t = text.strip()
     if not t.isdecimal() or (int(t) == 0 and not allow_zero):
         if allow_zero:
-            raise InvalidInput(_("the {what} must be a whole number, typed {text!r}").format(what=what, text=text))
-        raise InvalidInput(_("the {what} must be a whole number above 0, typed {text!r}").format(what=what, text=text))
+            raise InvalidInput(_("the {what} must be a whole number, typed {text!r}").format(what=_(what), text=text))
+        raise InvalidInput(_("the {what} must be a whole number above 0, typed {text!r}").format(what=_(what), text=text))
     return int(t)
 
 
-def parse_date(text: str, what: str = "date"):
+def parse_date(text: str, what: str = N_("date")):
     import datetime as dt
     from db.core.errors import InvalidInput
     t = text.strip()
@@ -316,7 +316,7 @@ def parse_date(text: str, what: str = "date"):
         except ValueError:
             pass
     raise InvalidInput(_('the {what} must be a date as YYYY-MM-DD (or YYMMDD), typed {text!r}').format(
-                           what=what, text=text))
+                           what=_(what), text=text))
 
 
 def result(messages: list[str], warnings: list[str]) -> Feedback:

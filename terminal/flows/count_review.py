@@ -181,7 +181,7 @@ class CountReviewFlow(Flow):
     def on_text(self, text: str, key=None) -> Feedback | None:
         r = self.selected
         if self.state == "list":
-            n = parse_qty(text, "row number")
+            n = parse_qty(text, N_("row number"))
             if n > len(self.rows):
                 return Feedback.error(_('there are {count}; typed {n}').format(
                                           count=plural(len(self.rows), 'row'), n=n))
@@ -191,7 +191,7 @@ class CountReviewFlow(Flow):
         if self.state == "pin":
             return self.take_pin(text.strip())
         if self.state == "plan":
-            n = parse_qty(text, "choice")
+            n = parse_qty(text, N_("choice"))
             if n > len(PLAN_SCOPES):
                 return Feedback.error(_('choose 1 to {n_plan_scopes}; typed {n}').format(
                                           n_plan_scopes=len(PLAN_SCOPES), n=n))
@@ -386,7 +386,7 @@ class CountReviewFlow(Flow):
         items = [a.strip() for a in arg.split(",") if a.strip()]
         kind = self.plan_scope
         if kind == "random":
-            scope = {"random_n": parse_qty(arg, "number of locations")}
+            scope = {"random_n": parse_qty(arg, N_("number of locations"))}
         elif kind == "abc":
             scope = {"abc": arg.upper()}
         elif kind == "shorts":

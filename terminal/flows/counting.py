@@ -312,7 +312,7 @@ class CountingFlow(Flow):
                 return self.on_action("enter")
             return self.take_lot(lot)
         if self.state == "expiry":
-            expiry = parse_date(text, "expiry date")
+            expiry = parse_date(text, N_("expiry date"))
             if not 2000 <= expiry.year <= 2099:
                 return Feedback.error(_('an expiry date must be in 2000–2099, got {date} (from {strip!r})').format(
                                           date=expiry.isoformat(), strip=text.strip()))

@@ -150,9 +150,10 @@ class LookupFlow(Flow):
                 if r["lot"] == lot.code:
                     rows.append([lot.item.sku, r["location"], lot.code, self.expiry(lot.expiry), r["on_hand"]])
         self._table = Table([N_("SKU"), N_("Location"), N_("Lot"), N_("Expiry"), N_("On hand")], rows)
-        self.info = [f"lot {l.code} of {l.item.sku}: "
-                     + (f"EXPIRED on {l.expiry}" if self.expired(l.expiry) else f"expires {l.expiry or 'never'}")
-                     + f", first received {l.received_at:%Y-%m-%d}" for l in lots]
+        self.info = [_("lot {code} of {sku}: ").format(code=l.code, sku=l.item.sku)
+                     + (_("EXPIRED on {date}").format(date=l.expiry) if self.expired(l.expiry)
+                        else _("expires {date}").format(date=l.expiry or _("never")))
+                     + _(", first received {date}").format(date=f"{l.received_at:%Y-%m-%d}") for l in lots]
         return Feedback.ok(_('lot {code}: {count} in {count2}').format(
                                code=lots[0].code, count=plural(sum(r[4] for r in rows), 'unit'),
                                count2=plural(len(rows), 'place')))

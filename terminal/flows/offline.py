@@ -71,7 +71,7 @@ class OfflineFlow(Flow):
 
     def status_lines(self) -> list[str]:
         queued = self.runner.queued if self.runner is not None else 0
-        return [f"{plural(queued, 'posting')} wait in the journal · F10 tries the server"]
+        return [_("{postings} wait in the journal · F10 tries the server").format(postings=plural(queued, 'posting'))]
 
     def heading(self) -> str:
         queued = self.runner.queued if self.runner is not None else 0
@@ -161,7 +161,8 @@ class OfflineFlow(Flow):
         self.to_items()
         parts = []
         if queued:
-            parts.append(f"{plural(queued, 'unit')} {source} → {dest} journaled ({self.runner.queued} waiting)")
+            parts.append(_("{units} {source} → {dest} journaled ({waiting} waiting)").format(
+                units=plural(queued, 'unit'), source=source, dest=dest, waiting=self.runner.queued))
         if done:
             parts.append(f"{plural(done, 'unit')} {source} → {dest} posted")
         if refused:
@@ -210,7 +211,7 @@ class OfflineFlow(Flow):
         except Exception:   # the cache is a convenience: being back online matters more
             pass
         self.next = ("leave", {})
-        extra = f", {report.conflicts} refused (supervisor: exceptions list)" if report.conflicts else ""
+        extra = _(", {n} refused (supervisor: exceptions list)").format(n=report.conflicts) if report.conflicts else ""
         return Feedback.ok(_('back ONLINE: {posted} journaled postings posted{extra}').format(
                                posted=report.posted, extra=extra))
 

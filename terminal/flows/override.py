@@ -33,10 +33,11 @@ class Override:
 
     def prompt(self) -> str:
         if self.step == "badge":
-            return f"Override: {self.what}. Supervisor, scan your badge or type your code"
+            return _("Override: {what}. Supervisor, scan your badge or type your code").format(what=self.what)
         if self.step == "pin":
-            return f"Supervisor {self.supervisor}: type your PIN and press Enter"
-        return f"Supervisor {self.supervisor}: type the reason for the override and press Enter"
+            return _("Supervisor {operator}: type your PIN and press Enter").format(operator=self.supervisor)
+        return _("Supervisor {operator}: type the reason for the override and press Enter").format(
+            operator=self.supervisor)
 
     def start(self) -> None:
         session = self.flow.session

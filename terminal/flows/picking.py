@@ -204,7 +204,7 @@ class PickingFlow(Flow):
         if getattr(scan, "kind", None) == "location" and not scan.error:
             return Feedback.error(_('wrong scan: expected item {sku}, scanned location {location}').format(
                                       sku=t.sku, location=scan.location))
-        d = expect_item(scan, f"item {t.sku}")
+        d = expect_item(scan, _("item {sku}").format(sku=t.sku))
         if d.sku != t.sku:
             return Feedback.error(_('wrong item: expected {sku} {name}, scanned {sku2}').format(
                                       sku=t.sku, name=t.name, sku2=d.sku))
@@ -228,7 +228,7 @@ class PickingFlow(Flow):
         """"lot L expired on D" for an expired lot (the scan's date, else the store's), else None."""
         from db import inventory
         message = self.call(inventory.expired_lot, sku, lot, expiry)
-        return f"{message}: it cannot be picked; leave it for quarantine" if message else None
+        return _("{message}: it cannot be picked; leave it for quarantine").format(message=message) if message else None
 
     def check_lot(self, lot: str, key) -> Feedback:
         t = self.task
@@ -292,7 +292,7 @@ class PickingFlow(Flow):
         if self.state == "lot":
             return self.check_lot(text, key)
         if self.state == "short":
-            return self.short(parse_qty(text, "quantity found", allow_zero=True) if text.strip() else 0, key)
+            return self.short(parse_qty(text, N_("quantity found"), allow_zero=True) if text.strip() else 0, key)
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback:
@@ -328,7 +328,7 @@ class PickingFlow(Flow):
         self.state, self.entry = "short", "qty"
         self.prompt = (_('Short at {location}: how many of the {qty} × {sku} did you find? Type the number, '
                          'Enter = none').format(location=t.location, qty=t.qty, sku=t.sku))
-        self.info = self.task_info(t) + ["The rest is recorded missing; Esc goes back to the task"]
+        self.info = self.task_info(t) + [_("The rest is recorded missing; Esc goes back to the task")]
         return None
 
     def short(self, found: int, key) -> Feedback:

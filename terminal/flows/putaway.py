@@ -96,7 +96,7 @@ class PutawayFlow(Flow):
         if self.state == "item":
             if kind == "location" and not scan.error:
                 return self.set_dock(scan.location)
-            return self.take_item(expect_item(scan, f"an item on {self.dock}"))
+            return self.take_item(expect_item(scan, _("an item on {code}").format(code=self.dock)))
         if self.state == "dest":
             if kind != "location" or scan.error:
                 return Feedback.error(_('expected the location where {sku} went (suggested {value}), '
@@ -187,7 +187,7 @@ class PutawayFlow(Flow):
             return Feedback.info(_('cancelled: scan an item'))
         if self.state == "item" and not self._first_dock:
             self.dock, self.rows = None, []
-            self.state, self.entry, self.prompt = "dock", "scan", "Scan the dock location"
+            self.state, self.entry, self.prompt = "dock", "scan", _("Scan the dock location")
             return Feedback.info(_('scan another dock'))
         return None
 

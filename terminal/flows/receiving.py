@@ -164,7 +164,7 @@ class ReceivingFlow(Flow):
             return self.on_text(getattr(scan, "operator", None) or scan.raw, key)
         if self.state not in ("items",):
             return Feedback.error(_('{prompt} first (a scan does not answer it)').format(prompt=self.prompt))
-        d = expect_item(scan, f"an item of {self.po.number}")
+        d = expect_item(scan, _("an item of {number}").format(number=self.po.number))
         return self.receive_scan(d, key)
 
     def receive_scan(self, d, key) -> Feedback:
@@ -308,7 +308,7 @@ class ReceivingFlow(Flow):
                 return Feedback.info(_('{sku} lot {lot}: expiry date needed').format(sku=item.sku, lot=lot))
             return self._post_pending()
         if self.state == "expiry" and self.pending:
-            self.pending.expiry = parse_date(text, "expiry date")
+            self.pending.expiry = parse_date(text, N_("expiry date"))
             return self._post_pending()
         if self.state in ("close", "after"):
             return self.on_choice(text.strip())
@@ -435,7 +435,7 @@ class ReceivingFlow(Flow):
             self.pending, self.qty, self.reject_reason, self.override = None, None, None, None
             self.choices = []
             self.to_items()
-            what = f" (scan of {dropped.sku} dropped)" if dropped else ""
+            what = _(" (scan of {sku} dropped)").format(sku=dropped.sku) if dropped else ""
             return Feedback.info(_('cancelled{what}').format(what=what))
         if self.state == "after":
             self.next = ("leave", {})

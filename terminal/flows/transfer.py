@@ -113,7 +113,7 @@ class TransferFlow(Flow):
                                             'destination; scanned location {location}').format(
                                               location=scan.location))
                 return self.move_to(scan.location, key)
-            return self.add(expect_item(scan, f"an item on {self.source}"))
+            return self.add(expect_item(scan, _("an item on {code}").format(code=self.source)))
         return Feedback.error(_('{prompt}; scanned {describe_scan}').format(
                                   prompt=self.prompt, describe_scan=describe_scan(scan)))
 
@@ -166,8 +166,8 @@ class TransferFlow(Flow):
         source = self.source
         # One move, one undo: F9 right after it takes back every movement it posted.
         self.last_move = [m.id for m in moved] if len(moved) > 1 else None
-        msg = (f"moved {plural(units, 'unit')} {source} → {dest}"
-               + (" (via transit, another warehouse)" if transit else ""))
+        msg = (_("moved {units} {source} → {dest}").format(units=plural(units, 'unit'), source=source, dest=dest)
+               + (_(" (via transit, another warehouse)") if transit else ""))
         self.set_source_again(source)
         return Feedback.ok(msg)
 
