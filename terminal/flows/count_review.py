@@ -26,7 +26,7 @@ from decimal import Decimal
 from db.core.text import plural
 
 from .base import Feedback, Flow, FlowKey, Table, parse_qty
-from terminal.i18n import N_
+from terminal.i18n import N_, language
 
 APPROVE_KEY = FlowKey("f3", "approve", N_("Approve"), N_("post the selected line's adjustment (asks the reason)"))
 REJECT_KEY = FlowKey("f4", "reject", N_("Recount"), N_("order a recount of the selected line by another operator"))
@@ -200,7 +200,9 @@ class CountReviewFlow(Flow):
             if ask is None:
                 return self.create_plan("")
             self.state, self.entry = "plan-arg", "text"
-            self.prompt = _('New count of {lower}: {ask}').format(lower=_(label).lower(), ask=_(ask))
+            # The label in lower case inside the English sentence; other languages keep their case (ABC).
+            lower = label.lower() if language() == "en" else _(label)
+            self.prompt = _('New count of {lower}: {ask}').format(lower=lower, ask=_(ask))
             return None
         if self.state == "plan-arg":
             if not text.strip():

@@ -29,7 +29,8 @@ from ..widgets.table import FlowTable
 from .base import COMMON_HELP, COMMON_KEYS, StationScreen
 
 ENTRY_LABELS = {"scan": N_("Scan"), "qty": N_("Quantity"), "lot": N_("Lot"), "expiry": N_("Expiry YYYY-MM-DD"),
-                "reason": N_("Reason"), "choice": N_("Choice"), "operator": N_("Operator"), "pin": N_("PIN")}
+                "reason": N_("Reason"), "choice": N_("Choice"), "operator": N_("Operator"), "pin": N_("PIN"),
+                "text": N_("Text")}
 
 
 class FlowScreen(StationScreen):
