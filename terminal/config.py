@@ -26,6 +26,8 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
         "busy_timeout_ms": ((int,), D.DATABASE["busy_timeout_ms"]),
         "retries": ((int,), D.DATABASE["retries"]),
         "retry_delay_ms": ((int,), D.DATABASE["retry_delay_ms"]),
+        "pg_keepalive_s": ((int, float), D.DATABASE["pg_keepalive_s"]),
+        "pg_statement_timeout_ms": ((int,), D.DATABASE["pg_statement_timeout_ms"]),
     },
     "station": {
         "id": ((str,), "ST-01"),

@@ -41,6 +41,8 @@ def main(url: str, role: str, index: int, start_at: float, delay: float) -> None
                 break
             continue        # over-receipt refused: a smaller quantity may still fit
         posted += qty
+        # A short pause: receivers that never let go of SQLite's write lock starved the closer.
+        time.sleep(rng.uniform(0, 0.004))
     print(json.dumps({"posted": posted, "refusal": refusal}), flush=True)
 
 

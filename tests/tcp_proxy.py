@@ -1,9 +1,12 @@
 """A TCP proxy on 127.0.0.1 that a test controls: `cut()` drops every open connection and refuses
-new ones (the network went away), `restore()` lets connections through again."""
+new ones (the network went away), `stall()` stops forwarding anything without closing any
+connection (packets dropped: nothing is reset, new connections are accepted and never
+answered), `restore()` lets everything through again."""
 from __future__ import annotations
 
 import socket
 import threading
+import time
 
 
 class TcpProxy:
@@ -15,6 +18,7 @@ class TcpProxy:
         self.listener.listen(64)
         self.port = self.listener.getsockname()[1]
         self.up = True
+        self.stalled = threading.Event()      # set: nothing is forwarded
         self.cuts = 0
         self.attempts = 0               # connections tried, refused ones included
         self._lock = threading.Lock()
@@ -33,6 +37,10 @@ class TcpProxy:
             if not self.up:
                 client.close()          # the server "cannot be reached"
                 continue
+            if self.stalled.is_set():
+                with self._lock:
+                    self._pairs.append((client, client))     # held open, never answered
+                continue
             try:
                 server = socket.create_connection(self.target, timeout=5)
                 server.settimeout(None)
@@ -50,7 +58,13 @@ class TcpProxy:
                 data = src.recv(65536)
                 if not data:
                     break
-                dst.sendall(data)
+                while self.stalled.is_set():      # dropped on the way; the sockets stay open
+                    if self._closing:
+                        return
+                    time.sleep(0.01)
+                    data = b""
+                if data:
+                    dst.sendall(data)
         except OSError:
             pass
         finally:
@@ -74,8 +88,13 @@ class TcpProxy:
                     pass
                 s.close()
 
+    def stall(self) -> None:
+        """Forward nothing from now on, in either direction, and close nothing."""
+        self.stalled.set()
+
     def restore(self) -> None:
         self.up = True
+        self.stalled.clear()
 
     def close(self) -> None:
         self._closing = True

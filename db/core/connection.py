@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import random
 import threading
 import time
@@ -21,11 +22,20 @@ T = TypeVar("T")
 
 def open_database(url: str, *, synchronous: str = defaults.DATABASE["sqlite_synchronous"],
                   busy_timeout_ms: int = defaults.DATABASE["busy_timeout_ms"],
-                  search_path: str | None = None) -> peewee.Database:
+                  search_path: str | None = None, keepalive_s: float = 0,
+                  statement_timeout_ms: int = 0) -> peewee.Database:
     """Open the store at URL and bind the models to it.
 
     SQLite runs in WAL mode with foreign keys on and a busy timeout, so that readers never
     block the writer and a second station waits for the lock instead of failing.
+
+    PostgreSQL ([database] pg_keepalive_s and pg_statement_timeout_ms, 0 = off): a server
+    whose network went silent (packets dropped, nothing reset) is given up after about
+    KEEPALIVE_S on an idle connection (TCP keepalives; tcp_user_timeout for data the server
+    never acknowledged), and the server ends any statement after STATEMENT_TIMEOUT_MS. An
+    answer that has not come a second after that will not come: the client stops waiting
+    (`_wait_for_server`) and the caller sees the store unreachable, as when it refuses
+    connections.
     """
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
@@ -44,11 +54,79 @@ def open_database(url: str, *, synchronous: str = defaults.DATABASE["sqlite_sync
         if schema:
             kwargs["options"] = f"-c search_path={schema}"
         kwargs.setdefault("connect_timeout", 5)
+        if keepalive_s:
+            idle = max(1, int(keepalive_s / 2))
+            kwargs.update(keepalives=1, keepalives_idle=idle, keepalives_interval=1,
+                          keepalives_count=max(1, int(keepalive_s) - idle),
+                          tcp_user_timeout=int(keepalive_s * 1000))
+            kwargs["connect_timeout"] = max(2, min(int(kwargs["connect_timeout"]), int(keepalive_s)))
+        if statement_timeout_ms:
+            kwargs["options"] = (kwargs.get("options", "") + f" -c statement_timeout={int(statement_timeout_ms)}").strip()
+            answer_within(statement_timeout_ms / 1000 + 1)
         db = peewee.PostgresqlDatabase(kwargs.pop("database"), **kwargs)
     else:
         raise ValueError(f"database URL must start with sqlite:/// or postgresql://, got {describe_url(url)!r}")
     database.initialize(db)
     return db
+
+
+class ServerSilent(Exception):
+    """Marks a PostgreSQL round trip abandoned because the server stopped answering."""
+
+
+_answer_within = {"s": 0.0}
+
+
+def answer_within(seconds: float) -> None:
+    """Give up any PostgreSQL round trip of this process whose answer has not come after
+    SECONDS (0: wait for ever, libpq's way). psycopg2 then waits through `_wait_for_server`."""
+    import psycopg2.extensions
+    _answer_within["s"] = float(seconds)
+    psycopg2.extensions.set_wait_callback(_wait_for_server if seconds else None)
+
+
+def _wait_for_server(conn) -> None:
+    """psycopg2's wait callback: libpq's own loop (poll, then wait for the socket), with a
+    deadline. At the deadline the socket is shut down, so the connection fails at once (its
+    rollback too) instead of waiting again, and the caller sees the store unreachable."""
+    import select
+    import socket
+
+    import psycopg2
+    import psycopg2.extensions as ext
+    limit = _answer_within["s"]
+    deadline = time.monotonic() + limit
+    while True:
+        state = conn.poll()
+        if state == ext.POLL_OK:
+            return
+        left = deadline - time.monotonic()
+        if left > 0:
+            fd = conn.fileno()
+            if state == ext.POLL_READ:
+                ready = select.select([fd], [], [], left)[0]
+            else:
+                ready = select.select([], [fd], [], left)[1]
+            if ready:
+                continue
+        try:
+            socket.socket(fileno=os.dup(conn.fileno())).shutdown(socket.SHUT_RDWR)
+        except OSError:     # already gone
+            pass
+        error = psycopg2.OperationalError(f"the server did not answer within {limit:g} s: "
+                                          "the network or the server is silent")
+        raise error from ServerSilent()
+
+
+def server_silent(exc: BaseException | None) -> bool:
+    """Whether EXC (or what caused it) is a round trip given up on a silent server."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, ServerSilent) or isinstance(exc.__cause__, ServerSilent):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def is_postgres() -> bool:
@@ -140,7 +218,8 @@ def with_retry(fn: Callable[[], T], *, retries: int = defaults.DATABASE["retries
         except (peewee.OperationalError, peewee.InterfaceError) as exc:
             attempt += 1
             reset_connection()
-            if attempt > retries:
+            # A silent server already had its time: trying again only waits as long again.
+            if attempt > retries or server_silent(exc):
                 raise StoreUnavailable(f"the store cannot be reached after {retries} retries: {_clean(exc)}") from None
             if on_retry:
                 on_retry(attempt, exc)

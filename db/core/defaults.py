@@ -7,7 +7,8 @@ three agree). No imports: the CLI reads this without loading the store.
 """
 from __future__ import annotations
 
-DATABASE = {"sqlite_synchronous": "FULL", "busy_timeout_ms": 10000, "retries": 5, "retry_delay_ms": 500}
+DATABASE = {"sqlite_synchronous": "FULL", "busy_timeout_ms": 10000, "retries": 5, "retry_delay_ms": 500,
+            "pg_keepalive_s": 5, "pg_statement_timeout_ms": 5000}
 RECEIVING = {"over_receipt_tolerance_pct": 10.0}
 PICKING = {"fefo": True}
 COUNT = {"blind": True, "tolerance_units": 0, "tolerance_pct": 0.0, "tolerance_value": 0.0, "auto_approve": False,

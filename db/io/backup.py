@@ -7,13 +7,16 @@ already copied.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from db.core.connection import describe_url
 from db.core.errors import InvalidInput, RuleViolation
+from db.core.models import utcnow
 
 PAGES_PER_STEP = 256
 
@@ -47,39 +50,117 @@ def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
     src.backup(dst, pages=PAGES_PER_STEP)
 
 
-def _check(path: Path) -> None:
-    """Refuse a file that is not a sound SQLite database of this application."""
+# The table a backup carries (and a store never does): whose backup it is. `wh backup` only
+# writes over a file that says it is a backup of the same store.
+_MARK = "wh_backup_of"
+# SQLite's files of a store: the database and what SQLite keeps beside it.
+SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def store_files(store: Path) -> set[Path]:
+    """The paths of STORE's files, resolved, as names only: nothing is opened or read."""
+    base = store.resolve()
+    return {base.with_name(base.name + suffix) for suffix in SIDE_FILES}
+
+
+def _mark(con: sqlite3.Connection, store: Path) -> None:
+    con.execute(f'CREATE TABLE "{_MARK}" (store TEXT NOT NULL, taken_at TEXT NOT NULL)')
+    con.execute(f'INSERT INTO "{_MARK}" VALUES (?, ?)', (str(store.resolve()), utcnow().isoformat(" ")))
+    con.commit()
+
+
+def _backup_of(path: Path) -> str | None:
+    """The store PATH is a backup of, if it is one of ours (read through SQLite, read-only)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute(f'SELECT store FROM "{_MARK}" LIMIT 1').fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def _refuse_target(source: Path, target: Path) -> None:
+    """Refuse a backup over the store's own files, over a directory, or over any file that is
+    not an earlier backup of this same store (`wh backup notes.toml` replaced the notes)."""
+    resolved = target.resolve()
+    if resolved in store_files(source):
+        raise InvalidInput(f"{target} is one of the store's own files ({source} and its -wal, -shm, "
+                           f"-journal): a backup goes to another file")
+    if target.is_dir():
+        raise InvalidInput(f"{target} is a directory: expected a file name for the backup")
+    if target.exists() or target.is_symlink():
+        if _backup_of(target) != str(source.resolve()):
+            raise InvalidInput(f"{target} exists and is not an earlier backup of this store: nothing "
+                               f"was written; give a new file name, or remove that file first")
+
+
+def check_backup(path: str | os.PathLike, *, ledger: bool = True) -> int:
+    """Refuse a file that is not a sound SQLite database of this application: damaged (SQLite's
+    integrity check), of a schema this version does not know, or whose ledger and balances
+    disagree (`wh verify`: a tampered file; LEDGER False skips that). Returns its schema version."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"no backup file {path}")
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             ok = con.execute("PRAGMA integrity_check").fetchone()[0]
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            version = (con.execute('SELECT MAX(version) FROM "schema_version"').fetchone()[0]
+                       if "schema_version" in tables else None)
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(f"{path} is not a SQLite database: {exc}") from None
     if ok != "ok":
-        raise InvalidInput(f"{path} is damaged: integrity check says {ok}")
+        raise InvalidInput(f"{path} is damaged: SQLite's integrity check says {ok}")
     if not {"movement", "balance", "schema_version"} <= tables:
         raise InvalidInput(f"{path} is a SQLite database but not a warehouse store: "
                            f"expected the tables movement, balance and schema_version")
+    from db.core.schema import CURRENT_VERSION
+    if not isinstance(version, int) or not 1 <= version <= CURRENT_VERSION:
+        raise InvalidInput(f"{path} has schema version {version}; this version of wh knows 1 to "
+                           f"{CURRENT_VERSION}: restore it with the wh that made it")
+    if not ledger:
+        return version
+    result = _verify(path)
+    if not result.consistent:
+        shown = "; ".join(result.mismatches[:3])
+        raise InvalidInput(f"{path} fails the ledger check ({result.summary()}: {shown}): "
+                           f"it was changed outside wh or is damaged; nothing was restored")
+    return version
+
+
+def _verify(path: Path):
+    """`wh verify` on the file at PATH, opened read-only."""
+    import peewee as pw
+    from db.core.connection import bound
+    from db.ledger.posting import verify
+    db = pw.SqliteDatabase(f"file:{path}?mode=ro", uri=True)
+    try:
+        with bound(db):
+            return verify()
+    except pw.DatabaseError as exc:
+        raise InvalidInput(f"{path} is not a store this version of wh can read: {exc}") from None
+    finally:
+        db.close()
 
 
 def backup_sqlite(url: str, target: str | os.PathLike) -> Path:
-    """Copy the live SQLite store at URL to TARGET (a new file; an existing one is replaced
-    only when it is itself a store backup). Returns the target path."""
+    """Copy the live SQLite store at URL to TARGET: a new file, or an earlier backup of this
+    same store (never the store's own files nor anything else). Returns the target path."""
     source = sqlite_path(url)
     if source is None:
         raise RuleViolation(pg_dump_advice(url, str(target)))
     if not source.is_file():
         raise InvalidInput(f"no store at {source}: nothing to back up")
     target = Path(target)
-    if target.resolve() == source.resolve():
-        raise InvalidInput(f"the backup must go to another file than the store itself ({source})")
-    if target.is_dir():
-        raise InvalidInput(f"{target} is a directory: expected a file name for the backup")
-    tmp = target.with_name(target.name + ".part")
-    tmp.unlink(missing_ok=True)
+    _refuse_target(source, target)
+    # A name no one else uses, beside the target, so the rename into place is atomic.
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
     src = sqlite3.connect(str(source), timeout=30)
     try:
         dst = sqlite3.connect(str(tmp))
@@ -87,32 +168,54 @@ def backup_sqlite(url: str, target: str | os.PathLike) -> Path:
             _copy(src, dst)
             # The copy is a plain rollback-journal file: one file, nothing beside it to lose.
             dst.execute("PRAGMA journal_mode=DELETE")
+            _mark(dst, source)
         finally:
             dst.close()
     finally:
         src.close()
-    _check(tmp)
-    os.replace(tmp, target)
+    try:
+        # Sound, of a version this wh knows; the ledger of a live store is not judged here: a
+        # backup is wanted most when something is wrong.
+        check_backup(tmp, ledger=False)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 
+def keep_before_restore(url: str) -> Path | None:
+    """Back the store at URL up under a name never used before (time and a random part),
+    before a restore replaces it. None when there is no store file yet."""
+    store = sqlite_path(url)
+    if store is None or not store.is_file():
+        return None
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    saved = store.with_name(f"{store.stem}.before-restore-{stamp}-{uuid.uuid4().hex[:8]}{store.suffix}")
+    if saved.exists():       # a random part already taken: never write over it
+        raise RuleViolation(f"{saved} exists already: nothing was restored")
+    return backup_sqlite(url, saved)
+
+
 def restore_sqlite(url: str, backup: str | os.PathLike) -> Path:
-    """Replace the SQLite store at URL with the content of BACKUP, through the same online
-    backup API (so stations that hold the store open see the restored pages, never a torn
-    file). Stop the stations first: their unsent work would be overwritten."""
+    """Replace the SQLite store at URL with the content of BACKUP, once it passed the checks
+    (integrity, schema version, ledger), through the same online backup API (so stations that
+    hold the store open see the restored pages, never a torn file). Stop the stations first:
+    their unsent work would be overwritten."""
     target = sqlite_path(url)
     if target is None:
         raise RuleViolation(pg_dump_advice(url, str(backup)))
     backup = Path(backup)
-    if not backup.is_file():
-        raise InvalidInput(f"no backup file {backup}")
-    _check(backup)
+    if backup.resolve() in store_files(target):
+        raise InvalidInput(f"{backup} is one of the store's own files: expected a backup")
+    check_backup(backup)
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(str(target), timeout=30)
         try:
             _copy(src, dst)
             dst.execute("PRAGMA journal_mode=WAL")
+            dst.execute(f'DROP TABLE IF EXISTS "{_MARK}"')    # the store is no backup
+            dst.commit()
         finally:
             dst.close()
     finally:

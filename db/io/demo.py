@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Callable
 
 from db.core.connection import database, write_transaction
+from db.ledger import locks
 from db.core.errors import InvalidInput
 from db.ledger.posting import Posting, post
 from devices.gs1 import check_digit
@@ -280,6 +281,7 @@ class _Demo:
         self.lots: dict[int, list[Lot]] = {}
         self.pin_set = False
         self.pin_error = ""
+        self.items_locked = False
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -289,6 +291,11 @@ class _Demo:
 
     def post(self, item: Item, qty: int, src: Location, dst: Location, kind: str, when: dt.datetime,
              operator: str, lot: Lot | None = None, **kw):
+        if not self.items_locked:
+            # Its items at once, as every operation locks them (db/ledger/locks.py); items
+            # made later have higher ids and come after.
+            locks.lock_items(i for (i,) in Item.select(Item.id).tuples())
+            self.items_locked = True
         m = post(Posting(item=item, qty=qty, from_location=src, to_location=dst, kind=kind,
                          operator=operator, station=kw.pop("station", "ST-01"), lot=lot, at=when,
                          unit_cost=item.unit_cost, **kw))

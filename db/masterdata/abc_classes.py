@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from db.core.connection import write_transaction
 from db.core.models import Item
+from db.ledger import locks
 
 
 def save_abc_classes(rows: list[dict]) -> int:
@@ -15,6 +16,9 @@ def save_abc_classes(rows: list[dict]) -> int:
         if r["class"] != r["previous_class"]:
             changed.setdefault(r["class"], []).append(r["id"])
     with write_transaction():
+        # The items all at once, in the one order stations lock them (db/ledger/locks.py):
+        # updated class by class they could deadlock with a shipment.
+        locks.lock_items(i for ids in changed.values() for i in ids)
         for cls, ids in sorted(changed.items()):
             for start in range(0, len(ids), 500):
                 Item.update(abc_class=cls).where(Item.id.in_(ids[start:start + 500])).execute()

@@ -108,6 +108,9 @@ def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int) ->
     # Item order, not line order: two stations claiming orders with the same items lock the
     # balance rows in the same order and so never deadlock.
     lines = _LINES_BY_ITEM(order.id)
+    # Every item of the order, all at once and before their balances (db/ledger/locks.py): the
+    # picks that follow in this transaction post them.
+    locks.lock_items(line.item_id for line in lines)
     # What each line already holds (a claim after a release), in one query for the order.
     held = {line_id: qty for line_id, qty in _HELD(order.id)}
     needs = [(line, remaining(line) - int(held.get(line.id) or 0)) for line in lines]
@@ -126,8 +129,6 @@ def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_
     ledger locks one item's rows in location order too."""
     if not needs:
         return
-    # The order's items, all at once and before their balances (db/ledger/locks.py).
-    locks.lock_items(line.item_id for line, _ in needs)
     places: dict[int, list[Balance]] = {}
     for b in _ORDER_FREE_STOCK(order_id, warehouse_id, today_text()):
         places.setdefault(b.item_id, []).append(b)

@@ -146,8 +146,14 @@ def open_store(cfg):
     from db.core.connection import describe_url, open_database
     dbcfg = cfg.section("database")
     try:
+        if dbcfg["pg_keepalive_s"] < 0 or dbcfg["pg_statement_timeout_ms"] < 0:
+            raise ValueError(_('[database] pg_keepalive_s and pg_statement_timeout_ms must be 0 (off) or '
+                               'more, got {pg_keepalive_s} and {pg_statement_timeout_ms}').format(
+                                 pg_keepalive_s=dbcfg['pg_keepalive_s'],
+                                 pg_statement_timeout_ms=dbcfg['pg_statement_timeout_ms']))
         db = open_database(dbcfg["url"], synchronous=dbcfg["sqlite_synchronous"],
-                           busy_timeout_ms=dbcfg["busy_timeout_ms"])
+                           busy_timeout_ms=dbcfg["busy_timeout_ms"], keepalive_s=dbcfg["pg_keepalive_s"],
+                           statement_timeout_ms=dbcfg["pg_statement_timeout_ms"])
         db.connect(reuse_if_open=True)
     except ValueError as exc:
         raise CliError(str(exc), code=2) from None

@@ -143,18 +143,19 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    import datetime as dt
-    from db.io.backup import backup_sqlite, pg_dump_advice, restore_sqlite, sqlite_path
+    from db.core.schema import init_schema
+    from db.io.backup import check_backup, keep_before_restore, pg_dump_advice, restore_sqlite, sqlite_path
     url = args.cfg.db_url
     store = sqlite_path(url)
     if store is None:
         print(pg_dump_advice(url, args.path))
         return 2
-    saved = None
-    if store.is_file():
-        saved = store.with_name(f"{store.stem}.before-restore-{dt.datetime.now():%Y%m%d-%H%M%S}{store.suffix}")
-        backup_sqlite(url, saved)
+    check_backup(args.path)                # before anything is touched: a refusal changes nothing
+    saved = keep_before_restore(url)
     restore_sqlite(url, args.path)
+    from .common import open_store
+    open_store(args.cfg)
+    init_schema()                          # a backup of an older version is brought up to date
     print(_('store {store} restored from {path}').format(
               store=store, path=args.path) + (_('; the previous store is saved as {saved}').format(
                                                             saved=saved) if saved else ""))
