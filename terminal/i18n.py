@@ -30,6 +30,12 @@ def N_(text: str) -> str:
     return text
 
 
+def shown(text: str) -> str:
+    """TEXT, marked with N_ where it was defined, translated where it is shown. An empty text stays
+    empty (gettext("") would answer the catalogue's header)."""
+    return gettext.gettext(text) if text else text
+
+
 def language() -> str:
     return _current
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from gettext import gettext as _
 
-from terminal.i18n import N_
+from terminal.i18n import N_, shown
 
 import csv
 import datetime as dt
@@ -228,7 +228,7 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
         whole = numeric or code or any(isinstance(v, (dt.date, dt.datetime)) for v in values)
         widest = max([cell_len(v) for v in cells[c]] or [0])
         # A whole column needs its widest value; a wrapping one at least 8 cells (or its widest).
-        need = max(widest, cell_len(_(c))) if whole else min(max(widest, cell_len(_(c)), 1), 8)
+        need = max(widest, cell_len(shown(c))) if whole else min(max(widest, cell_len(shown(c)), 1), 8)
         specs.append([c, numeric, whole, need])
     left_out = []
     while not unlimited and len(specs) > 1 and sum(s[3] + _COLUMN_FRAME for s in specs) > console.width:
@@ -240,7 +240,7 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
     # CSV and JSON keep the English names (a contract).
     table = Table(title=_(title) if title else title, show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     for c, numeric, whole, need in specs:
-        table.add_column(_(c), justify="right" if numeric else "left", no_wrap=whole, overflow="fold",
+        table.add_column(shown(c), justify="right" if numeric else "left", no_wrap=whole, overflow="fold",
                          min_width=need if whole else None)
     for n in range(len(rows)):
         table.add_row(*[cells[s[0]][n] for s in specs])
@@ -248,7 +248,8 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
     if left_out:
         console.print(_('(left out to fit {width} columns: {items}; a wider terminal or --format csv shows '
                         'them)').format(
-                          width=console.width, items=', '.join(_(c) for c in reversed(left_out))), markup=False, highlight=False)
+                          width=console.width, items=', '.join(shown(c) for c in reversed(left_out))),
+                      markup=False, highlight=False)
     if not rows:
         print(_("(none)"), file=out)
 

@@ -22,7 +22,7 @@ from ..widgets.banner import Banner
 from ..widgets.chart import Chart
 from ..widgets.entry import EntryLine
 from ..widgets.keybar import KeyBar
-from ..i18n import N_
+from ..i18n import N_, shown
 from .base import StationScreen
 
 # key -> (view, title). The views are the reports of db.reports.catalog plus two of our own.
@@ -104,7 +104,7 @@ def cell(value, translate: bool = False) -> str | Text:
     if value is None:
         return ""
     if translate and isinstance(value, str):
-        return _(value)
+        return shown(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Decimal):
@@ -310,7 +310,7 @@ class SupervisorScreen(StationScreen):
         table.display = True
         table.clear(columns=True)
         # The headers come from db/reports in English (marked N_ there): translated as shown.
-        table.add_columns(*[_(c) for c in columns])
+        table.add_columns(*[shown(c) for c in columns])
         for row in rows:
             table.add_row(*[cell(row.get(c), translate=c in WORD_COLUMNS) for c in columns])
         table.focus()

@@ -8,7 +8,7 @@ itself always shows.
 """
 from __future__ import annotations
 
-from gettext import gettext as _
+from terminal.i18n import shown
 
 from rich.text import Text
 from textual.widgets import Static
@@ -59,7 +59,7 @@ class KeyBar(Static):
 
     def show(self, keys: list[tuple[str, str]]) -> None:
         # Labels are marked N_ where defined, translated here where shown.
-        keys = [(key, _(label)) for key, label in keys]
+        keys = [(key, shown(label)) for key, label in keys]
         width = self.size.width or self.app.size.width
         if keys == self._keys and width == self._width:
             return      # unchanged: no layout and repaint for nothing

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from gettext import gettext as _
 
+from terminal.i18n import shown
+
 import re
 
 from rich.cells import set_cell_size
@@ -81,8 +83,8 @@ def render_table(table, width: int) -> Text:
         numeric = any(isinstance(v, int) and not isinstance(v, bool) for v in values) or (
             bool(values) and all(v is None or v == "" or _NUMBER.match(str(v)) for v in values)
             and any(v not in (None, "") for v in values))
-        widest = max([cell_len(_(col))] + [cell_len(narrow(str(v))) for v in values if v is not None])
-        cols.append([_(col), numeric, widest, col == "Name"])
+        widest = max([cell_len(shown(col))] + [cell_len(narrow(str(v))) for v in values if v is not None])
+        cols.append([shown(col), numeric, widest, col == "Name"])
     fixed = sum(c[2] + 3 for c in cols if not c[3]) - 1 + sum(3 for c in cols if c[3])
     names = [c for c in cols if c[3]]
     if names:
