@@ -7,6 +7,8 @@ consumer thread runs the flows (and the store); both reach the UI only through
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import logging
 import threading
 import time
@@ -275,7 +277,7 @@ class _StationUI:
         elif name in JOB_SCREENS:
             app.call_from_thread(app.open_job_screen, name)
         else:
-            raise ValueError(f"unknown job {name!r}")
+            raise ValueError(_('unknown job {name!r}').format(name=name))
 
     def show(self, feedback, view) -> None:
         self.app.post_message(FlowResult(None, feedback, view))

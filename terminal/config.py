@@ -5,6 +5,8 @@ run with the default. Every unknown key or wrong type is one clear error naming 
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -192,25 +194,31 @@ def validate(raw: dict[str, Any], source: str = "config") -> dict[str, dict[str,
     values = defaults()
     for section, content in raw.items():
         if section not in SCHEMA:
-            raise ConfigError(f"{source}: unknown section [{section}]; known sections: {', '.join(SCHEMA)}")
+            raise ConfigError(_('{source}: unknown section [{section}]; known sections: {items}').format(
+                                  source=source, section=section, items=', '.join(SCHEMA)))
         if not isinstance(content, dict):
-            raise ConfigError(f"{source}: [{section}] must be a table of keys")
+            raise ConfigError(_('{source}: [{section}] must be a table of keys').format(
+                                  source=source, section=section))
         for key, value in content.items():
             name = f"{section}.{key}"
             if key not in SCHEMA[section]:
                 known = ", ".join(SCHEMA[section])
-                raise ConfigError(f"{source}: unknown key {name}; [{section}] takes {known}")
-            types, _ = SCHEMA[section][key]
+                raise ConfigError(_('{source}: unknown key {name}; [{section}] takes {known}').format(
+                                      source=source, name=name, section=section, known=known))
+            types, _unused = SCHEMA[section][key]
             # bool is an int in Python: refuse true where a number is wanted.
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
                 wanted = " or ".join(t.__name__ for t in types)
-                raise ConfigError(f"{source}: {name} must be {wanted}, got {value!r}")
+                raise ConfigError(_('{source}: {name} must be {wanted}, got {value!r}').format(
+                                      source=source, name=name, wanted=wanted, value=value))
             _check_value(source, name, value, SCHEMA[section][key][1])
             if name in CHOICES:
                 if name not in EXACT_CHOICES:
                     value = value.lower() if name in LOWER_CASE_CHOICES else value.upper()
                 if value not in CHOICES[name]:
-                    raise ConfigError(f"{source}: {name} must be one of {', '.join(CHOICES[name])}, got {content[key]!r}")
+                    raise ConfigError(_('{source}: {name} must be one of {items}, got {value!r}').format(
+                                          source=source, name=name, items=', '.join(CHOICES[name]),
+                                          value=content[key]))
             values[section][key] = value
     return values
 

@@ -12,6 +12,8 @@ domain so that every screen says 入库, 上架, 拣货 … the same way.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import gettext
 import os
 from pathlib import Path
@@ -28,6 +30,12 @@ def N_(text: str) -> str:
     return text
 
 
+def shown(text: str) -> str:
+    """TEXT, marked with N_ where it was defined, translated where it is shown. An empty text stays
+    empty (gettext("") would answer the catalogue's header)."""
+    return gettext.gettext(text) if text else text
+
+
 def language() -> str:
     return _current
 
@@ -36,7 +44,8 @@ def set_language(lang: str) -> None:
     """Translate every later message into LANG ("en" or "zh_CN")."""
     global _current
     if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}: expected one of {', '.join(LANGUAGES)}")
+        raise ValueError(_('unknown language {lang!r}: expected one of {items}').format(
+                             lang=lang, items=', '.join(LANGUAGES)))
     if lang != "en":
         compile_catalogues()
     gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))

@@ -9,6 +9,8 @@ well, else "OFFLINE · N queued".
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import logging
 import threading
 
@@ -27,8 +29,8 @@ def attach_offline(session, on_change=None):
     cfg = session.cfg
     journal = Journal(cfg.get("offline.journal"))
     if not journal.bind(redact(cfg.db_url, cfg.db_url)):
-        log.error("offline journal %s holds %d postings for another store (%s); it is left alone and "
-                  "this station works without an offline journal", journal.path, journal.count(),
+        log.error(_('offline journal %s holds %d postings for another store (%s); it is left alone and this '
+                    'station works without an offline journal'), journal.path, journal.count(),
                   journal.store())
         journal.close()
         session.offline = None
@@ -64,4 +66,4 @@ def offline_status(session) -> str:
     if runner is None:
         return ""
     n = runner.queued
-    return f"OFFLINE · {n} queued" if n or runner.away else ""
+    return _("OFFLINE · {queued} queued").format(queued=n) if n or runner.away else ""

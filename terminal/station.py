@@ -13,6 +13,8 @@ No Textual here: the app plugs in a `StationUI` whose methods it runs on its own
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import collections
 import logging
 import threading
@@ -107,7 +109,7 @@ class Station:
             self._blocked = None
             self._cond.notify_all()
         if held:
-            self.ui.show(Feedback.info("acknowledged"), None)
+            self.ui.show(Feedback.info(_("acknowledged")), None)
         return held
 
     def hold(self, feedback: Feedback) -> None:
@@ -190,7 +192,7 @@ class Station:
                     # Keep the entry at the head: it is retried with the same key.
                     with self._cond:
                         self._busy = False
-                    self._safe(self.ui.store_status, f"store unreachable, retrying: {exc}")
+                    self._safe(self.ui.store_status, _("store unreachable, retrying: {exc}").format(exc=exc))
                     with self._cond:
                         self._cond.wait(self.retry_pause_s)
                     continue
@@ -198,7 +200,8 @@ class Station:
                 feedback = Feedback.error(str(exc))
             except Exception as exc:  # a bug must not kill the station: show it, keep going
                 log.exception("processing %r failed", entry)
-                feedback = Feedback.error(f"internal error ({type(exc).__name__}): {exc}")
+                feedback = Feedback.error(_('internal error ({name}): {exc}').format(
+                                              name=type(exc).__name__, exc=exc))
             if feedback is not None and feedback.needs_ack:
                 with self._cond:
                     self._blocked = feedback
@@ -229,8 +232,9 @@ class Station:
         flow = self._safe(self.ui.current_flow)
         if not isinstance(flow, OfflineFlow):
             self._safe(self.ui.navigate, flow, ("offline", {}))
-        return Feedback.error(f"the store cannot be reached ({exc}): that input was NOT posted. "
-                              f"The station is OFFLINE: moves are journaled and post when the server is back")
+        return Feedback.error(_('the store cannot be reached ({exc}): that input was NOT posted. The '
+                                'station is OFFLINE: moves are journaled and post when the server is back').format(
+                                  exc=exc))
 
     def _safe(self, fn, *args):
         try:
@@ -245,7 +249,7 @@ class Station:
             log.info("dropped %s %r: typed on a screen that is gone", entry.kind, entry.value)
             return Feedback.info(f"not applied here: a key typed on the screen before ({getattr(entry.flow, 'title', '')})")
         if flow is None:
-            return Feedback.error("this screen takes no scans or keys of a job; press Esc to go back")
+            return Feedback.error(_('this screen takes no scans or keys of a job; press Esc to go back'))
         if entry.kind == "scan":
             feedback = self._scan(flow, entry.value, entry.key)
         elif entry.kind == "text":
@@ -277,9 +281,9 @@ class Station:
         if getattr(decoded, "kind", None) == "command" and command:
             action = COMMANDS.get(command.upper())
             if action == "ok":
-                return Feedback.info("nothing to acknowledge")
+                return Feedback.info(_('nothing to acknowledge'))
             if action is None:
-                return Feedback.error(decoded.error or f"unknown command barcode {scan.raw!r}")
+                return Feedback.error(decoded.error or _("unknown command barcode {raw!r}").format(raw=scan.raw))
             if action == "cancel":
                 back = flow.back()
                 if back is None:
@@ -290,4 +294,4 @@ class Station:
         return flow.on_scan(decoded, key)
 
     def _on_retry(self, attempt: int, exc: Exception) -> None:
-        self._safe(self.ui.store_status, f"store unreachable, retrying (attempt {attempt})")
+        self._safe(self.ui.store_status, _("store unreachable, retrying (attempt {attempt})").format(attempt=attempt))

@@ -1,11 +1,75 @@
 """What every `wh` command shares: config, opening the store, errors, and table/csv/json output."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
+from terminal.i18n import N_, shown
+
 import datetime as dt
 import json
 import sys
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
+
+
+# The column names of the tables the commands of terminal/cli print (report columns are marked in
+# db/reports): marked here for the catalogue, translated where a table shows them (`_table`).
+# CSV headers and JSON keys stay these English names: they are a contract.
+CLI_COLUMNS = (
+    N_("1st"),
+    N_("2nd"),
+    N_("action"),
+    N_("active"),
+    N_("at"),
+    N_("barcode"),
+    N_("by"),
+    N_("created_at"),
+    N_("created_by"),
+    N_("detail"),
+    N_("done"),
+    N_("error"),
+    N_("exp"),
+    N_("expected"),
+    N_("expected_date"),
+    N_("expiry"),
+    N_("first"),
+    N_("first_by"),
+    N_("id"),
+    N_("last_counted_at"),
+    N_("last_counted_by"),
+    N_("line"),
+    N_("lines"),
+    N_("location"),
+    N_("locations"),
+    N_("locked_s"),
+    N_("lot"),
+    N_("name"),
+    N_("note"),
+    N_("op"),
+    N_("operator"),
+    N_("pin"),
+    N_("po"),
+    N_("qty"),
+    N_("queued_at"),
+    N_("role"),
+    N_("rounds"),
+    N_("scans"),
+    N_("scope"),
+    N_("second"),
+    N_("second_by"),
+    N_("sku"),
+    N_("station"),
+    N_("status"),
+    N_("supplier"),
+    N_("to_count"),
+    N_("to_recount"),
+    N_("to_review"),
+    N_("value"),
+    N_("var"),
+    N_("variance"),
+    N_("what"),
+    N_("zone"),
+)
 
 
 class CliError(Exception):
@@ -98,8 +162,10 @@ def open_store(cfg):
     dbcfg = cfg.section("database")
     try:
         if dbcfg["pg_keepalive_s"] < 0 or dbcfg["pg_statement_timeout_ms"] < 0:
-            raise ValueError("[database] pg_keepalive_s and pg_statement_timeout_ms must be 0 (off) or more, "
-                             f"got {dbcfg['pg_keepalive_s']} and {dbcfg['pg_statement_timeout_ms']}")
+            raise ValueError(_('[database] pg_keepalive_s and pg_statement_timeout_ms must be 0 (off) or '
+                               'more, got {pg_keepalive_s} and {pg_statement_timeout_ms}').format(
+                                 pg_keepalive_s=dbcfg['pg_keepalive_s'],
+                                 pg_statement_timeout_ms=dbcfg['pg_statement_timeout_ms']))
         db = open_database(dbcfg["url"], synchronous=dbcfg["sqlite_synchronous"],
                            busy_timeout_ms=dbcfg["busy_timeout_ms"], keepalive_s=dbcfg["pg_keepalive_s"],
                            statement_timeout_ms=dbcfg["pg_statement_timeout_ms"])
@@ -109,7 +175,8 @@ def open_store(cfg):
     except (peewee.DatabaseError, peewee.InterfaceError) as exc:
         from db.masterdata.security import redact
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CliError(f"cannot open the store {describe_url(dbcfg['url'])}: {redact(first, dbcfg['url'])}",
+        raise CliError(_('cannot open the store {describe_url}: {redact}').format(
+                           describe_url=describe_url(dbcfg['url']), redact=redact(first, dbcfg['url'])),
                        code=1) from None
     return db
 
@@ -212,7 +279,7 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
         whole = numeric or code or any(isinstance(v, (dt.date, dt.datetime)) for v in values)
         widest = max([cell_len(v) for v in cells[c]] or [0])
         # A whole column needs its widest value; a wrapping one at least 8 cells (or its widest).
-        need = max(widest, cell_len(c)) if whole else min(max(widest, cell_len(c), 1), 8)
+        need = max(widest, cell_len(shown(c))) if whole else min(max(widest, cell_len(shown(c)), 1), 8)
         specs.append([c, numeric, whole, need])
     left_out = []
     while not unlimited and len(specs) > 1 and sum(s[3] + _COLUMN_FRAME for s in specs) > console.width:
@@ -222,19 +289,23 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
         left_out.append(drop[0])
     from rich.text import Text
     from db.core.text import printable
-    table = Table(title=Text(printable(title)) if title else title, show_lines=False, header_style="bold",
+    # Titles and headers come from db/reports in English (marked N_ there): translated as shown;
+    # CSV and JSON keep the English names (a contract).
+    table = Table(title=Text(printable(shown(title))) if title else title, show_lines=False, header_style="bold",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     for c, numeric, whole, need in specs:
-        table.add_column(c, justify="right" if numeric else "left", no_wrap=whole, overflow="fold",
+        table.add_column(shown(c), justify="right" if numeric else "left", no_wrap=whole, overflow="fold",
                          min_width=need if whole else None)
     for n in range(len(rows)):
         table.add_row(*[Text(cells[s[0]][n]) for s in specs])
     console.print(table)
     if left_out:
-        console.print(f"(left out to fit {console.width} columns: {', '.join(reversed(left_out))}; "
-                      f"a wider terminal or --format csv shows them)", markup=False, highlight=False)
+        console.print(_('(left out to fit {width} columns: {items}; a wider terminal or --format csv shows '
+                        'them)').format(
+                          width=console.width, items=', '.join(shown(c) for c in reversed(left_out))),
+                      markup=False, highlight=False)
     if not rows:
-        print("(none)", file=out)
+        print(_("(none)"), file=out)
 
 
 def _cell(value: Any) -> str:
@@ -257,7 +328,8 @@ def parse_date(text: str | None, name: str = "date") -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--{name} must be a date as YYYY-MM-DD, got {text!r}", code=2) from None
+        raise CliError(_('--{name} must be a date as YYYY-MM-DD, got {text!r}').format(
+                           name=name, text=text), code=2) from None
 
 
 def lines(items: Iterable[str]) -> None:

@@ -2,6 +2,8 @@
 line (docs/counts.md). The rules live in db/counts.py; this only parses and prints."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import json
 import sys
 from pathlib import Path
@@ -104,7 +106,7 @@ def _split(text: str | None) -> list[str] | None:
         return None
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        raise CliError("the list is empty: give codes separated by commas", code=2)
+        raise CliError(_('the list is empty: give codes separated by commas'), code=2)
     return parts
 
 
@@ -125,10 +127,11 @@ def cmd_create(args) -> int:
     elif args.format == "csv":
         emit([{"id": count.id, "location": loc} for loc in tasks], ["id", "location"], "csv")
     else:
-        print(f"count {count.id} created ({count.scope}: {count.scope_detail}): "
-              f"{len(tasks)} locations to count: {', '.join(tasks)}")
+        print(_('count {id} created ({scope}: {scope_detail}): {n_tasks} locations to count: {items}').format(
+                  id=count.id, scope=count.scope, scope_detail=count.scope_detail, n_tasks=len(tasks),
+                  items=', '.join(tasks)))
         for note in count.skipped:
-            print(f"  skipped: {note}")
+            print(_('  skipped: {note}').format(note=note))
     return 0
 
 
@@ -136,7 +139,7 @@ def cmd_list(args) -> int:
     from db.counts import list_counts
     rows = list_counts(args.status)
     emit(rows, ["id", "status", "scope", "detail", "locations", "to_count", "to_recount",
-                "to_review", "done", "created_by", "created_at"], args.format, title="Counts")
+                "to_review", "done", "created_by", "created_at"], args.format, title=_('Counts'))
     return 0
 
 
@@ -156,25 +159,25 @@ def cmd_show(args) -> int:
     tasks = [dict(t, last_counted_at=f"{t['last_counted_at']:%Y-%m-%d %H:%M}" if t["last_counted_at"] else "")
              for t in detail["tasks"]]
     emit(tasks, ["location", "zone", "status", "rounds", "last_counted_by", "last_counted_at"],
-         "table", title="Locations")
+         "table", title=_('Locations'))
     rows = [{"line": l["line"], "location": l["location"], "sku": l["sku"], "lot": l["lot"],
              "exp": l["expected"], "1st": l["first"], "2nd": l["second"],
              "by": "/".join(c["operator"] for c in l["counts"]), "var": l["variance"],
              "value": l["value"], "status": l["status"]} for l in detail["lines"]]
-    emit(rows, TABLE_COLUMNS, "table", title="Lines")
+    emit(rows, TABLE_COLUMNS, "table", title=_('Lines'))
     notes = [f"  line {l['line']}: {l['note']}" for l in detail["lines"] if l["note"]]
     if notes:
         print("\n".join(notes))
     if detail["found"]:
         emit(detail["found"], ["location", "barcode", "scans", "operator", "at"], "table",
-             title="Found goods (unknown barcodes)")
+             title=_('Found goods (unknown barcodes)'))
     return 0
 
 
 def _describe(decision) -> str:
     line, m = decision.line, decision.movement
     where = f"line {line.line_no} ({line.task.location.code} {line.item.sku}" + \
-            (f" lot {line.lot.code}" if line.lot_id else "") + ")"
+            (_(" lot {lot}").format(lot=line.lot.code) if line.lot_id else "") + ")"
     if m is None:
         return f"{where}: no variance, nothing posted"
     direction = f"+{m.qty} from {m.from_location.code}" if m.to_location_id == line.task.location_id \
@@ -190,17 +193,17 @@ def cmd_approve(args) -> int:
     for d in decisions:
         if d.error:
             failed += 1
-            print(f"NOT approved: {d.error}", file=sys.stderr)
+            print(_('NOT approved: {error}').format(error=d.error), file=sys.stderr)
         else:
-            print(f"approved {_describe(d)}")
+            print(_('approved {describe}').format(describe=_describe(d)))
     return 1 if failed else 0
 
 
 def cmd_reject(args) -> int:
     from db.counts import reject
     line = reject(args.count_id, args.line, operator=args.operator, station=station_of(args), note=args.note)
-    print(f"line {line.line_no} ({line.task.location.code} {line.item.sku}): recount ordered; "
-          f"it needs an operator other than the one who counted it last")
+    print(_('line {line_no} ({code} {sku}): recount ordered; it needs an operator other than the one who '
+            'counted it last').format(line_no=line.line_no, code=line.task.location.code, sku=line.item.sku))
     return 0
 
 
@@ -208,7 +211,7 @@ def cmd_set(args) -> int:
     from db.counts import set_quantity
     d = set_quantity(args.count_id, args.line, args.qty, reason=args.reason, operator=args.operator,
                      station=station_of(args))
-    print(f"set {_describe(d)}")
+    print(_('set {describe}').format(describe=_describe(d)))
     return 0
 
 
@@ -243,12 +246,13 @@ def cmd_upload(args) -> int:
     else:
         path = Path(args.file)
         if not path.is_file():
-            raise CliError(f"scanner file {path} does not exist", code=2)
+            raise CliError(_('scanner file {path} does not exist').format(path=path), code=2)
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise CliError(f"scanner file {path} is not UTF-8 text: {exc.reason} at byte {exc.start}; "
-                           "nothing was uploaded", code=1) from None
+            raise CliError(_('scanner file {path} is not UTF-8 text: {reason} at byte {start}; nothing was '
+                             'uploaded').format(
+                               path=path, reason=exc.reason, start=exc.start), code=1) from None
     result = upload_count(args.count_id, text, location=args.location, operator=args.operator,
                           station=station_of(args), resolve=_resolver(args.cfg), settings=CountSettings.from_config(args.cfg))
     sub = result.submit
@@ -262,14 +266,15 @@ def cmd_upload(args) -> int:
     else:
         print(sub.summary(blind=True))
         for b, n in result.unknown.items():
-            print(f"  unknown barcode {b} ({n} scans): recorded as found goods for the supervisor")
+            print(_('  unknown barcode {b} ({n} scans): recorded as found goods for the supervisor').format(
+                      b=b, n=n))
         for note in sub.ignored:
-            print(f"  ignored: {note}")
+            print(_('  ignored: {note}').format(note=note))
     return 0
 
 
 def cmd_cancel(args) -> int:
     from db.counts import cancel_count
     count = cancel_count(args.count_id, operator=args.operator, station=station_of(args))
-    print(f"count {count.id} cancelled; adjustments already posted stay in the ledger")
+    print(_('count {id} cancelled; adjustments already posted stay in the ledger').format(id=count.id))
     return 0

@@ -1,6 +1,8 @@
 """`wh decode`, `wh scanner listen` and `wh labels locations|items`: scanners, barcodes, labels."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import sys
 from typing import TYPE_CHECKING
 
@@ -84,7 +86,7 @@ def cmd_decode(args) -> int:
     from devices.scan import unescape_gs
     resolver, why = store_resolver(args.cfg, not args.no_store)
     if why and args.format == "text":
-        print(f"note: decoding without the store ({why})", file=sys.stderr)
+        print(_('note: decoding without the store ({why})').format(why=why), file=sys.stderr)
     decoded = decode(unescape_gs(args.raw), resolver=resolver, prefixes=args.cfg.section("barcodes"))
     if args.format == "json":
         from .common import screen_safe
@@ -97,17 +99,18 @@ def cmd_decode(args) -> int:
 def _print_decoded(d) -> None:
     from db.core.text import printable
     from devices.scan import escape_gs
-    print(f"kind: {d.kind}")
-    print(f"raw: {printable(escape_gs(d.raw))}" + (f"  (symbology {d.symbology})" if d.symbology else ""))
+    print(_('kind: {kind}').format(kind=d.kind))
+    print(_('raw: {escape_gs}').format(escape_gs=printable(escape_gs(d.raw))) + (_('  (symbology {symbology})').format(
+        symbology=d.symbology) if d.symbology else ""))
     for name in ("hri", "command", "location", "operator", "sscc", "gtin", "content_gtin", "sku", "pack_qty", "lot",
                  "expiry", "best_before", "production_date", "serial", "count", "qty", "weight", "order_number"):
         value = getattr(d, name)
         if value is not None:
             print(f"{name}: {printable(str(value))}")
     for w in d.warnings:
-        print(f"warning: {printable(w)}")
+        print(_('warning: {w}').format(w=printable(w)))
     if d.error:
-        print(f"error: {printable(d.error)}")
+        print(_('error: {error}').format(error=printable(d.error)))
 
 
 # -- wh scanner listen ---------------------------------------------------------------------------
@@ -127,7 +130,7 @@ def cmd_listen(args) -> int:
         scfg["terminator"] = args.terminator
     resolver, why = store_resolver(args.cfg, not args.no_store)
     if why:
-        print(f"note: decoding without the store ({why})", file=sys.stderr, flush=True)
+        print(_('note: decoding without the store ({why})').format(why=why), file=sys.stderr, flush=True)
     prefixes = args.cfg.section("barcodes")
     events: queue.Queue = queue.Queue()
     try:
@@ -138,7 +141,7 @@ def cmd_listen(args) -> int:
     source.start(lambda scan: events.put(scan), lambda status: events.put(status))
     if source.name in ("keyboard", "none"):
         _stdin_scans(events, make_scan)
-    print(f"listening on {where}; Ctrl+C to stop", file=sys.stderr, flush=True)
+    print(_('listening on {where}; Ctrl+C to stop').format(where=where), file=sys.stderr, flush=True)
     try:
         while True:
             try:
@@ -149,7 +152,8 @@ def cmd_listen(args) -> int:
                 break
             if isinstance(event, str):
                 if event in ("connected", "disconnected"):
-                    print(f"scanner {event}: {where}", file=sys.stderr, flush=True)
+                    print(_('scanner {event}: {where}').format(
+                              event=event, where=where), file=sys.stderr, flush=True)
                 continue
             decoded = decode(event, resolver=resolver, prefixes=prefixes)
             if args.format == "json":
@@ -194,7 +198,8 @@ def cmd_labels_locations(args) -> int:
     labels = [LocationLabel(code=loc.code, barcode=prefix + loc.code, zone=loc.zone)
               for loc in query.order_by(Location.zone, Location.pick_sequence, Location.code)]
     if not labels:
-        raise CliError("no locations match" + (f" zone {args.zone!r}" if args.zone else ""))
+        raise CliError(_('no locations match') + (_(' zone {zone!r}').format(
+                                                   zone=args.zone) if args.zone else ""))
     return _write_labels(args, labels, "location")
 
 
@@ -206,7 +211,7 @@ def cmd_labels_items(args) -> int:
         query = Item.select().where(Item.sku.in_(args.sku))
         missing = set(args.sku) - {i.sku for i in query}
         if missing:
-            raise CliError(f"unknown item SKU {', '.join(sorted(missing))}")
+            raise CliError(_('unknown item SKU {items}').format(items=', '.join(sorted(missing))))
     labels = []
     for item in query.order_by(Item.sku):
         codes = [b.code for b in Barcode.select().where(Barcode.item == item.id, Barcode.pack_qty == 1).order_by(Barcode.id)]
@@ -214,11 +219,11 @@ def cmd_labels_items(args) -> int:
         if args.lot:
             found = Lot.get_or_none(Lot.item == item.id, Lot.code == args.lot)
             if found is None:
-                raise CliError(f"unknown lot {args.lot!r} of item {item.sku}")
+                raise CliError(_('unknown lot {lot!r} of item {sku}').format(lot=args.lot, sku=item.sku))
             lot, expiry = found.code, found.expiry
         labels.append(ItemLabel(sku=item.sku, name=item.name, barcode=_best_code(codes), lot=lot, expiry=expiry))
     if not labels:
-        raise CliError("no items match")
+        raise CliError(_('no items match'))
     return _write_labels(args, labels, "item")
 
 
@@ -239,17 +244,20 @@ def _write_labels(args, labels, kind: str) -> int:
             data = "".join(lab.zpl(label) for label in labels).encode("utf-8")
             target = args.out or args.cfg.get("station.printer")
             if not target:
-                raise CliError("no --out and no station.printer configured: say where the labels go", code=2)
+                raise CliError(_('no --out and no station.printer configured: say where the labels go'), code=2)
             send(target, data)
-            print(f"{len(labels)} {kind} label(s) sent to {target}")
+            print(_('{n_labels} {kind} label(s) sent to {target}').format(
+                      n_labels=len(labels), kind=kind, target=target))
         elif fmt == "pdf":
             out = _need_out(args)
             lab.pdf_sheet(labels, out)
-            print(f"{len(labels)} {kind} label(s) written to {out}")
+            print(_('{n_labels} {kind} label(s) written to {out}').format(
+                      n_labels=len(labels), kind=kind, out=out))
         else:
             out = _need_out(args)
             files = lab.write_images(labels, out, fmt)
-            print(f"{len(files)} {kind} label(s) written to {out}")
+            print(_('{n_files} {kind} label(s) written to {out}').format(
+                      n_files=len(files), kind=kind, out=out))
     except lab.LabelError as exc:
         raise CliError(str(exc)) from None
     except PrinterError as exc:
@@ -259,5 +267,5 @@ def _write_labels(args, labels, kind: str) -> int:
 
 def _need_out(args) -> str:
     if not args.out:
-        raise CliError(f"--out PATH is needed for --format {args.format}", code=2)
+        raise CliError(_('--out PATH is needed for --format {format}').format(format=args.format), code=2)
     return args.out

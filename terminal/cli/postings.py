@@ -2,6 +2,8 @@
 `wh stock`: the domain operations for scripts and integrations (docs/operations.md)."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import sys
 
 from .common import CliError, add_format, add_operator, command, emit, parse_date, station_of
@@ -94,7 +96,7 @@ def _no_subcommand(args) -> int:
 
 
 def _lot_text(movement) -> str:
-    return f" lot {movement.lot.code}" if movement.lot_id else ""
+    return _(" lot {lot}").format(lot=movement.lot.code) if movement.lot_id else ""
 
 
 def _describe(m) -> str:
@@ -105,9 +107,11 @@ def _describe(m) -> str:
 def cmd_receive(args) -> int:
     from db.purchasing import receive
     if not args.po and not args.supplier:
-        raise CliError("a receipt needs --po PO, or --supplier CODE when there is no purchase order; got neither", code=2)
+        raise CliError(_('a receipt needs --po PO, or --supplier CODE when there is no purchase order; got '
+                         'neither'), code=2)
     if args.reject and not args.reason:
-        raise CliError(f"--reject {args.reject} needs --reason (a reason code such as DAMAGED), got none", code=2)
+        raise CliError(_('--reject {reject} needs --reason (a reason code such as DAMAGED), got none').format(
+                           reject=args.reject), code=2)
     location = args.location or args.cfg.get("receiving.default_dock") or None
     result = receive(args.po, args.sku, args.qty, operator=args.operator, station=station_of(args),
                      reject=args.reject, reason=args.reason, lot=args.lot,
@@ -116,15 +120,18 @@ def cmd_receive(args) -> int:
                      tolerance_pct=float(args.cfg.get("receiving.over_receipt_tolerance_pct")),
                      key=args.key, override_by=args.override_by, override_reason=args.override_reason)
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(_('warning: {warning}').format(warning=warning), file=sys.stderr)
     if result.accepted:
-        print(f"received {_describe(result.accepted)}")
+        print(_('received {describe}').format(describe=_describe(result.accepted)))
     if result.rejected:
-        print(f"rejected {_describe(result.rejected)} ({result.rejected.reason})")
+        print(_('rejected {describe} ({reason})').format(
+                  describe=_describe(result.rejected), reason=result.rejected.reason))
     if result.po_line is not None:
         line = result.po_line
-        print(f"{line.po.number} line {line.line_no}: {line.qty_received} accepted, {line.qty_rejected} rejected "
-              f"of {line.qty_ordered} ordered; order {line.po.status}")
+        print(_('{number} line {line_no}: {qty_received} accepted, {qty_rejected} rejected of {qty_ordered} '
+                'ordered; order {status}').format(
+                  number=line.po.number, line_no=line.line_no, qty_received=line.qty_received,
+                  qty_rejected=line.qty_rejected, qty_ordered=line.qty_ordered, status=line.po.status))
     return 0
 
 
@@ -133,10 +140,11 @@ def cmd_quarantine(args) -> int:
     moved = quarantine_expired(operator=args.operator, station=station_of(args),
                                warehouse=args.warehouse, key=args.key)
     for m in moved:
-        print(f"quarantined {_describe(m)} (lot expired {m.lot.expiry.isoformat()})")
+        print(_('quarantined {describe} (lot expired {date})').format(
+                  describe=_describe(m), date=m.lot.expiry.isoformat()))
     from db.core.text import plural
-    print(f"{plural(sum(m.qty for m in moved), 'expired unit')} moved to quarantine in "
-          f"{plural(len(moved), 'movement')}")
+    print(_('{count} moved to quarantine in {count2}').format(
+              count=plural(sum(m.qty for m in moved), 'expired unit'), count2=plural(len(moved), 'movement')))
     return 0
 
 
@@ -144,10 +152,10 @@ def cmd_po_close(args) -> int:
     from db.purchasing import close_po
     backorder = close_po(args.po, backorder=args.backorder, operator=args.operator, station=station_of(args))
     if backorder is not None:
-        print(f"{args.po} closed; backorder {backorder.number} holds the rest")
+        print(_('{po} closed; backorder {number} holds the rest').format(po=args.po, number=backorder.number))
     else:
-        print(f"{args.po} closed; nothing was left to backorder" if args.backorder
-              else f"{args.po} closed; the rest is cancelled")
+        print(_('{po} closed; nothing was left to backorder').format(po=args.po) if args.backorder
+              else _('{po} closed; the rest is cancelled').format(po=args.po))
     return 0
 
 
@@ -155,7 +163,8 @@ def cmd_move(args) -> int:
     from db.inventory import move
     for m in move(args.sku, args.qty, args.from_code, args.to_code, lot=args.lot, operator=args.operator,
                   station=station_of(args), key=args.key):
-        print(f"moved {_describe(m)}" + (f" ({m.document})" if m.document else ""))
+        print(_('moved {describe}').format(
+                  describe=_describe(m)) + (f" ({m.document})" if m.document else ""))
     return 0
 
 
@@ -164,13 +173,16 @@ def cmd_pick(args) -> int:
     if args.short:
         s = short_pick(args.so, args.sku, args.from_code, args.qty, operator=args.operator,
                        station=station_of(args))
-        print(f"short pick recorded: {s.qty_short} × {args.sku} missing at {args.from_code} for {args.so}")
+        print(_('short pick recorded: {qty_short} × {sku} missing at {from_code} for {so}').format(
+                  qty_short=s.qty_short, sku=args.sku, from_code=args.from_code, so=args.so))
         return 0
     m = pick(args.so, args.sku, args.qty, args.from_code, lot=args.lot, operator=args.operator,
              station=station_of(args), key=args.key, fefo=bool(args.cfg.get("picking.fefo")))
     from db.core.models import SalesOrderLine
     line = SalesOrderLine.get_by_id(m.so_line_id)
-    print(f"picked {_describe(m)} for {m.document}; line {line.qty_picked} of {line.qty_ordered} picked")
+    print(_('picked {describe} for {document}; line {qty_picked} of {qty_ordered} picked').format(
+              describe=_describe(m), document=m.document, qty_picked=line.qty_picked,
+              qty_ordered=line.qty_ordered))
     return 0
 
 
@@ -178,7 +190,9 @@ def cmd_pick_list(args) -> int:
     from db.sales import pick_list
     rows = [{"line": t.line_no, "sku": t.sku, "name": t.name, "location": t.location, "lot": t.lot,
              "expiry": t.expiry, "qty": t.qty} for t in pick_list(args.so)]
-    emit(rows, ["line", "sku", "name", "location", "lot", "expiry", "qty"], args.format, title=f"pick list {args.so}")
+    emit(rows, ["line", "sku", "name", "location", "lot", "expiry", "qty"], args.format, title=_('pick list '
+                                                                                                 '{so}').format(
+                                                                                                   so=args.so))
     return 0
 
 
@@ -186,9 +200,10 @@ def cmd_ship(args) -> int:
     from db.sales import ship
     result = ship(args.so, operator=args.operator, station=station_of(args), key=args.key)
     for m in result.movements:
-        print(f"shipped {_describe(m)}")
+        print(_('shipped {describe}').format(describe=_describe(m)))
     print(f"{result.so.number} {result.so.status}"
-          + (f"; backorder {result.backorder.number} holds the rest" if result.backorder else ""))
+          + (_('; backorder {number} holds the rest').format(
+                 number=result.backorder.number) if result.backorder else ""))
     return 0
 
 
@@ -196,7 +211,7 @@ def cmd_adjust(args) -> int:
     from db.inventory import adjust
     m = adjust(args.sku, args.qty, args.location, reason=args.reason, operator=args.operator,
                station=station_of(args), lot=args.lot, key=args.key, expiry=parse_date(args.expiry, "expiry"))
-    print(f"adjusted {_describe(m)} ({m.reason})")
+    print(_('adjusted {describe} ({reason})').format(describe=_describe(m), reason=m.reason))
     return 0
 
 

@@ -2,6 +2,8 @@
 trail, the offline queue, backups and PINs."""
 from __future__ import annotations
 
+from gettext import gettext as _, ngettext
+
 import sys
 
 from .common import CliError, add_format, add_operator, command, emit, parse_date, station_of
@@ -78,9 +80,10 @@ def cmd_audit(args) -> int:
     start = parse_date(args.date_from, "from")
     end = parse_date(args.date_to, "to")
     if end < start:
-        raise CliError(f"--to {end} is before --from {start}", code=2)
+        raise CliError(_('--to {end} is before --from {start}').format(end=end, start=start), code=2)
     rows = audit_rows(start, end, operator=args.operator, action=args.action)
-    emit(rows, AUDIT_COLUMNS, args.format, title=f"Audit trail {start} – {end}")
+    emit(rows, AUDIT_COLUMNS, args.format, title=_('Audit trail {start} – {end}').format(
+                                                     start=start, end=end))
     return 0
 
 
@@ -95,13 +98,14 @@ def cmd_exceptions(args) -> int:
     from db.offline import Journal, list_exceptions, resolve_exception
     if args.resolve is not None:
         if not args.operator:
-            raise CliError("--resolve needs --operator (a supervisor)", code=2)
+            raise CliError(_('--resolve needs --operator (a supervisor)'), code=2)
         e = resolve_exception(args.resolve, operator=args.operator, note=args.note, station=station_of(args))
-        print(f"offline exception {e.id} resolved by {e.resolved_by}")
+        print(_('offline exception {id} resolved by {resolved_by}').format(
+                  id=e.id, resolved_by=e.resolved_by))
         return 0
     rows = list_exceptions(include_resolved=args.all)
     columns = EXCEPTION_COLUMNS + (["resolved_at", "resolved_by", "note"] if args.all else [])
-    emit(rows, columns, args.format, title="Offline exceptions")
+    emit(rows, columns, args.format, title=_('Offline exceptions'))
     path = _journal_path(args)
     if args.format == "table" and path and os.path.isfile(path):
         journal = Journal(path)
@@ -110,7 +114,9 @@ def cmd_exceptions(args) -> int:
         finally:
             journal.close()
         if n:
-            print(f"{n} posting{'s' if n != 1 else ''} still queued in {path}: `wh sync` replays them")
+            print(ngettext('{n} posting still queued in {path}: `wh sync` replays them',
+                           '{n} postings still queued in {path}: `wh sync` replays them',
+                           n).format(n=n, path=path))
     return 0
 
 
@@ -119,19 +125,20 @@ def cmd_sync(args) -> int:
     from db.offline import Journal, OfflineRunner
     path = _journal_path(args)
     if not path or not os.path.isfile(path):
-        print(f"no offline journal at {path}: nothing to replay")
+        print(_('no offline journal at {path}: nothing to replay').format(path=path))
         return 0
     from db.masterdata.security import redact
     journal = Journal(path)
     try:
         store = redact(args.cfg.db_url, args.cfg.db_url)
         if journal.store() not in (None, store):
-            raise CliError(f"the journal {path} belongs to the store {journal.store()}, not {store}: "
-                           f"nothing was replayed", code=1)
+            raise CliError(_('the journal {path} belongs to the store {store}, not {store2}: nothing was '
+                             'replayed').format(path=path, store=journal.store(), store2=store), code=1)
         report = OfflineRunner(journal).replay()
     finally:
         journal.close()
-    print(f"{report.posted} posted, {report.conflicts} refused (see `wh exceptions`), {report.left} still queued")
+    print(_('{posted} posted, {conflicts} refused (see `wh exceptions`), {left} still queued').format(
+              posted=report.posted, conflicts=report.conflicts, left=report.left))
     return 0 if report.reached else 1
 
 
@@ -144,7 +151,8 @@ def cmd_backup(args) -> int:
         print(pg_dump_advice(url, args.path))
         return 2
     target = backup_sqlite(url, args.path)
-    print(f"backup of {sqlite_path(url)} written to {target}")
+    print(_('backup of {sqlite_path} written to {target}').format(
+              sqlite_path=sqlite_path(url), target=target))
     return 0
 
 
@@ -167,7 +175,9 @@ def cmd_restore(args) -> int:
     from db.io.backup import keep_audit_rows
     keep_audit_rows(saved if saved else args.path, store, operator=args.operator,
                     station=station_of(args), source=args.path)
-    print(f"store {store} restored from {args.path}" + (f"; the previous store is saved as {saved}" if saved else ""))
+    print(_('store {store} restored from {path}').format(
+              store=store, path=args.path) + (_('; the previous store is saved as {saved}').format(
+                                                            saved=saved) if saved else ""))
     return 0
 
 
@@ -195,32 +205,32 @@ def _read_pin(args) -> str:
     if args.pin_stdin:
         return sys.stdin.readline().strip()
     if not sys.stdin.isatty():
-        raise CliError("no terminal to ask the PIN on: use --pin-stdin", code=2)
+        raise CliError(_('no terminal to ask the PIN on: use --pin-stdin'), code=2)
     import getpass
     first = getpass.getpass(f"new PIN for {args.code}: ")
     if getpass.getpass("the same PIN again: ") != first:
-        raise CliError("the two PINs differ: nothing changed", code=1)
+        raise CliError(_('the two PINs differ: nothing changed'), code=1)
     return first
 
 
 def cmd_set_pin(args) -> int:
     from db.masterdata.security import set_pin
     op = set_pin(args.code, _read_pin(args), by=args.operator or "", station=station_of(args))
-    print(f"PIN set for {op.code} ({op.role})")
+    print(_('PIN set for {code} ({role})').format(code=op.code, role=op.role))
     return 0
 
 
 def cmd_clear_pin(args) -> int:
     from db.masterdata.security import set_pin
     op = set_pin(args.code, None, by=args.operator or "", station=station_of(args))
-    print(f"PIN removed for {op.code}")
+    print(_('PIN removed for {code}').format(code=op.code))
     return 0
 
 
 def cmd_unlock(args) -> int:
     from db.masterdata.security import unlock
     op = unlock(args.code, by=args.operator or "", station=station_of(args))
-    print(f"{op.code} unlocked")
+    print(_('{code} unlocked').format(code=op.code))
     return 0
 
 
@@ -230,5 +240,6 @@ def cmd_pins(args) -> int:
     rows = [{"operator": o.code, "name": o.name, "role": o.role, "pin": "yes" if o.pin_hash else "no",
              "locked_s": locked_for(o), "active": o.active}
             for o in Operator.select().order_by(Operator.code)]
-    emit(rows, ["operator", "name", "role", "pin", "locked_s", "active"], args.format, title="Operators and PINs")
+    emit(rows, ["operator", "name", "role", "pin", "locked_s", "active"], args.format, title=_('Operators '
+                                                                                               'and PINs'))
     return 0

@@ -5,6 +5,8 @@ db.reports.catalog.run_report, the same function the supervisor screens call.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from .common import CliError, add_format, add_operator, command, emit, parse_date, station_of
 
 TITLES = {
@@ -82,11 +84,11 @@ def _options(args) -> dict:
         opts = {"by": args.by}
     elif name == "expiry" and args.days is not None:
         if args.days < 0:
-            raise CliError(f"--days must be 0 or more, got {args.days}", code=2)
+            raise CliError(_('--days must be 0 or more, got {days}').format(days=args.days), code=2)
         opts = {"days": args.days}
     elif name in ("turnover", "dead-stock", "abc") and args.days is not None:
         if args.days < 1:
-            raise CliError(f"--days must be 1 or more, got {args.days}", code=2)
+            raise CliError(_('--days must be 1 or more, got {days}').format(days=args.days), code=2)
         opts = {"days": args.days}
     return opts
 
@@ -95,7 +97,8 @@ def cmd_report(args) -> int:
     from db.reports.catalog import REPORTS, run_report
     date_from, date_to = parse_date(args.date_from, "from"), parse_date(args.date_to, "to")
     if date_from and date_to and date_from > date_to:
-        raise CliError(f"--from {date_from} is after --to {date_to}", code=2)
+        raise CliError(_('--from {date_from} is after --to {date_to}').format(
+                           date_from=date_from, date_to=date_to), code=2)
     rows, columns = run_report(args.report_name, args.cfg.values, date_from, date_to, **_options(args))
     if args.report_name == "abc" and not args.no_save:
         from db.masterdata.abc_classes import save_abc_classes
@@ -105,7 +108,7 @@ def cmd_report(args) -> int:
         title += f" {date_from or '…'} to {date_to or '…'}"
     emit(rows, columns, args.format, title=title)
     if args.report_name == "abc" and args.format == "table":
-        print("classes saved on the items" if not args.no_save else "classes NOT saved (--no-save)")
+        print(_('classes saved on the items') if not args.no_save else _('classes NOT saved (--no-save)'))
     return 0
 
 
@@ -114,21 +117,22 @@ def cmd_reorder(args) -> int:
     from db.purchasing.reorder import create_draft_pos
     rows, columns = run_report("reorder", args.cfg.values)
     if args.release and not args.create:
-        raise CliError("--release goes with --create", code=2)
+        raise CliError(_('--release goes with --create'), code=2)
     if not args.create:
-        emit(rows, columns, args.format, title="Reorder suggestions (dry run: nothing created)")
+        emit(rows, columns, args.format, title=_('Reorder suggestions (dry run: nothing created)'))
         return 0
     if not args.operator:
-        raise CliError("--create needs --operator SUPERVISOR", code=2)
+        raise CliError(_('--create needs --operator SUPERVISOR'), code=2)
     if not rows:
-        print("nothing to reorder: no item is below its reorder point")
+        print(_('nothing to reorder: no item is below its reorder point'))
         return 0
     pos = create_draft_pos(rows, operator=args.operator, station=station_of(args), release=args.release)
     skipped = [r["sku"] for r in rows if not r["supplier"]]
     created = [{"po": po.number, "supplier": po.supplier.code, "status": po.status,
                 "expected_date": po.expected_date, "lines": po.lines.count()} for po in pos]
     emit(created, ["po", "supplier", "status", "expected_date", "lines"], args.format,
-         title="Purchase orders created")
+         title=_('Purchase orders created'))
     if skipped and args.format == "table":
-        print(f"no supplier known for {', '.join(skipped)}: set a preferred supplier to order them")
+        print(_('no supplier known for {items}: set a preferred supplier to order them').format(
+                  items=', '.join(skipped)))
     return 0

@@ -1,6 +1,8 @@
 """`wh init`, `wh verify` and `wh undo`: the store itself and its ledger."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from .common import add_operator, command, station_of
 
 
@@ -17,7 +19,8 @@ def cmd_init(args) -> int:
     from db.core.connection import describe_url
     from db.core.schema import init_schema
     version = init_schema()
-    print(f"schema version {version} ready in {describe_url(args.cfg.db_url)}")
+    print(_('schema version {version} ready in {describe_url}').format(
+              version=version, describe_url=describe_url(args.cfg.db_url)))
     return 0
 
 
@@ -33,6 +36,7 @@ def cmd_verify(args) -> int:
 def cmd_undo(args) -> int:
     from db.inventory import undo_movement
     movement = undo_movement(args.movement_id, operator=args.operator, station=station_of(args), key=args.key)
-    print(f"movement {args.movement_id} reversed by movement {movement.id}: "
-          f"{movement.qty} × {movement.item.sku} {movement.from_location.code} → {movement.to_location.code}")
+    print(_('movement {movement_id} reversed by movement {id}: {qty} × {sku} {code} → {code2}').format(
+              movement_id=args.movement_id, id=movement.id, qty=movement.qty, sku=movement.item.sku,
+              code=movement.from_location.code, code2=movement.to_location.code))
     return 0

@@ -28,10 +28,13 @@ with the same idempotency key.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
 from devices import decode
+from terminal.i18n import N_
 
 OK, WARN, ERROR, INFO = "ok", "warn", "error", "info"
 
@@ -62,7 +65,24 @@ def listed(rows: list, line, status: str, what: str, limit: int = LISTED) -> tup
     many more are STATUS; those can still be scanned or typed (WHAT: "an SO number")."""
     shown = rows[:limit]
     more = len(rows) - len(shown)
-    return [line(r) for r in shown], ([f"… and {more} more {status}: scan or type {what}"] if more else [])
+    if not more:
+        return [line(r) for r in shown], []
+    # STATUS and WHAT are marked N_ by the callers: translated here, where they are shown.
+    return [line(r) for r in shown], [_("… and {more} more {status}: scan or type {what}").format(
+        more=more, status=_(status), what=_(what))]
+
+
+# Document statuses as the screen says them (the store keeps the English keys, db/core/statuses.py).
+STATUS_WORDS = {"draft": N_("draft"), "open": N_("open"), "partial": N_("partial"), "received": N_("received"),
+                "closed": N_("closed"), "cancelled": N_("cancelled"), "backordered": N_("backordered"),
+                "picking": N_("picking"), "picked": N_("picked"), "shipped": N_("shipped")}
+
+
+def status_text(status: str, width: int = 0) -> str:
+    """STATUS in the station's language, padded to WIDTH terminal cells."""
+    from devices.text_cells import cell_len
+    text = _(STATUS_WORDS.get(str(status), str(status)))
+    return text + " " * max(0, width - cell_len(text))
 
 
 @dataclass(frozen=True)
@@ -121,10 +141,10 @@ class View:
     done: bool = False
 
 
-UNDO_KEY = FlowKey("f9", "undo", "Undo", "reverse your last posting (also CMD-UNDO)")
-DONE_KEY = FlowKey("f10", "done", "Done", "finish this job (also CMD-DONE)")
+UNDO_KEY = FlowKey("f9", "undo", N_("Undo"), N_("reverse your last posting (also CMD-UNDO)"))
+DONE_KEY = FlowKey("f10", "done", N_("Done"), N_("finish this job (also CMD-DONE)"))
 # F3 in the jobs that take a quantity for the next item scan (receive, transfer, the offline move).
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
+QTY_KEY = FlowKey("f3", "qty", N_("Qty"), N_("type the quantity for the next item scan"))
 
 
 class Flow:
@@ -148,15 +168,16 @@ class Flow:
         return None
 
     def on_scan(self, scan, key: str | None = None) -> Feedback:
-        return Feedback.error(f"this screen does not take scans; scanned {scan_text(scan)}")
+        return Feedback.error(_('this screen does not take scans; scanned {scan_text}').format(
+                                  scan_text=scan_text(scan)))
 
     def on_text(self, text: str, key: str | None = None) -> Feedback:
-        return Feedback.error(f"nothing to type here; typed {text!r}")
+        return Feedback.error(_('nothing to type here; typed {text!r}').format(text=text))
 
     def on_action(self, name: str, value: str | None = None, key: str | None = None) -> Feedback:
         if name == "undo":
             return self.undo(key)
-        return Feedback.error(f"{name.upper()} does nothing here")
+        return Feedback.error(_('{upper} does nothing here').format(upper=name.upper()))
 
     def back(self) -> Feedback | None:
         """Esc. Return None to leave the screen; a Feedback when the flow stepped back."""
@@ -170,7 +191,7 @@ class Flow:
 
     def heading(self) -> str:
         """The title bar: the job, and the document being worked on."""
-        return self.title
+        return _(self.title)
 
     def view(self) -> View:
         return View(title=self.heading(), prompt=self.prompt, entry=self.entry, table=self.table(),
@@ -203,11 +224,13 @@ class Flow:
         from db import inventory
         last = self.call(inventory.last_movement_of, self.operator)
         if last is None:
-            return Feedback.error(f"nothing to undo: operator {self.operator} has no posting left to reverse")
+            return Feedback.error(_('nothing to undo: operator {operator} has no posting left to reverse').format(
+                                      operator=self.operator))
         rev = self.call(inventory.undo_movement, last.id, operator=self.operator,
                         station=self.station, key=key)
         self.after_undo(last)
-        return Feedback.ok(f"undone: {describe_movement(last)} (movement {last.id} reversed by {rev.id})")
+        return Feedback.ok(_('undone: {describe_movement} (movement {id} reversed by {id2})').format(
+                               describe_movement=describe_movement(last), id=last.id, id2=rev.id))
 
     def after_undo(self, movement) -> None:
         """Refresh what the flow shows after an undo (documents' counters changed)."""
@@ -228,7 +251,7 @@ def scan_text(scan) -> str:
 
 
 def describe_movement(m) -> str:
-    lot = f" lot {m.lot.code}" if m.lot_id else ""
+    lot = _(" lot {lot}").format(lot=m.lot.code) if m.lot_id else ""
     return f"{m.qty} × {m.item.sku}{lot} {m.from_location.code} → {m.to_location.code}"
 
 
@@ -242,42 +265,48 @@ def describe_scan(scan) -> str:
     kind = getattr(scan, "kind", None)
     raw = scan_text(scan)
     if kind == "location":
-        return f"location {scan.location}"
+        return _("location {code}").format(code=scan.location)
     if kind == "operator":
-        return f"operator badge {scan.operator}"
+        return _("operator badge {code}").format(code=scan.operator)
     if kind == "command":
-        return f"command {scan.raw}"
+        return _("command {raw}").format(raw=scan.raw)
     if kind in ITEM_KINDS and getattr(scan, "sku", None):
-        return f"item {scan.sku}" + (f" lot {scan.lot}" if getattr(scan, "lot", None) else "")
+        if getattr(scan, "lot", None):
+            return _("item {sku} lot {lot}").format(sku=scan.sku, lot=scan.lot)
+        return _("item {sku}").format(sku=scan.sku)
     if kind in ITEM_KINDS and getattr(scan, "gtin", None):
         return f"GTIN {scan.gtin}"
-    return f"unknown barcode {raw}"
+    return _("unknown barcode {raw}").format(raw=raw)
 
 
-def expect_item(scan, what: str = "an item"):
+def expect_item(scan, what: str = N_("an item")):
     """The scan if it names an item of the store; else an error naming what was scanned."""
     from db.core.errors import InvalidInput
     if getattr(scan, "kind", None) in ITEM_KINDS:
         if scan.error:
-            raise InvalidInput(f"bad barcode {scan_text(scan)}: {scan.error}")
+            raise InvalidInput(_('bad barcode {scan_text}: {error}').format(
+                                   scan_text=scan_text(scan), error=scan.error))
         if scan.sku:
             return scan
-    raise InvalidInput(f"expected {what}, scanned {describe_scan(scan)}")
+    raise InvalidInput(_('expected {what}, scanned {describe_scan}').format(
+                           what=_(what), describe_scan=describe_scan(scan)))
 
 
 def scan_warnings(scan) -> list[str]:
     return list(getattr(scan, "warnings", None) or [])
 
 
-def parse_qty(text: str, what: str = "quantity", allow_zero: bool = False) -> int:
+def parse_qty(text: str, what: str = N_("quantity"), allow_zero: bool = False) -> int:
     from db.core.errors import InvalidInput
     t = text.strip()
     if not t.isdecimal() or (int(t) == 0 and not allow_zero):
-        raise InvalidInput(f"the {what} must be a whole number{'' if allow_zero else ' above 0'}, typed {text!r}")
+        if allow_zero:
+            raise InvalidInput(_("the {what} must be a whole number, typed {text!r}").format(what=_(what), text=text))
+        raise InvalidInput(_("the {what} must be a whole number above 0, typed {text!r}").format(what=_(what), text=text))
     return int(t)
 
 
-def parse_date(text: str, what: str = "date"):
+def parse_date(text: str, what: str = N_("date")):
     import datetime as dt
     from db.core.errors import InvalidInput
     t = text.strip()
@@ -286,7 +315,8 @@ def parse_date(text: str, what: str = "date"):
             return dt.datetime.strptime(t, fmt).date()
         except ValueError:
             pass
-    raise InvalidInput(f"the {what} must be a date as YYYY-MM-DD (or YYMMDD), typed {text!r}")
+    raise InvalidInput(_('the {what} must be a date as YYYY-MM-DD (or YYMMDD), typed {text!r}').format(
+                           what=_(what), text=text))
 
 
 def result(messages: list[str], warnings: list[str]) -> Feedback:

@@ -19,33 +19,36 @@ worker who reaches this screen is refused there too. Every decision is in the au
 """
 from __future__ import annotations
 
+from gettext import gettext as _, ngettext
+
 from decimal import Decimal
 
 from db.core.text import plural
 
 from .base import Feedback, Flow, FlowKey, Table, parse_qty
+from terminal.i18n import N_, language
 
-APPROVE_KEY = FlowKey("f3", "approve", "Approve", "post the selected line's adjustment (asks the reason)")
-REJECT_KEY = FlowKey("f4", "reject", "Recount", "order a recount of the selected line by another operator")
-SET_KEY = FlowKey("f5", "set", "Set", "set the true quantity of the selected line, with a reason")
-REFRESH_KEY = FlowKey("f6", "refresh", "Reload", "read the discrepancies again")
-UP_KEY = FlowKey("up", "up", "↑", "select the line above")
-DOWN_KEY = FlowKey("down", "down", "↓", "select the line below")
+APPROVE_KEY = FlowKey("f3", "approve", N_("Approve"), N_("post the selected line's adjustment (asks the reason)"))
+REJECT_KEY = FlowKey("f4", "reject", N_("Recount"), N_("order a recount of the selected line by another operator"))
+SET_KEY = FlowKey("f5", "set", N_("Set"), N_("set the true quantity of the selected line, with a reason"))
+REFRESH_KEY = FlowKey("f6", "refresh", N_("Reload"), N_("read the discrepancies again"))
+UP_KEY = FlowKey("up", "up", N_("↑"), N_("select the line above"))
+DOWN_KEY = FlowKey("down", "down", N_("↓"), N_("select the line below"))
 
-KEEP_KEY = FlowKey("f8", "keep", "Keep books", "reject the selected count and keep the books (asks the reason)")
-PLAN_KEY = FlowKey("f7", "plan", "Plan", "plan a count: zones, locations, items, ABC class, short picks, random")
+KEEP_KEY = FlowKey("f8", "keep", N_("Keep books"), N_("reject the selected count and keep the books (asks the reason)"))
+PLAN_KEY = FlowKey("f7", "plan", N_("Plan"), N_("plan a count: zones, locations, items, ABC class, short picks, random"))
 # scope, label, what to ask (None: nothing to ask)
 PLAN_SCOPES = [
-    ("zones", "Zones", "type the zones, separated by commas"),
-    ("locations", "Locations", "type the locations, separated by commas"),
-    ("items", "Items", "type the SKUs, separated by commas"),
-    ("abc", "ABC class (items not counted within its frequency)", "type A, B or C"),
-    ("shorts", "Locations with recent short picks or variances", None),
-    ("random", "A random sample of locations", "type how many locations"),
+    ("zones", N_("Zones"), N_("type the zones, separated by commas")),
+    ("locations", N_("Locations"), N_("type the locations, separated by commas")),
+    ("items", N_("Items"), N_("type the SKUs, separated by commas")),
+    ("abc", N_("ABC class (items not counted within its frequency)"), N_("type A, B or C")),
+    ("shorts", N_("Locations with recent short picks or variances"), None),
+    ("random", N_("A random sample of locations"), N_("type how many locations")),
 ]
 
 WINDOW = 7
-STATUS_TEXT = {"review": "approve?", "recount": "recount"}
+STATUS_TEXT = {"review": N_("approve?"), "recount": N_("recount")}
 
 
 def _count_settings(cfg):
@@ -58,7 +61,7 @@ def money(value) -> str:
 
 
 class CountReviewFlow(Flow):
-    title = "Count discrepancies"
+    title = N_("Count discrepancies")
     keys = (APPROVE_KEY, REJECT_KEY, SET_KEY, REFRESH_KEY, PLAN_KEY, KEEP_KEY)
     # Moving the selection; the screen sends these as actions, the key bar has no room for them.
     move_keys = (UP_KEY, DOWN_KEY)
@@ -83,8 +86,9 @@ class CountReviewFlow(Flow):
     def start(self) -> Feedback | None:
         if not self.session.is_supervisor:
             self.refresh()
-            return Feedback.error(f"operator {self.operator} is a {self.session.role}: reconciling counts "
-                                  "needs a supervisor; you may look, not decide")
+            return Feedback.error(_('operator {operator} is a {role}: reconciling counts needs a '
+                                    'supervisor; you may look, not decide').format(
+                                      operator=self.operator, role=self.session.role))
         return self.refresh()
 
     def refresh(self) -> Feedback | None:
@@ -107,25 +111,29 @@ class CountReviewFlow(Flow):
         self.state, self.entry, self.set_qty = "list", "choice", None
         self.choices = []
         if not self.rows:
-            self.prompt = "No count discrepancy is waiting. Esc goes back"
+            self.prompt = _('No count discrepancy is waiting. Esc goes back')
         else:
             value = sum(Decimal(r["value"] or 0) for r in self.rows)
-            self.prompt = (f"{len(self.rows)} discrepanc{'y' if len(self.rows) == 1 else 'ies'}, net value {money(value)} · "
-                           "↑/↓ or a row number selects" + (f" · row {self.index + 1}" if len(self.rows) > WINDOW else ""))
+            self.prompt = (ngettext("{n} discrepancy, net value {value} · ↑/↓ or a row number selects",
+                                    "{n} discrepancies, net value {value} · ↑/↓ or a row number selects",
+                                    len(self.rows)).format(n=len(self.rows), value=money(value)) + (_(' · row {value}').format(
+                                                                value=self.index + 1) if len(self.rows) > WINDOW else ""))
         self.info = self.detail()
 
     def detail(self) -> list[str]:
         r = self.selected
         if r is None:
             return self.found_lines()
-        lot = f" lot {r['lot']}" if r["lot"] else ""
-        out = [f"Count {r['count']} line {r['line']}: {r['location']} {r['sku']}{lot} {r['name']}"]
+        lot = _(" lot {lot}").format(lot=r['lot']) if r["lot"] else ""
+        out = [_("Count {count} line {line}: {location} {sku}{lot} {name}").format(
+            count=r['count'], line=r['line'], location=r['location'], sku=r['sku'], lot=lot, name=r['name'])]
         for n, c in enumerate(r["counts"][-2:], start=max(1, len(r["counts"]) - 1)):
             when = c["at"].strftime("%m-%d %H:%M") if c["at"] else ""
             # A line the books expected and the counter never scanned was submitted as 0.
-            qty = "0 (not scanned)" if c["qty"] == 0 and c.get("source") in ("scan", "upload") else c["qty"]
-            out.append(f"  count {n}: {qty} by {c['operator']} {c['station']} {when}"
-                       f" (books {c['expected']}, {c['variance']:+d})")
+            qty = _("0 (not scanned)") if c["qty"] == 0 and c.get("source") in ("scan", "upload") else c["qty"]
+            out.append(_("  count {n}: {qty} by {operator} {station} {when} (books {expected}, {variance:+d})").format(
+                n=n, qty=qty, operator=c['operator'], station=c['station'], when=when, expected=c['expected'],
+                variance=c['variance']))
         out.append(f"  {r['note']}" if r["note"] else "")
         return [line for line in out if line] + self.found_lines()
 
@@ -133,8 +141,8 @@ class CountReviewFlow(Flow):
         if not self.found:
             return []
         first = ", ".join(f"{f['barcode']}@{f['location']}" for f in self.found[:3])
-        more = f" and {len(self.found) - 3} more" if len(self.found) > 3 else ""
-        return [f"Found goods (unknown barcodes): {first}{more}"]
+        more = _(" and {n} more").format(n=len(self.found) - 3) if len(self.found) > 3 else ""
+        return [_("Found goods (unknown barcodes): {first}{more}").format(first=first, more=more)]
 
     def window(self) -> range:
         """The rows that fit on an 80×24 screen, around the selected one."""
@@ -149,8 +157,9 @@ class CountReviewFlow(Flow):
             n += 1
             second = r["second"] if r["second"] is not None else ""
             rows.append([n, r["location"], r["sku"], r["lot"] or "", r["expected"], r["first"], second,
-                         f"{r['variance']:+d}", money(r["value"]), STATUS_TEXT.get(r["status"], r["status"])])
-        return Table(["#", "Location", "SKU", "Lot", "Books", "1st", "2nd", "Var", "Value", "Status"],
+                         f"{r['variance']:+d}", money(r["value"]), _(STATUS_TEXT.get(r["status"], r["status"]))])
+        return Table([N_("#"), N_("Location"), N_("SKU"), N_("Lot"), N_("Books"), N_("1st"), N_("2nd"), N_("Var"),
+                      N_("Value"), N_("Status")],
                      rows, self.index - shown.start if self.rows else None)
 
     # --- input ----------------------------------------------------------------------------------
@@ -163,42 +172,47 @@ class CountReviewFlow(Flow):
         if getattr(scan, "kind", None) == "location" and loc:
             hit = next((i for i, r in enumerate(self.rows) if r["location"] == loc), None)
             if hit is None:
-                return Feedback.error(f"no discrepancy at location {loc}")
+                return Feedback.error(_('no discrepancy at location {loc}').format(loc=loc))
             self.index = hit
             self.to_list()
-            return Feedback.info(f"line at {loc} selected")
-        return Feedback.error("scan a location to select its discrepancy, or use ↑/↓")
+            return Feedback.info(_('line at {loc} selected').format(loc=loc))
+        return Feedback.error(_('scan a location to select its discrepancy, or use ↑/↓'))
 
     def on_text(self, text: str, key=None) -> Feedback | None:
         r = self.selected
         if self.state == "list":
-            n = parse_qty(text, "row number")
+            n = parse_qty(text, N_("row number"))
             if n > len(self.rows):
-                return Feedback.error(f"there are {plural(len(self.rows), 'row')}; typed {n}")
+                return Feedback.error(_('there are {count}; typed {n}').format(
+                                          count=plural(len(self.rows), 'row'), n=n))
             self.index = n - 1
             self.to_list()
             return None
         if self.state == "pin":
             return self.take_pin(text.strip())
         if self.state == "plan":
-            n = parse_qty(text, "choice")
+            n = parse_qty(text, N_("choice"))
             if n > len(PLAN_SCOPES):
-                return Feedback.error(f"choose 1 to {len(PLAN_SCOPES)}; typed {n}")
+                return Feedback.error(_('choose 1 to {n_plan_scopes}; typed {n}').format(
+                                          n_plan_scopes=len(PLAN_SCOPES), n=n))
             self.plan_scope, label, ask = PLAN_SCOPES[n - 1]
             self.choices = []
             if ask is None:
                 return self.create_plan("")
             self.state, self.entry = "plan-arg", "text"
-            self.prompt = f"New count of {label.lower()}: {ask}"
+            # The label in lower case inside the English sentence; other languages keep their case (ABC).
+            lower = label.lower() if language() == "en" else _(label)
+            self.prompt = _('New count of {lower}: {ask}').format(lower=lower, ask=_(ask))
             return None
         if self.state == "plan-arg":
             if not text.strip():
-                return Feedback.error(f"{self.prompt}: nothing was typed")
+                return Feedback.error(_('{prompt}: nothing was typed').format(prompt=self.prompt))
             return self.create_plan(text.strip())
         if self.state in ("reason", "setreason", "keepreason") and text.strip():
             code = self.reason_of(text.strip())
             if code is None:
-                return Feedback.error(f"unknown reason {text.strip()!r}: type a number or a code of the list")
+                return Feedback.error(_('unknown reason {strip!r}: type a number or a code of the list').format(
+                                          strip=text.strip()))
             if self.state == "reason":
                 return self.approve(code)
             if self.state == "keepreason":
@@ -209,12 +223,14 @@ class CountReviewFlow(Flow):
         if self.state == "qty":
             self.set_qty = parse_qty(text, "quantity", allow_zero=True)
             self.state, self.entry = "setreason", "reason"
-            self.prompt = (f"Set {r['sku']} at {r['location']} to {self.set_qty} "
-                           f"({self.set_qty - r['expected']:+d} against the books at the count): reason?")
+            self.prompt = (_('Set {sku} at {location} to {set_qty} ({value:+d} against the books at the '
+                             'count): reason?').format(
+                               sku=r['sku'], location=r['location'], set_qty=self.set_qty,
+                               value=self.set_qty - r['expected']))
             self.list_reasons()
             return None
         if self.state in ("setreason", "keepreason"):
-            return Feedback.error("a reason is required: type its number or its code")
+            return Feedback.error(_('a reason is required: type its number or its code'))
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback | None:
@@ -222,7 +238,7 @@ class CountReviewFlow(Flow):
             return self.start()
         if name == "refresh":
             self.refresh()
-            return Feedback.info(f"{len(self.rows)} discrepancies")
+            return Feedback.info(_('{n_rows} discrepancies').format(n_rows=len(self.rows)))
         if name in ("up", "down"):
             if self.state != "list":
                 return None
@@ -238,33 +254,37 @@ class CountReviewFlow(Flow):
         r = self.selected
         if name in ("approve", "reject", "set", "plan", "keep"):
             if r is None and name != "plan":
-                return Feedback.error("no discrepancy selected: the list is empty")
+                return Feedback.error(_('no discrepancy selected: the list is empty'))
             if not self.session.is_supervisor:
-                return Feedback.error(f"operator {self.operator} is a {self.session.role}; "
-                                      "deciding a count needs a supervisor")
+                return Feedback.error(_('operator {operator} is a {role}; deciding a count needs a '
+                                        'supervisor').format(operator=self.operator, role=self.session.role))
             if self.needs_pin():
                 self.after_pin = name
                 self.state, self.entry = "pin", "pin"
-                self.prompt = f"Supervisor {self.operator}: type your PIN and press Enter"
+                self.prompt = _('Supervisor {operator}: type your PIN and press Enter').format(
+                                  operator=self.operator)
                 return None
         if name == "plan":
             self.state, self.entry = "plan", "choice"
-            self.prompt = "New count: type the number of what to count"
-            self.choices = [label for _, label, _ in PLAN_SCOPES]
+            self.prompt = _('New count: type the number of what to count')
+            self.choices = [_(label) for _scope, label, _ask in PLAN_SCOPES]
             return None
         if name == "approve":
             if r["status"] != "review":
-                return Feedback.error(f"line {r['line']} ({r['location']} {r['sku']}) waits for a recount: "
-                                      "F5 sets the quantity instead")
+                return Feedback.error(_('line {line} ({location} {sku}) waits for a recount: F5 sets the '
+                                        'quantity instead').format(
+                                          line=r['line'], location=r['location'], sku=r['sku']))
             self.state, self.entry = "reason", "reason"
-            self.prompt = (f"Approve {r['variance']:+d} × {r['sku']} at {r['location']} "
-                           f"(value {money(r['value'])})? Reason code, Enter = COUNT")
+            self.prompt = (_('Approve {variance:+d} × {sku} at {location} (value {amount})? Reason code, '
+                             'Enter = COUNT').format(
+                               variance=r['variance'], sku=r['sku'], location=r['location'],
+                               amount=money(r['value'])))
             self.list_reasons()
             return None
         if name == "keep":
             self.state, self.entry = "keepreason", "reason"
-            self.prompt = (f"Reject the count of {r['sku']} at {r['location']} and keep the books "
-                           f"({r['expected']})? Reason?")
+            self.prompt = (_('Reject the count of {sku} at {location} and keep the books ({expected})? '
+                             'Reason?').format(sku=r['sku'], location=r['location'], expected=r['expected']))
             self.list_reasons()
             return None
         if name == "reject":
@@ -272,12 +292,15 @@ class CountReviewFlow(Flow):
             self.call(self.as_supervisor, reject, r["count"], r["line"], operator=self.operator,
                       station=self.station)
             self.refresh()
-            return Feedback.ok(f"recount ordered: {r['location']} {r['sku']} (count {r['count']} line {r['line']})")
+            return Feedback.ok(_('recount ordered: {location} {sku} (count {count} line {line})').format(
+                                   location=r['location'], sku=r['sku'], count=r['count'], line=r['line']))
         if name == "set":
             self.state, self.entry = "qty", "qty"
-            self.prompt = f"How many {r['sku']} were on {r['location']} at the count? Type the quantity"
+            self.prompt = _('How many {sku} were on {location} at the count? Type the quantity').format(
+                              sku=r['sku'], location=r['location'])
             return None
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     def back(self) -> Feedback | None:
         if self.state != "list":
@@ -299,10 +322,11 @@ class CountReviewFlow(Flow):
         action, self.after_pin = self.after_pin, None
         self.to_list()
         if not pin:
-            return Feedback.error("type your PIN, then press Enter")
+            return Feedback.error(_('type your PIN, then press Enter'))
         # check_pin counts a wrong PIN and locks the operator out after too many.
         if not self.call(security.check_pin, self.operator, pin, station=self.station):
-            return Feedback.error(f"wrong PIN for supervisor {self.operator}; nothing was decided")
+            return Feedback.error(_('wrong PIN for supervisor {operator}; nothing was decided').format(
+                                      operator=self.operator))
         self.pin = self.session.pin = pin
         return self.on_action(action) if action else None
 
@@ -321,7 +345,8 @@ class CountReviewFlow(Flow):
         decision = self.call(self.as_supervisor, approve, r["count"], r["line"], operator=self.operator,
                              station=self.station, reason=reason)[0]
         self.refresh()
-        return Feedback.ok(f"approved {r['location']} {r['sku']}: {self._posted(decision)}")
+        return Feedback.ok(_('approved {location} {sku}: {posted}').format(
+                               location=r['location'], sku=r['sku'], posted=self._posted(decision)))
 
     def set_quantity(self, reason: str) -> Feedback:
         from db.counts import set_quantity
@@ -329,7 +354,9 @@ class CountReviewFlow(Flow):
         decision = self.call(self.as_supervisor, set_quantity, r["count"], r["line"], self.set_qty,
                              reason=reason, operator=self.operator, station=self.station)
         self.refresh()
-        return Feedback.ok(f"set {r['location']} {r['sku']} to {decision.line.counted}: {self._posted(decision)}")
+        return Feedback.ok(_('set {location} {sku} to {counted}: {posted}').format(
+                               location=r['location'], sku=r['sku'], counted=decision.line.counted,
+                               posted=self._posted(decision)))
 
     def list_reasons(self) -> None:
         from db.masterdata import reason_codes
@@ -353,14 +380,15 @@ class CountReviewFlow(Flow):
         self.call(self.as_supervisor, keep_books, r["count"], r["line"], reason=reason,
                   operator=self.operator, station=self.station)
         self.refresh()
-        return Feedback.ok(f"count rejected, books kept: {r['location']} {r['sku']} stays at {r['expected']} ({reason})")
+        return Feedback.ok(_('count rejected, books kept: {location} {sku} stays at {expected} ({reason})').format(
+                               location=r['location'], sku=r['sku'], expected=r['expected'], reason=reason))
 
     def create_plan(self, arg: str) -> Feedback:
         from db.counts import create_count
         items = [a.strip() for a in arg.split(",") if a.strip()]
         kind = self.plan_scope
         if kind == "random":
-            scope = {"random_n": parse_qty(arg, "number of locations")}
+            scope = {"random_n": parse_qty(arg, N_("number of locations"))}
         elif kind == "abc":
             scope = {"abc": arg.upper()}
         elif kind == "shorts":
@@ -374,13 +402,16 @@ class CountReviewFlow(Flow):
         finally:
             self.to_list()      # refused or not, back to the list: F7 starts again
         n = count.tasks.count()
-        skipped = f"; {len(count.skipped)} skipped (already being counted)" if count.skipped else ""
-        return Feedback.ok(f"count {count.id} created: {n} location{'s' if n != 1 else ''} to count{skipped}")
+        skipped = _("; {n} skipped (already being counted)").format(n=len(count.skipped)) if count.skipped else ""
+        return Feedback.ok(ngettext('count {id} created: {n} location to count{skipped}',
+                                    'count {id} created: {n} locations to count{skipped}',
+                                    n).format(id=count.id, n=n, skipped=skipped))
 
     @staticmethod
     def _posted(decision) -> str:
         m = decision.movement
         if m is None:
-            return "no variance, nothing posted"
+            return _("no variance, nothing posted")
         sign = "+" if m.from_location.code.startswith("@") else "-"
-        return f"{sign}{m.qty} posted ({m.from_location.code} → {m.to_location.code}, {m.reason}, movement {m.id})"
+        return _("{sign}{qty} posted ({source} → {dest}, {reason}, movement {id})").format(
+            sign=sign, qty=m.qty, source=m.from_location.code, dest=m.to_location.code, reason=m.reason, id=m.id)

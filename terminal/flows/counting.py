@@ -20,22 +20,25 @@ items that need one; other items scanned meanwhile are refused with a warning.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.text import plural
 
 from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describe_scan, parse_date, parse_qty,
                    scan_text, scan_warnings)
+from terminal.i18n import N_
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "type the quantity for the next item scan")
-EMPTY_KEY = FlowKey("f6", "empty", "Empty", "the location is empty: submit it with nothing on it")
-REMOVE_KEY = FlowKey("f9", "undo", "Remove", "remove the last scan (also CMD-UNDO); nothing was posted")
+QTY_KEY = FlowKey("f3", "qty", N_("Qty"), N_("type the quantity for the next item scan"))
+EMPTY_KEY = FlowKey("f6", "empty", N_("Empty"), N_("the location is empty: submit it with nothing on it"))
+REMOVE_KEY = FlowKey("f9", "undo", N_("Remove"), N_("remove the last scan (also CMD-UNDO); nothing was posted"))
 LIST_ROWS = 10
 
 
-SUBMIT_KEY = FlowKey(DONE_KEY.key, "done", "Submit", "submit the count of this location (also CMD-DONE)")
+SUBMIT_KEY = FlowKey(DONE_KEY.key, "done", N_("Submit"), N_("submit the count of this location (also CMD-DONE)"))
 
 
 class CountingFlow(Flow):
-    title = "Count"
+    title = N_("Count")
     keys = (QTY_KEY, EMPTY_KEY, REMOVE_KEY, SUBMIT_KEY)
 
     def rows_shown(self) -> int:
@@ -85,7 +88,7 @@ class CountingFlow(Flow):
         if self._first_location:
             return self.open_location(self._first_location)
         if not self.tasks:
-            return Feedback.info("no location is waiting for a count")
+            return Feedback.info(_('no location is waiting for a count'))
         return None
 
     def refresh_tasks(self) -> None:
@@ -98,10 +101,10 @@ class CountingFlow(Flow):
 
     def to_location(self) -> None:
         self.state, self.entry = "location", "scan"
-        nxt = f" (next: {self.tasks[0].location.code})" if self.tasks else ""
-        self.prompt = f"Scan a location to count{nxt}"
-        self.info = ([f"{plural(len(self.tasks), 'location')} waiting"] if self.tasks
-                     else ["No location is waiting for a count. Esc goes back."])
+        nxt = _(" (next: {code})").format(code=self.tasks[0].location.code) if self.tasks else ""
+        self.prompt = _('Scan a location to count{nxt}').format(nxt=nxt)
+        self.info = ([_("{locations} waiting").format(locations=plural(len(self.tasks), 'location'))] if self.tasks
+                     else [_("No location is waiting for a count. Esc goes back.")])
 
     def open_location(self, code: str) -> Feedback:
         from db.counts import count_scope, expected_lines, recount_blockers, task_for_location
@@ -110,8 +113,8 @@ class CountingFlow(Flow):
         if recount:
             blockers = self.call(recount_blockers, task)
             if self.operator in blockers:
-                return Feedback.error(f"{code} needs a recount by another operator: you ({self.operator}) "
-                                      "made the latest count there")
+                return Feedback.error(_('{code} needs a recount by another operator: you ({operator}) made '
+                                        'the latest count there').format(code=code, operator=self.operator))
         scope = self.call(count_scope, task)
         names = []
         if scope:
@@ -126,27 +129,31 @@ class CountingFlow(Flow):
         self.recount, self.scope, self.scope_names = recount, scope, names
         self.blind, self.expected = blind, expected
         self.to_count()
-        what = "recount" if recount else "count"
-        only = f" — only {', '.join(names)}" if names else ""
-        return Feedback.info(f"{what} {self.location} (count {task.count_id}){only}")
+        what = _("recount") if recount else _("count")
+        only = _(" — only {names}").format(names=", ".join(names)) if names else ""
+        return Feedback.info(_('{what} {location} (count {count_id}){only}').format(
+                                 what=what, location=self.location, count_id=task.count_id, only=only))
 
     # --- counting ----------------------------------------------------------------------------
 
     def to_count(self) -> None:
         self.state, self.entry = "count", "scan"
         self.pending = None
-        what = "Recount" if self.recount else "Count"
-        only = f" ({', '.join(self.scope_names)} only)" if self.scope_names else ""
-        self.prompt = f"{what} {self.location}{only}: scan every item, F10 when done"
+        what = _("Recount") if self.recount else _("Count")
+        only = _(" ({names} only)").format(names=", ".join(self.scope_names)) if self.scope_names else ""
+        self.prompt = _('{what} {location}{only}: scan every item, F10 when done').format(
+                          what=what, location=self.location, only=only)
         if self.next_qty:
-            self.prompt = f"{what} {self.location}: the next item scan counts {plural(self.next_qty, 'unit')}"
+            self.prompt = _('{what} {location}: the next item scan counts {count}').format(
+                              what=what, location=self.location, count=plural(self.next_qty, 'unit'))
         units = sum(r["qty"] for r in self.tally.values())
-        self.info = [f"{plural(units, 'unit')} in {plural(len(self.tally), 'line')} counted so far"
-                     + ("" if self.blind else " · the books are shown: this count is not blind")]
+        so_far = _("{units} in {lines} counted so far").format(units=plural(units, 'unit'),
+                                                               lines=plural(len(self.tally), 'line'))
+        self.info = [so_far + ("" if self.blind else _(" · the books are shown: this count is not blind"))]
         if self.found:
-            self.info.append(f"Found goods: {plural(sum(self.found.values()), 'scan')} of unknown barcodes "
-                             "(for the supervisor)")
-        self.info.append("F3 quantity for the next scan · F6 location empty · F9 remove last scan")
+            self.info.append(_("Found goods: {scans} of unknown barcodes (for the supervisor)").format(
+                scans=plural(sum(self.found.values()), 'scan')))
+        self.info.append(_("F3 quantity for the next scan · F6 location empty · F9 remove last scan"))
 
     def on_scan(self, scan, key=None) -> Feedback:
         if key and key in self._answers:
@@ -161,16 +168,19 @@ class CountingFlow(Flow):
         if self.state == "location":
             if kind == "location" and not scan.error:
                 return self.open_location(scan.location)
-            return Feedback.error(f"expected a location to count, scanned {describe_scan(scan)}")
+            return Feedback.error(_('expected a location to count, scanned {describe_scan}').format(
+                                      describe_scan=describe_scan(scan)))
         if kind == "location" and not scan.error:
             if scan.location == self.location:
-                return Feedback.info(f"already counting {self.location}")
+                return Feedback.info(_('already counting {location}').format(location=self.location))
             if not self.tally and not self.found:
                 return self.open_location(scan.location)
-            return Feedback.error(f"you are counting {self.location}: F10 submits it, Esc twice abandons it; "
-                                  f"scanned location {scan.location}")
+            return Feedback.error(_('you are counting {location}: F10 submits it, Esc twice abandons it; '
+                                    'scanned location {location2}').format(
+                                      location=self.location, location2=scan.location))
         if kind == "operator":
-            return Feedback.error(f"expected an item on {self.location}, scanned {describe_scan(scan)}")
+            return Feedback.error(_('expected an item on {location}, scanned {describe_scan}').format(
+                                      location=self.location, describe_scan=describe_scan(scan)))
         if self.state == "lot":
             # A GS1 label of the same item answers the lot question, and so does a plain lot
             # barcode (a code the store does not know as anything else).
@@ -180,17 +190,20 @@ class CountingFlow(Flow):
                 return self.take_lot(scan.lot, getattr(scan, "expiry", None))
             if kind == "unknown" and (getattr(scan, "raw", "") or "").strip():
                 return self.take_lot(scan.raw.strip())
-            return Feedback.error(f"expected the lot of {self.pending['item'].sku}: type it or scan its "
-                                  f"GS1 label; scanned {describe_scan(scan)}")
+            return Feedback.error(_('expected the lot of {sku}: type it or scan its GS1 label; scanned '
+                                    '{describe_scan}').format(
+                                      sku=self.pending['item'].sku, describe_scan=describe_scan(scan)))
         if self.state == "expiry":
             # A date scanned off the label: GS1 (17)/(15), or plain text.
             expiry = getattr(scan, "expiry", None)
             return self._on_text(expiry.isoformat() if expiry else (getattr(scan, "raw", "") or ""))
         if self.state not in ("count", "qty"):
-            return Feedback.error(f"{self.prompt}: a scan does not answer that; scanned {describe_scan(scan)}")
+            return Feedback.error(_('{prompt}: a scan does not answer that; scanned {describe_scan}').format(
+                                      prompt=self.prompt, describe_scan=describe_scan(scan)))
         if kind in ITEM_KINDS and getattr(scan, "sku", None):
             if scan.error:
-                return Feedback.error(f"bad barcode {scan_text(scan)}: {scan.error}")
+                return Feedback.error(_('bad barcode {scan_text}: {error}').format(
+                                          scan_text=scan_text(scan), error=scan.error))
             return self.take_item(scan)
         return self.take_unknown(scan)
 
@@ -199,24 +212,28 @@ class CountingFlow(Flow):
         from devices.gs1 import check_digit_error
         gtin = getattr(scan, "gtin", None)
         if gtin and check_digit_error(gtin):
-            return Feedback.error(f"bad barcode {scan_text(scan)}: {check_digit_error(gtin)}; scan it again")
+            return Feedback.error(_('bad barcode {scan_text}: {check_digit_error}; scan it again').format(
+                                      scan_text=scan_text(scan), check_digit_error=check_digit_error(gtin)))
         code = gtin or getattr(scan, "raw", "") or ""
         if not code.strip():
-            return Feedback.error("an empty scan: scan the item again")
+            return Feedback.error(_('an empty scan: scan the item again'))
         self.state, self.entry = "count", "scan"
         self.found[code] = self.found.get(code, 0) + 1
         self.history.append(("found", code))
         self.to_count()
-        return Feedback.warn(f"unknown barcode {code}: recorded as found goods for the supervisor "
-                             f"({plural(self.found[code], 'scan')})")
+        return Feedback.warn(_('unknown barcode {code}: recorded as found goods for the supervisor ({count})').format(
+                                 code=code, count=plural(self.found[code], 'scan')))
 
     def take_item(self, scan) -> Feedback:
         from db.masterdata.lookup import get_item
         item = self.call(get_item, scan.sku)
         if self.scope is not None and item.id not in self.scope:
-            why = "is not being recounted" if self.recount else "is not in this count"
-            return Feedback.warn(f"{item.sku} {why} at {self.location}: not counted "
-                                 f"(count only {', '.join(self.scope_names)})")
+            only = ", ".join(self.scope_names)
+            if self.recount:
+                return Feedback.warn(_('{sku} is not being recounted at {location}: not counted (count only '
+                                       '{only})').format(sku=item.sku, location=self.location, only=only))
+            return Feedback.warn(_('{sku} is not in this count at {location}: not counted (count only '
+                                   '{only})').format(sku=item.sku, location=self.location, only=only))
         units = self.next_qty or scan.qty or scan.pack_qty or 1
         lot = scan.lot if item.lot_tracked else None
         self.pending = {"item": item, "qty": units, "lot": lot, "expiry": getattr(scan, "expiry", None),
@@ -224,9 +241,9 @@ class CountingFlow(Flow):
         if item.lot_tracked and not lot:
             self.state, self.entry = "lot", "lot"
             last = self.last_lot.get(item.sku)
-            self.prompt = (f"Lot of {item.sku} {item.name}? Type or scan it"
-                           + (f" (Enter = {last})" if last else ""))
-            return Feedback.info(f"{item.sku} is lot-tracked: which lot?")
+            self.prompt = (_('Lot of {sku} {name}? Type or scan it').format(sku=item.sku, name=item.name)
+                           + (_(' (Enter = {last})').format(last=last) if last else ""))
+            return Feedback.info(_('{sku} is lot-tracked: which lot?').format(sku=item.sku))
         if lot:
             return self.take_lot(lot, self.pending["expiry"])
         return self.add_pending()
@@ -239,16 +256,19 @@ class CountingFlow(Flow):
         known = self.call(find_lot, item, lot)
         if known is not None and expiry is not None and known.expiry is not None and known.expiry != expiry:
             self.to_count()
-            return Feedback.error(f"lot {lot} of {item.sku} expires {known.expiry.isoformat()}, "
-                                  f"the label says {expiry.isoformat()}: check the label")
+            return Feedback.error(_('lot {lot} of {sku} expires {date}, the label says {date2}: check the '
+                                    'label').format(
+                                      lot=lot, sku=item.sku, date=known.expiry.isoformat(),
+                                      date2=expiry.isoformat()))
         self.pending["lot"] = lot
         if expiry is None and self.call(lot_needs_expiry, item, lot):
             # Ask only when the store has no expiry for this lot and no other count gave one.
             same = next((r for r in self.tally.values() if r["sku"] == item.sku and r["lot"] == lot), None)
             if same is None or same["expiry"] is None:
                 self.state, self.entry = "expiry", "expiry"
-                self.prompt = f"Lot {lot} of {item.sku} is new: type its expiry date (YYYY-MM-DD)"
-                return Feedback.info(f"new lot {lot}: expiry?")
+                self.prompt = _('Lot {lot} of {sku} is new: type its expiry date (YYYY-MM-DD)').format(
+                                  lot=lot, sku=item.sku)
+                return Feedback.info(_('new lot {lot}: expiry?').format(lot=lot))
             expiry = same["expiry"]
         self.pending["expiry"] = expiry
         return self.add_pending()
@@ -271,7 +291,7 @@ class CountingFlow(Flow):
             self.last_lot[item.sku] = lot
         warnings = p.get("warnings") or []
         self.to_count()
-        lot_txt = f" lot {lot}" if lot else ""
+        lot_txt = _(" lot {lot}").format(lot=lot) if lot else ""
         msg = f"{item.sku}{lot_txt} +{p['qty']} = {row['qty']}"
         return Feedback.warn(msg + " — " + "; ".join(warnings)) if warnings else Feedback.ok(msg)
 
@@ -292,15 +312,16 @@ class CountingFlow(Flow):
                 return self.on_action("enter")
             return self.take_lot(lot)
         if self.state == "expiry":
-            expiry = parse_date(text, "expiry date")
+            expiry = parse_date(text, N_("expiry date"))
             if not 2000 <= expiry.year <= 2099:
-                return Feedback.error(f"an expiry date must be in 2000–2099, got {expiry.isoformat()} "
-                                      f"(from {text.strip()!r})")
+                return Feedback.error(_('an expiry date must be in 2000–2099, got {date} (from {strip!r})').format(
+                                          date=expiry.isoformat(), strip=text.strip()))
             return self.take_lot(self.pending["lot"], expiry)
         if self.state == "qty":
             self.next_qty = parse_qty(text, "quantity")
             self.to_count()
-            return Feedback.info(f"next item scan counts {plural(self.next_qty, 'unit')}")
+            return Feedback.info(_('next item scan counts {count}').format(
+                                     count=plural(self.next_qty, 'unit')))
         return super().on_text(text, key=None)
 
     # --- keys ------------------------------------------------------------------------------------
@@ -314,38 +335,46 @@ class CountingFlow(Flow):
             if self.state == "lot":
                 last = self.last_lot.get(self.pending["item"].sku)
                 if not last:
-                    return Feedback.error(f"type the lot of {self.pending['item'].sku}; "
-                                          "no lot was counted for it yet")
+                    return Feedback.error(_('type the lot of {sku}; no lot was counted for it yet').format(
+                                              sku=self.pending['item'].sku))
                 return self.take_lot(last)
             return None
         if self.state == "location":
             if name in ("done", "empty", "qty", "undo"):
-                return Feedback.error(f"scan a location first; {name.upper()} needs a location being counted")
-            return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+                return Feedback.error(_('scan a location first; {upper} needs a location being counted').format(
+                                          upper=name.upper()))
+            return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                      upper=name.upper(), prompt=self.prompt))
         if name == "undo":
             return self.remove_last()
         if name == "qty":
             self.state, self.entry = "qty", "qty"
-            self.prompt = "Type the quantity for the next item scan, then press Enter"
+            self.prompt = _('Type the quantity for the next item scan, then press Enter')
             return None
         if name == "empty":
             if self.tally or self.found:
                 units = sum(r["qty"] for r in self.tally.values())
-                return Feedback.error(f"you counted {plural(units, 'unit')} and {plural(len(self.found), 'unknown barcode')} on "
-                                      f"{self.location}: F9 removes scans, F10 submits them")
+                return Feedback.error(_('you counted {count} and {count2} on {location}: F9 removes scans, '
+                                        'F10 submits them').format(
+                                          count=plural(units, 'unit'),
+                                          count2=plural(len(self.found), 'unknown barcode'),
+                                          location=self.location))
             return self.submit(source="empty", key=key)
         if name == "done":
             if self.state in ("lot", "expiry"):
-                return Feedback.error(f"finish the scan of {self.pending['item'].sku} first: {self.prompt}")
+                return Feedback.error(_('finish the scan of {sku} first: {prompt}').format(
+                                          sku=self.pending['item'].sku, prompt=self.prompt))
             return self.submit(key=key)
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     def remove_last(self) -> Feedback:
         if self.state in ("lot", "expiry", "qty"):
             self.to_count()
             return Feedback.info("cancelled")
         if not self.history:
-            return Feedback.error(f"nothing to remove: no scan counted on {self.location} yet")
+            return Feedback.error(_('nothing to remove: no scan counted on {location} yet').format(
+                                      location=self.location))
         step = self.history.pop()
         if step[0] == "found":
             code = step[1]
@@ -353,11 +382,11 @@ class CountingFlow(Flow):
             if not self.found[code]:
                 del self.found[code]
             self.to_count()
-            return Feedback.ok(f"removed: unknown barcode {code}")
+            return Feedback.ok(_('removed: unknown barcode {code}').format(code=code))
         k = step[1]
         row = self.tally[k]
         row["qty"] -= step[2]
-        text = f"removed: {k[0]} -{step[2]} = {row['qty']}"
+        text = _('removed: {value} -{value2} = {qty}').format(value=k[0], value2=step[2], qty=row['qty'])
         if row["qty"] <= 0 and not any(h[0] != "found" and h[1] == k for h in self.history):
             del self.tally[k]
             if self.current == k:
@@ -372,7 +401,7 @@ class CountingFlow(Flow):
         result = self.call(submit_count, self.task.id, counted, operator=self.operator,
                            station=self.station, round_seen=self.round_seen, found=dict(self.found),
                            source=source, settings=self.settings)
-        text = ("location " + self.location + " recorded as empty" if source == "empty"
+        text = ("location " + self.location + _(' recorded as empty') if source == "empty"
                 else result.summary(blind=self.blind))
         self._reset_location()
         self.refresh_tasks()
@@ -384,18 +413,19 @@ class CountingFlow(Flow):
     def back(self) -> Feedback | None:
         if self.state in ("lot", "expiry", "qty"):
             self.to_count()
-            return Feedback.info("cancelled: scan the next item")
+            return Feedback.info(_('cancelled: scan the next item'))
         if self.state == "count":
             if (self.tally or self.found) and not self.escape_armed:
                 self.escape_armed = True
                 units = sum(r["qty"] for r in self.tally.values())
-                return Feedback.warn(f"Esc again abandons the count of {self.location} ({plural(units, 'unit')} "
-                                     "scanned, nothing submitted); F10 submits it")
+                return Feedback.warn(_('Esc again abandons the count of {location} ({count} scanned, '
+                                       'nothing submitted); F10 submits it').format(
+                                         location=self.location, count=plural(units, 'unit')))
             where = self.location
             self._reset_location()
             self.refresh_tasks()
             self.to_location()
-            return Feedback.info(f"count of {where} abandoned; nothing was submitted")
+            return Feedback.info(_('count of {where} abandoned; nothing was submitted').format(where=where))
         return None
 
     # --- what the screen shows -----------------------------------------------------------------
@@ -406,8 +436,8 @@ class CountingFlow(Flow):
                 return None
             # The next locations in walking order; the info line says how many wait in all.
             rows = [[t.location.code, t.location.zone, t.count_id,
-                     "recount" if t.status == "recount" else "count"] for t in self.tasks[:self.rows_shown()]]
-            return Table(["Location", "Zone", "Count", "To do"], rows, 0)
+                     _("recount") if t.status == "recount" else _("count")] for t in self.tasks[:self.rows_shown()]]
+            return Table([N_("Location"), N_("Zone"), N_("Count"), N_("To do")], rows, 0)
         keys = list(self.tally)
         if not self.blind:
             keys += [k for k in self.expected if k not in self.tally]
@@ -419,7 +449,7 @@ class CountingFlow(Flow):
             if not self.blind:
                 line.append(self.expected.get(k, 0))
             rows.append(line)
-        columns = ["SKU", "Name", "Lot", "Counted"] + ([] if self.blind else ["Books"])
+        columns = [N_("SKU"), N_("Name"), N_("Lot"), N_("Counted")] + ([] if self.blind else [N_("Books")])
         current = keys.index(self.current) if self.current in keys else None
         shown = self.rows_shown()
         if len(rows) > shown:

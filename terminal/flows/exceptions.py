@@ -9,13 +9,16 @@ needed) and marks it resolved. `wh exceptions` shows the same list.
 """
 from __future__ import annotations
 
-from .base import Feedback, Flow, FlowKey, Table
+from gettext import gettext as _
 
-REFRESH_KEY = FlowKey("f6", "refresh", "Reload", "read the exceptions list again")
+from .base import Feedback, Flow, FlowKey, Table
+from terminal.i18n import N_
+
+REFRESH_KEY = FlowKey("f6", "refresh", N_("Reload"), N_("read the exceptions list again"))
 
 
 class ExceptionsFlow(Flow):
-    title = "Offline exceptions"
+    title = N_("Offline exceptions")
     keys = (REFRESH_KEY,)
 
     def __init__(self, session):
@@ -28,8 +31,9 @@ class ExceptionsFlow(Flow):
     def start(self) -> Feedback | None:
         self.refresh()
         if not self.session.is_supervisor:
-            return Feedback.error(f"operator {self.operator} is a {self.session.role}: resolving offline "
-                                  "exceptions needs a supervisor; you may look, not decide")
+            return Feedback.error(_('operator {operator} is a {role}: resolving offline exceptions needs a '
+                                    'supervisor; you may look, not decide').format(
+                                      operator=self.operator, role=self.session.role))
         return None
 
     def refresh(self) -> None:
@@ -40,15 +44,16 @@ class ExceptionsFlow(Flow):
     def to_list(self) -> None:
         self.state, self.entry, self.chosen = "list", "choice", None
         if self.rows:
-            self.prompt = f"{len(self.rows)} offline postings were refused: type a row number to mark it resolved"
+            self.prompt = _('{n_rows} offline postings were refused: type a row number to mark it resolved').format(
+                              n_rows=len(self.rows))
         else:
-            self.prompt = "No offline exception is waiting. Esc goes back"
+            self.prompt = _('No offline exception is waiting. Esc goes back')
         self.info = []
 
     def table(self):
         if not self.rows:
             return None
-        return Table(["#", "Queued", "Station", "Op", "What", "Why refused"],
+        return Table([N_("#"), N_("Queued"), N_("Station"), N_("Op"), N_("What"), N_("Why refused")],
                      [[n, r["queued_at"].strftime("%m-%d %H:%M"), r["station"], r["operator"],
                        f"{r['op']} {r['what']}", r["error"]] for n, r in enumerate(self.rows, 1)])
 
@@ -59,15 +64,16 @@ class ExceptionsFlow(Flow):
         if self.state == "note":
             return self.resolve(t)
         if not t.isdecimal() or not 1 <= int(t) <= len(self.rows):
-            return Feedback.error(f"type a row number from 1 to {len(self.rows)}, typed {text!r}"
-                                  if self.rows else "no offline exception is waiting")
+            return Feedback.error(_('type a row number from 1 to {n_rows}, typed {text!r}').format(
+                                      n_rows=len(self.rows), text=text)
+                                  if self.rows else _('no offline exception is waiting'))
         if not self.session.is_supervisor:
-            return Feedback.error(f"operator {self.operator} is a {self.session.role}: resolving offline "
-                                  "exceptions needs a supervisor")
+            return Feedback.error(_('operator {operator} is a {role}: resolving offline exceptions needs a '
+                                    'supervisor').format(operator=self.operator, role=self.session.role))
         self.chosen = self.rows[int(t) - 1]
         if self.needs_pin():
             self.state, self.entry = "pin", "pin"
-            self.prompt = f"Type your PIN, then Enter (exception {self.chosen['id']})"
+            self.prompt = _('Type your PIN, then Enter (exception {id})').format(id=self.chosen['id'])
             return None
         return self.ask_note()
 
@@ -77,7 +83,7 @@ class ExceptionsFlow(Flow):
     def on_action(self, name, value=None, key=None) -> Feedback | None:
         if name == "refresh":
             self.refresh()
-            return Feedback.info(f"{len(self.rows)} offline exceptions")
+            return Feedback.info(_('{n_rows} offline exceptions').format(n_rows=len(self.rows)))
         if name == "enter":
             return None
         return super().on_action(name, value, key)
@@ -90,13 +96,15 @@ class ExceptionsFlow(Flow):
         from db.masterdata import security
         if not pin or not self.call(security.check_pin, self.operator, pin, station=self.station):
             self.to_list()
-            return Feedback.error(f"wrong PIN for supervisor {self.operator}; nothing was resolved")
+            return Feedback.error(_('wrong PIN for supervisor {operator}; nothing was resolved').format(
+                                      operator=self.operator))
         self.pin = pin
         return self.ask_note()
 
     def ask_note(self) -> None:
         self.state, self.entry = "note", "reason"
-        self.prompt = f"What was done about exception {self.chosen['id']}? Type a note, then Enter"
+        self.prompt = _('What was done about exception {id}? Type a note, then Enter').format(
+                          id=self.chosen['id'])
         return None
 
     def resolve(self, note: str) -> Feedback:
@@ -106,10 +114,10 @@ class ExceptionsFlow(Flow):
         with security.pin_source(lambda code: pin if code == me else None):
             self.call(resolve_exception, chosen["id"], operator=me, note=note, station=self.station)
         self.refresh()
-        return Feedback.ok(f"offline exception {chosen['id']} resolved")
+        return Feedback.ok(_('offline exception {id} resolved').format(id=chosen['id']))
 
     def back(self) -> Feedback | None:
         if self.state in ("pin", "note"):
             self.to_list()
-            return Feedback.info("cancelled: nothing was resolved")
+            return Feedback.info(_('cancelled: nothing was resolved'))
         return None

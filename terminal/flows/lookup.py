@@ -9,18 +9,25 @@ An expired lot is marked "EXPIRED" wherever it shows. Nothing posts here.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.text import plural
 
-from .base import ITEM_KINDS, LISTED, Feedback, Flow, Table, describe_scan, scan_text
+from .base import ITEM_KINDS, LISTED, Feedback, Flow, Table, describe_scan, scan_text, status_text
+from terminal.i18n import N_
 
+
+# Location kinds as the screen says them (the store keeps the English keys).
+LOCATION_KINDS = {"storage": N_("storage"), "receiving": N_("receiving"), "shipping": N_("shipping"),
+                  "quarantine": N_("quarantine"), "transit": N_("transit")}
 
 class LookupFlow(Flow):
-    title = "Lookup"
+    title = N_("Lookup")
     keys = ()
 
     def __init__(self, session):
         super().__init__(session)
-        self.prompt = "Scan or type anything: an item, a location, a lot or an order"
+        self.prompt = _('Scan or type anything: an item, a location, a lot or an order')
         self._table: Table | None = None
 
     def table(self):
@@ -40,8 +47,9 @@ class LookupFlow(Flow):
             return found
         if scan.error and kind not in ("unknown",):
             return Feedback.error(f"{scan_text(scan)}: {scan.error}")
-        return Feedback.error(f"nothing known as {scan_text(scan)}: expected an item, location, lot or "
-                              f"order number ({describe_scan(scan)})")
+        return Feedback.error(_('nothing known as {scan_text}: expected an item, location, lot or order '
+                                'number ({describe_scan})').format(
+                                  scan_text=scan_text(scan), describe_scan=describe_scan(scan)))
 
     def on_action(self, name, value=None, key=None) -> Feedback:
         if name == "enter":
@@ -71,10 +79,11 @@ class LookupFlow(Flow):
         if len(items) == 1:
             return self.item(items[0].sku, None)
         shown = items[:LISTED]
-        self._table = Table(["SKU", "Name"], [[i.sku, i.name] for i in shown])
-        more = " (the first ones: type more of the name)" if len(items) > LISTED else ""
-        self.info = [f"Scan or type one SKU to see its stock{more}"]
-        return Feedback.ok(f"{len(shown)}{'+' if more else ''} items named like {text!r}")
+        self._table = Table([N_("SKU"), N_("Name")], [[i.sku, i.name] for i in shown])
+        more = _(" (the first ones: type more of the name)") if len(items) > LISTED else ""
+        self.info = [_("Scan or type one SKU to see its stock{more}").format(more=more)]
+        return Feedback.ok(_("{count}{plus} items named like {text!r}").format(
+            count=len(shown), plus='+' if more else '', text=text))
 
     def item(self, sku: str, lot: str | None) -> Feedback:
         from db import inventory, purchasing, sales
@@ -83,23 +92,28 @@ class LookupFlow(Flow):
         rows = self.call(inventory.stock, sku=sku)
         if lot:
             rows = [r for r in rows if r["lot"] == lot]
-        self._table = Table(["Location", "Lot", "Expiry", "On hand", "Alloc", "Free"],
+        self._table = Table([N_("Location"), N_("Lot"), N_("Expiry"), N_("On hand"), N_("Alloc"), N_("Free")],
                             [[r["location"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["allocated"],
                               r["available"]] for r in rows])
         pos = self.call(purchasing.open_po_lines_of_item, it.id)
         sos = self.call(sales.open_so_lines_of_item, it.id)
         total = sum(r["on_hand"] for r in rows)
-        self.info = [f"{it.sku} {it.name}: {total} on hand" + (f" (lot {lot})" if lot else "")
-                     + (" · lot-tracked" if it.lot_tracked else "") + (" · expiry" if it.expiry_tracked else "")]
-        self.info.append("Open POs: " + (", ".join(f"{l.po.number} {l.qty_ordered - l.qty_received - l.qty_rejected} due "
-                                                   f"{l.po.expected_date or '-'}" for l in pos) or "none"))
-        self.info.append("Open SOs: " + (", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} "
-                                                   f"({l.so.status})" for l in sos) or "none"))
+        self.info = [_("{sku} {name}: {total} on hand").format(sku=it.sku, name=it.name, total=total)
+                     + (_(" (lot {lot})").format(lot=lot) if lot else "")
+                     + (_(" · lot-tracked") if it.lot_tracked else "") + (_(" · expiry") if it.expiry_tracked else "")]
+        due = ", ".join(_("{number} {qty} due {date}").format(
+            number=l.po.number, qty=l.qty_ordered - l.qty_received - l.qty_rejected, date=l.po.expected_date or '-')
+            for l in pos)
+        self.info.append(_("Open POs: ") + (due or _("none")))
+        open_sos = ", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} ({status_text(l.so.status)})"
+                             for l in sos)
+        self.info.append(_("Open SOs: ") + (open_sos or _("none")))
         expired = sum(r["qty"] for r in self.call(inventory.expiry_rows, 0, sku=it.sku) if r["status"] == "expired")
         if expired:
-            self.info.append(f"{plural(expired, 'unit')} of expired lots outside quarantine: never picked; "
-                             f"a supervisor quarantines them (wh quarantine --expired)")
-        return Feedback.ok(f"item {it.sku} {it.name}: {total} on hand in {plural(len(rows), 'place')}")
+            self.info.append(_("{units} of expired lots outside quarantine: never picked; "
+                               "a supervisor quarantines them (wh quarantine --expired)").format(units=plural(expired, 'unit')))
+        return Feedback.ok(_('item {sku} {name}: {total} on hand in {count}').format(
+                               sku=it.sku, name=it.name, total=total, count=plural(len(rows), 'place')))
 
     def expired(self, expiry) -> bool:
         from db import inventory
@@ -117,14 +131,16 @@ class LookupFlow(Flow):
         from db.masterdata.lookup import get_location
         loc = self.call(get_location, code)
         rows = self.call(inventory.stock, location=code)
-        self._table = Table(["SKU", "Name", "Lot", "Expiry", "On hand", "Free"],
+        self._table = Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Expiry"), N_("On hand"), N_("Free")],
                             [[r["sku"], r["name"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["available"]]
                              for r in rows])
         wh = loc.warehouse.code if loc.warehouse_id else "-"
-        self.info = [f"{loc.code}: {loc.kind} in {wh}, zone {loc.zone or '-'}, pick sequence {loc.pick_sequence}"
-                     + ("" if loc.active else " · INACTIVE")]
-        return Feedback.ok(f"location {loc.code}: {plural(sum(r['on_hand'] for r in rows), 'unit')}, "
-                           f"{plural(len(rows), 'line')}")
+        self.info = [_("{code}: {kind} in {warehouse}, zone {zone}, pick sequence {seq}").format(
+            code=loc.code, kind=_(LOCATION_KINDS.get(loc.kind, loc.kind)), warehouse=wh, zone=loc.zone or '-',
+            seq=loc.pick_sequence) + ("" if loc.active else _(" · INACTIVE"))]
+        return Feedback.ok(_('location {code}: {count}, {count2}').format(
+                               code=loc.code, count=plural(sum(r['on_hand'] for r in rows), 'unit'),
+                               count2=plural(len(rows), 'line')))
 
     def lot(self, lots) -> Feedback:
         from db import inventory
@@ -133,42 +149,50 @@ class LookupFlow(Flow):
             for r in self.call(inventory.stock, sku=lot.item.sku):
                 if r["lot"] == lot.code:
                     rows.append([lot.item.sku, r["location"], lot.code, self.expiry(lot.expiry), r["on_hand"]])
-        self._table = Table(["SKU", "Location", "Lot", "Expiry", "On hand"], rows)
-        self.info = [f"lot {l.code} of {l.item.sku}: "
-                     + (f"EXPIRED on {l.expiry}" if self.expired(l.expiry) else f"expires {l.expiry or 'never'}")
-                     + f", first received {l.received_at:%Y-%m-%d}" for l in lots]
-        return Feedback.ok(f"lot {lots[0].code}: {plural(sum(r[4] for r in rows), 'unit')} in "
-                           f"{plural(len(rows), 'place')}")
+        self._table = Table([N_("SKU"), N_("Location"), N_("Lot"), N_("Expiry"), N_("On hand")], rows)
+        self.info = [_("lot {code} of {sku}: ").format(code=l.code, sku=l.item.sku)
+                     + (_("EXPIRED on {date}").format(date=l.expiry) if self.expired(l.expiry)
+                        else _("expires {date}").format(date=l.expiry or _("never")))
+                     + _(", first received {date}").format(date=f"{l.received_at:%Y-%m-%d}") for l in lots]
+        return Feedback.ok(_('lot {code}: {count} in {count2}').format(
+                               code=lots[0].code, count=plural(sum(r[4] for r in rows), 'unit'),
+                               count2=plural(len(rows), 'place')))
 
     def po(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_po
         from db.purchasing import po_lines_with_items
         po = self.call(get_po, number)
         lines = self.call(po_lines_with_items, po.id)
-        self._table = Table(["#", "SKU", "Name", "Ordered", "Received", "Rejected"],
+        self._table = Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Received"), N_("Rejected")],
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected]
                              for l in lines])
-        self.info = [f"{po.number}: supplier {po.supplier.code}, {po.status}, expected {po.expected_date or '-'}"]
-        return Feedback.ok(f"purchase order {po.number} ({po.status}): {plural(len(lines), 'line')}")
+        self.info = [_("{number}: supplier {supplier}, {status}, expected {date}").format(
+            number=po.number, supplier=po.supplier.code, status=status_text(po.status), date=po.expected_date or '-')]
+        return Feedback.ok(_('purchase order {number} ({status}): {count}').format(
+                               number=po.number, status=status_text(po.status), count=plural(len(lines), 'line')))
 
     def so(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_so
         from db.sales import so_lines
         so = self.call(get_so, number)
         lines = self.call(so_lines, so.id)
-        self._table = Table(["#", "SKU", "Name", "Ordered", "Picked", "Short", "Shipped"],
+        self._table = Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Picked"), N_("Short"), N_("Shipped")],
                             [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short,
                               l.qty_shipped] for l in lines])
-        at = f", picking at {so.assigned_station} by {so.assigned_operator}" if so.status == "picking" else ""
-        self.info = [f"{so.number}: customer {so.customer.code}, {so.status}, priority {so.priority}, "
-                     f"due {so.due_date or '-'}{at}"]
-        return Feedback.ok(f"sales order {so.number} ({so.status}): {plural(len(lines), 'line')}")
+        at = _(", picking at {station} by {operator}").format(
+            station=so.assigned_station, operator=so.assigned_operator) if so.status == "picking" else ""
+        self.info = [_("{number}: customer {customer}, {status}, priority {priority}, due {date}{at}").format(
+            number=so.number, customer=so.customer.code, status=status_text(so.status), priority=so.priority,
+            date=so.due_date or '-', at=at)]
+        return Feedback.ok(_('sales order {number} ({status}): {count}').format(
+                               number=so.number, status=status_text(so.status), count=plural(len(lines), 'line')))
 
     def operator_info(self, code: str) -> Feedback:
         from db.ledger import recent_movements
         rows = self.call(recent_movements, code, 10)
-        self._table = Table(["Id", "Kind", "SKU", "Qty", "From", "To", "Document"],
+        self._table = Table([N_("Id"), N_("Kind"), N_("SKU"), N_("Qty"), N_("From"), N_("To"), N_("Document")],
                             [[m.id, m.kind, m.item.sku, m.qty, m.from_location.code, m.to_location.code,
                               m.document] for m in rows])
-        self.info = [f"last postings of operator {code}"]
-        return Feedback.ok(f"operator {code}: {plural(len(rows), 'recent posting')}")
+        self.info = [_("last postings of operator {code}").format(code=code)]
+        return Feedback.ok(_('operator {code}: {count}').format(
+                               code=code, count=plural(len(rows), 'recent posting')))

@@ -1,21 +1,24 @@
 """The numbered main menu, as on RF terminals."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from .base import Feedback, Flow, scan_text
+from terminal.i18n import N_
 
 # number, job name (the app maps it to a screen), label
 MENU = [
-    ("1", "receive", "Receive"),
-    ("2", "putaway", "Put away"),
-    ("3", "pick", "Pick"),
-    ("4", "ship", "Ship"),
-    ("5", "transfer", "Transfer"),
-    ("6", "count", "Count"),
-    ("7", "lookup", "Lookup"),
-    ("8", "supervisor", "Supervisor"),
-    ("9", "exceptions", "Offline exceptions"),
-    ("R", "returns", "Returns (to suppliers, from customers)"),
-    ("0", "logout", "Log out"),
+    ("1", "receive", N_("Receive")),
+    ("2", "putaway", N_("Put away")),
+    ("3", "pick", N_("Pick")),
+    ("4", "ship", N_("Ship")),
+    ("5", "transfer", N_("Transfer")),
+    ("6", "count", N_("Count")),
+    ("7", "lookup", N_("Lookup")),
+    ("8", "supervisor", N_("Supervisor")),
+    ("9", "exceptions", N_("Offline exceptions")),
+    ("R", "returns", N_("Returns (to suppliers, from customers)")),
+    ("0", "logout", N_("Log out")),
 ]
 # Jobs only a supervisor is offered: a worker's menu (and its F1 help) leaves them out.
 SUPERVISOR_JOBS = {"supervisor", "exceptions"}
@@ -33,21 +36,21 @@ def job_numbers(supervisor: bool) -> str:
 
 
 class MenuFlow(Flow):
-    title = "Main menu"
+    title = N_("Main menu")
     keys = ()
 
     def __init__(self, session):
         super().__init__(session)
-        self.prompt = "Press the number of a job"
+        self.prompt = _('Press the number of a job')
         self.entry = "choice"
 
     def choose(self, number: str) -> Feedback:
         entries = menu_for(self.session.is_supervisor)
-        for n, job, _ in entries:
+        for n, job, _unused in entries:
             if n == number.strip().upper():
                 self.next = (job, {})
                 return None
-        return Feedback.error(f"no menu entry {number.strip()!r}: expected "
+        return Feedback.error(_('no menu entry {strip!r}: expected ').format(strip=number.strip())
                               + ", ".join(n for n, _, _ in entries))
 
     def on_action(self, name, value=None, key=None) -> Feedback:
@@ -55,13 +58,14 @@ class MenuFlow(Flow):
             return self.choose(str(value))
         if name == "undo":
             return self.undo(key)
-        return Feedback.error("choose a job first: press its number")
+        return Feedback.error(_('choose a job first: press its number'))
 
     def on_text(self, text: str, key=None) -> Feedback:
         return self.choose(text)
 
     def on_scan(self, scan, key=None) -> Feedback:
-        return Feedback.error(f"choose a job first (press its number); scanned {scan_text(scan)}")
+        return Feedback.error(_('choose a job first (press its number); scanned {scan_text}').format(
+                                  scan_text=scan_text(scan)))
 
     def back(self) -> Feedback:
-        return Feedback.info("press 0 to log out")
+        return Feedback.info(_('press 0 to log out'))

@@ -20,17 +20,20 @@ the station is back online.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.text import plural
 
 from .base import DONE_KEY, ITEM_KINDS, QTY_KEY, Feedback, Flow, FlowKey, describe_scan, parse_qty
 from .basket import Basket
+from terminal.i18n import N_
 
-RETRY_KEY = FlowKey(DONE_KEY.key, "done", "Reconnect", "try the server: back online when it answers (CMD-DONE)")
-RETURN_KEY = FlowKey("f5", "return", "Return", "take goods back from a customer; F10 journals the return")
+RETRY_KEY = FlowKey(DONE_KEY.key, "done", N_("Reconnect"), N_("try the server: back online when it answers (CMD-DONE)"))
+RETURN_KEY = FlowKey("f5", "return", N_("Return"), N_("take goods back from a customer; F10 journals the return"))
 
 
 class OfflineFlow(Flow):
-    title = "OFFLINE"
+    title = N_("OFFLINE")
     keys = (QTY_KEY, RETURN_KEY, RETRY_KEY)
 
     def __init__(self, session):
@@ -46,9 +49,10 @@ class OfflineFlow(Flow):
 
     def start(self) -> Feedback:
         if self.runner is None:
-            return Feedback.error("this station has no offline journal ([offline] journal, PostgreSQL sites)")
-        return Feedback.warn(f"the store cannot be reached: OFFLINE. Moves are journaled "
-                             f"({self.runner.queued} waiting) and post when the server is back")
+            return Feedback.error(_('this station has no offline journal ([offline] journal, PostgreSQL '
+                                    'sites)'))
+        return Feedback.warn(_('the store cannot be reached: OFFLINE. Moves are journaled ({queued} '
+                               'waiting) and post when the server is back').format(queued=self.runner.queued))
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -57,7 +61,7 @@ class OfflineFlow(Flow):
         self.source, self.qty, self.pending = None, None, None
         self.return_so, self.reason = None, None
         self.basket.clear()
-        self.prompt = "OFFLINE: scan the location to move goods from"
+        self.prompt = _('OFFLINE: scan the location to move goods from')
         self.info = self.status_lines()
 
     def to_items(self) -> None:
@@ -72,7 +76,7 @@ class OfflineFlow(Flow):
 
     def status_lines(self) -> list[str]:
         queued = self.runner.queued if self.runner is not None else 0
-        return [f"{plural(queued, 'posting')} wait in the journal · F10 tries the server"]
+        return [_("{postings} wait in the journal · F10 tries the server").format(postings=plural(queued, 'posting'))]
 
     def heading(self) -> str:
         queued = self.runner.queued if self.runner is not None else 0
@@ -105,29 +109,35 @@ class OfflineFlow(Flow):
         if kind == "location" and not scan.error:
             loc = self.cached("location", scan.location)
             if loc is None or loc["kind"] not in ("storage", "receiving", "shipping", "quarantine"):
-                return Feedback.error(f"expected a physical location, scanned {scan.location}")
+                return Feedback.error(_('expected a physical location, scanned {location}').format(
+                                          location=scan.location))
             if self.state == "source":
                 self.source = scan.location
                 self.to_items()
-                return Feedback.ok(f"OFFLINE: moving from {self.source}")
+                return Feedback.ok(_('OFFLINE: moving from {source}').format(source=self.source))
             if scan.location == self.source:
-                return Feedback.error(f"that is the source {self.source}: scan the destination")
+                return Feedback.error(_('that is the source {source}: scan the destination').format(
+                                          source=self.source))
             if not self.basket:
-                return Feedback.error(f"scan the items first, then the destination; scanned location {scan.location}")
+                return Feedback.error(_('scan the items first, then the destination; scanned location '
+                                        '{location}').format(location=scan.location))
             return self.journal(scan.location, key)
         if self.state == "source":
-            return Feedback.error(f"expected the location to move from, scanned {describe_scan(scan)}")
+            return Feedback.error(_('expected the location to move from, scanned {describe_scan}').format(
+                                      describe_scan=describe_scan(scan)))
         sku = getattr(scan, "sku", None)
         if kind not in ITEM_KINDS or not sku or scan.error:
-            return Feedback.error(f"expected an item on {self.source} or the destination, scanned {describe_scan(scan)}")
+            return Feedback.error(_('expected an item on {source} or the destination, scanned '
+                                    '{describe_scan}').format(
+                                      source=self.source, describe_scan=describe_scan(scan)))
         qty = self.qty or getattr(scan, "qty", None) or 1
         lot = getattr(scan, "lot", None)
         item = self.cached("item", sku) or {}
         if item.get("lot_tracked") and not lot:
             self.pending = (sku, qty)
             self.state, self.entry = "lot", "lot"
-            self.prompt = f"OFFLINE: {sku} is lot-tracked: scan or type the lot"
-            return Feedback.info(f"{sku}: which lot?")
+            self.prompt = _('OFFLINE: {sku} is lot-tracked: scan or type the lot').format(sku=sku)
+            return Feedback.info(_('{sku}: which lot?').format(sku=sku))
         return self.add(sku, lot, qty)
 
     def add(self, sku: str, lot: str | None, qty: int) -> Feedback:
@@ -176,7 +186,8 @@ class OfflineFlow(Flow):
         self.to_items()
         parts = []
         if queued:
-            parts.append(f"{plural(queued, 'unit')} {source} → {dest} journaled ({self.runner.queued} waiting)")
+            parts.append(_("{units} {source} → {dest} journaled ({waiting} waiting)").format(
+                units=plural(queued, 'unit'), source=source, dest=dest, waiting=self.runner.queued))
         if done:
             parts.append(f"{plural(done, 'unit')} {source} → {dest} posted")
         if refused:
@@ -200,11 +211,11 @@ class OfflineFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan moves {plural(self.qty, 'unit')}")
+            return Feedback.info(_('next item scan moves {count}').format(count=plural(self.qty, 'unit')))
         if self.state == "lot" and self.pending is not None:
             lot = text.strip()
             if not lot:
-                return Feedback.error(f"type the lot of {self.pending[0]}, then Enter")
+                return Feedback.error(_('type the lot of {value}, then Enter').format(value=self.pending[0]))
             sku, qty = self.pending
             return self.add(sku, lot, qty)
         return super().on_text(text, key)
@@ -212,7 +223,7 @@ class OfflineFlow(Flow):
     def on_action(self, name, value=None, key=None) -> Feedback:
         if name == "qty" and self.state == "items":
             self.state, self.entry = "qty", "qty"
-            self.prompt = "OFFLINE: type the quantity for the next item scan, then Enter"
+            self.prompt = _('OFFLINE: type the quantity for the next item scan, then Enter')
             return None
         if name == "return" and self.state == "source" and self.runner is not None:
             self.state, self.entry = "so", "scan"
@@ -225,25 +236,28 @@ class OfflineFlow(Flow):
         if name == "enter":
             return None
         if name == "undo":
-            return Feedback.error("undo needs the server: it is not reachable (OFFLINE)")
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+            return Feedback.error(_('undo needs the server: it is not reachable (OFFLINE)'))
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     def reconnect(self) -> Feedback:
         if self.runner is None:
             return self.start()
         if self.basket:
-            return Feedback.error("scan the destination of the basket first (or Esc to drop it)")
+            return Feedback.error(_('scan the destination of the basket first (or Esc to drop it)'))
         report = self.runner.replay()
         if not report.reached:
             self.info = self.status_lines()
-            return Feedback.warn(f"still OFFLINE: the server does not answer; {plural(report.left, 'posting')} wait")
+            return Feedback.warn(_('still OFFLINE: the server does not answer; {count} wait').format(
+                                     count=plural(report.left, 'posting')))
         try:
             self.call(self.runner.refresh_cache)
         except Exception:   # the cache is a convenience: being back online matters more
             pass
         self.next = ("leave", {})
-        extra = f", {report.conflicts} refused (supervisor: exceptions list)" if report.conflicts else ""
-        return Feedback.ok(f"back ONLINE: {report.posted} journaled postings posted{extra}")
+        extra = _(", {n} refused (supervisor: exceptions list)").format(n=report.conflicts) if report.conflicts else ""
+        return Feedback.ok(_('back ONLINE: {posted} journaled postings posted{extra}').format(
+                               posted=report.posted, extra=extra))
 
     def back(self) -> Feedback | None:
         if self.state in ("so", "reason") or (self.return_so and self.state == "items"):
@@ -256,8 +270,8 @@ class OfflineFlow(Flow):
         if self.state == "items" and self.basket:
             self.basket.clear()
             self.to_items()
-            return Feedback.info("basket dropped: nothing journaled")
+            return Feedback.info(_('basket dropped: nothing journaled'))
         if self.state == "items":
             self.to_source()
-            return Feedback.info("scan another location to move from")
-        return Feedback.info("OFFLINE: F10 tries the server and returns to work when it answers")
+            return Feedback.info(_('scan another location to move from'))
+        return Feedback.info(_('OFFLINE: F10 tries the server and returns to work when it answers'))

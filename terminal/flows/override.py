@@ -10,6 +10,8 @@ gathers the answers.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from .base import Feedback
 
 STEPS = {"badge": "operator", "pin": "pin", "reason": "reason"}
@@ -31,10 +33,11 @@ class Override:
 
     def prompt(self) -> str:
         if self.step == "badge":
-            return f"Override: {self.what}. Supervisor, scan your badge or type your code"
+            return _("Override: {what}. Supervisor, scan your badge or type your code").format(what=self.what)
         if self.step == "pin":
-            return f"Supervisor {self.supervisor}: type your PIN and press Enter"
-        return f"Supervisor {self.supervisor}: type the reason for the override and press Enter"
+            return _("Supervisor {operator}: type your PIN and press Enter").format(operator=self.supervisor)
+        return _("Supervisor {operator}: type the reason for the override and press Enter").format(
+            operator=self.supervisor)
 
     def start(self) -> None:
         session = self.flow.session
@@ -49,7 +52,8 @@ class Override:
         if self.step == "badge":
             op = self.flow.call(security.get_operator, text)
             if not op.is_supervisor:
-                return Feedback.error(f"operator {op.code} is a {op.role}; an override needs a supervisor")
+                return Feedback.error(_('operator {code} is a {role}; an override needs a supervisor').format(
+                                          code=op.code, role=op.role))
             self.supervisor = op.code
             self.step = "pin" if self._needs_pin() else "reason"
             return None
@@ -57,14 +61,15 @@ class Override:
             # check_pin counts a wrong PIN and locks the supervisor out after too many.
             if not text or not self.flow.call(security.check_pin, self.supervisor, text,
                                               station=self.flow.station):
-                return Feedback.error(f"wrong PIN for supervisor {self.supervisor}; nothing was overridden")
+                return Feedback.error(_('wrong PIN for supervisor {supervisor}; nothing was overridden').format(
+                                          supervisor=self.supervisor))
             self.pin = text
             if self.flow.session.operator == self.supervisor:
                 self.flow.session.pin = text
             self.step = "reason"
             return None
         if not text:
-            return Feedback.error("type the reason for the override, then press Enter")
+            return Feedback.error(_('type the reason for the override, then press Enter'))
         self.reason = text
         self.done = True
         return None

@@ -20,19 +20,23 @@ serve (stock elsewhere, expired, blocked) are listed with why, under the tasks.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.text import plural
 
 from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
                    listed, parse_qty, scan_text)
+from terminal.i18n import N_
 
-SHORT_KEY = FlowKey("f5", "short", "Short", "the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)")
-SKIP_KEY = FlowKey("f6", "skip", "Skip", "do this pick last (CMD-SKIP)")
-SHIP_KEY = FlowKey("f10", "done", "Ship", "ship the picked order now (CMD-DONE)")
-OVERRIDE_KEY = FlowKey("f4", "override", "Override", "a supervisor lets the refused order over its customer's credit limit")
+SHORT_KEY = FlowKey("f5", "short", N_("Short"), N_("the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)"))
+SKIP_KEY = FlowKey("f6", "skip", N_("Skip"), N_("do this pick last (CMD-SKIP)"))
+SHIP_KEY = FlowKey("f10", "done", N_("Ship"), N_("ship the picked order now (CMD-DONE)"))
+OVERRIDE_KEY = FlowKey("f4", "override", N_("Override"),
+                       N_("a supervisor lets the refused order over its customer's credit limit"))
 
 
 class PickingFlow(Flow):
-    title = "Pick"
+    title = N_("Pick")
 
     @property
     def keys(self) -> tuple[FlowKey, ...]:
@@ -75,11 +79,13 @@ class PickingFlow(Flow):
         # The first orders only (hundreds of lines also made opening the job slow); any order
         # can still be scanned or typed.
         self.choices, self.info = listed(
-            self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} prio {o.priority} due {o.due_date or '-'}"
-            + ("  (yours, in progress)" if o.status == "picking" else ""), "waiting", "an SO number", self.list_limit())
+            self.orders, lambda o: _("{number:<10} {customer:<10} prio {priority} due {date}").format(
+                number=o.number, customer=o.customer.code, priority=o.priority, date=o.due_date or '-')
+            + (_("  (yours, in progress)") if o.status == "picking" else ""), N_("waiting"), N_("an SO number"),
+            self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
-        self.prompt = ("Press Enter for the next order, or scan an SO number, or type a list number"
-                       if self.orders else "No orders waiting. Scan an SO number, or Esc to go back")
+        self.prompt = (_('Press Enter for the next order, or scan an SO number, or type a list number')
+                       if self.orders else _('No orders waiting. Scan an SO number, or Esc to go back'))
         return feedback
 
     def claim(self, number: str | None, override: str | None = None) -> Feedback:
@@ -97,9 +103,10 @@ class PickingFlow(Flow):
         self.choices = []
         self.refresh()
         self.to_task()
-        cannot = f"; {plural(len(self.gaps), 'line')} cannot be picked here" if self.gaps else ""
-        return Feedback.ok(f"{order.number} for {order.customer.name or order.customer.code}: "
-                           f"{plural(len(self.tasks), 'pick')}{cannot}")
+        cannot = _("; {lines} cannot be picked here").format(lines=plural(len(self.gaps), 'line')) if self.gaps else ""
+        return Feedback.ok(_('{number} for {value}: {count}{cannot}').format(
+                               number=order.number, value=order.customer.name or order.customer.code,
+                               count=plural(len(self.tasks), 'pick'), cannot=cannot))
 
     def refresh(self) -> None:
         from db import sales
@@ -136,28 +143,37 @@ class PickingFlow(Flow):
         if t is None:
             self.state = "done"
             if not self.picked_any:
-                self.prompt = f"Nothing on {self.so.number} can be picked here. Esc goes back"
+                self.prompt = _('Nothing on {number} can be picked here. Esc goes back').format(
+                                  number=self.so.number)
             elif self.gaps:
-                self.prompt = f"{self.so.number}: all this warehouse can pick is picked. F10 ships it; Esc goes back"
+                self.prompt = _('{number}: all this warehouse can pick is picked. F10 ships it; Esc goes '
+                                'back').format(number=self.so.number)
             else:
-                self.prompt = f"{self.so.number} is picked. F10 ships it now; Esc goes back"
+                self.prompt = _('{number} is picked. F10 ships it now; Esc goes back').format(
+                                  number=self.so.number)
             self.info = self.gap_info()
             return
         self.state = "location"
-        self.prompt = f"Go to {t.location} · pick {t.qty} × {t.sku} {t.name}"
-        self.info = self.task_info(t) + ["Scan the location"] + self.gap_info()
+        self.prompt = _('Go to {location} · pick {qty} × {sku} {name}').format(
+                          location=t.location, qty=t.qty, sku=t.sku, name=t.name)
+        self.info = self.task_info(t) + [_("Scan the location")] + self.gap_info()
 
     def gap_info(self) -> list[str]:
-        return [f"Cannot pick here: line {g.line_no} {g.sku} × {g.qty}: {g.why}" for g in self.gaps]
+        return [_("Cannot pick here: line {line_no} {sku} × {qty}: {why}").format(
+                    line_no=g.line_no, sku=g.sku, qty=g.qty, why=g.why) for g in self.gaps]
 
     def task_info(self, t) -> list[str]:
-        lot = f"lot {t.lot}" + (f" (expires {t.expiry})" if t.expiry else "") if t.lot else ""
-        return [f"{self.so.number} line {t.line_no}  {lot}".rstrip()]
+        if t.lot and t.expiry:
+            lot = _("lot {lot} (expires {date})").format(lot=t.lot, date=t.expiry)
+        else:
+            lot = _("lot {lot}").format(lot=t.lot) if t.lot else ""
+        return [_("{number} line {line_no}  {lot}").format(number=self.so.number, line_no=t.line_no, lot=lot).rstrip()]
 
     def heading(self) -> str:
         if self.so is None or self.state == "choose":
-            return "Pick"
-        return f"Pick · {self.so.number} · {self.so.customer.name or self.so.customer.code}"
+            return _("Pick")
+        return _("Pick · {number} · {customer}").format(
+            number=self.so.number, customer=self.so.customer.name or self.so.customer.code)
 
     def table(self):
         if self.so is None or self.state == "choose":
@@ -165,7 +181,7 @@ class PickingFlow(Flow):
         rows = [[t.location, t.sku, t.name, t.lot or "", t.qty] for t in self.tasks]
         # What cannot be picked here stays on the list, marked, with why under the table.
         rows += [["(cannot)", g.sku, g.name, "", g.qty] for g in self.gaps]
-        return Table(["Location", "SKU", "Name", "Lot", "Qty"], rows, 0 if self.tasks else None)
+        return Table([N_("Location"), N_("SKU"), N_("Name"), N_("Lot"), N_("Qty")], rows, 0 if self.tasks else None)
 
     # --- scans ------------------------------------------------------------------------------
 
@@ -175,40 +191,48 @@ class PickingFlow(Flow):
         t = self.task
         if self.state == "location":
             if getattr(scan, "kind", None) != "location" or scan.error:
-                return Feedback.error(f"wrong scan: expected location {t.location}, scanned {describe_scan(scan)}")
+                return Feedback.error(_('wrong scan: expected location {location}, scanned {describe_scan}').format(
+                                          location=t.location, describe_scan=describe_scan(scan)))
             if scan.location != t.location:
-                return Feedback.error(f"wrong location: expected {t.location}, scanned {scan.location}")
+                return Feedback.error(_('wrong location: expected {location}, scanned {location2}').format(
+                                          location=t.location, location2=scan.location))
             self.state = "item"
-            lot = f" lot {t.lot}" if t.lot else ""
-            self.prompt = f"At {t.location}: scan {t.sku}{lot} ({t.qty} to pick)"
+            lot = _(" lot {lot}").format(lot=t.lot) if t.lot else ""
+            self.prompt = _('At {location}: scan {sku}{lot} ({qty} to pick)').format(
+                              location=t.location, sku=t.sku, lot=lot, qty=t.qty)
             # As many lines as at the location: the screen then repaints without a new layout.
-            self.info = self.task_info(t) + ["Scan the item"]
-            return Feedback.ok(f"at {t.location}")
+            self.info = self.task_info(t) + [_("Scan the item")]
+            return Feedback.ok(_('at {location}').format(location=t.location))
         if self.state in ("item", "qty"):
             return self.item_scan(scan, key)
         if self.state == "lot":
             lot = scan.lot if getattr(scan, "lot", None) else scan.raw
             return self.check_lot(lot, key)
-        return Feedback.error(f"{self.prompt}; scanned {scan_text(scan)}")
+        return Feedback.error(_('{prompt}; scanned {scan_text}').format(
+                                  prompt=self.prompt, scan_text=scan_text(scan)))
 
     def item_scan(self, scan, key) -> Feedback:
         t = self.task
         if getattr(scan, "kind", None) == "location" and not scan.error:
-            return Feedback.error(f"wrong scan: expected item {t.sku}, scanned location {scan.location}")
-        d = expect_item(scan, f"item {t.sku}")
+            return Feedback.error(_('wrong scan: expected item {sku}, scanned location {location}').format(
+                                      sku=t.sku, location=scan.location))
+        d = expect_item(scan, _("item {sku}").format(sku=t.sku))
         if d.sku != t.sku:
-            return Feedback.error(f"wrong item: expected {t.sku} {t.name}, scanned {d.sku}")
+            return Feedback.error(_('wrong item: expected {sku} {name}, scanned {sku2}').format(
+                                      sku=t.sku, name=t.name, sku2=d.sku))
         if d.lot:
             expired = self.expired(d.sku, d.lot, getattr(d, "expiry", None))
             if expired:
                 return Feedback.error(expired)
         if t.lot and d.lot and d.lot != t.lot:
-            return Feedback.error(f"wrong lot: expected {t.lot}, scanned {d.lot}")
+            return Feedback.error(_('wrong lot: expected {lot}, scanned {lot2}').format(
+                                      lot=t.lot, lot2=d.lot))
         if self.state == "item" and t.lot and not d.lot:
             self.counted = d.qty or 1
             self.state, self.entry = "lot", "lot"
-            self.prompt = f"Scan or type the lot of {t.sku} on the goods (to pick: {t.lot})"
-            return Feedback.info(f"{t.sku}: confirm the lot")
+            self.prompt = _('Scan or type the lot of {sku} on the goods (to pick: {lot})').format(
+                              sku=t.sku, lot=t.lot)
+            return Feedback.info(_('{sku}: confirm the lot').format(sku=t.sku))
         self.counted = (self.counted if self.state == "qty" else 0) + (d.qty or 1)
         return self.after_count(key)
 
@@ -216,7 +240,7 @@ class PickingFlow(Flow):
         """"lot L expired on D" for an expired lot (the scan's date, else the store's), else None."""
         from db import inventory
         message = self.call(inventory.expired_lot, sku, lot, expiry)
-        return f"{message}: it cannot be picked; leave it for quarantine" if message else None
+        return _("{message}: it cannot be picked; leave it for quarantine").format(message=message) if message else None
 
     def check_lot(self, lot: str, key) -> Feedback:
         t = self.task
@@ -225,7 +249,7 @@ class PickingFlow(Flow):
         if expired:
             return Feedback.error(expired)
         if lot != t.lot:
-            return Feedback.error(f"wrong lot: expected {t.lot}, scanned {lot}")
+            return Feedback.error(_('wrong lot: expected {lot}, scanned {lot2}').format(lot=t.lot, lot2=lot))
         return self.after_count(key)
 
     def after_count(self, key) -> Feedback:
@@ -233,18 +257,19 @@ class PickingFlow(Flow):
         if self.counted > t.qty:
             counted, self.counted = self.counted, 0
             self.ask_qty()
-            return Feedback.error(f"too many: {counted} × {t.sku} counted, the task is {t.qty}; "
-                                  f"type the quantity picked")
+            return Feedback.error(_('too many: {counted} × {sku} counted, the task is {qty}; type the '
+                                    'quantity picked').format(counted=counted, sku=t.sku, qty=t.qty))
         if self.counted == t.qty:
             return self.do_pick(t.qty, key)
         self.ask_qty()
-        return Feedback.info(f"{self.counted} of {t.qty}")
+        return Feedback.info(_('{counted} of {qty}').format(counted=self.counted, qty=t.qty))
 
     def ask_qty(self) -> None:
         t = self.task
         self.state, self.entry = "qty", "qty"
-        have = f"{self.counted} counted; " if self.counted else ""
-        self.prompt = f"Pick {t.qty} × {t.sku}: {have}Enter confirms {t.qty}, or type the quantity"
+        have = _("{counted} counted; ").format(counted=self.counted) if self.counted else ""
+        self.prompt = _('Pick {qty} × {sku}: {have}Enter confirms {qty}, or type the quantity').format(
+                          qty=t.qty, sku=t.sku, have=have)
 
     def do_pick(self, qty: int, key) -> Feedback:
         from db import sales
@@ -254,12 +279,12 @@ class PickingFlow(Flow):
                   fefo=self.session.cfg.get("picking.fefo"))
         self.picked_any = True
         self.last_short = None
-        lot = f" lot {t.lot}" if t.lot else ""
-        msg = f"picked {qty} × {t.sku}{lot} from {t.location}"
+        lot = _(" lot {lot}").format(lot=t.lot) if t.lot else ""
+        msg = _("picked {qty} × {sku}{lot} from {location}").format(qty=qty, sku=t.sku, lot=lot, location=t.location)
         self.refresh()
         self.to_task()
         if self.state == "done":
-            msg += f"; {self.so.number} is complete"
+            msg += _("; {number} is complete").format(number=self.so.number)
         return Feedback.ok(msg)
 
     # --- typing and keys ------------------------------------------------------------------------
@@ -277,12 +302,13 @@ class PickingFlow(Flow):
         if self.state == "qty":
             qty = parse_qty(text)
             if qty > self.task.qty:
-                return Feedback.error(f"too many: the task is {self.task.qty} × {self.task.sku}, typed {qty}")
+                return Feedback.error(_('too many: the task is {qty} × {sku}, typed {qty2}').format(
+                                          qty=self.task.qty, sku=self.task.sku, qty2=qty))
             return self.do_pick(qty, key)
         if self.state == "lot":
             return self.check_lot(text, key)
         if self.state == "short":
-            return self.short(parse_qty(text, "quantity found", allow_zero=True) if text.strip() else 0, key)
+            return self.short(parse_qty(text, N_("quantity found"), allow_zero=True) if text.strip() else 0, key)
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback:
@@ -299,7 +325,7 @@ class PickingFlow(Flow):
         if self.state == "choose":
             if name == "enter":
                 return self.claim(None)
-            return Feedback.error("choose an order first: Enter takes the next one")
+            return Feedback.error(_('choose an order first: Enter takes the next one'))
         if name == "enter" and self.state == "qty":
             return self.do_pick(self.task.qty, key)
         if name == "short" and self.task is not None:
@@ -308,12 +334,14 @@ class PickingFlow(Flow):
             return self.skip()
         if name == "done":
             if self.state != "done" and not self.picked_any:
-                return Feedback.error(f"nothing picked yet on {self.so.number}: pick first, or Esc to leave")
+                return Feedback.error(_('nothing picked yet on {number}: pick first, or Esc to leave').format(
+                                          number=self.so.number))
             self.next = ("ship", {"so": self.so.number, "from_pick": True})
-            return Feedback.ok(f"{self.so.number}: to shipping")
+            return Feedback.ok(_('{number}: to shipping').format(number=self.so.number))
         if name == "enter":
             return None
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     def supervisor_code(self, code: str) -> Feedback | None:
         from db.masterdata import security
@@ -342,9 +370,9 @@ class PickingFlow(Flow):
     def ask_found(self) -> None:
         t = self.task
         self.state, self.entry = "short", "qty"
-        self.prompt = (f"Short at {t.location}: how many of the {t.qty} × {t.sku} did you find? "
-                       f"Type the number, Enter = none")
-        self.info = self.task_info(t) + ["The rest is recorded missing; Esc goes back to the task"]
+        self.prompt = (_('Short at {location}: how many of the {qty} × {sku} did you find? Type the number, '
+                         'Enter = none').format(location=t.location, qty=t.qty, sku=t.sku))
+        self.info = self.task_info(t) + [_("The rest is recorded missing; Esc goes back to the task")]
         return None
 
     def short(self, found: int, key) -> Feedback:
@@ -353,7 +381,8 @@ class PickingFlow(Flow):
         from db.counts import request_count
         t = self.task
         if found >= t.qty:
-            return Feedback.error(f"found {found} of {t.qty}: that is no short; Esc, then scan the items")
+            return Feedback.error(_('found {found} of {qty}: that is no short; Esc, then scan the items').format(
+                                      found=found, qty=t.qty))
         picked = ""
         if found:
             self.call(sales.pick, self.so.number, t.sku, found, t.location, lot=t.lot,
@@ -368,8 +397,10 @@ class PickingFlow(Flow):
         self.last_short = shortage
         self.refresh()
         self.to_task()
-        return Feedback.warn(f"short at {t.location}: {picked}{missing} × {t.sku} recorded missing, "
-                             f"blocked there until counted (count {task.count_id} requested); F9 takes the short back")
+        return Feedback.warn(_('short at {location}: {picked}{missing} × {sku} recorded missing, blocked '
+                               'there until counted (count {count_id} requested); F9 takes the short back').format(
+                                 location=t.location, picked=picked, missing=missing, sku=t.sku,
+                                 count_id=task.count_id))
 
     def undo_short(self) -> Feedback:
         from db import sales
@@ -377,7 +408,8 @@ class PickingFlow(Flow):
         self.call(sales.undo_short, s.id, operator=self.operator, station=self.station)
         self.refresh()
         self.to_task()
-        return Feedback.ok(f"short taken back: pick {s.qty_short} × {s.item.sku} at {s.location.code} again")
+        return Feedback.ok(_('short taken back: pick {qty_short} × {sku} at {code} again').format(
+                               qty_short=s.qty_short, sku=s.item.sku, code=s.location.code))
 
     def skip(self) -> Feedback:
         t = self.task
@@ -387,7 +419,8 @@ class PickingFlow(Flow):
         self.skipped.append(k)
         self.refresh()
         self.to_task()
-        return Feedback.info(f"skipped {t.sku} at {t.location}: it comes last")
+        return Feedback.info(_('skipped {sku} at {location}: it comes last').format(
+                                 sku=t.sku, location=t.location))
 
     def back(self) -> Feedback | None:
         if self.state in ("supervisor", "pin"):
@@ -395,7 +428,7 @@ class PickingFlow(Flow):
             return Feedback.info("no override: the order stays waiting")
         if self.state in ("item", "lot", "qty", "short"):
             self.to_task()
-            return Feedback.info("back to the location")
+            return Feedback.info(_('back to the location'))
         if self.state == "choose":
             return None
         return None

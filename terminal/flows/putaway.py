@@ -6,16 +6,19 @@ shelf; the banner says it differs from the suggestion.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.text import plural
 
 from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item,
                    parse_qty, scan_warnings)
+from terminal.i18n import N_
 
-QTY_KEY = FlowKey("f3", "qty", "Qty", "put away fewer units than all on the dock")
+QTY_KEY = FlowKey("f3", "qty", N_("Qty"), N_("put away fewer units than all on the dock"))
 
 
 class PutawayFlow(Flow):
-    title = "Put away"
+    title = N_("Put away")
     keys = (QTY_KEY, UNDO_KEY, DONE_KEY)
 
     def __init__(self, session, dock: str | None = None):
@@ -28,7 +31,7 @@ class PutawayFlow(Flow):
         self.suggested: str | None = None
         self._first_dock = dock
         self.state = "dock"
-        self.prompt = "Scan the dock location"
+        self.prompt = _('Scan the dock location')
 
     def start(self):
         if self._first_dock:
@@ -41,16 +44,20 @@ class PutawayFlow(Flow):
         from db.masterdata.lookup import get_location
         loc = self.call(get_location, code)
         if not loc.is_physical:
-            return Feedback.error(f"expected a dock or storage location, scanned {loc.code} ({loc.kind})")
+            return Feedback.error(_('expected a dock or storage location, scanned {code} ({kind})').format(
+                                      code=loc.code, kind=loc.kind))
         where = loc.warehouse.code if loc.warehouse_id else "no warehouse"
         if self.session.warehouse and where != self.session.warehouse:
-            return Feedback.error(f"{loc.code} is in {where}; put-away stays in this station's warehouse "
-                                  f"{self.session.warehouse}: moving stock between warehouses is the Transfer job")
+            return Feedback.error(_("{code} is in {where}; put-away stays in this station's warehouse "
+                                    '{warehouse}: moving stock between warehouses is the Transfer job').format(
+                                      code=loc.code, where=where, warehouse=self.session.warehouse))
         self.dock = loc.code
         self.refresh()
         self.to_item()
         total = sum(r["available"] for r in self.rows)
-        return Feedback.ok(f"{self.dock}: {plural(total, 'unit')} in {plural(len(self.rows), 'line')} to put away")
+        return Feedback.ok(_('{dock}: {count} in {count2} to put away').format(
+                               dock=self.dock, count=plural(total, 'unit'),
+                               count2=plural(len(self.rows), 'line')))
 
     def refresh(self) -> None:
         from db import inventory
@@ -61,20 +68,20 @@ class PutawayFlow(Flow):
         self.sku = self.lot = self.suggested = None
         self.qty = 0
         if self.rows:
-            self.prompt = f"Scan an item on {self.dock}"
+            self.prompt = _('Scan an item on {dock}').format(dock=self.dock)
         else:
-            self.prompt = f"{self.dock} is empty. Scan another location, or F10 to finish"
+            self.prompt = _('{dock} is empty. Scan another location, or F10 to finish').format(dock=self.dock)
         self.info = []
 
     def heading(self) -> str:
-        return f"Put away · from {self.dock}" if self.dock else "Put away"
+        return _("Put away · from {dock}").format(dock=self.dock) if self.dock else _("Put away")
 
     def table(self):
         if self.dock is None:
             return None
         rows = [[r["sku"], r["name"], r["lot"] or "", r["available"]] for r in self.rows]
         current = next((i for i, r in enumerate(self.rows) if r["sku"] == self.sku and r["lot"] == self.lot), None)
-        return Table(["SKU", "Name", "Lot", "Qty"], rows, current)
+        return Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Qty")], rows, current)
 
     # --- scans -------------------------------------------------------------------------------
 
@@ -82,28 +89,32 @@ class PutawayFlow(Flow):
         kind = getattr(scan, "kind", None)
         if self.state == "dock":
             if kind != "location" or scan.error:
-                return Feedback.error(f"expected the dock location, scanned {describe_scan(scan)}"
+                return Feedback.error(_('expected the dock location, scanned {describe_scan}').format(
+                                          describe_scan=describe_scan(scan))
                                       + (f": {scan.error}" if scan.error else ""))
             return self.set_dock(scan.location)
         if self.state == "item":
             if kind == "location" and not scan.error:
                 return self.set_dock(scan.location)
-            return self.take_item(expect_item(scan, f"an item on {self.dock}"))
+            return self.take_item(expect_item(scan, _("an item on {code}").format(code=self.dock)))
         if self.state == "dest":
             if kind != "location" or scan.error:
-                return Feedback.error(f"expected the location where {self.sku} went "
-                                      f"(suggested {self.suggested or 'none'}), scanned {describe_scan(scan)}")
+                return Feedback.error(_('expected the location where {sku} went (suggested {value}), '
+                                        'scanned {describe_scan}').format(
+                                          sku=self.sku, value=self.suggested or 'none',
+                                          describe_scan=describe_scan(scan)))
             return self.put(scan.location, key)
-        return Feedback.error(f"{self.prompt}: a scan does not answer that")
+        return Feedback.error(_('{prompt}: a scan does not answer that').format(prompt=self.prompt))
 
     def take_item(self, d) -> Feedback:
         here = [r for r in self.rows if r["sku"] == d.sku]
         if d.lot:
             here = [r for r in here if r["lot"] == d.lot]
         if not here:
-            lot = f" lot {d.lot}" if d.lot else ""
+            lot = _(" lot {lot}").format(lot=d.lot) if d.lot else ""
             on = ", ".join(sorted({r["sku"] for r in self.rows})) or "nothing"
-            return Feedback.error(f"no {d.sku}{lot} on {self.dock}; it holds {on}")
+            return Feedback.error(_('no {sku}{lot} on {dock}; it holds {on}').format(
+                                      sku=d.sku, lot=lot, dock=self.dock, on=on))
         if len({r["lot"] for r in here}) > 1:
             # Several lots: the first to expire goes first, unless the scan named one.
             here.sort(key=lambda r: (r["expiry"] is None, r["expiry"] or 0, r["lot"] or ""))
@@ -116,23 +127,25 @@ class PutawayFlow(Flow):
         self.state, self.entry = "dest", "scan"
         self.set_dest_prompt()
         warnings = scan_warnings(d)
-        msg = f"{self.sku} {self.name}: {self.qty} to put away"
+        msg = _("{sku} {name}: {qty} to put away").format(sku=self.sku, name=self.name, qty=self.qty)
         return Feedback.warn(msg + " — " + "; ".join(warnings)) if warnings else Feedback.info(msg)
 
     def set_dest_prompt(self) -> None:
-        lot = f" lot {self.lot}" if self.lot else ""
-        where = f"→ {self.suggested}" if self.suggested else "(no suggestion: any storage location)"
-        self.prompt = f"Put {self.qty} × {self.sku}{lot} {where}. Scan the location"
-        self.info = [f"{self.name}", "F3 to put away fewer units"]
+        lot = _(" lot {lot}").format(lot=self.lot) if self.lot else ""
+        where = f"→ {self.suggested}" if self.suggested else _("(no suggestion: any storage location)")
+        self.prompt = _('Put {qty} × {sku}{lot} {where}. Scan the location').format(
+                          qty=self.qty, sku=self.sku, lot=lot, where=where)
+        self.info = [f"{self.name}", _("F3 to put away fewer units")]
 
     def put(self, dest: str, key) -> Feedback:
         from db import inventory
         self.call(inventory.move, self.sku, self.qty, self.dock, dest, lot=self.lot,
                   operator=self.operator, station=self.station, key=key, kind="putaway",
                   document=f"PUT-{self.dock}")
-        note = "" if not self.suggested or dest == self.suggested else f" (suggested {self.suggested})"
-        lot = f" lot {self.lot}" if self.lot else ""
-        msg = f"put away {self.qty} × {self.sku}{lot} {self.dock} → {dest}{note}"
+        note = "" if not self.suggested or dest == self.suggested else _(" (suggested {code})").format(code=self.suggested)
+        lot = _(" lot {lot}").format(lot=self.lot) if self.lot else ""
+        msg = _("put away {qty} × {sku}{lot} {dock} → {dest}{note}").format(
+            qty=self.qty, sku=self.sku, lot=lot, dock=self.dock, dest=dest, note=note)
         self.refresh()
         self.to_item()
         return Feedback.ok(msg)
@@ -144,7 +157,8 @@ class PutawayFlow(Flow):
             qty = parse_qty(text)
             avail = next((r["available"] for r in self.rows if r["sku"] == self.sku and r["lot"] == self.lot), 0)
             if qty > avail:
-                return Feedback.error(f"only {avail} × {self.sku} on {self.dock}, typed {qty}")
+                return Feedback.error(_('only {avail} × {sku} on {dock}, typed {qty}').format(
+                                          avail=avail, sku=self.sku, dock=self.dock, qty=qty))
             self.qty = qty
             self.state, self.entry = "dest", "scan"
             self.set_dest_prompt()
@@ -156,23 +170,25 @@ class PutawayFlow(Flow):
             return self.undo(key)
         if name == "qty" and self.state == "dest":
             self.state, self.entry = "qty", "qty"
-            self.prompt = f"How many of {self.qty} × {self.sku}? Type the quantity and press Enter"
+            self.prompt = _('How many of {qty} × {sku}? Type the quantity and press Enter').format(
+                              qty=self.qty, sku=self.sku)
             return None
         if name == "done":
             self.next = ("leave", {})
-            return Feedback.ok("put away finished")
+            return Feedback.ok(_('put away finished'))
         if name == "enter":
             return None
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     def back(self) -> Feedback | None:
         if self.state in ("dest", "qty"):
             self.to_item()
-            return Feedback.info("cancelled: scan an item")
+            return Feedback.info(_('cancelled: scan an item'))
         if self.state == "item" and not self._first_dock:
             self.dock, self.rows = None, []
-            self.state, self.entry, self.prompt = "dock", "scan", "Scan the dock location"
-            return Feedback.info("scan another dock")
+            self.state, self.entry, self.prompt = "dock", "scan", _("Scan the dock location")
+            return Feedback.info(_('scan another dock'))
         return None
 
     def after_undo(self, movement) -> None:

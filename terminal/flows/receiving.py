@@ -16,15 +16,18 @@ States:
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from contextlib import nullcontext
 from dataclasses import dataclass
 
 from db.core.text import plural
 
 from .base import (QTY_KEY, DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, expect_item, parse_date, listed, parse_qty,
-                   result, scan_warnings)
+                   result, scan_warnings, status_text)
+from terminal.i18n import N_
 
-REJECT_KEY = FlowKey("f4", "reject", "Reject", "reject the next item scan, with a reason (goes to quarantine)")
+REJECT_KEY = FlowKey("f4", "reject", N_("Reject"), N_("reject the next item scan, with a reason (goes to quarantine)"))
 
 
 @dataclass
@@ -41,7 +44,7 @@ class Pending:
 
 
 class ReceivingFlow(Flow):
-    title = "Receive"
+    title = N_("Receive")
 
     @property
     def keys(self) -> tuple[FlowKey, ...]:
@@ -78,22 +81,26 @@ class ReceivingFlow(Flow):
         self.open_pos = self.call(purchasing.open_purchase_orders, self.session.warehouse)
         self.state, self.entry, self.po = "choose", "choice", None
         self.choices, self.info = listed(
-            self.open_pos, lambda p: f"{p.number:<12} {p.supplier.code:<10} expected {p.expected_date or '-'}  {p.status}",
-            "open", "a PO number", self.list_limit())
-        self.prompt = ("Scan a PO number, or type its number in the list and press Enter"
-                       if self.open_pos else "No open purchase orders. Scan a PO number, or Esc to go back")
+            self.open_pos, lambda p: _("{number:<12} {supplier:<10} expected {date}  {status}").format(
+                number=p.number, supplier=p.supplier.code, date=p.expected_date or '-', status=status_text(p.status)),
+            N_("open"), N_("a PO number"), self.list_limit())
+        self.prompt = (_('Scan a PO number, or type its number in the list and press Enter')
+                       if self.open_pos else _('No open purchase orders. Scan a PO number, or Esc to go back'))
         return feedback
 
     def choose_po(self, number: str) -> Feedback:
         from db.masterdata.lookup import get_po
         po = self.call(get_po, number.strip())
         if po.status not in ("open", "partial", "received"):
-            return Feedback.error(f"purchase order {po.number} is {po.status}: expected an open one")
+            return Feedback.error(_('purchase order {number} is {status}: expected an open one').format(
+                                      number=po.number, status=status_text(po.status)))
         self.po = po
         self.choices = []
         self.reload()
         self.to_items()
-        return Feedback.ok(f"{po.number} from {po.supplier.name or po.supplier.code}: {plural(len(self.lines), 'line')}")
+        return Feedback.ok(_('{number} from {value}: {count}').format(
+                               number=po.number, value=po.supplier.name or po.supplier.code,
+                               count=plural(len(self.lines), 'line')))
 
     def reload(self) -> None:
         from db.purchasing.receiving import po_lines_with_items, po_with_supplier
@@ -104,12 +111,14 @@ class ReceivingFlow(Flow):
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
         if self.reject_reason:
-            self.prompt = f"Scan the REJECTED item for {self.po.number} (reason {self.reject_reason})"
+            self.prompt = _('Scan the REJECTED item for {number} (reason {reject_reason})').format(
+                              number=self.po.number, reject_reason=self.reject_reason)
         elif self.qty:
-            self.prompt = f"Scan the item to receive {plural(self.qty, 'unit')} for {self.po.number}"
+            self.prompt = _('Scan the item to receive {count} for {number}').format(
+                              count=plural(self.qty, 'unit'), number=self.po.number)
         else:
-            self.prompt = f"Scan an item for {self.po.number}"
-        self.info = [f"F3 quantity · F4 reject · F10 finish   Dock: {self.dock_code()}"]
+            self.prompt = _('Scan an item for {number}').format(number=self.po.number)
+        self.info = [_("F3 quantity · F4 reject · F10 finish   Dock: {dock}").format(dock=self.dock_code())]
 
     def dock_code(self) -> str:
         if self.dock is None:
@@ -120,8 +129,9 @@ class ReceivingFlow(Flow):
 
     def heading(self) -> str:
         if self.po is None or self.state == "choose":
-            return "Receive"
-        return f"Receive · {self.po.number} · {self.po.supplier.name or self.po.supplier.code}"
+            return _("Receive")
+        return _("Receive · {number} · {supplier}").format(
+            number=self.po.number, supplier=self.po.supplier.name or self.po.supplier.code)
 
     def table(self):
         if self.po is None or self.state == "choose":
@@ -130,7 +140,7 @@ class ReceivingFlow(Flow):
                  max(0, l.qty_ordered - l.qty_received - l.qty_rejected)] for l in self.lines]
         sku = self.pending.sku if self.pending else self.last_sku
         current = next((i for i, l in enumerate(self.lines) if l.item.sku == sku), None) if sku else None
-        return Table(["#", "SKU", "Name", "Ordered", "Recvd", "Rejected", "Open"], rows, current)
+        return Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Recvd"), N_("Rejected"), N_("Open")], rows, current)
 
     # --- inputs ------------------------------------------------------------------------------
 
@@ -153,8 +163,8 @@ class ReceivingFlow(Flow):
         if self.state == "override" and self.override.step == "badge":
             return self.on_text(getattr(scan, "operator", None) or scan.raw, key)
         if self.state not in ("items",):
-            return Feedback.error(f"{self.prompt} first (a scan does not answer it)")
-        d = expect_item(scan, f"an item of {self.po.number}")
+            return Feedback.error(_('{prompt} first (a scan does not answer it)').format(prompt=self.prompt))
+        d = expect_item(scan, _("an item of {number}").format(number=self.po.number))
         return self.receive_scan(d, key)
 
     def receive_scan(self, d, key) -> Feedback:
@@ -171,13 +181,15 @@ class ReceivingFlow(Flow):
         if item.lot_tracked and not p.lot:
             self.pending = p
             self.state, self.entry = "lot", "lot"
-            self.prompt = f"Scan or type the lot of {item.sku} {item.name} ({plural(qty, 'unit')})"
-            return Feedback.info(f"{item.sku}: lot needed")
+            self.prompt = _('Scan or type the lot of {sku} {name} ({count})').format(
+                              sku=item.sku, name=item.name, count=plural(qty, 'unit'))
+            return Feedback.info(_('{sku}: lot needed').format(sku=item.sku))
         if item.expiry_tracked and p.expiry is None and not self._lot_has_expiry(item, p.lot):
             self.pending = p
             self.state, self.entry = "expiry", "expiry"
-            self.prompt = f"Type the expiry date of {item.sku} lot {p.lot} (YYYY-MM-DD)"
-            return Feedback.info(f"{item.sku} lot {p.lot}: expiry date needed")
+            self.prompt = _('Type the expiry date of {sku} lot {lot} (YYYY-MM-DD)').format(
+                              sku=item.sku, lot=p.lot)
+            return Feedback.info(_('{sku} lot {lot}: expiry date needed').format(sku=item.sku, lot=p.lot))
         return self.post(p)
 
     def _lot_has_expiry(self, item, lot: str | None) -> bool:
@@ -214,14 +226,18 @@ class ReceivingFlow(Flow):
         self.last_sku = p.sku
         self.reload()
         self.to_items()
-        lot = f" lot {p.lot}" if p.lot else ""
+        lot = _(" lot {lot}").format(lot=p.lot) if p.lot else ""
         line = res.po_line
-        where = f"{self.dock_code()}" if not p.reject else f"quarantine ({reason})"
-        msg = f"{'rejected' if p.reject else 'received'} {p.qty} × {p.sku}{lot} → {where}"
+        if p.reject:
+            msg = _("rejected {qty} × {sku}{lot} → quarantine ({reason})").format(
+                qty=p.qty, sku=p.sku, lot=lot, reason=reason)
+        else:
+            msg = _("received {qty} × {sku}{lot} → {dock}").format(qty=p.qty, sku=p.sku, lot=lot, dock=self.dock_code())
         if ov:
-            msg += f" (override by {ov.supervisor}: {ov.reason})"
+            msg += _(" (override by {supervisor}: {reason})").format(supervisor=ov.supervisor, reason=ov.reason)
         if line is not None:
-            msg += f"; line {line.line_no}: {line.qty_received + line.qty_rejected} of {line.qty_ordered}"
+            msg += _("; line {line_no}: {done} of {ordered}").format(
+                line_no=line.line_no, done=line.qty_received + line.qty_rejected, ordered=line.qty_ordered)
         return result([msg], list(res.warnings) + p.warnings)
 
     # --- an expired or short-dated lot ---------------------------------------------------------
@@ -229,10 +245,11 @@ class ReceivingFlow(Flow):
     def refuse(self, p: Pending, problem: str) -> Feedback:
         self.pending = p
         self.state, self.entry = "refused", "choice"
-        self.prompt = f"{p.sku} lot {p.lot} is refused. Type 1 or 2, or Esc to drop the scan"
-        self.choices = ["Supervisor override (badge, PIN, reason): receive it", "Reject it to quarantine (EXPIRED)"]
+        self.prompt = _('{sku} lot {lot} is refused. Type 1 or 2, or Esc to drop the scan').format(
+                          sku=p.sku, lot=p.lot)
+        self.choices = [_("Supervisor override (badge, PIN, reason): receive it"), _("Reject it to quarantine (EXPIRED)")]
         self.info = []
-        return Feedback.error(f"receipt refused: {problem}")
+        return Feedback.error(_('receipt refused: {problem}').format(problem=problem))
 
     def on_refused(self, t: str) -> Feedback | None:
         from .override import Override
@@ -246,7 +263,7 @@ class ReceivingFlow(Flow):
             self.reject_reason = "EXPIRED"
             self.choices = []
             return self._post_pending()
-        return Feedback.error(f"type 1 or 2, typed {t!r}")
+        return Feedback.error(_('type 1 or 2, typed {t!r}').format(t=t))
 
     def ask_override(self) -> Feedback | None:
         self.state, self.entry = "override", self.override.entry
@@ -274,23 +291,24 @@ class ReceivingFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan receives {plural(self.qty, 'unit')}")
+            return Feedback.info(_('next item scan receives {count}').format(count=plural(self.qty, 'unit')))
         if self.state == "reason":
             return self.choose_reason(text)
         if self.state == "lot" and self.pending:
             lot = text.strip()
             if not lot:
-                return Feedback.error("type the lot, or Esc to drop this scan")
+                return Feedback.error(_('type the lot, or Esc to drop this scan'))
             from db.masterdata.lookup import get_item
             item = self.call(get_item, self.pending.sku)
             self.pending.lot = lot
             if item.expiry_tracked and self.pending.expiry is None and not self._lot_has_expiry(item, lot):
                 self.state, self.entry = "expiry", "expiry"
-                self.prompt = f"Type the expiry date of {item.sku} lot {lot} (YYYY-MM-DD)"
-                return Feedback.info(f"{item.sku} lot {lot}: expiry date needed")
+                self.prompt = _('Type the expiry date of {sku} lot {lot} (YYYY-MM-DD)').format(
+                                  sku=item.sku, lot=lot)
+                return Feedback.info(_('{sku} lot {lot}: expiry date needed').format(sku=item.sku, lot=lot))
             return self._post_pending()
         if self.state == "expiry" and self.pending:
-            self.pending.expiry = parse_date(text, "expiry date")
+            self.pending.expiry = parse_date(text, N_("expiry date"))
             return self._post_pending()
         if self.state in ("close", "after"):
             return self.on_choice(text.strip())
@@ -312,10 +330,10 @@ class ReceivingFlow(Flow):
         if self.state == "choose":
             if name == "enter" and self.open_pos:
                 return self.choose_po(self.open_pos[0].number)
-            return Feedback.error("choose a purchase order first")
+            return Feedback.error(_('choose a purchase order first'))
         if name == "qty" and self.state == "items":
             self.state, self.entry = "qty", "qty"
-            self.prompt = "Type the quantity for the next item scan, then press Enter"
+            self.prompt = _('Type the quantity for the next item scan, then press Enter')
             return None
         if name == "reject" and self.state == "items":
             return self.ask_reason()
@@ -323,7 +341,8 @@ class ReceivingFlow(Flow):
             return self.finish()
         if name == "enter":
             return None
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     # --- rejects -------------------------------------------------------------------------------
 
@@ -332,7 +351,7 @@ class ReceivingFlow(Flow):
         self.reasons = self.call(reason_codes, "reject")
         self.state, self.entry = "reason", "reason"
         self.choices = [f"{r.code:<12} {r.description}" for r in self.reasons]
-        self.prompt = "Why are the goods rejected? Type the number or the reason code"
+        self.prompt = _('Why are the goods rejected? Type the number or the reason code')
         return None
 
     def choose_reason(self, text: str) -> Feedback:
@@ -343,12 +362,12 @@ class ReceivingFlow(Flow):
         else:
             chosen = next((r for r in self.reasons if r.code.upper() == t.upper()), None)
         if chosen is None:
-            return Feedback.error(f"unknown reject reason {t!r}: expected one of "
+            return Feedback.error(_('unknown reject reason {t!r}: expected one of ').format(t=t)
                                   + ", ".join(r.code for r in self.reasons))
         self.reject_reason = chosen.code
         self.choices = []
         self.to_items()
-        return Feedback.info(f"next item scan is rejected: {chosen.code}")
+        return Feedback.info(_('next item scan is rejected: {code}').format(code=chosen.code))
 
     # --- finishing -------------------------------------------------------------------------------
 
@@ -357,25 +376,26 @@ class ReceivingFlow(Flow):
 
     def finish(self) -> Feedback | None:
         if self.state == "choose":
-            return Feedback.error("choose a purchase order first")
+            return Feedback.error(_('choose a purchase order first'))
         self.pending, self.qty, self.reject_reason = None, None, None
         self.reload()
         rest = self.outstanding()
         if rest:
             self.state, self.entry = "close", "choice"
-            self.prompt = f"{self.po.number} still has {plural(rest, 'unit')} open. What now? Type 1, 2 or 3"
-            self.choices = ["Close it, the rest on a backorder", "Close it, cancel the rest",
-                            "Keep it open (more will come)"]
+            self.prompt = _('{number} still has {count} open. What now? Type 1, 2 or 3').format(
+                              number=self.po.number, count=plural(rest, 'unit'))
+            self.choices = [_("Close it, the rest on a backorder"), _("Close it, cancel the rest"),
+                            _("Keep it open (more will come)")]
             return None
         from db import purchasing
         self.call(purchasing.close_po, self.po.number, backorder=False, operator=self.operator,
                   station=self.station)
-        return self.ask_after(f"{self.po.number} fully received and closed")
+        return self.ask_after(_('{number} fully received and closed').format(number=self.po.number))
 
     def ask_after(self, message: str) -> Feedback:
         self.state, self.entry = "after", "choice"
-        self.prompt = f"Goods are on {self.dock_code()}. Type 1 or 2"
-        self.choices = ["Put away now", "Leave them on the dock"]
+        self.prompt = _('Goods are on {dock_code}. Type 1 or 2').format(dock_code=self.dock_code())
+        self.choices = [_("Put away now"), _("Leave them on the dock")]
         self.closed_message = message
         return Feedback.ok(message)
 
@@ -385,21 +405,25 @@ class ReceivingFlow(Flow):
             if t == "1":
                 bo = self.call(purchasing.close_po, self.po.number, backorder=True,
                                operator=self.operator, station=self.station)
-                return self.ask_after(f"{self.po.number} closed; backorder {bo.number if bo else '-'} holds the rest")
+                return self.ask_after(_('{number} closed; backorder {value} holds the rest').format(
+                                          number=self.po.number, value=bo.number if bo else '-'))
             if t == "2":
                 self.call(purchasing.close_po, self.po.number, backorder=False,
                           operator=self.operator, station=self.station)
-                return self.ask_after(f"{self.po.number} closed; the rest is cancelled")
+                return self.ask_after(_('{number} closed; the rest is cancelled').format(
+                                          number=self.po.number))
             if t == "3":
-                return self.ask_after(f"{self.po.number} stays open")
-            return Feedback.error(f"type 1, 2 or 3, typed {t!r}")
+                return self.ask_after(_('{number} stays open').format(number=self.po.number))
+            return Feedback.error(_('type 1, 2 or 3, typed {t!r}').format(t=t))
         if t == "1":
             self.next = ("putaway", {"dock": self.dock_code()})
-            return Feedback.ok(f"{self.closed_message}; put away from {self.dock_code()}")
+            return Feedback.ok(_('{closed_message}; put away from {dock_code}').format(
+                                   closed_message=self.closed_message, dock_code=self.dock_code()))
         if t == "2":
             self.next = ("leave", {})
-            return Feedback.ok(f"{self.closed_message}; goods left on {self.dock_code()}")
-        return Feedback.error(f"type 1 or 2, typed {t!r}")
+            return Feedback.ok(_('{closed_message}; goods left on {dock_code}').format(
+                                   closed_message=self.closed_message, dock_code=self.dock_code()))
+        return Feedback.error(_('type 1 or 2, typed {t!r}').format(t=t))
 
     # --- Esc and undo ----------------------------------------------------------------------------
 
@@ -411,12 +435,13 @@ class ReceivingFlow(Flow):
             self.pending, self.qty, self.reject_reason, self.override = None, None, None, None
             self.choices = []
             self.to_items()
-            what = f" (scan of {dropped.sku} dropped)" if dropped else ""
-            return Feedback.info(f"cancelled{what}")
+            what = _(" (scan of {sku} dropped)").format(sku=dropped.sku) if dropped else ""
+            return Feedback.info(_('cancelled{what}').format(what=what))
         if self.state == "after":
             self.next = ("leave", {})
-            return Feedback.ok(f"{self.closed_message}; goods left on {self.dock_code()}")
-        return self.show_list(Feedback.info("choose another purchase order"))
+            return Feedback.ok(_('{closed_message}; goods left on {dock_code}').format(
+                                   closed_message=self.closed_message, dock_code=self.dock_code()))
+        return self.show_list(Feedback.info(_('choose another purchase order')))
 
     def after_undo(self, movement) -> None:
         if self.po is not None and self.state != "choose":

@@ -7,20 +7,23 @@ print, and F7 prints it again.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 
 from devices.text_cells import fit
 
 from db.core.text import plural
 
-from .base import Feedback, Flow, FlowKey, Table, listed
+from .base import Feedback, Flow, FlowKey, Table, listed, status_text
+from terminal.i18n import N_
 
-SHIP_KEY = FlowKey("f10", "done", "Ship", "ship what was picked (CMD-DONE)")
-PRINT_KEY = FlowKey("f7", "print", "Reprint", "print the packing list again")
+SHIP_KEY = FlowKey("f10", "done", N_("Ship"), N_("ship what was picked (CMD-DONE)"))
+PRINT_KEY = FlowKey("f7", "print", N_("Reprint"), N_("print the packing list again"))
 
 
 class ShippingFlow(Flow):
-    title = "Ship"
+    title = N_("Ship")
     keys = (PRINT_KEY, SHIP_KEY)
 
     def __init__(self, session, so: str | None = None, from_pick: bool = False):
@@ -43,11 +46,12 @@ class ShippingFlow(Flow):
         from db import sales
         self.orders = self.call(sales.orders_to_ship)
         self.choices, self.info = listed(
-            self.orders, lambda o: f"{o.number:<10} {o.customer.code:<10} {o.status:<8} station {o.assigned_station or '-'}",
-            "to ship", "an SO number", self.list_limit())
+            self.orders, lambda o: _("{number:<10} {customer:<10} {status} station {station}").format(
+                number=o.number, customer=o.customer.code, status=status_text(o.status, 8), station=o.assigned_station or '-'),
+            N_("to ship"), N_("an SO number"), self.list_limit())
         self.state, self.entry, self.so = "choose", "choice", None
-        self.prompt = ("Scan or type the SO number to ship, or the number of a line in the list"
-                       if self.orders else "No picked orders. Scan an SO number, or Esc to go back")
+        self.prompt = (_('Scan or type the SO number to ship, or the number of a line in the list')
+                       if self.orders else _('No picked orders. Scan an SO number, or Esc to go back'))
         return feedback
 
     def choose(self, number: str) -> Feedback:
@@ -55,18 +59,21 @@ class ShippingFlow(Flow):
         from db.masterdata.lookup import get_so
         order = self.call(get_so, number.strip())
         if order.status not in TO_SHIP_SO_STATUSES:
-            return Feedback.error(f"sales order {order.number} is {order.status}: expected a picked order to ship")
+            return Feedback.error(_('sales order {number} is {status}: expected a picked order to ship').format(
+                                      number=order.number, status=status_text(order.status)))
         self.so = order
         self.choices = []
         self.reload()
         self.state, self.entry = "confirm", "scan"
         picked = sum(self.to_ship(l) for l in self.lines)
         short = sum(l.qty_ordered - self.to_ship(l) - l.qty_shipped for l in self.lines)
-        back = "Esc goes back to Pick" if self.from_pick else "Esc goes back"
-        self.prompt = f"Ship {plural(picked, 'unit')} of {order.number}? F10 (or CMD-DONE) ships; {back}"
-        self.info = ([f"{plural(short, 'unit')} not picked go to a backorder"] if short > 0
-                     else ["Everything ordered is picked"])
-        return Feedback.info(f"{order.number}: {plural(picked, 'unit')} picked")
+        back = _("Esc goes back to Pick") if self.from_pick else _("Esc goes back")
+        self.prompt = _('Ship {count} of {number}? F10 (or CMD-DONE) ships; {back}').format(
+                          count=plural(picked, 'unit'), number=order.number, back=back)
+        self.info = ([_("{units} not picked go to a backorder").format(units=plural(short, 'unit'))] if short > 0
+                     else [_("Everything ordered is picked")])
+        return Feedback.info(_('{number}: {count} picked').format(
+                                 number=order.number, count=plural(picked, 'unit')))
 
     def reload(self) -> None:
         from db import sales
@@ -79,19 +86,19 @@ class ShippingFlow(Flow):
         return line.qty_picked - line.qty_shipped
 
     def heading(self) -> str:
-        return f"Ship · {self.so.number}" if self.so is not None else "Ship"
+        return _("Ship · {number}").format(number=self.so.number) if self.so is not None else _("Ship")
 
     def table(self):
         if self.so is None:
             return None
         rows = [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short, l.qty_shipped]
                 for l in self.lines]
-        return Table(["#", "SKU", "Name", "Ordered", "Picked", "Short", "Shipped"], rows)
+        return Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Picked"), N_("Short"), N_("Shipped")], rows)
 
     def on_scan(self, scan, key=None) -> Feedback:
         if self.state == "choose":
             return self.choose(getattr(scan, "order_number", None) or scan.raw)
-        return Feedback.error(f"{self.prompt}; a scan does not answer that")
+        return Feedback.error(_('{prompt}; a scan does not answer that').format(prompt=self.prompt))
 
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "choose":
@@ -108,12 +115,13 @@ class ShippingFlow(Flow):
             self.next = ("leave", {})
             return None
         if name == "print" and self.packing_list:
-            return self.print_list(f"{self.so.number} packing list")
+            return self.print_list(_('{number} packing list').format(number=self.so.number))
         if name == "enter":
             return None
         if name == "undo":
-            return Feedback.error("a shipment cannot be undone: the goods have left")
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+            return Feedback.error(_('a shipment cannot be undone: the goods have left'))
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     def ship(self, key) -> Feedback:
         from db import sales
@@ -123,10 +131,12 @@ class ShippingFlow(Flow):
         units = sum(m.qty for m in res.movements)
         self.packing_list = packing_list(self.so, self.lines, res, self.session)
         self.state, self.entry = "shipped", "scan"
-        bo = f"; backorder {res.backorder.number} holds the rest" if res.backorder else ""
-        self.prompt = f"{self.so.number} shipped. F10 or Esc goes back; F7 prints the list again"
-        self.info = [f"Packing list → {self.session.printer or '(no printer)'}"]
-        fb = self.print_list(f"shipped {plural(units, 'unit')} of {self.so.number}{bo}")
+        bo = _("; backorder {number} holds the rest").format(number=res.backorder.number) if res.backorder else ""
+        self.prompt = _('{number} shipped. F10 or Esc goes back; F7 prints the list again').format(
+                          number=self.so.number)
+        self.info = [_("Packing list → {printer}").format(printer=self.session.printer or _("(no printer)"))]
+        fb = self.print_list(_('shipped {count} of {number}{bo}').format(
+                                 count=plural(units, 'unit'), number=self.so.number, bo=bo))
         return fb
 
     def print_list(self, message: str) -> Feedback:
@@ -135,15 +145,17 @@ class ShippingFlow(Flow):
         try:
             send(target, self.packing_list.encode("utf-8"))
         except OSError as exc:
-            return Feedback.error(f"{message}, but the packing list did not print: {exc}")
-        return Feedback.ok(f"{message}; packing list sent to {target}")
+            return Feedback.error(_('{message}, but the packing list did not print: {exc}').format(
+                                      message=message, exc=exc))
+        return Feedback.ok(_('{message}; packing list sent to {target}').format(
+                               message=message, target=target))
 
     def back(self) -> Feedback | None:
         if self.state == "confirm" and self.from_pick:
             self.next = ("pick", {"so": self.so.number})
-            return Feedback.info(f"back to picking {self.so.number}")
+            return Feedback.info(_('back to picking {number}').format(number=self.so.number))
         if self.state == "confirm" and not self._first_so:
-            return self.show_list(Feedback.info("choose another order"))
+            return self.show_list(Feedback.info(_('choose another order')))
         return None
 
 
@@ -151,16 +163,20 @@ def packing_list(so, lines, res, session) -> str:
     """A plain-text packing list (it prints on a receipt printer or lands in a file)."""
     shipped: dict[int, list[str]] = {}
     for m in res.movements:
-        lot = f" lot {m.lot.code}" if m.lot_id else ""
+        lot = _(" lot {lot}").format(lot=m.lot.code) if m.lot_id else ""
         shipped.setdefault(m.so_line_id, []).append(f"{m.qty}{lot}")
     cust = so.customer
+    at = dt.datetime.now().strftime('%Y-%m-%d %H:%M')
     out = [
-        f"PACKING LIST  {so.number}",
-        f"Customer: {cust.code} {cust.name}",
+        _("PACKING LIST  {number}").format(number=so.number),
+        _("Customer: {code} {name}").format(code=cust.code, name=cust.name),
         f"{cust.address}" if cust.address else "",
-        f"Shipped: {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}  station {session.station}  by {session.operator}",
+        _("Shipped: {at}  station {station}  by {operator}").format(at=at, station=session.station,
+                                                                   operator=session.operator),
         "",
-        f"{'#':>2} {'SKU':<12} {'Name':<24} {'Ordered':>7} {'Shipped':>7}  Lots",
+        # The headers fitted in printer cells, as the rows are (a Chinese header is two cells a character).
+        " ".join(["{:>2}".format("#"), fit(_("SKU"), 12), fit(_("Name"), 24), fit(_("Ordered"), 7, right=True),
+                  fit(_("Shipped"), 7, right=True)]) + "  " + _("Lots"),
     ]
     # Columns in printer cells: a Chinese name is cut between characters (devices/text_cells).
     for l in lines:
@@ -168,6 +184,6 @@ def packing_list(so, lines, res, session) -> str:
                    f"{sum(m.qty for m in res.movements if m.so_line_id == l.id):>7}  "
                    f"{', '.join(shipped.get(l.id, []))}")
     if res.backorder is not None:
-        out += ["", f"Backorder {res.backorder.number} holds what is not shipped."]
+        out += ["", _("Backorder {number} holds what is not shipped.").format(number=res.backorder.number)]
     out += ["", ""]
     return "\n".join(x for x in out if x is not None)

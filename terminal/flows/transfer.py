@@ -6,16 +6,19 @@ in another warehouse goes through transit (the store posts both legs in one tran
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.text import plural
 
 from .base import DONE_KEY, QTY_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty
 from .basket import Basket
+from terminal.i18n import N_
 
-ALL_KEY = FlowKey("f8", "all", "All", "move the whole content of the source location")
+ALL_KEY = FlowKey("f8", "all", N_("All"), N_("move the whole content of the source location"))
 
 
 class TransferFlow(Flow):
-    title = "Transfer"
+    title = N_("Transfer")
     keys = (QTY_KEY, ALL_KEY, UNDO_KEY, DONE_KEY)
 
     def __init__(self, session, source: str | None = None):
@@ -40,7 +43,7 @@ class TransferFlow(Flow):
         self.state, self.entry = "source", "scan"
         self.source, self.rows, self.everything = None, [], False
         self.basket.clear()
-        self.prompt = "Scan the source location"
+        self.prompt = _('Scan the source location')
         self.info = []
 
     def set_source(self, code: str) -> Feedback:
@@ -48,33 +51,35 @@ class TransferFlow(Flow):
         from db.masterdata.lookup import get_location
         loc = self.call(get_location, code)
         if not loc.is_physical:
-            return Feedback.error(f"expected a physical location to move from, scanned {loc.code} ({loc.kind})")
+            return Feedback.error(_('expected a physical location to move from, scanned {code} ({kind})').format(
+                                      code=loc.code, kind=loc.kind))
         self.source = loc.code
         self.rows = [r for r in self.call(inventory.stock, location=loc.code) if r["available"] > 0]
         if not self.rows:
             self.source = None
-            return Feedback.error(f"{loc.code} holds no free stock to move")
+            return Feedback.error(_('{code} holds no free stock to move').format(code=loc.code))
         self.to_items()
-        return Feedback.ok(f"from {loc.code}: {plural(len(self.rows), 'line')}")
+        return Feedback.ok(_('from {code}: {count}').format(
+                               code=loc.code, count=plural(len(self.rows), 'line')))
 
     def to_items(self) -> None:
         self.state, self.entry = "items", "scan"
         if self.everything:
-            self.prompt = f"Move EVERYTHING on {self.source}: scan the destination"
+            self.prompt = _('Move EVERYTHING on {source}: scan the destination').format(source=self.source)
         else:
             prompt = self.basket.prompt(self.source, self.qty)
             self.prompt = prompt[0].upper() + prompt[1:] + ("" if self.basket or self.qty else " (F8: everything)")
-        self.info = ["F3 quantity · F8 everything · Esc clears the basket"]
+        self.info = [_("F3 quantity · F8 everything · Esc clears the basket")]
 
     def heading(self) -> str:
-        return f"Transfer · from {self.source}" if self.source else "Transfer"
+        return _("Transfer · from {source}").format(source=self.source) if self.source else _("Transfer")
 
     def table(self):
         if self.source is None:
             return None
         if self.basket:
             return self.basket.table()
-        return Table(["SKU", "Name", "Lot", "Free"], [[r["sku"], r["name"], r["lot"] or "", r["available"]]
+        return Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Free")], [[r["sku"], r["name"], r["lot"] or "", r["available"]]
                                                        for r in self.rows])
 
     def free(self, sku: str, lot: str | None) -> int:
@@ -86,34 +91,40 @@ class TransferFlow(Flow):
         kind = getattr(scan, "kind", None)
         if self.state == "source":
             if kind != "location" or scan.error:
-                return Feedback.error(f"expected the source location, scanned {describe_scan(scan)}")
+                return Feedback.error(_('expected the source location, scanned {describe_scan}').format(
+                                          describe_scan=describe_scan(scan)))
             return self.set_source(scan.location)
         if self.state == "lot":
             return self.on_text(scan.lot if getattr(scan, "lot", None) else scan.raw, key)
         if self.state == "items":
             if kind == "location" and not scan.error:
                 if scan.location == self.source:
-                    return Feedback.error(f"that is the source {self.source}: scan the destination")
+                    return Feedback.error(_('that is the source {source}: scan the destination').format(
+                                              source=self.source))
                 if not self.basket and not self.everything:
-                    return Feedback.error(f"scan the items first (or F8 for everything), then the destination; "
-                                          f"scanned location {scan.location}")
+                    return Feedback.error(_('scan the items first (or F8 for everything), then the '
+                                            'destination; scanned location {location}').format(
+                                              location=scan.location))
                 return self.move_to(scan.location, key)
-            return self.add(expect_item(scan, f"an item on {self.source}"))
-        return Feedback.error(f"{self.prompt}; scanned {describe_scan(scan)}")
+            return self.add(expect_item(scan, _("an item on {code}").format(code=self.source)))
+        return Feedback.error(_('{prompt}; scanned {describe_scan}').format(
+                                  prompt=self.prompt, describe_scan=describe_scan(scan)))
 
     def add(self, d, lot: str | None = None) -> Feedback:
         if self.everything:
-            return Feedback.error(f"everything on {self.source} is moving: scan the destination, or Esc")
+            return Feedback.error(_('everything on {source} is moving: scan the destination, or Esc').format(
+                                      source=self.source))
         lot = lot or d.lot
         rows = [r for r in self.rows if r["sku"] == d.sku]
         if not rows:
-            return Feedback.error(f"no free {d.sku} on {self.source}")
+            return Feedback.error(_('no free {sku} on {source}').format(sku=d.sku, source=self.source))
         lots = sorted({r["lot"] for r in rows if r["lot"]})
         if lot is None and len(lots) > 1:
             self.pending = d
             self.state, self.entry = "lot", "lot"
-            self.prompt = f"{d.sku} has lots {', '.join(lots)} on {self.source}: scan or type the lot"
-            return Feedback.info(f"{d.sku}: which lot?")
+            self.prompt = _('{sku} has lots {items} on {source}: scan or type the lot').format(
+                              sku=d.sku, items=', '.join(lots), source=self.source)
+            return Feedback.info(_('{sku}: which lot?').format(sku=d.sku))
         if lot is None and lots:
             lot = lots[0]
         qty = self.qty or d.qty or 1
@@ -168,12 +179,13 @@ class TransferFlow(Flow):
         if self.state == "qty":
             self.qty = parse_qty(text)
             self.to_items()
-            return Feedback.info(f"next item scan moves {plural(self.qty, 'unit')}")
+            return Feedback.info(_('next item scan moves {count}').format(count=plural(self.qty, 'unit')))
         if self.state == "lot" and self.pending is not None:
             lot = text.strip()
             if not any(r["sku"] == self.pending.sku and r["lot"] == lot for r in self.rows):
                 lots = sorted({r["lot"] for r in self.rows if r["sku"] == self.pending.sku and r["lot"]})
-                return Feedback.error(f"wrong lot: expected one of {', '.join(lots)} on {self.source}, scanned {lot}")
+                return Feedback.error(_('wrong lot: expected one of {items} on {source}, scanned {lot}').format(
+                                          items=', '.join(lots), source=self.source, lot=lot))
             return self.add(self.pending, lot)
         return super().on_text(text, key)
 
@@ -184,22 +196,24 @@ class TransferFlow(Flow):
             return self.undo(key)
         if name == "qty" and self.state == "items":
             self.state, self.entry = "qty", "qty"
-            self.prompt = "Type the quantity for the next item scan, then press Enter"
+            self.prompt = _('Type the quantity for the next item scan, then press Enter')
             return None
         if name == "all" and self.state == "items":
             if self.basket:
-                return Feedback.error("the basket holds items already: Esc clears it, then F8 moves everything")
+                return Feedback.error(_('the basket holds items already: Esc clears it, then F8 moves '
+                                        'everything'))
             self.everything = True
             self.to_items()
-            return Feedback.info(f"everything on {self.source}: scan the destination")
+            return Feedback.info(_('everything on {source}: scan the destination').format(source=self.source))
         if name == "done":
             if self.basket or self.everything:
-                return Feedback.error("scan the destination first, or Esc to drop the basket")
+                return Feedback.error(_('scan the destination first, or Esc to drop the basket'))
             self.next = ("leave", {})
             return None
         if name == "enter":
             return None
-        return Feedback.error(f"{name.upper()} does nothing here; {self.prompt}")
+        return Feedback.error(_('{upper} does nothing here; {prompt}').format(
+                                  upper=name.upper(), prompt=self.prompt))
 
     def back(self) -> Feedback | None:
         if self.state in ("qty", "lot"):
@@ -210,10 +224,10 @@ class TransferFlow(Flow):
             self.everything = False
             self.basket.clear()
             self.to_items()
-            return Feedback.info("basket cleared: nothing moved")
+            return Feedback.info(_('basket cleared: nothing moved'))
         if self.state == "items":
             self.to_source()
-            return Feedback.info("scan another source")
+            return Feedback.info(_('scan another source'))
         return None
 
     def undo_move(self, key) -> Feedback:

@@ -9,11 +9,14 @@ else steps back; F1 help; F2 types a scan by hand; Backspace edits.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 
 from ..frame_timer import frame_timer_for
+from ..i18n import N_
 from ..widgets.banner import Banner
 from ..widgets.entry import GS, EntryLine
 from ..widgets.header import StationHeader
@@ -21,14 +24,14 @@ from ..widgets.keybar import KeyBar
 
 GS_KEYS = {"ctrl+right_square_bracket", "ctrl+]", "ctrl+close_bracket"}
 
-COMMON_KEYS = [("f1", "Help"), ("f2", "Type scan"), ("escape", "Back")]
+COMMON_KEYS = [("f1", N_("Help")), ("f2", N_("Type scan")), ("escape", N_("Back"))]
 COMMON_HELP = [
-    ("Enter", "submit what you typed; acknowledge an error (or scan CMD-OK)"),
-    ("Esc", "clear the line; if empty, go back"),
-    ("F1", "this help"),
-    ("F2", "type a barcode by hand as if scanned (<GS> for the separator)"),
-    ("Backspace", "delete the last character typed"),
-    ("Ctrl+Q", "quit the app"),
+    ("Enter", N_("submit what you typed; acknowledge an error (or scan CMD-OK)")),
+    ("Esc", N_("clear the line; if empty, go back")),
+    ("F1", N_("this help")),
+    ("F2", N_("type a barcode by hand as if scanned (<GS> for the separator)")),
+    ("Backspace", N_("delete the last character typed")),
+    ("Ctrl+Q", N_("quit the app")),
 ]
 
 
@@ -69,7 +72,7 @@ class StationScreen(Screen):
         return COMMON_HELP
 
     def entry_label(self) -> str:
-        return "Scan"
+        return _("Scan")
 
     def on_function_key(self, key: str) -> bool:
         """A key other than the common ones; True when handled."""
@@ -160,4 +163,4 @@ class StationScreen(Screen):
 
     def set_typed_scan(self, on: bool) -> None:
         self.typed_scan = on
-        self.query_one(EntryLine).set_label("Type a scan" if on else self.entry_label())
+        self.query_one(EntryLine).set_label(_('Type a scan') if on else self.entry_label())

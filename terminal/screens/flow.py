@@ -11,6 +11,8 @@ queue as actions, in order with the scans.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -19,6 +21,7 @@ from textual.widgets import Static
 
 from devices.text_cells import fit
 
+from ..i18n import N_
 from ..widgets.entry import EntryLine
 from ..widgets.keybar import KeyBar, key_name
 from ..widgets.repaint import update_static
@@ -26,8 +29,9 @@ from db.core.text import printable
 from ..widgets.table import FlowTable
 from .base import COMMON_HELP, COMMON_KEYS, StationScreen
 
-ENTRY_LABELS = {"scan": "Scan", "qty": "Quantity", "lot": "Lot", "expiry": "Expiry YYYY-MM-DD",
-                "reason": "Reason", "choice": "Choice", "operator": "Operator", "pin": "PIN"}
+ENTRY_LABELS = {"scan": N_("Scan"), "qty": N_("Quantity"), "lot": N_("Lot"), "expiry": N_("Expiry YYYY-MM-DD"),
+                "reason": N_("Reason"), "choice": N_("Choice"), "operator": N_("Operator"), "pin": N_("PIN"),
+                "text": N_("Text")}
 
 
 class FlowScreen(StationScreen):
@@ -38,10 +42,10 @@ class FlowScreen(StationScreen):
         self.flow = flow
         self.first_feedback = feedback
         self.first_view = view
-        self.screen_title = flow.title
+        self.screen_title = _(flow.title)
 
     def body(self) -> ComposeResult:
-        yield Static(self.flow.title, id="title")
+        yield Static(_(self.flow.title), id="title")
         yield Static("", id="prompt")
         with VerticalScroll(id="content", can_focus=False):
             yield Static("", id="choices")
@@ -56,11 +60,11 @@ class FlowScreen(StationScreen):
             self.show_feedback(self.first_feedback)
 
     def key_list(self) -> list[tuple[str, str]]:
-        keys = [(k.key, k.label) for k in self.flow.keys]
+        keys = [(k.key, _(k.label)) for k in self.flow.keys]
         return COMMON_KEYS[:2] + keys + COMMON_KEYS[2:]
 
     def help_lines(self) -> list[tuple[str, str]]:
-        own = [(key_name(k.key), k.help or k.label) for k in self.flow.keys]
+        own = [(key_name(k.key), _(k.help or k.label)) for k in self.flow.keys]
         return own + COMMON_HELP
 
     def on_function_key(self, key: str) -> bool:
@@ -71,7 +75,7 @@ class FlowScreen(StationScreen):
         return False
 
     def entry_label(self) -> str:
-        return ENTRY_LABELS.get(self.entry_kind, self.entry_kind.capitalize())
+        return _(ENTRY_LABELS.get(self.entry_kind, self.entry_kind.capitalize()))
 
     def show_view(self, view) -> None:
         if view is None:

@@ -1,6 +1,8 @@
 """F1: the keys of the screen underneath. Any key closes it; scans go on to the job below."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,11 +25,11 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold reverse", no_wrap=True)
         table.add_column()
         for key, text in self.keys:
-            table.add_row(f" {key} ", text)
+            table.add_row(f" {key} ", _(text) if text else text)
         with Vertical(id="help-box"):
-            yield Static(f"{self.title_text}: keys", id="help-title")
+            yield Static(_("{title}: keys").format(title=_(self.title_text)), id="help-title")
             yield Static(table, id="help-keys")
-            yield Static("Press any key to close.", id="help-close")
+            yield Static(_("Press any key to close."), id="help-close")
 
     def on_key(self, event) -> None:
         event.stop()

@@ -1,6 +1,10 @@
 """The main menu: a digit opens a job at once (no Enter needed)."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
+from terminal.i18n import N_
+
 from ..flows.menu import MENU, job_numbers, menu_for
 from .flow import FlowScreen
 
@@ -55,13 +59,13 @@ class MenuScreen(FlowScreen):
         grid.add_column(justify="right", style="bold reverse")
         grid.add_column()
         for n, _job, label in menu_for(self.app.session.is_supervisor):
-            grid.add_row(f" {n} ", label)
+            grid.add_row(f" {n} ", _(label))
         choices = self.query_one("#choices")
         choices.display = True
         choices.update(grid)
 
     def key_list(self):
-        return [("f1", "Help"), ("f9", "Undo last"), ("0", "Log out")]
+        return [("f1", N_("Help")), ("f9", N_("Undo last")), ("0", N_("Log out"))]
 
     def on_function_key(self, key: str) -> bool:
         if key == "f9":
@@ -70,5 +74,5 @@ class MenuScreen(FlowScreen):
         return False
 
     def help_lines(self):
-        return [(job_numbers(self.app.session.is_supervisor), "open that job"), ("0", "log out"),
-                ("F9", "undo your last posting (also CMD-UNDO)")] + super().help_lines()
+        return [(job_numbers(self.app.session.is_supervisor), N_("open that job")), ("0", N_("log out")),
+                ("F9", N_("undo your last posting (also CMD-UNDO)"))] + super().help_lines()

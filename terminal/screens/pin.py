@@ -6,6 +6,8 @@ mistaken for a scan. The dialog only collects the PIN; the caller checks it in t
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -24,16 +26,16 @@ class PinDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-box"):
-            yield Static(f"PIN of supervisor {self.operator}", id="pin-title")
-            yield Static(self.why or "This action needs your PIN.", id="pin-why")
+            yield Static(_("PIN of supervisor {operator}").format(operator=self.operator), id="pin-title")
+            yield Static(self.why or _("This action needs your PIN."), id="pin-why")
             yield Static("", id="pin-dots")
-            yield Static("Digits, then Enter · Esc cancels", id="pin-keys")
+            yield Static(_("Digits, then Enter · Esc cancels"), id="pin-keys")
 
     def on_mount(self) -> None:
         self.redraw()
 
     def redraw(self) -> None:
-        self.query_one("#pin-dots", Static).update("PIN › " + "•" * len(self.typed) + "█")
+        self.query_one("#pin-dots", Static).update(_("PIN") + " › " + "•" * len(self.typed) + "█")
 
     def on_key(self, event) -> None:
         event.stop()

@@ -6,6 +6,8 @@ wonders why the next scan waits.
 from __future__ import annotations
 
 from rich.text import Text
+from gettext import gettext as _
+
 from textual.widgets import Static
 
 from db.core.text import printable
@@ -28,7 +30,7 @@ class Banner(Static):
         # Plain text, never markup; a name's control characters shown as escapes.
         text = Text(MARKS.get(level, "") + printable(message) if level else "")
         if level == "error":
-            text.append("\nPress Enter (or scan CMD-OK) to acknowledge.")
+            text.append("\n" + _("Press Enter (or scan CMD-OK) to acknowledge."))
         # Three rows high whatever it says (app.tcss): a repaint, never a layout of the screen.
         self.update(text, layout=False)
 

@@ -4,6 +4,8 @@ It keeps the series it shows (`labels`, `values`) so tests and screens can read 
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from textual_plotext import PlotextPlot
 
 MAX_TICKS = 8
@@ -26,7 +28,7 @@ class Chart(PlotextPlot):
             plt.ylabel(ylabel)
         xs = list(range(1, len(values) + 1))
         if not xs:
-            plt.title(f"{title}: no data")
+            plt.title(_("{title}: no data").format(title=title))
         elif kind == "line":
             plt.plot(xs, values, marker="braille")
         else:

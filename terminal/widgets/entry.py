@@ -5,6 +5,8 @@ key reaches the app's wedge first (an `Input` would drop the GS separator).
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -13,7 +15,7 @@ GS = "\x1d"
 
 class EntryLine(Static):
     def on_mount(self) -> None:
-        self.label = "Scan"
+        self.label = _('Scan')
         self.value = ""
         self._redraw()
 
@@ -42,6 +44,6 @@ class EntryLine(Static):
 
     def _redraw(self) -> None:
         # A PIN is never shown, only how many digits were typed.
-        shown = "•" * len(self.value) if self.label == "PIN" else self.value.replace(GS, "<GS>")
+        shown = "•" * len(self.value) if self.label in ("PIN", _("PIN")) else self.value.replace(GS, "<GS>")
         # One row high (app.tcss): a keystroke repaints the line, never lays the screen out.
         self.update(Text.assemble((f"{self.label} › ", "bold"), shown, ("█", "blink")), layout=False)

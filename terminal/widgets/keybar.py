@@ -8,6 +8,8 @@ itself always shows.
 """
 from __future__ import annotations
 
+from terminal.i18n import shown
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -25,12 +27,12 @@ COMMON = {"f1", "f2", "escape"}
 
 def _forms(keys: list[tuple[str, str]]):
     """The key bar from widest to narrowest: (pad around the key, labels)."""
-    full = [label for _, label in keys]
+    full = [label for _key, label in keys]
     first = [label.split()[0] if label else "" for label in full]
     yield " ", full
     yield "", full
     yield "", first
-    bare = [("" if key in COMMON else label) for (key, _), label in zip(keys, first)]
+    bare = [("" if key in COMMON else label) for (key, _key_label), label in zip(keys, first)]
     yield "", bare
     for n in (5, 4, 3):
         yield "", [label[:n] for label in bare]
@@ -40,7 +42,7 @@ def render_keys(keys: list[tuple[str, str]], width: int) -> Text:
     """KEYS as one row at most WIDTH cells wide (the narrowest form when none fits)."""
     for pad, labels in _forms(keys):
         text = Text()
-        for (key, _), label in zip(keys, labels):
+        for (key, _key_label), label in zip(keys, labels):
             if text:
                 text.append(" ")
             text.append(f"{pad}{key_name(key)}{pad}", "reverse bold")
@@ -56,7 +58,8 @@ class KeyBar(Static):
     _width = 0
 
     def show(self, keys: list[tuple[str, str]]) -> None:
-        keys = list(keys)
+        # Labels are marked N_ where defined, translated here where shown.
+        keys = [(key, shown(label)) for key, label in keys]
         width = self.size.width or self.app.size.width
         if keys == self._keys and width == self._width:
             return      # unchanged: no layout and repaint for nothing

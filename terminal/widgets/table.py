@@ -4,6 +4,10 @@ A Static, not a DataTable: it never takes focus or keys.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
+from terminal.i18n import shown
+
 import re
 
 from rich.cells import set_cell_size
@@ -81,8 +85,8 @@ def render_table(table, width: int) -> Text:
         numeric = any(isinstance(v, int) and not isinstance(v, bool) for v in values) or (
             bool(values) and all(v is None or v == "" or _NUMBER.match(str(v)) for v in values)
             and any(v not in (None, "") for v in values))
-        widest = max([cell_len(col)] + [cell_len(narrow(str(v))) for v in values if v is not None])
-        cols.append([col, numeric, widest, col == "Name"])
+        widest = max([cell_len(shown(col))] + [cell_len(narrow(str(v))) for v in values if v is not None])
+        cols.append([shown(col), numeric, widest, col == "Name"])
     fixed = sum(c[2] + 3 for c in cols if not c[3]) - 1 + sum(3 for c in cols if c[3])
     names = [c for c in cols if c[3]]
     if names:
@@ -126,7 +130,7 @@ def render_table(table, width: int) -> Text:
 
     def _line(cells) -> str:
         out = []
-        for (_, right, w, _), value in zip(cols, cells):
+        for (_title, right, w, _name), value in zip(cols, cells):
             out.append(" " + fit("" if value is None else printable(str(value)), w, right=right) + " ")
         return sep.join(out)
 
@@ -138,7 +142,7 @@ def render_table(table, width: int) -> Text:
             cells.insert(0, "▸" if table.current == n else "")
         rows.append((line(cells), "bold reverse" if table.current == n else None))
     if not table.rows:
-        rows.append((fit(" (none)", cell_len(header)), None))   # not in the first column: it may be narrow
+        rows.append((fit(" " + _("(none)"), cell_len(header)), None))   # not in the first column: it may be narrow
     text = Text(no_wrap=True, overflow="crop")
     text.append(header, "bold")
     text.append("\n" + "-" * min(width, cell_len(header)))
