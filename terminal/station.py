@@ -106,10 +106,12 @@ class Station:
         """Enter or CMD-OK: release the queue after an error. False if nothing was held."""
         with self._cond:
             held = self._blocked is not None
+            if held:
+                # Shown before the queue moves on: else the answer to the next waiting input
+                # could be drawn first and then covered by "acknowledged".
+                self.ui.show(Feedback.info(_("acknowledged")), None)
             self._blocked = None
             self._cond.notify_all()
-        if held:
-            self.ui.show(Feedback.info(_("acknowledged")), None)
         return held
 
     def hold(self, feedback: Feedback) -> None:

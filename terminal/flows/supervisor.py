@@ -24,7 +24,7 @@ from db.core.text import plural
 from .base import Feedback, Flow
 from .report_table import COST_COLUMNS, Fitted, fit
 from .supervisor_reports import (HELP, LEADING, PERIODS, SALES_BY, SNAPSHOTS, TITLES, VIEW_KEYS,
-                                 alert_summary, fetch)
+                                 alert_summary, dashboard_lines, fetch)
 
 Steps = list["Task"]
 
@@ -55,6 +55,7 @@ class SupervisorFlow(Flow):
         self.note = ""
         self.loads = 0                   # views and charts asked for: only the last one is shown
         self.alert_summary = ""
+        self.dashboard: list[str] = []     # expiry and overdue lines, shown with the alerts
         self.chart: tuple | None = None  # (title, labels, values, kind)
         self.chart_of: tuple | None = None   # ("sales",) or ("stock", sku): redrawn for a new period
         self.typing: str | None = None   # the stock chart's SKU, while it is typed
@@ -244,9 +245,14 @@ class SupervisorFlow(Flow):
         self.loads += 1
         period, by, customer, load = self.period(), self.sales_by, self.customer, self.loads
 
-        def done(result) -> Steps:
+        def load_view():
+            result = fetch(self.settings, view, period, by, customer)
+            return result, dashboard_lines() if view == "alerts" else []
+
+        def done(loaded) -> Steps:
             if load != self.loads:
                 return []        # the supervisor moved on meanwhile (another view, grouping, period)
+            result, self.dashboard = loaded
             self.rows, self.columns = result
             self.note = plural(len(self.rows), "row") if self.rows else "nothing to show"
             if view == "alerts":
@@ -255,7 +261,7 @@ class SupervisorFlow(Flow):
             if self.hidden_costs():
                 self.note += " · costs hidden: k"
             return []
-        return [Task(TITLES.get(view, view), lambda: fetch(self.settings, view, period, by, customer), done)]
+        return [Task(TITLES.get(view, view), load_view, done)]
 
     def next_period(self) -> Steps:
         self.period_index = (self.period_index + 1) % len(PERIODS)

@@ -63,6 +63,14 @@ HELP = [
 ]
 
 
+def dashboard_lines() -> list[str]:
+    """The lines the dashboard shows under the alerts: expired and expiring stock (issue 17), and
+    what is overdue to suppliers and from customers (db/money)."""
+    from db.reports.expiry import expiry_alert
+    from db.reports.ledgers import overdue_summary
+    return [line for line in (expiry_alert(), overdue_summary()) if line]
+
+
 def fetch(settings: dict, view: str, period, sales_by: str, customer: str | None):
     """(rows, columns) of VIEW: the report function the CLI calls too."""
     from db.reports.catalog import run_report

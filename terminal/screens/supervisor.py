@@ -114,7 +114,10 @@ class SupervisorScreen(StationScreen):
             self.app.station.hold(feedback)
         elif feedback is not None:
             self.show_feedback(feedback)
-        self.query_one("#sv-title", Static).update(Text(flow.heading(self.size.width - 2), style="bold"))
+        title = Text(flow.heading(self.size.width - 2), style="bold")
+        if flow.view_name == "alerts" and flow.dashboard:
+            title.append("\n" + "\n".join(flow.dashboard), style="yellow")
+        self.query_one("#sv-title", Static).update(title)
         self.query_one(KeyBar).show(self.key_list())
         table, chart = self.query_one(DataTable), self.query_one(Chart)
         chart.display = flow.view_name == "chart" and not flow.refused

@@ -226,3 +226,19 @@ def test_a_case_that_cannot_fit_under_the_max_says_so_and_its_order_is_its_own_a
     # 3 held, 50 on order: over the max because of the order, not an overstock.
     assert flow.heading().endswith("0 below reorder point · 1 above max · 1 on order over max")
     assert {r["sku"]: r["alert"] for r in flow.rows} == {"SKU-100": "above max", "SKU-300": "on order over max"}
+
+
+def test_the_alerts_carry_the_expiry_and_overdue_lines(dash, warehouse):
+    from db.core.clock import fixed_today
+    from tests import factories as f
+    flow = dash()
+    # No expired stock and no money documents: nothing is overdue either way.
+    assert flow.dashboard == ["payables overdue 0.00 (0 suppliers) · receivables overdue 0.00 (0 customers)"]
+    milk = f.item("MILK", "Milk", lot=True, expiry=True, cost=2)
+    f.give_stock(milk, f.location("A-09"), 5, f.lot(milk, "OLD", "2026-03-01"))
+    with fixed_today(dt.date(2026, 3, 10)):
+        press(flow, "3", "1")                 # back to the alerts: read again
+    assert flow.dashboard[0] == "Expiry: 1 lot expired (5 units, value 10.00)"
+    assert flow.dashboard[1].startswith("payables overdue 0.00")
+    press(flow, "3")
+    assert flow.view_name == "suppliers" and flow.heading().count("Expiry") == 0
