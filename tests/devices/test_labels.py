@@ -111,11 +111,11 @@ def test_zpl_escapes_caret_and_tilde_and_checks_gtins():
 
 # -- printer targets -----------------------------------------------------------------------------
 
-def test_send_to_a_real_tcp_printer():
+def tcp_printer():
+    """A real TCP printer on a free port: (its socket, port, the bytes it received, its thread)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
-    port = server.getsockname()[1]
     received = bytearray()
 
     def printer():
@@ -126,6 +126,10 @@ def test_send_to_a_real_tcp_printer():
 
     t = threading.Thread(target=printer, daemon=True)
     t.start()
+    return server, server.getsockname()[1], received, t
+
+def test_send_to_a_real_tcp_printer():
+    server, port, received, t = tcp_printer()
     job = zpl(LocationLabel("04-B-03-02")).encode() * 50
     send(f"tcp://127.0.0.1:{port}", job)
     t.join(5)
@@ -207,20 +211,7 @@ def test_wh_labels_items_svg_png_pdf(sqlite_store, tmp_path, capsys):
 
 def test_wh_labels_items_zpl_to_the_configured_tcp_printer(sqlite_store, tmp_path):
     seed()
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    port = server.getsockname()[1]
-    received = bytearray()
-
-    def printer():
-        conn, _ = server.accept()
-        while chunk := conn.recv(65536):
-            received.extend(chunk)
-        conn.close()
-
-    t = threading.Thread(target=printer, daemon=True)
-    t.start()
+    server, port, received, t = tcp_printer()
     config = tmp_path / "station.toml"
     config.write_text(f'[station]\nprinter = "tcp://127.0.0.1:{port}"\n')
     assert main(["--config", str(config), "--db", sqlite_store, "labels", "items", "--sku", "SOAP", "--lot", "L42"]) == 0
