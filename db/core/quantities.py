@@ -201,3 +201,36 @@ def format_in_unit(stored: int, factor: int, unit: str, item) -> str:
     if rest:
         head += f" + {with_uom(rest, item)}"
     return f"{head} ({base})"
+
+
+# --- order lines in a unit ------------------------------------------------------------------
+# A PO or SO line may be in any unit of its item (`line.unit`, None = the base unit). Its
+# quantities are stored units like every other; its PRICE (PurchaseOrderLine.unit_cost,
+# SalesOrderLine.unit_price) is per the LINE's unit, as the supplier quotes it (12.00 per 箱),
+# so a line's amount is exact: stored ÷ factor × price. With no unit the factor is
+# 10^decimals and everything reads as before (price per base unit).
+
+def line_factor(line) -> int:
+    """Stored units in one of the line's unit: the unit's factor, or 10^decimals."""
+    unit = getattr(line, "unit", None) if getattr(line, "unit_id", True) is not None else None
+    return unit.factor if unit is not None else scale(line.item)
+
+
+def line_amount(stored: int, price, factor: int) -> Decimal:
+    """What STORED units cost at PRICE per unit of FACTOR stored units (unrounded, exact)."""
+    return Decimal(int(stored)) * Decimal(price) / factor
+
+
+def price_per_base(price, factor: int, precision) -> Decimal:
+    """A price per unit of FACTOR stored units as a price per BASE unit (the costing's and the
+    ledger's unit), to the costing's 10 decimals: 12.00 per 箱 of 24 瓶 = 0.50 per 瓶."""
+    from decimal import ROUND_HALF_UP
+    return (Decimal(price) * scale(precision) / factor).quantize(Decimal("1E-10"), rounding=ROUND_HALF_UP)
+
+
+def format_line_qty(stored: int, line) -> str:
+    """A line's quantity as the station and reports show it: `2 箱 (48 瓶)`, or `12.5 m`."""
+    unit = getattr(line, "unit", None) if getattr(line, "unit_id", True) is not None else None
+    if unit is None:
+        return with_uom(stored, line.item)
+    return format_in_unit(stored, unit.factor, unit.name, line.item)
