@@ -15,11 +15,12 @@ from typing import Any, Iterator, TextIO
 import peewee as pw
 
 from db.core.errors import InvalidInput
+from db.core.quantities import json_quantity
 from db.core.text import neutralise_cell
 from db.io import headers, sheets
 from db.io.importer import SPECS
 from db.io.money_io import ROWS as MONEY_ROWS
-from db.core.models import (VIRTUAL_KINDS, Barcode, Customer, Item, Location, Lot, Movement, Operator, PurchaseOrder,
+from db.core.models import (VIRTUAL_KINDS, Barcode, Customer, Item, ItemUnit, Location, Lot, Movement, Operator, PurchaseOrder,
                             PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier, Warehouse, Balance, PHYSICAL_KINDS)
 
 MOVEMENT_COLUMNS = ["id", "at", "sku", "lot", "from", "to", "qty", "kind", "operator", "station",
@@ -42,23 +43,49 @@ def rows(kind: str) -> Iterator[dict[str, Any]]:
     yield from _ROWS[kind]()
 
 
+def qty_cell(stored: int, decimals: int):
+    """A stored quantity as a file shows it: an int for whole-unit items (as before), the exact
+    text for items with decimals (`1.250`; a JSON float would not be exact)."""
+    return json_quantity(stored, decimals)
+
+
 def _items():
     sup = Supplier.alias()
     query = (Item.select(Item.sku, Item.name, Item.uom, Item.unit_cost, Item.unit_price,
                          Item.reorder_point, Item.reorder_qty, Item.max_qty, Item.lot_tracked,
-                         Item.expiry_tracked, sup.code, Item.min_shelf_life_days)
+                         Item.expiry_tracked, sup.code, Item.min_shelf_life_days, Item.decimals)
              .join(sup, pw.JOIN.LEFT_OUTER, on=(Item.preferred_supplier == sup.id))
              .order_by(Item.sku).tuples())
     names = SPECS["items"].names
     for t in query.iterator():
-        yield dict(zip(names, t))
+        row = dict(zip(names, t))
+        for column in ("reorder_point", "reorder_qty", "max_qty"):
+            row[column] = qty_cell(row[column], row["decimals"])
+        yield row
 
 
 def _barcodes():
-    query = (Barcode.select(Barcode.code, Item.sku, Barcode.pack_qty).join(Item)
+    query = (Barcode.select(Barcode.code, Item.sku, Barcode.pack_qty, Item.decimals).join(Item)
              .order_by(Item.sku, Barcode.pack_qty, Barcode.code).tuples())
-    for code, sku, pack in query.iterator():
-        yield {"barcode": code, "sku": sku, "pack_qty": pack}
+    for code, sku, pack, decimals in query.iterator():
+        yield {"barcode": code, "sku": sku, "pack_qty": qty_cell(pack, decimals)}
+
+
+def _units():
+    query = (ItemUnit.select(Item.sku, ItemUnit.name, ItemUnit.factor, ItemUnit.barcode, ItemUnit.purchase_price,
+                             ItemUnit.sales_price, Item.decimals).join(Item)
+             .order_by(Item.sku, ItemUnit.factor, ItemUnit.name).tuples())
+    for sku, name, factor, code, buy, sell, decimals in query.iterator():
+        yield {"sku": sku, "unit": name, "factor": qty_cell(factor, decimals), "barcode": code,
+               "purchase_price": buy, "sales_price": sell}
+
+
+def _line_qty(stored: int, decimals: int, unit_name, factor):
+    """An order line's quantity in its own unit, as the importer reads it back."""
+    if unit_name is None:
+        return qty_cell(stored, decimals)
+    amount = Decimal(stored) / factor
+    return int(amount) if amount == amount.to_integral_value() else f"{amount.normalize():f}"
 
 
 def _locations():
@@ -82,49 +109,57 @@ def _simple(model, fields, kind):
 def _purchase_orders():
     query = (PurchaseOrderLine.select(PurchaseOrder.number, Supplier.code, Item.sku,
                                       PurchaseOrderLine.qty_ordered, PurchaseOrderLine.unit_cost,
-                                      PurchaseOrderLine.expected_date, PurchaseOrder.expected_date)
+                                      PurchaseOrderLine.expected_date, PurchaseOrder.expected_date,
+                                      Item.decimals, ItemUnit.name, ItemUnit.factor)
              .join(PurchaseOrder).join(Supplier).switch(PurchaseOrderLine).join(Item)
+             .switch(PurchaseOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER)
              .order_by(PurchaseOrder.number, PurchaseOrderLine.line_no).tuples())
-    for po, sup, sku, qty, cost, line_date, po_date in query.iterator():
-        yield {"po": po, "supplier": sup, "sku": sku, "qty": qty, "unit_cost": cost,
-               "expected_date": line_date or po_date}
+    for po, sup, sku, qty, cost, line_date, po_date, decimals, unit, factor in query.iterator():
+        yield {"po": po, "supplier": sup, "sku": sku, "qty": _line_qty(qty, decimals, unit, factor),
+               "unit_cost": cost, "expected_date": line_date or po_date, "unit": unit}
 
 
 def _sales_orders():
     query = (SalesOrderLine.select(SalesOrder.number, Customer.code, Item.sku,
                                    SalesOrderLine.qty_ordered, SalesOrderLine.unit_price,
-                                   SalesOrder.due_date, SalesOrder.priority)
+                                   SalesOrder.due_date, SalesOrder.priority,
+                                   Item.decimals, ItemUnit.name, ItemUnit.factor)
              .join(SalesOrder).join(Customer).switch(SalesOrderLine).join(Item)
+             .switch(SalesOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER)
              .order_by(SalesOrder.number, SalesOrderLine.line_no).tuples())
-    for t in query.iterator():
-        yield dict(zip(SPECS["sales-orders"].names, t))
+    for so, cust, sku, qty, price, due, priority, decimals, unit, factor in query.iterator():
+        yield {"so": so, "customer": cust, "sku": sku, "qty": _line_qty(qty, decimals, unit, factor),
+               "unit_price": price, "due_date": due, "priority": priority, "unit": unit}
 
 
 def _stock():
-    query = (Balance.select(Item.sku, Location.code, Balance.qty, Lot.code, Lot.expiry)
+    query = (Balance.select(Item.sku, Location.code, Balance.qty, Lot.code, Lot.expiry, Item.decimals)
              .join(Item).switch(Balance).join(Location).switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
              .where(Balance.qty > 0, Location.kind.in_(PHYSICAL_KINDS))
              .order_by(Item.sku, Location.code, Lot.code).tuples())
-    for sku, loc, qty, lot, expiry in query.iterator():
-        yield {"sku": sku, "location": loc, "qty": qty, "lot": lot, "expiry": expiry}
+    for sku, loc, qty, lot, expiry, decimals in query.iterator():
+        yield {"sku": sku, "location": loc, "qty": qty_cell(qty, decimals), "lot": lot, "expiry": expiry}
 
 
 def _movements():
     src, dst = Location.alias(), Location.alias()
     query = (Movement.select(Movement.id, Movement.created_at, Item.sku, Lot.code, src.code, dst.code,
                              Movement.qty, Movement.kind, Movement.operator, Movement.station,
-                             Movement.document, Movement.reason, Movement.reverses)
+                             Movement.document, Movement.reason, Movement.reverses, Item.decimals)
              .join(Item).switch(Movement).join(Lot, pw.JOIN.LEFT_OUTER)
              .switch(Movement).join(src, on=(Movement.from_location == src.id))
              .switch(Movement).join(dst, on=(Movement.to_location == dst.id))
              .order_by(Movement.id).tuples())
     for t in query.iterator():
-        yield dict(zip(MOVEMENT_COLUMNS, t))
+        row = dict(zip(MOVEMENT_COLUMNS, t[:-1]))
+        row["qty"] = qty_cell(row["qty"], t[-1])
+        yield row
 
 
 _ROWS = {
     "items": _items,
     "barcodes": _barcodes,
+    "units": _units,
     "locations": _locations,
     "suppliers": _simple(Supplier, [Supplier.code, Supplier.name, Supplier.lead_time_days, Supplier.contact,
                                     Supplier.terms_days], "suppliers"),

@@ -32,8 +32,8 @@ from db.ledger import locks
 from db.core.errors import InvalidInput
 from db.io import sheets
 from db.io import validation as _v
-from db.io.validation import SPECS, Checker, Row, check_duplicates, parse_rows
-from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Barcode, Customer, Item, Location,
+from db.io.validation import SPECS, Checker, Row, check_duplicates, parse_rows, stored_quantity
+from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Barcode, Customer, Item, ItemUnit, Location, Movement,
                             Lot, Operator, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine, Supplier,
                             Warehouse, utcnow)
 
@@ -244,9 +244,26 @@ class ItemsImport(MasterData):
               "unit_price": "unit_price", "reorder_point": "reorder_point",
               "reorder_qty": "reorder_qty", "max_qty": "max_qty", "lot_tracked": "lot_tracked",
               "expiry_tracked": "expiry_tracked", "supplier": "preferred_supplier",
-              "min_shelf_life_days": "min_shelf_life_days"}
+              "min_shelf_life_days": "min_shelf_life_days", "decimals": "decimals"}
 
     def validate(self, rows, present, check):
+        existing = {sku: (iid, dec, uom) for sku, iid, dec, uom in
+                    Item.select(Item.sku, Item.id, Item.decimals, Item.uom).tuples()}
+        used = _items_with_quantities() if "decimals" in present else set()
+        for row in rows:
+            v = row.values
+            old = existing.get(v.get("sku"))
+            decimals = v.get("decimals") if "decimals" in present else (old[1] if old else 0)
+            if decimals is None:
+                continue
+            if old and old[1] != decimals and old[0] in used:
+                # Stored quantities are integers of 10^-decimals: changing it would change them all.
+                check.add(row.number, "decimals", f"{v['sku']} has stock, movements or order lines in "
+                                                  f"{old[1]} decimals: its precision cannot change to {decimals}")
+            shape = Item(sku=v.get("sku"), uom=v.get("uom") or (old[2] if old else ""), decimals=decimals)
+            for column in ("reorder_point", "reorder_qty", "max_qty"):
+                if column in present:
+                    stored_quantity(check, row, column, shape, allow_zero=True)
         if "supplier" in present:
             suppliers = code_map(Supplier)
             for row in rows:
@@ -290,11 +307,13 @@ class BarcodesImport(MasterData):
     fields = {"barcode": "code", "sku": "item", "pack_qty": "pack_qty"}
 
     def validate(self, rows, present, check):
-        items = code_map(Item, "sku")
+        items = {i.sku: i for i in Item.select(Item.sku, Item.decimals, Item.uom)}
         for row in rows:
             sku = row.values.get("sku")
             if sku and sku not in items:
                 check.add(row.number, "sku", f"unknown item SKU {sku!r}: import items first")
+            elif sku:
+                stored_quantity(check, row, "pack_qty", items[sku])
         return rows
 
     def refs(self, plan):
@@ -367,6 +386,120 @@ class OperatorsImport(MasterData):
     fields = {"code": "code", "name": "name", "role": "role"}
 
 
+# --- units (db/masterdata/units.py holds the rule; these are its file shapes) ---------------
+
+def _items_with_quantities() -> set[int]:
+    """Items whose stored quantities would change meaning with their precision."""
+    from db.core.models import Balance
+    used = {i for (i,) in Movement.select(Movement.item).distinct().tuples()}
+    used |= {i for (i,) in Balance.select(Balance.item).distinct().tuples()}
+    used |= {i for (i,) in PurchaseOrderLine.select(PurchaseOrderLine.item).distinct().tuples()}
+    used |= {i for (i,) in SalesOrderLine.select(SalesOrderLine.item).distinct().tuples()}
+    return used
+
+
+def _units_by_item() -> dict[int, dict[str, ItemUnit]]:
+    out: dict[int, dict[str, ItemUnit]] = {}
+    for unit in ItemUnit.select():
+        out.setdefault(unit.item_id, {})[unit.name.casefold()] = unit
+    return out
+
+
+def _line_quantity(check: Checker, row: Row, item: Item, units) -> None:
+    """An order line's qty in its `unit` column (blank: the base unit) as stored units; the
+    unit is kept on the row for the line (`unit_row`)."""
+    name = (row.values.get("unit") or "").strip()
+    unit = None
+    if name and name.casefold() != (item.uom or "").casefold():
+        unit = units.get(item.id, {}).get(name.casefold())
+        if unit is None:
+            known = ", ".join([item.uom] + [u.name for u in units.get(item.id, {}).values()])
+            check.add(row.number, "unit", f"{item.sku} has no unit {name!r}; its units: {known} "
+                                          "(import units first)")
+            return
+    row.values["unit_row"] = unit
+    if unit is None:
+        stored_quantity(check, row, "qty", item)
+    else:
+        stored_quantity(check, row, "qty", item, unit.factor, unit.name)
+
+
+def _unit_price(base_price, unit, decimals: int):
+    """The item's price per base unit as a price per UNIT (its factor in stored units)."""
+    from decimal import Decimal
+    from db.core.quantities import quantity_decimal
+    if unit is None or base_price is None:
+        return base_price
+    return (Decimal(base_price) * quantity_decimal(unit.factor, decimals)).quantize(Decimal("0.0001"))
+
+
+class UnitsImport:
+    """Named units of items (箱 = 24 瓶), upserted on (sku, unit); a unit's barcode becomes a
+    scan that counts its factor. File shape: sku,unit,factor,barcode,purchase_price,sales_price."""
+    kind = "units"
+
+    def validate(self, rows, present, check):
+        from db.masterdata.units import MAX_UNIT_NAME
+        items = {i.sku: i for i in Item.select(Item.id, Item.sku, Item.uom, Item.decimals)}
+        barcodes = dict(Barcode.select(Barcode.code, Barcode.item).tuples())
+        units = _units_by_item()
+        in_use = {u for (u,) in PurchaseOrderLine.select(PurchaseOrderLine.unit)
+                  .where(PurchaseOrderLine.unit.is_null(False)).tuples()}
+        in_use |= {u for (u,) in SalesOrderLine.select(SalesOrderLine.unit)
+                   .where(SalesOrderLine.unit.is_null(False)).tuples()}
+        in_file: dict[str, int] = {}
+        for row in rows:
+            v = row.values
+            item = items.get(v.get("sku")) if v.get("sku") else None
+            if v.get("sku") and item is None:
+                check.add(row.number, "sku", f"unknown item SKU {v['sku']!r}: import items first")
+                continue
+            if item is None:
+                continue
+            name = v.get("unit") or ""
+            if len(name) > MAX_UNIT_NAME:
+                check.add(row.number, "unit", f"a unit name of at most {MAX_UNIT_NAME} characters, got {name!r}")
+            if name.casefold() == (item.uom or "").casefold():
+                check.add(row.number, "unit", f"{name} is {item.sku}'s base unit already")
+            factor = stored_quantity(check, row, "factor", item)
+            old = units.get(item.id, {}).get(name.casefold())
+            if factor is not None and old is not None and old.factor != factor and old.id in in_use:
+                check.add(row.number, "factor", f"{item.sku} {old.name} is used on order lines: "
+                                                f"its factor stays {old.factor}")
+            code = v.get("barcode")
+            if code and code in barcodes and barcodes[code] != item.id:
+                check.add(row.number, "barcode", f"barcode {code} belongs to another item")
+            elif code and code in in_file:
+                check.add(row.number, "barcode", f"barcode {code} is already on row {in_file[code]}")
+            elif code:
+                in_file[code] = row.number
+            v["item"] = item
+        return rows
+
+    def write(self, rows, present, result, progress, ctx):
+        from db.masterdata.units import write_unit_barcode
+        existing = {(u.item_id, u.name.casefold()): u for u in ItemUnit.select()}
+        for done, row in enumerate(rows, 1):
+            v = row.values
+            item = v["item"]
+            fields = {"factor": v["factor"], "barcode": v.get("barcode") or None,
+                      "purchase_price": v.get("purchase_price"), "sales_price": v.get("sales_price")}
+            old = existing.get((item.id, v["unit"].casefold()))
+            if old is None:
+                ItemUnit.create(item=item.id, name=v["unit"], **fields)
+                result.created += 1
+            else:
+                if old.barcode and old.barcode != fields["barcode"]:
+                    Barcode.delete().where(Barcode.code == old.barcode, Barcode.item == item.id).execute()
+                ItemUnit.update(**fields).where(ItemUnit.id == old.id).execute()
+                result.updated += 1
+            if fields["barcode"]:
+                write_unit_barcode(item.id, fields["barcode"], v["factor"])
+            if done % 500 == 0:
+                progress("writing", done, len(rows))
+        progress("writing", len(rows), len(rows))
+
+
 class OrdersImport:
     """Purchase or sales orders, one row per line, grouped by order number.
 
@@ -380,7 +513,8 @@ class OrdersImport:
 
     def validate(self, rows, present, check):
         parties = code_map(self.party_model)
-        items = dict(Item.select(Item.sku, Item.id).tuples())
+        items = {i.sku: i for i in Item.select(Item.id, Item.sku, Item.uom, Item.decimals)}
+        units = _units_by_item()
         orders: dict[str, list[Row]] = {}
         for row in rows:
             v = row.values
@@ -388,6 +522,8 @@ class OrdersImport:
                 check.add(row.number, self.party_col, f"unknown {self.party_name} {v[self.party_col]!r}")
             if v.get("sku") and v["sku"] not in items:
                 check.add(row.number, "sku", f"unknown item SKU {v['sku']!r}: import items first")
+            elif v.get("sku"):
+                _line_quantity(check, row, items[v["sku"]], units)
             if v.get(self.number_col):
                 orders.setdefault(v[self.number_col], []).append(row)
         for number, lines in orders.items():
@@ -411,8 +547,8 @@ class OrdersImport:
 
     def write(self, orders, present, result, progress, ctx):
         parties = code_map(self.party_model)
-        items = {sku: (iid, cost, price) for sku, iid, cost, price in
-                 Item.select(Item.sku, Item.id, Item.unit_cost, Item.unit_price).tuples()}
+        items = {sku: (iid, cost, price, decimals) for sku, iid, cost, price, decimals in
+                 Item.select(Item.sku, Item.id, Item.unit_cost, Item.unit_price, Item.decimals).tuples()}
         existing = dict(self.order_model.select(self.order_model.number, self.order_model.id).tuples())
         result.details.append(f"{len(orders)} order{'s' if len(orders) != 1 else ''}")
         lines_out = []
@@ -466,9 +602,13 @@ class PurchaseOrdersImport(OrdersImport):
 
     def line_fields(self, order_id, line_no, row, items):
         v = row.values
-        iid, cost, _ = items[v["sku"]]
+        iid, cost, _, decimals = items[v["sku"]]
+        unit = v.get("unit_row")
+        default = unit.purchase_price if unit is not None and unit.purchase_price is not None else \
+            _unit_price(cost, unit, decimals)
         return {"po": order_id, "line_no": line_no, "item": iid, "qty_ordered": v["qty"],
-                "unit_cost": v["unit_cost"] if v.get("unit_cost") is not None else cost,
+                "unit": unit.id if unit is not None else None,
+                "unit_cost": v["unit_cost"] if v.get("unit_cost") is not None else default,
                 "expected_date": v.get("expected_date"), "status": "open"}
 
 
@@ -506,9 +646,13 @@ class SalesOrdersImport(OrdersImport):
 
     def line_fields(self, order_id, line_no, row, items):
         v = row.values
-        iid, _, price = items[v["sku"]]
+        iid, _, price, decimals = items[v["sku"]]
+        unit = v.get("unit_row")
+        default = unit.sales_price if unit is not None and unit.sales_price is not None else \
+            _unit_price(price, unit, decimals)
         return {"so": order_id, "line_no": line_no, "item": iid, "qty_ordered": v["qty"],
-                "unit_price": v["unit_price"] if v.get("unit_price") is not None else price}
+                "unit": unit.id if unit is not None else None,
+                "unit_price": v["unit_price"] if v.get("unit_price") is not None else default}
 
 
 class StockImport:
@@ -520,8 +664,8 @@ class StockImport:
     kind = "stock"
 
     def validate(self, rows, present, check):
-        items = {sku: (iid, lot, exp) for sku, iid, lot, exp in
-                 Item.select(Item.sku, Item.id, Item.lot_tracked, Item.expiry_tracked).tuples()}
+        items = {i.sku: (i.id, i.lot_tracked, i.expiry_tracked, i) for i in
+                 Item.select(Item.sku, Item.id, Item.lot_tracked, Item.expiry_tracked, Item.decimals, Item.uom)}
         locations = {code: (lid, kind, active) for code, lid, kind, active in
                      Location.select(Location.code, Location.id, Location.kind, Location.active).tuples()}
         lots = {(iid, code): exp for iid, code, exp in Lot.select(Lot.item, Lot.code, Lot.expiry).tuples()}
@@ -542,7 +686,8 @@ class StockImport:
                     check.add(row.number, "location", f"location {v['location']} is inactive")
             if item is None:
                 continue
-            iid, lot_tracked, expiry_tracked = item
+            iid, lot_tracked, expiry_tracked, decimals = item
+            stored_quantity(check, row, "qty", decimals)
             lot, expiry = v.get("lot"), v.get("expiry")
             if lot_tracked and not lot:
                 check.add(row.number, "lot", f"{v['sku']} is lot-tracked: a lot is required")
@@ -611,7 +756,7 @@ _HANDLERS = {
     "items": ItemsImport(), "barcodes": BarcodesImport(), "locations": LocationsImport(),
     "suppliers": SuppliersImport(), "customers": CustomersImport(),
     "purchase-orders": PurchaseOrdersImport(), "sales-orders": SalesOrdersImport(),
-    "stock": StockImport(), "operators": OperatorsImport(),
+    "stock": StockImport(), "operators": OperatorsImport(), "units": UnitsImport(),
 }
 
 

@@ -17,7 +17,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from db.core.models import LOCATION_KINDS, ROLES
-from db.core.quantities import MAX_MONEY, MAX_QTY
+from db.core.errors import InvalidInput
+from db.core.quantities import MAX_MONEY, MAX_QTY, check_decimals, parse_in_unit, parse_quantity
 from db.core.text import hidden_characters, unneutralise_cell
 from db.io import headers
 from devices.gs1 import check_digit
@@ -72,6 +73,65 @@ def p_int(value: str, minimum: int = 0) -> int:
 
 def p_positive(value: str) -> int:
     return p_int(value, minimum=1)
+
+
+def p_quantity(value: str) -> Decimal:
+    """A quantity as typed in a sheet (`12`, `1.250`): an exact Decimal above 0. Its precision
+    is checked against the item by the importer (`stored_quantity`), which knows the item."""
+    number = _decimal_quantity(value)
+    if number <= 0:
+        raise CellError(f"expected a quantity above 0, got {value!r}")
+    return number
+
+
+def p_quantity0(value: str) -> Decimal:
+    """A quantity of 0 or more (reorder point, maximum)."""
+    number = _decimal_quantity(value)
+    if number < 0:
+        raise CellError(f"expected a quantity of 0 or more, got {value!r}")
+    return number
+
+
+def _decimal_quantity(value: str) -> Decimal:
+    if len(value) > 40:
+        raise CellError(f"expected a quantity like 12 or 1.250, got {value[:20]!r}… ({len(value)} characters)")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise CellError(f"expected a quantity like 12 or 1.250, got {value!r}") from None
+    if not number.is_finite() or number.adjusted() > 15:
+        raise CellError(f"expected a quantity like 12 or 1.250, got {value!r}")
+    return number
+
+
+def p_decimals(value: str) -> int:
+    try:
+        return check_decimals(value)
+    except InvalidInput as exc:
+        raise CellError(str(exc)) from None
+
+
+def stored_quantity(check: "Checker", row: "Row", column: str, precision, factor: int | None = None,
+                    unit: str = "", *, allow_zero: bool = False) -> int | None:
+    """ROW's COLUMN (a Decimal from p_quantity) as the stored integer of the item PRECISION,
+    in the named unit of FACTOR stored units when given; an error on the row and None when it
+    has more decimals than the item (or the unit) allows. Writes the stored value back."""
+    value = row.values.get(column)
+    if value is None:
+        return None
+    try:
+        if factor is None:
+            stored = parse_quantity(value, precision, column, allow_zero=allow_zero)
+        else:
+            stored = parse_in_unit(value, factor, precision, unit, column, allow_zero=allow_zero)
+        if stored > MAX_QTY:
+            raise InvalidInput(f"{column} {value} is out of range: at most {MAX_QTY} stored units")
+    except InvalidInput as exc:
+        check.add(row.number, column, str(exc))
+        row.values[column] = None
+        return None
+    row.values[column] = stored
+    return stored
 
 
 def p_money(value: str) -> Decimal:
@@ -172,13 +232,17 @@ SPECS: dict[str, Spec] = {
     "items": Spec((
         Col("sku", p_code, True), Col("name", p_text, True), Col("uom", p_text, default="EA"),
         Col("unit_cost", p_money, default=Decimal(0)), Col("unit_price", p_money, default=Decimal(0)),
-        Col("reorder_point", p_int, default=0), Col("reorder_qty", p_int, default=0),
-        Col("max_qty", p_int, default=0), Col("lot_tracked", p_bool, default=False),
+        Col("reorder_point", p_quantity0, default=Decimal(0)), Col("reorder_qty", p_quantity0, default=Decimal(0)),
+        Col("max_qty", p_quantity0, default=Decimal(0)), Col("lot_tracked", p_bool, default=False),
         Col("expiry_tracked", p_bool, default=False), Col("supplier", p_code),
-        Col("min_shelf_life_days", p_int, default=0)), ("sku",)),
+        Col("min_shelf_life_days", p_int, default=0), Col("decimals", p_decimals, default=0)), ("sku",)),
     "barcodes": Spec((
         Col("barcode", p_barcode, True), Col("sku", p_code, True),
-        Col("pack_qty", p_positive, default=1)), ("barcode",)),
+        Col("pack_qty", p_quantity, default=Decimal(1))), ("barcode",)),
+    "units": Spec((
+        Col("sku", p_code, True), Col("unit", p_code, True), Col("factor", p_quantity, True),
+        Col("barcode", p_barcode), Col("purchase_price", p_money), Col("sales_price", p_money)),
+        ("sku", "unit")),
     "locations": Spec((
         Col("code", p_code, True), Col("warehouse", p_code), Col("zone", p_text, default=""),
         Col("kind", p_kind, default="storage"), Col("pick_sequence", p_int, default=0)), ("code",)),
@@ -192,14 +256,15 @@ SPECS: dict[str, Spec] = {
         Col("credit_limit", p_money, default=Decimal(0))), ("code",)),
     "purchase-orders": Spec((
         Col("po", p_code, True), Col("supplier", p_code, True), Col("sku", p_code, True),
-        Col("qty", p_positive, True), Col("unit_cost", p_money), Col("expected_date", p_date)),
+        Col("qty", p_quantity, True), Col("unit_cost", p_money), Col("expected_date", p_date),
+        Col("unit", p_code)),
         ("po", "sku")),
     "sales-orders": Spec((
         Col("so", p_code, True), Col("customer", p_code, True), Col("sku", p_code, True),
-        Col("qty", p_positive, True), Col("unit_price", p_money), Col("due_date", p_date),
-        Col("priority", p_priority)), ("so", "sku")),
+        Col("qty", p_quantity, True), Col("unit_price", p_money), Col("due_date", p_date),
+        Col("priority", p_priority), Col("unit", p_code)), ("so", "sku")),
     "stock": Spec((
-        Col("sku", p_code, True), Col("location", p_code, True), Col("qty", p_positive, True),
+        Col("sku", p_code, True), Col("location", p_code, True), Col("qty", p_quantity, True),
         Col("lot", p_code), Col("expiry", p_date)), ("sku", "location", "lot")),
     "operators": Spec((
         Col("code", p_code, True), Col("name", p_text, True),

@@ -8,3 +8,4 @@ from .security import (configure, configure_from, settings, get_operator, requir
                        set_pin, unlock, locked_for, check_pin, pin_source, supervisor_pin, audit, station_seen, redact)
 from .places import physical, station_warehouse
 from .lots import lot_for, lot_at
+from .units import units_of, find_unit, factor_of, set_unit

@@ -6,7 +6,7 @@ from gettext import gettext as _, ngettext
 
 from .common import CliError, command
 
-IMPORT_KINDS = ("items", "barcodes", "locations", "suppliers", "customers", "purchase-orders",
+IMPORT_KINDS = ("items", "barcodes", "units", "locations", "suppliers", "customers", "purchase-orders",
                 "sales-orders", "stock", "operators", "opening-balances", "money-documents", "returns")
 EXPORT_KINDS = IMPORT_KINDS + ("movements",)
 

@@ -90,12 +90,12 @@ def test_csv_cells_and_json_values(store):
     assert rows == [{"sku": "A1", "name": 'Juice "Sunny", 1 L', "uom": "EA", "unit_cost": "1.20",
                      "unit_price": "2.4999", "reorder_point": "0", "reorder_qty": "0", "max_qty": "0",
                      "lot_tracked": "true", "expiry_tracked": "false", "supplier": "SUP1",
-                     "min_shelf_life_days": "0"}]
+                     "min_shelf_life_days": "0", "decimals": "0"}]
     data = json.loads(export_text("items", "json"))
     assert data == [{"sku": "A1", "name": 'Juice "Sunny", 1 L', "uom": "EA", "unit_cost": 1.2,
                      "unit_price": 2.4999, "reorder_point": 0, "reorder_qty": 0, "max_qty": 0,
                      "lot_tracked": True, "expiry_tracked": False, "supplier": "SUP1",
-                     "min_shelf_life_days": 0}]
+                     "min_shelf_life_days": 0, "decimals": 0}]
     assert json.loads(export_text("customers", "json")) == []
 
 

@@ -68,7 +68,7 @@ def test_every_error_is_listed_with_row_and_column_and_nothing_is_written(store,
     assert errors == [
         "row 3, column unit_cost: expected an amount like 12.50, got '12;50'",
         "row 3, column lot_tracked: expected true/false/yes/no/1/0, got 'maybe'",
-        "row 3, column reorder_point: expected a whole number of at least 0, got '-3'",
+        "row 3, column reorder_point: expected a quantity of 0 or more, got '-3'",
         "row 3, column supplier: unknown supplier 'NOPE': import suppliers first",
         "row 5, column sku: duplicate sku OK1: already on row 2",
         "row 6, column sku: a value is required",
@@ -120,7 +120,7 @@ def test_barcodes_check_gtin_digits_and_reference_items(store, tmp_path):
         "row 4, column barcode: GTIN 4006381333932 has a wrong check digit: expected 1, got 2",
         "row 5, column barcode: '4.00638E+12' looks like a number a spreadsheet turned into "
         "scientific notation; format the column as text and export again",
-        "row 6, column pack_qty: expected a whole number of at least 1, got '0'",
+        "row 6, column pack_qty: expected a quantity above 0, got '0'",
         "row 6, column sku: unknown item SKU 'NOPE': import items first",
     ]
     good = "barcode,sku,pack_qty\n4006381333931,A1,1\n14006381333938,A1,12\nINT-77,A1,\n"
@@ -196,11 +196,10 @@ def test_purchase_order_errors(store, tmp_path):
             "PO-1,SUP2,A1,5,\n"
             "PO-2,SUPX,ZZ,1.5,31/12/2030\n")
     assert failed("purchase-orders", write(tmp_path, "bad.csv", text)) == [
-        "row 2, column qty: expected a whole number of at least 1, got '0'",
+        "row 2, column qty: expected a quantity above 0, got '0'",
         "row 2, column expected_date: expected an ISO 8601 date like 2025-03-31, got '2030-02-30'",
         "row 3, column sku: duplicate po PO-1, sku A1: already on row 2",
         "row 3, column supplier: po PO-1 has supplier SUP1 on row 2, not SUP2",
-        "row 4, column qty: expected a whole number, got '1.5'",
         "row 4, column expected_date: expected an ISO 8601 date like 2025-03-31, got '31/12/2030'",
         "row 4, column supplier: unknown supplier 'SUPX'",
         "row 4, column sku: unknown item SKU 'ZZ': import items first",
@@ -279,7 +278,7 @@ def test_stock_errors(store, tmp_path):
         "row 5, column location: @GAIN is a virtual inventory-gain location: expected a physical location",
         "row 5, column lot: PLAIN is not lot-tracked: expected no lot, got 'X'",
         "row 5, column expiry: PLAIN is not expiry-tracked: expected no expiry, got 2030-01-01",
-        "row 6, column qty: expected a whole number of at least 1, got '-1'",
+        "row 6, column qty: expected a quantity above 0, got '-1'",
         "row 6, column location: unknown location 'NOWHERE': import locations first",
     ]
     assert Movement.select().count() == 0 and Lot.select().count() == 1
