@@ -122,9 +122,17 @@ def parse_quantity(value, precision, name: str = "quantity", *, allow_zero: bool
     return stored_int
 
 
-def quantity_decimal(stored: int, precision) -> Decimal:
+class Qty(Decimal):
+    """A quantity in base units on its way out (a report row, `wh stock`, an export): exact,
+    and shown with the item's decimals (`1.250`), never as money's two. Tables print it as
+    str(), CSV as str(), JSON as a number (float() of three decimals is exact as text).
+    Arithmetic on it gives plain Decimals."""
+    __slots__ = ()
+
+
+def quantity_decimal(stored: int, precision) -> Qty:
     """A stored integer as the exact quantity in the base unit, with the item's decimals."""
-    return Decimal(int(stored)).scaleb(-decimals_of(precision))
+    return Qty(Decimal(int(stored)).scaleb(-decimals_of(precision)))
 
 
 def format_quantity(stored: int, precision) -> str:
@@ -137,18 +145,19 @@ def format_quantity(stored: int, precision) -> str:
 
 
 def json_quantity(stored: int, precision):
-    """A stored integer for JSON: a number for whole-unit items (as before), the exact
-    decimal text for items with decimals (a JSON float would not be exact)."""
+    """A stored integer for output rows: an int for whole-unit items (as before), a Qty for
+    items with decimals (shown `1.250` in tables and CSV)."""
     if decimals_of(precision) == 0:
         return int(stored)
-    return format_quantity(stored, precision)
+    return quantity_decimal(stored, precision)
 
 
 def with_uom(stored: int, item) -> str:
     """`12.5 m`: the quantity and the item's base unit."""
     uom = getattr(item, "uom", "") or ""
     text = format_quantity(stored, item)
-    return f"{text} {uom}" if uom else text
+    # "EA" is the default unit of a counted item: `12` says it, `12 EA` only adds noise.
+    return f"{text} {uom}" if uom and uom != "EA" else text
 
 
 def stock_value(stored: int, precision, unit_cost) -> Decimal:

@@ -15,7 +15,7 @@ from typing import Any, Iterator, TextIO
 import peewee as pw
 
 from db.core.errors import InvalidInput
-from db.core.quantities import json_quantity
+from db.core.quantities import Qty, json_quantity
 from db.core.text import neutralise_cell
 from db.io import headers, sheets
 from db.io.importer import SPECS
@@ -85,7 +85,7 @@ def _line_qty(stored: int, decimals: int, unit_name, factor):
     if unit_name is None:
         return qty_cell(stored, decimals)
     amount = Decimal(stored) / factor
-    return int(amount) if amount == amount.to_integral_value() else f"{amount.normalize():f}"
+    return int(amount) if amount == amount.to_integral_value() else Qty(amount.normalize())
 
 
 def _locations():
@@ -190,6 +190,8 @@ def csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Qty):
+        return str(value)
     if isinstance(value, Decimal):
         return money_text(value)
     if isinstance(value, dt.datetime):

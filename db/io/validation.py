@@ -99,8 +99,10 @@ def _decimal_quantity(value: str) -> Decimal:
         number = Decimal(value)
     except InvalidOperation:
         raise CellError(f"expected a quantity like 12 or 1.250, got {value!r}") from None
-    if not number.is_finite() or number.adjusted() > 15:
+    if not number.is_finite():
         raise CellError(f"expected a quantity like 12 or 1.250, got {value!r}")
+    if number.adjusted() > 9:
+        raise CellError(f"expected a quantity of at most {MAX_QTY}, got {value!r}")
     return number
 
 

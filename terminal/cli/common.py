@@ -11,6 +11,8 @@ import sys
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
+from db.core.quantities import Qty
+
 
 # The column names of the tables the commands of terminal/cli print (report columns are marked in
 # db/reports): marked here for the catalogue, translated where a table shows them (`_table`).
@@ -186,6 +188,8 @@ def station_of(args) -> str:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Qty):
+        return float(value)          # JSON: 1.25 is exactly 1.250 (three decimals round-trip)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, (dt.date, dt.datetime)):
@@ -244,7 +248,7 @@ def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str = "table", *, ti
         writer.writerow(columns)
         for r in rows:
             # Text cells that a spreadsheet would run as a formula get a ' (OWASP); numbers stay.
-            writer.writerow(["" if r.get(c) is None else
+            writer.writerow(["" if r.get(c) is None else str(r[c]) if isinstance(r.get(c), Qty) else
                              neutralise_cell(v) if isinstance(v := _plain(r.get(c)), str) else v
                              for c in columns])
     else:
@@ -314,6 +318,8 @@ def _cell(value: Any) -> str:
     Rich markup."""
     if value is None:
         return ""
+    if isinstance(value, Qty):
+        return str(value)            # a quantity with its item's decimals: 1.250 kg, never 1.25
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, float):
@@ -335,3 +341,32 @@ def parse_date(text: str | None, name: str = "date") -> dt.date | None:
 def lines(items: Iterable[str]) -> None:
     for line in items:
         print(line)
+
+
+def qty_arg(text: str, sku: str, option: str = "--qty", unit: str | None = None, *,
+            allow_zero: bool = False, signed: bool = False) -> int:
+    """A quantity option as the stored integer of item SKU: in its base unit (as many decimals
+    as the item allows: `--qty 1.25` of rice by the kg), or in its named UNIT (`--unit 箱`).
+    A refusal names the item, the quantity and the precision."""
+    from db.core.quantities import parse_in_unit, parse_quantity
+    from db.masterdata import find_unit, get_item
+    item = get_item(sku)
+    named = find_unit(item, unit)
+    text = str(text).strip()
+    negative = signed and text.startswith("-")
+    body = text[1:] if negative else text
+    from db.core.errors import InvalidInput
+    try:
+        if named is None:
+            stored = parse_quantity(body, item, option, allow_zero=allow_zero)
+        else:
+            stored = parse_in_unit(body, named.factor, item, named.name, option, allow_zero=allow_zero)
+    except InvalidInput as exc:
+        raise CliError(str(exc), code=2) from None      # a usage error, as argparse's own
+    return -stored if negative else stored
+
+
+def qty_text(stored: int, item) -> str:
+    """A stored quantity as a message shows it: `1.250 kg`, `12 EA`."""
+    from db.core.quantities import with_uom
+    return with_uom(stored, item)

@@ -64,7 +64,8 @@ def register(sub) -> None:
     p = command(csub, "set", cmd_set, "set a line's true quantity with a reason and post it (supervisor)")
     p.add_argument("count_id", type=int, metavar="ID")
     p.add_argument("--line", type=int, required=True, metavar="N")
-    p.add_argument("--qty", type=int, required=True, metavar="N", help="the quantity on the shelf at the count")
+    p.add_argument("--qty", required=True, metavar="Q", help="the quantity on the shelf at the count (base unit, "
+                                                             "decimals as the item allows)")
     p.add_argument("--reason", required=True, metavar="R", help="reason code, e.g. MISCOUNT")
     add_operator(p)
 
@@ -180,8 +181,10 @@ def _describe(decision) -> str:
             (_(" lot {lot}").format(lot=line.lot.code) if line.lot_id else "") + ")"
     if m is None:
         return f"{where}: no variance, nothing posted"
-    direction = f"+{m.qty} from {m.from_location.code}" if m.to_location_id == line.task.location_id \
-        else f"-{m.qty} to {m.to_location.code}"
+    from db.core.quantities import format_quantity
+    qty = format_quantity(m.qty, line.item)
+    direction = f"+{qty} from {m.from_location.code}" if m.to_location_id == line.task.location_id \
+        else f"-{qty} to {m.to_location.code}"
     return f"{where}: {direction} (movement {m.id}, reason {m.reason})"
 
 
@@ -208,8 +211,11 @@ def cmd_reject(args) -> int:
 
 
 def cmd_set(args) -> int:
+    from db.core.quantities import parse_quantity
     from db.counts import set_quantity
-    d = set_quantity(args.count_id, args.line, args.qty, reason=args.reason, operator=args.operator,
+    from db.counts.lookup import get_line
+    qty = parse_quantity(args.qty, get_line(args.count_id, args.line).item, "--qty", allow_zero=True)
+    d = set_quantity(args.count_id, args.line, qty, reason=args.reason, operator=args.operator,
                      station=station_of(args))
     print(_('set {describe}').format(describe=_describe(d)))
     return 0

@@ -6,7 +6,9 @@ from gettext import gettext as _
 
 import sys
 
-from .common import CliError, add_format, add_operator, command, emit, parse_date, station_of
+from db.core.quantities import format_line_qty, format_quantity
+
+from .common import CliError, add_format, add_operator, command, emit, parse_date, qty_arg, station_of
 
 
 def register(sub) -> None:
@@ -14,8 +16,10 @@ def register(sub) -> None:
     p.add_argument("--po", metavar="PO", help="purchase order number; without it --supplier is required")
     p.add_argument("--supplier", metavar="CODE", help="supplier of a receipt with no PO")
     p.add_argument("--sku", required=True, metavar="SKU")
-    p.add_argument("--qty", required=True, type=int, metavar="N", help="accepted units")
-    p.add_argument("--reject", type=int, default=0, metavar="N", help="rejected units on top of --qty (to quarantine)")
+    p.add_argument("--qty", required=True, metavar="Q", help="accepted quantity (base unit, or --unit; decimals as "
+                                                             "the item allows)")
+    p.add_argument("--reject", default="0", metavar="Q", help="rejected quantity on top of --qty (to quarantine)")
+    p.add_argument("--unit", metavar="U", help="--qty and --reject are in this unit of the item (e.g. a case)")
     p.add_argument("--reason", metavar="R", help="reason code of the rejected units (e.g. DAMAGED)")
     p.add_argument("--lot", metavar="L", help="lot code (required for lot-tracked items)")
     p.add_argument("--expiry", metavar="YYYY-MM-DD", help="expiry date (required for a new lot of an expiry-tracked item)")
@@ -47,7 +51,8 @@ def register(sub) -> None:
 
     p = command(sub, "move", cmd_move, "move stock between locations (through transit between warehouses)")
     p.add_argument("--sku", required=True, metavar="SKU")
-    p.add_argument("--qty", required=True, type=int, metavar="N")
+    p.add_argument("--qty", required=True, metavar="Q", help="quantity (base unit, or --unit)")
+    p.add_argument("--unit", metavar="U", help="--qty is in this unit of the item")
     p.add_argument("--from", dest="from_code", required=True, metavar="LOC")
     p.add_argument("--to", dest="to_code", required=True, metavar="LOC")
     p.add_argument("--lot", metavar="L", help="lot (default: the only lot of the item at --from)")
@@ -57,7 +62,8 @@ def register(sub) -> None:
     p = command(sub, "pick", cmd_pick, "pick for a sales order to the shipping location (or record a short pick)")
     p.add_argument("--so", required=True, metavar="SO")
     p.add_argument("--sku", required=True, metavar="SKU")
-    p.add_argument("--qty", required=True, type=int, metavar="N", help="units picked (with --short: units missing)")
+    p.add_argument("--qty", required=True, metavar="Q", help="quantity picked (with --short: missing)")
+    p.add_argument("--unit", metavar="U", help="--qty is in this unit of the item")
     p.add_argument("--from", dest="from_code", required=True, metavar="LOC")
     p.add_argument("--lot", metavar="L", help="lot picked (default: the only lot of the item at --from)")
     p.add_argument("--short", action="store_true", help="record a short pick: --qty units were not on the shelf")
@@ -75,7 +81,8 @@ def register(sub) -> None:
 
     p = command(sub, "adjust", cmd_adjust, "adjust stock for damage, loss or found goods (supervisor)")
     p.add_argument("--sku", required=True, metavar="SKU")
-    p.add_argument("--qty", required=True, type=int, metavar="±N", help="positive: found; negative: lost")
+    p.add_argument("--qty", required=True, metavar="±Q", help="positive: found; negative: lost (decimals as the "
+                                                              "item allows)")
     p.add_argument("--location", required=True, metavar="LOC")
     p.add_argument("--reason", required=True, metavar="R", help="reason code (e.g. FOUND, LOSS, BREAKAGE)")
     p.add_argument("--lot", metavar="L")
@@ -100,7 +107,7 @@ def _lot_text(movement) -> str:
 
 
 def _describe(m) -> str:
-    return (f"movement {m.id}: {m.qty} × {m.item.sku}{_lot_text(m)} "
+    return (f"movement {m.id}: {format_quantity(m.qty, m.item)} × {m.item.sku}{_lot_text(m)} "
             f"{m.from_location.code} → {m.to_location.code}")
 
 
@@ -109,12 +116,14 @@ def cmd_receive(args) -> int:
     if not args.po and not args.supplier:
         raise CliError(_('a receipt needs --po PO, or --supplier CODE when there is no purchase order; got '
                          'neither'), code=2)
-    if args.reject and not args.reason:
+    location = args.location or args.cfg.get("receiving.default_dock") or None
+    qty = qty_arg(args.qty, args.sku, "--qty", args.unit, allow_zero=True)
+    reject = qty_arg(args.reject, args.sku, "--reject", args.unit, allow_zero=True)
+    if reject and not args.reason:
         raise CliError(_('--reject {reject} needs --reason (a reason code such as DAMAGED), got none').format(
                            reject=args.reject), code=2)
-    location = args.location or args.cfg.get("receiving.default_dock") or None
-    result = receive(args.po, args.sku, args.qty, operator=args.operator, station=station_of(args),
-                     reject=args.reject, reason=args.reason, lot=args.lot,
+    result = receive(args.po, args.sku, qty, operator=args.operator, station=station_of(args),
+                     reject=reject, reason=args.reason, lot=args.lot,
                      expiry=parse_date(args.expiry, "expiry"), location=location,
                      supplier=args.supplier, warehouse=args.warehouse or args.cfg.warehouse,
                      tolerance_pct=float(args.cfg.get("receiving.over_receipt_tolerance_pct")),
@@ -130,8 +139,9 @@ def cmd_receive(args) -> int:
         line = result.po_line
         print(_('{number} line {line_no}: {qty_received} accepted, {qty_rejected} rejected of {qty_ordered} '
                 'ordered; order {status}').format(
-                  number=line.po.number, line_no=line.line_no, qty_received=line.qty_received,
-                  qty_rejected=line.qty_rejected, qty_ordered=line.qty_ordered, status=line.po.status))
+                  number=line.po.number, line_no=line.line_no, qty_received=format_quantity(line.qty_received, line.item),
+                  qty_rejected=format_quantity(line.qty_rejected, line.item),
+                  qty_ordered=format_line_qty(line.qty_ordered, line), status=line.po.status))
     return 0
 
 
@@ -161,7 +171,7 @@ def cmd_po_close(args) -> int:
 
 def cmd_move(args) -> int:
     from db.inventory import move
-    for m in move(args.sku, args.qty, args.from_code, args.to_code, lot=args.lot, operator=args.operator,
+    for m in move(args.sku, qty_arg(args.qty, args.sku, "--qty", args.unit), args.from_code, args.to_code, lot=args.lot, operator=args.operator,
                   station=station_of(args), key=args.key):
         print(_('moved {describe}').format(
                   describe=_describe(m)) + (f" ({m.document})" if m.document else ""))
@@ -171,18 +181,18 @@ def cmd_move(args) -> int:
 def cmd_pick(args) -> int:
     from db.sales import pick, short_pick
     if args.short:
-        s = short_pick(args.so, args.sku, args.from_code, args.qty, operator=args.operator,
-                       station=station_of(args))
+        s = short_pick(args.so, args.sku, args.from_code, qty_arg(args.qty, args.sku, "--qty", args.unit),
+                       operator=args.operator, station=station_of(args))
         print(_('short pick recorded: {qty_short} × {sku} missing at {from_code} for {so}').format(
-                  qty_short=s.qty_short, sku=args.sku, from_code=args.from_code, so=args.so))
+                  qty_short=format_quantity(s.qty_short, s.item), sku=args.sku, from_code=args.from_code, so=args.so))
         return 0
-    m = pick(args.so, args.sku, args.qty, args.from_code, lot=args.lot, operator=args.operator,
+    m = pick(args.so, args.sku, qty_arg(args.qty, args.sku, "--qty", args.unit), args.from_code, lot=args.lot, operator=args.operator,
              station=station_of(args), key=args.key, fefo=bool(args.cfg.get("picking.fefo")))
     from db.core.models import SalesOrderLine
     line = SalesOrderLine.get_by_id(m.so_line_id)
     print(_('picked {describe} for {document}; line {qty_picked} of {qty_ordered} picked').format(
-              describe=_describe(m), document=m.document, qty_picked=line.qty_picked,
-              qty_ordered=line.qty_ordered))
+              describe=_describe(m), document=m.document, qty_picked=format_quantity(line.qty_picked, line.item),
+              qty_ordered=format_line_qty(line.qty_ordered, line)))
     return 0
 
 
@@ -209,7 +219,7 @@ def cmd_ship(args) -> int:
 
 def cmd_adjust(args) -> int:
     from db.inventory import adjust
-    m = adjust(args.sku, args.qty, args.location, reason=args.reason, operator=args.operator,
+    m = adjust(args.sku, qty_arg(args.qty, args.sku, "--qty", signed=True), args.location, reason=args.reason, operator=args.operator,
                station=station_of(args), lot=args.lot, key=args.key, expiry=parse_date(args.expiry, "expiry"))
     print(_('adjusted {describe} ({reason})').format(describe=_describe(m), reason=m.reason))
     return 0

@@ -54,7 +54,7 @@ def test_format_is_exact_with_the_items_decimals():
     assert format_quantity(1250, Kg) == "1.250"
     assert format_quantity(-1, Kg) == "-0.001"
     assert format_quantity(48, Bottle) == "48"
-    assert json_quantity(48, Bottle) == 48 and json_quantity(1250, Kg) == "1.250"
+    assert json_quantity(48, Bottle) == 48 and str(json_quantity(1250, Kg)) == "1.250"
 
 
 def test_value_scales_once_per_base_unit():

@@ -136,7 +136,7 @@ def test_adjust_negative_quantity_and_supervisor_only(wh):
     assert code == 1 and "operator W1 is a worker; adjusting stock needs a supervisor" in err
     code, out, err = wh("adjust", "--sku", "A1", "--qty", "three", "--location", "A-01", "--reason", "LOSS",
                         "--operator", "S1")
-    assert code == 2 and "argument --qty: expected a whole number, got 'three'" in err
+    assert code == 2 and "--qty must be a number, got 'three'" in err
     from db.ledger.posting import on_hand
     assert on_hand(Item.get(sku="A1"), f.Location.get(code="A-01")) == 9
     # and `wh undo` of the adjustment
