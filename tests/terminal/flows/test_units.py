@@ -123,3 +123,4 @@ def test_parse_qty_and_prompt(store):
         with pytest.raises(Exception) as exc:
             parse_qty(text, item=item)
         assert str(exc.value) == message
+
