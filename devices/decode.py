@@ -14,6 +14,14 @@ AI (400) when no identifier says otherwise, and the store lookups through a `Res
 Quantities: `count` is the (30)/(37) count as printed; `pack_qty` comes from the store's barcode;
 `qty` is the units of the base item the scan stands for: count (1 if none) × pack_qty (1 if
 unknown). `expiry` is (17), else the best-before date (15).
+
+Variable measure: (310n) kg, (311n) m, (314n) m², (315n) l and (320n) lb give `measure` (the
+exact Decimal, n decimals) and `measure_unit`; (30) alone gives its count as the measure in
+"count". For an item sold by weight or measure (decimals > 0, asked through the resolver's
+optional `item_measure`), `qty` is the measure as STORED units of the item's base unit
+(1.250 kg of a 3-decimal kg item is 1250), converted where the unit differs (lb → kg, rounded
+half-up to the item's precision, with a warning); such an item scanned without a measure has
+`measure_needed` set and no `qty`: the station asks for it.
 """
 from __future__ import annotations
 
@@ -23,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping, Protocol, runtime_checkable
 
-from .gs1 import check_digit_error, gtin14
+from .gs1 import MEASURE_AIS, MeasureError, check_digit_error, gtin14, measure_in
 from .scan import GS, Scan, escape_gs, split_symbology
 
 COMMANDS = ("DONE", "UNDO", "SKIP", "SHORT", "CANCEL", "OK")
@@ -56,6 +64,10 @@ class Resolver(Protocol):
         """CODE as an item's SKU typed by hand (a torn label), or None. Asked last, when CODE is
         no barcode, location or operator. Optional: a resolver without it knows no SKUs."""
 
+    def item_measure(self, sku: str) -> tuple[int, str] | None:
+        """(decimals, uom) of item SKU: how its quantities are kept. Optional: without it every
+        item counts whole units and a measure is only shown."""
+
 
 @dataclass
 class Decoded:
@@ -75,6 +87,9 @@ class Decoded:
     serial: str | None = None
     sscc: str | None = None
     weight: Decimal | None = None       # kg, from (310n)
+    measure: Decimal | None = None      # (310n) (311n) (314n) (315n) (320n), or the (30) count
+    measure_unit: str | None = None     # kg, m, m2, l, lb, count
+    measure_needed: bool = False        # a measured item scanned without its measure
     order_number: str | None = None     # (400)
     command: str | None = None          # DONE, UNDO, SKIP, SHORT, CANCEL, OK
     location: str | None = None
@@ -91,7 +106,8 @@ class Decoded:
         out: dict[str, Any] = {}
         for name in ("kind", "gtin", "sku", "lot", "expiry", "serial", "sscc", "qty", "error", "pack_qty",
                      "count", "content_gtin", "best_before", "production_date", "weight", "order_number",
-                     "command", "location", "operator", "hri", "warnings", "raw", "symbology"):
+                     "command", "location", "operator", "hri", "warnings", "raw", "symbology", "measure",
+                     "measure_unit"):
             value = getattr(self, name)
             if isinstance(value, dt.date):
                 value = value.isoformat()
@@ -106,7 +122,7 @@ class Decoded:
         """One line for people: `gs1 gtin=… lot=… expiry=…` plus the error or warnings."""
         parts = [self.kind]
         for name in ("command", "location", "operator", "sscc", "gtin", "content_gtin", "sku", "lot", "expiry",
-                     "serial", "count", "pack_qty", "qty", "weight", "order_number"):
+                     "serial", "count", "pack_qty", "qty", "weight", "measure", "measure_unit", "order_number"):
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name}={value.isoformat() if isinstance(value, dt.date) else value}")
@@ -138,6 +154,8 @@ def decode(scan: Scan | str, *, resolver: Resolver | None = None,
     if _by_prefix(d, text, resolver, prefixes):
         return d
     if resolver is not None and _by_store(d, text, resolver):
+        if d.kind == "item":
+            _against_item(d, resolver)
         return d
     body = text.lstrip("".join(seps)) if symbology in GS1_SYMBOLOGIES or symbology is None else text
     if re.match(r"^https?://", body, re.IGNORECASE) and symbology in (None, "]Q1", "]Q0", "]d1", "]d0"):
@@ -376,6 +394,7 @@ def _element_error(es) -> str | None:
 def _elements(d: Decoded, elements) -> None:
     ais: list[str] = []
     errors: list[str] = []
+    measures: list[str] = []
     for es in elements:
         ai, value = es.ai.ai, es.value
         ais.append(ai)
@@ -400,8 +419,11 @@ def _elements(d: Decoded, elements) -> None:
             d.serial = value
         elif ai in ("30", "37"):
             d.count = int(value)
-        elif ai.startswith("310"):
-            d.weight = es.decimal
+        if ai[:3] in MEASURE_AIS and len(ai) == 4:
+            measures.append(ai)
+            d.measure, d.measure_unit = es.decimal, MEASURE_AIS[ai[:3]]
+            if ai.startswith("310"):
+                d.weight = es.decimal
         elif ai == "400":
             d.order_number = value
         if es.ai.separator_required:
@@ -412,6 +434,10 @@ def _elements(d: Decoded, elements) -> None:
                     f"after the {es.ai.data_title.lower()}")
     if d.expiry is None and d.best_before is not None:
         d.expiry = d.best_before
+    if len(measures) > 1:
+        errors.append(f"{' and '.join(f'({ai})' for ai in measures)}: one measure per scan is expected")
+    if d.measure is None and d.count is not None and "30" in ais:
+        d.measure, d.measure_unit = Decimal(d.count), "count"
     _pairing(d, ais, errors)
     if "00" in ais:
         d.kind = "sscc"
@@ -464,6 +490,36 @@ def _swallowed(value: str) -> str | None:
 # -- the store ------------------------------------------------------------------------------
 
 def _resolve(d: Decoded, resolver: Resolver | None, text: str) -> None:
+    _resolve_item(d, resolver, text)
+    if resolver is not None and d.sku and d.error is None and d.kind in ITEM_KINDS:
+        _against_item(d, resolver)
+
+
+def _against_item(d: Decoded, resolver: Resolver) -> None:
+    """The measure as the item keeps it: only an item with decimals is sold by measure."""
+    item_measure = getattr(resolver, "item_measure", None)
+    found = item_measure(d.sku) if item_measure is not None else None
+    if not found or not found[0]:
+        return
+    decimals, uom = found
+    if d.measure is not None and d.measure_unit != "count":
+        try:
+            stored, exact = measure_in(d.measure, d.measure_unit, uom, decimals, d.sku)
+        except MeasureError as exc:
+            d.error, d.qty = str(exc), None
+            return
+        if exact is not None:
+            shown = Decimal(stored).scaleb(-decimals)
+            d.warnings.append(f"{d.measure} {d.measure_unit} is {exact.normalize()} {uom}, rounded half-up to "
+                              f"{shown} {uom} ({decimals} decimals)")
+        d.qty = stored
+    elif d.count is None and (d.pack_qty or 1) == 1:
+        # Its own barcode (a pack of one stored unit, 1 g, is no pack anyone prints) without a
+        # measure: the quantity is not in the scan. A unit's barcode (a roll of 500) counts its factor.
+        d.measure_needed, d.qty = True, None
+
+
+def _resolve_item(d: Decoded, resolver: Resolver | None, text: str) -> None:
     if d.kind == "unknown":
         if resolver is not None:
             found = resolver.find_barcode(text)

@@ -9,13 +9,25 @@ from typing import Callable
 
 
 class StoreResolver:
+    def __init__(self):
+        # (decimals, uom) of the item the last barcode found: decoding asks item_measure right
+        # after find_barcode, and the join has already read it.
+        self._measure: tuple[str, tuple[int, str]] | None = None
+
     def find_barcode(self, code: str) -> tuple[str, int] | None:
         from db.masterdata.lookup import find_barcode
         found = find_barcode(code)
         if found is None:
             return None
         item, pack_qty = found
+        self._measure = (item.sku, (item.decimals or 0, item.uom or ""))
         return item.sku, pack_qty
+
+    def item_measure(self, sku: str) -> tuple[int, str] | None:
+        if self._measure is not None and self._measure[0] == sku:
+            return self._measure[1]
+        from db.masterdata.lookup import item_measure
+        return item_measure(sku)
 
     def find_sku(self, code: str) -> str | None:
         from db.core.models import Item

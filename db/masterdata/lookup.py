@@ -85,6 +85,21 @@ def find_barcode(code: str) -> tuple[Item, int] | None:
     return None
 
 
+_MEASURE = Prepared(lambda sku: Item.select(Item.decimals, Item.uom).where(Item.sku == sku).limit(1))
+
+
+def item_measure(sku: str) -> tuple[int, str] | None:
+    """(decimals, uom) of item SKU, or None: how a scan's measure is read for it."""
+    row = _MEASURE.first(sku)
+    return (row.decimals or 0, row.uom or "") if row is not None else None
+
+
+def item_units(item: Item) -> list:
+    """ITEM's named units (箱 = 24 瓶), largest first: what a typed `2 箱` may name."""
+    from db.core.models import ItemUnit
+    return list(ItemUnit.select().where(ItemUnit.item == item.id).order_by(ItemUnit.factor.desc(), ItemUnit.name))
+
+
 def get_reason(code: str, kind: str | None = None) -> ReasonCode:
     """The reason code CODE in any case ("damaged" is DAMAGED), of KIND (reject, adjust, count,
     short) when given: every path that takes a reason asks here, so none is stricter."""

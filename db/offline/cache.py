@@ -25,8 +25,10 @@ def refresh_cache(journal: Journal) -> int:
     for code, sku, pack, lots in (Barcode.select(Barcode.code, Item.sku, Barcode.pack_qty, Item.lot_tracked)
                                   .join(Item).tuples()):
         rows.append(("barcode", barcode_key(code), {"sku": sku, "pack_qty": pack, "lot_tracked": bool(lots)}))
-    for sku, name, lots in Item.select(Item.sku, Item.name, Item.lot_tracked).tuples():
-        rows.append(("item", sku, {"name": name, "lot_tracked": bool(lots)}))
+    for sku, name, lots, decimals, uom in Item.select(Item.sku, Item.name, Item.lot_tracked, Item.decimals,
+                                                      Item.uom).tuples():
+        rows.append(("item", sku, {"name": name, "lot_tracked": bool(lots), "decimals": decimals or 0,
+                                   "uom": uom or ""}))
     for code, kind, active in Location.select(Location.code, Location.kind, Location.active).tuples():
         rows.append(("location", code, {"kind": kind, "active": active}))
     for code, name, role, active in Operator.select(Operator.code, Operator.name, Operator.role,
@@ -73,6 +75,12 @@ class CachedResolver:
     def is_operator(self, code: str) -> bool:
         return self._ask(lambda: self.live.is_operator(code),
                          lambda: self.journal.cached("operator", code) is not None)
+
+    def item_measure(self, sku: str):
+        def cached():
+            hit = self.journal.cached("item", sku)
+            return (hit.get("decimals", 0), hit.get("uom", "")) if hit else None
+        return self._ask(lambda: self.live.item_measure(sku), cached)
 
     def find_sku(self, code: str) -> str | None:
         # The journal caches barcodes, not SKUs: offline, a typed SKU is not known.

@@ -103,7 +103,8 @@ def _print_decoded(d) -> None:
     print(_('raw: {escape_gs}').format(escape_gs=printable(escape_gs(d.raw))) + (_('  (symbology {symbology})').format(
         symbology=d.symbology) if d.symbology else ""))
     for name in ("hri", "command", "location", "operator", "sscc", "gtin", "content_gtin", "sku", "pack_qty", "lot",
-                 "expiry", "best_before", "production_date", "serial", "count", "qty", "weight", "order_number"):
+                 "expiry", "best_before", "production_date", "serial", "count", "qty", "weight", "measure",
+                 "measure_unit", "order_number"):
         value = getattr(d, name)
         if value is not None:
             print(f"{name}: {printable(str(value))}")

@@ -36,6 +36,9 @@ from typing import Any, Callable, ClassVar
 from devices import decode
 from terminal.i18n import N_
 
+# The typed-quantity rule lives in quantity.py; flows import it from here as they always did.
+from .quantity import parse_qty  # noqa: F401
+
 OK, WARN, ERROR, INFO = "ok", "warn", "error", "info"
 
 # What a typed line means. ENTRY_SCAN: it is decoded like a scan (manual scan entry).
@@ -294,16 +297,6 @@ def expect_item(scan, what: str = N_("an item")):
 
 def scan_warnings(scan) -> list[str]:
     return list(getattr(scan, "warnings", None) or [])
-
-
-def parse_qty(text: str, what: str = N_("quantity"), allow_zero: bool = False) -> int:
-    from db.core.errors import InvalidInput
-    t = text.strip()
-    if not t.isdecimal() or (int(t) == 0 and not allow_zero):
-        if allow_zero:
-            raise InvalidInput(_("the {what} must be a whole number, typed {text!r}").format(what=_(what), text=text))
-        raise InvalidInput(_("the {what} must be a whole number above 0, typed {text!r}").format(what=_(what), text=text))
-    return int(t)
 
 
 def parse_date(text: str, what: str = N_("date")):

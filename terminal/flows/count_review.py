@@ -26,6 +26,7 @@ from decimal import Decimal
 from db.core.text import plural
 
 from .base import Feedback, Flow, FlowKey, Table, parse_qty
+from .quantity import is_plain, shown
 from terminal.i18n import N_, language
 
 APPROVE_KEY = FlowKey("f3", "approve", N_("Approve"), N_("post the selected line's adjustment (asks the reason)"))
@@ -221,12 +222,20 @@ class CountReviewFlow(Flow):
         if self.state == "reason":
             return self.approve("COUNT")
         if self.state == "qty":
-            self.set_qty = parse_qty(text, "quantity", allow_zero=True)
+            from db.masterdata.lookup import get_item
+            item = self.call(get_item, r['sku'])
+            self.set_qty = parse_qty(text, "quantity", allow_zero=True, item=item)
             self.state, self.entry = "setreason", "reason"
-            self.prompt = (_('Set {sku} at {location} to {set_qty} ({value:+d} against the books at the '
-                             'count): reason?').format(
-                               sku=r['sku'], location=r['location'], set_qty=self.set_qty,
-                               value=self.set_qty - r['expected']))
+            diff = self.set_qty - r['expected']
+            if is_plain(item):
+                self.prompt = (_('Set {sku} at {location} to {set_qty} ({value:+d} against the books at the '
+                                 'count): reason?').format(
+                                   sku=r['sku'], location=r['location'], set_qty=self.set_qty, value=diff))
+            else:
+                self.prompt = (_('Set {sku} at {location} to {set_qty} ({value} against the books at the '
+                                 'count): reason?').format(
+                                   sku=r['sku'], location=r['location'], set_qty=shown(self.set_qty, item),
+                                   value=("+" if diff >= 0 else "") + str(shown(diff, item))))
             self.list_reasons()
             return None
         if self.state in ("setreason", "keepreason"):

@@ -28,6 +28,8 @@ from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describ
                    scan_text, scan_warnings)
 from terminal.i18n import N_
 
+from .quantity import check_number, measure_prompt, typed_text
+
 QTY_KEY = FlowKey("f3", "qty", N_("Qty"), N_("type the quantity for the next item scan"))
 EMPTY_KEY = FlowKey("f6", "empty", N_("Empty"), N_("the location is empty: submit it with nothing on it"))
 REMOVE_KEY = FlowKey("f9", "undo", N_("Remove"), N_("remove the last scan (also CMD-UNDO); nothing was posted"))
@@ -70,7 +72,8 @@ class CountingFlow(Flow):
         # What each scan did, newest last, so F9 can take it back: ("add", key, n),
         # ("found", barcode).
         self.history: list[tuple] = []
-        self.next_qty: int | None = None    # F3: the quantity of the next item scan
+        self.next_qty: str | None = None    # F3: the quantity of the next item scan, read against it
+        self.measuring = None               # a measured item's scan waiting for its measure
         self.current: tuple[str, str | None] | None = None
         self.pending: dict | None = None
         self.escape_armed = False
@@ -145,7 +148,7 @@ class CountingFlow(Flow):
                           what=what, location=self.location, only=only)
         if self.next_qty:
             self.prompt = _('{what} {location}: the next item scan counts {count}').format(
-                              what=what, location=self.location, count=plural(self.next_qty, 'unit'))
+                              what=what, location=self.location, count=typed_text(self.next_qty))
         units = sum(r["qty"] for r in self.tally.values())
         so_far = _("{units} in {lines} counted so far").format(units=plural(units, 'unit'),
                                                                lines=plural(len(self.tally), 'line'))
@@ -234,7 +237,16 @@ class CountingFlow(Flow):
                                        '{only})').format(sku=item.sku, location=self.location, only=only))
             return Feedback.warn(_('{sku} is not in this count at {location}: not counted (count only '
                                    '{only})').format(sku=item.sku, location=self.location, only=only))
-        units = self.next_qty or scan.qty or scan.pack_qty or 1
+        if self.next_qty:
+            units = parse_qty(self.next_qty, item=item)
+        elif getattr(scan, "measure_needed", False):
+            # Counting a weighed or measured item: its measure is typed, then this scan counts it.
+            self.measuring = scan
+            self.state, self.entry = "qty", "qty"
+            self.prompt = measure_prompt(item)
+            return Feedback.info(_('{sku}: type its measure').format(sku=item.sku))
+        else:
+            units = scan.qty or scan.pack_qty or 1
         lot = scan.lot if item.lot_tracked else None
         self.pending = {"item": item, "qty": units, "lot": lot, "expiry": getattr(scan, "expiry", None),
                         "warnings": scan_warnings(scan)}
@@ -318,10 +330,17 @@ class CountingFlow(Flow):
                                           date=expiry.isoformat(), strip=text.strip()))
             return self.take_lot(self.pending["lot"], expiry)
         if self.state == "qty":
-            self.next_qty = parse_qty(text, "quantity")
+            self.next_qty = check_number(text)
+            if self.measuring is not None:
+                scan, self.measuring = self.measuring, None
+                try:
+                    return self.take_item(scan)
+                finally:
+                    self.next_qty = None
+                    if self.state == "qty":
+                        self.to_count()
             self.to_count()
-            return Feedback.info(_('next item scan counts {count}').format(
-                                     count=plural(self.next_qty, 'unit')))
+            return Feedback.info(_('next item scan counts {count}').format(count=typed_text(self.next_qty)))
         return super().on_text(text, key=None)
 
     # --- keys ------------------------------------------------------------------------------------
@@ -370,6 +389,7 @@ class CountingFlow(Flow):
 
     def remove_last(self) -> Feedback:
         if self.state in ("lot", "expiry", "qty"):
+            self.measuring = None
             self.to_count()
             return Feedback.info("cancelled")
         if not self.history:
@@ -412,6 +432,7 @@ class CountingFlow(Flow):
 
     def back(self) -> Feedback | None:
         if self.state in ("lot", "expiry", "qty"):
+            self.measuring = None
             self.to_count()
             return Feedback.info(_('cancelled: scan the next item'))
         if self.state == "count":

@@ -28,6 +28,8 @@ from .base import (UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expe
                    listed, parse_qty, scan_text)
 from terminal.i18n import N_
 
+from .quantity import is_plain, qty_prompt, shown
+
 SHORT_KEY = FlowKey("f5", "short", N_("Short"), N_("the shelf has fewer: record a short pick, ask for a count (CMD-SHORT)"))
 SKIP_KEY = FlowKey("f6", "skip", N_("Skip"), N_("do this pick last (CMD-SKIP)"))
 SHIP_KEY = FlowKey("f10", "done", N_("Ship"), N_("ship the picked order now (CMD-DONE)"))
@@ -227,6 +229,10 @@ class PickingFlow(Flow):
         if t.lot and d.lot and d.lot != t.lot:
             return Feedback.error(_('wrong lot: expected {lot}, scanned {lot2}').format(
                                       lot=t.lot, lot2=d.lot))
+        if getattr(d, "measure_needed", False):
+            # A weighed or measured item without its measure: the picker types it.
+            self.ask_qty()
+            return Feedback.info(_('{sku}: type its measure').format(sku=t.sku))
         if self.state == "item" and t.lot and not d.lot:
             self.counted = d.qty or 1
             self.state, self.entry = "lot", "lot"
@@ -268,8 +274,19 @@ class PickingFlow(Flow):
         t = self.task
         self.state, self.entry = "qty", "qty"
         have = _("{counted} counted; ").format(counted=self.counted) if self.counted else ""
-        self.prompt = _('Pick {qty} × {sku}: {have}Enter confirms {qty}, or type the quantity').format(
-                          qty=t.qty, sku=t.sku, have=have)
+        item = self.task_item()
+        if is_plain(item):
+            self.prompt = _('Pick {qty} × {sku}: {have}Enter confirms {qty}, or type the quantity').format(
+                              qty=t.qty, sku=t.sku, have=have)
+        else:
+            self.prompt = _('Pick {qty} × {sku}: {have}Enter confirms {qty}, or type it. {unit}').format(
+                              qty=shown(t.qty, item), sku=t.sku, unit=qty_prompt(item),
+                              have=_("{counted} counted; ").format(counted=shown(self.counted, item))
+                              if self.counted else "")
+
+    def task_item(self):
+        from db.masterdata.lookup import get_item
+        return self.call(get_item, self.task.sku)
 
     def do_pick(self, qty: int, key) -> Feedback:
         from db import sales
@@ -300,15 +317,17 @@ class PickingFlow(Flow):
                 return self.claim(self.orders[int(t) - 1].number)
             return self.claim(t)
         if self.state == "qty":
-            qty = parse_qty(text)
+            item = self.task_item()
+            qty = parse_qty(text, item=item)
             if qty > self.task.qty:
                 return Feedback.error(_('too many: the task is {qty} × {sku}, typed {qty2}').format(
-                                          qty=self.task.qty, sku=self.task.sku, qty2=qty))
+                                          qty=shown(self.task.qty, item), sku=self.task.sku, qty2=shown(qty, item)))
             return self.do_pick(qty, key)
         if self.state == "lot":
             return self.check_lot(text, key)
         if self.state == "short":
-            return self.short(parse_qty(text, N_("quantity found"), allow_zero=True) if text.strip() else 0, key)
+            return self.short(parse_qty(text, N_("quantity found"), allow_zero=True, item=self.task_item())
+                              if text.strip() else 0, key)
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback:

@@ -154,7 +154,8 @@ class PutawayFlow(Flow):
 
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "qty":
-            qty = parse_qty(text)
+            from db.masterdata.lookup import get_item
+            qty = parse_qty(text, item=self.call(get_item, self.sku))
             avail = next((r["available"] for r in self.rows if r["sku"] == self.sku and r["lot"] == self.lot), 0)
             if qty > avail:
                 return Feedback.error(_('only {avail} × {sku} on {dock}, typed {qty}').format(

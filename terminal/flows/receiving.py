@@ -6,6 +6,7 @@ States:
               F3 types a quantity for the next scan; F4 rejects the next scan with a reason
     qty       typing the quantity for the next item scan
     reason    choosing the reject reason
+    measure   a measured item (kg, m) scanned without its measure: typing it
     lot       asking the lot of a lot-tracked item the scan did not carry
     expiry    asking the expiry of a new lot of an expiry-tracked item
     refused   the lot is expired or short-dated: 1 a supervisor overrides (badge, PIN, reason),
@@ -27,6 +28,8 @@ from .base import (QTY_KEY, DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, 
                    result, scan_warnings, status_text)
 from terminal.i18n import N_
 
+from .quantity import check_number, is_plain, measure_prompt, scan_quantity, shown, typed_text
+
 REJECT_KEY = FlowKey("f4", "reject", N_("Reject"), N_("reject the next item scan, with a reason (goes to quarantine)"))
 
 
@@ -41,6 +44,11 @@ class Pending:
     expiry: object
     key: str
     warnings: list[str]
+
+
+@dataclass
+class _Dropped:
+    sku: str
 
 
 class ReceivingFlow(Flow):
@@ -59,7 +67,8 @@ class ReceivingFlow(Flow):
         self.po = None                 # the PurchaseOrder
         self.lines: list = []          # its lines, refreshed after each posting
         self.open_pos: list = []
-        self.qty: int | None = None    # typed quantity for the next scan
+        self.qty: str | None = None    # typed quantity for the next scan, read against its item
+        self.measuring = None          # (scan, key) of a measured item waiting for its measure
         self.reject_reason: str | None = None
         self.reasons: list = []
         self.pending: Pending | None = None
@@ -115,7 +124,7 @@ class ReceivingFlow(Flow):
                               number=self.po.number, reject_reason=self.reject_reason)
         elif self.qty:
             self.prompt = _('Scan the item to receive {count} for {number}').format(
-                              count=plural(self.qty, 'unit'), number=self.po.number)
+                              count=typed_text(self.qty), number=self.po.number)
         else:
             self.prompt = _('Scan an item for {number}').format(number=self.po.number)
         self.info = [_("F3 quantity · F4 reject · F10 finish   Dock: {dock}").format(dock=self.dock_code())]
@@ -136,8 +145,9 @@ class ReceivingFlow(Flow):
     def table(self):
         if self.po is None or self.state == "choose":
             return None
-        rows = [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_received, l.qty_rejected,
-                 max(0, l.qty_ordered - l.qty_received - l.qty_rejected)] for l in self.lines]
+        rows = [[l.line_no, l.item.sku, l.item.name, shown(l.qty_ordered, l.item, l), shown(l.qty_received, l.item, l),
+                 shown(l.qty_rejected, l.item, l),
+                 shown(max(0, l.qty_ordered - l.qty_received - l.qty_rejected), l.item, l)] for l in self.lines]
         sku = self.pending.sku if self.pending else self.last_sku
         current = next((i for i, l in enumerate(self.lines) if l.item.sku == sku), None) if sku else None
         return Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Recvd"), N_("Rejected"), N_("Open")], rows, current)
@@ -158,7 +168,7 @@ class ReceivingFlow(Flow):
             # A date scanned off the carton label: a GS1 (17)/(15) or plain text.
             expiry = getattr(scan, "expiry", None)
             return self.on_text(expiry.isoformat() if expiry else scan.raw, key)
-        if self.state == "qty":
+        if self.state in ("qty", "measure"):
             return self.on_text(scan.raw, key)
         if self.state == "override" and self.override.step == "badge":
             return self.on_text(getattr(scan, "operator", None) or scan.raw, key)
@@ -167,11 +177,17 @@ class ReceivingFlow(Flow):
         d = expect_item(scan, _("an item of {number}").format(number=self.po.number))
         return self.receive_scan(d, key)
 
-    def receive_scan(self, d, key) -> Feedback:
+    def receive_scan(self, d, key, qty: int | None = None) -> Feedback:
         from db import purchasing
         from db.masterdata.lookup import get_item
         item = self.call(get_item, d.sku)
-        qty = self.qty if self.qty else (d.qty or 1)
+        qty = qty if qty is not None else scan_quantity(self.qty, d, item)
+        if qty is None:
+            self.measuring = (d, key)
+            self.state, self.entry = "measure", "qty"
+            self.prompt = measure_prompt(item)
+            return Feedback.info(_('{sku}: type its measure').format(sku=item.sku))
+        self.measuring = None
         # Check first, ask second: an item not on the PO, or a case that would over-receive,
         # is refused before the lot and expiry are asked for.
         self.call(purchasing.check_receivable, self.po.number, item.sku, qty,
@@ -182,7 +198,8 @@ class ReceivingFlow(Flow):
             self.pending = p
             self.state, self.entry = "lot", "lot"
             self.prompt = _('Scan or type the lot of {sku} {name} ({count})').format(
-                              sku=item.sku, name=item.name, count=plural(qty, 'unit'))
+                              sku=item.sku, name=item.name,
+                              count=plural(qty, 'unit') if is_plain(item) else shown(qty, item))
             return Feedback.info(_('{sku}: lot needed').format(sku=item.sku))
         if item.expiry_tracked and p.expiry is None and not self._lot_has_expiry(item, p.lot):
             self.pending = p
@@ -228,16 +245,18 @@ class ReceivingFlow(Flow):
         self.to_items()
         lot = _(" lot {lot}").format(lot=p.lot) if p.lot else ""
         line = res.po_line
+        qty = shown(p.qty, line.item, line) if line is not None else p.qty
         if p.reject:
             msg = _("rejected {qty} × {sku}{lot} → quarantine ({reason})").format(
-                qty=p.qty, sku=p.sku, lot=lot, reason=reason)
+                qty=qty, sku=p.sku, lot=lot, reason=reason)
         else:
-            msg = _("received {qty} × {sku}{lot} → {dock}").format(qty=p.qty, sku=p.sku, lot=lot, dock=self.dock_code())
+            msg = _("received {qty} × {sku}{lot} → {dock}").format(qty=qty, sku=p.sku, lot=lot, dock=self.dock_code())
         if ov:
             msg += _(" (override by {supervisor}: {reason})").format(supervisor=ov.supervisor, reason=ov.reason)
         if line is not None:
             msg += _("; line {line_no}: {done} of {ordered}").format(
-                line_no=line.line_no, done=line.qty_received + line.qty_rejected, ordered=line.qty_ordered)
+                line_no=line.line_no, done=shown(line.qty_received + line.qty_rejected, line.item, line),
+                ordered=shown(line.qty_ordered, line.item, line))
         return result([msg], list(res.warnings) + p.warnings)
 
     # --- an expired or short-dated lot ---------------------------------------------------------
@@ -289,9 +308,20 @@ class ReceivingFlow(Flow):
                 return self.choose_po(self.open_pos[int(t) - 1].number)
             return self.choose_po(t)
         if self.state == "qty":
-            self.qty = parse_qty(text)
+            self.qty = check_number(text)
             self.to_items()
-            return Feedback.info(_('next item scan receives {count}').format(count=plural(self.qty, 'unit')))
+            return Feedback.info(_('next item scan receives {count}').format(count=typed_text(self.qty)))
+        if self.state == "measure" and self.measuring:
+            from db.masterdata.lookup import get_item
+            d, scan_key = self.measuring
+            qty = parse_qty(text, item=self.call(get_item, d.sku))
+            try:
+                return self.receive_scan(d, scan_key, qty)
+            except Exception:
+                # Refused (not on the PO, over-receipt): the scan is dropped, as after a lot.
+                self.measuring = None
+                self.to_items()
+                raise
         if self.state == "reason":
             return self.choose_reason(text)
         if self.state == "lot" and self.pending:
@@ -333,7 +363,8 @@ class ReceivingFlow(Flow):
             return Feedback.error(_('choose a purchase order first'))
         if name == "qty" and self.state == "items":
             self.state, self.entry = "qty", "qty"
-            self.prompt = _('Type the quantity for the next item scan, then press Enter')
+            self.prompt = _('Type the quantity for the next item scan in its unit (12.5, or 2 箱 + 3 瓶), '
+                            'then press Enter')
             return None
         if name == "reject" and self.state == "items":
             return self.ask_reason()
@@ -374,6 +405,13 @@ class ReceivingFlow(Flow):
     def outstanding(self) -> int:
         return sum(max(0, l.qty_ordered - l.qty_received - l.qty_rejected) for l in self.lines)
 
+    def outstanding_text(self) -> str:
+        """What is still open: `24 units` when every line counts plain units; else its lines,
+        as kilograms and cases do not add up."""
+        if all(is_plain(l.item, l) for l in self.lines):
+            return plural(self.outstanding(), 'unit')
+        return plural(sum(1 for l in self.lines if l.qty_ordered > l.qty_received + l.qty_rejected), 'line')
+
     def finish(self) -> Feedback | None:
         if self.state == "choose":
             return Feedback.error(_('choose a purchase order first'))
@@ -383,7 +421,7 @@ class ReceivingFlow(Flow):
         if rest:
             self.state, self.entry = "close", "choice"
             self.prompt = _('{number} still has {count} open. What now? Type 1, 2 or 3').format(
-                              number=self.po.number, count=plural(rest, 'unit'))
+                              number=self.po.number, count=self.outstanding_text())
             self.choices = [_("Close it, the rest on a backorder"), _("Close it, cancel the rest"),
                             _("Keep it open (more will come)")]
             return None
@@ -430,9 +468,10 @@ class ReceivingFlow(Flow):
     def back(self) -> Feedback | None:
         if self.state == "choose":
             return None
-        if self.state in ("qty", "reason", "lot", "expiry", "close", "refused", "override"):
-            dropped = self.pending
+        if self.state in ("qty", "measure", "reason", "lot", "expiry", "close", "refused", "override"):
+            dropped = self.pending or (_Dropped(self.measuring[0].sku) if self.measuring else None)
             self.pending, self.qty, self.reject_reason, self.override = None, None, None, None
+            self.measuring = None
             self.choices = []
             self.to_items()
             what = _(" (scan of {sku} dropped)").format(sku=dropped.sku) if dropped else ""

@@ -10,7 +10,8 @@ from gettext import gettext as _
 
 from db.core.text import plural
 
-from .base import DONE_KEY, QTY_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item, parse_qty
+from .base import DONE_KEY, QTY_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item
+from .quantity import check_number, measure_prompt, scan_quantity, typed_text
 from .basket import Basket
 from terminal.i18n import N_
 
@@ -26,7 +27,8 @@ class TransferFlow(Flow):
         self.source: str | None = None
         self.rows: list[dict] = []      # free stock at the source
         self.basket = Basket()
-        self.qty: int | None = None
+        self.qty: str | None = None     # typed for the next item scan, read against its item
+        self.measuring = None           # (scan, lot) of a measured item waiting for its measure
         self.pending = None             # an item scan waiting for its lot
         self.everything = False
         self.last_move: list[int] | None = None     # the movements of the last move, for one F9
@@ -127,7 +129,16 @@ class TransferFlow(Flow):
             return Feedback.info(_('{sku}: which lot?').format(sku=d.sku))
         if lot is None and lots:
             lot = lots[0]
-        qty = self.qty or d.qty or 1
+        from db.masterdata.lookup import get_item
+        item = self.call(get_item, d.sku)
+        qty = scan_quantity(self.qty, d, item)
+        if qty is None:
+            # A measured item without its measure: ask it, then read this scan again with it.
+            self.measuring = (d, lot)
+            self.state, self.entry = "qty", "qty"
+            self.prompt = measure_prompt(item)
+            return Feedback.info(_('{sku}: type its measure').format(sku=d.sku))
+        self.measuring = None
         free = self.free(d.sku, lot)
         if self.basket.held(d.sku, lot) + qty > free:
             lot_txt = f" lot {lot}" if lot else ""
@@ -177,9 +188,17 @@ class TransferFlow(Flow):
 
     def on_text(self, text: str, key=None) -> Feedback:
         if self.state == "qty":
-            self.qty = parse_qty(text)
+            self.qty = check_number(text)
+            if self.measuring is not None:
+                (d, lot), self.measuring = self.measuring, None
+                try:
+                    return self.add(d, lot)
+                finally:
+                    self.qty = None
+                    if self.state == "qty":
+                        self.to_items()
             self.to_items()
-            return Feedback.info(_('next item scan moves {count}').format(count=plural(self.qty, 'unit')))
+            return Feedback.info(_('next item scan moves {count}').format(count=typed_text(self.qty)))
         if self.state == "lot" and self.pending is not None:
             lot = text.strip()
             if not any(r["sku"] == self.pending.sku and r["lot"] == lot for r in self.rows):
@@ -218,6 +237,7 @@ class TransferFlow(Flow):
     def back(self) -> Feedback | None:
         if self.state in ("qty", "lot"):
             self.pending, self.qty = None, None
+            self.measuring = None
             self.to_items()
             return Feedback.info("cancelled")
         if self.state == "items" and (self.basket or self.everything):
