@@ -5,8 +5,10 @@ Pure data, no store access: every count module reads its rules from here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from db.core import defaults
+from db.core.quantities import quantity_decimal
 from db.counts.variance import variance_value
 
 DEFAULT_REASON = "COUNT"
@@ -24,17 +26,19 @@ class Tolerance:
     pct: float = defaults.COUNT["tolerance_pct"]
     value: float = defaults.COUNT["tolerance_value"]
 
-    def allows(self, variance: int, expected: int, unit_cost) -> bool:
+    def allows(self, variance: int, expected: int, unit_cost, precision=0) -> bool:
+        """VARIANCE and EXPECTED in stored units of an item of PRECISION (its decimals): the
+        units limit is in base units (0.5 kg), the value one at the cost per base unit."""
         if variance == 0:
             return True
         if not (self.units or self.pct or self.value):
             return False
         size = abs(variance)
-        if self.units and size > self.units:
+        if self.units and quantity_decimal(size, precision) > Decimal(str(self.units)):
             return False
         if self.pct and (expected <= 0 or size * 100.0 / expected > self.pct):
             return False
-        if self.value and float(variance_value(size, unit_cost)) > self.value:
+        if self.value and float(variance_value(size, unit_cost, precision)) > self.value:
             return False
         return True
 

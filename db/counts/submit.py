@@ -294,7 +294,7 @@ def _judge(line: CountLine, entry: CountEntry, tolerance: Tolerance) -> None:
     earlier = list(line.entries.where(CountEntry.round < entry.round).order_by(CountEntry.round))
     item = Item.get_by_id(line.item_id)
     line.expected, line.counted, line.variance = entry.expected, entry.qty, v
-    line.within_tolerance = tolerance.allows(v, entry.expected, item.unit_cost)
+    line.within_tolerance = tolerance.allows(v, entry.expected, item.unit_cost, item)
     agreeing = [e for e in earlier if e.variance == v and e.operator != entry.operator]
     if v == 0:
         line.status = LineStatus.OK

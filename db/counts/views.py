@@ -30,7 +30,7 @@ def line_dict(line: CountLine, entries: list[CountEntry] | None = None) -> dict:
         "second": second["qty"] if second else None,
         "second_by": second["operator"] if second else "",
         "second_at": second["at"] if second else None,
-        "variance": variance, "value": variance_value(variance, item.unit_cost) if variance is not None else None,
+        "variance": variance, "value": variance_value(variance, item.unit_cost, item) if variance is not None else None,
         "status": line.status, "within_tolerance": line.within_tolerance, "note": line.note,
         "reason": line.reason, "decided_by": line.decided_by, "decided_at": line.decided_at,
         "adjusted": line.adjusted, "counts": counts,

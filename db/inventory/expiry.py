@@ -19,6 +19,7 @@ import datetime as dt
 from db.core.clock import today as store_today
 from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, RuleViolation
+from db.core.quantities import stock_value
 from db.core.text import plural
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot
 from db.ledger import locks
@@ -182,5 +183,5 @@ def expiry_rows(days: int = EXPIRING_DAYS, today: dt.date | None = None,
                      "sku": b.item.sku, "name": b.item.name, "lot": b.lot.code,
                      "expiry": b.lot.expiry, "days_left": (b.lot.expiry - today).days,
                      "location": b.location.code, "qty": b.qty, "unit_cost": cost,
-                     "value": cost * b.qty})
+                     "value": stock_value(b.qty, b.item, cost)})     # cost per base unit
     return rows

@@ -26,9 +26,16 @@ picking and shipping, adjustments, counts, moves, transfers, imports and undo al
   - **everything else** (ship, adjustment, count, scrap, a move into or out of quarantine, a
     transfer leg, a receipt or opening without a cost) moves at the average at that moment,
     value ÷ units (the last average when there are no units), and leaves the average as it is.
+- **Per base unit.** Units are the ledger's stored integers (db/core/quantities.py: 1.250 kg
+  of an item with 3 decimals is 1250), but a cost is per BASE unit (per kg, per 瓶): a
+  movement's value is `quantities.stock_value(qty, decimals, cost)` = qty ÷ 10^decimals ×
+  cost, and the average is value ÷ (units ÷ 10^decimals). For an item with 0 decimals that is
+  qty × cost and value ÷ units, as it always was. The item's decimals come with the item the
+  posting already holds: no extra statement.
 - Unit costs and values are kept at 10 decimals, so rounding an average never moves a value
-  by a cent: the item's value is exactly the ledger's sum of qty × cost of what entered minus
-  what left. Amounts are rounded to cents only for display.
+  by a cent: the item's value is the ledger's sum of qty × cost of what entered minus what
+  left (exactly for whole units; with decimals each value is rounded at its 10th decimal, a
+  drift far below a cent). Amounts are rounded to cents only for display.
 
 Hence, for every item and at every moment: value of purchases kept (receipts minus undone
 receipts, at their cost) + value of other entries = value of stock + cost of what left.
@@ -39,12 +46,17 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from db.core.models import USABLE_KINDS, Item
+from db.core.quantities import quantity_decimal, stock_value
 from db.core.sql import dialect, execute
 from db.ledger import locks
 
 PLACES = Decimal("1E-10")
-# Kinds that bring their own cost into stock when the caller gives one.
-OWN_COST_KINDS = ("receipt", "opening")
+# Kinds that bring their own cost into stock when the caller gives one: a receipt (the PO
+# line's price per base unit), opening stock (the import's cost), and a customer's goods
+# coming back (db/returns/customer.py), received straight onto a usable location ("rma") or
+# restocked from quarantine after inspection ("restock"): at the cost they left with, so
+# shipping and taking back the same units leaves the books as they were.
+OWN_COST_KINDS = ("receipt", "opening", "rma", "restock")
 
 # The item's average, value and usable units (its row's columns), read under its lock (see
 # `read_state`); the parameters are `state_params()`.
@@ -107,26 +119,37 @@ def read_state(item_id: int) -> ItemState:
     return state_from_row(row)
 
 
-def average_now(state: ItemState) -> Decimal:
-    """What one unit issued now costs: value ÷ units, or the last average with no units."""
+def _per_base(value: Decimal, units: int, decimals: int) -> Decimal:
+    """VALUE ÷ UNITS stored units, per base unit, to 10 decimals."""
+    return (value / quantity_decimal(units, decimals)).quantize(PLACES, rounding=ROUND_HALF_UP)
+
+
+def average_now(state: ItemState, decimals: int = 0) -> Decimal:
+    """What one BASE unit issued now costs: value ÷ units in base units (DECIMALS: the item's
+    precision), or the last average with no units."""
     if state.units > 0:
-        return (state.value / state.units).quantize(PLACES, rounding=ROUND_HALF_UP)
+        return _per_base(state.value, state.units, decimals)
     return state.average
 
 
-def unit_cost_for(kind: str, sign: int, given, state: ItemState) -> Decimal:
-    """The cost a crossing movement of KIND carries (SIGN: +1 enters, -1 leaves usable stock),
-    GIVEN being the cost its caller gave (the PO price; for an undo, the original's cost)."""
+def unit_cost_for(kind: str, sign: int, given, state: ItemState, decimals: int = 0) -> Decimal:
+    """The cost per base unit a crossing movement of KIND carries (SIGN: +1 enters, -1 leaves
+    usable stock), GIVEN being the cost its caller gave (the PO price per base unit; for an
+    undo, the original's cost; for a restock, the cost the goods were shipped at)."""
     if given is not None and (kind == "undo" or (sign > 0 and kind in OWN_COST_KINDS)):
         return exact(given)
-    return average_now(state)
+    return average_now(state, decimals)
 
 
-def after(state: ItemState, sign: int, qty: int, cost: Decimal) -> ItemState:
-    """The item's costing once QTY units at COST entered (SIGN +1) or left (-1)."""
+def after(state: ItemState, sign: int, qty: int, cost: Decimal, decimals: int = 0) -> ItemState:
+    """The item's costing once QTY stored units at COST per base unit entered (SIGN +1) or
+    left (-1); DECIMALS is the item's precision."""
     units = state.units + sign * qty
-    value = state.value + sign * qty * cost
-    average = (value / units).quantize(PLACES, rounding=ROUND_HALF_UP) if units > 0 else state.average
+    moved = stock_value(qty, decimals, cost)
+    if decimals:
+        moved = moved.quantize(PLACES, rounding=ROUND_HALF_UP)   # the value column's 10 decimals
+    value = state.value + moved if sign > 0 else state.value - moved
+    average = _per_base(value, units, decimals) if units > 0 else state.average
     return ItemState(units, value, average)
 
 

@@ -29,7 +29,9 @@ from db.core.models import USABLE_KINDS, BaseModel, Item, Location, Movement, Un
 
 class UsableFlowDay(BaseModel):
     """Net units of ITEM that entered usable locations on DAY (negative: left them), and the
-    net value they carried (qty × each movement's unit cost, db/ledger/costing.py)."""
+    net value they carried (stored qty × each movement's unit cost per base unit, db/ledger/
+    costing.py: RAW, not divided by 10^decimals; `usable_changes_since` divides per item, so
+    the summary needs no join and whole-unit items stay exact integers × costs)."""
     day = pw.DateField()
     item = pw.ForeignKeyField(Item, backref="+", on_delete="CASCADE", index=False)
     qty = pw.IntegerField(default=0)
@@ -76,7 +78,8 @@ def _crossing_delta(ids: list[int]) -> tuple[str, str]:
 
 
 def value_delta(delta: str) -> str:
-    """SQL: the value a crossing movement of signed quantity DELTA brought into usable stock."""
+    """SQL: the value a crossing movement of signed quantity DELTA brought into usable stock,
+    in stored units × cost per base unit (scaled per item when read, db/ledger/valuation.py)."""
     return f'({delta}) * COALESCE("unit_cost", 0)'
 
 
@@ -128,7 +131,9 @@ def usable_changes_since(first: dt.date, second: dt.date | None, *, values: bool
         f'SELECT "item_id", {columns} FROM "usable_flow_day" WHERE "day" >= ? '
         f'GROUP BY "item_id"', params + [first.isoformat()]).fetchall()
     if values:
-        return {item: (int(a or 0), int(b or 0), v or 0, w or 0) for item, a, b, v, w in rows}
+        from db.ledger.valuation import scale_values
+        return scale_values({item: (int(a or 0), int(b or 0), v or 0, w or 0) for item, a, b, v, w in rows},
+                            (2, 3))
     return {item: (int(a or 0), int(b or 0)) for item, a, b in rows}
 
 

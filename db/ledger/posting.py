@@ -139,8 +139,9 @@ def _cost(p: Posting, sign: int, state: costing.ItemState | None) -> costing.Ite
     posting that fails after this writes nothing."""
     if not sign:
         return None
-    p.unit_cost = costing.unit_cost_for(p.kind, sign, p.unit_cost, state)
-    return costing.after(state, sign, p.qty, p.unit_cost)
+    decimals = p.item.decimals     # on the item the posting holds: no statement
+    p.unit_cost = costing.unit_cost_for(p.kind, sign, p.unit_cost, state, decimals)
+    return costing.after(state, sign, p.qty, p.unit_cost, decimals)
 
 
 def _record_cost(p: Posting, new_state: costing.ItemState | None) -> None:

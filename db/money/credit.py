@@ -14,6 +14,7 @@ import peewee as pw
 
 from db.core.errors import RuleViolation
 from db.core.models import Customer, SalesOrder, SalesOrderLine
+from db.core.quantities import line_amount, line_factor
 from db.masterdata.security import audit, require_supervisor
 from db.money.documents import balance, cents
 from db.money.models import CreditOverride, MoneyDocument, MoneyLine
@@ -38,11 +39,11 @@ def exposure(customer: Customer) -> Decimal:
                            MoneyDocument.id.not_in(cancelled)).group_by(MoneyLine.so_line).tuples())
     for line in (SalesOrderLine.select(SalesOrderLine, SalesOrder.status).join(SalesOrder)
                  .where(SalesOrder.customer == customer.id, SalesOrder.status != "cancelled")):
-        price = Decimal(line.unit_price)
+        price = Decimal(line.unit_price)     # per the line's unit
         shipped_not_invoiced = max(0, line.qty_shipped - int(invoiced.get(line.id) or 0))
         to_ship = max(0, line.qty_ordered - line.qty_shipped - line.qty_short) \
             if line.so.status in OPEN_ORDER_STATUSES else 0
-        total += cents(Decimal(shipped_not_invoiced + to_ship) * price)
+        total += cents(line_amount(shipped_not_invoiced + to_ship, price, line_factor(line)))
     return cents(total)
 
 

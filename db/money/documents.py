@@ -1,9 +1,10 @@
 """What every money document shares: amounts in cents, numbering, posting, open amounts,
 applications (核销) and cancellation (红冲).
 
-Rounding: an amount is exact Decimal; a document line's amount is quantity × price (the price
-per base unit, db.core.quantities.stock_value: the one scaling of a stored quantity) rounded
-once, half up, to the cent; a document's amount is the sum of its lines, so it never needs
+Rounding: an amount is exact Decimal; a document line's amount is quantity × price, the price
+being per the order line's unit (db.core.quantities.line_amount(stored, price,
+line_factor(line)): 12.00 per 箱 of 24 makes 51 瓶 25.50), rounded once, half up, to the
+cent; a document's amount is the sum of its lines, so it never needs
 rounding again, and every balance and statement is a sum of cents.
 """
 from __future__ import annotations

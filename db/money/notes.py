@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 from db.core.models import Movement
-from db.core.quantities import stock_value
 from db.money.documents import cents, create_document
+from db.returns.documents import line_value
 from db.returns.models import ReturnLine
 
 
@@ -16,7 +16,7 @@ def note_for_return(line: ReturnLine, qty: int, movement: Movement, *, operator:
     supplier_side = doc.direction == "supplier"
     side, kind = ("payable", "debit_note") if supplier_side else ("receivable", "credit_note")
     who = doc.supplier if supplier_side else doc.customer
-    amount = cents(stock_value(qty, line.item, line.unit_price))
+    amount = cents(line_value(line, qty))
     return create_document(
         side, kind, who, amount=-amount, date=movement.created_at.date(), operator=operator, station=station,
         reference=f"{doc.number}/{line.line_no}", po=doc.po_id, so=doc.so_id,

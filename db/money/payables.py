@@ -1,6 +1,7 @@
 """Supplier bills from receipts, with the three-way match (order, receipt, bill).
 
-A bill bills, per PO line, what was accepted and not yet billed, at the PO price. Quantities:
+A bill bills, per PO line, what was accepted and not yet billed, at the PO price (per the
+line's unit: 12.00 per 箱 of 24 bills 51 瓶 at 25.50). Quantities:
 billed − debited never exceeds accepted − returned (every return of accepted goods writes a
 debit note, so that is billed ≤ accepted). Prices: a billed price that differs from the PO's by
 more than [money] price_tolerance_pct is refused; within it the line is flagged and a warning
@@ -15,7 +16,7 @@ from decimal import Decimal
 import peewee as pw
 
 from db.core.connection import write_transaction
-from db.core.quantities import stock_value
+from db.core.quantities import line_amount, line_factor
 from db.core.errors import InvalidInput, RuleViolation
 from db.core.models import PurchaseOrderLine, utcnow
 from db.masterdata.lookup import get_item, get_po
@@ -105,7 +106,7 @@ def bill(po: str, *, operator: str, station: str = "", number: str | None = None
             received = line.first_received_at.date() if line.first_received_at else None
             first_receipt = min(filter(None, (first_receipt, received)), default=None)
             lines.append({"item": line.item_id, "qty": qty, "unit_price": price,
-                          "amount": cents(stock_value(qty, line.item, price)), "po_line": line.id, "flag": flag})
+                          "amount": cents(line_amount(qty, price, line_factor(line))), "po_line": line.id, "flag": flag})
         if not lines:
             accepted = sum(l.qty_received for l in order.lines)
             raise RuleViolation(f"nothing to bill on {order.number}: {accepted} units accepted, all billed "

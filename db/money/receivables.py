@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from db.core.connection import write_transaction
-from db.core.quantities import stock_value
+from db.core.quantities import line_amount, line_factor
 from db.core.errors import RuleViolation
 from db.core.models import SalesOrderLine, utcnow
 from db.masterdata.lookup import get_so
@@ -36,7 +36,7 @@ def invoice(so: str, *, operator: str, station: str = "", date: dt.date | None =
             qty = invoiceable(line)
             if qty > 0:
                 lines.append({"item": line.item_id, "qty": qty, "unit_price": line.unit_price,
-                              "amount": cents(stock_value(qty, line.item, line.unit_price)), "so_line": line.id})
+                              "amount": cents(line_amount(qty, line.unit_price, line_factor(line))), "so_line": line.id})
         if not lines:
             shipped = sum(l.qty_shipped for l in order.lines)
             raise RuleViolation(f"nothing to invoice on {order.number}: {shipped} units shipped, all invoiced: "

@@ -21,7 +21,7 @@ from db.core.sql import locked
 from db.ledger import locks
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical, station_warehouse
-from db.core.quantities import whole_quantity
+from db.core.quantities import line_factor, price_per_base, whole_quantity
 from db.core.sql import Prepared
 from db.core.sql import LOOK_UP, dialect, row_by, rows_by, table
 from db.masterdata.security import audit, get_operator, require_supervisor
@@ -150,8 +150,9 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
         if line is not None:
             warnings = check_over_receipt(order, line, qty + reject, tolerance_pct)
         the_lot = lot_for(item, lot, expiry=expiry, create=True)
-        # No PO and no cost given: the receipt enters at the average (the ledger's rule).
-        cost = line.unit_cost if line is not None else unit_cost
+        # No PO and no cost given: the receipt enters at the average (the ledger's rule). The
+        # PO line's price is per its unit (12.00 per 箱); the ledger's cost is per base unit.
+        cost = price_per_base(line.unit_cost, line_factor(line), item) if line is not None else unit_cost
         document = f"{order.number}/{line.line_no}" if line is not None else f"RCV-{sup.code}"
         accepted = rejected = None
         if qty:

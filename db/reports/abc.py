@@ -20,6 +20,7 @@ import peewee as pw
 from db.core.errors import InvalidInput
 from db.core import defaults
 from db.core.models import Item, Movement
+from db.ledger.valuation import base_quantity, decimals_by_item, per_base
 from db.reports.common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
 
 COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
@@ -63,11 +64,16 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
                   .where(Item.active == True))  # noqa: E712
     costs = MoneyCache()
     none = (0, 0)
+    # The few items with decimals: what they carried is raw (stored qty × cost per base unit).
+    scaled = decimals_by_item()
     # Most items consumed nothing (82,000 of 100,000 on the bench's store): they are C, share
     # nothing and come last in SKU order, so only the others are ranked and summed.
     rows, idle = [], []
     for item_id, sku, name, previous in items:
         q, cost = shipped.get(item_id, none)
+        d = scaled.get(item_id, 0)
+        if d:
+            q, cost = base_quantity(q, d), per_base(cost, d)
         # Rounded once, here (the sum of what the shipments carried).
         value = costs[cost] if q > 0 else costs[0]
         row = {"id": item_id, "sku": sku, "name": name, "qty": q if q > 0 else 0,

@@ -196,7 +196,8 @@ def usable_changes_since(first: dt.datetime, second: dt.datetime | None, *,
     """Item id -> (net units into usable locations since FIRST, and since SECOND >= FIRST), in
     one pass over the movements since FIRST (the stock at both ends of a period). With
     VALUES, then the net value those units carried over each (qty × each movement's unit
-    cost; floats on SQLite): the value at a moment is the value now minus what came in since.
+    cost per base unit, scaled per item by db/ledger/valuation.py): the value at a moment is
+    the value now minus what came in since.
 
     At whole days on SQLite this reads the per-day summary (db/ledger/flow_summary.py) instead: the
     same numbers from a fraction of the rows."""
@@ -218,7 +219,9 @@ def usable_changes_since(first: dt.datetime, second: dt.datetime | None, *,
              .where(Movement.created_at >= first)
              .group_by(key).tuples())
     if values:
-        return {item: (int(a or 0), int(b or 0), v or 0, w or 0) for item, a, b, v, w in query}
+        from db.ledger.valuation import scale_values
+        return scale_values({item: (int(a or 0), int(b or 0), v or 0, w or 0) for item, a, b, v, w in query},
+                            (2, 3))
     return {item: (int(a or 0), int(b or 0)) for item, a, b in query}
 
 

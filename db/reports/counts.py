@@ -34,6 +34,7 @@ from db.counts.models import Count, CountEntry, CountLine, CountTask
 from db.counts.variance import posted_value, variance_value
 from db.core.models import VIRTUAL_CODES, Item, Location, Movement
 from db.core.period import bounds, contains, in_bounds
+from db.ledger.valuation import base_quantity
 from db.reports.common import money
 
 # pct: accuracy in percent; units: net units (found - lost); gain, loss, net: values.
@@ -120,7 +121,7 @@ def _pending() -> dict:
     row["locations"] = len({line.task_id for line in lines})
     for line in lines:
         v = line.variance or 0
-        _add(row, v, variance_value(v, line.item.unit_cost))
+        _add(row, base_quantity(v, line.item.decimals), variance_value(v, line.item.unit_cost, line.item))
     return row
 
 
@@ -142,6 +143,7 @@ def _adjustments(start, end, loss_id, gain_id) -> tuple[list[dict], list[dict], 
         if not units:
             continue
         value = posted_value(m, units)
+        units = base_quantity(units, m.item.decimals)     # shown in the base unit
         shelf = m.from_location_id if m.from_location_id not in (loss_id, gain_id) else m.to_location_id
         reason = m.reason or "(none)"
         if m.reverses_id:
@@ -172,6 +174,7 @@ def _shrinkage(start, end, loss_id, gain_id) -> list[dict]:
     for m in query:
         units = _signed(m, loss_id, gain_id)
         value = posted_value(m, units)
+        units = base_quantity(units, m.item.decimals)
         kind = m.kind
         if kind not in by_kind:
             by_kind[kind] = _blank("shrinkage", kind)

@@ -18,10 +18,12 @@ The order history shows per order the units returned (qty_returned).
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import peewee as pw
 
-from db.core.models import Customer, SalesOrder, SalesOrderLine
+from db.core.models import Customer, Item, ItemUnit, SalesOrder, SalesOrderLine
+from db.ledger.valuation import line_amount_sql
 from db.reports.common import Report, as_date, as_datetime, money, pct, today as _today, within
 
 COLUMNS = ["customer", "name", "orders", "backorders", "open_orders", "qty_ordered",
@@ -43,9 +45,12 @@ def _orders(date_from, date_to, customer: str | None):
                      pw.fn.COUNT(SalesOrderLine.id),
                      pw.fn.COALESCE(pw.fn.SUM(SalesOrderLine.qty_ordered), 0),
                      pw.fn.COALESCE(pw.fn.SUM(SalesOrderLine.qty_shipped), 0),
-                     pw.fn.SUM(SalesOrderLine.qty_shipped * SalesOrderLine.unit_price))
+                     pw.fn.SUM(line_amount_sql(SalesOrderLine.qty_shipped, SalesOrderLine.unit_price,
+                                               ItemUnit.factor, Item.decimals)))
              .join(Customer).switch(SalesOrder)
              .join(SalesOrderLine, pw.JOIN.LEFT_OUTER)
+             .join(Item, pw.JOIN.LEFT_OUTER, on=(SalesOrderLine.item == Item.id))
+             .switch(SalesOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(SalesOrderLine.unit == ItemUnit.id))
              .where(SalesOrder.status != "cancelled")
              .group_by(SalesOrder.id, SalesOrder.number, Customer.code, Customer.name,
                        SalesOrder.status, SalesOrder.created_at, SalesOrder.due_date,
@@ -142,11 +147,14 @@ def order_history(customer: str, date_from: dt.date | None = None, date_to: dt.d
 def _returned_value(date_from, date_to) -> dict:
     """Customer code -> value of the goods it brought back in the period (at the line price)."""
     from db.returns.models import ReturnDocument, ReturnLine
-    query = (ReturnLine.select(Customer.code, pw.fn.SUM(ReturnLine.qty * ReturnLine.unit_price))
+    from db.returns.documents import line_value
+    query = (ReturnLine.select(ReturnLine, Customer.code.alias("customer_code"))
              .join(ReturnDocument).join(Customer, on=(ReturnDocument.customer == Customer.id))
-             .where(ReturnDocument.direction == "customer", *within(ReturnDocument.created_at, date_from, date_to))
-             .group_by(Customer.code).tuples())
-    return {code: money(value) for code, value in query}
+             .where(ReturnDocument.direction == "customer", *within(ReturnDocument.created_at, date_from, date_to)))
+    totals: dict = {}
+    for line in query.objects():     # the price per the SO line's unit (db/returns/documents.py)
+        totals[line.customer_code] = totals.get(line.customer_code, Decimal(0)) + line_value(line, line.qty)
+    return {code: money(value) for code, value in totals.items()}
 
 
 def _returned_units(order_ids: list[int]) -> dict:

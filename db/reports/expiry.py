@@ -2,8 +2,9 @@
 
 Rows: lots expired, or expiring within DAYS of the store's today, with units at a physical
 location other than quarantine (`wh quarantine --expired` moves the expired ones there).
-Value = units × the item's moving-average cost, rounded to cents once per row. The rule of
-what "expired" means lives in db/inventory/expiry.py.
+Value = units × the item's moving-average cost per base unit, rounded to cents once per row;
+units are shown in the item's base unit (1.250 for 1.250 kg). The rule of what "expired"
+means lives in db/inventory/expiry.py.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import datetime as dt
 
 from db.inventory.expiry import EXPIRING_DAYS, expiry_rows
 from db.core.text import plural
+from db.ledger.valuation import base_quantity
 from db.reports.common import Report, money
 
 COLUMNS = ["status", "sku", "name", "lot", "expiry", "days_left", "location", "qty", "value"]
@@ -20,9 +22,16 @@ def expiry(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
            days: int = EXPIRING_DAYS, today: dt.date | None = None) -> Report:
     """The period does not apply: expiry is about today."""
     rows = expiry_rows(days, today)
+    scaled = _decimals_by_sku()
     for r in rows:
         r["value"] = money(r["value"])
+        r["qty"] = base_quantity(r["qty"], scaled.get(r["sku"], 0))
     return rows, list(COLUMNS)
+
+
+def _decimals_by_sku() -> dict[str, int]:
+    from db.core.models import Item
+    return dict(Item.select(Item.sku, Item.decimals).where(Item.decimals != 0).tuples())
 
 
 def expiry_alert(days: int = EXPIRING_DAYS, today: dt.date | None = None) -> str | None:
@@ -31,12 +40,13 @@ def expiry_alert(days: int = EXPIRING_DAYS, today: dt.date | None = None) -> str
     rows = expiry_rows(days, today)
     if not rows:
         return None
+    scaled = _decimals_by_sku()
     parts = []
     for status, label in (("expired", "expired"), ("expiring", f"expiring within {plural(days, 'day')}")):
         mine = [r for r in rows if r["status"] == status]
         if mine:
             lots = len({(r["sku"], r["lot"]) for r in mine})
-            units = sum(r["qty"] for r in mine)
+            units = sum(base_quantity(r["qty"], scaled.get(r["sku"], 0)) for r in mine)
             value = money(sum(r["value"] for r in mine))
             parts.append(f"{plural(lots, 'lot')} {label} ({plural(units, 'unit')}, value {value:,.2f})")
     return "Expiry: " + " · ".join(parts)

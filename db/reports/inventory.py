@@ -4,7 +4,9 @@ stock history of one item for the chart.
 Usable stock only (storage, receiving, shipping; not quarantine), valued as the ledger
 values it (db/ledger/costing.py): each item's value is the sum of qty × the unit cost each
 movement carried into and out of usable stock, so a past date has the value it had then.
-Amounts are kept exact and rounded to cents once, when shown.
+Amounts are kept exact and rounded to cents once, when shown. Quantities are shown in the
+item's base unit (db/ledger/valuation.py: an int for whole units, `Decimal('1.250')` for an
+item with 3 decimals) and unit costs are per base unit.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ import peewee as pw
 from db.core.errors import NotFound
 from db.core import defaults
 from db.core.models import Balance, Item, Location, Lot, Movement
+from db.core.quantities import stock_value as value_of
+from db.ledger.valuation import base_quantity, decimals_by_item, per_base
 from db.reports.common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, exact, fetch,
                                item_key, money, net_flow, stock_values, today as _today, unit, usable_changes_since,
                                usable_ids, usable_on_hand, valued_at, window)
@@ -33,11 +37,11 @@ ZERO = Decimal("0.00")
 
 
 def _items(ids) -> dict:
-    """Item id -> (id, sku, name, unit_cost) named tuple. Named tuples, not models, and one
+    """Item id -> (id, sku, name, unit_cost, decimals) named tuple. Named tuples, not models, and one
     query over every item when many are asked: a report over 100,000 items spent seconds
     building models and IN lists (bench/RESULTS.md)."""
     ids = set(ids)
-    query = Item.select(Item.id, Item.sku, Item.name, Item.unit_cost)
+    query = Item.select(Item.id, Item.sku, Item.name, Item.unit_cost, Item.decimals)
     if len(ids) <= 2000:
         out = {}
         chunk = sorted(ids)
@@ -47,7 +51,7 @@ def _items(ids) -> dict:
     return {row[0]: _ItemRow._make(row) for row in fetch(query) if row[0] in ids}
 
 
-_ItemRow = namedtuple("_ItemRow", "id sku name unit_cost")
+_ItemRow = namedtuple("_ItemRow", "id sku name unit_cost decimals")
 
 
 def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
@@ -61,8 +65,9 @@ def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None
     rows = []
     for item_id, (q, v) in held.items():
         it = items[item_id]
-        rows.append({"sku": it.sku, "name": it.name, "on_hand": q,
-                     "unit_cost": unit(v / q) if q else None, "value": v if unrounded else money(v)})
+        on_hand = base_quantity(q, it.decimals)
+        rows.append({"sku": it.sku, "name": it.name, "on_hand": on_hand,
+                     "unit_cost": unit(v / on_hand) if q else None, "value": v if unrounded else money(v)})
     total = sum((v for _, v in held.values()), Decimal(0))
     for r in rows:
         r["share_pct"] = round(float(r["value"] * 100 / total), 1) if total > 0 else None
@@ -87,6 +92,7 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
     shipped = {i: (int(q or 0), c) for i, q, c in
                fetch(query.select(item_key(), pw.fn.SUM(signed), pw.fn.SUM(signed * Movement.unit_cost))
                      .group_by(item_key()))}
+    scaled = decimals_by_item()     # the few items with decimals: quantities and cogs per base unit
     # Every item, as plain tuples: an item with no stock, no change and no shipment is
     # skipped below anyway, and one pass over them beats collecting ids and looking items up.
     items = fetch(Item.select(Item.id, Item.sku, Item.name))
@@ -105,15 +111,20 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
         else:   # most items: nothing entered or left since the period started
             avg_value = value
         cogs = exact(cogs) if cogs is not None else zero
+        d = scaled.get(item_id, 0)
+        if d:
+            cogs = per_base(cogs, d)
+            opening, closing, out = (base_quantity(x, d) for x in (opening, closing, out))
         if out:
-            usage = out / span
+            usage = float(out) / span
             turns, daily, supply = (round(float(cogs / avg_value), 2) if avg_value > 0 else None,
-                                    round(usage, 2), round(closing / usage, 1) if usage > 0 else None)
+                                    round(usage, 2), round(float(closing) / usage, 1) if usage > 0 else None)
         else:   # most items shipped nothing in the period: the same figures without the rounding
             turns, daily, supply = 0.0 if avg_value > 0 else None, 0.0, None
         (unranked if turns is None else ranked).append(
             {"sku": sku, "name": name, "opening": opening, "closing": closing,
-             "average": (opening + closing) / 2, "shipped": out, "cogs": money(cogs) if out else ZERO,
+             "average": (opening + closing) / 2 if not d else float(opening + closing) / 2,
+             "shipped": out, "cogs": money(cogs) if out else ZERO,
              "avg_value": money(avg_value), "turnover": turns, "daily_usage": daily,
              "days_of_supply": supply})
     # Highest turnover first, ties and the items without one by SKU: stable sorts on plain
@@ -150,7 +161,7 @@ def dead_stock(date_from: dt.date | None = None, date_to: dt.date | None = None,
     rows = []
     for item_id in dead:
         it, (q, v), last_at = items[item_id], held[item_id], last_issue.get(item_id)
-        rows.append({"sku": it.sku, "name": it.name, "on_hand": q, "value": money(v),
+        rows.append({"sku": it.sku, "name": it.name, "on_hand": base_quantity(q, it.decimals), "value": money(v),
                      "last_movement": last_at.date() if last_at else None,
                      "days_idle": (end - last_at.date()).days if last_at else None})
     rows.sort(key=lambda r: (-r["value"], r["sku"]))
@@ -216,9 +227,10 @@ def ageing(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     rows = []
     for item_id, ages in per_item.items():
         it = items[item_id]
-        row = {"sku": it.sku, "name": it.name, "on_hand": sum(ages)}
-        row.update(zip(AGEING_BUCKETS, ages))
-        row["value_over_90"] = money(exact(it.unit_cost) * ages[3])   # at the average, rounded once
+        row = {"sku": it.sku, "name": it.name, "on_hand": base_quantity(sum(ages), it.decimals)}
+        row.update(zip(AGEING_BUCKETS, (base_quantity(a, it.decimals) for a in ages)))
+        # At the average per base unit, rounded once.
+        row["value_over_90"] = money(value_of(ages[3], it.decimals, exact(it.unit_cost)))
         rows.append(row)
     rows.sort(key=lambda r: (-r["days_over_90"], r["sku"]))
     return rows, list(AGEING_COLUMNS)
@@ -241,6 +253,7 @@ def stock_history(sku: str, date_from: dt.date | None = None, date_to: dt.date |
              .where(Movement.item == it.id, Movement.created_at >= day_start(start))
              .group_by(day).tuples())
     flows = {as_date(d): (int(i or 0), int(o or 0)) for d, i, o in query}
+    shown = it.decimals      # the chart's units: the item's base unit
     now = (Balance.select(pw.fn.SUM(Balance.qty)).join(Location, on=(Balance.location == Location.id))
            .where(Balance.item == it.id, Location.kind.in_(USABLE_KINDS)).scalar()) or 0
     level = int(now) - sum(i - o for i, o in flows.values())
@@ -249,6 +262,7 @@ def stock_history(sku: str, date_from: dt.date | None = None, date_to: dt.date |
     while d <= end:
         i, o = flows.get(d, (0, 0))
         level += i - o
-        rows.append({"day": d, "in": i, "out": o, "on_hand": level})
+        rows.append({"day": d, "in": base_quantity(i, shown), "out": base_quantity(o, shown),
+                     "on_hand": base_quantity(level, shown)})
         d += dt.timedelta(days=1)
     return rows, list(HISTORY_COLUMNS)

@@ -17,7 +17,9 @@ from decimal import Decimal
 
 import peewee as pw
 
-from db.core.models import Barcode, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.core.models import Barcode, Item, ItemUnit, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.core.quantities import price_per_base, scale, stock_value
+from db.ledger.valuation import line_amount_sql
 from db.purchasing.reorder import order_quantity
 from db.reports.alerts import positions
 from db.reports.common import Report, as_date, money, today as _today
@@ -34,15 +36,21 @@ def _case_sizes() -> dict[int, int]:
 
 
 def _last_prices() -> dict[tuple[int, int], Decimal]:
-    """(item, supplier) -> unit cost of the most recent PO line (highest line id wins) of a PO
-    that was not cancelled."""
+    """(item, supplier) -> unit cost per BASE unit of the most recent PO line (highest line id
+    wins) of a PO that was not cancelled: the line's price is per its unit (12.00 per 箱 is
+    0.50 per 瓶), and a suggested line is in the base unit."""
     latest = (PurchaseOrderLine.select(pw.fn.MAX(PurchaseOrderLine.id))
               .join(PurchaseOrder)
               .where(PurchaseOrder.status != "cancelled")
               .group_by(PurchaseOrderLine.item, PurchaseOrder.supplier))
-    query = (PurchaseOrderLine.select(PurchaseOrderLine.item, PurchaseOrder.supplier, PurchaseOrderLine.unit_cost)
-             .join(PurchaseOrder).where(PurchaseOrderLine.id.in_(latest)).tuples())
-    return {(item, sup): Decimal(str(cost)) for item, sup, cost in query}
+    query = (PurchaseOrderLine.select(PurchaseOrderLine.item, PurchaseOrder.supplier, PurchaseOrderLine.unit_cost,
+                                      ItemUnit.factor, Item.decimals)
+             .join(PurchaseOrder).switch(PurchaseOrderLine).join(Item)
+             .switch(PurchaseOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(PurchaseOrderLine.unit == ItemUnit.id))
+             .where(PurchaseOrderLine.id.in_(latest)).tuples())
+    return {(item, sup): Decimal(str(cost)) if factor is None and not places
+            else price_per_base(Decimal(str(cost)), factor or scale(places), places)
+            for item, sup, cost, factor, places in query}
 
 
 def suggestions(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
@@ -81,7 +89,7 @@ def suggestions(date_from: dt.date | None = None, date_to: dt.date | None = None
             "on_hand": p["on_hand"], "on_order": p["on_order"], "allocated": p["allocated"],
             "projected": p["projected"], "reorder_point": p["reorder_point"],
             "max_qty": p["max_qty"], "rule": rule, "case_qty": case, "qty": qty,
-            "unit_cost": cost, "value": money(cost * qty),
+            "unit_cost": cost, "value": money(stock_value(qty, item, cost)),
             "expected_date": today + dt.timedelta(days=supplier.lead_time_days) if supplier else None,
         })
     rows.sort(key=lambda r: (r["supplier"] == "", r["supplier"], r["sku"]))
@@ -97,9 +105,13 @@ def draft_pos() -> Report:
              .select(PurchaseOrder.number, Supplier.code, PurchaseOrder.created_at, PurchaseOrder.created_by,
                      PurchaseOrder.expected_date, pw.fn.COUNT(PurchaseOrderLine.id),
                      pw.fn.COALESCE(pw.fn.SUM(PurchaseOrderLine.qty_ordered), 0),
-                     pw.fn.SUM(PurchaseOrderLine.qty_ordered * PurchaseOrderLine.unit_cost))
+                     pw.fn.SUM(line_amount_sql(PurchaseOrderLine.qty_ordered, PurchaseOrderLine.unit_cost,
+                                               ItemUnit.factor, Item.decimals)))
              .join(Supplier).switch(PurchaseOrder)
              .join(PurchaseOrderLine, pw.JOIN.LEFT_OUTER)
+             .join(Item, pw.JOIN.LEFT_OUTER, on=(PurchaseOrderLine.item == Item.id))
+             .switch(PurchaseOrderLine)
+             .join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(PurchaseOrderLine.unit == ItemUnit.id))
              .where(PurchaseOrder.status == "draft")
              .group_by(PurchaseOrder.number, Supplier.code, PurchaseOrder.created_at,
                        PurchaseOrder.created_by, PurchaseOrder.expected_date)

@@ -15,6 +15,8 @@ import datetime as dt
 from decimal import Decimal
 
 from db.core.errors import InvalidInput
+from db.core.quantities import stock_value
+from db.ledger.valuation import base_quantity
 from db.reports.common import Report, money, within
 
 SUPPLIER_COLUMNS = ["supplier", "name", "reason", "returns", "lines", "qty", "cost", "value"]
@@ -23,6 +25,7 @@ CUSTOMER_COLUMNS = ["customer", "name", "sku", "reason", "returns", "qty", "rest
 
 
 def returns(date_from: dt.date | None = None, date_to: dt.date | None = None, *, by: str = "supplier") -> Report:
+    from db.returns.documents import line_value
     from db.returns.models import ReturnDocument, ReturnLine
     if by not in ("supplier", "customer"):
         raise InvalidInput(f"returns are grouped by supplier or customer, got {by!r}")
@@ -37,20 +40,21 @@ def returns(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
                                           "reason": doc.reason, "_docs": set(), "lines": 0, "qty": 0,
                                           "cost": Decimal(0), "value": Decimal(0)})
             row["lines"] += 1
-            row["qty"] += line.qty_sent
-            row["cost"] += Decimal(line.qty_sent) * Decimal(line.unit_cost)
+            row["qty"] += base_quantity(line.qty_sent, line.item.decimals)
+            row["cost"] += stock_value(line.qty_sent, line.item, line.unit_cost)     # cost per base unit
             if line.from_usable:
-                row["value"] += Decimal(line.qty_sent) * Decimal(line.unit_price)
+                row["value"] += line_value(line, line.qty_sent)      # price per the PO line's unit
         else:
             key = (doc.customer.code, line.item.sku, doc.reason)
             row = groups.setdefault(key, {"customer": doc.customer.code, "name": doc.customer.name,
                                           "sku": line.item.sku, "reason": doc.reason, "_docs": set(), "qty": 0,
                                           "restocked": 0, "scrapped": 0, "to_inspect": 0, "value": Decimal(0)})
-            row["qty"] += line.qty
-            row["restocked"] += line.qty_restocked
-            row["scrapped"] += line.qty_scrapped
-            row["to_inspect"] += line.qty - line.qty_restocked - line.qty_scrapped
-            row["value"] += Decimal(line.qty) * Decimal(line.unit_price)
+            places = line.item.decimals
+            row["qty"] += base_quantity(line.qty, places)
+            row["restocked"] += base_quantity(line.qty_restocked, places)
+            row["scrapped"] += base_quantity(line.qty_scrapped, places)
+            row["to_inspect"] += base_quantity(line.qty - line.qty_restocked - line.qty_scrapped, places)
+            row["value"] += line_value(line, line.qty)      # price per the SO line's unit
         row["_docs"].add(doc.id)
     rows = []
     for key in sorted(groups):

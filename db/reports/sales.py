@@ -6,7 +6,10 @@ own date, valued at the sales order line's price (a discount is a lower line pri
 what each shipment carried: the moving-average cost at the moment it posted (Movement.unit_cost;
 an undo carries its shipment's), so later receipts never rewrite a past margin. Amounts are
 summed unrounded and rounded once, so a week or a month is the sum of its days. The operator is
-the one who shipped.
+the one who shipped. Quantities are stored units: revenue is qty at the line's price per its
+unit (12.00 per 箱 of 24 makes 51 瓶 25.50), cost qty at the cost per base unit
+(db/ledger/valuation.py), and qty is shown in base units (1.250 kg, exact: summed per
+precision).
 
 --by day|week|month: one row per period (ISO weeks, "2026-W07"), every period of the range
 shown even when nothing sold, with the change against the previous period: the trend.
@@ -22,7 +25,8 @@ from decimal import Decimal
 import peewee as pw
 
 from db.core.errors import InvalidInput
-from db.core.models import Customer, Item, Movement, SalesOrder, SalesOrderLine
+from db.core.models import Customer, Item, ItemUnit, Movement, SalesOrder, SalesOrderLine
+from db.ledger.valuation import base_quantity, line_amount_sql, value_sql
 from db.reports.common import Report, as_date, exact, fetch, money, net_flow, pct
 
 GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
@@ -60,23 +64,24 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
         raise InvalidInput(f"sales are grouped by one of {', '.join(GROUPINGS)}; got {by!r}")
     query, signed, original = net_flow(("ship",), date_from=date_from, date_to=date_to, minus=("rma",))
     qty = pw.fn.SUM(signed)
-    revenue = pw.fn.SUM(signed * SalesOrderLine.unit_price)
-    cost = pw.fn.SUM(signed * Movement.unit_cost)
+    revenue = pw.fn.SUM(line_amount_sql(signed, SalesOrderLine.unit_price, ItemUnit.factor, Item.decimals))
+    cost = pw.fn.SUM(value_sql(signed, Movement.unit_cost, Item.decimals))
     orders = pw.fn.COUNT(SalesOrderLine.so.distinct())
     lines = query.switch(Movement).join(SalesOrderLine, on=(Movement.so_line == SalesOrderLine.id))
-    query = lines.switch(Movement).join(Item, on=(Movement.item == Item.id))
+    query = (lines.switch(Movement).join(Item, on=(Movement.item == Item.id))
+             .switch(SalesOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(SalesOrderLine.unit == ItemUnit.id)))
     if by in ("day", "week", "month"):
         day = pw.fn.DATE(Movement.created_at)
-        # The cost is on the movement: no item to join.
-        per_day = lines.select(day, qty, revenue, cost).group_by(day).tuples()
+        # Grouped by precision too: the units of each are brought to base units exactly.
+        per_day = query.select(day, Item.decimals, qty, revenue, cost).group_by(day, Item.decimals).tuples()
         # Orders are counted per period, not summed over days (an order may ship over days).
         # Without the item join (every movement has its item): a third less to read; rows as
         # the driver returns them (as_date takes SQLite's text), not through peewee.
         per_day_orders = fetch(lines.select(day, SalesOrderLine.so).distinct())
         totals: dict[str, list] = {}
-        for d, q, r, c in per_day:
+        for d, places, q, r, c in per_day:
             t = totals.setdefault(period_key(as_date(d), by), [0, Decimal(0), Decimal(0), set()])
-            t[0] += int(q or 0)
+            t[0] += base_quantity(q, places)
             t[1] += exact(r)
             t[2] += exact(c)
         periods: dict = {}   # DATE() value -> period: the 12,000 order rows fall on a few hundred days
@@ -105,14 +110,33 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     else:
         keys = [pw.fn.COALESCE(original.operator, Movement.operator)]
     returned = pw.fn.SUM(pw.Case(None, [(Movement.kind == "rma", Movement.qty)], 0))
-    grouped = query.select(*keys, orders, qty, revenue, cost, returned).group_by(*keys).tuples()
+    # Grouped by precision too (an item has one; a customer may buy kg and 瓶): each group's
+    # units to base units exactly, then summed per key.
+    grouped = (query.select(*keys, Item.decimals, orders, qty, revenue, cost, returned)
+               .group_by(*keys, Item.decimals).tuples())
     names = KEY_COLUMNS[by][1:1 + len(keys)]
+    merged: dict[tuple, list] = {}
+    mixed = False
+    for *key, places, o, q, r, c, back in grouped:
+        m = merged.get(tuple(key))
+        if m is None:
+            m = merged[tuple(key)] = [0, 0, Decimal(0), Decimal(0), 0]
+        else:
+            mixed = True     # one key, several precisions: its orders are counted once below
+        m[0] += o
+        m[1] += base_quantity(q, places)
+        m[2] += exact(r)
+        m[3] += exact(c)
+        m[4] += base_quantity(back, places)
+    if mixed:
+        for *key, o in query.select(*keys, orders).group_by(*keys).tuples():
+            merged[tuple(key)][0] = o
     rows = []
-    for *key, o, q, r, c, back in grouped:
+    for key, (o, q, r, c, back) in merged.items():
         row = dict(zip(names, key))
-        row.update(orders=o, qty=int(q or 0), revenue=money(r), cost=money(c), margin=money(exact(r) - exact(c)))
+        row.update(orders=o, qty=q, revenue=money(r), cost=money(c), margin=money(r - c))
         if by == "item":
-            row.update(returned=int(back or 0), return_rate_pct=pct(int(back or 0), int(q or 0) + int(back or 0)))
+            row.update(returned=back, return_rate_pct=pct(back, q + back))
         rows.append(row)
     total = sum((r["revenue"] for r in rows), Decimal(0))
     rows.sort(key=lambda r: (-r["revenue"], -r["qty"], str(r[names[0]])))

@@ -10,7 +10,9 @@ do (rejects were never owed).
 The detail has one row per PO line whose net accepted units in the period are not zero; the
 summary is built from exactly those rows, so it always equals the sum of its detail: `lines`
 counts them, `pos` their distinct POs, `qty_accepted` adds their units and `amount` their
-unrounded amounts (units × price), rounded to cents once.
+unrounded amounts, rounded to cents once. The price is the PO line's, per the line's unit
+(12.00 per 箱 of 24): amount = db.core.quantities.line_amount(stored units, price, factor), so
+2 箱 + 3 瓶 (51 瓶) owe 25.50; qty_accepted is shown in the item's base unit (51, or 1.250).
 
 Per supplier the money side follows (db/money): billed = bills less debit notes, paid =
 payments, dated in the period, and balance = what the supplier's statement closes at now.
@@ -22,7 +24,9 @@ from decimal import Decimal
 
 import peewee as pw
 
-from db.core.models import Item, Location, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.core.models import Item, ItemUnit, Location, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.core.quantities import line_amount, scale
+from db.ledger.valuation import base_quantity
 from db.reports.common import Report, exact, money, net_flow, unit
 
 COLUMNS = ["supplier", "name", "pos", "lines", "qty_accepted", "amount", "billed", "paid", "balance"]
@@ -41,18 +45,20 @@ def settlement_lines(date_from: dt.date | None = None, date_to: dt.date | None =
     if supplier:
         query = query.where(Supplier.code == supplier)
     q = (query.select(Supplier.code, Supplier.name, PurchaseOrder.number, PurchaseOrderLine.line_no,
-                      Item.sku, PurchaseOrderLine.unit_cost, pw.fn.SUM(signed))
+                      Item.sku, PurchaseOrderLine.unit_cost, Item.decimals, ItemUnit.factor, pw.fn.SUM(signed))
          .switch(PurchaseOrderLine).join(Item)
+         .switch(PurchaseOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(PurchaseOrderLine.unit == ItemUnit.id))
          .group_by(Supplier.code, Supplier.name, PurchaseOrder.number, PurchaseOrderLine.line_no, Item.sku,
-                   PurchaseOrderLine.unit_cost)
+                   PurchaseOrderLine.unit_cost, Item.decimals, ItemUnit.factor)
          .order_by(Supplier.code, PurchaseOrder.number, PurchaseOrderLine.line_no).tuples())
     rows = []
-    for code, name, po, line_no, sku, cost, units in q:
+    for code, name, po, line_no, sku, cost, places, factor, units in q:
         units = int(units or 0)
         if units:
-            cost = exact(cost)
+            cost = exact(cost)     # per the line's unit
             rows.append({"supplier": code, "name": name, "po": po, "line_no": line_no, "sku": sku,
-                         "qty_accepted": units, "unit_cost": cost, "amount": cost * units})
+                         "qty_accepted": base_quantity(units, places), "unit_cost": cost,
+                         "amount": line_amount(units, cost, factor or scale(places))})
     return rows
 
 

@@ -38,8 +38,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import peewee as pw
+
 from db.core import defaults
-from db.core.models import Movement, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.core.models import Item, ItemUnit, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
+from db.ledger.valuation import scale_sql
 from db.reports.common import Report, as_datetime, fetch, today as _today
 
 COLUMNS = ["supplier", "name", "lines", "on_time_pct", "ordered", "received", "rejected", "returned",
@@ -53,7 +56,7 @@ class MeasuredLine:
     supplier_id: int
     item_id: int
     qty_ordered: int
-    unit_cost: float
+    unit_cost: float        # per stored unit (the line's price ÷ its unit's factor)
     due: dt.date
     created: dt.date
     accepted: int = 0
@@ -83,17 +86,20 @@ def measured_lines(date_from: dt.date | None = None, date_to: dt.date | None = N
     query = (PurchaseOrderLine
              .select(PurchaseOrderLine.id, PurchaseOrder.supplier, PurchaseOrderLine.item,
                      PurchaseOrderLine.qty_ordered, PurchaseOrderLine.unit_cost,
+                     pw.fn.COALESCE(ItemUnit.factor, scale_sql(Item.decimals)),
                      PurchaseOrderLine.expected_date, PurchaseOrder.expected_date.alias("po_expected"),
                      PurchaseOrder.created_at, Supplier.lead_time_days,
                      PurchaseOrderLine.qty_received, PurchaseOrderLine.qty_rejected,
                      PurchaseOrderLine.first_received_at, PurchaseOrderLine.last_received_at)
              .join(PurchaseOrder).join(Supplier)
+             .switch(PurchaseOrderLine).join(Item, on=(PurchaseOrderLine.item == Item.id))
+             .switch(PurchaseOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(PurchaseOrderLine.unit == ItemUnit.id))
              .where(PurchaseOrder.status.not_in(("draft", "cancelled"))))
     undone = _lines_with_undos()
     lines, unsettled = [], []
     # Rows as the driver returns them (dates as text on SQLite), converted here: peewee's
     # per-row conversion of 50,000 lines cost more than the rest of the scorecard.
-    for (line_id, sup, item, qty, cost, line_exp, po_exp, created, lead, accepted, rejected,
+    for (line_id, sup, item, qty, cost, factor, line_exp, po_exp, created, lead, accepted, rejected,
          first, last) in fetch(query):
         created = as_datetime(created)
         due = line_exp or po_exp or (created.date() + dt.timedelta(days=lead or 0))
@@ -104,7 +110,10 @@ def measured_lines(date_from: dt.date | None = None, date_to: dt.date | None = N
         accepted, rejected = int(accepted or 0), int(rejected or 0)
         first = as_datetime(first).date() if first else None
         last = as_datetime(last).date() if last else None
-        ln = MeasuredLine(line_id, sup, item, qty, float(cost or 0), due, created.date(), accepted, rejected)
+        # The price per STORED unit: spend = accepted stored units × it, whatever the line's unit
+        # (12.00 per 箱 of 24 is 0.50 per 瓶), so suppliers quoting in different units compare.
+        ln = MeasuredLine(line_id, sup, item, qty, float(cost or 0) / int(factor or 1), due, created.date(),
+                          accepted, rejected)
         if rejected or line_id in undone or (first and first <= due < (last or first)):
             # The counters cannot say which receipts stand or what had come by the due date.
             unsettled.append(ln)

@@ -30,7 +30,8 @@ INSPECTION_KINDS = ("restock", "scrap")
 
 
 def shipped_lots(order: SalesOrder, item: Item) -> dict:
-    """(so line, lot) → [units shipped net of undo, their cost in total] for ITEM on ORDER."""
+    """(so line, lot) → [units shipped, Σ stored units × the cost per base unit each carried]
+    for ITEM on ORDER: the second ÷ the first is their average cost per base unit."""
     lines = {l.id: l for l in SalesOrderLine.select().where(SalesOrderLine.so == order.id,
                                                            SalesOrderLine.item == item.id)}
     out: dict = {}
@@ -101,7 +102,8 @@ def return_from_customer(so: str, sku: str, qty: int, *, reason: str, operator: 
                                 f"can be returned, got {qty}; nothing posted")
         line_id, units, cost = next((c for c in candidates if c[1] > _returned(c[0], lot_id)), candidates[-1])
         so_line = SalesOrderLine.get_by_id(line_id)
-        unit_cost = (cost / units) if units else Decimal(item.unit_cost)   # the cost they left with
+        # The cost they left with, per base unit (the movement keeps its 10 decimals).
+        unit_cost = (cost / units) if units else Decimal(item.unit_cost)
         if document:
             doc = locked(ReturnDocument, get_return(document, "customer").id)
             if doc.status != "open" or doc.so_id != order.id:
@@ -158,10 +160,13 @@ def inspect_return(number: str, sku: str, qty: int, *, decision: str, operator: 
                 raise RuleViolation(f"a restock goes to a storage location: {dest.code} is {dest.kind}")
         else:
             dest = virtual_location("inventory-loss")
+        # Both carry the cost the goods left with: a restock brings it into usable stock (an
+        # own-cost kind, db/ledger/costing.py), a scrap from quarantine is valued at it (from a
+        # usable returns location the ledger takes the average, as for any scrap).
         movement = post(Posting(
             item=item, qty=qty, from_location=line.location, to_location=dest, kind=decision,
             operator=operator, station=station, lot=line.lot, key=key, so_line=line.so_line_id,
-            document=line_document(doc, line), reason=doc.reason, unit_cost=Decimal(line.unit_cost)))
+            document=line_document(doc, line), reason=doc.reason, unit_cost=_arrival_cost(doc, line)))
         column = ReturnLine.qty_restocked if decision == "restock" else ReturnLine.qty_scrapped
         ReturnLine.update({column: column + qty}).where(ReturnLine.id == line.id).execute()
         _refresh_status(doc)
@@ -169,6 +174,15 @@ def inspect_return(number: str, sku: str, qty: int, *, decision: str, operator: 
               qty=qty, movement=movement.id)
         return ReturnResult(document=ReturnDocument.get_by_id(doc.id), line=ReturnLine.get_by_id(line.id),
                             movement=movement)
+
+
+def _arrival_cost(doc: ReturnDocument, line: ReturnLine) -> Decimal:
+    """The cost per base unit LINE's goods came back at: their RMA movement's, at its 10
+    decimals (the line's own column keeps 4)."""
+    cost = (Movement.select(Movement.unit_cost)
+            .where(Movement.document == line_document(doc, line), Movement.kind == KIND,
+                   Movement.item == line.item_id).order_by(Movement.id).scalar())
+    return Decimal(cost) if cost is not None else Decimal(line.unit_cost)
 
 
 def _picked_from(line: ReturnLine):

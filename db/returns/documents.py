@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import peewee as pw
 
 from db.core.connection import database
 from db.core.errors import NotFound, RuleViolation
 from db.core.models import Location, Movement, VIRTUAL_CODES
+from db.core.quantities import line_amount, line_factor, scale
 from db.masterdata.lookup import get_reason
 from db.returns.models import PREFIX, ReturnDocument, ReturnLine
 
@@ -46,6 +48,19 @@ def new_document(direction: str, created_by: str, number: str | None = None, **f
 def add_line(doc: ReturnDocument, **fields) -> ReturnLine:
     last = ReturnLine.select(pw.fn.MAX(ReturnLine.line_no)).where(ReturnLine.document == doc.id).scalar()
     return ReturnLine.create(document=doc, line_no=(last or 0) + 1, **fields)
+
+
+def price_factor(line: ReturnLine) -> int:
+    """Stored units per unit of the return line's PRICE: the price is the order line's (the PO's
+    or the SO's, per that line's unit: 12.00 per 箱), else the item's cost per base unit."""
+    order_line = line.po_line if line.po_line_id else (line.so_line if line.so_line_id else None)
+    return line_factor(order_line) if order_line is not None else scale(line.item)
+
+
+def line_value(line: ReturnLine, qty: int) -> Decimal:
+    """What QTY stored units of LINE are worth at its price (unrounded): the debit or credit
+    note's amount, and the returns reports' value."""
+    return line_amount(qty, line.unit_price, price_factor(line))
 
 
 def line_document(doc: ReturnDocument, line: ReturnLine) -> str:

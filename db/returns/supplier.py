@@ -16,7 +16,7 @@ from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, RuleViolation
 from db.core.models import (Item, Location, Lot, Movement, PurchaseOrder, PurchaseOrderLine,
                             Supplier)
-from db.core.quantities import whole_quantity
+from db.core.quantities import line_factor, price_per_base, whole_quantity
 from db.core.sql import locked
 from db.ledger import locks
 from db.ledger.posting import Posting, post
@@ -82,10 +82,16 @@ def _check(sup: Supplier, item: Item, lot: Lot | None, loc: Location, qty: int,
     usable = loc.kind != "quarantine"
     source = receipts[0] if usable or not rejects else rejects[0]
     po_line = source.po_line if source.po_line_id else None
+    # Costs are per base unit (the ledger's); the price is the PO line's, per its unit
+    # (db/returns/documents.py: price_factor).
     if usable:
         cost = Decimal(item.unit_cost)       # usable stock carries the moving average
+    elif source.unit_cost is not None:
+        cost = Decimal(source.unit_cost)     # what the reject was booked at
+    elif po_line is not None:
+        cost = price_per_base(po_line.unit_cost, line_factor(po_line), item)
     else:
-        cost = Decimal(po_line.unit_cost if po_line is not None else (source.unit_cost or item.unit_cost))
+        cost = Decimal(item.unit_cost)
     price = Decimal(po_line.unit_cost) if po_line is not None else cost
     return {"po_line": po_line, "unit_cost": cost, "unit_price": price, "from_usable": usable}
 
