@@ -22,6 +22,7 @@ from db.core.errors import InsufficientStock, InvalidInput, RuleViolation
 from db.ledger.posting import Posting, post
 from db.core.sql import locked as _locked
 from db.core.models import VIRTUAL_CODES, Balance, Item, Location, Lot, Movement, utcnow
+from db.core.quantities import format_quantity as fq
 
 
 def _virtual(kind: str) -> Location:
@@ -173,7 +174,7 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
         if line.status not in ("recount", "review", "ok"):
             raise RuleViolation(_why_not(line, "setting a quantity"))
         if line.status == "ok" and line.counted == qty:
-            raise RuleViolation(f"line {line_no} already stands at {qty}, matching the books")
+            raise RuleViolation(f"line {line_no} already stands at {fq(qty, line.item)}, matching the books")
         last = line.entries.order_by(CountEntry.round.desc()).first()
         CountEntry.create(line=line, round=(last.round if last else 0) + 1, qty=qty,
                           expected=line.expected, operator=operator, station=station, source="set")

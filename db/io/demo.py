@@ -265,6 +265,8 @@ def seed_demo(seed: int = 42, today: dt.date | None = None, locale_name: str = "
     builder = _Demo(random.Random(seed), today or dt.date.today(), locale(locale_name))
     with write_transaction():
         builder.build()
+        from db.io.demo_units import make_unit_goods
+        make_unit_goods(builder, locale_name)
     return builder.summary()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from db.core.errors import RuleViolation
 from db.core.models import Movement
 from db.core.sql import row_by
+from db.core.quantities import format_quantity as fq
 
 
 def earlier_by_key(key: str | None) -> Movement | None:
@@ -27,7 +28,7 @@ def derived_key(key: str | None, suffix: str) -> str | None:
 def describe(m: Movement) -> str:
     lot = f" lot {m.lot.code}" if m.lot_id else ""
     doc = f" ({m.document})" if m.document else ""
-    return f"a {m.kind} of {m.qty} × {m.item.sku}{lot} {m.from_location.code} → {m.to_location.code}{doc}"
+    return f"a {m.kind} of {fq(m.qty, m.item)} × {m.item.sku}{lot} {m.from_location.code} → {m.to_location.code}{doc}"
 
 
 def refuse_reuse(key: str, earlier: Movement, doing: str) -> None:

@@ -20,6 +20,7 @@ from db.core.quantities import MAX_QTY, is_whole
 from db.core.sql import dialect, execute, table
 from db.ledger import costing, locks
 from db.ledger.roles import KIND_ROLES, check_kind
+from db.core.quantities import format_quantity as fq
 
 
 @dataclass
@@ -251,17 +252,17 @@ def _check_stock(p: Posting, source: "_BalanceRow", target: "_BalanceRow") -> No
     balance leaves ±MAX_QTY (db/core/quantities.py)."""
     if target.qty + p.qty > MAX_QTY or source.qty - p.qty < -MAX_QTY:
         full, qty = (p.to_location, target.qty) if target.qty + p.qty > MAX_QTY else (p.from_location, source.qty)
-        raise InvalidInput(f"{p.item.sku} at {full.code} holds {qty}: {p.qty} more would pass the "
+        raise InvalidInput(f"{p.item.sku} at {full.code} holds {fq(qty, p.item)}: {fq(p.qty, p.item)} more would pass the "
                            f"bound of {MAX_QTY} units a balance may hold")
     if not p.from_location.is_physical:
         return
     free = source.qty - max(0, source.allocated - p.release_allocation)
     if p.qty > free:
         lot = f" lot {p.lot.code}" if p.lot else ""
-        held = f" ({source.allocated} of them allocated to orders)" if source.allocated else ""
+        held = f" ({fq(source.allocated, p.item)} of them allocated to orders)" if source.allocated else ""
         raise InsufficientStock(
-            f"only {source.qty} × {p.item.sku}{lot} at {p.from_location.code}{held}; "
-            f"cannot take {p.qty}")
+            f"only {fq(source.qty, p.item)} × {p.item.sku}{lot} at {p.from_location.code}{held}; "
+            f"cannot take {fq(p.qty, p.item)}")
 
 
 # The statements every posting runs, written once. Building them through peewee's query

@@ -10,6 +10,7 @@ import math
 
 from db.core import defaults
 from db.core.errors import RuleViolation
+from db.core.quantities import with_uom
 
 DEFAULT_TOLERANCE_PCT = defaults.RECEIVING["over_receipt_tolerance_pct"]
 
@@ -20,11 +21,14 @@ def check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> list
     total = done + arriving
     maximum = math.floor(line.qty_ordered * (1 + tolerance_pct / 100) + 1e-9)
     pct = f"{tolerance_pct:g}%"
+
+    def q(stored: int) -> str:
+        return with_uom(stored, line.item)
     if total > maximum:
         raise RuleViolation(
             f"over-receipt refused on {order.number} line {line.line_no} ({line.item.sku}): "
-            f"{line.qty_ordered} ordered, {done} already received, at most {maximum} in all "
-            f"with the {pct} tolerance; got {arriving} more")
+            f"{q(line.qty_ordered)} ordered, {q(done)} already received, at most {q(maximum)} in all "
+            f"with the {pct} tolerance; got {q(arriving)} more")
     if total > line.qty_ordered:
-        return [f"over-receipt: {total} of {line.qty_ordered} ordered (within the {pct} tolerance)"]
+        return [f"over-receipt: {q(total)} of {q(line.qty_ordered)} ordered (within the {pct} tolerance)"]
     return []

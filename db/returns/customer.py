@@ -24,6 +24,7 @@ from db.masterdata.security import audit, get_operator
 from db.returns.documents import (ReturnResult, add_line, check_reason, earlier_result, get_return,
                                   line_document, line_of_movement, new_document, virtual_location)
 from db.returns.models import ReturnDocument, ReturnLine
+from db.core.quantities import format_quantity as fq
 
 KIND = "rma"
 INSPECTION_KINDS = ("restock", "scrap")
@@ -97,9 +98,9 @@ def return_from_customer(so: str, sku: str, qty: int, *, reason: str, operator: 
         back = sum(_returned(line_id, lot_id) for line_id, _, _ in candidates)
         if qty > total - back:
             lot_text = f" lot {Lot.get_by_id(lot_id).code}" if lot_id else ""
-            raise RuleViolation(f"{order.number} shipped {total} × {item.sku}{lot_text} to customer "
-                                f"{order.customer.code} and {back} already came back: at most {total - back} "
-                                f"can be returned, got {qty}; nothing posted")
+            raise RuleViolation(f"{order.number} shipped {fq(total, item)} × {item.sku}{lot_text} to customer "
+                                f"{order.customer.code} and {fq(back, item)} already came back: at most "
+                                f"{fq(total - back, item)} can be returned, got {fq(qty, item)}; nothing posted")
         line_id, units, cost = next((c for c in candidates if c[1] > _returned(c[0], lot_id)), candidates[-1])
         so_line = SalesOrderLine.get_by_id(line_id)
         # The cost they left with, per base unit (the movement keeps its 10 decimals).
@@ -148,7 +149,8 @@ def inspect_return(number: str, sku: str, qty: int, *, decision: str, operator: 
             raise RuleViolation(f"{item.sku} is not on return {doc.number}")
         left = sum(l.qty - l.qty_restocked - l.qty_scrapped for l in lines)
         if qty > left:
-            raise RuleViolation(f"return {doc.number} has {left} × {item.sku} left to inspect, got {qty}; nothing posted")
+            raise RuleViolation(f"return {doc.number} has {fq(left, item)} × {item.sku} left to inspect, "
+                                f"got {fq(qty, item)}; nothing posted")
         line = next(l for l in lines if l.qty - l.qty_restocked - l.qty_scrapped >= qty) \
             if any(l.qty - l.qty_restocked - l.qty_scrapped >= qty for l in lines) else None
         if line is None:

@@ -27,6 +27,7 @@ from db.masterdata.security import audit, get_operator
 from db.returns.documents import (ReturnResult, add_line, check_reason, earlier_result, get_return,
                                   line_document, new_document, virtual_location)
 from db.returns.models import ReturnDocument, ReturnLine
+from db.core.quantities import format_quantity as fq
 
 KIND = "rtv"
 
@@ -76,8 +77,9 @@ def _check(sup: Supplier, item: Item, lot: Lot | None, loc: Location, qty: int,
     returned = _returned(sup, item, lot, po) + already
     if qty > received - returned:
         raise RuleViolation(
-            f"supplier {sup.code} delivered {received} × {item.sku}{where}{on_po} and {returned} "
-            f"already went back: at most {max(0, received - returned)} can be returned, got {qty}; nothing posted")
+            f"supplier {sup.code} delivered {fq(received, item)} × {item.sku}{where}{on_po} and {fq(returned, item)} "
+            f"already went back: at most {fq(max(0, received - returned), item)} can be returned, got {fq(qty, item)}; "
+            "nothing posted")
     rejects = [m for m in receipts if m.kind == "reject"]
     usable = loc.kind != "quarantine"
     source = receipts[0] if usable or not rejects else rejects[0]
@@ -160,7 +162,8 @@ def send_return_line(number: str, sku: str, qty: int, from_code: str, *, operato
                                 f"of {item.sku}, not lot {lot}")
         left = line.qty - line.qty_sent
         if qty > left:
-            raise RuleViolation(f"return {doc.number} line {line.line_no} has {left} × {item.sku} left to send, got {qty}")
+            raise RuleViolation(f"return {doc.number} line {line.line_no} has {fq(left, item)} × {item.sku} left to send, "
+                                f"got {fq(qty, item)}")
         return _send(doc, line, qty, operator=operator, station=station, key=key)
 
 

@@ -33,6 +33,7 @@ from db.masterdata.security import audit, get_operator
 from db.inventory.expiry import check_not_expired, is_expired, today_text, usable_lot_condition
 from db.money.credit import check_credit
 from db.sales.shortages import blocked_places, hold_back, pick_gaps
+from db.core.quantities import format_quantity as fq
 
 
 class Allocation(BaseModel):
@@ -410,9 +411,9 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
         left = remaining(line)
         if qty > left:
             raise RuleViolation(
-                f"picking {qty} × {item.sku} refused: {order.number} line {line.line_no} has "
-                f"{line.qty_ordered} ordered, {line.qty_picked} picked, {line.qty_short} short, "
-                f"so {left} to pick")
+                f"picking {fq(qty, item)} × {item.sku} refused: {order.number} line {line.line_no} has "
+                f"{fq(line.qty_ordered, item)} ordered, {fq(line.qty_picked, item)} picked, "
+                f"{fq(line.qty_short, item)} short, so {fq(left, item)} to pick")
         if fefo and item.expiry_tracked and the_lot is not None and the_lot.expiry is not None:
             promised = {(a.location_id, a.lot_id): a.qty for a in Allocation.select().where(Allocation.so_line == line.id)}
             check_fefo(item, the_lot, src, promised)
@@ -476,7 +477,7 @@ def short_pick(so: str, sku: str, from_code: str, qty_short: int, *, operator: s
         line = locked(SalesOrderLine, _line_for(order, item).id)
         left = remaining(line)
         if qty_short > left:
-            raise RuleViolation(f"a short pick of {qty_short} × {item.sku} is more than the {left} "
+            raise RuleViolation(f"a short pick of {fq(qty_short, item)} × {item.sku} is more than the {fq(left, item)} "
                                 f"still to pick on {order.number} line {line.line_no}")
         locks.lock_items([item.id])      # before the balances its allocations free
         shortage = PickShortage.create(so_line=line, location=src, item=item, qty_short=qty_short,

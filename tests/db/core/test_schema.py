@@ -120,3 +120,33 @@ def test_upgrade_to_version_5_values_the_stock_the_books_held(store):
     Item.update(unit_cost=Decimal("1.1234567891")).where(Item.id == it.id).execute()
     assert Item.get_by_id(it.id).unit_cost == Decimal("1.1234567891")
     assert flow_summary.refresh() is (not is_postgres())
+
+
+def test_upgrade_from_the_version_before_units_keeps_every_movement_and_balance(store):
+    """A store of schema 6 (before units): no item precision, no units table, order lines with
+    no unit. `wh init` brings it to the current schema and every quantity keeps its meaning."""
+    from db.core.models import Balance, Item, ItemUnit
+    from db.masterdata import set_unit
+    it = f.item("A1")
+    a, b = f.location("A-01"), f.location("B-01")
+    f.give_stock(it, a, 7)
+    post(Posting(item=it, qty=3, from_location=a, to_location=b, kind="move", operator="W1"))
+    before = sorted(Movement.select(Movement.id, Movement.qty, Movement.kind).tuples())
+    balances = sorted(Balance.select(Balance.location, Balance.qty).tuples())
+    gone = [("item", "decimals")]
+    if is_postgres():     # SQLite cannot drop a column with a foreign key
+        gone += [("purchase_order_line", "unit_id"), ("sales_order_line", "unit_id")]
+    for table, column in gone:
+        database.execute_sql(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+    if is_postgres():
+        database.execute_sql('DROP TABLE "item_unit"')
+    SchemaVersion.delete().where(SchemaVersion.version > 6).execute()
+    if not SchemaVersion.select().where(SchemaVersion.version == 6).exists():
+        SchemaVersion.create(version=6)
+    assert init_schema() == CURRENT_VERSION
+    assert sorted(Movement.select(Movement.id, Movement.qty, Movement.kind).tuples()) == before
+    assert sorted(Balance.select(Balance.location, Balance.qty).tuples()) == balances
+    assert (a.id, 4) in balances and (b.id, 3) in balances
+    assert Item.get_by_id(it.id).decimals == 0 and verify().consistent
+    set_unit("A1", "case", "6")                      # the new table works on the upgraded store
+    assert ItemUnit.get().factor == 6
