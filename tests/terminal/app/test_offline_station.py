@@ -104,7 +104,8 @@ def test_server_goes_away_mid_job_and_comes_back(station):
     assert step("scan", "B-01-01").level == "ok"
     proxy.cut()
     # the next posting needs the server: the station says so and goes OFFLINE
-    assert step("scan", td.WIDGET_EAN).level == "ok"         # into the basket, nothing posted yet
+    fb = step("scan", td.WIDGET_EAN)
+    assert fb.level == "ok", fb.message         # into the basket, nothing posted yet
     fb = step("scan", "B-01-01")
     assert fb.level == "error" and "NOT posted" in fb.message and "OFFLINE" in fb.message
     assert isinstance(ui.current_flow(), OfflineFlow)
