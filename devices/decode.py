@@ -513,9 +513,10 @@ def _against_item(d: Decoded, resolver: Resolver) -> None:
             d.warnings.append(f"{d.measure} {d.measure_unit} is {exact.normalize()} {uom}, rounded half-up to "
                               f"{shown} {uom} ({decimals} decimals)")
         d.qty = stored
-    elif d.count is None and (d.pack_qty or 1) == 1:
-        # Its own barcode (a pack of one stored unit, 1 g, is no pack anyone prints) without a
-        # measure: the quantity is not in the scan. A unit's barcode (a roll of 500) counts its factor.
+    elif d.count is None and (d.pack_qty or 1) <= 10 ** decimals:
+        # Its own barcode (pack 1 stored unit, or one base unit as a barcodes file says it; a
+        # named unit is never one base unit) without a measure: the quantity is not in the
+        # scan. A unit's barcode (a roll of 500) counts its factor.
         d.measure_needed, d.qty = True, None
 
 

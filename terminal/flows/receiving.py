@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from gettext import gettext as _
 
+from db.core import quantities
+
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -145,12 +147,17 @@ class ReceivingFlow(Flow):
     def table(self):
         if self.po is None or self.state == "choose":
             return None
-        rows = [[l.line_no, l.item.sku, l.item.name, shown(l.qty_ordered, l.item, l), shown(l.qty_received, l.item, l),
-                 shown(l.qty_rejected, l.item, l),
-                 shown(max(0, l.qty_ordered - l.qty_received - l.qty_rejected), l.item, l)] for l in self.lines]
+        # Ordered and open in the line's own unit (5 箱; 2 箱 + 21 瓶), what came in base units
+        # (51 瓶; each scan's message says both); the Rejected column only once something was.
+        rejects = any(l.qty_rejected for l in self.lines)
+        rows = [[l.line_no, l.item.sku, l.item.name, in_line_unit(l.qty_ordered, l), shown(l.qty_received, l.item),
+                 *([shown(l.qty_rejected, l.item)] if rejects else []),
+                 in_line_unit(max(0, l.qty_ordered - l.qty_received - l.qty_rejected), l)] for l in self.lines]
         sku = self.pending.sku if self.pending else self.last_sku
         current = next((i for i, l in enumerate(self.lines) if l.item.sku == sku), None) if sku else None
-        return Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Recvd"), N_("Rejected"), N_("Open")], rows, current)
+        columns = [N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Recvd"), *([N_("Rejected")] if rejects else []),
+                   N_("Open")]
+        return Table(columns, rows, current)
 
     # --- inputs ------------------------------------------------------------------------------
 
@@ -485,3 +492,15 @@ class ReceivingFlow(Flow):
     def after_undo(self, movement) -> None:
         if self.po is not None and self.state != "choose":
             self.reload()
+
+
+def in_line_unit(stored: int, line):
+    """A line's quantity in its own unit only (`5 箱`, `2 箱 + 3 瓶`): the ordered column."""
+    unit = line.unit if line.unit_id is not None else None
+    if unit is None:
+        return shown(stored, line.item)
+    whole, rest = divmod(int(stored), unit.factor)
+    text = f"{whole} {unit.name}" if whole or not rest else ""
+    if rest:
+        text += (" + " if text else "") + quantities.with_uom(rest, line.item)
+    return text
