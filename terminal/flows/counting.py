@@ -499,11 +499,11 @@ class CountingFlow(Flow):
             rows.append(line)
         columns = [N_("SKU"), N_("Name"), N_("Lot"), N_("Counted")] + ([] if self.blind else [N_("Books")])
         current = keys.index(self.current) if self.current in keys else None
-        shown = self.rows_shown()
-        if len(rows) > shown:
+        fit = self.rows_shown()
+        if len(rows) > fit:
             # Keep the line just counted in view on an 80×24 (or smaller) screen.
             at = current if current is not None else len(rows) - 1
-            first = max(0, min(at - shown // 2, len(rows) - shown))
-            rows = rows[first:first + shown]
+            first = max(0, min(at - fit // 2, len(rows) - fit))
+            rows = rows[first:first + fit]
             current = None if current is None else current - first
         return Table(columns, rows, current)
