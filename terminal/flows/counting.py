@@ -28,7 +28,7 @@ from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describ
                    scan_text, scan_warnings)
 from terminal.i18n import N_
 
-from .quantity import check_number, measure_prompt, shown, signed, total_text, typed_text
+from .quantity import adds_up, check_number, measure_prompt, shown, signed, total_text, typed_text
 
 QTY_KEY = FlowKey("f3", "qty", N_("Qty"), N_("type the quantity for the next item scan"))
 EMPTY_KEY = FlowKey("f6", "empty", N_("Empty"), N_("the location is empty: submit it with nothing on it"))
@@ -153,8 +153,10 @@ class CountingFlow(Flow):
         if self.next_qty:
             self.prompt = _('{what} {location}: the next item scan counts {count}').format(
                               what=what, location=self.location, count=typed_text(self.next_qty))
-        so_far = _("{units} in {lines} counted so far").format(units=self.tally_text(),
-                                                               lines=plural(len(self.tally), 'line'))
+        lines = plural(len(self.tally), 'line')
+        so_far = (_("{units} in {lines} counted so far").format(units=self.tally_text(), lines=lines)
+                  if adds_up(r["item"] for r in self.tally.values())
+                  else _("{lines} counted so far").format(lines=lines))
         self.info = [so_far + ("" if self.blind else _(" · the books are shown: this count is not blind"))]
         if self.found:
             self.info.append(_("Found goods: {scans} of unknown barcodes (for the supervisor)").format(
@@ -464,10 +466,14 @@ class CountingFlow(Flow):
         if all(is_plain(line.item) for line in result.lines):
             return result.summary(blind=self.blind)
         what = _("recount") if result.round > 1 else _("count")
-        text = _("{location} {what} submitted: {count} in {lines}").format(
-            location=result.task.location.code, what=what,
-            count=total_text((line.counted or 0, line.item) for line in result.lines),
-            lines=plural(len(result.lines), 'line'))
+        lines = plural(len(result.lines), 'line')
+        if adds_up(line.item for line in result.lines):
+            text = _("{location} {what} submitted: {count} in {lines}").format(
+                location=result.task.location.code, what=what, lines=lines,
+                count=total_text((line.counted or 0, line.item) for line in result.lines))
+        else:
+            text = _("{location} {what} submitted: {lines}").format(
+                location=result.task.location.code, what=what, lines=lines)
         if not self.blind:
             off = [line for line in result.lines if line.variance]
             text += (_("; variances ") + ", ".join(

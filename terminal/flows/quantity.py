@@ -167,10 +167,16 @@ def total_text(quantities_of) -> str:
     from db.core.text import plural
     if all(is_plain(item) for _stored, item in pairs):
         return plural(sum(stored for stored, _item in pairs), "unit")
-    kinds = {(quantities.decimals_of(item), getattr(item, "uom", "") or "") for _stored, item in pairs}
-    if len(kinds) == 1:
+    if adds_up(item for _stored, item in pairs):
         return shown(sum(stored for stored, _item in pairs), pairs[0][1])
     return plural(len(pairs), "line")
+
+
+def adds_up(items) -> bool:
+    """Quantities of ITEMS make one total: all plain, or all of one unit and precision."""
+    kinds = {("", 0) if is_plain(item) else (getattr(item, "uom", "") or "", quantities.decimals_of(item))
+             for item in items}
+    return len(kinds) <= 1
 
 
 class StockItem:

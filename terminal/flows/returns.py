@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from gettext import gettext as _
 
-from db.core.text import plural
 from terminal.i18n import N_
 
 from .base import (DONE_KEY, QTY_KEY, UNDO_KEY, Feedback, Flow, Table, describe_scan, expect_item, listed,
