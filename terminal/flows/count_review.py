@@ -26,7 +26,7 @@ from decimal import Decimal
 from db.core.text import plural
 
 from .base import Feedback, Flow, FlowKey, Table, parse_qty
-from .quantity import is_plain, shown
+from .quantity import shown, signed
 from terminal.i18n import N_, language
 
 APPROVE_KEY = FlowKey("f3", "approve", N_("Approve"), N_("post the selected line's adjustment (asks the reason)"))
@@ -71,6 +71,7 @@ class CountReviewFlow(Flow):
         super().__init__(session)
         self.count_id = count_id
         self.rows: list[dict] = []
+        self.items: dict = {}           # sku -> item (its unit), see item_of
         self.found: list[dict] = []
         self.index = 0
         self.set_qty: int | None = None
@@ -97,10 +98,22 @@ class CountReviewFlow(Flow):
         sel = self.selected
         keep = (sel["count"], sel["line"]) if sel else None
         self.rows = self.call(discrepancies, count_id=self.count_id)
+        self.items = {}                 # sku -> item, read once per refresh for the units
         self.found = self.call(open_found_goods)
         self.index = next((i for i, r in enumerate(self.rows) if (r["count"], r["line"]) == keep), 0)
         self.to_list()
         return None
+
+    def item_of(self, sku: str):
+        """The item of SKU (its unit and precision: the rows carry stored units)."""
+        if sku not in self.items:
+            from db.masterdata.lookup import get_item
+            self.items[sku] = self.call(get_item, sku)
+        return self.items[sku]
+
+    def q(self, stored, r):
+        """STORED units of row R's item: `12` as before, `1.250 kg` for a kilogram item."""
+        return shown(stored, self.item_of(r["sku"])) if stored is not None else stored
 
     @property
     def selected(self) -> dict | None:
@@ -131,10 +144,11 @@ class CountReviewFlow(Flow):
         for n, c in enumerate(r["counts"][-2:], start=max(1, len(r["counts"]) - 1)):
             when = c["at"].strftime("%m-%d %H:%M") if c["at"] else ""
             # A line the books expected and the counter never scanned was submitted as 0.
-            qty = _("0 (not scanned)") if c["qty"] == 0 and c.get("source") in ("scan", "upload") else c["qty"]
-            out.append(_("  count {n}: {qty} by {operator} {station} {when} (books {expected}, {variance:+d})").format(
-                n=n, qty=qty, operator=c['operator'], station=c['station'], when=when, expected=c['expected'],
-                variance=c['variance']))
+            qty = (_("0 (not scanned)") if c["qty"] == 0 and c.get("source") in ("scan", "upload")
+                   else self.q(c["qty"], r))
+            out.append(_("  count {n}: {qty} by {operator} {station} {when} (books {expected}, {variance})").format(
+                n=n, qty=qty, operator=c['operator'], station=c['station'], when=when,
+                expected=self.q(c['expected'], r), variance=signed(c['variance'], self.item_of(r["sku"]))))
         out.append(f"  {r['note']}" if r["note"] else "")
         return [line for line in out if line] + self.found_lines()
 
@@ -156,9 +170,10 @@ class CountReviewFlow(Flow):
         for n in shown:
             r = self.rows[n]
             n += 1
-            second = r["second"] if r["second"] is not None else ""
-            rows.append([n, r["location"], r["sku"], r["lot"] or "", r["expected"], r["first"], second,
-                         f"{r['variance']:+d}", money(r["value"]), _(STATUS_TEXT.get(r["status"], r["status"]))])
+            second = self.q(r["second"], r) if r["second"] is not None else ""
+            rows.append([n, r["location"], r["sku"], r["lot"] or "", self.q(r["expected"], r), self.q(r["first"], r),
+                         second, signed(r['variance'], self.item_of(r["sku"])), money(r["value"]),
+                         _(STATUS_TEXT.get(r["status"], r["status"]))])
         return Table([N_("#"), N_("Location"), N_("SKU"), N_("Lot"), N_("Books"), N_("1st"), N_("2nd"), N_("Var"),
                       N_("Value"), N_("Status")],
                      rows, self.index - shown.start if self.rows else None)
@@ -222,20 +237,13 @@ class CountReviewFlow(Flow):
         if self.state == "reason":
             return self.approve("COUNT")
         if self.state == "qty":
-            from db.masterdata.lookup import get_item
-            item = self.call(get_item, r['sku'])
+            item = self.item_of(r['sku'])
             self.set_qty = parse_qty(text, "quantity", allow_zero=True, item=item)
             self.state, self.entry = "setreason", "reason"
-            diff = self.set_qty - r['expected']
-            if is_plain(item):
-                self.prompt = (_('Set {sku} at {location} to {set_qty} ({value:+d} against the books at the '
-                                 'count): reason?').format(
-                                   sku=r['sku'], location=r['location'], set_qty=self.set_qty, value=diff))
-            else:
-                self.prompt = (_('Set {sku} at {location} to {set_qty} ({value} against the books at the '
-                                 'count): reason?').format(
-                                   sku=r['sku'], location=r['location'], set_qty=shown(self.set_qty, item),
-                                   value=("+" if diff >= 0 else "") + str(shown(diff, item))))
+            self.prompt = (_('Set {sku} at {location} to {set_qty} ({value} against the books at the '
+                             'count): reason?').format(
+                               sku=r['sku'], location=r['location'], set_qty=shown(self.set_qty, item),
+                               value=signed(self.set_qty - r['expected'], item)))
             self.list_reasons()
             return None
         if self.state in ("setreason", "keepreason"):
@@ -284,16 +292,18 @@ class CountReviewFlow(Flow):
                                         'quantity instead').format(
                                           line=r['line'], location=r['location'], sku=r['sku']))
             self.state, self.entry = "reason", "reason"
-            self.prompt = (_('Approve {variance:+d} × {sku} at {location} (value {amount})? Reason code, '
+            self.prompt = (_('Approve {variance} × {sku} at {location} (value {amount})? Reason code, '
                              'Enter = COUNT').format(
-                               variance=r['variance'], sku=r['sku'], location=r['location'],
+                               variance=signed(r['variance'], self.item_of(r["sku"])), sku=r['sku'],
+                               location=r['location'],
                                amount=money(r['value'])))
             self.list_reasons()
             return None
         if name == "keep":
             self.state, self.entry = "keepreason", "reason"
             self.prompt = (_('Reject the count of {sku} at {location} and keep the books ({expected})? '
-                             'Reason?').format(sku=r['sku'], location=r['location'], expected=r['expected']))
+                             'Reason?').format(sku=r['sku'], location=r['location'],
+                                               expected=self.q(r['expected'], r)))
             self.list_reasons()
             return None
         if name == "reject":
@@ -364,7 +374,7 @@ class CountReviewFlow(Flow):
                              reason=reason, operator=self.operator, station=self.station)
         self.refresh()
         return Feedback.ok(_('set {location} {sku} to {counted}: {posted}').format(
-                               location=r['location'], sku=r['sku'], counted=decision.line.counted,
+                               location=r['location'], sku=r['sku'], counted=self.q(decision.line.counted, r),
                                posted=self._posted(decision)))
 
     def list_reasons(self) -> None:
@@ -390,7 +400,8 @@ class CountReviewFlow(Flow):
                   operator=self.operator, station=self.station)
         self.refresh()
         return Feedback.ok(_('count rejected, books kept: {location} {sku} stays at {expected} ({reason})').format(
-                               location=r['location'], sku=r['sku'], expected=r['expected'], reason=reason))
+                               location=r['location'], sku=r['sku'], expected=self.q(r['expected'], r),
+                               reason=reason))
 
     def create_plan(self, arg: str) -> Feedback:
         from db.counts import create_count
@@ -423,4 +434,4 @@ class CountReviewFlow(Flow):
             return _("no variance, nothing posted")
         sign = "+" if m.from_location.code.startswith("@") else "-"
         return _("{sign}{qty} posted ({source} → {dest}, {reason}, movement {id})").format(
-            sign=sign, qty=m.qty, source=m.from_location.code, dest=m.to_location.code, reason=m.reason, id=m.id)
+            sign=sign, qty=shown(m.qty, m.item), source=m.from_location.code, dest=m.to_location.code, reason=m.reason, id=m.id)

@@ -28,7 +28,7 @@ from .base import (DONE_KEY, ITEM_KINDS, Feedback, Flow, FlowKey, Table, describ
                    scan_text, scan_warnings)
 from terminal.i18n import N_
 
-from .quantity import check_number, measure_prompt, typed_text
+from .quantity import adds_up, check_number, measure_prompt, shown, signed, total_text, typed_text
 
 QTY_KEY = FlowKey("f3", "qty", N_("Qty"), N_("type the quantity for the next item scan"))
 EMPTY_KEY = FlowKey("f6", "empty", N_("Empty"), N_("the location is empty: submit it with nothing on it"))
@@ -66,6 +66,7 @@ class CountingFlow(Flow):
         self.scope: set[int] | None = None
         self.scope_names: list[str] = []
         self.expected: dict[tuple[str, str | None], int] = {}
+        self.expected_items: dict = {}
         # (sku, lot) -> {"item", "sku", "name", "lot", "expiry", "qty"}, in scan order.
         self.tally: dict[tuple[str, str | None], dict] = {}
         self.found: dict[str, int] = {}
@@ -131,6 +132,9 @@ class CountingFlow(Flow):
         self.task, self.location, self.round_seen = task, task.location.code, task.rounds
         self.recount, self.scope, self.scope_names = recount, scope, names
         self.blind, self.expected = blind, expected
+        # The books' items, for their units (a line the counter has not scanned yet shows too).
+        from db.masterdata.lookup import get_item
+        self.expected_items = {sku: self.call(get_item, sku) for sku in sorted({k[0] for k in expected})}
         self.to_count()
         what = _("recount") if recount else _("count")
         only = _(" — only {names}").format(names=", ".join(names)) if names else ""
@@ -149,9 +153,10 @@ class CountingFlow(Flow):
         if self.next_qty:
             self.prompt = _('{what} {location}: the next item scan counts {count}').format(
                               what=what, location=self.location, count=typed_text(self.next_qty))
-        units = sum(r["qty"] for r in self.tally.values())
-        so_far = _("{units} in {lines} counted so far").format(units=plural(units, 'unit'),
-                                                               lines=plural(len(self.tally), 'line'))
+        lines = plural(len(self.tally), 'line')
+        so_far = (_("{units} in {lines} counted so far").format(units=self.tally_text(), lines=lines)
+                  if adds_up(r["item"] for r in self.tally.values())
+                  else _("{lines} counted so far").format(lines=lines))
         self.info = [so_far + ("" if self.blind else _(" · the books are shown: this count is not blind"))]
         if self.found:
             self.info.append(_("Found goods: {scans} of unknown barcodes (for the supervisor)").format(
@@ -304,7 +309,7 @@ class CountingFlow(Flow):
         warnings = p.get("warnings") or []
         self.to_count()
         lot_txt = _(" lot {lot}").format(lot=lot) if lot else ""
-        msg = f"{item.sku}{lot_txt} +{p['qty']} = {row['qty']}"
+        msg = f"{item.sku}{lot_txt} +{shown(p['qty'], item)} = {shown(row['qty'], item)}"
         return Feedback.warn(msg + " — " + "; ".join(warnings)) if warnings else Feedback.ok(msg)
 
     # --- typing --------------------------------------------------------------------------------
@@ -372,10 +377,9 @@ class CountingFlow(Flow):
             return None
         if name == "empty":
             if self.tally or self.found:
-                units = sum(r["qty"] for r in self.tally.values())
                 return Feedback.error(_('you counted {count} and {count2} on {location}: F9 removes scans, '
                                         'F10 submits them').format(
-                                          count=plural(units, 'unit'),
+                                          count=self.tally_text(),
                                           count2=plural(len(self.found), 'unknown barcode'),
                                           location=self.location))
             return self.submit(source="empty", key=key)
@@ -406,7 +410,8 @@ class CountingFlow(Flow):
         k = step[1]
         row = self.tally[k]
         row["qty"] -= step[2]
-        text = _('removed: {value} -{value2} = {qty}').format(value=k[0], value2=step[2], qty=row['qty'])
+        text = _('removed: {value} -{value2} = {qty}').format(value=k[0], value2=shown(step[2], row["item"]),
+                                                               qty=shown(row['qty'], row["item"]))
         if row["qty"] <= 0 and not any(h[0] != "found" and h[1] == k for h in self.history):
             del self.tally[k]
             if self.current == k:
@@ -422,7 +427,7 @@ class CountingFlow(Flow):
                            station=self.station, round_seen=self.round_seen, found=dict(self.found),
                            source=source, settings=self.settings)
         text = ("location " + self.location + _(' recorded as empty') if source == "empty"
-                else result.summary(blind=self.blind))
+                else self.summary(result))
         self._reset_location()
         self.refresh_tasks()
         self.to_location()
@@ -438,10 +443,9 @@ class CountingFlow(Flow):
         if self.state == "count":
             if (self.tally or self.found) and not self.escape_armed:
                 self.escape_armed = True
-                units = sum(r["qty"] for r in self.tally.values())
                 return Feedback.warn(_('Esc again abandons the count of {location} ({count} scanned, '
                                        'nothing submitted); F10 submits it').format(
-                                         location=self.location, count=plural(units, 'unit')))
+                                         location=self.location, count=self.tally_text()))
             where = self.location
             self._reset_location()
             self.refresh_tasks()
@@ -450,6 +454,34 @@ class CountingFlow(Flow):
         return None
 
     # --- what the screen shows -----------------------------------------------------------------
+
+    def tally_text(self) -> str:
+        """What this location's scans counted: `24 units`, `1.250 kg`, or its lines (kg and m)."""
+        return total_text((r["qty"], r["item"]) for r in self.tally.values())
+
+    def summary(self, result) -> str:
+        """The store's summary of a submitted count (db.counts: stored units) as long as every
+        line counts plain units; else the same sentence with each quantity in its unit."""
+        from .quantity import is_plain
+        if all(is_plain(line.item) for line in result.lines):
+            return result.summary(blind=self.blind)
+        what = _("recount") if result.round > 1 else _("count")
+        lines = plural(len(result.lines), 'line')
+        if adds_up(line.item for line in result.lines):
+            text = _("{location} {what} submitted: {count} in {lines}").format(
+                location=result.task.location.code, what=what, lines=lines,
+                count=total_text((line.counted or 0, line.item) for line in result.lines))
+        else:
+            text = _("{location} {what} submitted: {lines}").format(
+                location=result.task.location.code, what=what, lines=lines)
+        if not self.blind:
+            off = [line for line in result.lines if line.variance]
+            text += (_("; variances ") + ", ".join(
+                f"{line.item.sku}{' ' + line.lot.code if line.lot_id else ''} {signed(line.variance, line.item)}"
+                for line in off)) if off else _("; no variance")
+        if result.found:
+            text += _("; {count} recorded as found goods").format(count=plural(result.found, 'unknown barcode'))
+        return text
 
     def table(self) -> Table | None:
         if self.state == "location":
@@ -466,17 +498,18 @@ class CountingFlow(Flow):
         for k in keys:
             row = self.tally.get(k)
             name = row["name"] if row else ""
-            line = [k[0], name, k[1] or "", row["qty"] if row else 0]
+            item = row["item"] if row else self.expected_items.get(k[0])
+            line = [k[0], name, k[1] or "", shown(row["qty"] if row else 0, item) if item else 0]
             if not self.blind:
-                line.append(self.expected.get(k, 0))
+                line.append(shown(self.expected.get(k, 0), item) if item else self.expected.get(k, 0))
             rows.append(line)
         columns = [N_("SKU"), N_("Name"), N_("Lot"), N_("Counted")] + ([] if self.blind else [N_("Books")])
         current = keys.index(self.current) if self.current in keys else None
-        shown = self.rows_shown()
-        if len(rows) > shown:
+        fit = self.rows_shown()
+        if len(rows) > fit:
             # Keep the line just counted in view on an 80×24 (or smaller) screen.
             at = current if current is not None else len(rows) - 1
-            first = max(0, min(at - shown // 2, len(rows) - shown))
-            rows = rows[first:first + shown]
+            first = max(0, min(at - fit // 2, len(rows) - fit))
+            rows = rows[first:first + fit]
             current = None if current is None else current - first
         return Table(columns, rows, current)

@@ -16,6 +16,8 @@ from db.core.text import plural
 from .base import ITEM_KINDS, LISTED, Feedback, Flow, Table, describe_scan, scan_text, status_text
 from terminal.i18n import N_
 
+from .quantity import shown, stock_rows, total_text
+
 
 # Location kinds as the screen says them (the store keeps the English keys).
 LOCATION_KINDS = {"storage": N_("storage"), "receiving": N_("receiving"), "shipping": N_("shipping"),
@@ -89,29 +91,32 @@ class LookupFlow(Flow):
         from db import inventory, purchasing, sales
         from db.masterdata.lookup import get_item
         it = self.call(get_item, sku)
-        rows = self.call(inventory.stock, sku=sku)
+        rows = stock_rows(self.call(inventory.stock, sku=sku))
         if lot:
             rows = [r for r in rows if r["lot"] == lot]
         self._table = Table([N_("Location"), N_("Lot"), N_("Expiry"), N_("On hand"), N_("Alloc"), N_("Free")],
-                            [[r["location"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["allocated"],
-                              r["available"]] for r in rows])
+                            [[r["location"], r["lot"] or "", self.expiry(r["expiry"]), shown(r["on_hand"], it),
+                              shown(r["allocated"], it), shown(r["available"], it)] for r in rows])
         pos = self.call(purchasing.open_po_lines_of_item, it.id)
         sos = self.call(sales.open_so_lines_of_item, it.id)
-        total = sum(r["on_hand"] for r in rows)
+        total = shown(sum(r["on_hand"] for r in rows), it)
         self.info = [_("{sku} {name}: {total} on hand").format(sku=it.sku, name=it.name, total=total)
                      + (_(" (lot {lot})").format(lot=lot) if lot else "")
                      + (_(" · lot-tracked") if it.lot_tracked else "") + (_(" · expiry") if it.expiry_tracked else "")]
         due = ", ".join(_("{number} {qty} due {date}").format(
-            number=l.po.number, qty=l.qty_ordered - l.qty_received - l.qty_rejected, date=l.po.expected_date or '-')
+            number=l.po.number, qty=shown(l.qty_ordered - l.qty_received - l.qty_rejected, it, l),
+            date=l.po.expected_date or '-')
             for l in pos)
         self.info.append(_("Open POs: ") + (due or _("none")))
-        open_sos = ", ".join(f"{l.so.number} {l.qty_ordered - l.qty_picked - l.qty_short} ({status_text(l.so.status)})"
+        open_sos = ", ".join(f"{l.so.number} {shown(l.qty_ordered - l.qty_picked - l.qty_short, it, l)} "
+                             f"({status_text(l.so.status)})"
                              for l in sos)
         self.info.append(_("Open SOs: ") + (open_sos or _("none")))
         expired = sum(r["qty"] for r in self.call(inventory.expiry_rows, 0, sku=it.sku) if r["status"] == "expired")
         if expired:
             self.info.append(_("{units} of expired lots outside quarantine: never picked; "
-                               "a supervisor quarantines them (wh quarantine --expired)").format(units=plural(expired, 'unit')))
+                               "a supervisor quarantines them (wh quarantine --expired)").format(
+                                   units=total_text([(expired, it)])))
         return Feedback.ok(_('item {sku} {name}: {total} on hand in {count}').format(
                                sku=it.sku, name=it.name, total=total, count=plural(len(rows), 'place')))
 
@@ -130,32 +135,33 @@ class LookupFlow(Flow):
         from db import inventory
         from db.masterdata.lookup import get_location
         loc = self.call(get_location, code)
-        rows = self.call(inventory.stock, location=code)
+        rows = stock_rows(self.call(inventory.stock, location=code))
         self._table = Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Expiry"), N_("On hand"), N_("Free")],
-                            [[r["sku"], r["name"], r["lot"] or "", self.expiry(r["expiry"]), r["on_hand"], r["available"]]
-                             for r in rows])
+                            [[r["sku"], r["name"], r["lot"] or "", self.expiry(r["expiry"]), shown(r["on_hand"], r["item"]),
+                              shown(r["available"], r["item"])] for r in rows])
         wh = loc.warehouse.code if loc.warehouse_id else "-"
         self.info = [_("{code}: {kind} in {warehouse}, zone {zone}, pick sequence {seq}").format(
             code=loc.code, kind=_(LOCATION_KINDS.get(loc.kind, loc.kind)), warehouse=wh, zone=loc.zone or '-',
             seq=loc.pick_sequence) + ("" if loc.active else _(" · INACTIVE"))]
         return Feedback.ok(_('location {code}: {count}, {count2}').format(
-                               code=loc.code, count=plural(sum(r['on_hand'] for r in rows), 'unit'),
+                               code=loc.code, count=total_text((r['on_hand'], r["item"]) for r in rows),
                                count2=plural(len(rows), 'line')))
 
     def lot(self, lots) -> Feedback:
         from db import inventory
         rows = []
         for lot in lots:
-            for r in self.call(inventory.stock, sku=lot.item.sku):
+            for r in stock_rows(self.call(inventory.stock, sku=lot.item.sku)):
                 if r["lot"] == lot.code:
-                    rows.append([lot.item.sku, r["location"], lot.code, self.expiry(lot.expiry), r["on_hand"]])
-        self._table = Table([N_("SKU"), N_("Location"), N_("Lot"), N_("Expiry"), N_("On hand")], rows)
+                    rows.append([lot.item.sku, r["location"], lot.code, self.expiry(lot.expiry), r["on_hand"], r["item"]])
+        self._table = Table([N_("SKU"), N_("Location"), N_("Lot"), N_("Expiry"), N_("On hand")],
+                            [row[:4] + [shown(row[4], row[5])] for row in rows])
         self.info = [_("lot {code} of {sku}: ").format(code=l.code, sku=l.item.sku)
                      + (_("EXPIRED on {date}").format(date=l.expiry) if self.expired(l.expiry)
                         else _("expires {date}").format(date=l.expiry or _("never")))
                      + _(", first received {date}").format(date=f"{l.received_at:%Y-%m-%d}") for l in lots]
         return Feedback.ok(_('lot {code}: {count} in {count2}').format(
-                               code=lots[0].code, count=plural(sum(r[4] for r in rows), 'unit'),
+                               code=lots[0].code, count=total_text((r[4], r[5]) for r in rows),
                                count2=plural(len(rows), 'place')))
 
     def po(self, number: str) -> Feedback:

@@ -26,6 +26,7 @@ from db.core.text import plural
 
 from .base import DONE_KEY, ITEM_KINDS, QTY_KEY, Feedback, Flow, FlowKey, describe_scan, parse_qty
 from .basket import Basket
+from .quantity import StockItem, check_number, shown, total_text, typed_text
 from terminal.i18n import N_
 
 RETRY_KEY = FlowKey(DONE_KEY.key, "done", N_("Reconnect"), N_("try the server: back online when it answers (CMD-DONE)"))
@@ -41,7 +42,7 @@ class OfflineFlow(Flow):
         self.runner = getattr(session, "offline", None)
         self.source: str | None = None
         self.basket = Basket()
-        self.qty: int | None = None
+        self.qty: str | None = None                      # typed for the next scan, read against its item
         self.pending: tuple[str, int] | None = None      # (sku, qty) waiting for its lot
         self.return_so: str | None = None                # taking goods back from this order
         self.reason: str | None = None
@@ -69,7 +70,7 @@ class OfflineFlow(Flow):
         n = self.basket.units
         if self.return_so:
             self.prompt = (f"OFFLINE: scan the items coming back from {self.return_so}"
-                           + (f"; F10 journals {plural(n, 'unit')}" if n else ""))
+                           + (f"; F10 journals {self.basket.total()}" if n else ""))
         else:
             self.prompt = "OFFLINE: " + self.basket.prompt(self.source, self.qty)
         self.info = self.status_lines()
@@ -130,9 +131,17 @@ class OfflineFlow(Flow):
             return Feedback.error(_('expected an item on {source} or the destination, scanned '
                                     '{describe_scan}').format(
                                       source=self.source, describe_scan=describe_scan(scan)))
-        qty = self.qty or getattr(scan, "qty", None) or 1
-        lot = getattr(scan, "lot", None)
         item = self.cached("item", sku) or {}
+        known = self.item_of(sku, item)
+        if self.qty:
+            qty = self.typed_qty(self.qty, known)
+        elif getattr(scan, "measure_needed", False):
+            # A weighed item without its measure: offline nothing asks the store, F3 types it.
+            return Feedback.error(_("{sku} is sold by measure: F3, type its measure, then scan it again").format(
+                                      sku=sku))
+        else:
+            qty = getattr(scan, "qty", None) or 1
+        lot = getattr(scan, "lot", None)
         if item.get("lot_tracked") and not lot:
             self.pending = (sku, qty)
             self.state, self.entry = "lot", "lot"
@@ -140,19 +149,36 @@ class OfflineFlow(Flow):
             return Feedback.info(_('{sku}: which lot?').format(sku=sku))
         return self.add(sku, lot, qty)
 
+    @staticmethod
+    def item_of(sku: str, cached: dict):
+        """What shown() and parse_qty need of SKU, from the offline cache (None: not cached)."""
+        if not cached:
+            return None
+        return StockItem(sku, cached.get("uom", ""), cached.get("decimals", 0) or 0)
+
+    @staticmethod
+    def typed_qty(text: str, item) -> int:
+        """TEXT as stored units: with the cached item's precision (12.5 m), else whole numbers
+        as before; the cache knows no named units (2 箱 is refused, naming the base unit)."""
+        if item is None:
+            return parse_qty(text)
+        return parse_qty(text, item=item, units=[])
+
     def add(self, sku: str, lot: str | None, qty: int) -> Feedback:
-        self.basket.add(sku, lot, qty)
+        item = self.item_of(sku, self.cached("item", sku) or {})
+        self.basket.add(sku, lot, qty, item=item)
         self.qty, self.pending = None, None
         self.to_items()
         then = "F10 journals the return" if self.return_so else "scan the destination"
-        return Feedback.ok(f"+{qty} × {sku}" + (f" lot {lot}" if lot else "") + f" (not posted yet: {then})")
+        shown_qty = shown(qty, item) if item is not None else qty
+        return Feedback.ok(f"+{shown_qty} × {sku}" + (f" lot {lot}" if lot else "") + f" (not posted yet: {then})")
 
     def journal_return(self, key: str | None) -> Feedback:
         """The return's lines as ONE journaled entry (posted now if the server answers)."""
         from db.core.errors import WarehouseError
         key = key or self.session.next_key("offline-return")
         lines = [{"sku": l.sku, "qty": l.qty, "lot": l.lot} for l in self.basket]
-        so, units = self.return_so, self.basket.units
+        so, units = self.return_so, self.basket.total()
         try:
             outcome = self.runner.run("return_from_customer", key=key, so=so, lines=lines, reason=self.reason,
                                       operator=self.operator, station=self.station,
@@ -161,13 +187,13 @@ class OfflineFlow(Flow):
             return Feedback.error(f"return from {so} refused: {exc}")
         self.to_source()
         if outcome.done:
-            return Feedback.ok(f"{plural(units, 'unit')} back from {so}: {outcome.result[0].document.number}")
-        return Feedback.warn(f"{plural(units, 'unit')} back from {so} journaled ({self.runner.queued} waiting)")
+            return Feedback.ok(f"{units} back from {so}: {outcome.result[0].document.number}")
+        return Feedback.warn(f"{units} back from {so} journaled ({self.runner.queued} waiting)")
 
     def journal(self, dest: str, key: str | None) -> Feedback:
         from db.core.errors import WarehouseError
         key = key or self.session.next_key("offline")
-        queued = done = 0
+        queued, done = [], []           # (stored, item) journaled, posted
         refused = []
         for n, line in enumerate(self.basket, 1):
             try:
@@ -177,19 +203,16 @@ class OfflineFlow(Flow):
             except WarehouseError as exc:    # the server answered and refused: say so now
                 refused.append(f"{line.sku}: {exc}")
                 continue
-            if outcome.done:
-                done += line.qty
-            else:
-                queued += line.qty
+            (done if outcome.done else queued).append((line.qty, line.item))
         source = self.source
         self.basket.clear()
         self.to_items()
         parts = []
         if queued:
             parts.append(_("{units} {source} → {dest} journaled ({waiting} waiting)").format(
-                units=plural(queued, 'unit'), source=source, dest=dest, waiting=self.runner.queued))
+                units=total_text(queued), source=source, dest=dest, waiting=self.runner.queued))
         if done:
-            parts.append(f"{plural(done, 'unit')} {source} → {dest} posted")
+            parts.append(f"{total_text(done)} {source} → {dest} posted")
         if refused:
             return Feedback.error("; ".join(parts + refused))
         return Feedback.warn("; ".join(parts)) if queued else Feedback.ok("; ".join(parts))
@@ -209,9 +232,9 @@ class OfflineFlow(Flow):
             self.to_items()
             return Feedback.info(f"reason {self.reason}: scan the items")
         if self.state == "qty":
-            self.qty = parse_qty(text)
+            self.qty = check_number(text)
             self.to_items()
-            return Feedback.info(_('next item scan moves {count}').format(count=plural(self.qty, 'unit')))
+            return Feedback.info(_('next item scan moves {count}').format(count=typed_text(self.qty)))
         if self.state == "lot" and self.pending is not None:
             lot = text.strip()
             if not lot:

@@ -56,6 +56,7 @@ class PickingFlow(Flow):
         self.tasks: list = []          # PickTask, in the order to do them
         self.skipped: list[tuple] = [] # task keys put at the end, in skip order
         self.gaps: list = []           # PickGap: what this warehouse cannot pick, and why
+        self.lines: dict = {}          # line number -> SalesOrderLine (its item and unit)
         self.last_short = None         # the PickShortage F9 takes back, until the next posting
         self.orders: list = []
         self.counted = 0
@@ -114,6 +115,10 @@ class PickingFlow(Flow):
         from db import sales
         tasks = self.call(sales.pick_list, self.so.number, warehouse=self.session.warehouse)
         self.gaps = self.call(sales.unpickable, self.so.number, warehouse=self.session.warehouse, tasks=tasks)
+        # The lines, for their units: a task carries its own; a gap only its number.
+        self.lines = {t.line_no: t.so_line for t in tasks}
+        if any(g.line_no not in self.lines for g in self.gaps):
+            self.lines = {l.line_no: l for l in self.call(sales.so_lines, self.so.id)}
         self.picked_any = self.call(lambda: any(
             l.qty_picked > l.qty_shipped for l in self.so.lines.select()))
         # One task per line × location × lot (the store may list allocated and free units of
@@ -157,12 +162,20 @@ class PickingFlow(Flow):
             return
         self.state = "location"
         self.prompt = _('Go to {location} · pick {qty} × {sku} {name}').format(
-                          location=t.location, qty=t.qty, sku=t.sku, name=t.name)
+                          location=t.location, qty=self.shown(t.qty, t), sku=t.sku, name=t.name)
         self.info = self.task_info(t) + [_("Scan the location")] + self.gap_info()
 
     def gap_info(self) -> list[str]:
         return [_("Cannot pick here: line {line_no} {sku} × {qty}: {why}").format(
-                    line_no=g.line_no, sku=g.sku, qty=g.qty, why=g.why) for g in self.gaps]
+                    line_no=g.line_no, sku=g.sku, qty=self.gap_qty(g), why=g.why) for g in self.gaps]
+
+    def shown(self, stored: int, t):
+        """STORED units of task T's line as the picker reads them: `1 箱 (24 瓶)`, `1.250 kg`."""
+        return shown(stored, t.so_line.item, t.so_line)
+
+    def gap_qty(self, g):
+        line = self.lines.get(g.line_no)
+        return shown(g.qty, line.item, line) if line is not None else g.qty
 
     def task_info(self, t) -> list[str]:
         if t.lot and t.expiry:
@@ -180,9 +193,9 @@ class PickingFlow(Flow):
     def table(self):
         if self.so is None or self.state == "choose":
             return None
-        rows = [[t.location, t.sku, t.name, t.lot or "", t.qty] for t in self.tasks]
+        rows = [[t.location, t.sku, t.name, t.lot or "", self.shown(t.qty, t)] for t in self.tasks]
         # What cannot be picked here stays on the list, marked, with why under the table.
-        rows += [["(cannot)", g.sku, g.name, "", g.qty] for g in self.gaps]
+        rows += [["(cannot)", g.sku, g.name, "", self.gap_qty(g)] for g in self.gaps]
         return Table([N_("Location"), N_("SKU"), N_("Name"), N_("Lot"), N_("Qty")], rows, 0 if self.tasks else None)
 
     # --- scans ------------------------------------------------------------------------------
@@ -201,7 +214,7 @@ class PickingFlow(Flow):
             self.state = "item"
             lot = _(" lot {lot}").format(lot=t.lot) if t.lot else ""
             self.prompt = _('At {location}: scan {sku}{lot} ({qty} to pick)').format(
-                              location=t.location, sku=t.sku, lot=lot, qty=t.qty)
+                              location=t.location, sku=t.sku, lot=lot, qty=self.shown(t.qty, t))
             # As many lines as at the location: the screen then repaints without a new layout.
             self.info = self.task_info(t) + [_("Scan the item")]
             return Feedback.ok(_('at {location}').format(location=t.location))
@@ -264,24 +277,26 @@ class PickingFlow(Flow):
             counted, self.counted = self.counted, 0
             self.ask_qty()
             return Feedback.error(_('too many: {counted} × {sku} counted, the task is {qty}; type the '
-                                    'quantity picked').format(counted=counted, sku=t.sku, qty=t.qty))
+                                    'quantity picked').format(counted=self.shown(counted, t), sku=t.sku,
+                                                              qty=self.shown(t.qty, t)))
         if self.counted == t.qty:
             return self.do_pick(t.qty, key)
         self.ask_qty()
-        return Feedback.info(_('{counted} of {qty}').format(counted=self.counted, qty=t.qty))
+        return Feedback.info(_('{counted} of {qty}').format(counted=self.shown(self.counted, t),
+                                                            qty=self.shown(t.qty, t)))
 
     def ask_qty(self) -> None:
         t = self.task
         self.state, self.entry = "qty", "qty"
         have = _("{counted} counted; ").format(counted=self.counted) if self.counted else ""
-        item = self.task_item()
-        if is_plain(item):
+        item = t.so_line.item
+        if is_plain(item, t.so_line):
             self.prompt = _('Pick {qty} × {sku}: {have}Enter confirms {qty}, or type the quantity').format(
                               qty=t.qty, sku=t.sku, have=have)
         else:
             self.prompt = _('Pick {qty} × {sku}: {have}Enter confirms {qty}, or type it. {unit}').format(
-                              qty=shown(t.qty, item), sku=t.sku, unit=qty_prompt(item),
-                              have=_("{counted} counted; ").format(counted=shown(self.counted, item))
+                              qty=self.shown(t.qty, t), sku=t.sku, unit=qty_prompt(item),
+                              have=_("{counted} counted; ").format(counted=self.shown(self.counted, t))
                               if self.counted else "")
 
     def task_item(self):
@@ -297,7 +312,8 @@ class PickingFlow(Flow):
         self.picked_any = True
         self.last_short = None
         lot = _(" lot {lot}").format(lot=t.lot) if t.lot else ""
-        msg = _("picked {qty} × {sku}{lot} from {location}").format(qty=qty, sku=t.sku, lot=lot, location=t.location)
+        msg = _("picked {qty} × {sku}{lot} from {location}").format(qty=self.shown(qty, t), sku=t.sku, lot=lot,
+                                                                    location=t.location)
         self.refresh()
         self.to_task()
         if self.state == "done":
@@ -321,7 +337,8 @@ class PickingFlow(Flow):
             qty = parse_qty(text, item=item)
             if qty > self.task.qty:
                 return Feedback.error(_('too many: the task is {qty} × {sku}, typed {qty2}').format(
-                                          qty=shown(self.task.qty, item), sku=self.task.sku, qty2=shown(qty, item)))
+                                          qty=self.shown(self.task.qty, self.task), sku=self.task.sku,
+                                          qty2=self.shown(qty, self.task)))
             return self.do_pick(qty, key)
         if self.state == "lot":
             return self.check_lot(text, key)
@@ -390,7 +407,7 @@ class PickingFlow(Flow):
         t = self.task
         self.state, self.entry = "short", "qty"
         self.prompt = (_('Short at {location}: how many of the {qty} × {sku} did you find? Type the number, '
-                         'Enter = none').format(location=t.location, qty=t.qty, sku=t.sku))
+                         'Enter = none').format(location=t.location, qty=self.shown(t.qty, t), sku=t.sku))
         self.info = self.task_info(t) + [_("The rest is recorded missing; Esc goes back to the task")]
         return None
 
@@ -401,13 +418,13 @@ class PickingFlow(Flow):
         t = self.task
         if found >= t.qty:
             return Feedback.error(_('found {found} of {qty}: that is no short; Esc, then scan the items').format(
-                                      found=found, qty=t.qty))
+                                      found=self.shown(found, t), qty=self.shown(t.qty, t)))
         picked = ""
         if found:
             self.call(sales.pick, self.so.number, t.sku, found, t.location, lot=t.lot,
                       operator=self.operator, station=self.station, key=key,
                       fefo=self.session.cfg.get("picking.fefo"))
-            picked = f"picked {found}, "
+            picked = _("picked {qty}, ").format(qty=self.shown(found, t))
         missing = t.qty - found
         shortage = self.call(sales.short_pick, self.so.number, t.sku, t.location, missing,
                              operator=self.operator, station=self.station)
@@ -418,7 +435,7 @@ class PickingFlow(Flow):
         self.to_task()
         return Feedback.warn(_('short at {location}: {picked}{missing} × {sku} recorded missing, blocked '
                                'there until counted (count {count_id} requested); F9 takes the short back').format(
-                                 location=t.location, picked=picked, missing=missing, sku=t.sku,
+                                 location=t.location, picked=picked, missing=self.shown(missing, t), sku=t.sku,
                                  count_id=task.count_id))
 
     def undo_short(self) -> Feedback:
@@ -428,7 +445,7 @@ class PickingFlow(Flow):
         self.refresh()
         self.to_task()
         return Feedback.ok(_('short taken back: pick {qty_short} × {sku} at {code} again').format(
-                               qty_short=s.qty_short, sku=s.item.sku, code=s.location.code))
+                               qty_short=shown(s.qty_short, s.item), sku=s.item.sku, code=s.location.code))
 
     def skip(self) -> Feedback:
         t = self.task

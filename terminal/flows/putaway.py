@@ -14,6 +14,8 @@ from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_
                    parse_qty, scan_warnings)
 from terminal.i18n import N_
 
+from .quantity import shown, stock_rows, total_text
+
 QTY_KEY = FlowKey("f3", "qty", N_("Qty"), N_("put away fewer units than all on the dock"))
 
 
@@ -26,6 +28,7 @@ class PutawayFlow(Flow):
         self.dock: str | None = None
         self.rows: list[dict] = []
         self.sku = self.lot = None
+        self.item = None                # what shown() needs of the item being put away
         self.name = ""
         self.qty = 0
         self.suggested: str | None = None
@@ -54,14 +57,14 @@ class PutawayFlow(Flow):
         self.dock = loc.code
         self.refresh()
         self.to_item()
-        total = sum(r["available"] for r in self.rows)
         return Feedback.ok(_('{dock}: {count} in {count2} to put away').format(
-                               dock=self.dock, count=plural(total, 'unit'),
+                               dock=self.dock, count=total_text((r["available"], r["item"]) for r in self.rows),
                                count2=plural(len(self.rows), 'line')))
 
     def refresh(self) -> None:
         from db import inventory
-        self.rows = [r for r in self.call(inventory.stock, location=self.dock) if r["available"] > 0]
+        # In stored units, as inventory.move takes them (stock() shows 1.250 kg as a Qty).
+        self.rows = [r for r in stock_rows(self.call(inventory.stock, location=self.dock)) if r["available"] > 0]
 
     def to_item(self) -> None:
         self.state, self.entry = "item", "scan"
@@ -79,7 +82,7 @@ class PutawayFlow(Flow):
     def table(self):
         if self.dock is None:
             return None
-        rows = [[r["sku"], r["name"], r["lot"] or "", r["available"]] for r in self.rows]
+        rows = [[r["sku"], r["name"], r["lot"] or "", shown(r["available"], r["item"])] for r in self.rows]
         current = next((i for i, r in enumerate(self.rows) if r["sku"] == self.sku and r["lot"] == self.lot), None)
         return Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Qty")], rows, current)
 
@@ -120,21 +123,22 @@ class PutawayFlow(Flow):
             here.sort(key=lambda r: (r["expiry"] is None, r["expiry"] or 0, r["lot"] or ""))
         row = here[0]
         from db import inventory
-        self.sku, self.lot, self.name = row["sku"], row["lot"], row["name"]
+        self.sku, self.lot, self.name, self.item = row["sku"], row["lot"], row["name"], row["item"]
         self.qty = row["available"]
         loc = self.call(inventory.suggest_putaway, self.sku, row["warehouse"])
         self.suggested = loc.code if loc is not None else None
         self.state, self.entry = "dest", "scan"
         self.set_dest_prompt()
         warnings = scan_warnings(d)
-        msg = _("{sku} {name}: {qty} to put away").format(sku=self.sku, name=self.name, qty=self.qty)
+        msg = _("{sku} {name}: {qty} to put away").format(sku=self.sku, name=self.name,
+                                                          qty=shown(self.qty, self.item))
         return Feedback.warn(msg + " — " + "; ".join(warnings)) if warnings else Feedback.info(msg)
 
     def set_dest_prompt(self) -> None:
         lot = _(" lot {lot}").format(lot=self.lot) if self.lot else ""
         where = f"→ {self.suggested}" if self.suggested else _("(no suggestion: any storage location)")
         self.prompt = _('Put {qty} × {sku}{lot} {where}. Scan the location').format(
-                          qty=self.qty, sku=self.sku, lot=lot, where=where)
+                          qty=shown(self.qty, self.item), sku=self.sku, lot=lot, where=where)
         self.info = [f"{self.name}", _("F3 to put away fewer units")]
 
     def put(self, dest: str, key) -> Feedback:
@@ -145,7 +149,7 @@ class PutawayFlow(Flow):
         note = "" if not self.suggested or dest == self.suggested else _(" (suggested {code})").format(code=self.suggested)
         lot = _(" lot {lot}").format(lot=self.lot) if self.lot else ""
         msg = _("put away {qty} × {sku}{lot} {dock} → {dest}{note}").format(
-            qty=self.qty, sku=self.sku, lot=lot, dock=self.dock, dest=dest, note=note)
+            qty=shown(self.qty, self.item), sku=self.sku, lot=lot, dock=self.dock, dest=dest, note=note)
         self.refresh()
         self.to_item()
         return Feedback.ok(msg)
@@ -159,11 +163,12 @@ class PutawayFlow(Flow):
             avail = next((r["available"] for r in self.rows if r["sku"] == self.sku and r["lot"] == self.lot), 0)
             if qty > avail:
                 return Feedback.error(_('only {avail} × {sku} on {dock}, typed {qty}').format(
-                                          avail=avail, sku=self.sku, dock=self.dock, qty=qty))
+                                          avail=shown(avail, self.item), sku=self.sku, dock=self.dock,
+                                          qty=shown(qty, self.item)))
             self.qty = qty
             self.state, self.entry = "dest", "scan"
             self.set_dest_prompt()
-            return Feedback.info(plural(qty, "unit"))
+            return Feedback.info(total_text([(qty, self.item)]))
         return super().on_text(text, key)
 
     def on_action(self, name, value=None, key=None) -> Feedback:
@@ -172,7 +177,7 @@ class PutawayFlow(Flow):
         if name == "qty" and self.state == "dest":
             self.state, self.entry = "qty", "qty"
             self.prompt = _('How many of {qty} × {sku}? Type the quantity and press Enter').format(
-                              qty=self.qty, sku=self.sku)
+                              qty=shown(self.qty, self.item), sku=self.sku)
             return None
         if name == "done":
             self.next = ("leave", {})

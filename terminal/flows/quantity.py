@@ -78,8 +78,10 @@ def check_number(text: str, what: str = N_("quantity")) -> str:
     return t
 
 
-def parse_qty(text: str, what: str = N_("quantity"), allow_zero: bool = False, *, item=None) -> int:
-    """TEXT as stored units of ITEM; without an item a whole number (row numbers, choices)."""
+def parse_qty(text: str, what: str = N_("quantity"), allow_zero: bool = False, *, item=None,
+              units=None) -> int:
+    """TEXT as stored units of ITEM; without an item a whole number (row numbers, choices).
+    UNITS: the item's named units when the caller has them (offline, from no store: [])."""
     t = str(text).strip()
     if item is None:
         if not t.isdecimal() or (int(t) == 0 and not allow_zero):
@@ -100,7 +102,8 @@ def parse_qty(text: str, what: str = N_("quantity"), allow_zero: bool = False, *
     for m in terms:
         number, unit = m.group(1), (m.group(2) or "").strip()
         if unit and unit != (item.uom or ""):
-            units = units if units is not None else {u.name: u for u in units_of(item)}
+            units = units if isinstance(units, dict) else {u.name: u for u in (
+                units if units is not None else units_of(item))}
             if unit not in units:
                 raise InvalidInput(_("{unit!r} is not a unit of {sku}: expected {units}").format(
                     unit=unit, sku=item.sku, units=", ".join([item.uom, *units]) or item.uom))
@@ -146,3 +149,61 @@ def measure_prompt(item) -> str:
     """What a flow asks when a measured item was scanned without its measure."""
     return _("Type the measure of {sku} {name}: {prompt}").format(sku=item.sku, name=item.name,
                                                                   prompt=qty_prompt(item))
+
+
+def signed(stored: int, item, line=None) -> str:
+    """A difference (a count's variance): `+3` as before for a plain item, else `-0.250 kg`."""
+    if is_plain(item, line):
+        return f"{int(stored):+d}"
+    text = shown(stored, item, line)
+    return text if stored < 0 else f"+{text}"
+
+
+def total_text(quantities_of) -> str:
+    """What several (stored, item) come to, in words: `24 units` when every item is plain (as
+    always); `13.5 m` when all are of one unit and precision; else nothing is added, as
+    kilograms and metres do not add up, and the lines are counted: `3 lines`."""
+    pairs = list(quantities_of)
+    from db.core.text import plural
+    if all(is_plain(item) for _stored, item in pairs):
+        return plural(sum(stored for stored, _item in pairs), "unit")
+    if adds_up(item for _stored, item in pairs):
+        return shown(sum(stored for stored, _item in pairs), pairs[0][1])
+    return plural(len(pairs), "line")
+
+
+def adds_up(items) -> bool:
+    """Quantities of ITEMS make one total: all plain, or all of one unit and precision."""
+    kinds = {("", 0) if is_plain(item) else (getattr(item, "uom", "") or "", quantities.decimals_of(item))
+             for item in items}
+    return len(kinds) <= 1
+
+
+class StockItem:
+    """What shown() needs of an item, from a stock row (db.inventory.stock) or the offline cache."""
+    __slots__ = ("sku", "uom", "decimals")
+
+    def __init__(self, sku: str, uom: str, decimals: int):
+        self.sku, self.uom, self.decimals = sku, uom or "", decimals
+
+    def __repr__(self) -> str:
+        return f"StockItem({self.sku!r}, {self.uom!r}, {self.decimals})"
+
+
+STOCK_QUANTITIES = ("on_hand", "allocated", "available")
+
+
+def stock_rows(rows: list[dict]) -> list[dict]:
+    """db.inventory.stock's rows as the flows use them: on_hand, allocated and available back in
+    stored units (what a move posts, a basket adds and the ledger compares) and `item` beside
+    them for shown(). stock() gives an item with decimals its quantity as a Qty in base units
+    made with the item's decimals (1.250), so its exponent is the precision: exact, no look-up."""
+    out = []
+    for r in rows:
+        value = r["on_hand"]
+        decimals = -value.as_tuple().exponent if isinstance(value, Decimal) else 0
+        row = dict(r, item=StockItem(r["sku"], r.get("uom", ""), decimals))
+        for k in STOCK_QUANTITIES:
+            row[k] = quantities.parse_quantity(r[k], decimals, allow_zero=True, allow_negative=True)
+        out.append(row)
+    return out

@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from rich.cells import cell_len, set_cell_size
 
+from db.core.quantities import Qty
+
 PAD = 2            # a table cell's padding: one cell each side (DataTable's cell_padding=1)
 TEXT_MIN = 12      # a text column is narrowed down to this many cells, not further
 HEADER_LINES = 2
@@ -37,11 +39,14 @@ def is_number(value) -> bool:
 
 
 def cell_text(value) -> str:
-    """A value as the dashboard shows it: money with two decimals, dates as ISO."""
+    """A value as the dashboard shows it: money with two decimals, a quantity (Qty) exact with
+    its item's decimals, dates as ISO."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Qty):
+        return str(value)          # a quantity keeps its item's decimals (1.667 kg), not money's two
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     if isinstance(value, float):

@@ -11,12 +11,13 @@ from gettext import gettext as _
 
 import datetime as dt
 
-from devices.text_cells import fit
+from devices.text_cells import cell_len, fit
 
-from db.core.text import plural
 
 from .base import Feedback, Flow, FlowKey, Table, listed, status_text
 from terminal.i18n import N_
+
+from .quantity import shown, total_text
 
 SHIP_KEY = FlowKey("f10", "done", N_("Ship"), N_("ship what was picked (CMD-DONE)"))
 PRINT_KEY = FlowKey("f7", "print", N_("Reprint"), N_("print the packing list again"))
@@ -65,21 +66,29 @@ class ShippingFlow(Flow):
         self.choices = []
         self.reload()
         self.state, self.entry = "confirm", "scan"
-        picked = sum(self.to_ship(l) for l in self.lines)
-        short = sum(l.qty_ordered - self.to_ship(l) - l.qty_shipped for l in self.lines)
+        picked = self.lines_text([(self.to_ship(l), l) for l in self.lines if self.to_ship(l)])
+        open_lines = [(l.qty_ordered - self.to_ship(l) - l.qty_shipped, l) for l in self.lines]
+        short = [(q, l) for q, l in open_lines if q > 0]
         back = _("Esc goes back to Pick") if self.from_pick else _("Esc goes back")
         self.prompt = _('Ship {count} of {number}? F10 (or CMD-DONE) ships; {back}').format(
-                          count=plural(picked, 'unit'), number=order.number, back=back)
-        self.info = ([_("{units} not picked go to a backorder").format(units=plural(short, 'unit'))] if short > 0
+                          count=picked, number=order.number, back=back)
+        self.info = ([_("{units} not picked go to a backorder").format(units=self.lines_text(short))] if short
                      else [_("Everything ordered is picked")])
-        return Feedback.info(_('{number}: {count} picked').format(
-                                 number=order.number, count=plural(picked, 'unit')))
+        return Feedback.info(_('{number}: {count} picked').format(number=order.number, count=picked))
 
     def reload(self) -> None:
         from db import sales
         from db.masterdata.lookup import get_so
         self.so = self.call(get_so, self.so.number)
         self.lines = self.call(sales.so_lines, self.so.id)
+
+    @staticmethod
+    def lines_text(pairs) -> str:
+        """(stored, line) pairs in words: `24 units` for plain items as before, one line's
+        `2 箱 (48 瓶)`, else what they add up to by the items' units (total_text)."""
+        if len(pairs) == 1 and not isinstance(shown(pairs[0][0], pairs[0][1].item, pairs[0][1]), int):
+            return shown(pairs[0][0], pairs[0][1].item, pairs[0][1])
+        return total_text((q, l.item) for q, l in pairs)
 
     @staticmethod
     def to_ship(line) -> int:
@@ -91,7 +100,8 @@ class ShippingFlow(Flow):
     def table(self):
         if self.so is None:
             return None
-        rows = [[l.line_no, l.item.sku, l.item.name, l.qty_ordered, l.qty_picked, l.qty_short, l.qty_shipped]
+        rows = [[l.line_no, l.item.sku, l.item.name] + [shown(q, l.item, l) for q in
+                                                          (l.qty_ordered, l.qty_picked, l.qty_short, l.qty_shipped)]
                 for l in self.lines]
         return Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Picked"), N_("Short"), N_("Shipped")], rows)
 
@@ -128,7 +138,8 @@ class ShippingFlow(Flow):
         res = self.call(sales.ship, self.so.number, operator=self.operator, station=self.station, key=key)
         self.shipped = res
         self.reload()
-        units = sum(m.qty for m in res.movements)
+        by_line = {l.id: l for l in self.lines}
+        units = self.lines_text([(m.qty, by_line[m.so_line_id]) for m in res.movements if m.so_line_id in by_line])
         self.packing_list = packing_list(self.so, self.lines, res, self.session)
         self.state, self.entry = "shipped", "scan"
         bo = _("; backorder {number} holds the rest").format(number=res.backorder.number) if res.backorder else ""
@@ -136,7 +147,7 @@ class ShippingFlow(Flow):
                           number=self.so.number)
         self.info = [_("Packing list → {printer}").format(printer=self.session.printer or _("(no printer)"))]
         fb = self.print_list(_('shipped {count} of {number}{bo}').format(
-                                 count=plural(units, 'unit'), number=self.so.number, bo=bo))
+                                 count=units, number=self.so.number, bo=bo))
         return fb
 
     def print_list(self, message: str) -> Feedback:
@@ -164,7 +175,9 @@ def packing_list(so, lines, res, session) -> str:
     shipped: dict[int, list[str]] = {}
     for m in res.movements:
         lot = _(" lot {lot}").format(lot=m.lot.code) if m.lot_id else ""
-        shipped.setdefault(m.so_line_id, []).append(f"{m.qty}{lot}")
+        line = next((l for l in lines if l.id == m.so_line_id), None)
+        qty = shown(m.qty, line.item, line) if line is not None else m.qty
+        shipped.setdefault(m.so_line_id, []).append(f"{qty}{lot}")
     cust = so.customer
     at = dt.datetime.now().strftime('%Y-%m-%d %H:%M')
     out = [
@@ -178,10 +191,17 @@ def packing_list(so, lines, res, session) -> str:
         " ".join(["{:>2}".format("#"), fit(_("SKU"), 12), fit(_("Name"), 24), fit(_("Ordered"), 7, right=True),
                   fit(_("Shipped"), 7, right=True)]) + "  " + _("Lots"),
     ]
-    # Columns in printer cells: a Chinese name is cut between characters (devices/text_cells).
-    for l in lines:
-        out.append(f"{l.line_no:>2} {fit(l.item.sku, 12)} {fit(l.item.name, 24)} {l.qty_ordered:>7} "
-                   f"{sum(m.qty for m in res.movements if m.so_line_id == l.id):>7}  "
+    # Columns in printer cells: a Chinese name is cut between characters (devices/text_cells);
+    # a quantity in its unit (`2 箱 (48 瓶)`) is never cut, its column widens instead.
+    qtys = [(str(shown(l.qty_ordered, l.item, l)),
+             str(shown(sum(m.qty for m in res.movements if m.so_line_id == l.id), l.item, l))) for l in lines]
+    wide = max([7] + [cell_len(t) for pair in qtys for t in pair])
+    if wide > 7:
+        out[-1] = " ".join(["{:>2}".format("#"), fit(_("SKU"), 12), fit(_("Name"), 24),
+                            fit(_("Ordered"), wide, right=True), fit(_("Shipped"), wide, right=True)]) + "  " + _("Lots")
+    for l, (ordered, sent) in zip(lines, qtys):
+        out.append(f"{l.line_no:>2} {fit(l.item.sku, 12)} {fit(l.item.name, 24)} {fit(ordered, wide, right=True)} "
+                   f"{fit(sent, wide, right=True)}  "
                    f"{', '.join(shipped.get(l.id, []))}")
     if res.backorder is not None:
         out += ["", _("Backorder {number} holds what is not shipped.").format(number=res.backorder.number)]

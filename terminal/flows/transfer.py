@@ -11,7 +11,7 @@ from gettext import gettext as _
 from db.core.text import plural
 
 from .base import DONE_KEY, QTY_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_scan, expect_item
-from .quantity import check_number, measure_prompt, scan_quantity, typed_text
+from .quantity import check_number, measure_prompt, scan_quantity, shown, stock_rows, total_text, typed_text
 from .basket import Basket
 from terminal.i18n import N_
 
@@ -56,7 +56,8 @@ class TransferFlow(Flow):
             return Feedback.error(_('expected a physical location to move from, scanned {code} ({kind})').format(
                                       code=loc.code, kind=loc.kind))
         self.source = loc.code
-        self.rows = [r for r in self.call(inventory.stock, location=loc.code) if r["available"] > 0]
+        # In stored units, as a move takes them (stock() shows 12.5 m as a Qty).
+        self.rows = [r for r in stock_rows(self.call(inventory.stock, location=loc.code)) if r["available"] > 0]
         if not self.rows:
             self.source = None
             return Feedback.error(_('{code} holds no free stock to move').format(code=loc.code))
@@ -81,8 +82,8 @@ class TransferFlow(Flow):
             return None
         if self.basket:
             return self.basket.table()
-        return Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Free")], [[r["sku"], r["name"], r["lot"] or "", r["available"]]
-                                                       for r in self.rows])
+        return Table([N_("SKU"), N_("Name"), N_("Lot"), N_("Free")],
+                     [[r["sku"], r["name"], r["lot"] or "", shown(r["available"], r["item"])] for r in self.rows])
 
     def free(self, sku: str, lot: str | None) -> int:
         return sum(r["available"] for r in self.rows if r["sku"] == sku and (lot is None or r["lot"] == lot))
@@ -140,16 +141,18 @@ class TransferFlow(Flow):
             return Feedback.info(_('{sku}: type its measure').format(sku=d.sku))
         self.measuring = None
         free = self.free(d.sku, lot)
+        lot_txt = _(" lot {lot}").format(lot=lot) if lot else ""
         if self.basket.held(d.sku, lot) + qty > free:
-            lot_txt = f" lot {lot}" if lot else ""
-            return Feedback.error(f"only {free} × {d.sku}{lot_txt} free on {self.source}; "
-                                  f"{self.basket.held(d.sku, lot)} already in the basket, scanned {qty} more")
-        held = self.basket.add(d.sku, lot, qty, rows[0]["name"])
+            return Feedback.error(_("only {free} × {sku}{lot} free on {source}; {held} already in the basket, "
+                                    "scanned {qty} more").format(
+                                      free=shown(free, item), sku=d.sku, lot=lot_txt, source=self.source,
+                                      held=shown(self.basket.held(d.sku, lot), item), qty=shown(qty, item)))
+        held = self.basket.add(d.sku, lot, qty, rows[0]["name"], item)
         self.qty = None
         self.pending = None
         self.to_items()
-        lot_txt = f" lot {lot}" if lot else ""
-        return Feedback.ok(f"+{qty} × {d.sku}{lot_txt} ({held} in the basket)")
+        return Feedback.ok(_("+{qty} × {sku}{lot} ({held} in the basket)").format(
+                               qty=shown(qty, item), sku=d.sku, lot=lot_txt, held=shown(held, item)))
 
     def move_to(self, dest: str, key) -> Feedback:
         from db import inventory
@@ -163,22 +166,30 @@ class TransferFlow(Flow):
                                    operator=self.operator, station=self.station,
                                    key=f"{key}:{n}" if key else None)
         transit = any(m.to_location.code == "@TRANSIT" for m in moved)
-        units = sum(m.qty for m in moved if m.to_location.code != "@TRANSIT")
+        units = self.moved_text([m for m in moved if m.to_location.code != "@TRANSIT"])
         source = self.source
         # One move, one undo: F9 right after it takes back every movement it posted.
         self.last_move = [m.id for m in moved] if len(moved) > 1 else None
         self.last_source = self.source
-        msg = (f"moved {plural(units, 'unit')} {source} → {dest}"
-               + (" (via transit, another warehouse)" if transit else ""))
+        msg = (_("moved {count} {source} → {dest}").format(count=units, source=source, dest=dest)
+               + (_(" (via transit, another warehouse)") if transit else ""))
         self.set_source_again(source)
         return Feedback.ok(msg)
+
+    def moved_text(self, movements) -> str:
+        """`52 units` as before when the source holds plain items only (no item read per
+        movement); else each movement's item says its unit (`12.5 m`)."""
+        from .quantity import is_plain
+        if all(is_plain(r["item"]) for r in self.rows):
+            return plural(sum(m.qty for m in movements), "unit")
+        return total_text((m.qty, m.item) for m in movements)
 
     def set_source_again(self, code: str) -> None:
         """After a move, stay on the source: more may go elsewhere."""
         from db import inventory
         self.everything, self.qty = False, None
         self.basket.clear()
-        self.rows = [r for r in self.call(inventory.stock, location=code) if r["available"] > 0]
+        self.rows = [r for r in stock_rows(self.call(inventory.stock, location=code)) if r["available"] > 0]
         if self.rows:
             self.to_items()
         else:
@@ -254,12 +265,12 @@ class TransferFlow(Flow):
         from db import inventory
         ids, self.last_move = self.last_move, None
         undone = self.call(inventory.undo_movements, ids, operator=self.operator, station=self.station, key=key)
-        units = sum(u.qty for u in undone if u.from_location.code != "@TRANSIT")
+        units = total_text((u.qty, u.item) for u in undone if u.from_location.code != "@TRANSIT")
         # Back on the source the goods came back to (the move may have emptied it).
         self.source = self.last_source
         self.set_source_again(self.source)
-        return Feedback.ok(f"undone: the whole move, {plural(units, 'unit')} back "
-                           f"({plural(len(undone), 'movement')} reversed)")
+        return Feedback.ok(_("undone: the whole move, {count} back ({movements} reversed)").format(
+                               count=units, movements=plural(len(undone), 'movement')))
 
     def after_undo(self, movement) -> None:
         if self.source is not None and not self.basket:
