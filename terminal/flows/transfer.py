@@ -130,8 +130,12 @@ class TransferFlow(Flow):
             return Feedback.info(_('{sku}: which lot?').format(sku=d.sku))
         if lot is None and lots:
             lot = lots[0]
-        from db.masterdata.lookup import get_item
-        item = self.call(get_item, d.sku)
+        item = rows[0]["item"]        # what the source's stock rows said: no round trip per scan
+        if self.qty or getattr(d, "measure_needed", False):
+            # Typed text may name a unit (2 箱), and the measure prompt names the item: the item
+            # itself. Offline the move goes through the offline flow, never here.
+            from db.masterdata.lookup import get_item
+            item = self.call(get_item, d.sku)
         qty = scan_quantity(self.qty, d, item)
         if qty is None:
             # A measured item without its measure: ask it, then read this scan again with it.
