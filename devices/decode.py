@@ -29,6 +29,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from gettext import gettext as _
 from typing import Any, Mapping, Protocol, runtime_checkable
 
 from .gs1 import MEASURE_AIS, MeasureError, check_digit_error, gtin14, measure_in
@@ -38,6 +39,12 @@ COMMANDS = ("DONE", "UNDO", "SKIP", "SHORT", "CANCEL", "OK")
 KINDS = ("item", "gs1", "sscc", "location", "operator", "command", "unknown")
 # The kinds that name an item (a plain barcode, a GS1 string, a pallet's SSCC with its content).
 ITEM_KINDS = ("item", "gs1", "sscc")
+
+
+def N_(text: str) -> str:
+    """Marks TEXT for the catalogue; translated where it is used."""
+    return text
+
 
 # AIM identifiers by what they carry.
 GS1_SYMBOLOGIES = {"]C1", "]e0", "]e1", "]e2", "]d2", "]Q3", "]J1", "]Q5"}
@@ -127,9 +134,9 @@ class Decoded:
             if value is not None:
                 parts.append(f"{name}={value.isoformat() if isinstance(value, dt.date) else value}")
         if self.error:
-            parts.append(f"ERROR: {self.error}")
+            parts.append(_("ERROR: {error}").format(error=self.error))
         for w in self.warnings:
-            parts.append(f"warning: {w}")
+            parts.append(_("warning: {warning}").format(warning=w))
         return " ".join(parts)
 
 
@@ -149,7 +156,7 @@ def decode(scan: Scan | str, *, resolver: Resolver | None = None,
     seps = [c for c in prefixes.get("separator_chars", [GS]) if c] or [GS]
     text = raw.strip("\r\n")
     if not text.strip():
-        d.error = "empty scan"
+        d.error = _("empty scan")
         return d
     if _by_prefix(d, text, resolver, prefixes):
         return d
@@ -182,17 +189,20 @@ def _by_prefix(d: Decoded, text: str, resolver: Resolver | None, prefixes: Mappi
         name = text[len(cmd):].strip().upper()
         d.command = name
         if name not in COMMANDS:
-            d.error = f"unknown command barcode {text!r}: expected one of " + ", ".join(cmd + c for c in COMMANDS)
+            d.error = _("unknown command barcode {text!r}: expected one of {commands}").format(
+                text=text, commands=", ".join(cmd + c for c in COMMANDS))
         return True
-    for kind, prefix, exists, label in (
-            ("operator", prefixes.get("operator_prefix", "OP-"), resolver and resolver.is_operator, "badge"),
-            ("location", prefixes.get("location_prefix", ""), resolver and resolver.is_location, "scanned")):
+    for kind, prefix, exists, unknown in (
+            ("operator", prefixes.get("operator_prefix", "OP-"), resolver and resolver.is_operator,
+             N_("no operator {code} in the store (badge {text})")),
+            ("location", prefixes.get("location_prefix", ""), resolver and resolver.is_location,
+             N_("no location {code} in the store (scanned {text})"))):
         if prefix and text.startswith(prefix):
             d.kind = kind
             code = _known(text, prefix, exists or None)
             if resolver is not None and code is None:
                 code = text[len(prefix):]
-                d.error = f"no {kind} {code} in the store ({label} {text})"
+                d.error = _(unknown).format(code=code, text=text)
             setattr(d, kind, code)
             return True
     return False
@@ -247,7 +257,7 @@ def _guess(d: Decoded, body: str, seps: list[str]) -> None:
         if d.error and len(body) > 8:
             alt = _try_message(body, seps)
             if alt is not None and not _message_errors(alt):
-                d.warnings.append(f"it could also be read as GS1 element strings {alt.as_hri()}")
+                d.warnings.append(_("it could also be read as GS1 element strings {hri}").format(hri=alt.as_hri()))
         return
     if body.isdigit() and len(body) == 18:
         d.kind, d.sscc = "sscc", body
@@ -281,7 +291,7 @@ def _plain_gtin(d: Decoded, body: str, symbology: str | None) -> None:
     d.kind = "item"
     digits = body.strip()
     if not digits.isdigit():
-        d.error = f"a GTIN has only digits, got {digits!r}"
+        d.error = _("a GTIN has only digits, got {digits!r}").format(digits=digits)
         return
     if len(digits) in (6, 7):
         # UPC-E: expand to UPC-A through biip.
@@ -290,10 +300,10 @@ def _plain_gtin(d: Decoded, body: str, symbology: str | None) -> None:
         try:
             digits = Upc.parse(digits).as_upc_a()
         except ParseError as exc:
-            d.error = f"not a valid UPC-E: {exc}"
+            d.error = _("not a valid UPC-E: {error}").format(error=exc)
             return
     if len(digits) not in (8, 12, 13, 14):
-        d.error = f"a GTIN has 8, 12, 13 or 14 digits, got {len(digits)} ({digits})"
+        d.error = _("a GTIN has 8, 12, 13 or 14 digits, got {n} ({digits})").format(n=len(digits), digits=digits)
         return
     d.gtin = gtin14(digits)
     d.error = check_digit_error(digits, {8: "EAN-8", 12: "UPC-A", 13: "EAN-13", 14: "GTIN-14"}[len(digits)])
@@ -333,11 +343,11 @@ def _digital_link(d: Decoded, uri: str) -> None:
         link = GS1DigitalLinkURI.parse(uri)
     except ParseError as exc:
         d.kind = "unknown"
-        d.error = f"not a GS1 Digital Link: {exc}"
+        d.error = _("not a GS1 Digital Link: {error}").format(error=exc)
         return
     except Exception as exc:  # biip raises plain errors on some malformed URLs
         d.kind = "unknown"
-        d.error = f"not a GS1 Digital Link: {exc}"
+        d.error = _("not a GS1 Digital Link: {error}").format(error=exc)
         return
     _elements(d, link.element_strings)
     try:
@@ -366,18 +376,20 @@ def _explain_parse_error(message: str, body: str) -> str:
     m = re.search(r"date/time from '(\d+)'", message)
     if m:
         value = m.group(1)
-        return f"invalid date {value} (YYMMDD; day 00 means the end of the month): {message}"
+        return _("invalid date {value} (YYMMDD; day 00 means the end of the month): {message}").format(
+            value=value, message=message)
     m = re.search(r"Failed to match '(.*)' with GS1 AI \((\d+)\) pattern", message)
     if m:
         ai = m.group(2)
         value = m.group(1)[len(ai):]
         if ai in ("11", "12", "13", "15", "16", "17"):
-            return f"invalid date in ({ai}): {value} (YYMMDD, month 01-12, day 00-31; 00 means the end of the month)"
-        return f"({ai}) {escape_gs(value)!r} does not fit the format of ({ai})"
+            return _("invalid date in ({ai}): {value} (YYMMDD, month 01-12, day 00-31; 00 means the end of the "
+                     "month)").format(ai=ai, value=value)
+        return _("({ai}) {value!r} does not fit the format of ({ai})").format(ai=ai, value=escape_gs(value))
     m = re.search(r"Failed to get GS1 Application Identifier from '(.*)'", message, re.DOTALL)
     if m:
-        return f"not GS1 element strings: no known Application Identifier at {m.group(1)[:40]!r}"
-    return f"invalid GS1 data: {message}"
+        return _("not GS1 element strings: no known Application Identifier at {text!r}").format(text=m.group(1)[:40])
+    return _("invalid GS1 data: {message}").format(message=message)
 
 
 def _element_error(es) -> str | None:
@@ -429,13 +441,15 @@ def _elements(d: Decoded, elements) -> None:
         if es.ai.separator_required:
             swallowed = _swallowed(value)
             if swallowed:
-                d.warnings.append(
-                    f"({ai}) {value!r} may have swallowed {swallowed}: a GS separator is probably missing "
-                    f"after the {es.ai.data_title.lower()}")
+                d.warnings.append(_(
+                    "({ai}) {value!r} may have swallowed {swallowed}: a GS separator is probably missing "
+                    "after the {title}").format(ai=ai, value=value, swallowed=swallowed,
+                                                 title=es.ai.data_title.lower()))
     if d.expiry is None and d.best_before is not None:
         d.expiry = d.best_before
     if len(measures) > 1:
-        errors.append(f"{' and '.join(f'({ai})' for ai in measures)}: one measure per scan is expected")
+        errors.append(_("{ais}: one measure per scan is expected").format(
+            ais=_(" and ").join(f"({ai})" for ai in measures)))
     if d.measure is None and d.count is not None and "30" in ais:
         d.measure, d.measure_unit = Decimal(d.count), "count"
     _pairing(d, ais, errors)
@@ -453,18 +467,18 @@ def _pairing(d: Decoded, ais: list[str], errors: list[str]) -> None:
     """GS1 General Specifications 4.14: mandatory associations and invalid pairs we care about."""
     have = set(ais)
     if "02" in have and "37" not in have:
-        errors.append("(02) content GTIN needs (37), the count of contained items")
+        errors.append(_("(02) content GTIN needs (37), the count of contained items"))
     if "02" in have and "01" in have:
-        errors.append("(01) and (02) must not appear together")
+        errors.append(_("(01) and (02) must not appear together"))
     if "37" in have and "02" not in have and "01" in have:
-        d.warnings.append("(37) belongs with (02), not (01); it is read as the count of this GTIN")
+        d.warnings.append(_("(37) belongs with (02), not (01); it is read as the count of this GTIN"))
     if "02" in have and "00" not in have:
-        d.warnings.append("(02) content GTIN normally comes with the SSCC (00) of its logistic unit")
+        d.warnings.append(_("(02) content GTIN normally comes with the SSCC (00) of its logistic unit"))
     if have & {"10", "21", "15", "17"} and not have & {"01", "02"}:
-        d.warnings.append("lot, serial or date without a GTIN (01) or (02): which item they belong to "
-                          "is not in this scan")
+        d.warnings.append(_("lot, serial or date without a GTIN (01) or (02): which item they belong to "
+                            "is not in this scan"))
     if "21" in have and "01" not in have and "02" in have:
-        errors.append("(21) serial needs the GTIN (01) of the serialised item, not (02)")
+        errors.append(_("(21) serial needs the GTIN (01) of the serialised item, not (02)"))
 
 
 def _swallowed(value: str) -> str | None:
@@ -510,8 +524,10 @@ def _against_item(d: Decoded, resolver: Resolver) -> None:
             return
         if exact is not None:
             shown = Decimal(stored).scaleb(-decimals)
-            d.warnings.append(f"{d.measure} {d.measure_unit} is {exact.normalize()} {uom}, rounded half-up to "
-                              f"{shown} {uom} ({decimals} decimals)")
+            d.warnings.append(_("{measure} {unit} is {exact} {uom}, rounded half-up to {shown} {uom} "
+                                "({decimals} decimals)").format(measure=d.measure, unit=d.measure_unit,
+                                                                exact=exact.normalize(), uom=uom, shown=shown,
+                                                                decimals=decimals))
         d.qty = stored
     elif d.count is None and (d.pack_qty or 1) <= 10 ** decimals:
         # Its own barcode (pack 1 stored unit, or one base unit as a barcodes file says it; a
@@ -533,8 +549,8 @@ def _resolve_item(d: Decoded, resolver: Resolver | None, text: str) -> None:
                 return
         if d.error is None:
             shown = escape_gs(text)
-            d.error = (f"unknown barcode {shown!r}: not an item, location, operator or command"
-                       if resolver is not None else f"unknown barcode {shown!r}")
+            d.error = (_("unknown barcode {shown!r}: not an item, location, operator or command").format(shown=shown)
+                       if resolver is not None else _("unknown barcode {shown!r}").format(shown=shown))
         return
     if d.kind in ITEM_KINDS and d.gtin:
         if resolver is not None and d.error is None:
@@ -542,8 +558,8 @@ def _resolve_item(d: Decoded, resolver: Resolver | None, text: str) -> None:
             if found:
                 d.sku, d.pack_qty = found
             elif d.kind == "sscc":
-                d.warnings.append(f"no item carries the content GTIN {d.gtin}")
+                d.warnings.append(_("no item carries the content GTIN {gtin}").format(gtin=d.gtin))
             else:
-                d.error = f"no item carries GTIN {d.gtin}"
+                d.error = _("no item carries GTIN {gtin}").format(gtin=d.gtin)
         if d.kind != "sscc" or d.count is not None:
             d.qty = (d.count if d.count is not None else 1) * (d.pack_qty or 1)

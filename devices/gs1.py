@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from gettext import gettext as _
 
 
 def check_digit(payload: str) -> int:
@@ -16,10 +17,11 @@ def check_digit(payload: str) -> int:
 def check_digit_error(number: str, what: str = "GTIN") -> str | None:
     """None when NUMBER's last digit is right, else a sentence naming the expected digit."""
     if not number.isdecimal() or len(number) < 2:
-        return f"{what} {number!r} must be digits only"
+        return _("{what} {number!r} must be digits only").format(what=what, number=number)
     expected = check_digit(number[:-1])
     if int(number[-1]) != expected:
-        return f"wrong check digit in {what} {number}: expected {expected}, got {number[-1]}"
+        return _("wrong check digit in {what} {number}: expected {expected}, got {digit}").format(
+            what=what, number=number, expected=expected, digit=number[-1])
     return None
 
 
@@ -67,7 +69,12 @@ _UNITS = {
     "volume": {"l": Decimal(1), "升": Decimal(1), "ml": Decimal("0.001"), "毫升": Decimal("0.001"),
                "m3": Decimal(1000), "m³": Decimal(1000)},
 }
-_WORDS = {"mass": "a weight", "length": "a length", "area": "an area", "volume": "a volume"}
+def N_(text: str) -> str:
+    """Marks TEXT for the catalogue; translated where it is used."""
+    return text
+
+
+_WORDS = {"mass": N_("a weight"), "length": N_("a length"), "area": N_("an area"), "volume": N_("a volume")}
 
 
 def _dimension(unit: str) -> tuple[str, Decimal] | None:
@@ -95,13 +102,15 @@ def measure_in(value: Decimal, unit: str, target: str, decimals: int, what: str 
     same = unit.strip().lower() == (target or "").strip().lower() or (have is not None and have == want)
     if same:
         if value != value.quantize(step):
-            raise MeasureError(f"the measure {value} {unit} of {what} is more precise than it allows "
-                               f"(up to {decimals} decimals in {target})")
+            raise MeasureError(_("the measure {value} {unit} of {what} is more precise than it allows "
+                                 "(up to {decimals} decimals in {target})").format(
+                value=value, unit=unit, what=what, decimals=decimals, target=target))
         return int(value.scaleb(decimals)), None
     if have is None or want is None or have[0] != want[0]:
-        kind = _WORDS.get(have[0], "a measure") if have else "a measure"
-        raise MeasureError(f"the scan measures {value} {unit}, {kind}, but {what} is kept in {target or 'units'}: "
-                           f"it cannot be converted")
+        kind = _(_WORDS.get(have[0], N_("a measure")) if have else N_("a measure"))
+        raise MeasureError(_("the scan measures {value} {unit}, {kind}, but {what} is kept in {target}: "
+                             "it cannot be converted").format(value=value, unit=unit, kind=kind, what=what,
+                                                              target=target or _("units")))
     exact = value * have[1] / want[1]
     rounded = exact.quantize(step, rounding=ROUND_HALF_UP)
     return int(rounded.scaleb(decimals)), (exact if rounded != exact else None)

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
+from gettext import gettext as _
 from pathlib import Path
 
 from .gs1 import check_digit, check_digit_error, is_gtin
@@ -62,7 +63,7 @@ class PalletLabel:
 def validate_gtin(code: str) -> str:
     """CODE as a 14-digit GTIN, or LabelError saying which check digit was expected."""
     if not is_gtin(code):
-        raise LabelError(f"a GTIN has 8, 12, 13 or 14 digits, got {code!r}")
+        raise LabelError(_("a GTIN has 8, 12, 13 or 14 digits, got {code!r}").format(code=code))
     error = check_digit_error(code, "GTIN")
     if error:
         raise LabelError(error)
@@ -71,7 +72,7 @@ def validate_gtin(code: str) -> str:
 
 def validate_sscc(code: str) -> str:
     if not (code.isdigit() and len(code) == 18):
-        raise LabelError(f"an SSCC has 18 digits, got {code!r}")
+        raise LabelError(_("an SSCC has 18 digits, got {code!r}").format(code=code))
     error = check_digit_error(code, "SSCC")
     if error:
         raise LabelError(error)
@@ -83,7 +84,8 @@ def make_sscc(extension: int, company_prefix: str, serial: int) -> str:
     body = f"{extension}{company_prefix}"
     width = 17 - len(body)
     if width < 1 or not body.isdigit() or serial >= 10 ** width:
-        raise LabelError(f"serial {serial} does not fit an SSCC with company prefix {company_prefix}")
+        raise LabelError(_("serial {serial} does not fit an SSCC with company prefix {company_prefix}").format(
+            serial=serial, company_prefix=company_prefix))
     payload = f"{body}{serial:0{width}d}"
     return payload + str(check_digit(payload))
 
@@ -107,7 +109,7 @@ def pallet_elements(label: PalletLabel) -> list[tuple[str, str]]:
     out = [("00", validate_sscc(label.sscc))]
     if label.content_gtin:
         if label.count is None:
-            raise LabelError("a pallet label with a content GTIN (02) needs its count (37)")
+            raise LabelError(_("a pallet label with a content GTIN (02) needs its count (37)"))
         out.append(("02", validate_gtin(label.content_gtin)))
     if label.expiry:
         out.append(("17", yymmdd(label.expiry)))
@@ -132,7 +134,7 @@ def _check_elements(elements: list[tuple[str, str]]) -> None:
     try:
         GS1Message.parse_hri(hri(elements))
     except ParseError as exc:
-        raise LabelError(f"not valid GS1 data {hri(elements)}: {exc}") from None
+        raise LabelError(_("not valid GS1 data {hri}: {error}").format(hri=hri(elements), error=exc)) from None
 
 
 def _needs_separator(ai: str) -> bool:
@@ -149,7 +151,7 @@ def _writer(fmt: str):
     if fmt == "png":
         from barcode.writer import ImageWriter
         return ImageWriter(format="PNG")
-    raise LabelError(f"image format must be svg or png, got {fmt!r}")
+    raise LabelError(_("image format must be svg or png, got {fmt!r}").format(fmt=fmt))
 
 
 def _render(symbol, fmt: str, text: str) -> bytes:
@@ -162,14 +164,14 @@ def _render(symbol, fmt: str, text: str) -> bytes:
 def code128_image(data: str, fmt: str = "svg", text: str | None = None) -> bytes:
     from barcode import Code128
     if not data or not all(32 <= ord(c) < 127 for c in data):
-        raise LabelError(f"Code 128 labels take printable ASCII only, got {data!r}")
+        raise LabelError(_("Code 128 labels take printable ASCII only, got {data!r}").format(data=data))
     return _render(Code128(data, writer=_writer(fmt)), fmt, data if text is None else text)
 
 
 def ean13_image(code: str, fmt: str = "svg") -> bytes:
     from barcode import EAN13
     if not (code.isdigit() and len(code) == 13):
-        raise LabelError(f"an EAN-13 has 13 digits, got {code!r}")
+        raise LabelError(_("an EAN-13 has 13 digits, got {code!r}").format(code=code))
     error = check_digit_error(code, "EAN-13")
     if error:
         raise LabelError(error)
@@ -224,12 +226,21 @@ def write_images(labels, out: str | Path, fmt: str) -> list[Path]:
     return files
 
 
+def _zone(zone: str) -> str:
+    return _("zone {zone}").format(zone=zone)
+
+
+def _lot_expiry(label: ItemLabel) -> list[str]:
+    """An item label's lot and expiry as its caption and its ZPL text say them."""
+    return [_("lot {lot}").format(lot=label.lot) if label.lot else "",
+            _("exp {date}").format(date=label.expiry.isoformat()) if label.expiry else ""]
+
+
 def _caption(label) -> str:
     if isinstance(label, LocationLabel):
-        return f"{label.code}" + (f"   zone {label.zone}" if label.zone else "")
+        return f"{label.code}" + (f"   {_zone(label.zone)}" if label.zone else "")
     if isinstance(label, ItemLabel):
-        extra = "".join([f"  lot {label.lot}" if label.lot else "",
-                         f"  exp {label.expiry.isoformat()}" if label.expiry else ""])
+        extra = "".join(f"  {text}" for text in _lot_expiry(label) if text)
         return fit(f"{label.sku}  {label.name}", 40).rstrip() + extra
     return f"SSCC {label.sscc}"
 
@@ -270,8 +281,8 @@ def pdf_sheet(labels, out: str | Path, *, columns: int = 3, rows: int = 8, dpi: 
     font = caption_font()
     if font is None:
         if any(not _caption(label).isascii() for label, _ in images):
-            raise LabelError("no font with Chinese characters for the captions: install fonts-noto-cjk "
-                             "(or pip install manimgx-fonts-cjk)")
+            raise LabelError(_("no font with Chinese characters for the captions: install fonts-noto-cjk "
+                               "(or pip install manimgx-fonts-cjk)"))
         font = ImageFont.load_default()
     pages = []
     per_page = columns * rows
@@ -326,7 +337,7 @@ def _fd(text: str) -> str:
 
 def _code128_fd(data: str) -> str:
     if not data or not all(32 <= ord(c) < 127 for c in data):
-        raise LabelError(f"Code 128 labels take printable ASCII only, got {data!r}")
+        raise LabelError(_("Code 128 labels take printable ASCII only, got {data!r}").format(data=data))
     # In ^BC data '>' starts an invocation code; '><' is a literal '>'.
     return _fd(data.replace(">", "><"))
 
@@ -336,7 +347,7 @@ def zpl_location(label: LocationLabel) -> str:
     return ("^XA^CI28^PW812^LL406"
             f"^FO40,25^A0N,70,70{_fd(label.code)}"
             f"^FO40,110^BY3^BCN,190,N,N,N,A{_code128_fd(label.data)}"
-            + (f"^FO40,320^A0N,40,40{_fd('zone ' + label.zone)}" if label.zone else "")
+            + (_text_field(40, 320, 40, _zone(label.zone)) if label.zone else "")
             + "^XZ\n")
 
 
@@ -367,9 +378,8 @@ def zpl_item(label: ItemLabel) -> str:
         parts.append(f"^FO60,135^BY3^BCN,150,N,N,N,A{_code128_fd(data)}")
         parts.append(f"^FO60,295^A0N,30,30{_fd(data)}")
         if label.lot or label.expiry:
-            text = " ".join(filter(None, [f"lot {label.lot}" if label.lot else "",
-                                          f"exp {label.expiry.isoformat()}" if label.expiry else ""]))
-            parts.append(f"^FO40,350^A0N,36,36{_fd(text)}")
+            text = " ".join(filter(None, _lot_expiry(label)))
+            parts.append(_text_field(40, 350, 36, text))
     parts.append("^XZ\n")
     return "".join(parts)
 
@@ -383,7 +393,7 @@ def zpl_pallet(label: PalletLabel) -> str:
     parts = ["^XA^CI28^PW812^LL1218"]
     y = 30
     if label.ship_to:
-        parts.append(_text_field(40, y, 36, "SHIP TO: " + label.ship_to, cells=40))
+        parts.append(_text_field(40, y, 36, _("SHIP TO: {ship_to}").format(ship_to=label.ship_to), cells=40))
         y += 60
     lines = [("SSCC", label.sscc), ("CONTENT", label.content_gtin), ("COUNT", label.count),
              ("BATCH/LOT", label.lot), ("EXPIRY", label.expiry.isoformat() if label.expiry else None),

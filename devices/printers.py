@@ -8,6 +8,7 @@ Targets, as `station.printer` or `--out` write them:
 from __future__ import annotations
 
 import socket
+from gettext import gettext as _
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +22,7 @@ class PrinterError(OSError):
 def send(target: str, data: bytes, *, append: bool = True, timeout: float = 10.0) -> None:
     """Send DATA to TARGET. Raises PrinterError when it cannot; nothing is sent halfway silently."""
     if not target:
-        raise PrinterError("no printer configured: set station.printer to a file, serial:///dev/… or tcp://host:9100")
+        raise PrinterError(_("no printer configured: set station.printer to a file, serial:///dev/… or tcp://host:9100"))
     if isinstance(data, str):
         data = data.encode("utf-8")
     lower = target.lower()
@@ -37,14 +38,15 @@ def send(target: str, data: bytes, *, append: bool = True, timeout: float = 10.0
             with open(path, "ab" if append else "wb") as fh:
                 fh.write(data)
         except OSError as exc:
-            raise PrinterError(f"cannot write to the printer file {path}: {exc.strerror or exc}") from None
+            raise PrinterError(_("cannot write to the printer file {path}: {reason}").format(
+                path=path, reason=exc.strerror or exc)) from None
 
 
 def _send_tcp(target: str, data: bytes, timeout: float) -> None:
     parts = urlsplit(target)
     host, port = parts.hostname, parts.port or DEFAULT_TCP_PORT
     if not host:
-        raise PrinterError(f"printer target {target!r} needs a host: tcp://host:9100")
+        raise PrinterError(_("printer target {target!r} needs a host: tcp://host:9100").format(target=target))
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
             sock.sendall(data)
@@ -57,13 +59,14 @@ def _send_tcp(target: str, data: bytes, timeout: float) -> None:
             except (socket.timeout, ConnectionResetError):
                 pass
     except OSError as exc:
-        raise PrinterError(f"cannot print to {host}:{port}: {exc.strerror or exc}") from None
+        raise PrinterError(_("cannot print to {host}:{port}: {reason}").format(
+            host=host, port=port, reason=exc.strerror or exc)) from None
 
 
 def _send_serial(target: str, data: bytes, timeout: float) -> None:
     import serial
     rest = target[len("serial://"):]
-    path, _, query = rest.partition("?")
+    path, _mark, query = rest.partition("?")
     options = {k: v[-1] for k, v in parse_qs(query).items()}
     settings = {
         "baudrate": int(options.get("baud", options.get("baudrate", 9600))),
@@ -74,17 +77,19 @@ def _send_serial(target: str, data: bytes, timeout: float) -> None:
     if settings["stopbits"].is_integer():
         settings["stopbits"] = int(settings["stopbits"])
     if not path:
-        raise PrinterError(f"printer target {target!r} needs a port: serial:///dev/ttyUSB0?baud=9600")
+        raise PrinterError(_("printer target {target!r} needs a port: serial:///dev/ttyUSB0?baud=9600").format(
+            target=target))
     try:
         port = serial.serial_for_url(path, write_timeout=timeout, **settings)
     except (serial.SerialException, ValueError) as exc:
-        raise PrinterError(f"cannot open the printer port {path}: {exc}") from None
+        raise PrinterError(_("cannot open the printer port {path}: {error}").format(path=path, error=exc)) from None
     try:
         written = port.write(data)
         port.flush()
         if written is not None and written != len(data):
-            raise PrinterError(f"the printer port {path} took {written} of {len(data)} bytes")
+            raise PrinterError(_("the printer port {path} took {written} of {total} bytes").format(
+                path=path, written=written, total=len(data)))
     except serial.SerialException as exc:
-        raise PrinterError(f"cannot print to {path}: {exc}") from None
+        raise PrinterError(_("cannot print to {path}: {error}").format(path=path, error=exc)) from None
     finally:
         port.close()

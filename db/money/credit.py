@@ -9,6 +9,7 @@ enforce_credit_limit false turns the check off.
 from __future__ import annotations
 
 from decimal import Decimal
+from gettext import gettext as _
 
 import peewee as pw
 
@@ -61,10 +62,12 @@ def check_credit(order: SalesOrder, *, operator: str, station: str = "", overrid
         return
     if override_by is None:
         raise CreditLimitExceeded(
-            f"customer {customer.code} would owe {total} with order {order.number} "
-            f"(balance {balance('receivable', customer)} plus open orders), over the credit limit "
-            f"{cents(limit)} by {total - cents(limit)}: a supervisor may override", order.number)
-    require_supervisor(override_by, f"overriding the credit limit of customer {customer.code}")
+            _("customer {customer} would owe {total} with order {order} (balance {balance} plus open orders), "
+              "over the credit limit {limit} by {over}: a supervisor may override").format(
+                customer=customer.code, total=total, order=order.number, balance=balance("receivable", customer),
+                limit=cents(limit), over=total - cents(limit)), order.number)
+    require_supervisor(override_by, _("overriding the credit limit of customer {customer}").format(
+        customer=customer.code))
     CreditOverride.create(so=order, by=override_by, exposure=total, credit_limit=limit)
     audit(override_by, station, "credit_override", so=order.number, customer=customer.code,
           exposure=total, credit_limit=cents(limit), claimed_by=operator)

@@ -10,6 +10,7 @@ rounding again, and every balance and statement is a sum of cents.
 from __future__ import annotations
 
 import datetime as dt
+from gettext import gettext as _
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -21,14 +22,14 @@ from db.core.models import Customer, Supplier, utcnow
 from db.core.sql import locked
 from db.masterdata.lookup import get_supplier
 from db.masterdata.security import audit, require_supervisor
-from db.money.models import Application, MoneyDocument, MoneyLine
+from db.money.models import N_, Application, MoneyDocument, MoneyLine, kind_name
 
 CENT = Decimal("0.01")
 # Per side: the party, the debit document (raises the balance) and the money in (lowers it).
 SIDE = {
-    "payable": {"party": "supplier", "debit": "bill", "money": "payment", "note": "debit_note",
+    "payable": {"party": N_("supplier"), "debit": "bill", "money": "payment", "note": "debit_note",
                 "prefix": {"payment": "PAY", "debit_note": "DN", "opening": "OB-P", "cancel": "CX-P", "bill": "BILL"}},
-    "receivable": {"party": "customer", "debit": "invoice", "money": "receipt", "note": "credit_note",
+    "receivable": {"party": N_("customer"), "debit": "invoice", "money": "receipt", "note": "credit_note",
                    "prefix": {"receipt": "RC", "credit_note": "CN", "opening": "OB-R", "cancel": "CX-R", "invoice": "INV"}},
 }
 
@@ -38,18 +39,22 @@ def cents(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_amount(text, name: str = "the amount", *, allow_negative: bool = False) -> Decimal:
-    """A typed amount: a decimal number of whole cents (positive unless ALLOW_NEGATIVE)."""
+def parse_amount(text, name: str | None = None, *, allow_negative: bool = False) -> Decimal:
+    """A typed amount: a decimal number of whole cents (positive unless ALLOW_NEGATIVE). NAME
+    (already in the user's language) says which amount; default "the amount"."""
+    name = _("the amount") if name is None else name
     try:
         value = Decimal(str(text).strip())
     except (InvalidOperation, ValueError):
-        raise InvalidInput(f"{name} must be a number such as 120.50, got {text!r}") from None
+        raise InvalidInput(_("{name} must be a number such as 120.50, got {text!r}").format(
+            name=name, text=text)) from None
     if not value.is_finite():
-        raise InvalidInput(f"{name} must be a number such as 120.50, got {text!r}")
+        raise InvalidInput(_("{name} must be a number such as 120.50, got {text!r}").format(name=name, text=text))
     if value != value.quantize(CENT):
-        raise InvalidInput(f"{name} must be in whole cents (at most 2 decimals), got {text}")
+        raise InvalidInput(_("{name} must be in whole cents (at most 2 decimals), got {text}").format(
+            name=name, text=text))
     if value <= 0 and not allow_negative:
-        raise InvalidInput(f"{name} must be positive, got {text}")
+        raise InvalidInput(_("{name} must be positive, got {text}").format(name=name, text=text))
     return value.quantize(CENT)
 
 
@@ -58,7 +63,7 @@ def party(side: str, code: str):
         return get_supplier(code)
     row = Customer.get_or_none(Customer.code == code)
     if row is None:
-        raise NotFound(f"unknown customer {code!r}")
+        raise NotFound(_("unknown customer {code!r}").format(code=code))
     return row
 
 
@@ -91,7 +96,8 @@ def earlier_document(key: str | None, kind: str) -> MoneyDocument | None:
         return None
     doc = MoneyDocument.get_or_none(MoneyDocument.idempotency_key == key)
     if doc is not None and doc.kind != kind:
-        raise RuleViolation(f"key {key!r} was used for {doc.kind} {doc.number}, not for a {kind}: nothing posted")
+        raise RuleViolation(_("key {key!r} was used for {kind} {number}, not for a {wanted}: nothing posted").format(
+            key=key, kind=kind_name(doc.kind), number=doc.number, wanted=kind_name(kind)))
     return doc
 
 
@@ -100,7 +106,7 @@ def create_document(side: str, kind: str, who, *, amount: Decimal, date: dt.date
                     key: str | None = None, **fields) -> MoneyDocument:
     """Write one document and its lines (inside the caller's transaction) and audit it."""
     if amount != cents(amount):
-        raise InvalidInput(f"a document's amount is in whole cents, got {amount}")
+        raise InvalidInput(_("a document's amount is in whole cents, got {amount}").format(amount=amount))
     number = number or next_number(side, kind, who)
     column = SIDE[side]["party"]
     try:
@@ -110,8 +116,9 @@ def create_document(side: str, kind: str, who, *, amount: Decimal, date: dt.date
                                        **{column: who}, **fields)
     except pw.IntegrityError:
         if key and MoneyDocument.get_or_none(MoneyDocument.idempotency_key == key) is not None:
-            raise RuleViolation(f"key {key!r} was posted meanwhile: nothing posted") from None
-        raise RuleViolation(f"{column} {who.code} already has a document numbered {number}: nothing posted") from None
+            raise RuleViolation(_("key {key!r} was posted meanwhile: nothing posted").format(key=key)) from None
+        raise RuleViolation(_("{party} {code} already has a document numbered {number}: nothing posted").format(
+            party=_(column), code=who.code, number=number)) from None
     for n, line in enumerate(lines, start=1):
         MoneyLine.create(document=doc, line_no=n, **line)
     audit(operator, station, f"post_{kind}", side=side, party=who.code, number=number, amount=amount,
@@ -149,9 +156,10 @@ def find_document(side: str, who, number: str) -> MoneyDocument:
              .order_by(MoneyDocument.id).first())
     if other is not None:
         owner = other.supplier if side == "payable" else other.customer
-        raise RuleViolation(f"{other.kind} {number} belongs to {SIDE[side]['party']} {owner.code}, "
-                            f"not {who.code}: nothing posted")
-    raise NotFound(f"{SIDE[side]['party']} {who.code} has no {SIDE[side]['debit']}, payment or note numbered {number!r}")
+        raise RuleViolation(_("{kind} {number} belongs to {party} {owner}, not {code}: nothing posted").format(
+            kind=kind_name(other.kind), number=number, party=_(SIDE[side]["party"]), owner=owner.code, code=who.code))
+    raise NotFound(_("{party} {code} has no {debit}, payment or note numbered {number!r}").format(
+        party=_(SIDE[side]["party"]), code=who.code, debit=kind_name(SIDE[side]["debit"]), number=number))
 
 
 @dataclass
@@ -166,22 +174,29 @@ def apply_money(credit: MoneyDocument, debit: MoneyDocument, amount: Decimal | N
     """Set AMOUNT (default: as much as both allow) of CREDIT against DEBIT, inside the caller's
     transaction, after the checks that keep both open amounts at zero or more."""
     if Decimal(credit.amount) >= 0 or credit.kind == "cancel":
-        raise RuleViolation(f"{credit.kind} {credit.number} is not money to apply: expected a payment, receipt or note")
+        raise RuleViolation(_("{kind} {number} is not money to apply: expected a payment, receipt or note").format(
+            kind=kind_name(credit.kind), number=credit.number))
     if Decimal(debit.amount) <= 0 or debit.kind == "cancel":
-        raise RuleViolation(f"{debit.kind} {debit.number} is not a bill or invoice to apply money to")
+        raise RuleViolation(_("{kind} {number} is not a bill or invoice to apply money to").format(
+            kind=kind_name(debit.kind), number=debit.number))
     for doc in (credit, debit):
         if is_cancelled(doc):
-            raise RuleViolation(f"{doc.kind} {doc.number} was cancelled: nothing applied")
+            raise RuleViolation(_("{kind} {number} was cancelled: nothing applied").format(
+                kind=kind_name(doc.kind), number=doc.number))
     available, due = open_amount(credit), open_amount(debit)
     if amount is None:
         amount = min(available, due)
     if amount <= 0:
-        raise RuleViolation(f"nothing to apply: {credit.kind} {credit.number} has {available} unapplied, "
-                            f"{debit.kind} {debit.number} has {due} open")
+        raise RuleViolation(_("nothing to apply: {credit_kind} {credit} has {available} unapplied, "
+                              "{debit_kind} {debit} has {due} open").format(
+            credit_kind=kind_name(credit.kind), credit=credit.number, available=available,
+            debit_kind=kind_name(debit.kind), debit=debit.number, due=due))
     if amount > due:
-        raise RuleViolation(f"{debit.kind} {debit.number} has {due} open; cannot apply {amount}: nothing posted")
+        raise RuleViolation(_("{kind} {number} has {due} open; cannot apply {amount}: nothing posted").format(
+            kind=kind_name(debit.kind), number=debit.number, due=due, amount=amount))
     if amount > available:
-        raise RuleViolation(f"{credit.kind} {credit.number} has {available} unapplied; cannot apply {amount}: nothing posted")
+        raise RuleViolation(_("{kind} {number} has {available} unapplied; cannot apply {amount}: nothing posted").format(
+            kind=kind_name(credit.kind), number=credit.number, available=available, amount=amount))
     Application.create(credit=credit, debit=debit, amount=amount, date=date, created_by=operator)
     audit(operator, "", "apply", credit=credit.number, debit=debit.number, amount=amount)
     return Applied(credit, debit, amount)
@@ -190,7 +205,7 @@ def apply_money(credit: MoneyDocument, debit: MoneyDocument, amount: Decimal | N
 def apply_later(side: str, code: str, credit_number: str, debit_number: str, amount=None, *,
                 operator: str, station: str = "", date: dt.date | None = None) -> Applied:
     """`wh apply`: an advance (or a note) set against a bill or invoice of the same party."""
-    require_supervisor(operator, "applying money to a bill or invoice")
+    require_supervisor(operator, _("applying money to a bill or invoice"))
     value = parse_amount(amount) if amount is not None else None
     who = party(side, code)
     with write_transaction():
@@ -211,20 +226,23 @@ def cancel_document(side: str, code: str, number: str, *, reason: str, operator:
                     date: dt.date | None = None) -> Cancelled:
     """红冲: a cancelling document of the opposite amount pointing at NUMBER; its applications
     are reversed (the money they used is free again). Supervisors only; never twice."""
-    require_supervisor(operator, f"cancelling {number}")
+    require_supervisor(operator, _("cancelling {number}").format(number=number))
     if not reason:
-        raise InvalidInput("a cancellation needs a reason, got none")
+        raise InvalidInput(_("a cancellation needs a reason, got none"))
     who = party(side, code)
     with write_transaction():
         lock_party(side, who)
         doc = find_document(side, who, number)
         if doc.kind == "cancel":
-            raise RuleViolation(f"{doc.number} is itself a cancellation of {doc.cancels.number}: it cannot be cancelled")
+            raise RuleViolation(_("{number} is itself a cancellation of {cancels}: it cannot be cancelled").format(
+                number=doc.number, cancels=doc.cancels.number))
         if is_cancelled(doc):
-            raise RuleViolation(f"{doc.kind} {doc.number} was already cancelled: nothing posted")
+            raise RuleViolation(_("{kind} {number} was already cancelled: nothing posted").format(
+                kind=kind_name(doc.kind), number=doc.number))
         day = date or utcnow().date()
         if day < doc.date:
-            raise InvalidInput(f"a cancellation cannot be dated {day}, before {doc.kind} {doc.number} of {doc.date}")
+            raise InvalidInput(_("a cancellation cannot be dated {day}, before {kind} {number} of {date}").format(
+                day=day, kind=kind_name(doc.kind), number=doc.number, date=doc.date))
         reversed_rows = []
         for row in Application.select().where((Application.credit == doc.id) | (Application.debit == doc.id),
                                               Application.reverses.is_null()):

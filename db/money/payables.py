@@ -10,6 +10,7 @@ is given.
 from __future__ import annotations
 
 import datetime as dt
+from gettext import gettext as _, ngettext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,7 +23,7 @@ from db.core.models import PurchaseOrderLine, utcnow
 from db.masterdata.lookup import get_item, get_po
 from db.masterdata.security import get_operator
 from db.money.documents import cents, create_document, earlier_document, lock_party
-from db.money.models import MoneyDocument, MoneyLine
+from db.money.models import N_, MoneyDocument, MoneyLine
 from db.money.settings import setting
 
 
@@ -59,17 +60,25 @@ def billable(line: PurchaseOrderLine) -> int:
     return max(0, line.qty_received - returned - (billed - debited))
 
 
-def _price_check(sku: str, billed: Decimal, ordered: Decimal, tolerance: Decimal) -> str:
-    """'' when the prices agree, a flag within the tolerance; beyond it refused."""
+# A billed price within the tolerance: the line's flag and the bill's note keep it in English
+# (stored text); the warning shown now is in the user's language.
+PRICE_FLAG = N_("price {billed} vs PO {ordered} ({pct:+.2f}%)")
+FLAG_WARNING = N_("{number} line {line_no} {sku}: {flag} (within the tolerance)")
+
+
+def _price_check(sku: str, billed: Decimal, ordered: Decimal, tolerance: Decimal) -> dict | None:
+    """None when the prices agree, the flag's fields within the tolerance; beyond it refused."""
     if billed == ordered:
-        return ""
+        return None
     if ordered == 0:
-        raise RuleViolation(f"{sku} has no PO price to bill against, got {billed}: nothing posted")
+        raise RuleViolation(_("{sku} has no PO price to bill against, got {billed}: nothing posted").format(
+            sku=sku, billed=billed))
     pct = (billed - ordered) / ordered * 100
     if abs(pct) > tolerance:
-        raise RuleViolation(f"billed price {billed} for {sku} differs from the PO price {cents(ordered)} by "
-                            f"{pct:+.2f}%, beyond the {tolerance}% tolerance: nothing posted")
-    return f"price {billed} vs PO {cents(ordered)} ({pct:+.2f}%)"
+        raise RuleViolation(_("billed price {billed} for {sku} differs from the PO price {ordered} by "
+                              "{pct:+.2f}%, beyond the {tolerance}% tolerance: nothing posted").format(
+            billed=billed, sku=sku, ordered=cents(ordered), pct=pct, tolerance=tolerance))
+    return {"billed": billed, "ordered": cents(ordered), "pct": pct}
 
 
 def bill(po: str, *, operator: str, station: str = "", number: str | None = None,
@@ -86,37 +95,45 @@ def bill(po: str, *, operator: str, station: str = "", number: str | None = None
     for sku in prices:
         item = get_item(sku)
         if not any(l.item_id == item.id for l in order.lines):
-            raise InvalidInput(f"{sku} is not on purchase order {order.number}: no price to bill for it")
+            raise InvalidInput(_("{sku} is not on purchase order {number}: no price to bill for it").format(
+                sku=sku, number=order.number))
     if number is not None and not str(number).strip():
-        raise InvalidInput("a bill number cannot be empty")
+        raise InvalidInput(_("a bill number cannot be empty"))
     tolerance = Decimal(str(setting("price_tolerance_pct")))
     day = date or utcnow().date()
     with write_transaction():
         who = lock_party("payable", order.supplier)
-        lines, warnings, first_receipt = [], [], None
+        lines, notes, warnings, first_receipt = [], [], [], None
         for line in order.lines.order_by(PurchaseOrderLine.line_no):
             qty = billable(line)
             if qty <= 0:
                 continue
             sku = line.item.sku
             price = prices.get(sku, Decimal(line.unit_cost))
-            flag = _price_check(sku, Decimal(price), Decimal(line.unit_cost), tolerance)
-            if flag:
-                warnings.append(f"{order.number} line {line.line_no} {sku}: {flag} (within the tolerance)")
+            check = _price_check(sku, Decimal(price), Decimal(line.unit_cost), tolerance)
+            flag = PRICE_FLAG.format(**check) if check else ""
+            if check:
+                where = {"number": order.number, "line_no": line.line_no, "sku": sku}
+                notes.append(FLAG_WARNING.format(flag=flag, **where))
+                warnings.append(_(FLAG_WARNING).format(flag=_(PRICE_FLAG).format(**check), **where))
             received = line.first_received_at.date() if line.first_received_at else None
             first_receipt = min(filter(None, (first_receipt, received)), default=None)
             lines.append({"item": line.item_id, "qty": qty, "unit_price": price,
                           "amount": cents(line_amount(qty, price, line_factor(line))), "po_line": line.id, "flag": flag})
         if not lines:
             accepted = sum(l.qty_received for l in order.lines)
-            raise RuleViolation(f"nothing to bill on {order.number}: {accepted} units accepted, all billed "
-                                f"or returned: nothing posted")
+            raise RuleViolation(ngettext("nothing to bill on {number}: {n} unit accepted, all billed "
+                                         "or returned: nothing posted",
+                                         "nothing to bill on {number}: {n} units accepted, all billed "
+                                         "or returned: nothing posted", accepted).format(
+                number=order.number, n=accepted))
         if first_receipt is not None and day < first_receipt:
-            raise RuleViolation(f"a bill dated {day} is before the first receipt on {order.number} "
-                                f"({first_receipt}): nothing posted")
+            raise RuleViolation(_("a bill dated {day} is before the first receipt on {number} "
+                                  "({first_receipt}): nothing posted").format(
+                day=day, number=order.number, first_receipt=first_receipt))
         amount = sum((l["amount"] for l in lines), Decimal("0.00"))
         doc = create_document("payable", "bill", who, amount=amount, date=day, operator=operator, station=station,
                               number=str(number).strip() if number else None, lines=lines, key=key, po=order,
                               due_date=day + dt.timedelta(days=terms_days(who)),
-                              note="; ".join(warnings))
+                              note="; ".join(notes))
         return Posted(doc, warnings)

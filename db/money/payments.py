@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from gettext import gettext as _
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from db.core.models import utcnow
 from db.masterdata.security import require_supervisor
 from db.money.documents import (SIDE, Applied, apply_money, balance, create_document, earlier_document,
                                 find_document, lock_party, open_amount, parse_amount, party)
-from db.money.models import MoneyDocument
+from db.money.models import MoneyDocument, kind_name
 
 
 @dataclass
@@ -30,8 +31,9 @@ def parse_applies(specs: list[str]) -> list[tuple[str, Decimal | None]]:
     for spec in specs or []:
         number, sep, amount = str(spec).partition("=")
         if not number.strip():
-            raise InvalidInput(f"--apply takes DOCUMENT or DOCUMENT=AMOUNT, got {spec!r}")
-        out.append((number.strip(), parse_amount(amount, f"the amount applied to {number.strip()}") if sep else None))
+            raise InvalidInput(_("--apply takes DOCUMENT or DOCUMENT=AMOUNT, got {spec!r}").format(spec=spec))
+        name = _("the amount applied to {number}").format(number=number.strip())
+        out.append((number.strip(), parse_amount(amount, name) if sep else None))
     return out
 
 
@@ -44,8 +46,9 @@ def money_in(side: str, code: str, amount, *, operator: str, station: str = "",
     earlier = earlier_document(key, kind)
     if earlier is not None:
         return MoneyIn(earlier, unapplied=open_amount(earlier), replayed=True,
-                       messages=[f"key {key!r} was posted before as {kind} {earlier.number}: nothing posted now"])
-    require_supervisor(operator, "recording a payment" if side == "payable" else "recording a receipt")
+                       messages=[_("key {key!r} was posted before as {kind} {number}: nothing posted now").format(
+                           key=key, kind=kind_name(kind), number=earlier.number)])
+    require_supervisor(operator, _("recording a payment") if side == "payable" else _("recording a receipt"))
     value = parse_amount(amount)
     who = party(side, code)
     day = date or utcnow().date()
@@ -58,15 +61,18 @@ def money_in(side: str, code: str, amount, *, operator: str, station: str = "",
         result = MoneyIn(doc)
         for target, part in targets:
             if part is None and open_amount(doc) == 0:
-                raise InvalidInput(f"{kind} {doc.number} of {value} is used up before {target.number}: "
-                                   f"give {target.number}=AMOUNT or apply fewer; nothing posted")
+                raise InvalidInput(_("{kind} {number} of {value} is used up before {target}: "
+                                     "give {target}=AMOUNT or apply fewer; nothing posted").format(
+                    kind=kind_name(kind), number=doc.number, value=value, target=target.number))
             result.applied.append(apply_money(doc, target, part, date=day, operator=operator))
         result.unapplied = open_amount(doc)
         if result.unapplied:
-            result.messages.append(f"{result.unapplied} unapplied: an advance, to apply later with wh apply")
+            result.messages.append(_("{unapplied} unapplied: an advance, to apply later with wh apply").format(
+                unapplied=result.unapplied))
         if value > owed:
-            result.messages.append(f"{value} is {value - max(owed, Decimal(0))} more than the {max(owed, Decimal(0))} "
-                                   f"owed: the difference is an advance")
+            owing = max(owed, Decimal(0))
+            result.messages.append(_("{value} is {more} more than the {owed} owed: the difference is an advance").format(
+                value=value, more=value - owing, owed=owing))
         return result
 
 

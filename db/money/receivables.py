@@ -3,6 +3,7 @@ line's price (the line's price is the discounted one: a discount is a lower line
 from __future__ import annotations
 
 import datetime as dt
+from gettext import gettext as _, ngettext
 from decimal import Decimal
 
 from db.core.connection import write_transaction
@@ -39,11 +40,14 @@ def invoice(so: str, *, operator: str, station: str = "", date: dt.date | None =
                               "amount": cents(line_amount(qty, line.unit_price, line_factor(line))), "so_line": line.id})
         if not lines:
             shipped = sum(l.qty_shipped for l in order.lines)
-            raise RuleViolation(f"nothing to invoice on {order.number}: {shipped} units shipped, all invoiced: "
-                                f"nothing posted")
+            raise RuleViolation(ngettext("nothing to invoice on {number}: {n} unit shipped, all invoiced: "
+                                         "nothing posted",
+                                         "nothing to invoice on {number}: {n} units shipped, all invoiced: "
+                                         "nothing posted", shipped).format(number=order.number, n=shipped))
         if order.shipped_at is not None and day < order.shipped_at.date():
-            raise RuleViolation(f"an invoice dated {day} is before {order.number} shipped "
-                                f"({order.shipped_at.date()}): nothing posted")
+            raise RuleViolation(_("an invoice dated {day} is before {number} shipped "
+                                  "({shipped}): nothing posted").format(
+                day=day, number=order.number, shipped=order.shipped_at.date()))
         amount = sum((l["amount"] for l in lines), Decimal("0.00"))
         doc = create_document("receivable", "invoice", who, amount=amount, date=day, operator=operator,
                               station=station, lines=lines, key=key, so=order,

@@ -3,6 +3,8 @@ the CLI and the station call `configure_from(cfg)` at start-up, and the credit-l
 the commands read them from here (db never reads the config file)."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.errors import RuleViolation
 
 KEYS = ("enforce_credit_limit", "price_tolerance_pct", "supplier_terms_days", "customer_terms_days")
@@ -12,7 +14,7 @@ _settings: dict = {}
 def configure(**values) -> None:
     unknown = set(values) - set(KEYS)
     if unknown:
-        raise ValueError(f"unknown [money] keys: {', '.join(sorted(unknown))}")
+        raise ValueError(_("unknown [money] keys: {keys}").format(keys=", ".join(sorted(unknown))))
     _settings.update(values)
 
 
@@ -22,5 +24,6 @@ def configure_from(cfg) -> None:
 
 def setting(name: str):
     if name not in _settings:
-        raise RuleViolation(f"[money] {name} is not configured: the command or station sets it from config.toml")
+        raise RuleViolation(_("[money] {name} is not configured: the command or station sets it from config.toml").format(
+            name=name))
     return _settings[name]

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from gettext import gettext as _
 
 from db.core.models import Customer, Supplier
 from db.core.models import utcnow
 from db.money.documents import SIDE, balance, cents, open_amount, party, party_filter
-from db.money.models import MoneyDocument
+from db.money.models import N_, MoneyDocument
 
-BUCKETS = ("current", "1-30", "31-60", "61-90", "over_90")
-LINE_KEYS = ("date", "kind", "document", "reference", "due_date", "amount", "balance")
+# Column names (and JSON keys, a contract: English); marked, translated where a table shows them.
+BUCKETS = (N_("current"), N_("1-30"), N_("31-60"), N_("61-90"), N_("over_90"))
+LINE_KEYS = (N_("date"), N_("kind"), N_("document"), N_("reference"), N_("due_date"), N_("amount"), N_("balance"))
 
 
 def statement(side: str, code: str, date_from: dt.date | None = None, date_to: dt.date | None = None) -> dict:
@@ -32,7 +34,7 @@ def statement(side: str, code: str, date_from: dt.date | None = None, date_to: d
     running, lines = opening, []
     for doc in query.order_by(MoneyDocument.date, MoneyDocument.id):
         running = cents(running + Decimal(doc.amount))
-        reference = doc.reference or (f"cancels {doc.cancels.number}" if doc.cancels_id else "")
+        reference = doc.reference or (_("cancels {number}").format(number=doc.cancels.number) if doc.cancels_id else "")
         lines.append({"date": doc.date, "kind": doc.kind, "document": doc.number, "reference": reference,
                       "due_date": doc.due_date, "amount": cents(doc.amount), "balance": running})
     return {SIDE[side]["party"]: who.code, "name": who.name, "from": date_from, "to": date_to,

@@ -10,6 +10,7 @@ both can be undone (db/inventory/corrections.py puts the counters back through `
 from __future__ import annotations
 
 from decimal import Decimal
+from gettext import gettext as _
 
 from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, RuleViolation
@@ -62,12 +63,12 @@ def return_from_customer(so: str, sku: str, qty: int, *, reason: str, operator: 
     if earlier is not None:
         return earlier
     get_operator(operator)
-    whole_quantity(qty, "the returned quantity")
+    whole_quantity(qty, _("the returned quantity"))
     check_reason(reason)
     order = get_so(so)
     item = get_item(sku)
     if to:
-        dest = physical(get_location(to), "a customer return")
+        dest = physical(get_location(to), _("a customer return"))
     else:
         dest = warehouse_location(station_warehouse(station, warehouse).code, "quarantine")
     with write_transaction():
@@ -77,30 +78,34 @@ def return_from_customer(so: str, sku: str, qty: int, *, reason: str, operator: 
         order = locked(SalesOrder, order.id)
         shipped = shipped_lots(order, item)
         if not shipped:
-            raise RuleViolation(f"sales order {order.number} shipped no {item.sku} to customer "
-                                f"{order.customer.code}: nothing to return; nothing posted")
-        lots = {lot_id for _, lot_id in shipped}
+            raise RuleViolation(_("sales order {order} shipped no {sku} to customer {customer}: "
+                                  "nothing to return; nothing posted").format(
+                order=order.number, sku=item.sku, customer=order.customer.code))
+        lots = {lot_id for _line, lot_id in shipped}
         if lot:
             chosen = Lot.get_or_none(Lot.item == item.id, Lot.code == lot)
             if chosen is None or chosen.id not in lots:
-                raise RuleViolation(f"lot {lot} of {item.sku} never went to customer {order.customer.code} "
-                                    f"on {order.number}: nothing posted")
+                raise RuleViolation(_("lot {lot} of {sku} never went to customer {customer} "
+                                      "on {order}: nothing posted").format(
+                    lot=lot, sku=item.sku, customer=order.customer.code, order=order.number))
             lot_id = chosen.id
         else:
-            open_lots = {l for (line_id, l), (units, _) in shipped.items() if units > _returned(line_id, l)}
+            open_lots = {l for (line_id, l), (units, _cost) in shipped.items() if units > _returned(line_id, l)}
             if item.lot_tracked and len(open_lots) != 1:
-                names = ", ".join(sorted(Lot.get_by_id(l).code for l in open_lots if l)) or "none"
-                raise InvalidInput(f"{item.sku} is lot-tracked: which lot comes back? {order.number} shipped lots {names}")
+                names = ", ".join(sorted(Lot.get_by_id(l).code for l in open_lots if l)) or _("none")
+                raise InvalidInput(_("{sku} is lot-tracked: which lot comes back? {order} shipped lots {names}").format(
+                    sku=item.sku, order=order.number, names=names))
             lot_id = next(iter(open_lots)) if open_lots else next(iter(lots))
         candidates = [(line_id, units, cost) for (line_id, l), (units, cost) in sorted(shipped.items(), key=lambda kv: kv[0][0])
                       if l == lot_id]
-        total = sum(units for _, units, _ in candidates)
-        back = sum(_returned(line_id, lot_id) for line_id, _, _ in candidates)
+        total = sum(units for _line, units, _cost in candidates)
+        back = sum(_returned(line_id, lot_id) for line_id, _units, _cost in candidates)
         if qty > total - back:
-            lot_text = f" lot {Lot.get_by_id(lot_id).code}" if lot_id else ""
-            raise RuleViolation(f"{order.number} shipped {fq(total, item)} × {item.sku}{lot_text} to customer "
-                                f"{order.customer.code} and {fq(back, item)} already came back: at most "
-                                f"{fq(total - back, item)} can be returned, got {fq(qty, item)}; nothing posted")
+            lot_text = _(" lot {lot}").format(lot=Lot.get_by_id(lot_id).code) if lot_id else ""
+            raise RuleViolation(_("{order} shipped {total} × {sku}{lot_text} to customer {customer} and {back} "
+                                  "already came back: at most {left} can be returned, got {qty}; nothing posted").format(
+                order=order.number, total=fq(total, item), sku=item.sku, lot_text=lot_text,
+                customer=order.customer.code, back=fq(back, item), left=fq(total - back, item), qty=fq(qty, item)))
         line_id, units, cost = next((c for c in candidates if c[1] > _returned(c[0], lot_id)), candidates[-1])
         so_line = SalesOrderLine.get_by_id(line_id)
         # The cost they left with, per base unit (the movement keeps its 10 decimals).
@@ -108,8 +113,8 @@ def return_from_customer(so: str, sku: str, qty: int, *, reason: str, operator: 
         if document:
             doc = locked(ReturnDocument, get_return(document, "customer").id)
             if doc.status != "open" or doc.so_id != order.id:
-                raise RuleViolation(f"return {doc.number} is {doc.status} for order {doc.so.number if doc.so_id else '-'}: "
-                                    f"expected an open return of {order.number}")
+                raise RuleViolation(_("return {number} is {status} for order {so}: expected an open return of {order}").format(
+                    number=doc.number, status=_(doc.status), so=doc.so.number if doc.so_id else "-", order=order.number))
         else:
             doc = new_document("customer", operator, customer=order.customer_id, so=order, reason=reason,
                                condition=condition)
@@ -135,31 +140,33 @@ def inspect_return(number: str, sku: str, qty: int, *, decision: str, operator: 
     if earlier is not None:
         return earlier
     if decision not in INSPECTION_KINDS:
-        raise InvalidInput(f"an inspection decides restock or scrap, got {decision!r}")
+        raise InvalidInput(_("an inspection decides restock or scrap, got {decision!r}").format(decision=decision))
     get_operator(operator)
-    whole_quantity(qty, "the inspected quantity")
+    whole_quantity(qty, _("the inspected quantity"))
     doc = get_return(number, "customer")
     item = get_item(sku)
     with write_transaction():
         doc = locks.document(ReturnDocument, doc.id)
         if doc.status != "open":
-            raise RuleViolation(f"return {doc.number} is {doc.status}: expected an open one; nothing posted")
+            raise RuleViolation(_("return {number} is {status}: expected an open one; nothing posted").format(
+                number=doc.number, status=_(doc.status)))
         lines = [l for l in doc.lines.order_by(ReturnLine.line_no) if l.item_id == item.id]
         if not lines:
-            raise RuleViolation(f"{item.sku} is not on return {doc.number}")
+            raise RuleViolation(_("{sku} is not on return {number}").format(sku=item.sku, number=doc.number))
         left = sum(l.qty - l.qty_restocked - l.qty_scrapped for l in lines)
         if qty > left:
-            raise RuleViolation(f"return {doc.number} has {fq(left, item)} × {item.sku} left to inspect, "
-                                f"got {fq(qty, item)}; nothing posted")
+            raise RuleViolation(_("return {number} has {left} × {sku} left to inspect, got {qty}; nothing posted").format(
+                number=doc.number, left=fq(left, item), sku=item.sku, qty=fq(qty, item)))
         line = next(l for l in lines if l.qty - l.qty_restocked - l.qty_scrapped >= qty) \
             if any(l.qty - l.qty_restocked - l.qty_scrapped >= qty for l in lines) else None
         if line is None:
-            raise RuleViolation(f"return {doc.number}: inspect {item.sku} line by line, at most "
-                                f"{max(l.qty - l.qty_restocked - l.qty_scrapped for l in lines)} at once")
+            raise RuleViolation(_("return {number}: inspect {sku} line by line, at most {most} at once").format(
+                number=doc.number, sku=item.sku, most=max(l.qty - l.qty_restocked - l.qty_scrapped for l in lines)))
         if decision == "restock":
-            dest = physical(get_location(to), "a restock") if to else _picked_from(line)
+            dest = physical(get_location(to), _("a restock")) if to else _picked_from(line)
             if dest.kind != "storage":
-                raise RuleViolation(f"a restock goes to a storage location: {dest.code} is {dest.kind}")
+                raise RuleViolation(_("a restock goes to a storage location: {code} is {kind}").format(
+                    code=dest.code, kind=_(dest.kind)))
         else:
             dest = virtual_location("inventory-loss")
         # Both carry the cost the goods left with: a restock brings it into usable stock (an
@@ -192,7 +199,8 @@ def _picked_from(line: ReturnLine):
     pick = (Movement.select().where(Movement.so_line == line.so_line_id, Movement.kind == "pick")
             .order_by(Movement.id.desc()).first())
     if pick is None or pick.from_location.kind != "storage":
-        raise InvalidInput(f"a restock needs --to LOC (a storage location): {line.item.sku} has no pick location to go back to")
+        raise InvalidInput(_("a restock needs --to LOC (a storage location): {sku} has no pick location to go back "
+                             "to").format(sku=line.item.sku))
     return pick.from_location
 
 
@@ -217,7 +225,7 @@ def receive_customer_return(so: str, lines: list[dict], *, reason: str, operator
     """Several lines ({sku, qty, lot}) coming back from SO as ONE return, all or nothing: what
     an offline station journals as one entry (db/offline), replayed with the same KEY."""
     if not lines:
-        raise InvalidInput(f"a customer return of {so} needs at least one line, got none")
+        raise InvalidInput(_("a customer return of {so} needs at least one line, got none").format(so=so))
     results: list[ReturnResult] = []
     order = get_so(so)
     items = [get_item(spec["sku"]).id for spec in lines]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from gettext import gettext as _
 
 import peewee as pw
 
@@ -11,7 +12,7 @@ from db.core.errors import NotFound, RuleViolation
 from db.core.models import Location, Movement, VIRTUAL_CODES
 from db.core.quantities import line_amount, line_factor, scale
 from db.masterdata.lookup import get_reason
-from db.returns.models import PREFIX, ReturnDocument, ReturnLine
+from db.returns.models import N_, PREFIX, ReturnDocument, ReturnLine
 
 
 @dataclass
@@ -29,9 +30,9 @@ def new_document(direction: str, created_by: str, number: str | None = None, **f
     prefix = PREFIX[direction]
     if number:
         if ReturnDocument.select().where(ReturnDocument.number == number).exists():
-            raise RuleViolation(f"a return numbered {number} exists already")
+            raise RuleViolation(_("a return numbered {number} exists already").format(number=number))
         return ReturnDocument.create(number=number, direction=direction, created_by=created_by, **fields)
-    for _ in range(5):
+    for _attempt in range(5):
         last = (ReturnDocument.select(pw.fn.MAX(ReturnDocument.number))
                 .where(ReturnDocument.number.startswith(f"{prefix}-")).scalar())
         tail = last.rsplit("-", 1)[1] if last else "0"
@@ -42,7 +43,7 @@ def new_document(direction: str, created_by: str, number: str | None = None, **f
                                              created_by=created_by, **fields)
         except pw.IntegrityError:
             continue
-    raise RuleViolation(f"could not number a new {prefix} return: try again")
+    raise RuleViolation(_("could not number a new {prefix} return: try again").format(prefix=prefix))
 
 
 def add_line(doc: ReturnDocument, **fields) -> ReturnLine:
@@ -69,21 +70,23 @@ def line_document(doc: ReturnDocument, line: ReturnLine) -> str:
 
 
 def line_of_movement(movement: Movement) -> ReturnLine:
-    number, _, line_no = (movement.document or "").rpartition("/")
+    number, _slash, line_no = (movement.document or "").rpartition("/")
     line = (ReturnLine.select().join(ReturnDocument)
             .where(ReturnDocument.number == number, ReturnLine.line_no == int(line_no or 0)).first())
     if line is None:
-        raise NotFound(f"movement {movement.id} names return line {movement.document!r}, which does not exist")
+        raise NotFound(_("movement {id} names return line {document!r}, which does not exist").format(
+            id=movement.id, document=movement.document))
     return line
 
 
 def get_return(number: str, direction: str | None = None) -> ReturnDocument:
     doc = ReturnDocument.get_or_none(ReturnDocument.number == str(number))
     if doc is None:
-        raise NotFound(f"unknown return {str(number)!r}")
+        raise NotFound(_("unknown return {number!r}").format(number=str(number)))
     if direction and doc.direction != direction:
-        want = "a return to supplier (RTV)" if direction == "supplier" else "a customer return (RMA)"
-        raise RuleViolation(f"{doc.number} is not {want}")
+        if direction == "supplier":
+            raise RuleViolation(_("{number} is not a return to supplier (RTV)").format(number=doc.number))
+        raise RuleViolation(_("{number} is not a customer return (RMA)").format(number=doc.number))
     return doc
 
 
@@ -105,14 +108,15 @@ def earlier_result(key: str | None, kinds: tuple[str, ...]) -> ReturnResult | No
     if movement is None:
         return None
     if movement.kind not in kinds:
-        raise RuleViolation(f"key {key!r} was used for a {movement.kind} posting (movement {movement.id}), "
-                            f"not for this return: nothing posted")
+        raise RuleViolation(_("key {key!r} was used for a {kind} posting (movement {id}), "
+                              "not for this return: nothing posted").format(key=key, kind=_(movement.kind), id=movement.id))
     line = line_of_movement(movement)
     return ReturnResult(document=line.document, line=line, movement=movement, replayed=True)
 
 
-LIST_COLUMNS = ["return", "direction", "party", "order", "status", "reason", "lines", "qty",
-                "qty_done", "created_at", "created_by"]
+# Column names (and CSV/JSON keys, a contract: English); marked, translated where a table shows them.
+LIST_COLUMNS = [N_("return"), N_("direction"), N_("party"), N_("order"), N_("status"), N_("reason"), N_("lines"),
+                N_("qty"), N_("qty_done"), N_("created_at"), N_("created_by")]
 
 
 def list_returns(open_only: bool = False, direction: str | None = None) -> list[dict]:

@@ -14,6 +14,15 @@ from db.core.models import (BaseModel, Customer, Item, Location, Lot, Money, Pur
 # An RTV: open (lines still to send) -> shipped (all sent) -> closed (nothing more to do).
 # An RMA: open (goods received, some still to inspect) -> closed (all inspected).
 RETURN_STATUSES = ("open", "shipped", "closed")
+
+
+def N_(text: str) -> str:
+    """Marks TEXT for the catalogue; translated where it is shown (db/ cannot import terminal/)."""
+    return text
+
+
+# The statuses as messages show them (through gettext; the stored status stays English).
+STATUS_WORDS = (N_("open"), N_("shipped"), N_("closed"))
 DIRECTIONS = ("supplier", "customer")
 PREFIX = {"supplier": "RTV", "customer": "RMA"}
 

@@ -9,6 +9,7 @@ score (db/reports/suppliers.py).
 from __future__ import annotations
 
 from decimal import Decimal
+from gettext import gettext as _, ngettext
 
 import peewee as pw
 
@@ -69,17 +70,19 @@ def _check(sup: Supplier, item: Item, lot: Lot | None, loc: Location, qty: int,
            po: PurchaseOrder | None, already: int = 0) -> dict:
     """The line's cost, price and PO line, after refusing what this supplier never delivered."""
     receipts = _supplier_receipts(sup, item, lot, po)
-    where = f" lot {lot.code}" if lot else ""
-    on_po = f" on {po.number}" if po else ""
+    where = _(" lot {lot}").format(lot=lot.code) if lot else ""
+    on_po = _(" on {po}").format(po=po.number) if po else ""
     if lot is not None and not receipts:
-        raise RuleViolation(f"lot {lot.code} of {item.sku} never came from supplier {sup.code}{on_po}: nothing posted")
+        raise RuleViolation(_("lot {lot} of {sku} never came from supplier {supplier}{on_po}: nothing posted").format(
+            lot=lot.code, sku=item.sku, supplier=sup.code, on_po=on_po))
     received = _net_received(receipts)
     returned = _returned(sup, item, lot, po) + already
     if qty > received - returned:
-        raise RuleViolation(
-            f"supplier {sup.code} delivered {fq(received, item)} × {item.sku}{where}{on_po} and {fq(returned, item)} "
-            f"already went back: at most {fq(max(0, received - returned), item)} can be returned, got {fq(qty, item)}; "
-            "nothing posted")
+        raise RuleViolation(_(
+            "supplier {supplier} delivered {received} × {sku}{where}{on_po} and {returned} already went back: "
+            "at most {left} can be returned, got {qty}; nothing posted").format(
+                supplier=sup.code, received=fq(received, item), sku=item.sku, where=where, on_po=on_po,
+                returned=fq(returned, item), left=fq(max(0, received - returned), item), qty=fq(qty, item)))
     rejects = [m for m in receipts if m.kind == "reject"]
     usable = loc.kind != "quarantine"
     source = receipts[0] if usable or not rejects else rejects[0]
@@ -101,11 +104,12 @@ def _check(sup: Supplier, item: Item, lot: Lot | None, loc: Location, qty: int,
 def _lookups(supplier: str, sku: str, from_code: str, lot: str | None, po: str | None):
     sup = get_supplier(supplier)
     item = get_item(sku)
-    loc = physical(get_location(from_code), "a return to supplier")
+    loc = physical(get_location(from_code), _("a return to supplier"))
     the_lot = lot_at(item, loc, lot)
     order = get_po(po) if po else None
     if order is not None and order.supplier_id != sup.id:
-        raise InvalidInput(f"purchase order {order.number} is from supplier {order.supplier.code}, not {sup.code}")
+        raise InvalidInput(_("purchase order {order} is from supplier {supplier}, not {wanted}").format(
+            order=order.number, supplier=order.supplier.code, wanted=sup.code))
     return sup, item, loc, the_lot, order
 
 
@@ -115,15 +119,15 @@ def create_supplier_return(supplier: str, lines: list[dict], *, reason: str, ope
     get_operator(operator)
     check_reason(reason)
     if not lines:
-        raise InvalidInput("a return to supplier needs at least one line, got none")
+        raise InvalidInput(_("a return to supplier needs at least one line, got none"))
     with write_transaction():
         sup = locked(Supplier, get_supplier(supplier).id)
         doc = new_document("supplier", operator, supplier=sup, po=get_po(po) if po else None, reason=reason,
                            number=number)
         pending: dict = {}
         for spec in lines:
-            qty = whole_quantity(spec.get("qty"), "the returned quantity")
-            _, item, loc, the_lot, order = _lookups(supplier, spec["sku"], spec["from"], spec.get("lot"), po)
+            qty = whole_quantity(spec.get("qty"), _("the returned quantity"))
+            _sup, item, loc, the_lot, order = _lookups(supplier, spec["sku"], spec["from"], spec.get("lot"), po)
             scope = (item.id, the_lot.id if the_lot else None)
             fields = _check(sup, item, the_lot, loc, qty, order, already=pending.get(scope, 0))
             pending[scope] = pending.get(scope, 0) + qty
@@ -141,29 +145,32 @@ def send_return_line(number: str, sku: str, qty: int, from_code: str, *, operato
     if earlier is not None:
         return earlier
     get_operator(operator)
-    whole_quantity(qty, "the returned quantity")
+    whole_quantity(qty, _("the returned quantity"))
     doc = get_return(number, "supplier")
     item = get_item(sku)
     loc = get_location(from_code)
     with write_transaction():
         doc = locks.document(ReturnDocument, doc.id)
         if doc.status != "open":
-            raise RuleViolation(f"return {doc.number} is {doc.status}: expected an open one; nothing posted")
+            raise RuleViolation(_("return {number} is {status}: expected an open one; nothing posted").format(
+                number=doc.number, status=_(doc.status)))
         lines = [l for l in doc.lines.order_by(ReturnLine.line_no)
                  if l.item_id == item.id and l.qty_sent < l.qty]
         if not lines:
-            raise RuleViolation(f"{item.sku} is not on return {doc.number}, or all of it was sent")
+            raise RuleViolation(_("{sku} is not on return {number}, or all of it was sent").format(
+                sku=item.sku, number=doc.number))
         line = next((l for l in lines if l.location_id == loc.id), None)
         if line is None:
             want = ", ".join(l.location.code for l in lines)
-            raise RuleViolation(f"return {doc.number} takes {item.sku} from {want}, not {loc.code}")
+            raise RuleViolation(_("return {number} takes {sku} from {want}, not {location}").format(
+                number=doc.number, sku=item.sku, want=want, location=loc.code))
         if lot and (line.lot is None or line.lot.code != lot):
-            raise RuleViolation(f"return {doc.number} sends lot {line.lot.code if line.lot else 'none'} "
-                                f"of {item.sku}, not lot {lot}")
+            raise RuleViolation(_("return {number} sends lot {lot} of {sku}, not lot {wanted}").format(
+                number=doc.number, lot=line.lot.code if line.lot else _("none"), sku=item.sku, wanted=lot))
         left = line.qty - line.qty_sent
         if qty > left:
-            raise RuleViolation(f"return {doc.number} line {line.line_no} has {fq(left, item)} × {item.sku} left to send, "
-                                f"got {fq(qty, item)}")
+            raise RuleViolation(_("return {number} line {line_no} has {left} × {sku} left to send, got {qty}").format(
+                number=doc.number, line_no=line.line_no, left=fq(left, item), sku=item.sku, qty=fq(qty, item)))
         return _send(doc, line, qty, operator=operator, station=station, key=key)
 
 
@@ -194,7 +201,7 @@ def return_to_supplier(supplier: str, sku: str, qty: int, from_code: str, *, rea
     if earlier is not None:
         return earlier
     get_operator(operator)
-    whole_quantity(qty, "the returned quantity")
+    whole_quantity(qty, _("the returned quantity"))
     check_reason(reason)
     sup, item, loc, the_lot, order = _lookups(supplier, sku, from_code, lot, po)
     with write_transaction():
@@ -214,15 +221,18 @@ def close_return(number: str, *, operator: str, station: str = "") -> ReturnDocu
     with write_transaction():
         doc = locked(ReturnDocument, doc.id)
         if doc.status == "closed":
-            raise RuleViolation(f"return {doc.number} is closed already")
+            raise RuleViolation(_("return {number} is closed already").format(number=doc.number))
         lines = list(doc.lines)
         if doc.direction == "customer":
             get_operator(operator)
             left = sum(l.qty - l.qty_restocked - l.qty_scrapped for l in lines)
             if left:
-                raise RuleViolation(f"return {doc.number} has {left} units still to inspect: restock or scrap them first")
+                raise RuleViolation(ngettext(
+                    "return {number} has {n} unit still to inspect: restock or scrap them first",
+                    "return {number} has {n} units still to inspect: restock or scrap them first", left).format(
+                        number=doc.number, n=left))
         elif any(l.qty_sent < l.qty for l in lines):
-            require_supervisor(operator, f"closing return {doc.number} with units not sent")
+            require_supervisor(operator, _("closing return {number} with units not sent").format(number=doc.number))
         ReturnDocument.update(status="closed").where(ReturnDocument.id == doc.id).execute()
         audit(operator, station, "close_return", ret=doc.number)
         return ReturnDocument.get_by_id(doc.id)

@@ -3,6 +3,7 @@ what a sales order shipped and got back, per line and lot."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from gettext import gettext as _
 
 from db.core.errors import RuleViolation
 from db.core.models import Location, Lot, Movement, SalesOrderLine
@@ -25,7 +26,8 @@ def send_tasks(number: str) -> list[SendTask]:
     """The open RTV's lines with units left to send, by the locations' walking order."""
     doc = get_return(number, "supplier")
     if doc.status != "open":
-        raise RuleViolation(f"return {doc.number} is {doc.status}: expected an open one to send")
+        raise RuleViolation(_("return {number} is {status}: expected an open one to send").format(
+            number=doc.number, status=_(doc.status)))
     tasks = []
     for line in (doc.lines.join(Location, on=(ReturnLine.location == Location.id))
                  .order_by(Location.pick_sequence, Location.code, ReturnLine.line_no)):

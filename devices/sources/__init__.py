@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from .base import KeyboardSource, NullSource, OnScan, OnStatus, Source
 from .file_source import FileSource
 from .serial_source import SerialSource
@@ -28,4 +30,4 @@ def from_config(scanner_cfg: dict) -> Source:
         return KeyboardSource()
     if kind == "none":
         return NullSource()
-    raise ValueError(f"scanner.type must be serial, keyboard, file or none, got {kind!r}")
+    raise ValueError(_("scanner.type must be serial, keyboard, file or none, got {kind!r}").format(kind=kind))

@@ -13,6 +13,7 @@ import select
 import stat
 import threading
 import time
+from gettext import gettext as _
 
 from ..scan import make_scan, unescape_gs
 from .base import Source
@@ -33,7 +34,7 @@ class FileSource(Source):
     @classmethod
     def from_config(cls, cfg: dict) -> "FileSource":
         if not cfg.get("file"):
-            raise ValueError("scanner.type = \"file\" needs scanner.file, the file or FIFO to read")
+            raise ValueError(_("scanner.type = \"file\" needs scanner.file, the file or FIFO to read"))
         return cls(cfg["file"])
 
     def _run(self) -> None:
@@ -63,7 +64,7 @@ class FileSource(Source):
     def _follow(self, fd: int) -> None:
         pending = b""
         while not self._stopping.is_set():
-            ready, _, _ = select.select([fd], [], [], self.poll_s)
+            ready, _writable, _errors = select.select([fd], [], [], self.poll_s)
             chunk = b""
             if ready:
                 try:

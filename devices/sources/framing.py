@@ -11,6 +11,7 @@ cannot be a scan are discarded with a log line, and the stream recovers at the n
 from __future__ import annotations
 
 import logging
+from gettext import gettext as _
 
 log = logging.getLogger("devices.serial")
 
@@ -22,7 +23,8 @@ class Framer:
     def __init__(self, terminator: str = "CR", *, max_length: int = 4096, idle_timeout: float = 0.5,
                  name: str = "scanner"):
         if terminator.upper() not in TERMINATORS:
-            raise ValueError(f"terminator must be one of {', '.join(TERMINATORS)}, got {terminator!r}")
+            raise ValueError(_("terminator must be one of {names}, got {terminator!r}").format(
+                names=", ".join(TERMINATORS), terminator=terminator))
         self.terminator = TERMINATORS[terminator.upper()]
         self.max_length = max_length
         self.idle_timeout = idle_timeout
