@@ -6,6 +6,7 @@ PIN is checked, before anything is read or written. Adjustments go through db.le
 from __future__ import annotations
 
 from dataclasses import dataclass
+from gettext import gettext as _
 
 import peewee as pw
 
@@ -50,15 +51,16 @@ def settle(line: CountLine, variance: int, *, operator: str, station: str, reaso
         except InsufficientStock:
             bal = Balance.get_or_none(Balance.key(item.id, loc.id, lot.id if lot else None))
             now, held = (bal.qty, bal.allocated) if bal else (0, 0)
-            lot_txt = f" lot {lot.code}" if lot else ""
+            lot_txt = _(" lot {lot}").format(lot=lot.code) if lot else ""
             moved = (line.expected or 0) - now
-            since = (f"; {moved} moved out since the count" if moved > 0 else "")
-            alloc = (f"; {held} of them are allocated to orders being picked, release or pick those first"
-                     if held else "")
-            raise InsufficientStock(
-                f"cannot post the count loss of {-variance} × {item.sku}{lot_txt} at {loc.code}: "
-                f"only {now} on hand now ({line.expected} at the count){since}{alloc}; "
-                "order a recount or set the quantity") from None
+            since = (_("; {moved} moved out since the count").format(moved=moved) if moved > 0 else "")
+            alloc = (_("; {held} of them are allocated to orders being picked, release or pick those "
+                       "first").format(held=held) if held else "")
+            raise InsufficientStock(_(
+                "cannot post the count loss of {qty} × {sku}{lot} at {location}: only {now} on hand now "
+                "({expected} at the count){since}{alloc}; order a recount or set the quantity").format(
+                    qty=-variance, sku=item.sku, lot=lot_txt, location=loc.code, now=now,
+                    expected=line.expected, since=since, alloc=alloc)) from None
     line.status = LineStatus.APPROVED
     line.adjusted = variance
     line.reason = reason
@@ -85,7 +87,7 @@ def approve(count_id: int, line_no: int | None = None, *, operator: str, station
     With one line, a refusal raises. With all lines, each line is its own transaction: lines
     that cannot be posted are returned with their error and the others are posted.
     """
-    require_supervisor(operator, "approving a count")
+    require_supervisor(operator, _("approving a count"))
     reason = get_reason(reason).code    # any case: "loss" is LOSS
     count = get_count(count_id)
     if line_no is not None:
@@ -94,7 +96,8 @@ def approve(count_id: int, line_no: int | None = None, *, operator: str, station
     lines = list(CountLine.select().where(CountLine.count == count.id, CountLine.status == "review")
                  .order_by(CountLine.line_no))
     if not lines:
-        raise RuleViolation(f"count {count_id} has no line waiting for approval ({_status_summary(count)})")
+        raise RuleViolation(_("count {count} has no line waiting for approval ({summary})").format(
+            count=count_id, summary=_status_summary(count)))
     out = []
     for line in lines:
         try:
@@ -108,18 +111,22 @@ def _status_summary(count: Count) -> str:
     rows = (CountLine.select(CountLine.status, pw.fn.COUNT(CountLine.id))
             .where(CountLine.count == count.id).group_by(CountLine.status).tuples())
     parts = [f"{n} {s}" for s, n in sorted(rows)]
-    return "lines: " + ", ".join(parts) if parts else "no lines yet"
+    return _("lines: {parts}").format(parts=", ".join(parts)) if parts else _("no lines yet")
 
 
 def _why_not(line: CountLine, doing: str) -> str:
-    where = f"line {line.line_no} ({line.task.location.code} {Item.get_by_id(line.item_id).sku})"
+    """Why LINE cannot be decided by DOING (a translated action: "approving")."""
+    where = _("line {line} ({location} {sku})").format(line=line.line_no, location=line.task.location.code,
+                                                       sku=Item.get_by_id(line.item_id).sku)
     if line.status == "pending":
-        return f"{where} is not counted yet; {doing} needs a count"
+        return _("{where} is not counted yet; {doing} needs a count").format(where=where, doing=doing)
     if line.status == "recount":
-        return f"{where} is waiting for a recount ({line.note}); {doing} needs two agreeing counts or a set quantity"
+        return _("{where} is waiting for a recount ({note}); {doing} needs two agreeing counts or a set "
+                 "quantity").format(where=where, note=line.note, doing=doing)
     if line.status == "ok":
-        return f"{where} matched the books; there is nothing to {doing.split()[0]}"
-    return f"{where} was already decided by {line.decided_by} at {minute(line.decided_at)}"
+        return _("{where} matched the books; there is nothing to {verb}").format(where=where, verb=doing.split()[0])
+    return _("{where} was already decided by {by} at {at}").format(where=where, by=line.decided_by,
+                                                                  at=minute(line.decided_at))
 
 
 @retry_conflicts
@@ -127,9 +134,10 @@ def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> M
     with write_transaction():
         line = _locked(CountLine, line_id)
         if line.status != "approved" and line.count.status != "open":
-            raise RuleViolation(f"count {line.count_id} is {line.count.status}: its lines can no longer be decided")
+            raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
+                count=line.count_id, status=line.count.status))
         if line.status != "review":
-            raise RuleViolation(_why_not(line, "approving"))
+            raise RuleViolation(_why_not(line, _("approving")))
         movement = settle(line, line.variance, operator=operator, station=station, reason=reason,
                            action="count.approve")
         refresh_task(line.task)
@@ -139,14 +147,15 @@ def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> M
 @retry_conflicts
 def reject(count_id: int, line_no: int, *, operator: str, station: str = "", note: str = "") -> CountLine:
     """Order a recount of a line waiting for approval (supervisor only)."""
-    require_supervisor(operator, "ordering a recount")
+    require_supervisor(operator, _("ordering a recount"))
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
         if line.status != "approved" and line.count.status != "open":
-            raise RuleViolation(f"count {count_id} is {line.count.status}: its lines can no longer be decided")
+            raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
+                count=count_id, status=line.count.status))
         if line.status != "review":
-            raise RuleViolation(_why_not(line, "ordering a recount"))
+            raise RuleViolation(_why_not(line, _("ordering a recount")))
         line.status = "recount"
         line.note = f"recount ordered by {operator}" + (f": {note}" if note else "")
         line.save()
@@ -160,21 +169,23 @@ def reject(count_id: int, line_no: int, *, operator: str, station: str = "", not
 def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator: str,
                  station: str = "") -> Decision:
     """The supervisor states the true quantity at the count; counted - snapshot is posted."""
-    require_supervisor(operator, "setting a counted quantity")
+    require_supervisor(operator, _("setting a counted quantity"))
     if not is_whole(qty) or qty < 0:
-        raise InvalidInput(f"the quantity must be a whole number of zero or more, got {qty!r}")
+        raise InvalidInput(_("the quantity must be a whole number of zero or more, got {qty!r}").format(qty=qty))
     if not reason:
-        raise InvalidInput("setting a quantity needs a reason code")
+        raise InvalidInput(_("setting a quantity needs a reason code"))
     reason = get_reason(reason).code    # any case: "loss" is LOSS
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
         if line.status != "approved" and line.count.status != "open":
-            raise RuleViolation(f"count {count_id} is {line.count.status}: its lines can no longer be decided")
+            raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
+                count=count_id, status=line.count.status))
         if line.status not in ("recount", "review", "ok"):
-            raise RuleViolation(_why_not(line, "setting a quantity"))
+            raise RuleViolation(_why_not(line, _("setting a quantity")))
         if line.status == "ok" and line.counted == qty:
-            raise RuleViolation(f"line {line_no} already stands at {fq(qty, line.item)}, matching the books")
+            raise RuleViolation(_("line {line} already stands at {qty}, matching the books").format(
+                line=line_no, qty=fq(qty, line.item)))
         last = line.entries.order_by(CountEntry.round.desc()).first()
         CountEntry.create(line=line, round=(last.round if last else 0) + 1, qty=qty,
                           expected=line.expected, operator=operator, station=station, source="set")
@@ -190,17 +201,18 @@ def keep_books(count_id: int, line_no: int, *, reason: str, operator: str, stati
     """Reject the count and keep the books: the line is decided with nothing posted (the
     supervisor knows the count was wrong, e.g. goods were in transit on the shelf). Needs a
     reason code; audited as count.keep_books."""
-    require_supervisor(operator, "rejecting a count and keeping the books")
+    require_supervisor(operator, _("rejecting a count and keeping the books"))
     if not reason:
-        raise InvalidInput("keeping the books needs a reason code")
+        raise InvalidInput(_("keeping the books needs a reason code"))
     reason = get_reason(reason).code
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
         if line.status != "approved" and line.count.status != "open":
-            raise RuleViolation(f"count {count_id} is {line.count.status}: its lines can no longer be decided")
+            raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
+                count=count_id, status=line.count.status))
         if line.status not in ("recount", "review"):
-            raise RuleViolation(_why_not(line, "keeping the books"))
+            raise RuleViolation(_why_not(line, _("keeping the books")))
         line.note = f"count rejected by {operator}, books kept"
         settle(line, 0, operator=operator, station=station, reason=reason, action="count.keep_books")
         refresh_task(line.task)

@@ -1,6 +1,8 @@
 """Finding a count, one of its lines, and the books at a location a count looks at."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import peewee as pw
 
 from db.core.errors import NotFound
@@ -11,7 +13,7 @@ from db.counts.models import Count, CountLine
 def get_count(count_id: int) -> Count:
     count = Count.get_or_none(Count.id == count_id)
     if count is None:
-        raise NotFound(f"unknown count {count_id}")
+        raise NotFound(_("unknown count {count}").format(count=count_id))
     return count
 
 
@@ -20,8 +22,8 @@ def get_line(count_id: int, line_no: int) -> CountLine:
     if line is None:
         get_count(count_id)
         top = CountLine.select(pw.fn.MAX(CountLine.line_no)).where(CountLine.count == count_id).scalar()
-        have = f"its lines are 1 to {top}" if top else "it has no lines yet"
-        raise NotFound(f"count {count_id} has no line {line_no}; {have}")
+        have = _("its lines are 1 to {top}").format(top=top) if top else _("it has no lines yet")
+        raise NotFound(_("count {count} has no line {line}; {have}").format(count=count_id, line=line_no, have=have))
     return line
 
 

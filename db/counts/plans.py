@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random as random_mod
+from gettext import gettext as _
 from typing import Iterable
 
 import peewee as pw
@@ -75,9 +76,9 @@ def plan_locations(*, zones=None, locations=None, items=None, abc=None, recent_s
                                       ("abc", abc), ("recent-shorts", recent_shorts),
                                       ("random", random_n)) if value]
     if len(given) != 1:
-        which = ", ".join(given) if given else "none"
-        raise InvalidInput("a count plan needs exactly one scope: zones, locations, items, abc, "
-                           f"recent-shorts or random; got {which}")
+        which = ", ".join(given) if given else _("none")
+        raise InvalidInput(_("a count plan needs exactly one scope: zones, locations, items, abc, "
+                             "recent-shorts or random; got {which}").format(which=which))
     wh = None
     if warehouse:
         wh = get_warehouse(warehouse)
@@ -87,16 +88,17 @@ def plan_locations(*, zones=None, locations=None, items=None, abc=None, recent_s
         locs = list(_physical_locations(wh).where(Location.zone.in_(zones)))
         empty = [z for z in zones if not any(loc.zone == z for loc in locs)]
         if empty:
-            raise NotFound(f"zone {', '.join(empty)} has no active physical location to count")
+            raise NotFound(_("zone {zones} has no active physical location to count").format(zones=", ".join(empty)))
         scope, detail = "zones", ",".join(zones)
     elif locations:
         locs = []
         for code in [c.strip() for c in locations if c.strip()]:
             loc = get_location(code)
             if not loc.is_physical:
-                raise InvalidInput(f"{code} is a virtual {loc.kind} location: only physical locations are counted")
+                raise InvalidInput(_("{code} is a virtual {kind} location: only physical locations are counted").format(
+                code=code, kind=loc.kind))
             if not loc.active:
-                raise RuleViolation(f"location {code} is inactive")
+                raise RuleViolation(_("location {code} is inactive").format(code=code))
             if loc not in locs:
                 locs.append(loc)
         scope, detail = "locations", ",".join(loc.code for loc in locs)
@@ -107,25 +109,25 @@ def plan_locations(*, zones=None, locations=None, items=None, abc=None, recent_s
         item_filter = {i.id for i in found}
         locs = _stock_locations(item_filter, wh)
         if not locs:
-            raise RuleViolation(f"nothing to count: {', '.join(i.sku for i in found)} has no stock "
-                                "at any physical location")
+            raise RuleViolation(_("nothing to count: {skus} has no stock at any physical location").format(
+                skus=", ".join(i.sku for i in found)))
         scope, detail = "items", ",".join(i.sku for i in found)
     elif abc:
         cls = str(abc).strip().upper()
         if cls not in settings.frequency_days:
-            raise InvalidInput(f"ABC class must be A, B or C, got {abc!r}")
+            raise InvalidInput(_("ABC class must be A, B or C, got {abc!r}").format(abc=abc))
         days_due = settings.frequency_days[cls]
         cutoff = utcnow() - dt.timedelta(days=days_due)
         class_items = [i.id for i in Item.select(Item.id).where(Item.abc_class == cls, Item.active == True)]  # noqa: E712
         if not class_items:
-            raise RuleViolation(f"nothing to count: no active item is in ABC class {cls} "
-                                "(run `wh report abc` to classify items)")
+            raise RuleViolation(_("nothing to count: no active item is in ABC class {cls} "
+                                  "(run `wh report abc` to classify items)").format(cls=cls))
         seen = last_counted(class_items)
         item_filter = {i for i in class_items if i not in seen or seen[i] < cutoff}
         locs = _stock_locations(item_filter, wh)
         if not locs:
-            raise RuleViolation(f"nothing to count: every class {cls} item with stock was counted "
-                                f"within the last {days_due} days")
+            raise RuleViolation(_("nothing to count: every class {cls} item with stock was counted "
+                                  "within the last {days} days").format(cls=cls, days=days_due))
         scope, detail = "abc", f"{cls} (not counted for {days_due} days)"
     elif recent_shorts:
         since = utcnow() - dt.timedelta(days=days)
@@ -137,15 +139,16 @@ def plan_locations(*, zones=None, locations=None, items=None, abc=None, recent_s
         ids = short_locs | variance_locs
         locs = list(_physical_locations(wh).where(Location.id.in_(list(ids)))) if ids else []
         if not locs:
-            raise RuleViolation(f"nothing to count: no short pick and no count variance in the last {days} days")
+            raise RuleViolation(_("nothing to count: no short pick and no count variance in the last {days} days").format(
+                days=days))
         scope, detail = "shorts", f"short picks and variances of the last {days} days"
     else:
         n = random_n
         if not is_whole(n) or n <= 0:
-            raise InvalidInput(f"--random needs a positive number of locations, got {n!r}")
+            raise InvalidInput(_("--random needs a positive number of locations, got {n!r}").format(n=n))
         pool = list(_physical_locations(wh).where(Location.kind == "storage").order_by(Location.code))
         if not pool:
-            raise RuleViolation("nothing to count: there is no active storage location")
+            raise RuleViolation(_("nothing to count: there is no active storage location"))
         locs = random_mod.Random(seed).sample(pool, min(n, len(pool)))
         scope, detail = "random", f"{len(locs)} random locations"
     locs.sort(key=lambda loc: (loc.pick_sequence, loc.code))
@@ -164,7 +167,7 @@ def create_count(*, operator: str, station: str = "", zones=None, locations=None
     when no location is left.
     """
     settings = settings or CountSettings()
-    require_supervisor(operator, "creating a count")
+    require_supervisor(operator, _("creating a count"))
     scope, detail, locs, item_filter = plan_locations(
         zones=zones, locations=locations, items=items, abc=abc, recent_shorts=recent_shorts,
         random_n=random_n, days=days, warehouse=warehouse, seed=seed, settings=settings)
@@ -174,11 +177,11 @@ def create_count(*, operator: str, station: str = "", zones=None, locations=None
         for loc in locs:
             busy = _open_task_of(loc)
             if busy is not None:
-                skipped.append(f"{loc.code} is already in count {busy.count_id}")
+                skipped.append(_("{location} is already in count {count}").format(location=loc.code, count=busy.count_id))
             else:
                 todo.append(loc)
         if not todo:
-            raise RuleViolation("nothing to count: " + "; ".join(skipped))
+            raise RuleViolation(_("nothing to count: {reasons}").format(reasons="; ".join(skipped)))
         warehouses = {loc.warehouse_id for loc in todo}
         count = Count.create(warehouse=wh or (warehouses.pop() if len(warehouses) == 1 else None),
                              scope=scope, scope_detail=detail[:250],
@@ -212,7 +215,8 @@ def request_count(location: str, *, operator: str, station: str = "", reason: st
     get_operator(operator)
     loc = get_location(location)
     if not loc.is_physical:
-        raise InvalidInput(f"{location} is a virtual {loc.kind} location: only physical locations are counted")
+        raise InvalidInput(_("{code} is a virtual {kind} location: only physical locations are counted").format(
+                code=location, kind=loc.kind))
     with write_transaction():
         busy = _open_task_of(loc)
         if busy is not None:
@@ -228,11 +232,12 @@ def request_count(location: str, *, operator: str, station: str = "", reason: st
 
 def cancel_count(count_id: int, *, operator: str, station: str = "") -> Count:
     """Cancel what is left of a count (supervisor only). Adjustments already posted stay."""
-    require_supervisor(operator, "cancelling a count")
+    require_supervisor(operator, _("cancelling a count"))
     with write_transaction():
         count = _locked(Count, get_count(count_id).id)
         if count.status != "open":
-            raise RuleViolation(f"count {count_id} is {count.status}: only an open count can be cancelled")
+            raise RuleViolation(_("count {count} is {status}: only an open count can be cancelled").format(
+                count=count_id, status=count.status))
         count.status, count.closed_at = "cancelled", utcnow()
         count.save()
         audit(operator, station, "count.cancel", count=count.id)

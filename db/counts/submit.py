@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from gettext import gettext as _
 from typing import Iterable
 
 import peewee as pw
@@ -63,18 +64,19 @@ class SubmitResult:
 
     def summary(self, blind: bool = True) -> str:
         loc = self.task.location.code
-        what = "recount" if self.round > 1 else "count"
-        text = f"{loc} {what} submitted: {plural(self.units, 'unit')} in {plural(len(self.lines), 'line')}"
+        what = (_("{location} recount submitted: {units} in {lines}") if self.round > 1
+                else _("{location} count submitted: {units} in {lines}"))
+        text = what.format(location=loc, units=plural(self.units, 'unit'), lines=plural(len(self.lines), 'line'))
         if not blind:
             off = [line for line in self.lines if line.variance]
             if off:
-                text += "; variances " + ", ".join(
+                text += _("; variances {items}").format(items=", ".join(
                     f"{line.item.sku}{' ' + line.lot.code if line.lot_id else ''} {line.variance:+d}"
-                    for line in off)
+                    for line in off))
             else:
-                text += "; no variance"
+                text += _("; no variance")
         if self.found:
-            text += f"; {plural(self.found, 'unknown barcode')} recorded as found goods"
+            text += _("; {found} recorded as found goods").format(found=plural(self.found, 'unknown barcode'))
         return text
 
 
@@ -93,14 +95,17 @@ def task_for_location(code: str, count_id: int | None = None, *,
         return todo[0]
     if tasks:
         t = tasks[0]
-        when = f" by {t.last_counted_by} at {minute(t.last_counted_at)}" if t.last_counted_by else ""
-        state = ("it is waiting for the supervisor, not for a count" if t.status == "review"
-                 else "it is settled")
-        raise RuleViolation(f"{code} in count {t.count_id} was already counted{when}; {state}")
-    where = f"count {count_id}" if count_id else "any open count"
+        when = (_(" by {operator} at {at}").format(operator=t.last_counted_by, at=minute(t.last_counted_at))
+                if t.last_counted_by else "")
+        state = (_("it is waiting for the supervisor, not for a count") if t.status == "review"
+                 else _("it is settled"))
+        raise RuleViolation(_("{code} in count {count} was already counted{when}; {state}").format(
+            code=code, count=t.count_id, when=when, state=state))
+    where = _("count {count}").format(count=count_id) if count_id else _("any open count")
     left = [t.location.code for t in open_tasks(count_id, warehouse=warehouse)[:5]]
-    hint = f"; locations waiting: {', '.join(left)}" if left else "; no location is waiting for a count"
-    raise NotFound(f"{code} is not to be counted in {where}{hint}")
+    hint = (_("; locations waiting: {locations}").format(locations=", ".join(left)) if left
+            else _("; no location is waiting for a count"))
+    raise NotFound(_("{code} is not to be counted in {where}{hint}").format(code=code, where=where, hint=hint))
 
 
 def open_tasks(count_id: int | None = None, *, warehouse: str | None = None,
@@ -179,29 +184,32 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
     found = dict(found or {})
     for c in counted:
         if not is_whole(c.qty) or c.qty < 0:
-            raise InvalidInput(f"a counted quantity must be a whole number of zero or more; "
-                               f"got {c.qty!r} for {c.item.sku}")
+            raise InvalidInput(_("a counted quantity must be a whole number of zero or more; "
+                                 "got {qty!r} for {sku}").format(qty=c.qty, sku=c.item.sku))
     with write_transaction():
         task = CountTask.get_or_none(CountTask.id == task_id)
         if task is None:
-            raise NotFound(f"unknown count task {task_id}")
+            raise NotFound(_("unknown count task {task}").format(task=task_id))
         task = _locked(CountTask, task_id)
         count, loc = task.count, task.location
         if round_seen is not None and task.rounds != round_seen:
-            raise RuleViolation(f"{loc.code} was submitted meanwhile by {task.last_counted_by} at "
-                                f"{minute(task.last_counted_at)}; scan the location again to see what is left")
+            raise RuleViolation(_("{location} was submitted meanwhile by {operator} at {at}; scan the location "
+                                  "again to see what is left").format(location=loc.code, operator=task.last_counted_by,
+                                                                       at=minute(task.last_counted_at)))
         if count.status != "open":
-            raise RuleViolation(f"count {count.id} is {count.status}: nothing more can be counted in it")
+            raise RuleViolation(_("count {count} is {status}: nothing more can be counted in it").format(
+                count=count.id, status=count.status))
         if task.status not in ("open", "recount"):
-            raise RuleViolation(f"{loc.code} in count {count.id} was already counted by "
-                                f"{task.last_counted_by} at {minute(task.last_counted_at)}; "
-                                "nothing is waiting for a recount there")
+            raise RuleViolation(_("{location} in count {count} was already counted by {operator} at {at}; "
+                                  "nothing is waiting for a recount there").format(
+                                      location=loc.code, count=count.id, operator=task.last_counted_by,
+                                      at=minute(task.last_counted_at)))
         recount = task.status == "recount"
         if recount:
             blockers = recount_blockers(task)
             if operator in blockers:
-                raise PermissionDenied(f"{loc.code} needs a recount by another operator: {operator} "
-                                       "made the latest count there")
+                raise PermissionDenied(_("{location} needs a recount by another operator: {operator} "
+                                         "made the latest count there").format(location=loc.code, operator=operator))
         scope = count_scope(task)
         # Aggregate what was counted per (item, lot); resolve lots.
         tally: dict[tuple[int, int | None], int] = {}
@@ -209,8 +217,9 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
         ignored: list[str] = []
         for c in counted:
             if scope is not None and c.item.id not in scope:
-                why = "is not being recounted" if recount else "is not in this count"
-                note = f"{c.item.sku} {why} at {loc.code}; {c.qty} counted units ignored"
+                why = (_("{sku} is not being recounted at {location}; {qty} counted units ignored") if recount
+                       else _("{sku} is not in this count at {location}; {qty} counted units ignored"))
+                note = why.format(sku=c.item.sku, location=loc.code, qty=c.qty)
                 if note not in ignored:
                     ignored.append(note)
                 continue
@@ -240,8 +249,8 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
                     # Settled earlier in this task and counted again now: the recount does
                     # not reopen it.
                     if tally.get(k):
-                        ignored.append(f"line {existing.line_no} ({existing.item.sku}) is already "
-                                       f"settled; {tally[k]} counted units ignored")
+                        ignored.append(_("line {line} ({sku}) is already settled; {qty} counted units "
+                                         "ignored").format(line=existing.line_no, sku=existing.item.sku, qty=tally[k]))
                     continue
                 next_no += 1
                 line = CountLine.create(count=count, task=task, line_no=next_no, item=k[0], lot=k[1])

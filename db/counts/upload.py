@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from gettext import gettext as _
 from typing import Callable
 
 from db.counts.policy import CountSettings
@@ -52,19 +53,31 @@ def parse_upload(text: str) -> list[tuple[int, str, int]]:
             continue
         parts = [p.strip(" \t") for p in line.split(",")]
         if len(parts) > 2 or not parts[0]:
-            errors.append(f"line {n}: expected barcode or barcode,qty, got {raw.strip()!r}")
+            errors.append(_at_line(n, _("expected barcode or barcode,qty, got {raw!r}").format(raw=raw.strip())))
             continue
         qty = 1
         if len(parts) == 2:
             if not parts[1].isdecimal() or int(parts[1]) <= 0:
-                errors.append(f"line {n}: the quantity must be a positive whole number, got {parts[1]!r}")
+                errors.append(_at_line(n, _("the quantity must be a positive whole number, got {qty!r}").format(
+                    qty=parts[1])))
                 continue
             qty = int(parts[1])
         rows.append((n, parts[0], qty))
     if errors:
-        shown = errors[:10] + ([f"... and {len(errors) - 10} more"] if len(errors) > 10 else [])
-        raise InvalidInput("the scanner file has bad lines, nothing was uploaded: " + "; ".join(shown))
+        _refuse(errors)
     return rows
+
+
+def _at_line(n: int, message: str) -> str:
+    """MESSAGE about line N of a scanner file."""
+    return _("line {n}: {message}").format(n=n, message=message)
+
+
+def _refuse(errors: list[str]) -> None:
+    """Refuse the whole file, naming its first ten bad lines."""
+    shown = errors[:10] + ([_("... and {n} more").format(n=len(errors) - 10)] if len(errors) > 10 else [])
+    raise InvalidInput(_("the scanner file has bad lines, nothing was uploaded: {errors}").format(
+        errors="; ".join(shown)))
 
 
 @dataclass
@@ -86,8 +99,8 @@ def upload_count(count_id: int, text: str, *, location: str, operator: str, stat
     get_count(count_id)
     task = task_for_location(location, count_id)
     if task.status == "recount" and operator in recount_blockers(task):
-        raise PermissionDenied(f"{location} needs a recount by another operator: {operator} made the "
-                               "latest count there; upload refused")
+        raise PermissionDenied(_("{location} needs a recount by another operator: {operator} made the "
+                                 "latest count there; upload refused").format(location=location, operator=operator))
     counted: dict[tuple[int, str | None], Counted] = {}
     unknown: dict[str, int] = {}
     errors = []
@@ -95,14 +108,15 @@ def upload_count(count_id: int, text: str, *, location: str, operator: str, stat
         m = resolve(code)
         if m.kind == "location":
             if m.location != location:
-                errors.append(f"line {n}: {code} is location {m.location}, but this file is for {location}")
+                errors.append(_at_line(n, _("{code} is location {found}, but this file is for {location}").format(
+                    code=code, found=m.location, location=location)))
             continue
         if m.kind != "item" or m.item is None:
             unknown[code] = unknown.get(code, 0) + scans
             continue
         if m.item.lot_tracked and not m.lot:
-            errors.append(f"line {n}: {m.item.sku} is lot-tracked but {code} carries no lot; "
-                          "scan the GS1 label with the lot")
+            errors.append(_at_line(n, _("{sku} is lot-tracked but {code} carries no lot; scan the GS1 label "
+                                        "with the lot").format(sku=m.item.sku, code=code)))
             continue
         units = scans * (m.qty if m.qty is not None else m.pack_qty)
         k = (m.item.id, m.lot)
@@ -111,8 +125,7 @@ def upload_count(count_id: int, text: str, *, location: str, operator: str, stat
         else:
             counted[k] = Counted(item=m.item, qty=units, lot=m.lot, expiry=m.expiry)
     if errors:
-        shown = errors[:10] + ([f"... and {len(errors) - 10} more"] if len(errors) > 10 else [])
-        raise InvalidInput("the scanner file has bad lines, nothing was uploaded: " + "; ".join(shown))
+        _refuse(errors)
     result = submit_count(task.id, list(counted.values()), operator=operator, station=station,
                           round_seen=task.rounds, found=unknown, source="upload", settings=settings)
     return UploadResult(submit=result, unknown=unknown, lines_read=len(rows))

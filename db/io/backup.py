@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import sqlite3
 import uuid
+from gettext import gettext as _
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ def sqlite_path(url: str) -> Path | None:
         return None
     path = url[len("sqlite:///"):].split("?", 1)[0]
     if not path or path == ":memory:":
-        raise InvalidInput("an in-memory SQLite store cannot be backed up: expected a file")
+        raise InvalidInput(_("an in-memory SQLite store cannot be backed up: expected a file"))
     return Path(path)
 
 
@@ -39,11 +40,12 @@ def pg_dump_advice(url: str, target: str) -> str:
     for pair in (parts.query or "").split("&"):
         if pair.startswith("schema="):
             schema = f" --schema={pair.split('=', 1)[1]}"
-    return (f"the store is PostgreSQL ({safe}): back it up with pg_dump, e.g.\n"
-            f"  pg_dump --format=custom{schema} --file={target} '{safe}'\n"
-            f"and restore it with\n"
-            f"  pg_restore --clean --if-exists --dbname='{safe}' {target}\n"
-            f"(give the password through ~/.pgpass or PGPASSWORD, never on the command line)")
+    return _("the store is PostgreSQL ({safe}): back it up with pg_dump, e.g.\n"
+             "  pg_dump --format=custom{schema} --file={target} '{safe}'\n"
+             "and restore it with\n"
+             "  pg_restore --clean --if-exists --dbname='{safe}' {target}\n"
+             "(give the password through ~/.pgpass or PGPASSWORD, never on the command line)").format(
+                 safe=safe, schema=schema, target=target)
 
 
 def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
@@ -87,14 +89,14 @@ def _refuse_target(source: Path, target: Path) -> None:
     not an earlier backup of this same store (`wh backup notes.toml` replaced the notes)."""
     resolved = target.resolve()
     if resolved in store_files(source):
-        raise InvalidInput(f"{target} is one of the store's own files ({source} and its -wal, -shm, "
-                           f"-journal): a backup goes to another file")
+        raise InvalidInput(_("{target} is one of the store's own files ({source} and its -wal, -shm, "
+                             "-journal): a backup goes to another file").format(target=target, source=source))
     if target.is_dir():
-        raise InvalidInput(f"{target} is a directory: expected a file name for the backup")
+        raise InvalidInput(_("{target} is a directory: expected a file name for the backup").format(target=target))
     if target.exists() or target.is_symlink():
         if _backup_of(target) != str(source.resolve()):
-            raise InvalidInput(f"{target} exists and is not an earlier backup of this store: nothing "
-                               f"was written; give a new file name, or remove that file first")
+            raise InvalidInput(_("{target} exists and is not an earlier backup of this store: nothing "
+                                 "was written; give a new file name, or remove that file first").format(target=target))
 
 
 def check_backup(path: str | os.PathLike, *, ledger: bool = True) -> int:
@@ -103,7 +105,7 @@ def check_backup(path: str | os.PathLike, *, ledger: bool = True) -> int:
     disagree (`wh verify`: a tampered file; LEDGER False skips that). Returns its schema version."""
     path = Path(path)
     if not path.is_file():
-        raise InvalidInput(f"no backup file {path}")
+        raise InvalidInput(_("no backup file {path}").format(path=path))
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -114,23 +116,25 @@ def check_backup(path: str | os.PathLike, *, ledger: bool = True) -> int:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise InvalidInput(f"{path} is not a SQLite database: {exc}") from None
+        raise InvalidInput(_("{path} is not a SQLite database: {error}").format(path=path, error=exc)) from None
     if ok != "ok":
-        raise InvalidInput(f"{path} is damaged: SQLite's integrity check says {ok}")
+        raise InvalidInput(_("{path} is damaged: SQLite's integrity check says {result}").format(path=path, result=ok))
     if not {"movement", "balance", "schema_version"} <= tables:
-        raise InvalidInput(f"{path} is a SQLite database but not a warehouse store: "
-                           f"expected the tables movement, balance and schema_version")
+        raise InvalidInput(_("{path} is a SQLite database but not a warehouse store: "
+                             "expected the tables movement, balance and schema_version").format(path=path))
     from db.core.schema import CURRENT_VERSION
     if not isinstance(version, int) or not 1 <= version <= CURRENT_VERSION:
-        raise InvalidInput(f"{path} has schema version {version}; this version of wh knows 1 to "
-                           f"{CURRENT_VERSION}: restore it with the wh that made it")
+        raise InvalidInput(_("{path} has schema version {version}; this version of wh knows 1 to "
+                             "{current}: restore it with the wh that made it").format(
+                                 path=path, version=version, current=CURRENT_VERSION))
     if not ledger:
         return version
     result = _verify(path)
     if not result.consistent:
         shown = "; ".join(result.mismatches[:3])
-        raise InvalidInput(f"{path} fails the ledger check ({result.summary()}: {shown}): "
-                           f"it was changed outside wh or is damaged; nothing was restored")
+        raise InvalidInput(_("{path} fails the ledger check ({summary}: {shown}): "
+                             "it was changed outside wh or is damaged; nothing was restored").format(
+                                 path=path, summary=result.summary(), shown=shown))
     return version
 
 
@@ -144,7 +148,8 @@ def _verify(path: Path):
         with bound(db):
             return verify()
     except pw.DatabaseError as exc:
-        raise InvalidInput(f"{path} is not a store this version of wh can read: {exc}") from None
+        raise InvalidInput(_("{path} is not a store this version of wh can read: {error}").format(
+            path=path, error=exc)) from None
     finally:
         db.close()
 
@@ -156,7 +161,7 @@ def backup_sqlite(url: str, target: str | os.PathLike) -> Path:
     if source is None:
         raise RuleViolation(pg_dump_advice(url, str(target)))
     if not source.is_file():
-        raise InvalidInput(f"no store at {source}: nothing to back up")
+        raise InvalidInput(_("no store at {source}: nothing to back up").format(source=source))
     target = Path(target)
     _refuse_target(source, target)
     # A name no one else uses, beside the target, so the rename into place is atomic.
@@ -193,7 +198,7 @@ def keep_before_restore(url: str) -> Path | None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     saved = store.with_name(f"{store.stem}.before-restore-{stamp}-{uuid.uuid4().hex[:8]}{store.suffix}")
     if saved.exists():       # a random part already taken: never write over it
-        raise RuleViolation(f"{saved} exists already: nothing was restored")
+        raise RuleViolation(_("{saved} exists already: nothing was restored").format(saved=saved))
     return backup_sqlite(url, saved)
 
 
@@ -207,7 +212,7 @@ def restore_sqlite(url: str, backup: str | os.PathLike) -> Path:
         raise RuleViolation(pg_dump_advice(url, str(backup)))
     backup = Path(backup)
     if backup.resolve() in store_files(target):
-        raise InvalidInput(f"{backup} is one of the store's own files: expected a backup")
+        raise InvalidInput(_("{backup} is one of the store's own files: expected a backup").format(backup=backup))
     check_backup(backup)
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     try:

@@ -20,6 +20,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from gettext import gettext as _
 from typing import Callable
 
 from db.core.connection import database, write_transaction
@@ -221,7 +222,8 @@ def locale(name: str = "en") -> Locale:
         from db.io.demo_zh import LOCALE
         return LOCALE
     if name != "en":
-        raise InvalidInput(f"unknown demo locale {name!r}: expected one of {', '.join(LOCALES)}")
+        raise InvalidInput(_("unknown demo locale {name!r}: expected one of {items}").format(
+            name=name, items=", ".join(LOCALES)))
     return Locale(OPERATORS, SUPPLIERS, CUSTOMERS, CATEGORIES, WAREHOUSES,
                   lambda rng: f"+44 20 7946 {rng.randint(0, 999):04d}",
                   lambda rng: f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}")
@@ -320,8 +322,8 @@ class _Demo:
         return out
 
     def on_hand(self, di: DemoItem) -> int:
-        return sum(q for _, q in self.available(di.item, di.home1)) + (
-            sum(q for _, q in self.available(di.item, di.home2)) if di.home2 else 0)
+        return sum(q for _unused, q in self.available(di.item, di.home1)) + (
+            sum(q for _unused, q in self.available(di.item, di.home2)) if di.home2 else 0)
 
     def new_lot(self, di: DemoItem, made: dt.date, when: dt.datetime, expiry: dt.date | None = None) -> Lot:
         item = di.item
@@ -398,7 +400,7 @@ class _Demo:
             for n, name in enumerate(sorted(names), 1):
                 speed = rng.choices(["fast", "medium", "slow"], weights=[2, 5, 3])[0]
                 specs.append((cat, name, n, speed))
-        weights = [{"fast": 6.0, "medium": 3.0, "slow": 1.5}[speed] for *_, speed in specs]
+        weights = [{"fast": 6.0, "medium": 3.0, "slow": 1.5}[speed] for *_unused, speed in specs]
         total_weight = sum(weights)
         built = []
         for (cat, name, n, speed), weight in zip(specs, weights):
@@ -466,7 +468,7 @@ class _Demo:
             date = self.today - dt.timedelta(days=day)
             self.receive_due(day)
             if date.weekday() < 6:           # no sales on Sundays
-                for _ in range(rng.choice([2, 3, 3, 4])):
+                for _unused in range(rng.choice([2, 3, 3, 4])):
                     self.sell(day, rng.choices(self.items, weights=by_weight, k=rng.choice([1, 2, 3, 3, 4, 5]))
                               )
             if day % 9 == 4:
@@ -488,7 +490,7 @@ class _Demo:
             seen.add(di.item.id)
             want = rng.randint(*di.line_qty)
             home = di.home1 if rng.random() < 0.85 or di.home2 is None else di.home2
-            have = sum(q for _, q in self.available(di.item, home))
+            have = sum(q for _unused, q in self.available(di.item, home))
             qty = min(want, have)
             if qty > 0:
                 lines.append((di, home, qty))
@@ -599,7 +601,7 @@ class _Demo:
             line.save()
             if done:
                 self.on_order.pop(di.item.id, None)
-        lines = [line for line, _ in p["lines"]]
+        lines = [line for line, _unused in p["lines"]]
         po.status = "received" if all(line.status == "received" for line in lines) else "partial"
         po.save()
         if po.status == "partial":
@@ -649,7 +651,7 @@ class _Demo:
         """Sales orders waiting to be picked: some urgent, some overdue, most due soon."""
         rng = self.rng
         with_stock = [di for di in self.items if self.on_hand(di) > 0]
-        for _ in range(24):
+        for _unused in range(24):
             created = self.at(rng.choice([0, 1, 1, 2, 3]), rng.randint(7, 17), rng.randint(0, 59))
             if created > self.at(0, 7):
                 created = self.at(0, 7, rng.randint(0, 59))
@@ -680,15 +682,19 @@ class _Demo:
 
     def summary(self) -> str:
         from db.core.models import Movement
-        return (f"{Warehouse.select().count()} warehouses, {Location.select().count()} locations, "
-                f"{Item.select().count()} items, {Barcode.select().count()} barcodes, "
-                f"{Supplier.select().count()} suppliers, {Customer.select().count()} customers, "
-                f"{PurchaseOrder.select().count()} purchase orders "
-                f"({PurchaseOrder.select().where(PurchaseOrder.status.in_(['open', 'partial'])).count()} open), "
-                f"{SalesOrder.select().count()} sales orders "
-                f"({SalesOrder.select().where(SalesOrder.status == 'open').count()} open), "
-                f"{Movement.select().count()} movements; "
-                + ("supervisor S1 has PIN 1234" if self.pin_set else f"no PIN set for S1 ({self.pin_error})"))
+        counts = _("{warehouses} warehouses, {locations} locations, {items} items, {barcodes} barcodes, "
+                   "{suppliers} suppliers, {customers} customers, {pos} purchase orders ({open_pos} open), "
+                   "{sos} sales orders ({open_sos} open), {movements} movements; ").format(
+            warehouses=Warehouse.select().count(), locations=Location.select().count(),
+            items=Item.select().count(), barcodes=Barcode.select().count(),
+            suppliers=Supplier.select().count(), customers=Customer.select().count(),
+            pos=PurchaseOrder.select().count(),
+            open_pos=PurchaseOrder.select().where(PurchaseOrder.status.in_(['open', 'partial'])).count(),
+            sos=SalesOrder.select().count(),
+            open_sos=SalesOrder.select().where(SalesOrder.status == 'open').count(),
+            movements=Movement.select().count())
+        return counts + (_("supervisor S1 has PIN 1234") if self.pin_set
+                         else _("no PIN set for S1 ({error})").format(error=self.pin_error))
 
 
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:

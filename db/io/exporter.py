@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 from decimal import Decimal
+from gettext import gettext as _
 from typing import Any, Iterator, TextIO
 
 import peewee as pw
@@ -33,7 +34,8 @@ def columns(kind: str) -> list[str]:
     if kind == "movements":
         return list(MOVEMENT_COLUMNS)
     if kind not in SPECS:
-        raise InvalidInput(f"unknown export kind {kind!r}: expected one of {', '.join(KINDS)}")
+        raise InvalidInput(_("unknown export kind {kind!r}: expected one of {items}").format(
+            kind=kind, items=", ".join(KINDS)))
     return SPECS[kind].names
 
 
@@ -265,5 +267,5 @@ def write(kind: str, fmt: str, out: TextIO, lang: str | None = None) -> int:
             count += 1
         out.write("\n]\n" if count else "]\n")
     else:
-        raise InvalidInput(f"unknown export format {fmt!r}: expected csv or json")
+        raise InvalidInput(_("unknown export format {fmt!r}: expected csv or json").format(fmt=fmt))
     return count

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from gettext import gettext as _, ngettext
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -39,6 +40,12 @@ from db.core.models import (PHYSICAL_KINDS, VIRTUAL_CODES, Barcode, Customer, It
 
 Progress = Callable[[str, int, int], None]
 
+
+def N_(text: str) -> str:
+    """Mark TEXT for the catalogue; it is translated where it is used (db/ cannot import terminal/)."""
+    return text
+
+
 CHUNK = 500          # rows per INSERT; well under SQLite's bound-variable limit
 
 
@@ -49,7 +56,8 @@ class ImportFailed(InvalidInput):
         self.kind = kind
         self.errors = errors
         n = len(errors)
-        super().__init__(f"{kind}: {n} error{'s' if n != 1 else ''}, nothing imported:\n"
+        super().__init__(ngettext("{kind}: {n} error, nothing imported:", "{kind}: {n} errors, nothing imported:",
+                                  n).format(kind=kind, n=n) + "\n"
                          + "\n".join(f"  {e}" for e in errors))
 
 
@@ -63,13 +71,14 @@ class ImportResult:
     details: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{self.rows} row{'s' if self.rows != 1 else ''}"]
-        parts.append(f"{self.created} created")
+        parts = [ngettext("{n} row", "{n} rows", self.rows).format(n=self.rows)]
+        parts.append(_("{n} created").format(n=self.created))
         if self.kind != "stock":
-            parts.append(f"{self.updated} updated")
+            parts.append(_("{n} updated").format(n=self.updated))
         if self.skipped:
-            parts.append(f"{self.skipped} already imported before")
-        return f"imported {self.kind}: " + ", ".join(parts) + "".join(f"; {d}" for d in self.details)
+            parts.append(_("{n} already imported before").format(n=self.skipped))
+        return (_("imported {kind}: {parts}").format(kind=self.kind, parts=", ".join(parts))
+                + "".join(f"; {d}" for d in self.details))
 
 
 def code_map(model, field_name: str = "code") -> dict[str, int]:
@@ -85,7 +94,8 @@ def import_csv(kind: str, source: str | Path | bytes, *, progress: Progress | No
     """Import one CSV or xlsx file of KIND (db/io/sheets.py reads either). Raises ImportFailed
     (listing every error) and writes nothing if any row is bad."""
     if kind not in SPECS:
-        raise InvalidInput(f"unknown import kind {kind!r}: expected one of {', '.join(_v.KINDS)}")
+        raise InvalidInput(_("unknown import kind {kind!r}: expected one of {items}").format(
+            kind=kind, items=", ".join(_v.KINDS)))
     try:
         records, text = sheets.read(source, encoding)
     except sheets.SheetError as exc:
@@ -100,7 +110,7 @@ def import_csv(kind: str, source: str | Path | bytes, *, progress: Progress | No
     present = set(header)
     handler = _HANDLERS[kind]
     plan = handler.validate(rows, present, check)
-    check.errors.sort(key=_error_order)
+    check.sort()
     if check.errors:
         raise ImportFailed(kind, check.errors)
     if kind in SUPERVISED and not (kind == "operators" and not _has_supervisor()):
@@ -108,7 +118,7 @@ def import_csv(kind: str, source: str | Path | bytes, *, progress: Progress | No
         # the write transaction, so a refusal's audit row stays. The one exception: a store
         # with no supervisor yet takes its first operators file (how a new site starts).
         from db.masterdata.security import require_supervisor
-        require_supervisor(operator, f"importing {kind}", station=station)
+        require_supervisor(operator, _("importing {kind}").format(kind=kind), station=station)
     result = ImportResult(kind=kind, rows=len(rows))
     context = {"operator": operator, "station": station,
                "digest": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]}
@@ -129,14 +139,6 @@ SUPERVISED = ("stock", "operators")
 
 def _has_supervisor() -> bool:
     return Operator.select().where(Operator.role == "supervisor", Operator.active == True).exists()  # noqa: E712
-
-
-def _error_order(message: str) -> tuple[int, str]:
-    """Errors sorted by row number, as the user will fix them top to bottom."""
-    try:
-        return int(message.split(",")[0].split(":")[0].split()[1]), ""
-    except (IndexError, ValueError):
-        return 0, message
 
 
 # --- per-kind validation and writing -------------------------------------------------------
@@ -258,8 +260,9 @@ class ItemsImport(MasterData):
                 continue
             if old and old[1] != decimals and old[0] in used:
                 # Stored quantities are integers of 10^-decimals: changing it would change them all.
-                check.add(row.number, "decimals", f"{v['sku']} has stock, movements or order lines in "
-                                                  f"{old[1]} decimals: its precision cannot change to {decimals}")
+                check.add(row.number, "decimals", _("{sku} has stock, movements or order lines in {old} decimals: "
+                                                    "its precision cannot change to {decimals}").format(
+                                                      sku=v['sku'], old=old[1], decimals=decimals))
             shape = Item(sku=v.get("sku"), uom=v.get("uom") or (old[2] if old else ""), decimals=decimals)
             for column in ("reorder_point", "reorder_qty", "max_qty"):
                 if column in present:
@@ -269,12 +272,13 @@ class ItemsImport(MasterData):
             for row in rows:
                 code = row.values.get("supplier")
                 if code and code not in suppliers:
-                    check.add(row.number, "supplier", f"unknown supplier {code!r}: import suppliers first")
+                    check.add(row.number, "supplier", _("unknown supplier {code!r}: import suppliers first").format(code=code))
         for row in rows:
             v = row.values
             if v.get("max_qty") and v.get("reorder_point") and v["max_qty"] < v["reorder_point"]:
                 check.add(row.number, "max_qty",
-                          f"maximum {v['max_qty']} is below the reorder point {v['reorder_point']}")
+                          _("maximum {max_qty} is below the reorder point {reorder_point}").format(
+                              max_qty=v['max_qty'], reorder_point=v['reorder_point']))
         return rows
 
     def refs(self, plan):
@@ -311,7 +315,7 @@ class BarcodesImport(MasterData):
         for row in rows:
             sku = row.values.get("sku")
             if sku and sku not in items:
-                check.add(row.number, "sku", f"unknown item SKU {sku!r}: import items first")
+                check.add(row.number, "sku", _("unknown item SKU {sku!r}: import items first").format(sku=sku))
             elif sku:
                 stored_quantity(check, row, "pack_qty", items[sku])
         return rows
@@ -340,10 +344,11 @@ class LocationsImport(MasterData):
             kind = v.get("kind") if "kind" in present else existing.get(v["code"], ("storage",))[0]
             if kind in PHYSICAL_KINDS and not v.get("warehouse"):
                 if "warehouse" in present or v["code"] not in existing or existing[v["code"]][1] is None:
-                    check.add(row.number, "warehouse", f"a {kind} location needs a warehouse")
+                    check.add(row.number, "warehouse", _("a {kind} location needs a warehouse").format(kind=kind))
             if v["code"] in virtual_codes and kind != existing.get(v["code"], (kind,))[0]:
-                check.add(row.number, "kind", f"{v['code']} is a built-in {existing[v['code']][0]} location; "
-                                              f"its kind cannot become {kind!r}")
+                check.add(row.number, "kind", _("{code} is a built-in {old} location; its kind cannot become "
+                                                "{kind!r}").format(code=v['code'], old=existing[v['code']][0],
+                                                                   kind=kind))
         return rows
 
     def write(self, plan, present, result, progress, ctx):
@@ -354,7 +359,8 @@ class LocationsImport(MasterData):
             for code in new:
                 Warehouse.create(code=code, name=code)
             if new:
-                result.details.append(f"{len(new)} new warehouse{'s' if len(new) != 1 else ''}: {', '.join(new)}")
+                result.details.append(ngettext("{n} new warehouse: {codes}", "{n} new warehouses: {codes}",
+                                               len(new)).format(n=len(new), codes=", ".join(new)))
         super().write(plan, present, result, progress, ctx)
 
     def refs(self, plan):
@@ -414,8 +420,8 @@ def _line_quantity(check: Checker, row: Row, item: Item, units) -> None:
         unit = units.get(item.id, {}).get(name.casefold())
         if unit is None:
             known = ", ".join([item.uom] + [u.name for u in units.get(item.id, {}).values()])
-            check.add(row.number, "unit", f"{item.sku} has no unit {name!r}; its units: {known} "
-                                          "(import units first)")
+            check.add(row.number, "unit", _("{sku} has no unit {name!r}; its units: {known} "
+                                            "(import units first)").format(sku=item.sku, name=name, known=known))
             return
     row.values["unit_row"] = unit
     if unit is None:
@@ -452,25 +458,26 @@ class UnitsImport:
             v = row.values
             item = items.get(v.get("sku")) if v.get("sku") else None
             if v.get("sku") and item is None:
-                check.add(row.number, "sku", f"unknown item SKU {v['sku']!r}: import items first")
+                check.add(row.number, "sku", _("unknown item SKU {sku!r}: import items first").format(sku=v['sku']))
                 continue
             if item is None:
                 continue
             name = v.get("unit") or ""
             if len(name) > MAX_UNIT_NAME:
-                check.add(row.number, "unit", f"a unit name of at most {MAX_UNIT_NAME} characters, got {name!r}")
+                check.add(row.number, "unit", _("a unit name of at most {max_len} characters, got {name!r}").format(
+                    max_len=MAX_UNIT_NAME, name=name))
             if name.casefold() == (item.uom or "").casefold():
-                check.add(row.number, "unit", f"{name} is {item.sku}'s base unit already")
+                check.add(row.number, "unit", _("{name} is {sku}'s base unit already").format(name=name, sku=item.sku))
             factor = stored_quantity(check, row, "factor", item)
             old = units.get(item.id, {}).get(name.casefold())
             if factor is not None and old is not None and old.factor != factor and old.id in in_use:
-                check.add(row.number, "factor", f"{item.sku} {old.name} is used on order lines: "
-                                                f"its factor stays {old.factor}")
+                check.add(row.number, "factor", _("{sku} {unit} is used on order lines: its factor stays {factor}").format(
+                    sku=item.sku, unit=old.name, factor=old.factor))
             code = v.get("barcode")
             if code and code in barcodes and barcodes[code] != item.id:
-                check.add(row.number, "barcode", f"barcode {code} belongs to another item")
+                check.add(row.number, "barcode", _("barcode {code} belongs to another item").format(code=code))
             elif code and code in in_file:
-                check.add(row.number, "barcode", f"barcode {code} is already on row {in_file[code]}")
+                check.add(row.number, "barcode", _("barcode {code} is already on row {row}").format(code=code, row=in_file[code]))
             elif code:
                 in_file[code] = row.number
             v["item"] = item
@@ -509,7 +516,7 @@ class OrdersImport:
     kind = ""
     number_col = party_col = date_col = price_col = ""
     order_model = line_model = party_model = None
-    party_name = ""
+    unknown_party = ""
 
     def validate(self, rows, present, check):
         parties = code_map(self.party_model)
@@ -519,9 +526,9 @@ class OrdersImport:
         for row in rows:
             v = row.values
             if v.get(self.party_col) and v[self.party_col] not in parties:
-                check.add(row.number, self.party_col, f"unknown {self.party_name} {v[self.party_col]!r}")
+                check.add(row.number, self.party_col, _(self.unknown_party).format(code=v[self.party_col]))
             if v.get("sku") and v["sku"] not in items:
-                check.add(row.number, "sku", f"unknown item SKU {v['sku']!r}: import items first")
+                check.add(row.number, "sku", _("unknown item SKU {sku!r}: import items first").format(sku=v['sku']))
             elif v.get("sku"):
                 _line_quantity(check, row, items[v["sku"]], units)
             if v.get(self.number_col):
@@ -534,12 +541,14 @@ class OrdersImport:
                 for r in lines:
                     value = r.values.get(col)
                     if value is not None and value != first.values[col]:
-                        check.add(r.number, col, f"{self.number_col} {number} has {col} "
-                                                 f"{first.values[col]} on row {first.number}, not {value}")
+                        check.add(r.number, col, _("{kind} {number} has {column} {first} on row {row}, not {value}").format(
+                            kind=self.number_col, number=number, column=col, first=first.values[col],
+                            row=first.number, value=value))
         busy = self.busy_orders(list(orders))
         for number, reason in busy.items():
             check.add(orders[number][0].number, self.number_col,
-                      f"{number} already exists and {reason}; it cannot be replaced by an import")
+                      _("{number} already exists and {reason}; it cannot be replaced by an import").format(
+                          number=number, reason=reason))
         return orders
 
     def same_on_every_line(self, present):
@@ -550,7 +559,7 @@ class OrdersImport:
         items = {sku: (iid, cost, price, decimals) for sku, iid, cost, price, decimals in
                  Item.select(Item.sku, Item.id, Item.unit_cost, Item.unit_price, Item.decimals).tuples()}
         existing = dict(self.order_model.select(self.order_model.number, self.order_model.id).tuples())
-        result.details.append(f"{len(orders)} order{'s' if len(orders) != 1 else ''}")
+        result.details.append(ngettext("{n} order", "{n} orders", len(orders)).format(n=len(orders)))
         lines_out = []
         total = len(orders)
         for done, (number, lines) in enumerate(orders.items(), 1):
@@ -576,7 +585,7 @@ class PurchaseOrdersImport(OrdersImport):
     kind = "purchase-orders"
     number_col, party_col = "po", "supplier"
     order_model, line_model, party_model = PurchaseOrder, PurchaseOrderLine, Supplier
-    party_name = "supplier"
+    unknown_party = N_("unknown supplier {code!r}")
 
     def busy_orders(self, numbers):
         busy = {}
@@ -587,9 +596,9 @@ class PurchaseOrdersImport(OrdersImport):
                                   (PurchaseOrderLine.qty_received > 0) | (PurchaseOrderLine.qty_rejected > 0))
                            .exists())
                 if touched:
-                    busy[po.number] = "has receipts"
+                    busy[po.number] = _("has receipts")
                 elif po.status not in ("open", "draft"):
-                    busy[po.number] = f"is {po.status}"
+                    busy[po.number] = _("is {status}").format(status=po.status)
         return busy
 
     def line_fk(self):
@@ -602,7 +611,7 @@ class PurchaseOrdersImport(OrdersImport):
 
     def line_fields(self, order_id, line_no, row, items):
         v = row.values
-        iid, cost, _, decimals = items[v["sku"]]
+        iid, cost, _unused, decimals = items[v["sku"]]
         unit = v.get("unit_row")
         default = unit.purchase_price if unit is not None and unit.purchase_price is not None else \
             _unit_price(cost, unit, decimals)
@@ -616,7 +625,7 @@ class SalesOrdersImport(OrdersImport):
     kind = "sales-orders"
     number_col, party_col = "so", "customer"
     order_model, line_model, party_model = SalesOrder, SalesOrderLine, Customer
-    party_name = "customer"
+    unknown_party = N_("unknown customer {code!r}")
 
     def same_on_every_line(self, present):
         return ["customer", "due_date", "priority"]
@@ -630,9 +639,10 @@ class SalesOrdersImport(OrdersImport):
                                   (SalesOrderLine.qty_picked > 0) | (SalesOrderLine.qty_shipped > 0))
                            .exists())
                 if touched:
-                    busy[so.number] = "has picks"
+                    busy[so.number] = _("has picks")
                 elif so.status != "open" or so.assigned_station:
-                    busy[so.number] = f"is {'being picked' if so.assigned_station else so.status}"
+                    busy[so.number] = (_("is being picked") if so.assigned_station
+                                       else _("is {status}").format(status=so.status))
         return busy
 
     def line_fk(self):
@@ -646,7 +656,7 @@ class SalesOrdersImport(OrdersImport):
 
     def line_fields(self, order_id, line_no, row, items):
         v = row.values
-        iid, _, price, decimals = items[v["sku"]]
+        iid, _unused, price, decimals = items[v["sku"]]
         unit = v.get("unit_row")
         default = unit.sales_price if unit is not None and unit.sales_price is not None else \
             _unit_price(price, unit, decimals)
@@ -674,38 +684,43 @@ class StockImport:
             v = row.values
             item = items.get(v["sku"]) if v.get("sku") else None
             if v.get("sku") and item is None:
-                check.add(row.number, "sku", f"unknown item SKU {v['sku']!r}: import items first")
+                check.add(row.number, "sku", _("unknown item SKU {sku!r}: import items first").format(sku=v['sku']))
             loc = locations.get(v["location"]) if v.get("location") else None
             if v.get("location"):
                 if loc is None:
-                    check.add(row.number, "location", f"unknown location {v['location']!r}: import locations first")
+                    check.add(row.number, "location", _("unknown location {code!r}: import locations first").format(
+                        code=v['location']))
                 elif loc[1] not in PHYSICAL_KINDS:
-                    check.add(row.number, "location", f"{v['location']} is a virtual {loc[1]} location: "
-                                                      "expected a physical location")
+                    check.add(row.number, "location", _("{code} is a virtual {kind} location: expected a physical "
+                                                        "location").format(code=v['location'], kind=loc[1]))
                 elif not loc[2]:
-                    check.add(row.number, "location", f"location {v['location']} is inactive")
+                    check.add(row.number, "location", _("location {code} is inactive").format(code=v['location']))
             if item is None:
                 continue
             iid, lot_tracked, expiry_tracked, decimals = item
             stored_quantity(check, row, "qty", decimals)
             lot, expiry = v.get("lot"), v.get("expiry")
             if lot_tracked and not lot:
-                check.add(row.number, "lot", f"{v['sku']} is lot-tracked: a lot is required")
+                check.add(row.number, "lot", _("{sku} is lot-tracked: a lot is required").format(sku=v['sku']))
             if not lot_tracked and lot:
-                check.add(row.number, "lot", f"{v['sku']} is not lot-tracked: expected no lot, got {lot!r}")
+                check.add(row.number, "lot", _("{sku} is not lot-tracked: expected no lot, got {lot!r}").format(
+                    sku=v['sku'], lot=lot))
             if expiry and not expiry_tracked:
-                check.add(row.number, "expiry", f"{v['sku']} is not expiry-tracked: expected no expiry, got {expiry}")
+                check.add(row.number, "expiry", _("{sku} is not expiry-tracked: expected no expiry, got {expiry}").format(
+                    sku=v['sku'], expiry=expiry))
             if not lot or not lot_tracked:
                 continue
             known = lots.get((iid, lot), "new")
             earlier = file_lots.get((iid, lot))
             if expiry_tracked and not expiry and (known == "new" or known is None) and not (earlier and earlier[0]):
-                check.add(row.number, "expiry", f"{v['sku']} is expiry-tracked: an expiry date is required for lot {lot}")
+                check.add(row.number, "expiry", _("{sku} is expiry-tracked: an expiry date is required for lot {lot}").format(
+                    sku=v['sku'], lot=lot))
             if known not in ("new", None) and expiry and known != expiry:
-                check.add(row.number, "expiry", f"lot {lot} of {v['sku']} expires {known}, not {expiry}")
+                check.add(row.number, "expiry", _("lot {lot} of {sku} expires {known}, not {expiry}").format(
+                    lot=lot, sku=v['sku'], known=known, expiry=expiry))
             if earlier and expiry and earlier[0] and earlier[0] != expiry:
-                check.add(row.number, "expiry", f"lot {lot} of {v['sku']} has expiry {earlier[0]} on row "
-                                                f"{earlier[1]}, not {expiry}")
+                check.add(row.number, "expiry", _("lot {lot} of {sku} has expiry {first} on row {row}, not {expiry}").format(
+                    lot=lot, sku=v['sku'], first=earlier[0], row=earlier[1], expiry=expiry))
             if not earlier or (expiry and not earlier[0]):
                 file_lots[(iid, lot)] = (expiry, row.number)
         return rows

@@ -14,11 +14,12 @@ supplier, each exported with exactly the header its import reads (db/io/importer
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from gettext import gettext as _
 
 from db.core.errors import WarehouseError
 from db.core.models import Customer, Item, Location, PurchaseOrder, ReasonCode, Supplier, utcnow
 from db.io.importer import ImportFailed, code_map
-from db.io.validation import CellError, Col, Spec, p_code, p_date, p_positive, p_text
+from db.io.validation import CellError, Col, Spec, at_row, p_code, p_date, p_positive, p_text
 
 MONEY_KINDS = {"payable": ("bill", "debit_note", "payment", "opening", "cancel"),
                "receivable": ("invoice", "credit_note", "receipt", "opening", "cancel")}
@@ -28,15 +29,15 @@ def p_amount(value: str) -> Decimal:
     try:
         number = Decimal(value)
     except InvalidOperation:
-        raise CellError(f"expected an amount like -12.50, got {value!r}") from None
+        raise CellError(_("expected an amount like -12.50, got {value!r}").format(value=value)) from None
     if not number.is_finite() or number != number.quantize(Decimal("0.01")):
-        raise CellError(f"expected an amount in whole cents like -12.50, got {value!r}")
+        raise CellError(_("expected an amount in whole cents like -12.50, got {value!r}").format(value=value))
     return number
 
 
 def p_side(value: str) -> str:
     if value not in MONEY_KINDS:
-        raise CellError(f"expected payable or receivable, got {value!r}")
+        raise CellError(_("expected payable or receivable, got {value!r}").format(value=value))
     return value
 
 
@@ -61,15 +62,15 @@ def _party(v: dict, row, check, suppliers, customers):
     """(side, party id) of a row naming exactly one supplier or customer."""
     sup, cust = v.get("supplier"), v.get("customer")
     if bool(sup) == bool(cust):
-        check.add(row.number, "supplier", "name a supplier or a customer (one of them), not both or neither")
+        check.add(row.number, "supplier", _("name a supplier or a customer (one of them), not both or neither"))
         return None, None
     if sup:
         if sup not in suppliers:
-            check.add(row.number, "supplier", f"unknown supplier {sup!r}: import suppliers first")
+            check.add(row.number, "supplier", _("unknown supplier {code!r}: import suppliers first").format(code=sup))
             return None, None
         return "payable", suppliers[sup]
     if cust not in customers:
-        check.add(row.number, "customer", f"unknown customer {cust!r}: import customers first")
+        check.add(row.number, "customer", _("unknown customer {code!r}: import customers first").format(code=cust))
         return None, None
     return "receivable", customers[cust]
 
@@ -83,7 +84,7 @@ class OpeningBalancesImport:
             if side is None:
                 continue
             if row.values.get("amount") == 0:
-                check.add(row.number, "amount", "an opening balance of 0 needs no row")
+                check.add(row.number, "amount", _("an opening balance of 0 needs no row"))
             plan.append((row, side, party_id))
         return plan
 
@@ -102,9 +103,9 @@ class OpeningBalancesImport:
                                                     MoneyDocument.kind == "opening",
                                                     MoneyDocument.id.not_in(cancelled)).first())
             if earlier is not None:
-                raise ImportFailed("opening-balances", [
-                    f"row {row.number}: {earlier.number} is already the opening balance of "
-                    f"{v.get('supplier') or v.get('customer')}: cancel it first"])
+                raise ImportFailed("opening-balances", [at_row(row.number, None, _(
+                    "{number} is already the opening balance of {party}: cancel it first").format(
+                        number=earlier.number, party=v.get('supplier') or v.get('customer')))])
             who = Supplier.get_by_id(party_id) if side == "payable" else Customer.get_by_id(party_id)
             create_document(side, "opening", who, amount=v["amount"], date=v["date"], operator=ctx["operator"],
                             station=ctx["station"], key=key, due_date=v.get("due_date") or v["date"],
@@ -128,29 +129,33 @@ class MoneyDocumentsImport:
             if party_side is None:
                 continue
             if party_side != side:
-                check.add(row.number, "side", f"a {side} document names a {'supplier' if side == 'receivable' else 'customer'}")
+                check.add(row.number, "side", _("a payable document names a customer") if side == "payable"
+                          else _("a receivable document names a supplier"))
                 continue
             kind, amount = v.get("kind"), v.get("amount")
             if kind not in MONEY_KINDS[side]:
-                check.add(row.number, "kind", f"a {side} document is one of {', '.join(MONEY_KINDS[side])}, got {kind!r}")
+                check.add(row.number, "kind", _("a {side} document is one of {items}, got {kind!r}").format(
+                    side=side, items=", ".join(MONEY_KINDS[side]), kind=kind))
                 continue
             if amount is not None and ((kind in ("bill", "invoice") and amount <= 0)
                                        or (kind in ("payment", "receipt", "debit_note", "credit_note") and amount >= 0)):
-                sign = 'positive' if kind in ('bill', 'invoice') else 'negative'
-                check.add(row.number, "amount", f"a {kind}'s amount is {sign} "
-                                                f"(its effect on the balance), got {amount}")
+                text = (_("a {kind}'s amount is positive (its effect on the balance), got {amount}")
+                        if kind in ('bill', 'invoice') else
+                        _("a {kind}'s amount is negative (its effect on the balance), got {amount}"))
+                check.add(row.number, "amount", text.format(kind=kind, amount=amount))
             key = (side, party_id, v["number"])
             existing = stored.get(key)
             if existing is not None and amount is not None and Decimal(existing.amount) != amount:
-                check.add(row.number, "amount", f"{v['number']} is in the store with amount {existing.amount:.2f}, not {amount}")
+                check.add(row.number, "amount", _("{number} is in the store with amount {stored:.2f}, not {amount}").format(
+                    number=v['number'], stored=existing.amount, amount=amount))
             if kind == "cancel":
                 target = v.get("cancels")
                 original = stored.get((side, party_id, target)) or seen.get((side, party_id, target))
                 if not target or original is None:
-                    check.add(row.number, "cancels", f"a cancellation names the document it cancels, earlier in the "
-                                                     f"file or in the store; got {target!r}")
+                    check.add(row.number, "cancels", _("a cancellation names the document it cancels, earlier in the "
+                                                       "file or in the store; got {target!r}").format(target=target))
                 elif amount is not None and Decimal(original if isinstance(original, Decimal) else original.amount) != -amount:
-                    check.add(row.number, "amount", f"a cancellation of {target} has the opposite amount")
+                    check.add(row.number, "amount", _("a cancellation of {target} has the opposite amount").format(target=target))
             seen[key] = amount
             plan.append((row, side, party_id, existing is not None))
         return plan
@@ -181,19 +186,21 @@ class ReturnsImport:
         groups: dict[str, list] = {}
         for row in rows:
             v = row.values
-            for column, known, what in (("supplier", suppliers, "supplier"), ("sku", items, "item SKU"),
-                                        ("from", locations, "location")):
+            for column, known, what in (("supplier", suppliers, _("unknown supplier {code!r}")),
+                                        ("sku", items, _("unknown item SKU {code!r}")),
+                                        ("from", locations, _("unknown location {code!r}"))):
                 if v.get(column) and v[column] not in known:
-                    check.add(row.number, column, f"unknown {what} {v[column]!r}")
+                    check.add(row.number, column, what.format(code=v[column]))
             if v.get("reason") and v["reason"] not in reasons:
-                check.add(row.number, "reason", f"unknown reason code {v['reason']!r}")
+                check.add(row.number, "reason", _("unknown reason code {code!r}").format(code=v['reason']))
             if v.get("po") and not PurchaseOrder.select().where(PurchaseOrder.number == v["po"]).exists():
-                check.add(row.number, "po", f"unknown purchase order {v['po']!r}")
+                check.add(row.number, "po", _("unknown purchase order {code!r}").format(code=v['po']))
             group = groups.setdefault(v["return"], [])
             if group and (group[0].values.get("supplier"), group[0].values.get("po"), group[0].values.get("reason")) != \
                     (v.get("supplier"), v.get("po"), v.get("reason")):
                 check.add(row.number, "return",
-                          f"return {v['return']} has another supplier, PO or reason on row {group[0].number}")
+                          _("return {number} has another supplier, PO or reason on row {row}").format(
+                              number=v['return'], row=group[0].number))
             group.append(row)
         return groups
 
@@ -210,7 +217,8 @@ class ReturnsImport:
                 create_supplier_return(first["supplier"], lines, reason=first["reason"], po=first.get("po"),
                                        operator=ctx["operator"], station=ctx["station"], number=number)
             except WarehouseError as exc:
-                raise ImportFailed("returns", [f"row {rows[0].number}: return {number}: {exc}"]) from None
+                raise ImportFailed("returns", [at_row(rows[0].number, None, _("return {number}: {error}").format(
+                    number=number, error=exc))]) from None
             result.created += len(rows)
 
 

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from gettext import gettext as _
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -31,7 +32,8 @@ class SheetError(InvalidInput):
 
     def __init__(self, row: int, message: str):
         self.row = row
-        super().__init__(f"row {row}: {message}")
+        from db.io.validation import at_row
+        super().__init__(at_row(row, None, message))
 
 
 def _row_of(data: bytes, offset: int) -> int:
@@ -43,17 +45,18 @@ def decode(data: bytes, encoding: str | None = None) -> str:
     if encoding:
         codec = ENCODINGS.get(encoding.lower().replace("_", "-"))
         if codec is None:
-            raise InvalidInput(f"unknown encoding {encoding!r}: expected utf-8, gbk or gb18030")
+            raise InvalidInput(_("unknown encoding {encoding!r}: expected utf-8, gbk or gb18030").format(encoding=encoding))
         try:
             text = data.decode(codec)
         except UnicodeDecodeError as exc:
             raise SheetError(_row_of(data, exc.start),
-                             f"the file is not {encoding} text (byte 0x{data[exc.start]:02x})") from None
+                             _("the file is not {encoding} text (byte 0x{byte:02x})").format(
+                                 encoding=encoding, byte=data[exc.start])) from None
         return _no_nul(text)
     if data.startswith(codecs.BOM_UTF8):
         return decode(data, "utf-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise SheetError(1, "the file is UTF-16 text; save it as CSV (UTF-8 or GBK)")
+        raise SheetError(1, _("the file is UTF-16 text; save it as CSV (UTF-8 or GBK)"))
     try:
         return _no_nul(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -62,14 +65,14 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         return _no_nul(data.decode("gb18030"))
     except UnicodeDecodeError as exc:
         raise SheetError(_row_of(data, exc.start),
-                         f"the file is not UTF-8 or GBK/GB18030 text (byte 0x{data[exc.start]:02x}); "
-                         "save it as CSV UTF-8 or CSV GBK") from None
+                         _("the file is not UTF-8 or GBK/GB18030 text (byte 0x{byte:02x}); "
+                           "save it as CSV UTF-8 or CSV GBK").format(byte=data[exc.start])) from None
 
 
 def _no_nul(text: str) -> str:
     at = text.find("\x00")
     if at >= 0:
-        raise SheetError(text[:at].count("\n") + 1, "the file holds a NUL byte: it is not a text file")
+        raise SheetError(text[:at].count("\n") + 1, _("the file holds a NUL byte: it is not a text file"))
     return text
 
 
@@ -89,7 +92,7 @@ def read(source: str | Path | bytes, encoding: str | None = None) -> tuple[list[
         csv.writer(out, lineterminator="\n").writerows(rows)
         return rows, out.getvalue()
     if is_xlsx(source):
-        raise SheetError(1, "the file is named .xlsx but is not an Excel workbook")
+        raise SheetError(1, _("the file is named .xlsx but is not an Excel workbook"))
     text = decode(data, encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows = []
@@ -98,7 +101,8 @@ def read(source: str | Path | bytes, encoding: str | None = None) -> tuple[list[
             rows.append(row)
     except csv.Error as exc:
         # A cell past the csv module's limit of 131,072 characters, say: no cell of ours is.
-        raise SheetError(reader.line_num, f"cannot read this row: {exc}; a cell holds at most 255 characters") from None
+        raise SheetError(reader.line_num, _("cannot read this row: {error}; a cell holds at most 255 characters").format(
+            error=exc)) from None
     return rows, text
 
 
@@ -109,7 +113,7 @@ def xlsx_rows(data: bytes) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise SheetError(1, f"the file is not a readable Excel workbook ({type(exc).__name__})") from None
+        raise SheetError(1, _("the file is not a readable Excel workbook ({error})").format(error=type(exc).__name__)) from None
     try:
         sheet = book.worksheets[0]
         return [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]

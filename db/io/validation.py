@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from gettext import gettext as _
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
@@ -36,9 +37,9 @@ class CellError(ValueError):
 
 def p_text(value: str) -> str:
     if len(value) > MAX_TEXT:
-        raise CellError(f"at most {MAX_TEXT} characters, got {len(value)}")
+        raise CellError(_("at most {max_text} characters, got {length}").format(max_text=MAX_TEXT, length=len(value)))
     if "\x00" in value:      # PostgreSQL cannot store it; no text needs it
-        raise CellError(f"text without NUL characters, got {value!r}")
+        raise CellError(_("text without NUL characters, got {value!r}").format(value=value))
     return value
 
 
@@ -46,28 +47,30 @@ def p_code(value: str) -> str:
     value = p_text(value)
     bad = hidden_characters(value)
     if bad:
-        raise CellError(f"a code of visible characters only, got {value!r} (holds {', '.join(bad)})")
+        raise CellError(_("a code of visible characters only, got {value!r} (holds {bad})").format(
+            value=value, bad=", ".join(bad)))
     return value
 
 
 def p_int(value: str, minimum: int = 0) -> int:
     if len(value) > 40:        # no number of ours is that long; Decimal of a huge exponent is slow
-        raise CellError(f"expected a whole number of at most {MAX_QTY}, got {value[:20]!r}… ({len(value)} characters)")
+        raise CellError(_("expected a whole number of at most {max_qty}, got {start!r}… ({length} characters)").format(
+            max_qty=MAX_QTY, start=value[:20], length=len(value)))
     try:
         number = Decimal(value)
     except InvalidOperation:
-        raise CellError(f"expected a whole number, got {value!r}") from None
+        raise CellError(_("expected a whole number, got {value!r}").format(value=value)) from None
     if not number.is_finite():
-        raise CellError(f"expected a whole number, got {value!r}")
+        raise CellError(_("expected a whole number, got {value!r}").format(value=value))
     if number.adjusted() > 15:
-        raise CellError(f"expected a whole number of at most {MAX_QTY}, got {value!r}")
+        raise CellError(_("expected a whole number of at most {max_qty}, got {value!r}").format(max_qty=MAX_QTY, value=value))
     if number != number.to_integral_value():
-        raise CellError(f"expected a whole number, got {value!r}")
+        raise CellError(_("expected a whole number, got {value!r}").format(value=value))
     number = int(number)
     if number < minimum:
-        raise CellError(f"expected a whole number of at least {minimum}, got {value!r}")
+        raise CellError(_("expected a whole number of at least {minimum}, got {value!r}").format(minimum=minimum, value=value))
     if number > MAX_QTY:
-        raise CellError(f"expected a whole number of at most {MAX_QTY}, got {value!r}")
+        raise CellError(_("expected a whole number of at most {max_qty}, got {value!r}").format(max_qty=MAX_QTY, value=value))
     return number
 
 
@@ -80,7 +83,7 @@ def p_quantity(value: str) -> Decimal:
     is checked against the item by the importer (`stored_quantity`), which knows the item."""
     number = _decimal_quantity(value)
     if number <= 0:
-        raise CellError(f"expected a quantity above 0, got {value!r}")
+        raise CellError(_("expected a quantity above 0, got {value!r}").format(value=value))
     return number
 
 
@@ -88,21 +91,22 @@ def p_quantity0(value: str) -> Decimal:
     """A quantity of 0 or more (reorder point, maximum)."""
     number = _decimal_quantity(value)
     if number < 0:
-        raise CellError(f"expected a quantity of 0 or more, got {value!r}")
+        raise CellError(_("expected a quantity of 0 or more, got {value!r}").format(value=value))
     return number
 
 
 def _decimal_quantity(value: str) -> Decimal:
     if len(value) > 40:
-        raise CellError(f"expected a quantity like 12 or 1.250, got {value[:20]!r}… ({len(value)} characters)")
+        raise CellError(_("expected a quantity like 12 or 1.250, got {start!r}… ({length} characters)").format(
+            start=value[:20], length=len(value)))
     try:
         number = Decimal(value)
     except InvalidOperation:
-        raise CellError(f"expected a quantity like 12 or 1.250, got {value!r}") from None
+        raise CellError(_("expected a quantity like 12 or 1.250, got {value!r}").format(value=value)) from None
     if not number.is_finite():
-        raise CellError(f"expected a quantity like 12 or 1.250, got {value!r}")
+        raise CellError(_("expected a quantity like 12 or 1.250, got {value!r}").format(value=value))
     if number.adjusted() > 9:
-        raise CellError(f"expected a quantity of at most {MAX_QTY}, got {value!r}")
+        raise CellError(_("expected a quantity of at most {max_qty}, got {value!r}").format(max_qty=MAX_QTY, value=value))
     return number
 
 
@@ -127,7 +131,8 @@ def stored_quantity(check: "Checker", row: "Row", column: str, precision, factor
         else:
             stored = parse_in_unit(value, factor, precision, unit, column, allow_zero=allow_zero)
         if stored > MAX_QTY:
-            raise InvalidInput(f"{column} {value} is out of range: at most {MAX_QTY} stored units")
+            raise InvalidInput(_("{column} {value} is out of range: at most {max_qty} stored units").format(
+                column=column, value=value, max_qty=MAX_QTY))
     except InvalidInput as exc:
         check.add(row.number, column, str(exc))
         row.values[column] = None
@@ -138,17 +143,18 @@ def stored_quantity(check: "Checker", row: "Row", column: str, precision, factor
 
 def p_money(value: str) -> Decimal:
     if len(value) > 40:
-        raise CellError(f"expected an amount like 12.50, got {value[:20]!r}… ({len(value)} characters)")
+        raise CellError(_("expected an amount like 12.50, got {start!r}… ({length} characters)").format(
+            start=value[:20], length=len(value)))
     try:
         number = Decimal(value)
     except InvalidOperation:
-        raise CellError(f"expected an amount like 12.50, got {value!r}") from None
+        raise CellError(_("expected an amount like 12.50, got {value!r}").format(value=value)) from None
     if not number.is_finite() or number < 0:
-        raise CellError(f"expected an amount of 0 or more like 12.50, got {value!r}")
+        raise CellError(_("expected an amount of 0 or more like 12.50, got {value!r}").format(value=value))
     if number > MAX_MONEY:
-        raise CellError(f"expected an amount of at most {MAX_MONEY}, got {value!r}")
+        raise CellError(_("expected an amount of at most {max_money}, got {value!r}").format(max_money=MAX_MONEY, value=value))
     if number != number.quantize(Decimal("0.0001")):
-        raise CellError(f"expected at most 4 decimal places, got {value!r}")
+        raise CellError(_("expected at most 4 decimal places, got {value!r}").format(value=value))
     return number
 
 
@@ -162,7 +168,7 @@ def p_bool(value: str) -> bool:
         return True
     if low in _FALSE:
         return False
-    raise CellError(f"expected true/false/yes/no/1/0, got {value!r}")
+    raise CellError(_("expected true/false/yes/no/1/0, got {value!r}").format(value=value))
 
 
 def p_date(value: str) -> dt.date:
@@ -173,42 +179,43 @@ def p_date(value: str) -> dt.date:
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise CellError(f"expected an ISO 8601 date like 2025-03-31, got {value!r}") from None
+        raise CellError(_("expected an ISO 8601 date like 2025-03-31, got {value!r}").format(value=value)) from None
     if moment.time() != dt.time(0):
-        raise CellError(f"expected a date without a time of day, got {value!r}")
+        raise CellError(_("expected a date without a time of day, got {value!r}").format(value=value))
     return moment.date()
 
 
 def p_kind(value: str) -> str:
     if value not in LOCATION_KINDS:
-        raise CellError(f"expected one of {', '.join(LOCATION_KINDS)}, got {value!r}")
+        raise CellError(_("expected one of {items}, got {value!r}").format(items=", ".join(LOCATION_KINDS), value=value))
     return value
 
 
 def p_role(value: str) -> str:
     low = value.lower()
     if low not in ROLES:
-        raise CellError(f"expected one of {', '.join(ROLES)}, got {value!r}")
+        raise CellError(_("expected one of {items}, got {value!r}").format(items=", ".join(ROLES), value=value))
     return low
 
 
 def p_priority(value: str) -> int:
     number = p_int(value, minimum=1)
     if number > 9:
-        raise CellError(f"expected a priority from 1 (most urgent) to 9, got {value!r}")
+        raise CellError(_("expected a priority from 1 (most urgent) to 9, got {value!r}").format(value=value))
     return number
 
 
 def p_barcode(value: str) -> str:
     value = p_code(value)
     if "E+" in value.upper() and value.replace(".", "").replace("E+", "").replace("e+", "").isdigit():
-        raise CellError(f"{value!r} looks like a number a spreadsheet turned into scientific "
-                        "notation; format the column as text and export again")
+        raise CellError(_("{value!r} looks like a number a spreadsheet turned into scientific "
+                          "notation; format the column as text and export again").format(value=value))
     # All-digit codes of a GTIN length are GTINs: a wrong check digit is a typing error.
     if value.isdigit() and len(value) in (8, 12, 13, 14):
         want = str(check_digit(value[:-1]))
         if value[-1] != want:
-            raise CellError(f"GTIN {value} has a wrong check digit: expected {want}, got {value[-1]}")
+            raise CellError(_("GTIN {value} has a wrong check digit: expected {want}, got {last}").format(
+                value=value, want=want, last=value[-1]))
     return value
 
 
@@ -282,15 +289,30 @@ class Row:
     values: dict[str, Any]       # parsed values of the columns present in the file
 
 
+def at_row(row: int, column: str | None, message: str) -> str:
+    """MESSAGE about ROW (and COLUMN) of a file: "row N, column C: message", the one place the
+    prefix is built (the sheet reader, the importers and the checks all say it this way)."""
+    if column:
+        return _("row {row}, column {column}: {message}").format(row=row, column=column, message=message)
+    return _("row {row}: {message}").format(row=row, message=message)
+
+
 class Checker:
-    """Collects errors as 'row N, column C: message'."""
+    """Collects errors as 'row N, column C: message' (at_row), remembering each one's row so
+    they sort as the user fixes them, top to bottom, in whichever language they read."""
 
     def __init__(self):
         self.errors: list[str] = []
+        self.row_of: dict[str, int] = {}
 
     def add(self, row: int, column: str | None, message: str) -> None:
-        where = f"row {row}, column {column}" if column else f"row {row}"
-        self.errors.append(f"{where}: {message}")
+        text = at_row(row, column, message)
+        self.errors.append(text)
+        self.row_of.setdefault(text, row)
+
+    def sort(self) -> None:
+        """The errors by row number (stable: a row's errors keep the order they were found)."""
+        self.errors.sort(key=lambda text: self.row_of.get(text, 0))
 
 
 # --- reading the rows ------------------------------------------------------------------------
@@ -301,21 +323,23 @@ def parse_rows(kind: str, records: list[list[str]], check: Checker,
     A header may be the column's English name or its Chinese one (db/io/headers.py)."""
     spec = SPECS[kind]
     if not records or not any(c.strip() for c in records[0]):
-        check.add(1, None, f"the file is empty: expected a header row {','.join(spec.names)}")
+        check.add(1, None, _("the file is empty: expected a header row {columns}").format(columns=",".join(spec.names)))
         return [], []
     header = [headers.canonical(kind, c.strip(), spec.names) for c in records[0]]
     by_name = {c.name: c for c in spec.columns}
     seen: set[str] = set()
     for name in header:
         if name not in by_name:
-            shown = name if name else "(blank)"
-            check.add(1, shown, f"unknown column for {kind}; expected columns: {','.join(spec.names)}")
+            shown = name if name else _("(blank)")
+            check.add(1, shown, _("unknown column for {kind}; expected columns: {columns}").format(
+                kind=kind, columns=",".join(spec.names)))
         elif name in seen:
-            check.add(1, name, "this column appears twice")
+            check.add(1, name, _("this column appears twice"))
         seen.add(name)
     for col in spec.columns:
         if col.required and col.name not in seen:
-            check.add(1, col.name, f"required column is missing; expected columns: {','.join(spec.names)}")
+            check.add(1, col.name, _("required column is missing; expected columns: {columns}").format(
+                columns=",".join(spec.names)))
     if check.errors:
         return header, []
 
@@ -329,7 +353,8 @@ def parse_rows(kind: str, records: list[list[str]], check: Checker,
         if not any(cell.strip() for cell in record):
             continue                       # blank line: spreadsheets leave these at the end
         if len(record) > len(cols) and any(c.strip() for c in record[len(cols):]):
-            check.add(number, None, f"{len(record)} cells but the header has {len(cols)} columns")
+            check.add(number, None, _("{cells} cells but the header has {columns} columns").format(
+                cells=len(record), columns=len(cols)))
             continue
         values: dict[str, Any] = {}
         for i, col in enumerate(cols):
@@ -338,7 +363,7 @@ def parse_rows(kind: str, records: list[list[str]], check: Checker,
                 cell = unneutralise_cell(cell)
             if cell == "":
                 if col.required:
-                    check.add(number, col.name, "a value is required")
+                    check.add(number, col.name, _("a value is required"))
                 values[col.name] = col.default
                 continue
             try:
@@ -362,6 +387,6 @@ def check_duplicates(kind: str, rows: list[Row], check: Checker) -> None:
         if value in first:
             shown = ", ".join(f"{k} {v!s}" for k, v in zip(key, value) if v is not None)
             check.add(row.number, key[-1] if len(key) > 1 else key[0],
-                      f"duplicate {shown}: already on row {first[value]}")
+                      _("duplicate {shown}: already on row {row}").format(shown=shown, row=first[value]))
         else:
             first[value] = row.number

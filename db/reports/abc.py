@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from gettext import gettext as _
 from operator import itemgetter
 
 import peewee as pw
@@ -21,15 +22,15 @@ from db.core.errors import InvalidInput
 from db.core import defaults
 from db.core.models import Item, Movement
 from db.ledger.valuation import base_quantity, decimals_by_item, per_base
-from db.reports.common import MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
+from db.reports.common import N_, MoneyCache, Report, fetch, item_key, net_flow, today as _today, window
 
-COLUMNS = ["rank", "sku", "name", "qty", "consumption_value", "share_pct", "cumulative_pct",
-           "class", "previous_class"]
+COLUMNS = [N_("rank"), N_("sku"), N_("name"), N_("qty"), N_("consumption_value"), N_("share_pct"),
+           N_("cumulative_pct"), N_("class"), N_("previous_class")]
 
 
 def classify(values: list[tuple[str, Decimal]], a_share: float, b_share: float) -> dict[str, str]:
     """KEY -> class for (key, value) pairs already sorted by value, highest first."""
-    total = sum((v for _, v in values), Decimal(0))
+    total = sum((v for _unused, v in values), Decimal(0))
     a_line = Decimal(str(a_share)) * total
     b_line = (Decimal(str(a_share)) + Decimal(str(b_share))) * total   # no float sum: 0.8 + 0.15 != 0.95
     out, before = {}, Decimal(0)
@@ -53,10 +54,10 @@ def abc(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
     """Classify every active item over the period (default: the DAYS days up to today). The
     classes are saved on the items by db.masterdata.abc_classes.save_abc_classes(rows)."""
     if not (0 < a_share < 1 and 0 <= b_share < 1 and a_share + b_share <= 1):
-        raise InvalidInput(f"[abc] a_share and b_share must be shares between 0 and 1 adding up to at most 1; "
-                           f"got {a_share} and {b_share}")
+        raise InvalidInput(_("[abc] a_share and b_share must be shares between 0 and 1 adding up to at most 1; "
+                             "got {a_share} and {b_share}").format(a_share=a_share, b_share=b_share))
     start, end = window(date_from, date_to, days, today or _today())
-    query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
+    query, signed, _unused = net_flow(("ship",), date_from=start, date_to=end)
     shipped = {i: (int(q or 0), c) for i, q, c in
                fetch(query.select(item_key(), pw.fn.SUM(signed), pw.fn.SUM(signed * Movement.unit_cost))
                      .group_by(item_key()))}

@@ -23,15 +23,15 @@ import peewee as pw
 
 from db.core.models import Item, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
 from db.core.statuses import ON_ORDER_PO_STATUSES, OPEN_SO_STATUSES
-from db.reports.common import Report, fetch, usable_on_hand
+from db.reports.common import N_, Report, fetch, usable_on_hand
 
 
 BELOW = "below reorder point"
 ABOVE = "above max"
 ON_ORDER_OVER = "on order over max"
 
-COLUMNS = ["sku", "name", "alert", "on_hand", "on_order", "allocated", "projected",
-           "reorder_point", "max_qty", "gap", "abc_class"]
+COLUMNS = [N_("sku"), N_("name"), N_("alert"), N_("on_hand"), N_("on_order"), N_("allocated"),
+           N_("projected"), N_("reorder_point"), N_("max_qty"), N_("gap"), N_("abc_class")]
 
 
 def on_order() -> dict[int, int]:

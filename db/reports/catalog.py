@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from gettext import gettext as _
 from typing import Any, Callable
 
 from db.core import defaults
-from db.reports.common import Report
+from db.reports.common import N_, Report
 
 
 @dataclass(frozen=True)
@@ -116,22 +117,22 @@ def _expiry(settings, date_from, date_to, **opts):
 
 
 REPORTS: dict[str, ReportInfo] = {r.name: r for r in [
-    ReportInfo("alerts", "Stock alerts", _alerts),
-    ReportInfo("reorder", "Reorder suggestions", _reorder),
-    ReportInfo("suppliers", "Supplier scorecard", _suppliers),
-    ReportInfo("settlement", "Supplier settlement", _settlement),
-    ReportInfo("customers", "Customers", _customers),
-    ReportInfo("sales", "Sales", _sales),
-    ReportInfo("value", "Stock value", _value),
-    ReportInfo("turnover", "Turnover and days of supply", _turnover),
-    ReportInfo("dead-stock", "Dead stock", _dead_stock),
-    ReportInfo("ageing", "Stock ageing", _ageing),
-    ReportInfo("abc", "ABC classification", _abc),
-    ReportInfo("counts", "Count variances", _counts),
-    ReportInfo("returns", "Returns to suppliers or from customers", _returns),
-    ReportInfo("payables", "Payables: what we owe suppliers, by age", _payables),
-    ReportInfo("receivables", "Receivables: what customers owe us, by age", _receivables),
-    ReportInfo("expiry", "Expired and expiring stock", _expiry),
+    ReportInfo("alerts", N_("Stock alerts"), _alerts),
+    ReportInfo("reorder", N_("Reorder suggestions"), _reorder),
+    ReportInfo("suppliers", N_("Supplier scorecard"), _suppliers),
+    ReportInfo("settlement", N_("Supplier settlement"), _settlement),
+    ReportInfo("customers", N_("Customers"), _customers),
+    ReportInfo("sales", N_("Sales"), _sales),
+    ReportInfo("value", N_("Stock value"), _value),
+    ReportInfo("turnover", N_("Turnover and days of supply"), _turnover),
+    ReportInfo("dead-stock", N_("Dead stock"), _dead_stock),
+    ReportInfo("ageing", N_("Stock ageing"), _ageing),
+    ReportInfo("abc", N_("ABC classification"), _abc),
+    ReportInfo("counts", N_("Count variances"), _counts),
+    ReportInfo("returns", N_("Returns to suppliers or from customers"), _returns),
+    ReportInfo("payables", N_("Payables: what we owe suppliers, by age"), _payables),
+    ReportInfo("receivables", N_("Receivables: what customers owe us, by age"), _receivables),
+    ReportInfo("expiry", N_("Expired and expiring stock"), _expiry),
 ]}
 
 
@@ -141,7 +142,7 @@ def run_report(name: str, settings: dict | None = None, date_from: dt.date | Non
     from db.core.errors import InvalidInput
     info = REPORTS.get(name)
     if info is None:
-        raise InvalidInput(f"unknown report {name!r}; reports are {', '.join(REPORTS)}")
+        raise InvalidInput(_("unknown report {name!r}; reports are {items}").format(name=name, items=", ".join(REPORTS)))
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput(f"the period starts {date_from} after it ends {date_to}")
+        raise InvalidInput(_("the period starts {start} after it ends {end}").format(start=date_from, end=date_to))
     return info.run(settings, date_from, date_to, **options)

@@ -17,6 +17,7 @@ import datetime as dt
 import operator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
+from gettext import gettext as _
 from typing import Iterable
 
 import peewee as pw
@@ -25,6 +26,13 @@ from db.core.models import USABLE_KINDS, Balance, Location, Movement
 from db.core.period import day_end, day_start, within  # noqa: F401  (the reports' period, from its one home)
 
 Report = tuple[list[dict], list[str]]
+
+
+def N_(text: str) -> str:
+    """Mark a report's title or column name for the catalogue, keeping it English: it is also a
+    CSV header and a JSON key (contracts). The screens translate it where they show it
+    (terminal.i18n.shown); db/ cannot import terminal/, hence this copy of its N_."""
+    return text
 
 CENT = Decimal("0.01")
 UNIT = Decimal("0.0001")
@@ -44,7 +52,7 @@ def window(date_from: dt.date | None, date_to: dt.date | None, days: int,
     start = date_from or end - dt.timedelta(days=days - 1)
     if start > end:
         from db.core.errors import InvalidInput
-        raise InvalidInput(f"the period starts {start} after it ends {end}")
+        raise InvalidInput(_("the period starts {start} after it ends {end}").format(start=start, end=end))
     return start, end
 
 
@@ -188,7 +196,7 @@ def usable_change_since(moment: dt.datetime) -> dict[int, int]:
 
     Stock at MOMENT = usable now - this. One aggregate over the movements since MOMENT.
     """
-    return {item: since for item, (since, _) in usable_changes_since(moment, None).items()}
+    return {item: since for item, (since, _unused) in usable_changes_since(moment, None).items()}
 
 
 def usable_changes_since(first: dt.datetime, second: dt.datetime | None, *,
@@ -242,7 +250,7 @@ def valued_at(day: dt.date | None) -> dict[int, tuple[int, Decimal]]:
     out = {i: (now_units.get(i, 0), now_values.get(i, zero)) for i in set(now_units) | set(now_values)}
     if day is None or day >= today():
         return out
-    for item, (units, _, value, _) in usable_changes_since(day_end(day), None, values=True).items():
+    for item, (units, _unused, value, _unused2) in usable_changes_since(day_end(day), None, values=True).items():
         q, v = out.get(item, (0, Decimal(0)))
         out[item] = (q - units, v - exact(value))
     return out

@@ -35,10 +35,11 @@ from db.counts.variance import posted_value, variance_value
 from db.core.models import VIRTUAL_CODES, Item, Location, Movement
 from db.core.period import bounds, contains, in_bounds
 from db.ledger.valuation import base_quantity
-from db.reports.common import money
+from db.reports.common import N_, money
 
 # pct: accuracy in percent; units: net units (found - lost); gain, loss, net: values.
-COLUMNS = ["group", "key", "locations", "accurate", "pct", "lines", "units", "gain", "loss", "net"]
+COLUMNS = [N_("group"), N_("key"), N_("locations"), N_("accurate"), N_("pct"), N_("lines"), N_("units"),
+           N_("gain"), N_("loss"), N_("net")]
 
 
 def _virtual_ids() -> tuple[int | None, int | None]:

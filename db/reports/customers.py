@@ -24,13 +24,15 @@ import peewee as pw
 
 from db.core.models import Customer, Item, ItemUnit, SalesOrder, SalesOrderLine
 from db.ledger.valuation import line_amount_sql
-from db.reports.common import Report, as_date, as_datetime, money, pct, today as _today, within
+from db.reports.common import N_, Report, as_date, as_datetime, money, pct, today as _today, within
 
-COLUMNS = ["customer", "name", "orders", "backorders", "open_orders", "qty_ordered",
-           "qty_shipped", "fill_pct", "shipments_due", "on_time", "on_time_pct",
-           "shipped_value", "last_order", "returned_value", "net_value", "balance", "credit_limit"]
-HISTORY_COLUMNS = ["so", "created", "due_date", "status", "backorder_of", "lines",
-                   "qty_ordered", "qty_shipped", "qty_returned", "value", "shipped_at", "on_time"]
+COLUMNS = [N_("customer"), N_("name"), N_("orders"), N_("backorders"), N_("open_orders"), N_("qty_ordered"),
+           N_("qty_shipped"), N_("fill_pct"), N_("shipments_due"), N_("on_time"), N_("on_time_pct"),
+           N_("shipped_value"), N_("last_order"), N_("returned_value"), N_("net_value"), N_("balance"),
+           N_("credit_limit")]
+HISTORY_COLUMNS = [N_("so"), N_("created"), N_("due_date"), N_("status"), N_("backorder_of"), N_("lines"),
+                   N_("qty_ordered"), N_("qty_shipped"), N_("qty_returned"), N_("value"), N_("shipped_at"),
+                   N_("on_time")]
 
 SHIPPED = ("shipped", "partial")
 OPEN = ("open", "picking", "picked")

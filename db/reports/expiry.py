@@ -9,13 +9,15 @@ means lives in db/inventory/expiry.py.
 from __future__ import annotations
 
 import datetime as dt
+from gettext import gettext as _
 
 from db.inventory.expiry import EXPIRING_DAYS, expiry_rows
 from db.core.text import plural
 from db.ledger.valuation import base_quantity
-from db.reports.common import Report, money
+from db.reports.common import N_, Report, money
 
-COLUMNS = ["status", "sku", "name", "lot", "expiry", "days_left", "location", "qty", "value"]
+COLUMNS = [N_("status"), N_("sku"), N_("name"), N_("lot"), N_("expiry"), N_("days_left"), N_("location"),
+           N_("qty"), N_("value")]
 
 
 def expiry(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
@@ -42,11 +44,13 @@ def expiry_alert(days: int = EXPIRING_DAYS, today: dt.date | None = None) -> str
         return None
     scaled = _decimals_by_sku()
     parts = []
-    for status, label in (("expired", "expired"), ("expiring", f"expiring within {plural(days, 'day')}")):
+    for status, label in (("expired", _("expired")),
+                          ("expiring", _("expiring within {days}").format(days=plural(days, 'day')))):
         mine = [r for r in rows if r["status"] == status]
         if mine:
             lots = len({(r["sku"], r["lot"]) for r in mine})
             units = sum(base_quantity(r["qty"], scaled.get(r["sku"], 0)) for r in mine)
             value = money(sum(r["value"] for r in mine))
-            parts.append(f"{plural(lots, 'lot')} {label} ({plural(units, 'unit')}, value {value:,.2f})")
-    return "Expiry: " + " · ".join(parts)
+            parts.append(_("{lots} {label} ({units}, value {value:,.2f})").format(
+                lots=plural(lots, 'lot'), label=label, units=plural(units, 'unit'), value=value))
+    return _("Expiry: {parts}").format(parts=" · ".join(parts))

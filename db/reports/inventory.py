@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import namedtuple
 from decimal import Decimal
+from gettext import gettext as _
 from operator import itemgetter
 
 import peewee as pw
@@ -22,17 +23,17 @@ from db.core import defaults
 from db.core.models import Balance, Item, Location, Lot, Movement
 from db.core.quantities import stock_value as value_of
 from db.ledger.valuation import base_quantity, decimals_by_item, per_base
-from db.reports.common import (USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, exact, fetch,
+from db.reports.common import (N_, USABLE_KINDS, Report, as_date, as_datetime, day_end, day_start, exact, fetch,
                                item_key, money, net_flow, stock_values, today as _today, unit, usable_changes_since,
                                usable_ids, usable_on_hand, valued_at, window)
 
-VALUE_COLUMNS = ["sku", "name", "on_hand", "unit_cost", "value", "share_pct"]
-TURNOVER_COLUMNS = ["sku", "name", "opening", "closing", "average", "shipped", "cogs",
-                    "avg_value", "turnover", "daily_usage", "days_of_supply"]
-DEAD_COLUMNS = ["sku", "name", "on_hand", "value", "last_movement", "days_idle"]
-AGEING_BUCKETS = ("days_0_30", "days_31_60", "days_61_90", "days_over_90")
-AGEING_COLUMNS = ["sku", "name", "on_hand", *AGEING_BUCKETS, "value_over_90"]
-HISTORY_COLUMNS = ["day", "in", "out", "on_hand"]
+VALUE_COLUMNS = [N_("sku"), N_("name"), N_("on_hand"), N_("unit_cost"), N_("value"), N_("share_pct")]
+TURNOVER_COLUMNS = [N_("sku"), N_("name"), N_("opening"), N_("closing"), N_("average"), N_("shipped"),
+                    N_("cogs"), N_("avg_value"), N_("turnover"), N_("daily_usage"), N_("days_of_supply")]
+DEAD_COLUMNS = [N_("sku"), N_("name"), N_("on_hand"), N_("value"), N_("last_movement"), N_("days_idle")]
+AGEING_BUCKETS = (N_("days_0_30"), N_("days_31_60"), N_("days_61_90"), N_("days_over_90"))
+AGEING_COLUMNS = [N_("sku"), N_("name"), N_("on_hand"), *AGEING_BUCKETS, N_("value_over_90")]
+HISTORY_COLUMNS = [N_("day"), N_("in"), N_("out"), N_("on_hand")]
 ZERO = Decimal("0.00")
 
 
@@ -68,7 +69,7 @@ def stock_value(date_from: dt.date | None = None, date_to: dt.date | None = None
         on_hand = base_quantity(q, it.decimals)
         rows.append({"sku": it.sku, "name": it.name, "on_hand": on_hand,
                      "unit_cost": unit(v / on_hand) if q else None, "value": v if unrounded else money(v)})
-    total = sum((v for _, v in held.values()), Decimal(0))
+    total = sum((v for _unused, v in held.values()), Decimal(0))
     for r in rows:
         r["share_pct"] = round(float(r["value"] * 100 / total), 1) if total > 0 else None
     rows.sort(key=lambda r: (-r["value"], r["sku"]))
@@ -88,7 +89,7 @@ def turnover(date_from: dt.date | None = None, date_to: dt.date | None = None, *
     now = usable_on_hand()
     worth = stock_values()
     changes = usable_changes_since(day_start(start), day_end(end), values=True)
-    query, signed, _ = net_flow(("ship",), date_from=start, date_to=end)
+    query, signed, _unused = net_flow(("ship",), date_from=start, date_to=end)
     shipped = {i: (int(q or 0), c) for i, q, c in
                fetch(query.select(item_key(), pw.fn.SUM(signed), pw.fn.SUM(signed * Movement.unit_cost))
                      .group_by(item_key()))}
@@ -241,7 +242,7 @@ def stock_history(sku: str, date_from: dt.date | None = None, date_to: dt.date |
     """Usable units of one item at the end of each day of the period, for the chart."""
     it = Item.get_or_none(Item.sku == sku)
     if it is None:
-        raise NotFound(f"unknown item SKU {sku!r}")
+        raise NotFound(_("unknown item SKU {sku!r}").format(sku=sku))
     start, end = window(date_from, date_to, days, today)
     # Moves between two usable places change nothing: only what enters or leaves counts.
     into = Movement.to_location.in_(usable_ids())

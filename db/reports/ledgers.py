@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from gettext import ngettext
 
 from db.money.statements import BUCKETS, side_ageing
-from db.reports.common import Report
+from db.reports.common import N_, Report
 
-PAYABLE_COLUMNS = ["supplier", "name", "terms_days", "balance", *BUCKETS, "overdue"]
-RECEIVABLE_COLUMNS = ["customer", "name", "terms_days", "credit_limit", "balance", *BUCKETS, "overdue"]
+PAYABLE_COLUMNS = [N_("supplier"), N_("name"), N_("terms_days"), N_("balance"), *BUCKETS, N_("overdue")]
+RECEIVABLE_COLUMNS = [N_("customer"), N_("name"), N_("terms_days"), N_("credit_limit"), N_("balance"),
+                      *BUCKETS, N_("overdue")]
 
 
 def payables(today: dt.date | None = None) -> Report:
@@ -28,9 +30,14 @@ def receivables(today: dt.date | None = None) -> Report:
 def overdue_summary(today: dt.date | None = None) -> str:
     """One line for the supervisor's dashboard: what is overdue each way, and with how many."""
     parts = []
-    for side, (rows, _) in (("payables", payables(today)), ("receivables", receivables(today))):
+    for side, (rows, _unused) in (("payables", payables(today)), ("receivables", receivables(today))):
         late = [r for r in rows if r["overdue"] > 0]
         total = sum((r["overdue"] for r in late), Decimal("0.00"))
-        who = "supplier" if side == "payables" else "customer"
-        parts.append(f"{side} overdue {total:.2f} ({len(late)} {who}{'' if len(late) == 1 else 's'})")
+        if side == "payables":
+            text = ngettext("payables overdue {total:.2f} ({n} supplier)",
+                            "payables overdue {total:.2f} ({n} suppliers)", len(late))
+        else:
+            text = ngettext("receivables overdue {total:.2f} ({n} customer)",
+                            "receivables overdue {total:.2f} ({n} customers)", len(late))
+        parts.append(text.format(total=total, n=len(late)))
     return " · ".join(parts)

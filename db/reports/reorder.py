@@ -22,12 +22,12 @@ from db.core.quantities import price_per_base, scale, stock_value
 from db.ledger.valuation import line_amount_sql
 from db.purchasing.reorder import order_quantity
 from db.reports.alerts import positions
-from db.reports.common import Report, as_date, money, today as _today
+from db.reports.common import N_, Report, as_date, money, today as _today
 from db.reports.suppliers import delivered_items, scores
 
-COLUMNS = ["supplier", "sku", "name", "on_hand", "on_order", "allocated", "projected",
-           "reorder_point", "max_qty", "rule", "case_qty", "qty", "unit_cost", "value",
-           "expected_date"]
+COLUMNS = [N_("supplier"), N_("sku"), N_("name"), N_("on_hand"), N_("on_order"), N_("allocated"),
+           N_("projected"), N_("reorder_point"), N_("max_qty"), N_("rule"), N_("case_qty"), N_("qty"),
+           N_("unit_cost"), N_("value"), N_("expected_date")]
 
 
 def _case_sizes() -> dict[int, int]:
@@ -96,7 +96,8 @@ def suggestions(date_from: dt.date | None = None, date_to: dt.date | None = None
     return rows, list(COLUMNS)
 
 
-DRAFT_COLUMNS = ["po", "supplier", "created", "created_by", "expected_date", "lines", "units", "value"]
+DRAFT_COLUMNS = [N_("po"), N_("supplier"), N_("created"), N_("created_by"), N_("expected_date"), N_("lines"),
+                 N_("units"), N_("value")]
 
 
 def draft_pos() -> Report:

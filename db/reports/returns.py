@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from gettext import gettext as _
 
 from db.core.errors import InvalidInput
 from db.core.quantities import stock_value
 from db.ledger.valuation import base_quantity
-from db.reports.common import Report, money, within
+from db.reports.common import N_, Report, money, within
 
-SUPPLIER_COLUMNS = ["supplier", "name", "reason", "returns", "lines", "qty", "cost", "value"]
-CUSTOMER_COLUMNS = ["customer", "name", "sku", "reason", "returns", "qty", "restocked", "scrapped",
-                    "to_inspect", "value"]
+SUPPLIER_COLUMNS = [N_("supplier"), N_("name"), N_("reason"), N_("returns"), N_("lines"), N_("qty"),
+                    N_("cost"), N_("value")]
+CUSTOMER_COLUMNS = [N_("customer"), N_("name"), N_("sku"), N_("reason"), N_("returns"), N_("qty"),
+                    N_("restocked"), N_("scrapped"), N_("to_inspect"), N_("value")]
 
 
 def returns(date_from: dt.date | None = None, date_to: dt.date | None = None, *, by: str = "supplier") -> Report:
     from db.returns.documents import line_value
     from db.returns.models import ReturnDocument, ReturnLine
     if by not in ("supplier", "customer"):
-        raise InvalidInput(f"returns are grouped by supplier or customer, got {by!r}")
+        raise InvalidInput(_("returns are grouped by supplier or customer, got {by!r}").format(by=by))
     query = (ReturnLine.select(ReturnLine, ReturnDocument).join(ReturnDocument)
              .where(ReturnDocument.direction == by, *within(ReturnDocument.created_at, date_from, date_to)))
     groups: dict[tuple, dict] = {}

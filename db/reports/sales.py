@@ -21,21 +21,25 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from gettext import gettext as _
 
 import peewee as pw
 
 from db.core.errors import InvalidInput
 from db.core.models import Customer, Item, ItemUnit, Movement, SalesOrder, SalesOrderLine
 from db.ledger.valuation import base_quantity, line_amount_sql, value_sql
-from db.reports.common import Report, as_date, exact, fetch, money, net_flow, pct
+from db.reports.common import N_, Report, as_date, exact, fetch, money, net_flow, pct
 
 GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
-TIME_COLUMNS = ["period", "orders", "qty", "revenue", "cost", "margin", "change_pct"]
+TIME_COLUMNS = [N_("period"), N_("orders"), N_("qty"), N_("revenue"), N_("cost"), N_("margin"),
+                N_("change_pct")]
 KEY_COLUMNS = {
-    "item": ["rank", "sku", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct",
-             "returned", "return_rate_pct"],
-    "customer": ["rank", "customer", "name", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
-    "operator": ["rank", "operator", "orders", "qty", "revenue", "cost", "margin", "share_pct"],
+    "item": [N_("rank"), N_("sku"), N_("name"), N_("orders"), N_("qty"), N_("revenue"), N_("cost"), N_("margin"),
+             N_("share_pct"), N_("returned"), N_("return_rate_pct")],
+    "customer": [N_("rank"), N_("customer"), N_("name"), N_("orders"), N_("qty"), N_("revenue"), N_("cost"),
+                 N_("margin"), N_("share_pct")],
+    "operator": [N_("rank"), N_("operator"), N_("orders"), N_("qty"), N_("revenue"), N_("cost"), N_("margin"),
+                 N_("share_pct")],
 }
 
 
@@ -43,7 +47,7 @@ def period_key(day: dt.date, by: str) -> str:
     if by == "day":
         return day.isoformat()
     if by == "week":
-        year, week, _ = day.isocalendar()
+        year, week, _unused = day.isocalendar()
         return f"{year}-W{week:02d}"
     return f"{day:%Y-%m}"
 
@@ -61,7 +65,8 @@ def _period_keys(start: dt.date, end: dt.date, by: str) -> list[str]:
 def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
           by: str = "day", top: int | None = None) -> Report:
     if by not in GROUPINGS:
-        raise InvalidInput(f"sales are grouped by one of {', '.join(GROUPINGS)}; got {by!r}")
+        raise InvalidInput(_("sales are grouped by one of {items}; got {by!r}").format(
+            items=", ".join(GROUPINGS), by=by))
     query, signed, original = net_flow(("ship",), date_from=date_from, date_to=date_to, minus=("rma",))
     qty = pw.fn.SUM(signed)
     revenue = pw.fn.SUM(line_amount_sql(signed, SalesOrderLine.unit_price, ItemUnit.factor, Item.decimals))
@@ -90,7 +95,7 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
             if key is None:
                 key = periods[d] = period_key(as_date(d), by)
             totals.setdefault(key, [0, Decimal(0), Decimal(0), set()])[3].add(so)
-        days = sorted(as_date(d) for d, *_ in per_day)
+        days = sorted(as_date(d) for d, *_unused in per_day)
         start = date_from or (days[0] if days else None)
         end = date_to or (days[-1] if days else None)
         keys = _period_keys(start, end, by) if start and end else []

@@ -27,17 +27,19 @@ import peewee as pw
 from db.core.models import Item, ItemUnit, Location, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
 from db.core.quantities import line_amount, scale
 from db.ledger.valuation import base_quantity
-from db.reports.common import Report, exact, money, net_flow, unit
+from db.reports.common import N_, Report, exact, money, net_flow, unit
 
-COLUMNS = ["supplier", "name", "pos", "lines", "qty_accepted", "amount", "billed", "paid", "balance"]
-DETAIL_COLUMNS = ["supplier", "po", "line_no", "sku", "qty_accepted", "unit_cost", "amount"]
+COLUMNS = [N_("supplier"), N_("name"), N_("pos"), N_("lines"), N_("qty_accepted"), N_("amount"), N_("billed"),
+           N_("paid"), N_("balance")]
+DETAIL_COLUMNS = [N_("supplier"), N_("po"), N_("line_no"), N_("sku"), N_("qty_accepted"), N_("unit_cost"),
+                  N_("amount")]
 
 
 def settlement_lines(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
                      supplier: str | None = None) -> list[dict]:
     """The detail, amounts unrounded: one dict per PO line with net accepted units in the period
     (keys of DETAIL_COLUMNS, plus the supplier's name)."""
-    query, signed, _ = net_flow(("receipt",), date_from=date_from, date_to=date_to, minus=("rtv",))
+    query, signed, _unused = net_flow(("receipt",), date_from=date_from, date_to=date_to, minus=("rtv",))
     quarantine = Location.select(Location.id).where(Location.kind == "quarantine")
     query = query.where(~((Movement.kind == "rtv") & Movement.from_location.in_(quarantine)))
     query = (query.switch(Movement).join(PurchaseOrderLine, on=(Movement.po_line == PurchaseOrderLine.id))

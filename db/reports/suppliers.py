@@ -43,11 +43,11 @@ import peewee as pw
 from db.core import defaults
 from db.core.models import Item, ItemUnit, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
 from db.ledger.valuation import scale_sql
-from db.reports.common import Report, as_datetime, fetch, today as _today
+from db.reports.common import N_, Report, as_datetime, fetch, today as _today
 
-COLUMNS = ["supplier", "name", "lines", "on_time_pct", "ordered", "received", "rejected", "returned",
-           "fill_pct", "reject_pct", "price_vs_others_pct", "promised_lead_days",
-           "actual_lead_days", "score"]
+COLUMNS = [N_("supplier"), N_("name"), N_("lines"), N_("on_time_pct"), N_("ordered"), N_("received"),
+           N_("rejected"), N_("returned"), N_("fill_pct"), N_("reject_pct"), N_("price_vs_others_pct"),
+           N_("promised_lead_days"), N_("actual_lead_days"), N_("score")]
 
 
 @dataclass
@@ -258,7 +258,7 @@ def _returned_units(line_ids: list[int]) -> dict[int, int]:
 
 def scores(**weights) -> dict[int, float | None]:
     """Supplier id -> all-time score, for choosing who gets a reorder."""
-    rows, _ = scorecard(**weights)
+    rows, _unused = scorecard(**weights)
     return {r["supplier_id"]: r["score"] for r in rows}
 
 
