@@ -4,7 +4,8 @@ cases) and one open sales order wants some of each, so a first shift can receive
 pick and ship them in the units people use (README: "Units").
 
 The cheese's barcode is the GS1 variable-measure label of the README:
-`(01)95012345678903(3103)001250` is 1.250 kg of it.
+`(01)95012345678903(3103)001250` is 1.250 kg of it (`(01)96901234567895(3103)001250` in the
+Chinese demo).
 """
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from decimal import Decimal
 
 from db.core.models import Barcode, Item, ItemUnit, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
 
-# (sku, English name, Chinese name, base unit en/zh, decimals, cost, price, GTIN of the base unit)
+# (sku, English name, Chinese name, base unit en/zh, decimals, cost, price, GTIN of the base unit,
+#  reorder point, reorder quantity, maximum: in stored units)
 GOODS = (
-    ("DRINK-500", "Sparkling water 500 ml", "苏打水 500毫升", ("bottle", "瓶"), 0, "0.5000", "0.99", "06901234567892"),
-    ("CHEESE-KG", "Gouda cheese, by weight", "高达奶酪 称重", ("kg", "千克"), 3, "18.0000", "29.90", "95012345678903"),
-    ("CABLE-25", "Cable 3×2.5 mm²", "电缆 3×2.5平方", ("m", "米"), 1, "1.1000", "2.20", "06901234567885"),
+    ("DRINK-500", "Sparkling water 500 ml", "苏打水 500毫升", ("bottle", "瓶"), 0, "0.5000", "0.99", "6901234567892",
+     48, 120, 240),
+    ("CHEESE-KG", "Gouda cheese, by weight", "高达奶酪 称重", ("kg", "千克"), 3, "18.0000", "29.90", "95012345678903",
+     2000, 5000, 10000),
+    ("CABLE-25", "Cable 3×2.5 mm²", "电缆 3×2.5平方", ("m", "米"), 1, "1.1000", "2.20", "6901234567885",
+     500, 1000, 2000),
 )
 # (sku, unit en/zh, factor in base units, barcode, purchase price per unit)
 UNITS = (
@@ -25,6 +30,8 @@ UNITS = (
     ("CABLE-25", ("roll", "卷"), 50, None, Decimal("52.00")),
 )
 WORDS = {"en": 0, "zh_CN": 1}
+# A weighed item's GTIN-14 starts with 9 (variable measure); the Chinese demo's with 969 (China).
+ZH_GTIN = {"CHEESE-KG": "96901234567895"}
 
 
 def make_unit_goods(sim, locale_name: str) -> None:
@@ -32,10 +39,12 @@ def make_unit_goods(sim, locale_name: str) -> None:
     lang = WORDS.get(locale_name, 0)
     supplier = next(iter(sim.suppliers.values()))
     items = {}
-    for sku, en, zh, uoms, decimals, cost, price, gtin in GOODS:
+    for sku, en, zh, uoms, decimals, cost, price, gtin, point, again, most in GOODS:
         items[sku] = Item.create(sku=sku, name=zh if lang else en, uom=uoms[lang], decimals=decimals,
-                                 unit_cost=Decimal(cost), unit_price=Decimal(price), preferred_supplier=supplier)
-        Barcode.create(code=gtin, item=items[sku], pack_qty=1 if decimals == 0 else 10 ** decimals)
+                                 unit_cost=Decimal(cost), unit_price=Decimal(price), preferred_supplier=supplier,
+                                 reorder_point=point, reorder_qty=again, max_qty=most)
+        # The item's own barcode counts one base unit; a weighed item's asks for the measure.
+        Barcode.create(code=ZH_GTIN.get(sku, gtin) if lang else gtin, item=items[sku], pack_qty=10 ** decimals)
     units = {}
     for sku, names, factor, code, buy in UNITS:
         stored = factor * 10 ** items[sku].decimals

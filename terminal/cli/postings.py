@@ -171,7 +171,8 @@ def cmd_po_close(args) -> int:
 
 def cmd_move(args) -> int:
     from db.inventory import move
-    for m in move(args.sku, qty_arg(args.qty, args.sku, "--qty", args.unit), args.from_code, args.to_code, lot=args.lot, operator=args.operator,
+    qty = qty_arg(args.qty, args.sku, "--qty", args.unit)
+    for m in move(args.sku, qty, args.from_code, args.to_code, lot=args.lot, operator=args.operator,
                   station=station_of(args), key=args.key):
         print(_('moved {describe}').format(
                   describe=_describe(m)) + (f" ({m.document})" if m.document else ""))
@@ -184,9 +185,11 @@ def cmd_pick(args) -> int:
         s = short_pick(args.so, args.sku, args.from_code, qty_arg(args.qty, args.sku, "--qty", args.unit),
                        operator=args.operator, station=station_of(args))
         print(_('short pick recorded: {qty_short} × {sku} missing at {from_code} for {so}').format(
-                  qty_short=format_quantity(s.qty_short, s.item), sku=args.sku, from_code=args.from_code, so=args.so))
+                  qty_short=format_quantity(s.qty_short, s.item), sku=args.sku, from_code=args.from_code,
+                  so=args.so))
         return 0
-    m = pick(args.so, args.sku, qty_arg(args.qty, args.sku, "--qty", args.unit), args.from_code, lot=args.lot, operator=args.operator,
+    qty = qty_arg(args.qty, args.sku, "--qty", args.unit)
+    m = pick(args.so, args.sku, qty, args.from_code, lot=args.lot, operator=args.operator,
              station=station_of(args), key=args.key, fefo=bool(args.cfg.get("picking.fefo")))
     from db.core.models import SalesOrderLine
     line = SalesOrderLine.get_by_id(m.so_line_id)
@@ -219,7 +222,8 @@ def cmd_ship(args) -> int:
 
 def cmd_adjust(args) -> int:
     from db.inventory import adjust
-    m = adjust(args.sku, qty_arg(args.qty, args.sku, "--qty", signed=True), args.location, reason=args.reason, operator=args.operator,
+    qty = qty_arg(args.qty, args.sku, "--qty", signed=True)
+    m = adjust(args.sku, qty, args.location, reason=args.reason, operator=args.operator,
                station=station_of(args), lot=args.lot, key=args.key, expiry=parse_date(args.expiry, "expiry"))
     print(_('adjusted {describe} ({reason})').format(describe=_describe(m), reason=m.reason))
     return 0

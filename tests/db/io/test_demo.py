@@ -96,10 +96,12 @@ def test_demo_contents_and_ledger_consistency(store):
     for b in Barcode.select():
         by_item[b.item_id].append(b)
     for item in items:
-        each = [b for b in by_item[item.id] if b.pack_qty == 1]
-        assert len(each) == 1 and len(each[0].code) == 13 and gs1_valid(each[0].code), item.sku
-        for case in (b for b in by_item[item.id] if b.pack_qty > 1):
-            assert case.pack_qty in (6, 12, 24)
+        # Its own barcode counts one base unit; a weighed item's is a variable-measure GTIN-14 (9…).
+        each = [b for b in by_item[item.id] if b.pack_qty == 10 ** item.decimals]
+        assert len(each) == 1 and gs1_valid(each[0].code), item.sku
+        assert len(each[0].code) == 13 or (item.decimals and each[0].code[0] == "9"), item.sku
+        for case in (b for b in by_item[item.id] if b.pack_qty > 10 ** item.decimals):
+            assert case.pack_qty in (6, 12, 24), case.code    # the roll of cable has no barcode
             assert len(case.code) == 14 and case.code[0] == "1" and gs1_valid(case.code)
             assert case.code[1:13] == each[0].code[:12]
     assert sum(len(v) > 1 for v in by_item.values()) > len(items) // 2
@@ -192,10 +194,10 @@ def test_the_chinese_demo_is_a_chinese_warehouse(sqlite_store):
     items = list(Item.select())
     assert 150 <= len(items) <= 200 and len({i.name for i in items}) == len(items)
     assert all(_cjk(i.name) for i in items)
-    assert {i.uom for i in items} == {"袋", "盒", "个", "包", "瓶"}
+    assert {i.uom for i in items} == {"袋", "盒", "个", "包", "瓶", "千克", "米"}      # 千克, 米: db/io/demo_units.py
     assert any(i.name == "康师傅红烧牛肉面 五连包" for i in items)
     for b in Barcode.select():
-        assert gs1_valid(b.code) and b.code[1 if b.pack_qty > 1 else 0:][:2] == "69", b.code
+        assert gs1_valid(b.code) and b.code[1 if len(b.code) == 14 else 0:][:2] == "69", b.code
     assert all(_cjk(s.name) for s in Supplier.select()) and Supplier.select().count() == 8
     assert all(_cjk(c.name) and _cjk(c.address) for c in Customer.select())
     assert [w.name for w in Warehouse.select().order_by(Warehouse.code)] == ["主仓库", "北区分仓"]

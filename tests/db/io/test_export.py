@@ -21,7 +21,7 @@ from tests import factories as f
 
 from tests import ROOT
 TODAY = dt.date(2026, 3, 16)
-ORDER = ["suppliers", "customers", "operators", "locations", "items", "barcodes",
+ORDER = ["suppliers", "customers", "operators", "locations", "items", "barcodes", "units",
          "purchase-orders", "sales-orders", "stock"]
 
 
@@ -75,7 +75,7 @@ def test_every_kind_round_trips_through_a_fresh_store(store, second_store, tmp_p
     for kind in ORDER:
         assert export_text(kind) == first[kind], kind
     # Master data re-imported over itself changes nothing and duplicates nothing.
-    for kind in ["suppliers", "customers", "operators", "locations", "items", "barcodes"]:
+    for kind in ["suppliers", "customers", "operators", "locations", "items", "barcodes", "units"]:
         result = import_csv(kind, tmp_path / f"{kind}.csv", operator="S1")
         assert result.created == 0 and result.updated == result.rows
         assert export_text(kind) == first[kind], kind
