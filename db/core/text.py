@@ -16,10 +16,39 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from gettext import ngettext
+
+# The words counted on screen, each a marked plural message (a catalogue's plural forms are not
+# an English "s"): plural() is their one home, so every "4 units" or "2 lines" of the store and
+# the station reads in the chosen language. A word not listed here stays English.
+_COUNTED = {
+    "unit": lambda n: ngettext("{n} unit", "{n} units", n),
+    "expired unit": lambda n: ngettext("{n} expired unit", "{n} expired units", n),
+    "line": lambda n: ngettext("{n} line", "{n} lines", n),
+    "row": lambda n: ngettext("{n} row", "{n} rows", n),
+    "pick": lambda n: ngettext("{n} pick", "{n} picks", n),
+    "location": lambda n: ngettext("{n} location", "{n} locations", n),
+    "place": lambda n: ngettext("{n} place", "{n} places", n),
+    "scan": lambda n: ngettext("{n} scan", "{n} scans", n),
+    "unknown barcode": lambda n: ngettext("{n} unknown barcode", "{n} unknown barcodes", n),
+    "posting": lambda n: ngettext("{n} posting", "{n} postings", n),
+    "recent posting": lambda n: ngettext("{n} recent posting", "{n} recent postings", n),
+    "movement": lambda n: ngettext("{n} movement", "{n} movements", n),
+    "day": lambda n: ngettext("{n} day", "{n} days", n),
+    "lot": lambda n: ngettext("{n} lot", "{n} lots", n),
+    "draft purchase order": lambda n: ngettext("{n} draft purchase order", "{n} draft purchase orders", n),
+    "open (receivable at once) purchase order": lambda n: ngettext(
+        "{n} open (receivable at once) purchase order", "{n} open (receivable at once) purchase orders", n),
+}
+
 
 def plural(n: int, word: str) -> str:
-    """"1 line", "2 lines"."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    """"1 line", "2 lines"; in the chosen language for the words of `_COUNTED`."""
+    form = _COUNTED.get(word)
+    if form is None:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+    # gettext's plural rule takes whole numbers only; English says "1 unit", else "units".
+    return form(n if isinstance(n, int) else 1 if n == 1 else 2).format(n=n)
 
 
 def minute(at: dt.datetime | None) -> str:
