@@ -57,9 +57,21 @@ def N_(text: str) -> str:
 ROLE_WORDS = {"worker": N_("worker"), "supervisor": N_("supervisor")}
 
 
+class Phrase(str):
+    """An English phrase made of a TEMPLATE marked N_ and its FIELDS ("cancelling the rest of
+    purchase order PO-1"): audited as it is, translated by `phrase()` where it is shown."""
+
+    def __new__(cls, template: str, **fields):
+        made = super().__new__(cls, template.format(**fields))
+        made.template, made.fields = template, fields
+        return made
+
+
 def phrase(text: str) -> str:
     """TEXT, a word or phrase marked N_ where it was written (a role; an action such as
-    "adjusting stock", which the audit log keeps in English), in the chosen language."""
+    "adjusting stock", which the audit log keeps in English) or a Phrase, in the chosen language."""
+    if isinstance(text, Phrase):
+        return _(text.template).format(**text.fields)
     return _(text) if text else text
 
 
