@@ -28,7 +28,8 @@ KIND_WORDS = {
     "receipt": N_("receipt"), "reject": N_("reject"), "putaway": N_("putaway"), "pick": N_("pick"),
     "ship": N_("ship"), "move": N_("move"), "adjust": N_("adjust"), "count": N_("count"),
     "opening": N_("opening"), "transfer": N_("transfer"), "undo": N_("undo"), "rtv": N_("rtv"),
-    "rma": N_("rma"), "restock": N_("restock"), "quarantine": N_("quarantine"), "short": N_("short"),
+    "rma": N_("rma"), "restock": N_("restock"), "scrap": N_("scrap"), "quarantine": N_("quarantine"),
+    "short": N_("short"),
 }
 
 

@@ -46,6 +46,7 @@ from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolati
 from db.core.models import AuditLog, Operator, Station, Warehouse, utcnow
 from db.core.sql import Prepared
 from db.core.sql import LOOK_UP, row_by
+from db.core.text import Phrase, english, phrase  # noqa: F401  (Phrase: for the callers' actions)
 
 
 def N_(text: str) -> str:
@@ -57,30 +58,12 @@ def N_(text: str) -> str:
 ROLE_WORDS = {"worker": N_("worker"), "supervisor": N_("supervisor")}
 
 
-class Phrase(str):
-    """An English phrase made of a TEMPLATE marked N_ and its FIELDS ("cancelling the rest of
-    purchase order PO-1"): audited as it is, translated by `phrase()` where it is shown."""
-
-    def __new__(cls, template: str, **fields):
-        made = super().__new__(cls, template.format(**fields))
-        made.template, made.fields = template, fields
-        return made
-
-
-def phrase(text: str) -> str:
-    """TEXT, a word or phrase marked N_ where it was written (a role; an action such as
-    "adjusting stock", which the audit log keeps in English) or a Phrase, in the chosen language."""
-    if isinstance(text, Phrase):
-        return _(text.template).format(**text.fields)
-    return _(text) if text else text
-
-
 def refusal(template: str, phrases: tuple = (), **fields) -> tuple[str, str]:
     """TEMPLATE, an English message marked N_, filled with FIELDS twice: as the audit log keeps
     it (English, like every stored text) and as the operator reads it (translated, with the
-    fields named in PHRASES translated too). For `refuse(..., *refusal(...))`."""
+    fields named in PHRASES translated too: `phrase`). For `refuse(..., *refusal(...))`."""
     shown = {k: phrase(v) if k in phrases else v for k, v in fields.items()}
-    return template.format(**fields), _(template).format(**shown)
+    return template.format(**{k: english(v) for k, v in fields.items()}), _(template).format(**shown)
 
 
 # scrypt cost: n=2**14, r=8, p=1 takes ~16 MB and some tens of milliseconds: cheap for one
@@ -150,7 +133,7 @@ def require_supervisor(code: str, action: str, *, station: str | None = None) ->
         refuse(op.code, station, "role_refused",
                *refusal(N_("operator {code} is a {role}; {action} needs a supervisor"), ("role", "action"),
                         code=op.code, role=op.role, action=action),
-               role=op.role, wanted=action)
+               role=op.role, wanted=english(action))
     if pin_required(op) and op.code not in _verified.get():
         source = _pin_source.get()
         pin = source(op.code) if source is not None else None
@@ -158,7 +141,7 @@ def require_supervisor(code: str, action: str, *, station: str | None = None) ->
             refuse(op.code, station, "pin_missing",
                    *refusal(N_("{action} needs supervisor {code}'s PIN; none was given"), ("action",),
                             action=action, code=op.code),
-                   wanted=action)
+                   wanted=english(action))
         if not check_pin(op.code, pin, station=station):
             raise PermissionDenied(_("wrong PIN for supervisor {code}; {action} refused").format(
                 code=op.code, action=phrase(action)))
@@ -196,7 +179,7 @@ def authorize_pin_change(code: str, by: str | None, what: str, *, station: str =
                    *refusal(N_("operator {code} is a {role}; {what} of {target} needs "
                                "{target}'s current PIN or a supervisor's"), ("role", "what"),
                             code=actor.code, role=actor.role, what=what, target=target.code),
-                   role=actor.role, of=target.code, wanted=what)
+                   role=actor.role, of=target.code, wanted=english(what))
         if not actor.pin_hash:
             refuse(actor.code, station, "pin_missing",
                    *refusal(N_("supervisor {code} has no PIN, so cannot vouch for {what} of {target}: "

@@ -26,7 +26,7 @@ from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import line_factor, price_per_base, whole_quantity
 from db.core.sql import Prepared
 from db.core.sql import LOOK_UP, dialect, row_by, rows_by, table
-from db.masterdata.security import N_, Phrase, audit, get_operator, require_supervisor
+from db.masterdata.security import N_, Phrase, audit, english, get_operator, require_supervisor
 from db.inventory.expiry import lot_expiry, receipt_check
 
 # A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
@@ -171,7 +171,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
                                     document=document, reason=reason, unit_cost=cost))
         if overridden:
             audit(override_by, station, "expiry_override", po=order.number if order else "", sku=item.sku,
-                  lot=lot or "", qty=qty, received_by=operator, problem=overridden,
+                  lot=lot or "", qty=qty, received_by=operator, problem=english(overridden),
                   reason=override_reason.strip())
         if line is not None:
             now = utcnow()
