@@ -204,7 +204,7 @@ def po_with_supplier(po_id: int) -> PurchaseOrder:
     every scan)."""
     order = _PO_AND_SUPPLIER.first(po_id)
     if order is None:
-        raise NotFound(f"purchase order {po_id} does not exist")
+        raise NotFound(_("purchase order {id} does not exist").format(id=po_id))
     return order
 
 
