@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from contextlib import contextmanager
+from gettext import gettext as _
 from typing import Iterator
 
 _fixed: list[dt.date] = []
@@ -23,7 +24,7 @@ def today() -> dt.date:
         try:
             return dt.date.fromisoformat(forced)
         except ValueError:
-            raise ValueError(f"WH_TODAY must be a date as YYYY-MM-DD, got {forced!r}") from None
+            raise ValueError(_("WH_TODAY must be a date as YYYY-MM-DD, got {forced!r}").format(forced=forced)) from None
     return dt.datetime.now(dt.timezone.utc).date()
 
 

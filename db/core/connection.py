@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from contextlib import contextmanager
+from gettext import gettext as _
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
@@ -74,7 +75,8 @@ def open_database(url: str, *, synchronous: str = defaults.DATABASE["sqlite_sync
             answer_within(statement_timeout_ms / 1000 + 1)
         db = peewee.PostgresqlDatabase(kwargs.pop("database"), **kwargs)
     else:
-        raise ValueError(f"database URL must start with sqlite:/// or postgresql://, got {describe_url(url)!r}")
+        raise ValueError(_("database URL must start with sqlite:/// or postgresql://, got {url!r}").format(
+            url=describe_url(url)))
     database.initialize(db)
     return db
 
@@ -122,8 +124,8 @@ def _wait_for_server(conn) -> None:
             socket.socket(fileno=os.dup(conn.fileno())).shutdown(socket.SHUT_RDWR)
         except OSError:     # already gone
             pass
-        error = psycopg2.OperationalError(f"the server did not answer within {limit:g} s: "
-                                          "the network or the server is silent")
+        error = psycopg2.OperationalError(_("the server did not answer within {limit:g} s: "
+                                            "the network or the server is silent").format(limit=limit))
         raise error from ServerSilent()
 
 
@@ -192,8 +194,9 @@ def retry_conflicts(fn: Callable[..., T]) -> Callable[..., T]:
                     raise
                 if attempt == CONFLICT_TRIES:
                     from db.core.errors import StoreBusy
-                    raise StoreBusy(f"the store stayed busy: {attempt} tries of this operation met "
-                                    f"another station's ({_clean(exc)}); nothing was posted, try again") from None
+                    raise StoreBusy(_("the store stayed busy: {attempt} tries of this operation met "
+                                      "another station's ({error}); nothing was posted, try again").format(
+                                          attempt=attempt, error=_clean(exc))) from None
                 with _conflicts_lock:
                     _conflicts["retried"] += 1
                 time.sleep(random.uniform(0, 0.005 * attempt))
@@ -229,7 +232,8 @@ def with_retry(fn: Callable[[], T], *, retries: int = defaults.DATABASE["retries
             reset_connection()
             # A silent server already had its time: trying again only waits as long again.
             if attempt > retries or server_silent(exc):
-                raise StoreUnavailable(f"the store cannot be reached after {retries} retries: {_clean(exc)}") from None
+                raise StoreUnavailable(_("the store cannot be reached after {retries} retries: {error}").format(
+                    retries=retries, error=_clean(exc))) from None
             if on_retry:
                 on_retry(attempt, exc)
             time.sleep(delay_s)

@@ -18,6 +18,8 @@ after the point, so below MAX_MONEY.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from gettext import gettext as _
+from gettext import ngettext
 
 from db.core.errors import InvalidInput
 
@@ -31,14 +33,23 @@ def is_whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def whole_quantity(value, name: str = "quantity", *, allow_zero: bool = False) -> int:
-    """A stored quantity (an integer of the smallest unit) handed to a db/ operation."""
+def _not_positive(name: str, value, allow_zero: bool) -> InvalidInput:
+    if allow_zero:
+        return InvalidInput(_("{name} must be zero or more, got {value}").format(name=name, value=value))
+    return InvalidInput(_("{name} must be positive, got {value}").format(name=name, value=value))
+
+
+def whole_quantity(value, name: str | None = None, *, allow_zero: bool = False) -> int:
+    """A stored quantity (an integer of the smallest unit) handed to a db/ operation. NAME: the
+    quantity as the message calls it, already translated (default "quantity")."""
+    name = name or _("quantity")
     if not is_whole(value):
-        raise InvalidInput(f"{name} must be a whole number, got {value!r}")
+        raise InvalidInput(_("{name} must be a whole number, got {value!r}").format(name=name, value=value))
     if value < 0 or (value == 0 and not allow_zero):
-        raise InvalidInput(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value}")
+        raise _not_positive(name, value, allow_zero)
     if value > MAX_QTY:
-        raise InvalidInput(f"{name} must be at most {MAX_QTY}, got {value}")
+        raise InvalidInput(_("{name} must be at most {maximum}, got {value}").format(
+            name=name, maximum=MAX_QTY, value=value))
     return value
 
 
@@ -55,20 +66,29 @@ def scale(precision) -> int:
 
 
 def check_decimals(value, name: str = "decimals") -> int:
-    """An item's precision as typed or imported: a whole number 0-3."""
+    """An item's precision as typed or imported: a whole number 0-3. NAME: the column's name
+    (a file's header, kept as it is)."""
+    def refused() -> InvalidInput:
+        return InvalidInput(_("{name} must be a whole number from 0 to {maximum}, got {value!r}").format(
+            name=name, maximum=MAX_DECIMALS, value=value))
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_DECIMALS}, got {value!r}") from None
+        raise refused() from None
     if isinstance(number, bool) or not 0 <= number <= MAX_DECIMALS:
-        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_DECIMALS}, got {value!r}")
+        raise refused()
     return number
 
 
-def to_decimal(value, name: str = "quantity") -> Decimal:
+def _not_a_number(name: str, value) -> InvalidInput:
+    return InvalidInput(_("{name} must be a number, got {value!r}").format(name=name, value=value))
+
+
+def to_decimal(value, name: str | None = None) -> Decimal:
     """A typed, imported or decoded quantity as an exact Decimal; never a float's error."""
+    name = name or _("quantity")
     if isinstance(value, bool):
-        raise InvalidInput(f"{name} must be a number, got {value!r}")
+        raise _not_a_number(name, value)
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
@@ -80,17 +100,17 @@ def to_decimal(value, name: str = "quantity") -> Decimal:
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise InvalidInput(f"{name} must be a number, got {text!r}") from None
+            raise _not_a_number(name, text) from None
     if not number.is_finite():
-        raise InvalidInput(f"{name} must be a number, got {value!r}")
+        raise _not_a_number(name, value)
     return number
 
 
 def precision_words(precision) -> str:
     decimals = decimals_of(precision)
     if decimals == 0:
-        return "whole numbers only"
-    return f"up to {decimals} decimal{'s' if decimals > 1 else ''}"
+        return _("whole numbers only")
+    return ngettext("up to {decimals} decimal", "up to {decimals} decimals", decimals).format(decimals=decimals)
 
 
 def _sku(precision) -> str:
@@ -98,27 +118,30 @@ def _sku(precision) -> str:
     return f"{sku} " if sku else ""
 
 
-def parse_quantity(value, precision, name: str = "quantity", *, allow_zero: bool = False,
+def parse_quantity(value, precision, name: str | None = None, *, allow_zero: bool = False,
                    allow_negative: bool = False) -> int:
     """A quantity in the item's base unit (text, int or Decimal) as the stored integer.
 
     Refuses more decimals than the item allows, naming the item, the quantity and the
     precision: `1.2345 of RICE-1 (kg) is more precise than it allows (up to 3 decimals)`.
     """
+    name = name or _("quantity")
     number = to_decimal(value, name)
     stored = number.scaleb(decimals_of(precision))
     if stored != stored.to_integral_value():
         uom = getattr(precision, "uom", "")
-        of = f" of {_sku(precision).strip()}" + (f" ({uom})" if uom else "") if _sku(precision) else ""
-        raise InvalidInput(f"{name} {value}{of} is more precise than it allows "
-                           f"({precision_words(precision)})")
+        sku = _sku(precision).strip()
+        of = ((_(" of {sku} ({uom})") if uom else _(" of {sku}")).format(sku=sku, uom=uom) if sku else "")
+        raise InvalidInput(_("{name} {value}{of} is more precise than it allows ({precision})").format(
+            name=name, value=value, of=of, precision=precision_words(precision)))
     if abs(stored) > MAX_QTY:
-        raise InvalidInput(f"{name} {value} is out of range: at most {MAX_QTY} stored units")
+        raise InvalidInput(_("{name} {value} is out of range: at most {maximum} stored units").format(
+            name=name, value=value, maximum=MAX_QTY))
     stored_int = int(stored)
     if stored_int < 0 and not allow_negative:
-        raise InvalidInput(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value}")
+        raise _not_positive(name, value, allow_zero)
     if stored_int == 0 and not allow_zero:
-        raise InvalidInput(f"{name} must be positive, got {value}")
+        raise _not_positive(name, value, False)
     return stored_int
 
 
@@ -177,22 +200,24 @@ def cost_per_base_unit(amount, stored: int, precision) -> Decimal:
 
 def parse_factor(value, precision, unit: str = "unit") -> int:
     """A unit's factor in base units (`24`, `0.5`) as an integer of the smallest unit."""
-    return parse_quantity(value, precision, f"the factor of {unit}")
+    return parse_quantity(value, precision, _("the factor of {unit}").format(unit=unit))
 
 
-def parse_in_unit(value, factor: int, precision, unit: str = "", name: str = "quantity", *,
+def parse_in_unit(value, factor: int, precision, unit: str = "", name: str | None = None, *,
                   allow_zero: bool = False) -> int:
     """A quantity in a named unit (factor = stored units per unit) as the stored integer.
     It may have decimals as long as the result is a whole number of the smallest unit."""
+    name = name or _("quantity")
     number = to_decimal(value, name)
     stored = number * factor
     if stored != stored.to_integral_value():
-        raise InvalidInput(f"{name} {value} {unit} of {_sku(precision).strip() or 'the item'} is not a whole "
-                           f"number of its smallest unit ({precision_words(precision)} in "
-                           f"{getattr(precision, 'uom', '') or 'the base unit'})")
+        raise InvalidInput(_("{name} {value} {unit} of {sku} is not a whole number of its smallest unit "
+                             "({precision} in {uom})").format(
+            name=name, value=value, unit=unit, sku=_sku(precision).strip() or _("the item"),
+            precision=precision_words(precision), uom=getattr(precision, "uom", "") or _("the base unit")))
     stored_int = int(stored)
     if stored_int < 0 or (stored_int == 0 and not allow_zero):
-        raise InvalidInput(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {value}")
+        raise _not_positive(name, value, allow_zero)
     return stored_int
 
 

@@ -7,6 +7,7 @@ compare with them as they are.
 from __future__ import annotations
 
 from enum import StrEnum
+from gettext import gettext as _
 
 
 class POStatus(StrEnum):
@@ -39,6 +40,14 @@ class SOStatus(StrEnum):
     SHIPPED = "shipped"
     PARTIAL = "partial"
     CANCELLED = "cancelled"
+
+
+def status_word(status) -> str:
+    """STATUS (a document's or line's) as a message names it, in the chosen language. The words
+    are marked where the station lists them (terminal/flows/base.py STATUS_WORDS); the stored
+    status stays the English string."""
+    text = str(status or "")
+    return _(text) if text else text
 
 
 # Purchase orders still expecting goods (the receive screen's list), those a station may

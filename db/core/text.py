@@ -16,10 +16,79 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from gettext import gettext as _
+from gettext import ngettext
+
+# The words counted on screen, each a marked plural message (a catalogue's plural forms are not
+# an English "s"): plural() is their one home, so every "4 units" or "2 lines" of the store and
+# the station reads in the chosen language. A word not listed here stays English.
+_COUNTED = {
+    "unit": lambda n: ngettext("{n} unit", "{n} units", n),
+    "expired unit": lambda n: ngettext("{n} expired unit", "{n} expired units", n),
+    "line": lambda n: ngettext("{n} line", "{n} lines", n),
+    "row": lambda n: ngettext("{n} row", "{n} rows", n),
+    "pick": lambda n: ngettext("{n} pick", "{n} picks", n),
+    "location": lambda n: ngettext("{n} location", "{n} locations", n),
+    "place": lambda n: ngettext("{n} place", "{n} places", n),
+    "scan": lambda n: ngettext("{n} scan", "{n} scans", n),
+    "unknown barcode": lambda n: ngettext("{n} unknown barcode", "{n} unknown barcodes", n),
+    "posting": lambda n: ngettext("{n} posting", "{n} postings", n),
+    "recent posting": lambda n: ngettext("{n} recent posting", "{n} recent postings", n),
+    "movement": lambda n: ngettext("{n} movement", "{n} movements", n),
+    "day": lambda n: ngettext("{n} day", "{n} days", n),
+    "lot": lambda n: ngettext("{n} lot", "{n} lots", n),
+    "draft purchase order": lambda n: ngettext("{n} draft purchase order", "{n} draft purchase orders", n),
+    "open (receivable at once) purchase order": lambda n: ngettext(
+        "{n} open (receivable at once) purchase order", "{n} open (receivable at once) purchase orders", n),
+}
+
+
+def english_plural(n: int, word: str) -> str:
+    """"1 line", "2 lines", in English whatever the language (text the store keeps)."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
 
 def plural(n: int, word: str) -> str:
-    """"1 line", "2 lines"."""
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    """"1 line", "2 lines"; in the chosen language for the words of `_COUNTED`."""
+    form = _COUNTED.get(word)
+    if form is None:
+        return english_plural(n, word)
+    # gettext's plural rule takes whole numbers only; English says "1 unit", else "units".
+    return form(n if isinstance(n, int) else 1 if n == 1 else 2).format(n=n)
+
+
+class Phrase(str):
+    """Text made of a TEMPLATE (English, marked N_ where it is written) and its FIELDS: the
+    string is the text in the chosen language, as a screen shows it; `.english` is the English
+    text, as the store keeps it (audit details are never translated). A field may be a Phrase."""
+    english: str
+
+    def __new__(cls, template: str, **fields):
+        return cls.made(_(template).format(**fields), template.format(**{k: english(v) for k, v in fields.items()}))
+
+    @classmethod
+    def made(cls, shown: str, english_text: str) -> "Phrase":
+        made = super().__new__(cls, shown)
+        made.english = english_text
+        return made
+
+
+def english(text):
+    """TEXT as the store keeps it: a Phrase's English, any other value as it is."""
+    return text.english if isinstance(text, Phrase) else text
+
+
+def counted(n: int, word: str) -> Phrase:
+    """`plural(n, word)` that also knows its English (for a Phrase's field)."""
+    return Phrase.made(plural(n, word), english_plural(n, word))
+
+
+def phrase(text: str) -> str:
+    """TEXT in the chosen language: a Phrase as it is, a word or phrase marked N_ where it was
+    written (a role; an action such as "adjusting stock") translated."""
+    if isinstance(text, Phrase):
+        return str(text)
+    return _(text) if text else text
 
 
 def minute(at: dt.datetime | None) -> str:

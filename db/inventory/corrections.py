@@ -1,6 +1,8 @@
 """Correcting stock: supervisor adjustments and undo of a movement (with its document counters)."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from db.ledger.posting import Posting, post, reverse
@@ -13,7 +15,8 @@ from db.core.sql import locked
 from db.ledger import locks
 from db.masterdata.lots import lot_for
 from db.masterdata.places import physical
-from db.masterdata.security import audit, get_operator, require_supervisor
+from db.masterdata.security import N_, audit, get_operator, require_supervisor
+from db.core.statuses import status_word
 
 
 @retry_conflicts
@@ -25,23 +28,26 @@ def adjust(sku: str, qty: int, location: str, *, reason: str, operator: str,
     earlier = earlier_by_key(key)
     if earlier is not None:
         gain = isinstance(qty, int) and qty > 0
-        check_replay(key, [earlier], f"an adjustment of {qty} × {sku} at {location}", kinds={"adjust"},
+        check_replay(key, [earlier], _("an adjustment of {qty} × {sku} at {code}").format(qty=qty, sku=sku, code=location),
+                     kinds={"adjust"},
                      sku=sku, qty=abs(qty) if isinstance(qty, int) else None,
                      **({"to_code": location} if gain else {"from_code": location}))
         return earlier
-    require_supervisor(operator, "adjusting stock")
+    require_supervisor(operator, N_("adjusting stock"))
     original = reason
     if not is_whole(qty) or qty == 0:
-        raise InvalidInput(f"an adjustment needs a non-zero whole quantity (+ found, - lost), got {qty!r}")
+        raise InvalidInput(_("an adjustment needs a non-zero whole quantity (+ found, - lost), got {qty!r}").format(
+            qty=qty))
     try:
         reason = get_reason(reason).code if reason else None    # any case: "loss" is LOSS
     except NotFound:
         reason = None
     if not reason:
         known = ", ".join(r.code for r in ReasonCode.select().where(ReasonCode.kind == "adjust").order_by(ReasonCode.code))
-        raise NotFound(f"unknown reason code {original!r}; adjustment reasons are {known}")
+        raise NotFound(_("unknown reason code {code!r}; adjustment reasons are {known}").format(
+            code=original, known=known))
     item = get_item(sku)
-    loc = physical(get_location(location), "an adjustment")
+    loc = physical(get_location(location), _("an adjustment"))
     with write_transaction():
         the_lot = lot_for(item, lot, expiry=expiry, create=qty > 0)
         gain = Location.get(Location.code == VIRTUAL_CODES["inventory-gain"])
@@ -67,17 +73,19 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
     op = get_operator(operator)
     original = Movement.get_or_none(Movement.id == movement_id)
     if original is None:
-        raise NotFound(f"no movement {movement_id}")
+        raise NotFound(_("no movement {id}").format(id=movement_id))
     if not op.is_supervisor and original.operator != op.code:
-        raise PermissionDenied(f"operator {op.code} is a worker and may undo only their own movements; "
-                               f"movement {movement_id} was posted by {original.operator}")
+        raise PermissionDenied(_("operator {code} is a worker and may undo only their own movements; "
+                                 "movement {id} was posted by {operator}").format(
+            code=op.code, id=movement_id, operator=original.operator))
     if original.kind == "ship":
-        raise RuleViolation(f"movement {movement_id} is a shipment: the goods have left, it cannot be undone")
+        raise RuleViolation(_("movement {id} is a shipment: the goods have left, it cannot be undone").format(
+            id=movement_id))
     if original.kind in ("rtv", "rma"):
         # The money side followed (a debit or credit note): a return is put right by another
         # return, never by taking the movement back.
-        raise RuleViolation(f"movement {movement_id} is a return ({original.document}): it cannot be undone; "
-                            f"post a return the other way instead")
+        raise RuleViolation(_("movement {id} is a return ({document}): it cannot be undone; "
+                              "post a return the other way instead").format(id=movement_id, document=original.document))
     with write_transaction():
         # Documents before their lines, both before the item (db/ledger/locks.py).
         if original.po_line_id:
@@ -87,8 +95,9 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
             order = locks.document(SalesOrder, SalesOrderLine.get_by_id(original.so_line_id).so_id)
             sline = locked(SalesOrderLine, original.so_line_id)
             if order.status in ("shipped", "partial", "cancelled") and original.kind == "pick":
-                raise RuleViolation(f"movement {movement_id} picked for sales order {order.number}, "
-                                    f"which is {order.status}: it cannot be undone")
+                raise RuleViolation(_("movement {id} picked for sales order {number}, "
+                                      "which is {status}: it cannot be undone").format(
+                    id=movement_id, number=order.number, status=status_word(order.status)))
         earlier = earlier_by_key(key)
         if earlier is not None:
             return _undo_replay(key, earlier, movement_id)
@@ -113,7 +122,7 @@ def undo_movement(movement_id: int, *, operator: str, station: str = "",
 
 def _undo_replay(key: str, earlier: Movement, movement_id: int) -> Movement:
     if earlier.kind != "undo" or earlier.reverses_id != movement_id:
-        refuse_reuse(key, earlier, f"an undo of movement {movement_id}")
+        refuse_reuse(key, earlier, _("an undo of movement {id}").format(id=movement_id))
     return earlier
 
 
@@ -123,7 +132,7 @@ def undo_movements(ids: list[int], *, operator: str, station: str = "",
     location's content (or a basket of lines) is taken back by ONE undo. A leg of a transfer
     already reversed with its partner is skipped."""
     if not ids:
-        raise InvalidInput("nothing to undo: no movement given")
+        raise InvalidInput(_("nothing to undo: no movement given"))
     undone = []
     with write_transaction():
         moves = list(Movement.select().where(Movement.id.in_(ids)))

@@ -14,18 +14,20 @@ reports and screens call `is_expired` / `expired_message`: nobody writes the rul
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 
 from db.core.clock import today as store_today
 from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, RuleViolation
 from db.core.quantities import stock_value
-from db.core.text import plural
+from db.core.text import Phrase, counted
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, Lot
 from db.ledger import locks
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import warehouse_location
-from db.masterdata.security import audit, require_supervisor
+from db.masterdata.security import N_, audit, require_supervisor
 
 # Where expired stock may stand: anywhere physical but the quarantine it is moved to.
 SELLABLE_KINDS = tuple(k for k in PHYSICAL_KINDS if k != "quarantine")
@@ -38,14 +40,16 @@ def is_expired(expiry: dt.date | None, today: dt.date | None = None) -> bool:
 
 
 def expired_message(lot_code: str, expiry: dt.date) -> str:
-    return f"lot {lot_code} expired on {expiry.isoformat()}"
+    return _("lot {lot} expired on {expiry}").format(lot=lot_code, expiry=expiry.isoformat())
 
 
-def check_not_expired(lot: Lot | None, what: str = "a pick") -> None:
-    """Refuse an expired LOT ("lot L expired on D")."""
+def check_not_expired(lot: Lot | None, what: str | None = None) -> None:
+    """Refuse an expired LOT ("lot L expired on D"). WHAT: the operation, already translated
+    (default "a pick")."""
     if lot is not None and is_expired(lot.expiry):
-        raise RuleViolation(f"{expired_message(lot.code, lot.expiry)}: {what} of an expired lot is refused; "
-                            f"quarantine it (wh quarantine --expired)")
+        raise RuleViolation(_("{expired}: {what} of an expired lot is refused; "
+                              "quarantine it (wh quarantine --expired)").format(
+            expired=expired_message(lot.code, lot.expiry), what=what or _("a pick")))
 
 
 def expired_lot(sku: str, lot_code: str, expiry: dt.date | None = None) -> str | None:
@@ -69,20 +73,23 @@ def today_text() -> str:
 
 def receipt_problem(item: Item, lot_code: str | None, expiry: dt.date | None,
                     today: dt.date | None = None) -> str | None:
-    """Why a receipt of LOT_CODE expiring EXPIRY is refused, with the dates; None when it is fine."""
+    """Why a receipt of LOT_CODE expiring EXPIRY is refused, with the dates; None when it is fine.
+    A Phrase: shown in the chosen language, audited in English (`.english`)."""
     if expiry is None:
         return None
     today = today or store_today()
-    lot = f"lot {lot_code} of {item.sku}" if lot_code else item.sku
+    lot = Phrase(N_("lot {lot} of {sku}"), lot=lot_code, sku=item.sku) if lot_code else item.sku
     if expiry < today:
-        return f"{lot} expired on {expiry.isoformat()} (today is {today.isoformat()})"
+        return Phrase(N_("{lot} expired on {expiry} (today is {today})"), lot=lot, expiry=expiry.isoformat(),
+                      today=today.isoformat())
     minimum = item.min_shelf_life_days or 0
     left = (expiry - today).days
     if minimum and left < minimum:
         # Short enough for the station's banner (two rows and the acknowledgement line).
-        return (f"{lot} expires {expiry.isoformat()}, in {plural(left, 'day')}; {item.sku} needs "
-                f"{plural(minimum, 'day')} of shelf life (expiry {(today + dt.timedelta(days=minimum)).isoformat()} "
-                f"or later)")
+        return Phrase(N_("{lot} expires {expiry}, in {left}; {sku} needs {minimum} of shelf life "
+                         "(expiry {earliest} or later)"),
+                      lot=lot, expiry=expiry.isoformat(), left=counted(left, "day"), sku=item.sku,
+                      minimum=counted(minimum, "day"), earliest=(today + dt.timedelta(days=minimum)).isoformat())
     return None
 
 
@@ -96,10 +103,12 @@ def receipt_check(item: Item, lot_code: str | None, expiry: dt.date | None, *,
     if problem is None:
         return None
     if not override_by:
-        raise RuleViolation(f"receipt refused: {problem}; a supervisor may override it with PIN and reason")
+        raise RuleViolation(_("receipt refused: {problem}; a supervisor may override it with PIN and reason").format(
+            problem=problem))
     if not (override_reason or "").strip():
-        raise InvalidInput(f"an override of an expiry refusal needs a reason; got none ({problem})")
-    require_supervisor(override_by, f"receiving {problem}")
+        raise InvalidInput(_("an override of an expiry refusal needs a reason; got none ({problem})").format(
+            problem=problem))
+    require_supervisor(override_by, Phrase(N_("receiving {problem}"), problem=problem))
     return problem
 
 
@@ -132,15 +141,16 @@ def quarantine_expired(*, operator: str, station: str = "", warehouse: str | Non
     from db.ledger.keys import derived_key
     from db.masterdata.lookup import get_warehouse
     from db.sales.picking import release_place
-    require_supervisor(operator, "moving expired stock to quarantine")
+    require_supervisor(operator, N_("moving expired stock to quarantine"))
     wh = get_warehouse(warehouse) if warehouse else None
     today = store_today()
     moved = []
     with write_transaction():
         rows = expired_balances(wh.id if wh else None, today)
         if not rows:
-            where = f" in {wh.code}" if wh else ""
-            raise RuleViolation(f"no expired stock{where} outside quarantine on {today.isoformat()}")
+            where = _(" in {code}").format(code=wh.code) if wh else ""
+            raise RuleViolation(_("no expired stock{where} outside quarantine on {today}").format(
+                where=where, today=today.isoformat()))
         # Every item it moves, at once and before their balances (db/ledger/locks.py); then the
         # rows again, as they stand under the locks.
         locks.lock_items(sorted({b.item_id for b in rows}))
@@ -165,7 +175,7 @@ def expiry_rows(days: int = EXPIRING_DAYS, today: dt.date | None = None,
     their value at the item's moving-average cost: earliest expiry first."""
     from decimal import Decimal
     if days < 0:
-        raise InvalidInput(f"the days ahead must be 0 or more, got {days}")
+        raise InvalidInput(_("the days ahead must be 0 or more, got {days}").format(days=days))
     today = today or store_today()
     until = today + dt.timedelta(days=days)
     query = (Balance.select(Balance, Item, Location, Lot).join(Item)

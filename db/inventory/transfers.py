@@ -1,6 +1,8 @@
 """Moving stock: put-away and transfers within a warehouse and between warehouses."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import uuid
 
 import peewee as pw
@@ -27,7 +29,7 @@ def move(sku: str, qty: int, from_code: str, to_code: str, *, lot: str | None = 
 
     A lot-tracked item with no lot given takes the only lot at FROM, if there is just one.
     """
-    doing = f"a move of {qty} × {sku} {from_code} → {to_code}"
+    doing = _("a move of {qty} × {sku} {source} → {dest}").format(qty=qty, sku=sku, source=from_code, dest=to_code)
     if key:
         earlier = _earlier(key)
         if earlier:
@@ -35,12 +37,12 @@ def move(sku: str, qty: int, from_code: str, to_code: str, *, lot: str | None = 
     get_operator(operator)
     whole_quantity(qty)
     item = get_item(sku)
-    src = physical(get_location(from_code), "a move")
-    dst = physical(get_location(to_code), "a move")
+    src = physical(get_location(from_code), _("a move"))
+    dst = physical(get_location(to_code), _("a move"))
     if src.id == dst.id:
-        raise InvalidInput(f"a move needs two different locations, got {src.code} twice")
+        raise InvalidInput(_("a move needs two different locations, got {code} twice").format(code=src.code))
     if kind == "putaway":
-        same_warehouse(src, dst, "put-away")
+        same_warehouse(src, dst, _("put-away"))
     the_lot = lot_at(item, src, lot)
     with write_transaction():
         if key:
@@ -52,12 +54,14 @@ def move(sku: str, qty: int, from_code: str, to_code: str, *, lot: str | None = 
 
 
 def same_warehouse(src: Location, dst: Location, what: str) -> None:
-    """Refuse WHAT from SRC to a location of another warehouse: only a transfer crosses."""
+    """Refuse WHAT (already translated) from SRC to a location of another warehouse: only a
+    transfer crosses."""
     if src.warehouse_id != dst.warehouse_id:
-        here = src.warehouse.code if src.warehouse_id else "none"
-        there = dst.warehouse.code if dst.warehouse_id else "none"
-        raise RuleViolation(f"{what} stays in warehouse {here}: {dst.code} is in {there}; "
-                            f"moving stock between warehouses is the Transfer job")
+        here = src.warehouse.code if src.warehouse_id else _("none")
+        there = dst.warehouse.code if dst.warehouse_id else _("none")
+        raise RuleViolation(_("{what} stays in warehouse {here}: {code} is in {there}; "
+                              "moving stock between warehouses is the Transfer job").format(
+            what=what, here=here, code=dst.code, there=there))
 
 
 def _move_locked(item, the_lot, qty, src, dst, *, operator, station, key, document, kind):
@@ -107,15 +111,15 @@ def _earlier_all(key: str, src: Location) -> list[Movement]:
 def move_all(from_code: str, to_code: str, *, operator: str, station: str = "",
              key: str | None = None) -> list[Movement]:
     """Move the whole free content of a location (units allocated to orders stay)."""
-    src = physical(get_location(from_code), "a move")
+    src = physical(get_location(from_code), _("a move"))
     if key:
         earlier = _earlier_all(key, src)
         if earlier:
             return earlier
     get_operator(operator)
-    dst = physical(get_location(to_code), "a move")
+    dst = physical(get_location(to_code), _("a move"))
     if src.id == dst.id:
-        raise InvalidInput(f"a move needs two different locations, got {src.code} twice")
+        raise InvalidInput(_("a move needs two different locations, got {code} twice").format(code=src.code))
     with write_transaction():
         if key:
             earlier = _earlier_all(key, src)
@@ -131,7 +135,7 @@ def move_all(from_code: str, to_code: str, *, operator: str, station: str = "",
                 .where(Balance.location == src.id, Balance.qty - Balance.allocated > 0)
                 .order_by(Item.sku, Balance.lot) if b.item_id in held]
         if not rows:
-            raise RuleViolation(f"location {src.code} holds no free stock to move")
+            raise RuleViolation(_("location {code} holds no free stock to move").format(code=src.code))
         document = f"TR-{uuid.uuid4().hex[:8].upper()}" if src.warehouse_id != dst.warehouse_id else ""
         moved: list[Movement] = []
         for b in rows:

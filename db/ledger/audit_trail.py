@@ -6,6 +6,8 @@ immutable; writing it twice would only add a second place to disagree.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 import json
 
@@ -16,16 +18,18 @@ from db.core.period import bounds
 
 
 def _movement_detail(m, sku: str, lot: str | None, src: str, dst: str) -> str:
-    parts = [f"movement {m.id}: {m.qty} × {sku}" + (f" lot {lot}" if lot else "") + f" {src} → {dst}"]
+    lot_text = _(" lot {lot}").format(lot=lot) if lot else ""
+    parts = [_("movement {id}: {qty} × {sku}{lot} {source} → {dest}").format(
+        id=m.id, qty=m.qty, sku=sku, lot=lot_text, source=src, dest=dst)]
     if m.document:
-        parts.append(f"doc {m.document}")
+        parts.append(_("doc {document}").format(document=m.document))
     if m.reason:
-        parts.append(f"reason {m.reason}")
+        parts.append(_("reason {reason}").format(reason=m.reason))
     if m.reverses_id:
-        parts.append(f"reverses {m.reverses_id}")
+        parts.append(_("reverses {id}").format(id=m.reverses_id))
     if m.idempotency_key:
-        parts.append(f"key {m.idempotency_key}")
-    return "; ".join(parts)
+        parts.append(_("key {key}").format(key=m.idempotency_key))
+    return _("; ").join(parts)
 
 
 def _log_detail(text: str) -> str:

@@ -62,7 +62,7 @@ OWN_COST_KINDS = ("receipt", "opening", "rma", "restock")
 # `read_state`); the parameters are `state_params()`.
 STATE_COLUMNS = ('"unit_cost", "stock_value", (SELECT COALESCE(SUM(b."qty"), 0) FROM "balance" AS b '
                  'JOIN "location" AS l ON b."location_id" = l."id" WHERE b."item_id" = "item"."id" '
-                 'AND l."kind" IN (' + ", ".join("?" for _ in USABLE_KINDS) + '))')
+                 'AND l."kind" IN (' + ", ".join("?" for _unused in USABLE_KINDS) + '))')
 STATE_SQL = f'SELECT {STATE_COLUMNS} FROM "item" WHERE "id" = ?'
 # A store from before costing (schema 5) had no stock value: the books said usable units ×
 # the item's cost. The upgrade, and the bench's generated store, start from that.

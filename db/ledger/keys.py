@@ -9,10 +9,33 @@ posted, never answered with another operation's result.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from db.core.errors import RuleViolation
 from db.core.models import Movement
 from db.core.sql import row_by
 from db.core.quantities import format_quantity as fq
+
+
+def N_(text: str) -> str:
+    """Mark TEXT for the catalogue; it is translated where it is shown."""
+    return text
+
+
+# The kinds of movement, as a message names them ("a receipt of 5 × SKU-1 …"); the stored kind
+# stays this English word.
+KIND_WORDS = {
+    "receipt": N_("receipt"), "reject": N_("reject"), "putaway": N_("putaway"), "pick": N_("pick"),
+    "ship": N_("ship"), "move": N_("move"), "adjust": N_("adjust"), "count": N_("count"),
+    "opening": N_("opening"), "transfer": N_("transfer"), "undo": N_("undo"), "rtv": N_("rtv"),
+    "rma": N_("rma"), "restock": N_("restock"), "scrap": N_("scrap"), "quarantine": N_("quarantine"),
+    "short": N_("short"),
+}
+
+
+def kind_word(kind: str) -> str:
+    """KIND (a movement's kind) in the chosen language."""
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
 
 
 def earlier_by_key(key: str | None) -> Movement | None:
@@ -26,14 +49,18 @@ def derived_key(key: str | None, suffix: str) -> str | None:
 
 
 def describe(m: Movement) -> str:
-    lot = f" lot {m.lot.code}" if m.lot_id else ""
-    doc = f" ({m.document})" if m.document else ""
-    return f"a {m.kind} of {fq(m.qty, m.item)} × {m.item.sku}{lot} {m.from_location.code} → {m.to_location.code}{doc}"
+    lot = _(" lot {lot}").format(lot=m.lot.code) if m.lot_id else ""
+    doc = _(" ({document})").format(document=m.document) if m.document else ""
+    return _("a {kind} of {qty} × {sku}{lot} {source} → {dest}{doc}").format(
+        kind=kind_word(m.kind), qty=fq(m.qty, m.item), sku=m.item.sku, lot=lot, source=m.from_location.code,
+        dest=m.to_location.code, doc=doc)
 
 
 def refuse_reuse(key: str, earlier: Movement, doing: str) -> None:
-    raise RuleViolation(f"key {key!r} was already used for {describe(earlier)}, movement {earlier.id}; "
-                        f"it cannot be reused for {doing}: give a new key")
+    """RuleViolation: KEY posted EARLIER; DOING (the operation refused, already translated)."""
+    raise RuleViolation(_("key {key!r} was already used for {earlier}, movement {id}; "
+                          "it cannot be reused for {doing}: give a new key").format(
+                              key=key, earlier=describe(earlier), id=earlier.id, doing=doing))
 
 
 def check_replay(key: str | None, earlier: list[Movement], doing: str, *, kinds, sku: str | None = None,

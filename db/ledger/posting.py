@@ -7,6 +7,8 @@ posting with an idempotency key posts at most once; every movement says who, whe
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -62,16 +64,18 @@ def post(p: Posting) -> Movement:
     changes nothing.
     """
     if not is_whole(p.qty) or p.qty <= 0 or p.qty > MAX_QTY:
-        raise InvalidInput(f"a movement needs a positive whole quantity of at most {MAX_QTY}, got {p.qty!r}")
+        raise InvalidInput(_("a movement needs a positive whole quantity of at most {maximum}, got {qty!r}").format(
+            maximum=MAX_QTY, qty=p.qty))
     if p.from_location.id == p.to_location.id:
-        raise InvalidInput(f"a movement needs two different locations, got {p.from_location.code} twice")
+        raise InvalidInput(_("a movement needs two different locations, got {code} twice").format(
+            code=p.from_location.code))
     for loc in (p.from_location, p.to_location):
         if not loc.active:
-            raise RuleViolation(f"location {loc.code} is inactive")
+            raise RuleViolation(_("location {code} is inactive").format(code=loc.code))
     if p.lot is not None and p.lot.item_id != p.item.id:
-        raise InvalidInput(f"lot {p.lot.code} belongs to another item, not {p.item.sku}")
+        raise InvalidInput(_("lot {lot} belongs to another item, not {sku}").format(lot=p.lot.code, sku=p.item.sku))
     if p.lot is None and p.item.lot_tracked and p.kind != "undo":
-        raise InvalidInput(f"{p.item.sku} is lot-tracked: a lot is required")
+        raise InvalidInput(_("{sku} is lot-tracked: a lot is required").format(sku=p.item.sku))
     if p.kind in KIND_ROLES:
         check_kind(p.kind, p.operator, p.station)
 
@@ -98,7 +102,7 @@ def _post_sqlite(p: Posting) -> Movement:
             if earlier is not None:
                 return earlier
         if isinstance(exc, pw.IntegrityError) and p.reverses is not None:
-            raise RuleViolation(f"movement {p.reverses.id} was already undone") from None
+            raise RuleViolation(_("movement {id} was already undone").format(id=p.reverses.id)) from None
         raise
 
 
@@ -205,7 +209,7 @@ def _post_pg(p: Posting) -> Movement:
             if earlier is not None:
                 return earlier
         if p.reverses is not None:
-            raise RuleViolation(f"movement {p.reverses.id} was already undone") from None
+            raise RuleViolation(_("movement {id} was already undone").format(id=p.reverses.id)) from None
         raise
 
 
@@ -252,17 +256,19 @@ def _check_stock(p: Posting, source: "_BalanceRow", target: "_BalanceRow") -> No
     balance leaves ±MAX_QTY (db/core/quantities.py)."""
     if target.qty + p.qty > MAX_QTY or source.qty - p.qty < -MAX_QTY:
         full, qty = (p.to_location, target.qty) if target.qty + p.qty > MAX_QTY else (p.from_location, source.qty)
-        raise InvalidInput(f"{p.item.sku} at {full.code} holds {fq(qty, p.item)}: {fq(p.qty, p.item)} more would pass the "
-                           f"bound of {MAX_QTY} units a balance may hold")
+        raise InvalidInput(_("{sku} at {code} holds {qty}: {more} more would pass the "
+                             "bound of {maximum} units a balance may hold").format(
+            sku=p.item.sku, code=full.code, qty=fq(qty, p.item), more=fq(p.qty, p.item), maximum=MAX_QTY))
     if not p.from_location.is_physical:
         return
     free = source.qty - max(0, source.allocated - p.release_allocation)
     if p.qty > free:
-        lot = f" lot {p.lot.code}" if p.lot else ""
-        held = f" ({fq(source.allocated, p.item)} of them allocated to orders)" if source.allocated else ""
-        raise InsufficientStock(
-            f"only {fq(source.qty, p.item)} × {p.item.sku}{lot} at {p.from_location.code}{held}; "
-            f"cannot take {fq(p.qty, p.item)}")
+        lot = _(" lot {lot}").format(lot=p.lot.code) if p.lot else ""
+        held = (_(" ({allocated} of them allocated to orders)").format(allocated=fq(source.allocated, p.item))
+                if source.allocated else "")
+        raise InsufficientStock(_("only {qty} × {sku}{lot} at {code}{held}; cannot take {wanted}").format(
+            qty=fq(source.qty, p.item), sku=p.item.sku, lot=lot, code=p.from_location.code, held=held,
+            wanted=fq(p.qty, p.item)))
 
 
 # The statements every posting runs, written once. Building them through peewee's query
@@ -276,7 +282,7 @@ assert sorted(_INSERT_NAMES) == sorted(f.name for f in Movement._meta.sorted_fie
     "every Movement field is posted"
 _INSERT = (f'INSERT INTO {table(Movement)} ('
            + ", ".join(f'"{Movement._meta.fields[n].column_name}"' for n in _INSERT_NAMES)
-           + ") VALUES (" + ", ".join("?" for _ in _INSERT_NAMES) + ")")
+           + ") VALUES (" + ", ".join("?" for _unused in _INSERT_NAMES) + ")")
 _COST = Movement.unit_cost.db_value
 _EARLIER = f'SELECT "id" FROM {table(Movement)} WHERE "idempotency_key" = ?'
 _BALANCE = (f'SELECT "id", "qty", "allocated" FROM {table(Balance)} '
@@ -350,7 +356,7 @@ def _both_balances_pg(p: Posting, key: str | None) -> tuple[dict[str, _BalanceRo
     lot = '"lot_id" IS NULL' if p.lot is None else '"lot_id" = %s'
     where = [p.item.id, p.from_location.id, p.to_location.id] + ([] if p.lot is None else [p.lot.id])
     rows = locks.after_item_lock(p.item.id, _PG_BOTH.format(lot=lot), [key] + where + where).fetchall()
-    found = {loc: _BalanceRow(bid, qty, allocated) for bid, loc, qty, allocated, _ in rows}
+    found = {loc: _BalanceRow(bid, qty, allocated) for bid, loc, qty, allocated, _unused in rows}
     if len(found) != 2:
         return None, None
     # Every row carries the same answer to "was KEY posted already?".
@@ -375,11 +381,12 @@ def reverse(movement_id: int, operator: str, station: str = "", key: str | None 
     undo of an undo, is refused."""
     original = Movement.get_or_none(Movement.id == movement_id)
     if original is None:
-        raise NotFound(f"no movement {movement_id}")
+        raise NotFound(_("no movement {id}").format(id=movement_id))
     if original.reverses_id is not None:
-        raise RuleViolation(f"movement {movement_id} is itself an undo of movement {original.reverses_id}; it cannot be undone")
+        raise RuleViolation(_("movement {id} is itself an undo of movement {original}; it cannot be undone").format(
+            id=movement_id, original=original.reverses_id))
     if Movement.select().where(Movement.reverses == original.id).exists():
-        raise RuleViolation(f"movement {movement_id} was already undone")
+        raise RuleViolation(_("movement {id} was already undone").format(id=movement_id))
     return post(Posting(
         item=original.item, qty=original.qty, from_location=original.to_location,
         to_location=original.from_location, lot=original.lot, kind="undo", operator=operator,
@@ -400,8 +407,10 @@ class VerifyResult:
 
     def summary(self) -> str:
         if self.consistent:
-            return f"ledger consistent: {self.movements} movements, {self.balances} balances"
-        return f"ledger INCONSISTENT: {len(self.mismatches)} mismatches in {self.movements} movements, {self.balances} balances"
+            return _("ledger consistent: {movements} movements, {balances} balances").format(
+                movements=self.movements, balances=self.balances)
+        return _("ledger INCONSISTENT: {n} mismatches in {movements} movements, {balances} balances").format(
+            n=len(self.mismatches), movements=self.movements, balances=self.balances)
 
 
 def verify() -> VerifyResult:
@@ -422,7 +431,7 @@ def verify() -> VerifyResult:
         expected[(item, loc, lot)] = expected.get((item, loc, lot), 0) - int(q)
     movements = Movement.select().count()
     cached = {}
-    for _, item, loc, lot, qty, allocated in Balance.select(
+    for _unused, item, loc, lot, qty, allocated in Balance.select(
             Balance.id, Balance.item, Balance.location, Balance.lot, Balance.qty, Balance.allocated).tuples():
         cached[(item, loc, lot)] = (qty, allocated)
     mismatches = []
@@ -432,19 +441,21 @@ def verify() -> VerifyResult:
 
     def name(key):
         item, loc, lot = key
-        lot_txt = f" lot {lots.get(lot, lot)}" if lot else ""
-        return f"{skus.get(item, item)} at {locs.get(loc, (loc,))[0]}{lot_txt}"
+        lot_txt = _(" lot {lot}").format(lot=lots.get(lot, lot)) if lot else ""
+        return _("{sku} at {code}{lot}").format(sku=skus.get(item, item), code=locs.get(loc, (loc,))[0], lot=lot_txt)
 
     for key in sorted(set(expected) | set(cached), key=lambda k: (k[0], k[1], k[2] or 0)):
         want = expected.get(key, 0)
         have, allocated = cached.get(key, (0, 0))
         if want != have:
-            mismatches.append(f"{name(key)}: ledger says {want}, balance says {have}")
+            mismatches.append(_("{place}: ledger says {want}, balance says {have}").format(
+                place=name(key), want=want, have=have))
         physical = locs.get(key[1], (None, "storage"))[1] in PHYSICAL_KINDS
         if physical and have < 0:
-            mismatches.append(f"{name(key)}: negative stock {have}")
+            mismatches.append(_("{place}: negative stock {have}").format(place=name(key), have=have))
         if allocated < 0 or (physical and allocated > have):
-            mismatches.append(f"{name(key)}: allocated {allocated} of {have} on hand")
+            mismatches.append(_("{place}: allocated {allocated} of {have} on hand").format(
+                place=name(key), allocated=allocated, have=have))
     return VerifyResult(movements=movements, balances=len(cached), mismatches=mismatches)
 
 

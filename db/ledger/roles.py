@@ -51,8 +51,10 @@ def check_kind(kind: str, operator: str, station: str = "") -> None:
     role, active = _role_of(operator)
     if role == wanted and active:
         return
-    from db.masterdata.security import refuse
-    who = (f"operator {operator} is a {role}" if role and active else
-           f"operator {operator} is inactive" if role else f"{operator!r} is not an operator")
-    refuse(operator, station, "role_refused", f"{who}; a movement of kind {kind} needs a {wanted}",
+    from db.masterdata.security import N_, refusal, refuse
+    template = (N_("operator {operator} is a {role}; a movement of kind {kind} needs a {wanted}") if role and active
+                else N_("operator {operator} is inactive; a movement of kind {kind} needs a {wanted}") if role
+                else N_("{operator!r} is not an operator; a movement of kind {kind} needs a {wanted}"))
+    refuse(operator, station, "role_refused",
+           *refusal(template, ("role", "kind", "wanted"), operator=operator, role=role or "", kind=kind, wanted=wanted),
            role=role or "", wanted=f"post {kind}")

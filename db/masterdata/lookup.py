@@ -8,6 +8,8 @@ terminal and the CLI can show it as it is.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from peewee import fn
 
 from db.core.errors import NotFound
@@ -20,7 +22,7 @@ from devices.gs1 import gtin_forms
 def get_item(sku: str, row=LOOK_UP) -> Item:
     item = (row_by(Item, "sku", sku) if row is LOOK_UP else row)
     if item is None:
-        raise NotFound(f"unknown item SKU {sku!r}")
+        raise NotFound(_("unknown item SKU {sku!r}").format(sku=sku))
     return item
 
 
@@ -37,14 +39,14 @@ def find_items(text: str, limit: int = 50) -> list[Item]:
 def get_location(code: str, row=LOOK_UP) -> Location:
     loc = (row_by(Location, "code", code) if row is LOOK_UP else row)
     if loc is None:
-        raise NotFound(f"unknown location {code!r}")
+        raise NotFound(_("unknown location {code!r}").format(code=code))
     return loc
 
 
 def get_warehouse(code: str) -> Warehouse:
     wh = row_by(Warehouse, "code", code)
     if wh is None:
-        raise NotFound(f"unknown warehouse {code!r}")
+        raise NotFound(_("unknown warehouse {code!r}").format(code=code))
     return wh
 
 
@@ -57,14 +59,14 @@ def default_warehouse(code: str | None = None) -> Warehouse:
         return get_warehouse(code)
     wh = _FIRST_WAREHOUSE.first()
     if wh is None:
-        raise NotFound("no warehouse is set up yet: expected at least one warehouse")
+        raise NotFound(_("no warehouse is set up yet: expected at least one warehouse"))
     return wh
 
 
 def get_supplier(code: str, row=LOOK_UP) -> Supplier:
     sup = (row_by(Supplier, "code", code) if row is LOOK_UP else row)
     if sup is None:
-        raise NotFound(f"unknown supplier {code!r}")
+        raise NotFound(_("unknown supplier {code!r}").format(code=code))
     return sup
 
 
@@ -112,8 +114,12 @@ def get_reason(code: str, kind: str | None = None) -> ReasonCode:
         known = ReasonCode.select().order_by(ReasonCode.code)
         if kind is not None:
             known = known.where(ReasonCode.kind == kind)
-        what = f"{kind} reasons are" if kind else "known reason codes:"
-        raise NotFound(f"unknown reason code {code!r}; {what} {', '.join(r.code for r in known)}")
+        listed = ", ".join(r.code for r in known)
+        if kind:
+            from db.ledger.keys import kind_word
+            raise NotFound(_("unknown reason code {code!r}; {kind} reasons are {known}").format(
+                code=code, kind=kind_word(kind), known=listed))
+        raise NotFound(_("unknown reason code {code!r}; known reason codes: {known}").format(code=code, known=listed))
     return row
 
 
@@ -129,14 +135,14 @@ def reason_codes(*kinds: str) -> list[ReasonCode]:
 def get_po(number) -> PurchaseOrder:
     po = row_by(PurchaseOrder, "number", str(number))
     if po is None:
-        raise NotFound(f"unknown purchase order {str(number)!r}")
+        raise NotFound(_("unknown purchase order {number!r}").format(number=str(number)))
     return po
 
 
 def get_so(number) -> SalesOrder:
     so = row_by(SalesOrder, "number", str(number))
     if so is None:
-        raise NotFound(f"unknown sales order {str(number)!r}")
+        raise NotFound(_("unknown sales order {number!r}").format(number=str(number)))
     return so
 
 
@@ -151,7 +157,7 @@ def find_lot(item: Item, code: str) -> Lot | None:
 def get_lot(item: Item, code: str) -> Lot:
     lot = find_lot(item, code)
     if lot is None:
-        raise NotFound(f"unknown lot {code!r} of item {item.sku}")
+        raise NotFound(_("unknown lot {code!r} of item {sku}").format(code=code, sku=item.sku))
     return lot
 
 
@@ -165,7 +171,9 @@ def warehouse_location(warehouse_code: str, kind: str) -> Location:
     wh = get_warehouse(warehouse_code)
     loc = _FIRST_OF_KIND.first(wh.id, kind)
     if loc is None:
-        raise NotFound(f"warehouse {wh.code} has no active {kind} location: expected one of kind {kind!r}")
+        from db.masterdata.places import location_kind
+        raise NotFound(_("warehouse {code} has no active {what} location: expected one of kind {kind!r}").format(
+            code=wh.code, what=location_kind(kind), kind=kind))
     return loc
 
 

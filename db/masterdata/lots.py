@@ -1,6 +1,8 @@
 """Lots of an item: finding or creating one under the item's lot and expiry rules."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import peewee as pw
 
 from db.core.connection import database
@@ -13,15 +15,15 @@ def lot_for(item: Item, code: str | None, *, expiry=None, create: bool = False) 
     """The lot CODE of ITEM (created if asked), checking the item's lot rules."""
     if not code:
         if item.lot_tracked:
-            raise InvalidInput(f"{item.sku} is lot-tracked: a lot is required")
+            raise InvalidInput(_("{sku} is lot-tracked: a lot is required").format(sku=item.sku))
         return None
     if not item.lot_tracked:
-        raise InvalidInput(f"{item.sku} is not lot-tracked: expected no lot, got lot {code}")
+        raise InvalidInput(_("{sku} is not lot-tracked: expected no lot, got lot {code}").format(sku=item.sku, code=code))
     lot = Lot.get_or_none(Lot.item == item.id, Lot.code == code)
     if lot is not None:
         if expiry is not None and lot.expiry is not None and lot.expiry != expiry:
-            raise RuleViolation(f"lot {code} of {item.sku} expires {lot.expiry.isoformat()}, "
-                                f"not {expiry.isoformat()}")
+            raise RuleViolation(_("lot {code} of {sku} expires {expiry}, not {given}").format(
+                code=code, sku=item.sku, expiry=lot.expiry.isoformat(), given=expiry.isoformat()))
         if expiry is not None and lot.expiry is None:
             lot.expiry = expiry
             lot.save()
@@ -29,7 +31,8 @@ def lot_for(item: Item, code: str | None, *, expiry=None, create: bool = False) 
     if not create:
         return get_lot(item, code)
     if item.expiry_tracked and expiry is None:
-        raise InvalidInput(f"{item.sku} is expiry-tracked: an expiry date is required for new lot {code}")
+        raise InvalidInput(_("{sku} is expiry-tracked: an expiry date is required for new lot {code}").format(
+            sku=item.sku, code=code))
     try:
         with database.atomic():   # a savepoint: another station may create the same lot now
             return Lot.create(item=item, code=code, expiry=expiry)
@@ -46,5 +49,6 @@ def lot_at(item: Item, loc: Location, code: str | None) -> Lot | None:
                 .order_by(Lot.code))
     if len(lots) == 1:
         return lots[0]
-    held = ", ".join(l.code for l in lots) or "none"
-    raise InvalidInput(f"{item.sku} is lot-tracked: a lot is required; {loc.code} holds lots {held}")
+    held = ", ".join(l.code for l in lots) or _("none")
+    raise InvalidInput(_("{sku} is lot-tracked: a lot is required; {code} holds lots {held}").format(
+        sku=item.sku, code=loc.code, held=held))

@@ -26,6 +26,8 @@ then act as them.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import contextvars
 import datetime as dt
 import hashlib
@@ -44,6 +46,25 @@ from db.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolati
 from db.core.models import AuditLog, Operator, Station, Warehouse, utcnow
 from db.core.sql import Prepared
 from db.core.sql import LOOK_UP, row_by
+from db.core.text import Phrase, english, phrase  # noqa: F401  (Phrase: for the callers' actions)
+
+
+def N_(text: str) -> str:
+    """Mark TEXT for the catalogue; it is translated where it is shown."""
+    return text
+
+
+# The roles as messages name them (the stored role stays the English word).
+ROLE_WORDS = {"worker": N_("worker"), "supervisor": N_("supervisor")}
+
+
+def refusal(template: str, phrases: tuple = (), **fields) -> tuple[str, str]:
+    """TEMPLATE, an English message marked N_, filled with FIELDS twice: as the audit log keeps
+    it (English, like every stored text) and as the operator reads it (translated, with the
+    fields named in PHRASES translated too: `phrase`). For `refuse(..., *refusal(...))`."""
+    shown = {k: phrase(v) if k in phrases else v for k, v in fields.items()}
+    return template.format(**{k: english(v) for k, v in fields.items()}), _(template).format(**shown)
+
 
 # scrypt cost: n=2**14, r=8, p=1 takes ~16 MB and some tens of milliseconds: cheap for one
 # login, expensive for someone trying all 10^4 four-digit PINs against a stolen hash.
@@ -87,9 +108,9 @@ def get_operator(code: str, row=LOOK_UP) -> Operator:
     """The active operator CODE. ROW: the operator row already read (or None), e.g. by `rows_by`."""
     op = row_by(Operator, "code", code) if row is LOOK_UP else row
     if op is None:
-        raise NotFound(f"unknown operator {code!r}")
+        raise NotFound(_("unknown operator {code!r}").format(code=code))
     if not op.active:
-        raise RuleViolation(f"operator {op.code} is inactive: expected an active operator")
+        raise RuleViolation(_("operator {code} is inactive: expected an active operator").format(code=op.code))
     return op
 
 
@@ -104,40 +125,49 @@ def pin_required(operator: str | Operator) -> bool:
 
 def require_supervisor(code: str, action: str, *, station: str | None = None) -> Operator:
     """The operator, if a supervisor (with their PIN when one is set and required); else
-    PermissionDenied naming the action. Every refusal is audited with the station."""
+    PermissionDenied naming the action. Every refusal is audited with the station. ACTION: a
+    phrase marked N_ ("adjusting stock"): English in the audit log, translated in the message."""
     station = _station.get() if station is None else station
     op = get_operator(code)
     if not op.is_supervisor:
-        refuse(op.code, station, "role_refused", f"operator {op.code} is a {op.role}; {action} needs a supervisor",
-               role=op.role, wanted=action)
+        refuse(op.code, station, "role_refused",
+               *refusal(N_("operator {code} is a {role}; {action} needs a supervisor"), ("role", "action"),
+                        code=op.code, role=op.role, action=action),
+               role=op.role, wanted=english(action))
     if pin_required(op) and op.code not in _verified.get():
         source = _pin_source.get()
         pin = source(op.code) if source is not None else None
         if not pin:
-            refuse(op.code, station, "pin_missing", f"{action} needs supervisor {op.code}'s PIN; none was given",
-                   wanted=action)
+            refuse(op.code, station, "pin_missing",
+                   *refusal(N_("{action} needs supervisor {code}'s PIN; none was given"), ("action",),
+                            action=action, code=op.code),
+                   wanted=english(action))
         if not check_pin(op.code, pin, station=station):
-            raise PermissionDenied(f"wrong PIN for supervisor {op.code}; {action} refused")
+            raise PermissionDenied(_("wrong PIN for supervisor {code}; {action} refused").format(
+                code=op.code, action=phrase(action)))
         _verified.set(_verified.get() | {op.code})
     return op
 
 
-def refuse(operator: str, station: str, action: str, message: str, **detail) -> None:
-    """Audit a refusal (in its own transaction when none is open) and raise PermissionDenied."""
+def refuse(operator: str, station: str, action: str, message: str, shown: str | None = None, **detail) -> None:
+    """Audit a refusal (in its own transaction when none is open) and raise PermissionDenied.
+    MESSAGE is audited; SHOWN (default MESSAGE) is the exception's text, in the chosen language
+    (`refusal` makes both)."""
     from db.core.connection import write_transaction
     try:
         with write_transaction():
             audit(operator, station, action, reason=message, **detail)
     except pw.DatabaseError:     # the refusal stands even when its audit row cannot be written
         pass
-    raise PermissionDenied(message)
+    raise PermissionDenied(message if shown is None else shown)
 
 
 def authorize_pin_change(code: str, by: str | None, what: str, *, station: str = "") -> Operator:
     """May BY change, clear or unlock operator CODE's PIN? Freely when CODE has no PIN and is
     not locked out (a fresh store, a first PIN). Otherwise BY must give a PIN (from the PIN
     source): CODE's own current one, or, when BY is another operator, a supervisor's, and that
-    supervisor must have a PIN. The PIN is checked (and counted) as any other. Returns CODE's row."""
+    supervisor must have a PIN. The PIN is checked (and counted) as any other. Returns CODE's row.
+    WHAT: a phrase marked N_ ("changing the PIN"), translated where it is shown."""
     target = get_operator(code)
     if not target.pin_hash and target.locked_until is None:
         return target
@@ -146,22 +176,29 @@ def authorize_pin_change(code: str, by: str | None, what: str, *, station: str =
         actor = get_operator(by)
         if not actor.is_supervisor:
             refuse(actor.code, station, "role_refused",
-                   f"operator {actor.code} is a {actor.role}; {what} of {target.code} needs "
-                   f"{target.code}'s current PIN or a supervisor's", role=actor.role, of=target.code, wanted=what)
+                   *refusal(N_("operator {code} is a {role}; {what} of {target} needs "
+                               "{target}'s current PIN or a supervisor's"), ("role", "what"),
+                            code=actor.code, role=actor.role, what=what, target=target.code),
+                   role=actor.role, of=target.code, wanted=english(what))
         if not actor.pin_hash:
             refuse(actor.code, station, "pin_missing",
-                   f"supervisor {actor.code} has no PIN, so cannot vouch for {what} of {target.code}: "
-                   f"give {target.code}'s current PIN or that of a supervisor who has one", of=target.code)
+                   *refusal(N_("supervisor {code} has no PIN, so cannot vouch for {what} of {target}: "
+                               "give {target}'s current PIN or that of a supervisor who has one"), ("what",),
+                            code=actor.code, what=what, target=target.code),
+                   of=target.code)
     if by in _verified.get():
         return target
     source = _pin_source.get()
     pin = source(by) if source is not None else None
     if not pin:
         refuse(by, station, "pin_missing",
-               f"{what} of {target.code} needs {target.code}'s current PIN or another supervisor's "
-               f"(--operator SUPERVISOR --pin PIN); none was given", of=target.code)
+               *refusal(N_("{what} of {target} needs {target}'s current PIN or another supervisor's "
+                           "(--operator SUPERVISOR --pin PIN); none was given"), ("what",),
+                        what=what, target=target.code),
+               of=target.code)
     if not check_pin(by, pin, station=station):
-        raise PermissionDenied(f"wrong PIN for {by}; {what} of {target.code} refused")
+        raise PermissionDenied(_("wrong PIN for {by}; {what} of {target} refused").format(
+            by=by, what=phrase(what), target=target.code))
     _verified.set(_verified.get() | {by})
     return target
 
@@ -190,8 +227,9 @@ def _matches(pin: str, stored: str) -> bool:
 
 def _valid_pin(pin: str) -> str:
     if not isinstance(pin, str) or not pin.isdigit() or not (PIN_MIN <= len(pin) <= PIN_MAX):
-        raise InvalidInput(f"a PIN must be {PIN_MIN} to {PIN_MAX} digits (typed on the number pad); "
-                           f"got {len(pin) if isinstance(pin, str) else 0} characters")
+        raise InvalidInput(_("a PIN must be {least} to {most} digits (typed on the number pad); "
+                             "got {n} characters").format(least=PIN_MIN, most=PIN_MAX,
+                                                          n=len(pin) if isinstance(pin, str) else 0))
     return pin
 
 
@@ -200,7 +238,7 @@ def set_pin(code: str, pin: str | None, *, by: str = "", station: str = "") -> O
     An existing PIN is changed only with it or another supervisor's (`authorize_pin_change`)."""
     from db.core.connection import write_transaction
     stored = hash_pin(_valid_pin(pin)) if pin is not None else None
-    op = authorize_pin_change(code, by or None, "changing the PIN" if pin is not None else "clearing the PIN",
+    op = authorize_pin_change(code, by or None, N_("changing the PIN") if pin is not None else N_("clearing the PIN"),
                               station=station)
     with write_transaction():
         Operator.update(pin_hash=stored, failed_pin_attempts=0, locked_until=None).where(
@@ -213,7 +251,7 @@ def unlock(code: str, *, by: str = "", station: str = "") -> Operator:
     """Lift a PIN lockout: another supervisor's PIN is needed (the locked operator's own PIN
     is not checked while locked out)."""
     from db.core.connection import write_transaction
-    op = authorize_pin_change(code, by or None, "unlocking", station=station)
+    op = authorize_pin_change(code, by or None, N_("unlocking"), station=station)
     with write_transaction():
         Operator.update(failed_pin_attempts=0, locked_until=None).where(Operator.id == op.id).execute()
         audit(by or op.code, station, "unlock_pin", of=op.code)
@@ -259,7 +297,8 @@ def check_pin(code: str, pin: str, *, station: str = "") -> bool:
             Operator.update(failed_pin_attempts=attempts + 1, locked_until=None).where(
                 Operator.id == op.id).execute()
     if left:
-        raise PermissionDenied(f"operator {op.code} is locked out after {limit} wrong PINs; try again in {left} s")
+        raise PermissionDenied(_("operator {code} is locked out after {limit} wrong PINs; try again in {left} s").format(
+            code=op.code, limit=limit, left=left))
     if isinstance(pin, str) and _matches(pin, op.pin_hash):
         with write_transaction():
             Operator.update(failed_pin_attempts=0).where(Operator.id == op.id).execute()

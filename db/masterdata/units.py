@@ -7,6 +7,8 @@ about units. The two rows change together here and nowhere else.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from decimal import Decimal
 
 from db.core.connection import write_transaction
@@ -32,7 +34,7 @@ def find_unit(item: Item, name: str | None) -> ItemUnit | None:
         if unit.name.casefold() == text.casefold():
             return unit
     known = ", ".join([item.uom] + [u.name for u in units_of(item)])
-    raise NotFound(f"{item.sku} has no unit {text!r}; its units: {known}")
+    raise NotFound(_("{sku} has no unit {text!r}; its units: {known}").format(sku=item.sku, text=text, known=known))
 
 
 def factor_of(item: Item, unit: ItemUnit | None) -> int:
@@ -43,11 +45,13 @@ def factor_of(item: Item, unit: ItemUnit | None) -> int:
 def check_unit_name(item: Item, name: str) -> str:
     text = (name or "").strip()
     if not text:
-        raise InvalidInput("a unit needs a name, got none")
+        raise InvalidInput(_("a unit needs a name, got none"))
     if len(text) > MAX_UNIT_NAME or any(not ch.isprintable() for ch in text):
-        raise InvalidInput(f"unit name {text!r} must be at most {MAX_UNIT_NAME} printable characters")
+        raise InvalidInput(_("unit name {text!r} must be at most {most} printable characters").format(
+            text=text, most=MAX_UNIT_NAME))
     if text.casefold() == (item.uom or "").casefold():
-        raise InvalidInput(f"{text} is {item.sku}'s base unit already; a named unit is a multiple of it")
+        raise InvalidInput(_("{text} is {sku}'s base unit already; a named unit is a multiple of it").format(
+            text=text, sku=item.sku))
     return text
 
 
@@ -60,16 +64,19 @@ def set_unit(sku: str, name: str, factor, *, barcode: str | None = None,
     text = check_unit_name(item, name)
     stored = parse_factor(factor, item, text)
     if stored == scale(item):
-        raise InvalidInput(f"a {text} of {stored // scale(item)} {item.uom} is the base unit itself; "
-                           "a named unit must hold more or less than one")
+        raise InvalidInput(_("a {text} of {qty} {uom} is the base unit itself; "
+                             "a named unit must hold more or less than one").format(
+            text=text, qty=stored // scale(item), uom=item.uom))
     with write_transaction():
         unit = ItemUnit.get_or_none(ItemUnit.item == item.id, ItemUnit.name == text)
         if unit is not None and unit.factor != stored and _in_use(unit):
-            raise RuleViolation(f"{item.sku} {text} is used on order lines: its factor stays {unit.factor}")
+            raise RuleViolation(_("{sku} {text} is used on order lines: its factor stays {factor}").format(
+                sku=item.sku, text=text, factor=unit.factor))
         if barcode:
             other = Barcode.get_or_none(Barcode.code == barcode)
             if other is not None and other.item_id != item.id:
-                raise RuleViolation(f"barcode {barcode} belongs to {other.item.sku}, not {item.sku}")
+                raise RuleViolation(_("barcode {barcode} belongs to {other}, not {sku}").format(
+                    barcode=barcode, other=other.item.sku, sku=item.sku))
         if unit is None:
             unit = ItemUnit.create(item=item, name=text, factor=stored, barcode=barcode or None,
                                    purchase_price=purchase_price, sales_price=sales_price)

@@ -3,12 +3,14 @@ there, an order cancelled meanwhile), kept in the MAIN store where `wh exception
 supervisor's screen see them, until a supervisor resolves them. Nothing is dropped silently."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import peewee as pw
 
 from db.core.connection import write_transaction
 from db.core.errors import NotFound, RuleViolation, WarehouseError
 from db.core.models import BaseModel, utcnow
-from db.masterdata.security import audit, require_supervisor
+from db.masterdata.security import N_, audit, require_supervisor
 from db.offline.journal import Queued, dumps, loads
 
 
@@ -64,14 +66,14 @@ def exception_row(e: SyncException) -> dict:
 def resolve_exception(exception_id: int, *, operator: str, note: str = "", station: str = "") -> SyncException:
     """Mark an exception dealt with (supervisor only): the supervisor has posted what was right
     (an adjustment, a new pick...) or decided nothing is needed. Audited."""
-    require_supervisor(operator, "resolving an offline exception")
+    require_supervisor(operator, N_("resolving an offline exception"))
     with write_transaction():
         e = SyncException.get_or_none(SyncException.id == exception_id)
         if e is None:
-            raise NotFound(f"no offline exception {exception_id}")
+            raise NotFound(_("no offline exception {id}").format(id=exception_id))
         if e.resolved_at is not None:
-            raise RuleViolation(f"offline exception {exception_id} was already resolved by {e.resolved_by} "
-                                f"at {e.resolved_at:%Y-%m-%d %H:%M}")
+            raise RuleViolation(_("offline exception {id} was already resolved by {by} at {at}").format(
+                id=exception_id, by=e.resolved_by, at=f"{e.resolved_at:%Y-%m-%d %H:%M}"))
         SyncException.update(resolved_at=utcnow(), resolved_by=operator, note=note).where(
             SyncException.id == e.id).execute()
         audit(operator, station, "resolve_exception", exception=e.id, key=e.key, op=e.op, note=note)

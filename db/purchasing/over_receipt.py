@@ -6,6 +6,8 @@ is refused and nothing is posted. Accepted and rejected units both count as arri
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import math
 
 from db.core import defaults
@@ -25,10 +27,12 @@ def check_over_receipt(order, line, arriving: int, tolerance_pct: float) -> list
     def q(stored: int) -> str:
         return with_uom(stored, line.item)
     if total > maximum:
-        raise RuleViolation(
-            f"over-receipt refused on {order.number} line {line.line_no} ({line.item.sku}): "
-            f"{q(line.qty_ordered)} ordered, {q(done)} already received, at most {q(maximum)} in all "
-            f"with the {pct} tolerance; got {q(arriving)} more")
+        raise RuleViolation(_(
+            "over-receipt refused on {number} line {line} ({sku}): {ordered} ordered, {done} already received, "
+            "at most {maximum} in all with the {pct} tolerance; got {arriving} more").format(
+                number=order.number, line=line.line_no, sku=line.item.sku, ordered=q(line.qty_ordered), done=q(done),
+                maximum=q(maximum), pct=pct, arriving=q(arriving)))
     if total > line.qty_ordered:
-        return [f"over-receipt: {q(total)} of {q(line.qty_ordered)} ordered (within the {pct} tolerance)"]
+        return [_("over-receipt: {total} of {ordered} ordered (within the {pct} tolerance)").format(
+            total=q(total), ordered=q(line.qty_ordered), pct=pct)]
     return []

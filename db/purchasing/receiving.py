@@ -1,6 +1,8 @@
 """Receiving goods against purchase orders (or without one), and closing purchase orders."""
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,7 +17,7 @@ from db.core.models import (VIRTUAL_CODES, Item, Location, Movement, Operator, P
                             PurchaseOrderLine, Supplier, utcnow)
 from db.core.documents import backorder_number
 from db.purchasing.over_receipt import DEFAULT_TOLERANCE_PCT, check_over_receipt
-from db.core.statuses import OPEN_PO_STATUSES, RECEIVABLE_PO_STATUSES, POLineStatus, POStatus
+from db.core.statuses import OPEN_PO_STATUSES, RECEIVABLE_PO_STATUSES, POLineStatus, POStatus, status_word
 from db.ledger.keys import derived_key, refuse_reuse
 from db.core.sql import locked
 from db.ledger import locks
@@ -24,7 +26,7 @@ from db.masterdata.places import physical, station_warehouse
 from db.core.quantities import line_factor, price_per_base, whole_quantity
 from db.core.sql import Prepared
 from db.core.sql import LOOK_UP, dialect, row_by, rows_by, table
-from db.masterdata.security import audit, get_operator, require_supervisor
+from db.masterdata.security import N_, Phrase, audit, english, get_operator, require_supervisor
 from db.inventory.expiry import lot_expiry, receipt_check
 
 # A receipt's own statements, written once (bench/RESULTS.md). "?" becomes the
@@ -76,22 +78,23 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
     if earlier is not None:
         return _receipt_replay(key, earlier, po, sku, qty, reject)
     get_operator(operator, op_row)
-    whole_quantity(qty, "the accepted quantity", allow_zero=True)
-    whole_quantity(reject, "the rejected quantity", allow_zero=True)
+    whole_quantity(qty, _("the accepted quantity"), allow_zero=True)
+    whole_quantity(reject, _("the rejected quantity"), allow_zero=True)
     if qty + reject == 0:
-        raise InvalidInput("a receipt needs some units: got 0 accepted and 0 rejected")
+        raise InvalidInput(_("a receipt needs some units: got 0 accepted and 0 rejected"))
     if reject and not reason:
-        raise InvalidInput(f"{reject} rejected units need a reason code, got none")
+        raise InvalidInput(_("{n} rejected units need a reason code, got none").format(n=reject))
     if reject:
-        reason = _reason_code(reason, "reject reasons are", "reject")
+        reason = _reason_code(reason, "reject")
     item = get_item(sku, item_row)
     if item.lot_tracked and not lot:
-        raise InvalidInput(f"{item.sku} is lot-tracked: a lot is required")
+        raise InvalidInput(_("{sku} is lot-tracked: a lot is required").format(sku=item.sku))
     if item.expiry_tracked and lot and expiry is None:
         from db.core.models import Lot
         known = Lot.get_or_none(Lot.item == item.id, Lot.code == lot)
         if known is None or known.expiry is None:
-            raise InvalidInput(f"{item.sku} is expiry-tracked: an expiry date is required for lot {lot}")
+            raise InvalidInput(_("{sku} is expiry-tracked: an expiry date is required for lot {lot}").format(
+                sku=item.sku, lot=lot))
 
     # An expired or short-dated lot is refused unless supervisor OVERRIDE_BY overrides it
     # with a reason (db/inventory/expiry.py); rejecting it to quarantine is always allowed.
@@ -103,17 +106,18 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
     order = get_po(po) if po else None
     if order is not None:
         if order.status not in RECEIVABLE_PO_STATUSES:
-            raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one")
+            raise _not_open(order)
         sup = order.supplier
         if supplier and supplier != sup.code:
-            raise InvalidInput(f"purchase order {order.number} is from supplier {sup.code}, not {supplier}")
+            raise InvalidInput(_("purchase order {number} is from supplier {code}, not {supplier}").format(
+                number=order.number, code=sup.code, supplier=supplier))
     else:
         if not supplier:
-            raise InvalidInput("a receipt without a purchase order needs a supplier, got none")
+            raise InvalidInput(_("a receipt without a purchase order needs a supplier, got none"))
         sup = get_supplier(supplier, sup_row)
 
     if location:
-        dock = physical(get_location(location, dock_row), "receiving")
+        dock = physical(get_location(location, dock_row), _("receiving"))
         wh_code = None      # only a reject needs the warehouse (its quarantine)
     else:
         wh_code = station_warehouse(station, warehouse).code
@@ -131,7 +135,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
             # closed meanwhile (issue 15: 6 receivers racing a close made 106-114 of 100).
             order = locks.document(PurchaseOrder, order.id)
             if order.status not in RECEIVABLE_PO_STATUSES:
-                raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one")
+                raise _not_open(order)
             line = _line_for(order, item)
             line = locked(PurchaseOrderLine, line.id)
         # Receipts of one item take its lock in turn (PostgreSQL; SQLite's write transaction
@@ -167,7 +171,7 @@ def receive(po: str | None, sku: str, qty: int, *, operator: str, station: str =
                                     document=document, reason=reason, unit_cost=cost))
         if overridden:
             audit(override_by, station, "expiry_override", po=order.number if order else "", sku=item.sku,
-                  lot=lot or "", qty=qty, received_by=operator, problem=overridden,
+                  lot=lot or "", qty=qty, received_by=operator, problem=english(overridden),
                   reason=override_reason.strip())
         if line is not None:
             now = utcnow()
@@ -200,7 +204,7 @@ def po_with_supplier(po_id: int) -> PurchaseOrder:
     every scan)."""
     order = _PO_AND_SUPPLIER.first(po_id)
     if order is None:
-        raise NotFound(f"purchase order {po_id} does not exist")
+        raise NotFound(_("purchase order {id} does not exist").format(id=po_id))
     return order
 
 
@@ -210,14 +214,21 @@ def po_lines_with_items(po_id: int) -> list[PurchaseOrderLine]:
     return _PO_LINES_AND_ITEMS(po_id)
 
 
-def _reason_code(reason: str, listing: str, kind: str) -> str:
+def _not_open(order: PurchaseOrder) -> RuleViolation:
+    return RuleViolation(_("purchase order {number} is {status}: expected an open one").format(
+        number=order.number, status=status_word(order.status)))
+
+
+def _reason_code(reason: str, kind: str) -> str:
     """REASON as stored (matched in any case: "damaged" is DAMAGED); unknown, the error lists
     the reasons of KIND."""
     try:
         return get_reason(reason).code
     except NotFound:
+        from db.ledger.keys import kind_word
         known = ", ".join(r.code for r in reason_codes(kind))
-        raise NotFound(f"unknown reason code {reason!r}; {listing} {known}") from None
+        raise NotFound(_("unknown reason code {code!r}; {kind} reasons are {known}").format(
+            code=reason, kind=kind_word(kind), known=known)) from None
 
 
 def check_receivable(po: str, sku: str, qty: int, *, tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> PurchaseOrderLine:
@@ -234,7 +245,7 @@ def check_receivable(po: str, sku: str, qty: int, *, tolerance_pct: float = DEFA
 def _line_for(order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
     lines = _PO_LINES_OF_ITEM(order.id, item.id)
     if not lines:
-        raise NotFound(f"item {item.sku} is not on purchase order {order.number}")
+        raise NotFound(_("item {sku} is not on purchase order {number}").format(sku=item.sku, number=order.number))
     for line in lines:
         if line.qty_received + line.qty_rejected < line.qty_ordered:
             return line
@@ -244,7 +255,8 @@ def _line_for(order: PurchaseOrder, item: Item) -> PurchaseOrderLine:
 def _receipt_replay(key: str, earlier: "ReceiptResult", po, sku, qty, reject) -> "ReceiptResult":
     """EARLIER, when it is the receipt of the same data; RuleViolation when KEY posted
     anything else."""
-    doing = f"a receipt of {qty} × {sku}" + (f" on {po}" if po else "")
+    doing = (_("a receipt of {qty} × {sku} on {po}") if po else _("a receipt of {qty} × {sku}")).format(
+        qty=qty, sku=sku, po=po)
     moved = [m for m in (earlier.accepted, earlier.rejected) if m is not None]
     if earlier.others:
         refuse_reuse(key, earlier.others[0], doing)
@@ -307,11 +319,12 @@ def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> P
     order = get_po(po)
     if not backorder and any(l.qty_ordered > l.qty_received + l.qty_rejected for l in order.lines):
         # Cancelling what has not arrived cancels part of a document: supervisors only.
-        require_supervisor(operator, f"cancelling the rest of purchase order {order.number}")
+        require_supervisor(operator, Phrase(N_("cancelling the rest of purchase order {number}"), number=order.number))
     with write_transaction():
         order = locks.document(PurchaseOrder, order.id)
         if order.status not in (POStatus.DRAFT, *RECEIVABLE_PO_STATUSES):
-            raise RuleViolation(f"purchase order {order.number} is {order.status}: expected an open one to close")
+            raise RuleViolation(_("purchase order {number} is {status}: expected an open one to close").format(
+                number=order.number, status=status_word(order.status)))
         rest = [(l, l.qty_ordered - l.qty_received - l.qty_rejected)
                 for l in order.lines.order_by(PurchaseOrderLine.line_no)]
         rest = [(l, q) for l, q in rest if q > 0]
@@ -323,12 +336,12 @@ def close_po(po: str, *, backorder: bool, operator: str, station: str = "") -> P
             for n, (line, qty) in enumerate(rest, start=1):
                 PurchaseOrderLine.create(po=new, line_no=n, item=line.item, qty_ordered=qty,
                                          unit_cost=line.unit_cost, expected_date=line.expected_date)
-        for line, _ in rest:
+        for line, _unused in rest:
             PurchaseOrderLine.update(status=POLineStatus.BACKORDERED if new else POLineStatus.CANCELLED).where(
                 PurchaseOrderLine.id == line.id).execute()
         PurchaseOrder.update(status=POStatus.CLOSED, closed_at=utcnow()).where(PurchaseOrder.id == order.id).execute()
         audit(operator, station, "close_po", po=order.number, backorder=new.number if new else None,
-              cancelled=0 if new else sum(q for _, q in rest))
+              cancelled=0 if new else sum(q for _unused, q in rest))
     return new
 
 

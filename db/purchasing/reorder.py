@@ -15,15 +15,18 @@ them (db.masterdata.security.require_supervisor, PIN included).
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 
 from db.core.connection import write_transaction
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.core.models import PurchaseOrder, PurchaseOrderLine, Supplier, utcnow
-from db.core.statuses import POStatus
-from db.masterdata.security import audit, require_supervisor
+from db.core.statuses import POStatus, status_word
+from db.masterdata.security import N_, audit, require_supervisor
 
-UP_TO_MAX, REORDER_QTY, TO_REORDER_POINT = "up to max", "reorder qty", "to reorder point"
+# The rules that set a suggestion's quantity, as its "rule" column says them (in the chosen language).
+UP_TO_MAX, REORDER_QTY, TO_REORDER_POINT = N_("up to max"), N_("reorder qty"), N_("to reorder point")
 
 
 def order_quantity(projected: int, reorder_point: int, reorder_qty: int, max_qty: int,
@@ -37,15 +40,15 @@ def order_quantity(projected: int, reorder_point: int, reorder_qty: int, max_qty
         need = max(max_qty - projected, 1)
         fits = need // case_qty * case_qty
         if fits > 0 and projected + fits >= reorder_point:
-            return fits, UP_TO_MAX
+            return fits, _(UP_TO_MAX)
         qty = -(-need // case_qty) * case_qty
-        return qty, f"{UP_TO_MAX}, {projected + qty - max_qty} over: whole cases"
+        return qty, _("up to max, {over} over: whole cases").format(over=projected + qty - max_qty)
     if reorder_qty > 0:
         need, rule = reorder_qty, REORDER_QTY
     else:
         need, rule = reorder_point - projected, TO_REORDER_POINT
     need = max(need, 1)
-    return -(-need // case_qty) * case_qty, rule
+    return -(-need // case_qty) * case_qty, _(rule)
 
 
 def _next_number(prefix: str) -> str:
@@ -64,14 +67,14 @@ def create_draft_pos(rows: list[dict], *, operator: str, station: str = "",
     Supervisor only. With RELEASE the POs are made "open" at once (sent to the supplier).
     All POs are written in one transaction: all or nothing.
     """
-    require_supervisor(operator, "creating purchase orders from reorder suggestions")
+    require_supervisor(operator, N_("creating purchase orders from reorder suggestions"))
     today = today or utcnow().date()
     by_supplier: dict[int, list[dict]] = {}
     for r in rows:
         if r.get("supplier_id") and r["qty"] > 0:
             by_supplier.setdefault(r["supplier_id"], []).append(r)
     if not by_supplier:
-        raise InvalidInput("no reorder suggestion has a supplier: nothing to order")
+        raise InvalidInput(_("no reorder suggestion has a supplier: nothing to order"))
     created = []
     prefix = f"PO-R{today:%Y%m%d}-"
     with write_transaction():
@@ -95,13 +98,14 @@ def create_draft_pos(rows: list[dict], *, operator: str, station: str = "",
 
 def release_po(number: str, *, operator: str, station: str = "") -> PurchaseOrder:
     """Send a draft PO: status draft -> open. Supervisor only."""
-    require_supervisor(operator, "releasing a purchase order")
+    require_supervisor(operator, N_("releasing a purchase order"))
     with write_transaction():
         po = PurchaseOrder.get_or_none(PurchaseOrder.number == number)
         if po is None:
-            raise NotFound(f"unknown purchase order {number!r}")
+            raise NotFound(_("unknown purchase order {number!r}").format(number=number))
         if po.status != POStatus.DRAFT:
-            raise RuleViolation(f"purchase order {number} is {po.status}, not draft: only a draft can be released")
+            raise RuleViolation(_("purchase order {number} is {status}, not draft: only a draft can be released").format(
+                number=number, status=status_word(po.status)))
         PurchaseOrder.update(status=POStatus.OPEN).where(PurchaseOrder.id == po.id).execute()
         po.status = POStatus.OPEN
     audit(operator, station, "release-po", po=number)

@@ -5,6 +5,8 @@ location code). Allocation at claim time, the pick list and the pick itself all 
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 
 from db.core.errors import RuleViolation
@@ -29,6 +31,7 @@ def check_fefo(item: Item, chosen: Lot, src: Location, promised: dict[tuple[int,
             .order_by(Lot.expiry, Location.pick_sequence, Location.code))
     for b in rows:
         if b.qty - b.allocated + promised.get((b.location_id, b.lot_id), 0) > 0:
-            raise RuleViolation(
-                f"FEFO: pick lot {b.lot.code} (expires {b.lot.expiry.isoformat()}) before lot "
-                f"{chosen.code} (expires {chosen.expiry.isoformat()}); lot {b.lot.code} is at {b.location.code}")
+            raise RuleViolation(_(
+                "FEFO: pick lot {lot} (expires {expiry}) before lot {chosen} (expires {chosen_expiry}); "
+                "lot {lot} is at {code}").format(lot=b.lot.code, expiry=b.lot.expiry.isoformat(), chosen=chosen.code,
+                                                  chosen_expiry=chosen.expiry.isoformat(), code=b.location.code))

@@ -6,6 +6,8 @@ and a pick from its allocation can never be taken by another order.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -20,7 +22,7 @@ from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, L
 from db.core import defaults
 from db.core.documents import backorder_number
 from db.sales.fefo import check_fefo, fefo_key
-from db.core.statuses import CLOSED_SO_STATUSES, OPEN_SO_STATUSES, TO_SHIP_SO_STATUSES, SOStatus
+from db.core.statuses import CLOSED_SO_STATUSES, OPEN_SO_STATUSES, TO_SHIP_SO_STATUSES, SOStatus, status_word
 from db.ledger.keys import check_replay, derived_key, earlier_by_key, refuse_reuse
 from db.core.sql import locked
 from db.ledger import locks
@@ -88,11 +90,12 @@ def next_sales_order(*, operator: str, station: str, so: str | None = None,
             if order.status in ("picking", "picked"):
                 if order.assigned_station == station:
                     return order   # claiming one's own order again changes nothing
-                raise RuleViolation(f"sales order {order.number} is being picked at station "
-                                    f"{order.assigned_station} by {order.assigned_operator}; "
-                                    f"expected an open order")
+                raise RuleViolation(_("sales order {number} is being picked at station {station} by {operator}; "
+                                      "expected an open order").format(
+                    number=order.number, station=order.assigned_station, operator=order.assigned_operator))
             if order.status != "open":
-                raise RuleViolation(f"sales order {order.number} is {order.status}: expected an open order")
+                raise RuleViolation(_("sales order {number} is {status}: expected an open order").format(
+                    number=order.number, status=status_word(order.status)))
         else:
             query = (SalesOrder.select().where(SalesOrder.status == "open")
                      .order_by(SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number)
@@ -101,7 +104,7 @@ def next_sales_order(*, operator: str, station: str, so: str | None = None,
                 query = query.for_update(skip_locked=True)
             order = query.first()
             if order is None:
-                raise NotFound("no open sales order is waiting to be picked")
+                raise NotFound(_("no open sales order is waiting to be picked"))
         _claim(order, operator, station, wh.id, credit_override)
         return row_by(SalesOrder, "id", order.id)
 
@@ -138,7 +141,7 @@ def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_
     for b in _ORDER_FREE_STOCK(order_id, warehouse_id, today_text()):
         places.setdefault(b.item_id, []).append(b)
     # Units a short pick found missing are not promised until the shelf is counted.
-    blocked = blocked_places([line.item_id for line, _ in needs], warehouse_id)
+    blocked = blocked_places([line.item_id for line, _unused in needs], warehouse_id)
     for rows in places.values():
         rows.sort(key=lambda b: fefo_key(b.lot if b.lot_id else None, b.location))
     promised: dict[int, int] = {}       # balance id -> units promised by this claim
@@ -208,10 +211,12 @@ def release_sales_order(so: str, *, operator: str, station: str) -> SalesOrder:
     with write_transaction():
         order = locks.document(SalesOrder, get_so(so).id)
         if order.status != "picking":
-            raise RuleViolation(f"sales order {order.number} is {order.status}: expected one being picked")
+            raise RuleViolation(_("sales order {number} is {status}: expected one being picked").format(
+                number=order.number, status=status_word(order.status)))
         if order.assigned_station != station and not op.is_supervisor:
-            raise RuleViolation(f"sales order {order.number} is claimed by station {order.assigned_station}, "
-                                f"not {station}; only that station or a supervisor may release it")
+            raise RuleViolation(_("sales order {number} is claimed by station {claimed}, not {station}; "
+                                  "only that station or a supervisor may release it").format(
+                number=order.number, claimed=order.assigned_station, station=station))
         _release_all(order)
         SalesOrder.update(status="open", assigned_station=None, assigned_operator=None,
                           assigned_at=None).where(SalesOrder.id == order.id).execute()
@@ -322,7 +327,7 @@ def pick_list(so: str, *, warehouse: str | None = None) -> list[PickTask]:
         need = remaining(line)
         item = line.item
         places = allocated[line.id]
-        covered = sum(q for _, _, q in places)
+        covered = sum(q for _code, _lot, q in places)
         if covered < need:
             for loc, lot, q in _free_stock(item, wh.id):
                 q = hold_back(blocked, item.id, loc.id, q)
@@ -365,7 +370,7 @@ def unpickable(so: str, *, warehouse: str | None = None, tasks: list[PickTask] |
         covered[t.so_line.id] = covered.get(t.so_line.id, 0) + t.qty
     lines = {t.so_line.id: t.so_line for t in tasks}
     if tasks and all(remaining(line) <= covered[line.id] for line in lines.values()) and \
-            len(lines) == sum(1 for _ in _OPEN_LINE_IDS(order.id)):
+            len(lines) == sum(1 for _unused in _OPEN_LINE_IDS(order.id)):
         return []
     wh = station_warehouse(order.assigned_station or "", warehouse)
     missing = [(line, remaining(line) - covered.get(line.id, 0)) for line in _LINES_AND_ITEMS(order.id)]
@@ -387,18 +392,20 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
 
     An open order is claimed for STATION first; an order claimed by another station is refused.
     """
-    doing = f"a pick of {qty} × {sku} from {from_code} for {so}"
+    doing = _("a pick of {qty} × {sku} from {code} for {so}").format(qty=qty, sku=sku, code=from_code, so=so)
     earlier = earlier_by_key(key)
     if earlier is not None:
         return _pick_replay(key, earlier, doing, so, sku, qty, from_code)
     get_operator(operator)
     whole_quantity(qty)
     item = get_item(sku)
-    src = physical(get_location(from_code), "a pick")
+    src = physical(get_location(from_code), _("a pick"))
     if src.kind != "storage":
-        raise RuleViolation(f"picks come from a storage location: {src.code} is a {src.kind} location")
+        from db.masterdata.places import location_kind
+        raise RuleViolation(_("picks come from a storage location: {code} is a {kind} location").format(
+            code=src.code, kind=location_kind(src.kind)))
     the_lot = lot_at(item, src, lot)
-    check_not_expired(the_lot, "a pick")
+    check_not_expired(the_lot, _("a pick"))
     shipping = warehouse_location(src.warehouse.code, "shipping")
     order = get_so(so)
     with write_transaction():
@@ -410,10 +417,12 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
         line = locked(SalesOrderLine, line.id)
         left = remaining(line)
         if qty > left:
-            raise RuleViolation(
-                f"picking {fq(qty, item)} × {item.sku} refused: {order.number} line {line.line_no} has "
-                f"{fq(line.qty_ordered, item)} ordered, {fq(line.qty_picked, item)} picked, "
-                f"{fq(line.qty_short, item)} short, so {fq(left, item)} to pick")
+            raise RuleViolation(_(
+                "picking {qty} × {sku} refused: {number} line {line} has {ordered} ordered, {picked} picked, "
+                "{short} short, so {left} to pick").format(
+                    qty=fq(qty, item), sku=item.sku, number=order.number, line=line.line_no,
+                    ordered=fq(line.qty_ordered, item), picked=fq(line.qty_picked, item),
+                    short=fq(line.qty_short, item), left=fq(left, item)))
         if fefo and item.expiry_tracked and the_lot is not None and the_lot.expiry is not None:
             promised = {(a.location_id, a.lot_id): a.qty for a in Allocation.select().where(Allocation.so_line == line.id)}
             check_fefo(item, the_lot, src, promised)
@@ -444,20 +453,21 @@ def pick(so: str, sku: str, qty: int, from_code: str, *, lot: str | None = None,
 def _order_for_work(order: SalesOrder, operator: str, station: str, warehouse_id: int) -> SalesOrder:
     order = locks.document(SalesOrder, order.id)
     if order.status in CLOSED_SO_STATUSES:
-        raise RuleViolation(f"sales order {order.number} is {order.status}: expected one to pick")
+        raise RuleViolation(_("sales order {number} is {status}: expected one to pick").format(
+            number=order.number, status=status_word(order.status)))
     if order.status == "open":
         _claim(order, operator, station, warehouse_id)
         order = SalesOrder.get_by_id(order.id)
     elif order.assigned_station and order.assigned_station != station:
-        raise RuleViolation(f"sales order {order.number} is being picked at station "
-                            f"{order.assigned_station}, not {station or 'this station'}")
+        raise RuleViolation(_("sales order {number} is being picked at station {claimed}, not {station}").format(
+            number=order.number, claimed=order.assigned_station, station=station or _("this station")))
     return order
 
 
 def _line_for(order: SalesOrder, item: Item) -> SalesOrderLine:
     lines = _LINES_OF_ITEM(order.id, item.id)
     if not lines:
-        raise NotFound(f"item {item.sku} is not on sales order {order.number}")
+        raise NotFound(_("item {sku} is not on sales order {number}").format(sku=item.sku, number=order.number))
     return next((l for l in lines if remaining(l) > 0), lines[-1])
 
 
@@ -468,7 +478,7 @@ def short_pick(so: str, sku: str, from_code: str, qty_short: int, *, operator: s
     much less picking (the rest goes to the backorder at shipping), and the shortage feeds
     the count plans."""
     get_operator(operator)
-    whole_quantity(qty_short, "the short quantity")
+    whole_quantity(qty_short, _("the short quantity"))
     item = get_item(sku)
     src = get_location(from_code)
     order = get_so(so)
@@ -477,8 +487,9 @@ def short_pick(so: str, sku: str, from_code: str, qty_short: int, *, operator: s
         line = locked(SalesOrderLine, _line_for(order, item).id)
         left = remaining(line)
         if qty_short > left:
-            raise RuleViolation(f"a short pick of {fq(qty_short, item)} × {item.sku} is more than the {fq(left, item)} "
-                                f"still to pick on {order.number} line {line.line_no}")
+            raise RuleViolation(_("a short pick of {qty} × {sku} is more than the {left} "
+                                  "still to pick on {number} line {line}").format(
+                qty=fq(qty_short, item), sku=item.sku, left=fq(left, item), number=order.number, line=line.line_no))
         locks.lock_items([item.id])      # before the balances its allocations free
         shortage = PickShortage.create(so_line=line, location=src, item=item, qty_short=qty_short,
                                        operator=operator, station=station)
@@ -505,18 +516,20 @@ def undo_short(shortage_id: int, *, operator: str, station: str = "") -> PickSho
     with write_transaction():
         shortage = PickShortage.get_or_none(PickShortage.id == shortage_id)
         if shortage is None:
-            raise NotFound(f"no short pick {shortage_id}")
+            raise NotFound(_("no short pick {id}").format(id=shortage_id))
         if shortage.operator != op.code and not op.is_supervisor:
-            raise RuleViolation(f"short pick {shortage_id} was recorded by {shortage.operator}; "
-                                f"only they or a supervisor may take it back")
+            raise RuleViolation(_("short pick {id} was recorded by {operator}; "
+                                  "only they or a supervisor may take it back").format(
+                id=shortage_id, operator=shortage.operator))
         if PickShortage.update(undone_at=utcnow()).where(
                 PickShortage.id == shortage.id, PickShortage.undone_at.is_null()).execute() != 1:
-            raise RuleViolation(f"short pick {shortage_id} was already taken back")
+            raise RuleViolation(_("short pick {id} was already taken back").format(id=shortage_id))
         # The lock order (db/ledger/locks.py): the order, its line, then the item.
         order = locks.document(SalesOrder, shortage.so_line.so_id)
         line = locked(SalesOrderLine, shortage.so_line_id)
         if order.status in CLOSED_SO_STATUSES:
-            raise RuleViolation(f"sales order {order.number} is {order.status}: its short pick stays")
+            raise RuleViolation(_("sales order {number} is {status}: its short pick stays").format(
+                number=order.number, status=status_word(order.status)))
         locks.lock_items([shortage.item_id])
         SalesOrderLine.update(qty_short=SalesOrderLine.qty_short - shortage.qty_short).where(
             SalesOrderLine.id == line.id).execute()
@@ -562,7 +575,8 @@ def ship(so: str, *, operator: str, station: str = "", key: str | None = None) -
             if earlier is not None:
                 return earlier
         if order.status in CLOSED_SO_STATUSES:
-            raise RuleViolation(f"sales order {order.number} is {order.status}: expected one with picked goods")
+            raise RuleViolation(_("sales order {number} is {status}: expected one with picked goods").format(
+                number=order.number, status=status_word(order.status)))
         movements: list[Movement] = []
         lines = list(order.lines.order_by(SalesOrderLine.line_no))
         # Every item the shipment and the freed allocations touch, at once (db/ledger/locks.py).
@@ -578,7 +592,8 @@ def ship(so: str, *, operator: str, station: str = "", key: str | None = None) -
                 SalesOrderLine.update(qty_shipped=SalesOrderLine.qty_shipped + qty).where(
                     SalesOrderLine.id == line.id).execute()
         if not movements:
-            raise RuleViolation(f"nothing picked to ship on sales order {order.number}: pick before shipping")
+            raise RuleViolation(_("nothing picked to ship on sales order {number}: pick before shipping").format(
+                number=order.number))
         _release_all(order)
         lines = list(order.lines.order_by(SalesOrderLine.line_no))
         rest = [(l, l.qty_ordered - l.qty_shipped) for l in lines if l.qty_ordered > l.qty_shipped]
@@ -624,12 +639,12 @@ def _earlier_shipment(key: str, so: str) -> ShipResult | None:
     KEY posted anything else, or shipped another order."""
     used = earlier_by_key(key)
     if used is not None:
-        refuse_reuse(key, used, f"shipping {so}")
+        refuse_reuse(key, used, _("shipping {so}").format(so=so))
     rows = list(Movement.select().where(Movement.idempotency_key.startswith(f"{key}:"),
                                         Movement.kind == "ship").order_by(Movement.id))
     if not rows:
         return None
-    check_replay(key, rows, f"shipping {so}", kinds={"ship"}, document=so)
+    check_replay(key, rows, _("shipping {so}").format(so=so), kinds={"ship"}, document=so)
     order = rows[0].so_line.so
     backorder = SalesOrder.select().where(SalesOrder.backorder_of == order.id).order_by(SalesOrder.id).first()
     return ShipResult(so=order, movements=rows, backorder=backorder)

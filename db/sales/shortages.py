@@ -8,6 +8,8 @@ picker back to the same empty shelf. An undone short blocks nothing.
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from dataclasses import dataclass
 
 import peewee as pw
@@ -75,14 +77,15 @@ def pick_gaps(lines: list[tuple], warehouse: Warehouse) -> list[PickGap]:
         free_here = sum(b.qty - b.allocated for b in here if b.id in usable)
         reasons = []
         if elsewhere:
-            where = ", ".join(f"{q} in {code}" for code, q in sorted(elsewhere.items()))
-            reasons.append(f"stock in another warehouse ({where}): Transfer it to {warehouse.code} first")
+            where = ", ".join(_("{qty} in {code}").format(qty=q, code=code) for code, q in sorted(elsewhere.items()))
+            reasons.append(_("stock in another warehouse ({where}): Transfer it to {code} first").format(
+                where=where, code=warehouse.code))
         if expired:
-            reasons.append(f"{expired} expired in {warehouse.code}")
+            reasons.append(_("{qty} expired in {code}").format(qty=expired, code=warehouse.code))
         if blocked:
-            reasons.append(f"{blocked} blocked after a short pick until counted")
+            reasons.append(_("{qty} blocked after a short pick until counted").format(qty=blocked))
         if not reasons:
-            reasons.append(f"no free stock in {warehouse.code}" if free_here <= 0
-                           else f"{free_here} free in {warehouse.code}, promised elsewhere")
-        gaps.append(PickGap(line.line_no, item.sku, item.name, missing, "; ".join(reasons)))
+            reasons.append(_("no free stock in {code}").format(code=warehouse.code) if free_here <= 0
+                           else _("{qty} free in {code}, promised elsewhere").format(qty=free_here, code=warehouse.code))
+        gaps.append(PickGap(line.line_no, item.sku, item.name, missing, _("; ").join(reasons)))
     return gaps
