@@ -10,7 +10,7 @@ rows of the opposite sign.
 """
 from __future__ import annotations
 
-from gettext import gettext as _
+from gettext import pgettext
 
 import peewee as pw
 
@@ -30,14 +30,14 @@ def N_(text: str) -> str:
 
 
 # The kinds as messages name them: the stored kind is data and stays English; a message shows
-# it through kind_name(), which translates it.
-KIND_WORDS = (N_("bill"), N_("invoice"), N_("debit_note"), N_("credit_note"), N_("payment"), N_("receipt"),
-              N_("opening"), N_("cancel"))
+# it through kind_name(), which translates it in the context "money document": a money
+# "receipt" (收款单) is not the goods receipt (收货) of a movement, nor "opening" the same word.
+CONTEXT = "money document"
 
 
 def kind_name(kind: str) -> str:
     """KIND (a stored document kind) as the user's language says it."""
-    return _(kind) if kind in KINDS else kind
+    return pgettext(CONTEXT, kind) if kind in KINDS else kind
 
 
 class MoneyDocument(BaseModel):

@@ -23,13 +23,14 @@ def chinese():
     i18n.set_language("en")
 
 
-def marked_messages() -> set[str | tuple]:
+def marked_messages() -> set[tuple]:
+    """(message, context) of every marked message; the context of pgettext(context, text)."""
     found = set()
     for package in ("db", "devices", "terminal"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
                 ROOT / package, method_map=[("**.py", "python")],
-                keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
-            found.add(message)
+                keywords={"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}):
+            found.add((message, context))
     return found
 
 
@@ -38,9 +39,9 @@ def test_the_chinese_catalogue_covers_every_marked_message():
         catalog = read_po(f)
     messages = marked_messages()
     assert messages, "no message is marked for translation"
-    for message in messages:
+    for message, context in messages:
         key = message[0] if isinstance(message, tuple) else message
-        entry = catalog.get(key)
+        entry = catalog.get(key, context=context)
         assert entry is not None, f"not in the zh_CN catalogue (run make messages): {key!r}"
         strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
         assert all(strings), f"not translated: {key!r}"
