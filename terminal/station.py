@@ -293,7 +293,18 @@ class Station:
                     flow.next = ("leave", {})
                 return back
             return flow.on_action(action, None, key)
+        if getattr(flow, "entry", None) == "qty" and getattr(decoded, "kind", None) == "unknown" \
+                and is_number_text(scan.raw):
+            # A quantity typed fast enough to pass for a scan (wedge timing) answers the
+            # quantity prompt it was typed into; no barcode of ours is a short number.
+            return flow.on_text(scan.raw, key)
         return flow.on_scan(decoded, key)
 
     def _on_retry(self, attempt: int, exc: Exception) -> None:
         self._safe(self.ui.store_status, _("store unreachable, retrying (attempt {attempt})").format(attempt=attempt))
+
+
+def is_number_text(text: str) -> bool:
+    """`12.5`, `3`: what a quantity prompt takes (at most 7 characters, one decimal point)."""
+    t = (text or "").strip()
+    return 0 < len(t) <= 7 and t.replace(".", "", 1).isdigit()

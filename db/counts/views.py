@@ -33,7 +33,7 @@ def line_dict(line: CountLine, entries: list[CountEntry] | None = None) -> dict:
         "variance": variance, "value": variance_value(variance, item.unit_cost, item) if variance is not None else None,
         "status": line.status, "within_tolerance": line.within_tolerance, "note": line.note,
         "reason": line.reason, "decided_by": line.decided_by, "decided_at": line.decided_at,
-        "adjusted": line.adjusted, "counts": counts,
+        "adjusted": line.adjusted, "counts": counts, "decimals": item.decimals, "uom": item.uom,
     }
 
 

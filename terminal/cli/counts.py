@@ -144,9 +144,25 @@ def cmd_list(args) -> int:
     return 0
 
 
+QUANTITY_KEYS = ("expected", "counted", "first", "second", "variance", "adjusted")
+
+
+def _in_base_units(line: dict) -> dict:
+    """A count line's quantities in the item's base unit (1.250 kg), not stored units."""
+    from db.core.quantities import json_quantity
+    out = dict(line)
+    for key in QUANTITY_KEYS:
+        if out.get(key) is not None:
+            out[key] = json_quantity(out[key], line.get("decimals", 0))
+    out["counts"] = [dict(c, qty=json_quantity(c["qty"], line.get("decimals", 0))) if c.get("qty") is not None else c
+                     for c in line.get("counts", [])]
+    return out
+
+
 def cmd_show(args) -> int:
     from db.counts import count_detail
     detail = count_detail(args.count_id)
+    detail = dict(detail, lines=[_in_base_units(line) for line in detail["lines"]])
     if args.format == "json":
         json.dump(detail, sys.stdout, indent=2, default=_json_value)
         print()

@@ -483,3 +483,4 @@ class PickingFlow(Flow):
         if self.so is not None and self.state != "choose":
             self.refresh()
             self.to_task()
+

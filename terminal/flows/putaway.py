@@ -14,7 +14,7 @@ from .base import (DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, describe_
                    parse_qty, scan_warnings)
 from terminal.i18n import N_
 
-from .quantity import shown, stock_rows, total_text
+from .quantity import adds_up, shown, stock_rows, total_text
 
 QTY_KEY = FlowKey("f3", "qty", N_("Qty"), N_("put away fewer units than all on the dock"))
 
@@ -57,9 +57,12 @@ class PutawayFlow(Flow):
         self.dock = loc.code
         self.refresh()
         self.to_item()
+        lines = plural(len(self.rows), 'line')
+        if not adds_up(r["item"] for r in self.rows):      # kilograms and bottles do not add up
+            return Feedback.ok(_('{dock}: {count} to put away').format(dock=self.dock, count=lines))
         return Feedback.ok(_('{dock}: {count} in {count2} to put away').format(
                                dock=self.dock, count=total_text((r["available"], r["item"]) for r in self.rows),
-                               count2=plural(len(self.rows), 'line')))
+                               count2=lines))
 
     def refresh(self) -> None:
         from db import inventory

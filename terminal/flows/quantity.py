@@ -207,3 +207,15 @@ def stock_rows(rows: list[dict]) -> list[dict]:
             row[k] = quantities.parse_quantity(r[k], decimals, allow_zero=True, allow_negative=True)
         out.append(row)
     return out
+
+
+def in_line_unit(stored: int, line):
+    """A line's quantity in its own unit only (`5 箱`, `2 箱 + 3 瓶`): the ordered column."""
+    unit = line.unit if line.unit_id is not None else None
+    if unit is None:
+        return shown(stored, line.item)
+    whole, rest = divmod(int(stored), unit.factor)
+    text = f"{whole} {unit.name}" if whole or not rest else ""
+    if rest:
+        text += (" + " if text else "") + quantities.with_uom(rest, line.item)
+    return text

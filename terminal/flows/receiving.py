@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from gettext import gettext as _
 
-from db.core import quantities
-
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -30,7 +28,7 @@ from .base import (QTY_KEY, DONE_KEY, UNDO_KEY, Feedback, Flow, FlowKey, Table, 
                    result, scan_warnings, status_text)
 from terminal.i18n import N_
 
-from .quantity import check_number, is_plain, measure_prompt, scan_quantity, shown, typed_text
+from .quantity import check_number, in_line_unit, is_plain, measure_prompt, scan_quantity, shown, typed_text
 
 REJECT_KEY = FlowKey("f4", "reject", N_("Reject"), N_("reject the next item scan, with a reason (goes to quarantine)"))
 
@@ -493,14 +491,3 @@ class ReceivingFlow(Flow):
         if self.po is not None and self.state != "choose":
             self.reload()
 
-
-def in_line_unit(stored: int, line):
-    """A line's quantity in its own unit only (`5 箱`, `2 箱 + 3 瓶`): the ordered column."""
-    unit = line.unit if line.unit_id is not None else None
-    if unit is None:
-        return shown(stored, line.item)
-    whole, rest = divmod(int(stored), unit.factor)
-    text = f"{whole} {unit.name}" if whole or not rest else ""
-    if rest:
-        text += (" + " if text else "") + quantities.with_uom(rest, line.item)
-    return text

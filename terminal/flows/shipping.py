@@ -17,7 +17,7 @@ from devices.text_cells import cell_len, fit
 from .base import Feedback, Flow, FlowKey, Table, listed, status_text
 from terminal.i18n import N_
 
-from .quantity import shown, total_text
+from .quantity import in_line_unit, shown, total_text
 
 SHIP_KEY = FlowKey("f10", "done", N_("Ship"), N_("ship what was picked (CMD-DONE)"))
 PRINT_KEY = FlowKey("f7", "print", N_("Reprint"), N_("print the packing list again"))
@@ -100,10 +100,15 @@ class ShippingFlow(Flow):
     def table(self):
         if self.so is None:
             return None
-        rows = [[l.line_no, l.item.sku, l.item.name] + [shown(q, l.item, l) for q in
-                                                          (l.qty_ordered, l.qty_picked, l.qty_short, l.qty_shipped)]
+        # Ordered in the line's own unit (1 箱), the rest in base units (24 瓶): a column stays
+        # narrow enough for the names; Short only once something was short.
+        short = any(l.qty_short for l in self.lines)
+        rows = [[l.line_no, l.item.sku, l.item.name, in_line_unit(l.qty_ordered, l)]
+                + [shown(q, l.item) for q in (l.qty_picked, *((l.qty_short,) if short else ()), l.qty_shipped)]
                 for l in self.lines]
-        return Table([N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Picked"), N_("Short"), N_("Shipped")], rows)
+        columns = [N_("#"), N_("SKU"), N_("Name"), N_("Ordered"), N_("Picked"), *([N_("Short")] if short else []),
+                   N_("Shipped")]
+        return Table(columns, rows)
 
     def on_scan(self, scan, key=None) -> Feedback:
         if self.state == "choose":
