@@ -29,6 +29,7 @@ def main(url: str, role: str, index: int, start_at: float, delay: float) -> None
         print(json.dumps({"backordered": qty}), flush=True)
         return
     rng = random.Random(index)
+    order = PurchaseOrder.get(PurchaseOrder.number == "PO-1")
     posted, refusal = 0, ""
     for n in range(400):
         qty = rng.randint(1, 3)
@@ -43,6 +44,12 @@ def main(url: str, role: str, index: int, start_at: float, delay: float) -> None
         posted += qty
         # A short pause: receivers that never let go of SQLite's write lock starved the closer.
         time.sleep(rng.uniform(0, 0.004))
+        if n % 5 == 4 and PurchaseOrderLine.select().where(
+                PurchaseOrderLine.po == order.id,
+                PurchaseOrderLine.qty_received > 0.85 * PurchaseOrderLine.qty_ordered).exists():
+            # Near the end, slower: on a loaded machine the closer (waiting for its share) could
+            # be starved until the order was full, and the race this tests would not happen.
+            time.sleep(0.05)
     print(json.dumps({"posted": posted, "refusal": refusal}), flush=True)
 
 
