@@ -293,15 +293,20 @@ class Station:
                     flow.next = ("leave", {})
                 return back
             return flow.on_action(action, None, key)
-        if getattr(flow, "entry", None) == "qty" and getattr(decoded, "kind", None) == "unknown" \
-                and is_number_text(scan.raw):
-            # A quantity typed fast enough to pass for a scan (wedge timing) answers the
-            # quantity prompt it was typed into; no barcode of ours is a short number.
+        if getattr(decoded, "kind", None) == "unknown" and (
+                getattr(flow, "entry", None) in TEXT_ENTRIES
+                or (getattr(flow, "entry", None) == "qty" and is_number_text(scan.raw))):
+            # Text typed fast enough to pass for a scan (wedge timing) answers the prompt it was
+            # typed into: a reason, a note, a PIN; a quantity (no barcode of ours is a short number).
             return flow.on_text(scan.raw, key)
         return flow.on_scan(decoded, key)
 
     def _on_retry(self, attempt: int, exc: Exception) -> None:
         self._safe(self.ui.store_status, _("store unreachable, retrying (attempt {attempt})").format(attempt=attempt))
+
+
+# Prompts that take words, never a barcode: what arrives there as an unknown "scan" was typed.
+TEXT_ENTRIES = ("reason", "keepreason", "note", "pin")
 
 
 def is_number_text(text: str) -> bool:
