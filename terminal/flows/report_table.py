@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 
 from db.core.quantities import Qty
 from terminal.i18n import shown
@@ -68,7 +68,15 @@ def clip(text: str, width: int) -> str:
         return text
     if width <= 1:
         return "…"[:width]
-    return set_cell_size(text, width - 1) + "…"
+    # Whole characters only: a wide one that would straddle the cut is left out, not padded
+    # with a space ("余…", not "余 …").
+    kept, used = [], 0
+    for ch in text:
+        used += cell_len(ch)
+        if used > width - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
 
 
 def pieces(word: str) -> list[str]:
@@ -83,12 +91,11 @@ def pieces(word: str) -> list[str]:
     return out
 
 
-def header_lines(name: str, width: int) -> list[str]:
-    """NAME ("reorder_point", "再订货点") on at most HEADER_LINES lines of WIDTH cells: broken
-    between words, and between the characters of Chinese; what still does not fit is cut with
-    "…" (never halving a wide character)."""
+def _broken(name: str, width: int) -> tuple[list[str], list[bool]]:
+    """NAME's lines of at most WIDTH cells (a piece wider stays whole on its own line), and for
+    each whether it starts a word (a space joins it back to the line before)."""
     lines: list[str] = []
-    spaced: list[bool] = []      # whether a line starts a word (a space joins it back)
+    spaced: list[bool] = []
     for word in name.replace("_", " ").split():
         for n, piece in enumerate(pieces(word)):
             gap = " " if n == 0 else ""
@@ -97,6 +104,21 @@ def header_lines(name: str, width: int) -> list[str]:
             else:
                 lines.append(piece)
                 spaced.append(n == 0)
+    return lines, spaced
+
+
+def header_lines(name: str, width: int) -> list[str]:
+    """NAME ("reorder_point", "再订货点") on at most HEADER_LINES lines of WIDTH cells: broken
+    between words, and between the characters of Chinese; what still does not fit is cut with
+    "…" (never halving a wide character)."""
+    lines, spaced = _broken(name, width)
+    if 1 < len(lines) <= HEADER_LINES and any(cell_len(ch) > 1 for ch in name):
+        # Chinese breaks anywhere: on as few lines, as evenly as they go (商品/编码, not 商品编/码).
+        for narrower in range(1, width):
+            even, even_spaced = _broken(name, narrower)
+            if len(even) == len(lines) and all(cell_len(line) <= narrower for line in even):
+                lines, spaced = even, even_spaced
+                break
     if len(lines) > HEADER_LINES:
         last = HEADER_LINES - 1
         lines[last:] = [lines[last] + "".join((" " if spaced[i] else "") + lines[i]
