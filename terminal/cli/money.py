@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from gettext import gettext as _
 
 from .common import CliError, _plain, add_format, add_operator, command, emit, parse_date, station_of
 
@@ -78,27 +79,35 @@ def _prices(specs: list[str]) -> dict:
     for spec in specs:
         sku, sep, price = spec.partition("=")
         if not sep or not sku.strip():
-            raise CliError(f"--price takes SKU=PRICE, got {spec!r}", code=2)
-        out[sku.strip()] = parse_amount(price, f"the price of {sku.strip()}")
+            raise CliError(_("--price takes SKU=PRICE, got {spec!r}").format(spec=spec), code=2)
+        out[sku.strip()] = parse_amount(price, _("the price of {sku}").format(sku=sku.strip()))
     return out
+
+
+def _kind(kind: str) -> str:
+    """A stored document kind as the user's language says it (the money document context)."""
+    from db.money.models import kind_name
+    return kind_name(kind)
 
 
 def _posted(result, what: str) -> None:
     doc = result.document
     for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(_("warning: {warning}").format(warning=warning), file=sys.stderr)
     if result.replayed:
-        print(f"already posted with this key: {doc.kind} {doc.number}; nothing posted now")
+        print(_("already posted with this key: {kind} {number}; nothing posted now").format(
+            kind=_kind(doc.kind), number=doc.number))
         return
-    due = f", due {doc.due_date}" if doc.due_date else ""
-    print(f"{what} {doc.number} of {doc.amount:.2f} dated {doc.date}{due}; {doc.lines.count()} lines")
+    due = _(", due {date}").format(date=doc.due_date) if doc.due_date else ""
+    print(_("{what} {number} of {amount:.2f} dated {date}{due}; {lines} lines").format(
+        what=what, number=doc.number, amount=doc.amount, date=doc.date, due=due, lines=doc.lines.count()))
 
 
 def cmd_bill(args) -> int:
     from db.money import bill
     result = bill(args.po, operator=args.operator, station=station_of(args), number=args.number,
                   date=parse_date(args.date), prices=_prices(args.price), key=args.key)
-    _posted(result, f"bill for {args.po}:")
+    _posted(result, _("bill for {po}:").format(po=args.po))
     return 0
 
 
@@ -106,7 +115,7 @@ def cmd_invoice(args) -> int:
     from db.money import invoice
     result = invoice(args.so, operator=args.operator, station=station_of(args), date=parse_date(args.date),
                      key=args.key)
-    _posted(result, f"invoice for {args.so}:")
+    _posted(result, _("invoice for {so}:").format(so=args.so))
     return 0
 
 
@@ -116,9 +125,11 @@ def cmd_money_in(args) -> int:
                           applies=args.apply, date=parse_date(args.date), reference=args.reference, key=args.key)
     doc = result.document
     if not result.replayed:
-        print(f"{doc.kind} {doc.number} of {-doc.amount:.2f} dated {doc.date}")
+        print(_("{kind} {number} of {amount:.2f} dated {date}").format(
+            kind=_kind(doc.kind), number=doc.number, amount=-doc.amount, date=doc.date))
         for a in result.applied:
-            print(f"applied {a.amount:.2f} to {a.debit.kind} {a.debit.number}")
+            print(_("applied {amount:.2f} to {kind} {number}").format(
+                amount=a.amount, kind=_kind(a.debit.kind), number=a.debit.number))
     for message in result.messages:
         print(message)
     return 0
@@ -129,7 +140,9 @@ def cmd_apply(args) -> int:
     side, code = _side(args)
     a = apply_later(side, code, args.payment, args.bill, args.amount, operator=args.operator,
                     station=station_of(args), date=parse_date(args.date))
-    print(f"applied {a.amount:.2f} of {a.credit.kind} {a.credit.number} to {a.debit.kind} {a.debit.number}")
+    print(_("applied {amount:.2f} of {credit_kind} {credit} to {debit_kind} {debit}").format(
+        amount=a.amount, credit_kind=_kind(a.credit.kind), credit=a.credit.number,
+        debit_kind=_kind(a.debit.kind), debit=a.debit.number))
     return 0
 
 
@@ -138,7 +151,8 @@ def cmd_statement(args) -> int:
     side, code = _side(args)
     date_from, date_to = parse_date(args.date_from, "from"), parse_date(args.date_to, "to")
     if date_from and date_to and date_from > date_to:
-        raise CliError(f"--from {date_from} is after --to {date_to}", code=2)
+        raise CliError(_("--from {date_from} is after --to {date_to}").format(date_from=date_from, date_to=date_to),
+                       code=2)
     data = statement(side, code, date_from, date_to)
     if args.format == "json":
         payload = {k: _plain(v) for k, v in data.items() if k != "lines"}
@@ -146,14 +160,17 @@ def cmd_statement(args) -> int:
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
-    opening = {"date": date_from, "kind": "opening balance", "document": "", "reference": "",
-               "due_date": None, "amount": None, "balance": data["opening_balance"]}
-    closing = {"date": date_to, "kind": "closing balance", "document": "", "reference": "",
-               "due_date": None, "amount": None, "balance": data["closing_balance"]}
+    # A table is read: its kinds in the user's language. CSV keeps the stored words (data).
+    table = args.format == "table"
+    opening = {"date": date_from, "kind": _("opening balance") if table else "opening balance", "document": "",
+               "reference": "", "due_date": None, "amount": None, "balance": data["opening_balance"]}
+    closing = {"date": date_to, "kind": _("closing balance") if table else "closing balance", "document": "",
+               "reference": "", "due_date": None, "amount": None, "balance": data["closing_balance"]}
+    lines = [{**line, "kind": _kind(line["kind"])} if table else line for line in data["lines"]]
     columns = ["date", "kind", "document", "reference", "due_date", "amount", "balance"]
-    party = "supplier" if side == "payable" else "customer"
-    emit([opening, *data["lines"], closing], columns, args.format,
-         title=f"statement of {party} {code} {data['name']}".rstrip())
+    title = (_("statement of supplier {code} {name}") if side == "payable"
+             else _("statement of customer {code} {name}")).format(code=code, name=data["name"])
+    emit([opening, *lines, closing], columns, args.format, title=title.rstrip())
     return 0
 
 
@@ -162,6 +179,7 @@ def cmd_cancel(args) -> int:
     side, code = _side(args)
     result = cancel_document(side, code, args.document, reason=args.reason, operator=args.operator,
                              station=station_of(args), date=parse_date(args.date))
-    print(f"{result.original.kind} {result.original.number} cancelled by {result.cancel.number} "
-          f"({result.cancel.amount:+.2f}); {len(result.reversed_applications)} applications reversed")
+    print(_("{kind} {number} cancelled by {cancel} ({amount:+.2f}); {n} applications reversed").format(
+        kind=_kind(result.original.kind), number=result.original.number, cancel=result.cancel.number,
+        amount=result.cancel.amount, n=len(result.reversed_applications)))
     return 0

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from gettext import gettext as _
 
+from terminal.i18n import shown
+
 from .common import CliError, add_format, add_operator, command, emit, parse_date, station_of
 
 TITLES = {
@@ -103,9 +105,11 @@ def cmd_report(args) -> int:
     if args.report_name == "abc" and not args.no_save:
         from db.masterdata.abc_classes import save_abc_classes
         save_abc_classes(rows)
-    title = REPORTS[args.report_name].title
+    # The title is translated before the dates join it: "Stock value 2026-01-01 to …" is no message.
+    title = shown(REPORTS[args.report_name].title)
     if args.date_from or args.date_to:
-        title += f" {date_from or '…'} to {date_to or '…'}"
+        title = _("{title} {date_from} to {date_to}").format(title=title, date_from=date_from or "…",
+                                                              date_to=date_to or "…")
     emit(rows, columns, args.format, title=title)
     if args.report_name == "abc" and args.format == "table":
         print(_('classes saved on the items') if not args.no_save else _('classes NOT saved (--no-save)'))

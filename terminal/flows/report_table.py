@@ -1,13 +1,16 @@
 """A report's rows laid out for a screen of a given width, without ever cutting a number.
 
 A report (db.reports) has more columns than 80 terminal cells hold. In this order:
-1. headers go on two lines ("reorder" over "point"), which loses nothing;
+1. headers go on two lines ("reorder" over "point"; a Chinese header, which has no spaces, between
+   any two of its characters: "再订" over "货点"), which loses nothing;
 2. text columns are narrowed (cut with "…", measured in terminal cells, never mid-character),
    down to TEXT_MIN cells: narrower, a name no longer reads. Codes (SKU, PO...), the short
    phrases a row is about (alert, rule, status) and the first column are not narrowed;
 3. columns that still do not fit are left out, with a visible marker ("»" right, "«" left),
    and ←/→ scroll through them. The first column (the row's key: SKU, supplier, PO) stays.
 Numbers are never narrowed: a cut "1,29" for 1,299.49 reads as a wrong number.
+The headers are the report's column names (English, marked N_ in db/reports) in the user's
+language; the widths are measured on what is shown. Cell values are data, shown as they are.
 """
 from __future__ import annotations
 
@@ -15,9 +18,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 
 from db.core.quantities import Qty
+from terminal.i18n import shown
 
 PAD = 2            # a table cell's padding: one cell each side (DataTable's cell_padding=1)
 TEXT_MIN = 12      # a text column is narrowed down to this many cells, not further
@@ -64,19 +68,61 @@ def clip(text: str, width: int) -> str:
         return text
     if width <= 1:
         return "…"[:width]
-    return set_cell_size(text, width - 1) + "…"
+    # Whole characters only: a wide one that would straddle the cut is left out, not padded
+    # with a space ("余…", not "余 …").
+    kept, used = [], 0
+    for ch in text:
+        used += cell_len(ch)
+        if used > width - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
+
+
+def pieces(word: str) -> list[str]:
+    """WORD in the pieces a line may break between: a run of narrow characters (a Latin word, a
+    number) stays whole; each wide character is a piece of its own, as Chinese breaks anywhere."""
+    out: list[str] = []
+    for ch in word:
+        if out and cell_len(ch) == 1 and cell_len(out[-1][-1]) == 1:
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def _broken(name: str, width: int) -> tuple[list[str], list[bool]]:
+    """NAME's lines of at most WIDTH cells (a piece wider stays whole on its own line), and for
+    each whether it starts a word (a space joins it back to the line before)."""
+    lines: list[str] = []
+    spaced: list[bool] = []
+    for word in name.replace("_", " ").split():
+        for n, piece in enumerate(pieces(word)):
+            gap = " " if n == 0 else ""
+            if lines and cell_len(lines[-1]) + len(gap) + cell_len(piece) <= width:
+                lines[-1] += gap + piece
+            else:
+                lines.append(piece)
+                spaced.append(n == 0)
+    return lines, spaced
 
 
 def header_lines(name: str, width: int) -> list[str]:
-    """NAME ("reorder_point") as words on at most HEADER_LINES lines of WIDTH cells."""
-    lines: list[str] = []
-    for word in name.replace("_", " ").split():
-        if lines and cell_len(lines[-1]) + 1 + cell_len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
+    """NAME ("reorder_point", "再订货点") on at most HEADER_LINES lines of WIDTH cells: broken
+    between words, and between the characters of Chinese; what still does not fit is cut with
+    "…" (never halving a wide character)."""
+    lines, spaced = _broken(name, width)
+    if 1 < len(lines) <= HEADER_LINES and any(cell_len(ch) > 1 for ch in name):
+        # Chinese breaks anywhere: on as few lines, as evenly as they go (商品/编码, not 商品编/码).
+        for narrower in range(1, width):
+            even, even_spaced = _broken(name, narrower)
+            if len(even) == len(lines) and all(cell_len(line) <= narrower for line in even):
+                lines, spaced = even, even_spaced
+                break
     if len(lines) > HEADER_LINES:
-        lines[HEADER_LINES - 1:] = [" ".join(lines[HEADER_LINES - 1:])]
+        last = HEADER_LINES - 1
+        lines[last:] = [lines[last] + "".join((" " if spaced[i] else "") + lines[i]
+                                              for i in range(last + 1, len(lines)))]
     return [clip(line, width) for line in lines] or [""]
 
 
@@ -108,11 +154,12 @@ def fit(columns: list[str], rows: list[dict], width: int, offset: int = 0) -> Fi
     if not columns:
         return Fitted([], [], [], [], [])
     texts = {c: [cell_text(r.get(c)) for r in rows] for c in columns}
+    label = {c: shown(c) for c in columns}
     number = {c: all(is_number(r.get(c)) for r in rows if r.get(c) is not None)
               and any(r.get(c) is not None for r in rows) for c in columns}
     values = {c: max((cell_len(t) for t in texts[c]), default=0) for c in columns}
-    natural = {c: max(cell_len(c), values[c]) for c in columns}
-    wrapped = {c: max(values[c], header_width(c)) for c in columns}
+    natural = {c: max(cell_len(label[c]), values[c]) for c in columns}
+    wrapped = {c: max(values[c], header_width(label[c])) for c in columns}
     floor = {c: wrapped[c] if number[c] or c in WHOLE_COLUMNS or c == columns[0] else min(wrapped[c], TEXT_MIN)
              for c in columns}
     offset = max(0, min(offset, len(columns) - 2)) if len(columns) > 1 else 0
@@ -120,31 +167,31 @@ def fit(columns: list[str], rows: list[dict], width: int, offset: int = 0) -> Fi
     marker = 1 + PAD
     # Which columns fit at their narrowest, leaving room for the markers needed.
     left = marker if offset else 0
-    shown = [first]
+    kept = [first]
     if sum(floor[c] + PAD for c in [first, *rest]) + left <= width:
-        shown += rest
+        kept += rest
     else:
         used = floor[first] + PAD + left + marker
         for c in rest:
             if used + floor[c] + PAD > width:
                 break
-            shown.append(c)
+            kept.append(c)
             used += floor[c] + PAD
-    hidden_right = len(rest) - (len(shown) - 1)
+    hidden_right = len(rest) - (len(kept) - 1)
     budget = width - left - (marker if hidden_right else 0)
-    widths = {c: natural[c] for c in shown}
+    widths = {c: natural[c] for c in kept}
     # Headers on two lines first (nothing lost), then narrow text, the widest first.
     for kinds, least in (((True, False), wrapped), ((False,), floor)):
-        while sum(widths.values()) + PAD * len(shown) > budget:
-            over = [c for c in shown if number[c] in kinds and widths[c] > max(least[c], floor[c])]
+        while sum(widths.values()) + PAD * len(kept) > budget:
+            over = [c for c in kept if number[c] in kinds and widths[c] > max(least[c], floor[c])]
             if not over:
                 break
             widest = max(over, key=lambda c: widths[c])
             widths[widest] -= 1
-    headers = ["\n".join(header_lines(c, widths[c])) for c in shown]
-    right = [number[c] for c in shown]
-    body = [[clip(texts[c][i], widths[c]) for c in shown] for i in range(len(rows))]
-    out = Fitted(headers, [widths[c] for c in shown], right, body, list(shown), offset, hidden_right)
+    headers = ["\n".join(header_lines(label[c], widths[c])) for c in kept]
+    right = [number[c] for c in kept]
+    body = [[clip(texts[c][i], widths[c]) for c in kept] for i in range(len(rows))]
+    out = Fitted(headers, [widths[c] for c in kept], right, body, list(kept), offset, hidden_right)
     if offset:
         out.headers.insert(1, MORE_LEFT)
         out.widths.insert(1, 1)

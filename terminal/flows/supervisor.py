@@ -14,17 +14,19 @@ hands `feedback` of level error to the station, which holds it.
 from __future__ import annotations
 
 import datetime as dt
+from gettext import gettext as _
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from rich.cells import cell_len
 
 from db.core.text import plural
+from terminal.i18n import N_, shown
 
 from .base import Feedback, Flow
 from .report_table import COST_COLUMNS, Fitted, fit
-from .supervisor_reports import (HELP, LEADING, PERIODS, SALES_BY, SNAPSHOTS, TITLES, VIEW_KEYS,
-                                 alert_summary, dashboard_lines, fetch)
+from .supervisor_reports import (HELP, LEADING, PERIODS, SALES_BY, SALES_KEYS, SALES_TITLES, SNAPSHOTS, TITLES,
+                                 VIEW_KEYS, alert_summary, dashboard_lines, fetch)
 
 Steps = list["Task"]
 
@@ -39,7 +41,7 @@ class Task:
 
 
 class SupervisorFlow(Flow):
-    title = "Supervisor"
+    title = N_("Supervisor")
     keys = ()
 
     def __init__(self, session, settings: dict | None = None):
@@ -70,7 +72,7 @@ class SupervisorFlow(Flow):
 
     def on_scan(self, scan, key=None) -> Feedback:
         from .base import describe_scan
-        return Feedback.error(f"the dashboard takes no scans (scanned {describe_scan(scan)})")
+        return Feedback.error(_("the dashboard takes no scans (scanned {scan})").format(scan=describe_scan(scan)))
 
     def view(self):
         return None      # the dashboard draws from its own state on the UI thread
@@ -81,10 +83,11 @@ class SupervisorFlow(Flow):
         if self.refused:
             from db.masterdata.security import audit
             who, role = self.session.operator or "nobody", self.session.role
-            self.say(Feedback.error(f"operator {who} is a {role}; the supervisor screens need a supervisor"))
-            return [Task("audit", lambda: audit(who, self.session.station, "refused",
-                                                what="supervisor screen"), lambda _: [])]
-        return [Task("PIN", self._pin_needed, self._pin_known)] + self.open("alerts")
+            self.say(Feedback.error(_("operator {who} is a {role}; the supervisor screens need a supervisor").format(
+                who=who if self.session.operator else _("nobody"), role=shown(role))))
+            return [Task(N_("audit"), lambda: audit(who, self.session.station, "refused",
+                                                    what="supervisor screen"), lambda _result: [])]
+        return [Task(N_("PIN"), self._pin_needed, self._pin_known)] + self.open("alerts")
 
     def _pin_needed(self) -> bool:
         from db.masterdata.security import pin_required
@@ -108,9 +111,11 @@ class SupervisorFlow(Flow):
         return fb
 
     def failed(self, task: Task, exc: Exception) -> Steps:
-        self.say(Feedback.error(f"{task.what}: {exc}" if task.what else str(exc)))
+        # What failed is a marked title ("Stock alerts", "PIN"): said in the user's language.
+        self.say(Feedback.error(_("{what}: {error}").format(what=shown(task.what), error=exc) if task.what
+                                else str(exc)))
         if not task.writes:
-            self.note = "failed"
+            self.note = _("failed")
         return []
 
     # --- keys ------------------------------------------------------------------------------
@@ -128,8 +133,8 @@ class SupervisorFlow(Flow):
             if key in ("escape", "enter"):
                 self.confirm = None
                 if key == "enter":
-                    return self.with_pin(then, "Creating or releasing a purchase order needs your PIN.")
-                self.say(Feedback.info("cancelled: nothing was created or released"))
+                    return self.with_pin(then, _("Creating or releasing a purchase order needs your PIN."))
+                self.say(Feedback.info(_("cancelled: nothing was created or released")))
             return []
         if self.typing is not None:
             return self.type_key(key, character)
@@ -162,16 +167,17 @@ class SupervisorFlow(Flow):
 
     def key_list(self) -> list[tuple[str, str]]:
         if self.refused:
-            return [("enter", "OK"), ("escape", "Back")]
+            return [("enter", N_("OK")), ("escape", N_("Back"))]
         if self.confirm is not None:
-            return [("enter", "Yes"), ("escape", "No")]
-        keys = [("f1", "Help"), ("escape", "Back")]
-        extra = {"reorder": [("n", "Create drafts"), ("o", "Create open")],
-                 "drafts": [("l", "Release")], "abc": [("s", "Save classes")],
-                 "sales": [("b", f"By {self.sales_by}")], "customers": [("enter", "History")]}
+            return [("enter", N_("Yes")), ("escape", N_("No"))]
+        # Labels marked N_: the key bar translates them where it shows them.
+        keys = [("f1", N_("Help")), ("escape", N_("Back"))]
+        extra = {"reorder": [("n", N_("Create drafts")), ("o", N_("Create open"))],
+                 "drafts": [("l", N_("Release"))], "abc": [("s", N_("Save classes"))],
+                 "sales": [("b", SALES_KEYS[self.sales_by])], "customers": [("enter", N_("History"))]}
         keys += extra.get(self.view_name, [])
         if self.hidden_costs():
-            keys.append(("k", "Costs"))
+            keys.append(("k", N_("Costs")))
         return keys
 
     def help_lines(self):
@@ -210,26 +216,30 @@ class SupervisorFlow(Flow):
         return end - dt.timedelta(days=days - 1), end
 
     def period_label(self) -> str:
-        return PERIODS[self.period_index][1]
+        return shown(PERIODS[self.period_index][1])
 
     def heading(self, width: int | None = None) -> str:
         """The title line; in WIDTH cells, "Supervisor · " goes first (the header says who)."""
-        text = self._heading()
-        if width is not None and cell_len(text) > width and text.startswith("Supervisor · "):
-            text = text[len("Supervisor · "):]
+        text, prefix = self._heading(), self.prefix()
+        if width is not None and cell_len(text) > width and text.startswith(prefix):
+            text = text[len(prefix):]
         return text
+
+    @staticmethod
+    def prefix() -> str:
+        return _("Supervisor") + " · "
 
     def _heading(self) -> str:
         if self.refused:
-            return "Supervisor: refused"
+            return _("Supervisor: refused")
         if self.view_name == "chart":
-            return f"Supervisor · {self.chart[0]}" if self.chart else "Supervisor · chart"
-        title = TITLES.get(self.view_name, self.view_name)
+            return self.prefix() + (self.chart[0] if self.chart else _("chart"))
+        title = shown(TITLES.get(self.view_name, self.view_name))
         if self.view_name == "history" and self.customer:
-            title = f"Order history of {self.customer}"
+            title = _("Order history of {customer}").format(customer=self.customer)
         if self.view_name == "sales":
-            title += f" by {self.sales_by}"
-        parts = [f"Supervisor · {title}"]
+            title = shown(SALES_TITLES[self.sales_by])
+        parts = [self.prefix() + title]
         if self.view_name not in SNAPSHOTS:
             parts.append(self.period_label())
         if self.note:
@@ -241,7 +251,7 @@ class SupervisorFlow(Flow):
             self.previous = view
         self.view_name, self.chart, self.chart_of = view, None, None
         self.rows, self.columns, self.cursor, self.offset = [], [], 0, 0
-        self.note = "loading…"
+        self.note = _("loading…")
         self.loads += 1
         period, by, customer, load = self.period(), self.sales_by, self.customer, self.loads
 
@@ -254,12 +264,12 @@ class SupervisorFlow(Flow):
                 return []        # the supervisor moved on meanwhile (another view, grouping, period)
             result, self.dashboard = loaded
             self.rows, self.columns = result
-            self.note = plural(len(self.rows), "row") if self.rows else "nothing to show"
+            self.note = plural(len(self.rows), "row") if self.rows else _("nothing to show")
             if view == "alerts":
                 self.alert_summary = alert_summary(self.rows)
                 self.note = self.alert_summary
             if self.hidden_costs():
-                self.note += " · costs hidden: k"
+                self.note += " · " + _("costs hidden: k")
             return []
         return [Task(TITLES.get(view, view), load_view, done)]
 
@@ -268,7 +278,7 @@ class SupervisorFlow(Flow):
         if self.view_name == "chart":
             return self.draw_chart(*self.chart_of) if self.chart_of else []
         if self.view_name in SNAPSHOTS:
-            self.say(Feedback.info(f"period: {self.period_label()} (this report is about now)"))
+            self.say(Feedback.info(_("period: {period} (this report is about now)").format(period=self.period_label())))
             return []
         return self.open(self.view_name)
 
@@ -285,7 +295,7 @@ class SupervisorFlow(Flow):
     def show_costs(self) -> Steps:
         if not self.hidden_costs():
             return []
-        return self.with_pin(lambda: self.open(self.view_name), "Costs and margins need your PIN, once per login.")
+        return self.with_pin(lambda: self.open(self.view_name), _("Costs and margins need your PIN, once per login."))
 
     # --- charts ----------------------------------------------------------------------------
 
@@ -324,7 +334,7 @@ class SupervisorFlow(Flow):
             if load == self.loads:
                 self.chart = chart
             return []
-        return [Task("sales trend" if kind == "sales" else "stock chart", call, done)]
+        return [Task(N_("sales trend") if kind == "sales" else N_("stock chart"), call, done)]
 
     # --- actions that write ----------------------------------------------------------------
 
@@ -333,25 +343,25 @@ class SupervisorFlow(Flow):
         if self.session.pin is not None or self.pin_needed is False:
             return then()
         if self.pin_needed is None:
-            return [Task("PIN", self._pin_needed, lambda needed: self._pin_known(needed) + self.with_pin(then, why))]
+            return [Task(N_("PIN"), self._pin_needed, lambda needed: self._pin_known(needed) + self.with_pin(then, why))]
         self.asking_pin, self.after_pin = why, then
         return []
 
     def pin_entered(self, pin: str | None) -> Steps:
         then, self.after_pin, self.asking_pin = self.after_pin, None, None
         if not pin or then is None:
-            self.say(Feedback.error("cancelled: this needs your supervisor PIN"))
+            self.say(Feedback.error(_("cancelled: this needs your supervisor PIN")))
             return []
         from db.masterdata import security
         session = self.session
 
         def checked(ok: bool) -> Steps:
             if not ok:
-                self.say(Feedback.error(f"wrong PIN for {session.operator}"))
+                self.say(Feedback.error(_("wrong PIN for {operator}").format(operator=session.operator)))
                 return []
             session.pin = pin
             return then()
-        return [Task("PIN", lambda: security.check_pin(session.operator, pin, station=session.station),
+        return [Task(N_("PIN"), lambda: security.check_pin(session.operator, pin, station=session.station),
                      checked, writes=True)]
 
     def reorder(self, release: bool) -> Steps:
@@ -359,12 +369,14 @@ class SupervisorFlow(Flow):
             return []
         lines = [r for r in self.rows if r.get("supplier_id") and r["qty"] > 0]
         if not lines:
-            self.say(Feedback.info("nothing to order: no suggestion has a supplier"))
+            self.say(Feedback.info(_("nothing to order: no suggestion has a supplier")))
             return []
         suppliers = len({r["supplier_id"] for r in lines})
-        state = "open (receivable at once)" if release else "draft"
-        self.confirm = (f"Create {plural(suppliers, f'{state} purchase order')} with "
-                        f"{plural(len(lines), 'line')} from these suggestions?", lambda: self.make_pos(release))
+        # Both words are counted by plural() (db/core/text.py), which says them in the user's language.
+        orders = "open (receivable at once) purchase order" if release else "draft purchase order"
+        self.confirm = (_("Create {orders} with {lines} from these suggestions?").format(
+                            orders=plural(suppliers, orders), lines=plural(len(lines), "line")),
+                        lambda: self.make_pos(release))
         return []
 
     def make_pos(self, release: bool) -> Steps:
@@ -373,7 +385,7 @@ class SupervisorFlow(Flow):
         session = self.session
 
         def call():
-            rows, _ = run_report("reorder", self.settings)
+            rows, _columns = run_report("reorder", self.settings)
             if not rows:
                 return []
             with session.pin_scope():
@@ -382,10 +394,11 @@ class SupervisorFlow(Flow):
 
         def done(pos) -> Steps:
             if not pos:
-                self.say(Feedback.info("nothing to reorder: no item is below its reorder point"))
+                self.say(Feedback.info(_("nothing to reorder: no item is below its reorder point")))
                 return []
-            state = "open: ready to receive" if release else "drafts: press l on one to release it"
-            self.say(Feedback.ok(f"created {', '.join(p.number for p in pos)} ({state})"))
+            state = _("open: ready to receive") if release else _("drafts: press l on one to release it")
+            self.say(Feedback.ok(_("created {numbers} ({state})").format(
+                numbers=", ".join(p.number for p in pos), state=state)))
             return self.open("reorder" if release else "drafts")
         return [Task("", call, done, writes=True)]
 
@@ -394,11 +407,12 @@ class SupervisorFlow(Flow):
             return []
         number = self.selected("po")
         if not number:
-            self.say(Feedback.error("no draft purchase order selected"))
+            self.say(Feedback.error(_("no draft purchase order selected")))
             return []
         row = self.rows[self.cursor]
-        self.confirm = (f"Release {number} to {row['supplier']} ({plural(row['lines'], 'line')}, "
-                        f"{plural(row['units'], 'unit')})? It becomes open, receivable at a station.",
+        self.confirm = (_("Release {number} to {supplier} ({lines}, {units})? It becomes open, receivable at a "
+                          "station.").format(number=number, supplier=row["supplier"],
+                                             lines=plural(row["lines"], "line"), units=plural(row["units"], "unit")),
                         lambda: self.release(number))
         return []
 
@@ -411,7 +425,7 @@ class SupervisorFlow(Flow):
                 return release_po(number, operator=session.operator, station=session.station)
 
         def done(_po) -> Steps:
-            self.say(Feedback.ok(f"{number} released: open, ready to receive"))
+            self.say(Feedback.ok(_("{number} released: open, ready to receive").format(number=number)))
             return self.open("drafts")
         return [Task("", call, done, writes=True)]
 
@@ -423,12 +437,13 @@ class SupervisorFlow(Flow):
 
         def save():
             from db.masterdata.abc_classes import save_abc_classes
-            rows, _ = run_report("abc", self.settings, *period)
+            rows, _columns = run_report("abc", self.settings, *period)
             save_abc_classes(rows)
             return rows
 
         def done(rows) -> Steps:
             counts = {c: sum(1 for r in rows if r["class"] == c) for c in "ABC"}
-            self.say(Feedback.ok("ABC classes saved: " + ", ".join(f"{n} {c}" for c, n in counts.items())))
+            self.say(Feedback.ok(_("ABC classes saved: {counts}").format(
+                counts=", ".join(f"{n} {c}" for c, n in counts.items()))))
             return self.open("abc")
         return [Task("", save, done, writes=True)]

@@ -23,7 +23,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold reverse", no_wrap=True)
-        table.add_column()
+        # Chinese has no spaces to wrap at: a long text folds between characters instead of
+        # being cut with "…" (an English word is never wider than the column: unchanged).
+        table.add_column(overflow="fold")
         for key, text in self.keys:
             table.add_row(f" {key} ", _(text) if text else text)
         with Vertical(id="help-box"):

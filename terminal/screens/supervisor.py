@@ -4,6 +4,8 @@ PIN dialog, help and count review when the flow asks, and fits the table to the 
 """
 from __future__ import annotations
 
+from gettext import gettext as _
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -11,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from ..flows.supervisor import SupervisorFlow, Task
 from ..flows.supervisor_reports import MENU
+from ..i18n import N_, shown
 from ..widgets.banner import Banner
 from ..widgets.chart import Chart
 from ..widgets.entry import EntryLine
@@ -21,13 +24,13 @@ SCROLLBAR = 2      # cells the table's vertical scroll bar may take
 
 
 def menu_text(menu) -> str:
-    """Each key in reverse video right before its label."""
-    return "\n".join(" ".join(f"[reverse b]{k}[/]{label}" for k, label in line) for line in menu)
+    """Each key in reverse video right before its label (marked N_, translated here)."""
+    return "\n".join(" ".join(f"[reverse b]{k}[/]{shown(label)}" for k, label in line) for line in menu)
 
 
 class SupervisorScreen(StationScreen):
     CSS_PATH = "supervisor.tcss"
-    screen_title = "Supervisor"
+    screen_title = N_("Supervisor")
 
     def __init__(self):
         super().__init__()
@@ -38,7 +41,7 @@ class SupervisorScreen(StationScreen):
     columns = property(lambda self: self.flow.columns)
 
     def body(self) -> ComposeResult:
-        yield Static("Supervisor", id="sv-title")
+        yield Static(_("Supervisor"), id="sv-title")
         yield DataTable(id="sv-table", zebra_stripes=True, cursor_type="row", header_height=2)
         yield Chart(id="sv-chart")
         yield Static("", id="sv-menu")
@@ -151,16 +154,17 @@ class SupervisorScreen(StationScreen):
         flow, entry = self.flow, self.query_one(EntryLine)
         entry.display = flow.typing is not None
         if flow.typing is not None:
-            entry.set_label("SKU for the stock chart (Enter draws, Esc cancels)")
+            entry.set_label(_("SKU for the stock chart (Enter draws, Esc cancels)"))
             entry.value = ""
             entry.insert(flow.typing)
         menu = self.query_one("#sv-menu", Static)
         if flow.refused:
             session = self.app.session
-            menu.update(f"The supervisor screens need a supervisor. Operator {session.operator or 'nobody'} "
-                        f"is a {session.role}.\nPress Esc to go back to the menu.")
+            menu.update(_("The supervisor screens need a supervisor. Operator {operator} is a {role}.\n"
+                          "Press Esc to go back to the menu.").format(
+                              operator=session.operator or _("nobody"), role=shown(session.role)))
         elif flow.confirm is not None:
-            menu.update(Text.assemble((flow.confirm[0], "bold"), "\nEnter: yes · Esc: no"))
+            menu.update(Text.assemble((flow.confirm[0], "bold"), "\n" + _("Enter: yes · Esc: no")))
         else:
             menu.update(menu_text(MENU))
 
