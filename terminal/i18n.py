@@ -36,6 +36,19 @@ def shown(text: str) -> str:
     return gettext.gettext(text) if text else text
 
 
+# Report columns whose values are words, not names or codes (an alert, a status, a count's
+# group): the rows keep the English word (CSV and JSON are data); a table shows it translated.
+WORD_COLUMNS = frozenset({"alert", "status", "group", "key", "rule", "kind", "decision", "condition", "side",
+                          "flag"})
+
+
+def cell_word(column: str, value):
+    """VALUE of COLUMN as a table shows it: a word column's text translated, anything else as is."""
+    if column in WORD_COLUMNS and isinstance(value, str) and value:
+        return gettext.gettext(value)
+    return value
+
+
 def language() -> str:
     return _current
 

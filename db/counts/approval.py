@@ -11,6 +11,7 @@ from gettext import gettext as _
 import peewee as pw
 
 from db.core.connection import retry_conflicts, write_transaction
+from db.counts import notes
 from db.counts.models import Count, CountEntry, CountLine, LineStatus
 from db.counts.policy import DEFAULT_REASON
 from db.core.quantities import is_whole
@@ -157,7 +158,8 @@ def reject(count_id: int, line_no: int, *, operator: str, station: str = "", not
         if line.status != "review":
             raise RuleViolation(_why_not(line, _("ordering a recount")))
         line.status = "recount"
-        line.note = f"recount ordered by {operator}" + (f": {note}" if note else "")
+        line.note = (notes.RECOUNT_ORDERED_NOTE.format(operator=operator, note=note) if note
+                     else notes.RECOUNT_ORDERED.format(operator=operator))
         line.save()
         refresh_task(line.task)
         audit(operator, station, "count.reject", count=count_id, line=line_no,
@@ -190,7 +192,7 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
         CountEntry.create(line=line, round=(last.round if last else 0) + 1, qty=qty,
                           expected=line.expected, operator=operator, station=station, source="set")
         line.counted, line.variance = qty, qty - line.expected
-        line.note = f"quantity set by {operator}"
+        line.note = notes.QUANTITY_SET.format(operator=operator)
         movement = settle(line, qty - line.expected, operator=operator, station=station,
                            reason=reason, action="count.set")
         refresh_task(line.task)
@@ -213,7 +215,7 @@ def keep_books(count_id: int, line_no: int, *, reason: str, operator: str, stati
                 count=count_id, status=line.count.status))
         if line.status not in ("recount", "review"):
             raise RuleViolation(_why_not(line, _("keeping the books")))
-        line.note = f"count rejected by {operator}, books kept"
+        line.note = notes.BOOKS_KEPT.format(operator=operator)
         settle(line, 0, operator=operator, station=station, reason=reason, action="count.keep_books")
         refresh_task(line.task)
     return Decision(line, None)

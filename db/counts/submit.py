@@ -15,6 +15,7 @@ import peewee as pw
 from db.core.connection import database, retry_conflicts, write_transaction
 from db.ledger import locks
 from db.counts.approval import settle
+from db.counts import notes
 from db.counts.models import Count, CountEntry, CountFound, CountLine, CountTask, LineStatus
 from db.counts.policy import DEFAULT_REASON, CountSettings, Tolerance
 from db.core.quantities import is_whole
@@ -280,7 +281,7 @@ def submit_count(task_id: int, counted: Iterable[Counted], *, operator: str, sta
                                     decided_by=f"{operator} (auto)")
                         auto += 1
                     except InsufficientStock:
-                        line.note = "within tolerance, but the stock to adjust is allocated: approve by hand"
+                        line.note = notes.ALLOCATED
                         line.save()
         refresh_task(task)
     for line in result_lines:
@@ -307,18 +308,19 @@ def _judge(line: CountLine, entry: CountEntry, tolerance: Tolerance) -> None:
     agreeing = [e for e in earlier if e.variance == v and e.operator != entry.operator]
     if v == 0:
         line.status = LineStatus.OK
-        line.note = "recount matches the books" if earlier else ""
+        line.note = notes.RECOUNT_MATCHES if earlier else ""
     elif agreeing:
         line.status = LineStatus.REVIEW
-        line.note = f"two counts agree: {agreeing[-1].operator} and {entry.operator} found {v:+d}"
+        line.note = notes.TWO_AGREE.format(first=agreeing[-1].operator, second=entry.operator,
+                                           variance=notes.signed(v, item))
     elif line.within_tolerance:
         line.status = LineStatus.REVIEW
-        line.note = "within tolerance"
+        line.note = notes.WITHIN
     else:
         line.status = LineStatus.RECOUNT
         if earlier:
-            line.note = (f"counts disagree: {earlier[-1].operator} found {earlier[-1].variance:+d}, "
-                         f"{entry.operator} found {v:+d}; one more recount")
+            line.note = notes.DISAGREE.format(first=earlier[-1].operator, earlier=notes.signed(earlier[-1].variance, item),
+                                              second=entry.operator, variance=notes.signed(v, item))
         else:
-            line.note = "beyond tolerance: recount by another operator"
+            line.note = notes.BEYOND
     line.save()

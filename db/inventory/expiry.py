@@ -189,7 +189,8 @@ def expiry_rows(days: int = EXPIRING_DAYS, today: dt.date | None = None,
     rows = []
     for b in query:
         cost = Decimal(b.item.unit_cost)
-        rows.append({"status": "expired" if is_expired(b.lot.expiry, today) else "expiring",
+        # The status is data (CSV, JSON); a table shows it translated (N_ marks both words).
+        rows.append({"status": N_("expired") if is_expired(b.lot.expiry, today) else N_("expiring"),
                      "sku": b.item.sku, "name": b.item.name, "lot": b.lot.code,
                      "expiry": b.lot.expiry, "days_left": (b.lot.expiry - today).days,
                      "location": b.location.code, "qty": b.qty, "unit_cost": cost,

@@ -26,9 +26,9 @@ from db.core.statuses import ON_ORDER_PO_STATUSES, OPEN_SO_STATUSES
 from db.reports.common import N_, Report, fetch, usable_on_hand
 
 
-BELOW = "below reorder point"
-ABOVE = "above max"
-ON_ORDER_OVER = "on order over max"
+BELOW = N_("below reorder point")      # data (CSV, JSON); translated where shown
+ABOVE = N_("above max")
+ON_ORDER_OVER = N_("on order over max")
 
 COLUMNS = [N_("sku"), N_("name"), N_("alert"), N_("on_hand"), N_("on_order"), N_("allocated"),
            N_("projected"), N_("reorder_point"), N_("max_qty"), N_("gap"), N_("abc_class")]

@@ -184,6 +184,12 @@ def _shrinkage(start, end, loss_id, gain_id) -> list[dict]:
     return [by_kind[k] for k in sorted(by_kind)] + [total]
 
 
+# The words of the group and key columns: data (CSV, JSON), translated where a table shows
+# them (terminal.i18n.cell_word). Movement kinds come from db/ledger/keys.py's words.
+GROUP_WORDS = (N_("accuracy"), N_("settled"), N_("first count"), N_("pending"), N_("undecided"),
+               N_("reason"), N_("zone"), N_("item"), N_("shrinkage"), N_("total"), N_("(none)"))
+
+
 def counts_tables(date_from: dt.date | None = None, date_to: dt.date | None = None) -> dict[str, list[dict]]:
     """The report's groups as separate lists of rows (same columns as COLUMNS)."""
     start, end = bounds(date_from, date_to)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from gettext import gettext as _
 
-from terminal.i18n import N_, shown
+from terminal.i18n import N_, cell_word, shown
 
 import datetime as dt
 import json
@@ -270,7 +270,7 @@ def _table(rows: Sequence[dict], columns: Sequence[str], title: str | None, out)
     from rich.console import Console
     from rich.table import Table
     console = Console(file=out)
-    cells = {c: [_cell(r.get(c)) for r in rows] for c in columns}
+    cells = {c: [_cell(cell_word(c, r.get(c))) for r in rows] for c in columns}
     unlimited = not console.is_terminal
     if unlimited:
         # Piped to a file or another program: no terminal to fit, so nothing is left out.

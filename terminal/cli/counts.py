@@ -182,7 +182,9 @@ def cmd_show(args) -> int:
              "by": "/".join(c["operator"] for c in l["counts"]), "var": l["variance"],
              "value": l["value"], "status": l["status"]} for l in detail["lines"]]
     emit(rows, TABLE_COLUMNS, "table", title=_('Lines'))
-    notes = [f"  line {l['line']}: {l['note']}" for l in detail["lines"] if l["note"]]
+    from db.counts.notes import shown_note
+    notes = [_("  line {line}: {note}").format(line=l["line"], note=shown_note(l["note"]))
+             for l in detail["lines"] if l["note"]]
     if notes:
         print("\n".join(notes))
     if detail["found"]:

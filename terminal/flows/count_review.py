@@ -24,6 +24,7 @@ from gettext import gettext as _, ngettext
 from decimal import Decimal
 
 from db.core.text import plural
+from db.counts.notes import shown_note
 
 from .base import Feedback, Flow, FlowKey, Table, parse_qty
 from .quantity import shown, signed
@@ -149,7 +150,7 @@ class CountReviewFlow(Flow):
             out.append(_("  count {n}: {qty} by {operator} {station} {when} (books {expected}, {variance})").format(
                 n=n, qty=qty, operator=c['operator'], station=c['station'], when=when,
                 expected=self.q(c['expected'], r), variance=signed(c['variance'], self.item_of(r["sku"]))))
-        out.append(f"  {r['note']}" if r["note"] else "")
+        out.append(f"  {shown_note(r['note'])}" if r["note"] else "")
         return [line for line in out if line] + self.found_lines()
 
     def found_lines(self) -> list[str]:

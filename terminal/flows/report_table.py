@@ -21,7 +21,7 @@ from decimal import Decimal
 from rich.cells import cell_len
 
 from db.core.quantities import Qty
-from terminal.i18n import shown
+from terminal.i18n import cell_word, shown
 
 PAD = 2            # a table cell's padding: one cell each side (DataTable's cell_padding=1)
 TEXT_MIN = 12      # a text column is narrowed down to this many cells, not further
@@ -153,7 +153,7 @@ def fit(columns: list[str], rows: list[dict], width: int, offset: int = 0) -> Fi
     """Lay COLUMNS of ROWS out in WIDTH cells; OFFSET columns after the first are scrolled away."""
     if not columns:
         return Fitted([], [], [], [], [])
-    texts = {c: [cell_text(r.get(c)) for r in rows] for c in columns}
+    texts = {c: [cell_text(cell_word(c, r.get(c))) for r in rows] for c in columns}
     label = {c: shown(c) for c in columns}
     number = {c: all(is_number(r.get(c)) for r in rows if r.get(c) is not None)
               and any(r.get(c) is not None for r in rows) for c in columns}
