@@ -2,7 +2,7 @@
 line (docs/counts.md). The rules live in db/counts.py; this only parses and prints."""
 from __future__ import annotations
 
-from gettext import gettext as _
+from gettext import gettext as _, pgettext
 
 import json
 import sys
@@ -129,7 +129,7 @@ def cmd_create(args) -> int:
         emit([{"id": count.id, "location": loc} for loc in tasks], ["id", "location"], "csv")
     else:
         print(_('count {id} created ({scope}: {scope_detail}): {n_tasks} locations to count: {items}').format(
-                  id=count.id, scope=count.scope, scope_detail=count.scope_detail, n_tasks=len(tasks),
+                  id=count.id, scope=scope_word(count.scope), scope_detail=count.scope_detail, n_tasks=len(tasks),
                   items=', '.join(tasks)))
         for note in count.skipped:
             print(_('  skipped: {note}').format(note=note))
@@ -144,6 +144,13 @@ def cmd_list(args) -> int:
     return 0
 
 
+# A count's scope as stored (data: JSON keeps it), in words where a message shows it; in a
+# context of its own ("locations" is also a column: how many locations).
+SCOPE = "count scope"
+
+
+def scope_word(scope: str) -> str:
+    return pgettext(SCOPE, scope) if scope else scope
 QUANTITY_KEYS = ("expected", "counted", "first", "second", "variance", "adjusted")
 
 
@@ -170,9 +177,10 @@ def cmd_show(args) -> int:
     if args.format == "csv":
         emit(detail["lines"], LINE_COLUMNS + ["counted", "reason", "decided_by"], "csv")
         return 0
-    print(f"count {detail['id']} · {detail['scope']}: {detail['scope_detail']} · {detail['status']}"
-          f" · created by {detail['created_by']} at {detail['created_at']:%Y-%m-%d %H:%M}"
-          f"{' · blind' if detail['blind'] else ''}")
+    print(_("count {id} · {scope}: {detail} · {status} · created by {by} at {at}").format(
+              id=detail["id"], scope=scope_word(detail["scope"]), detail=detail["scope_detail"], status=_(detail["status"]),
+              by=detail["created_by"], at=f"{detail['created_at']:%Y-%m-%d %H:%M}")
+          + (_(" · blind") if detail["blind"] else ""))
     tasks = [dict(t, last_counted_at=f"{t['last_counted_at']:%Y-%m-%d %H:%M}" if t["last_counted_at"] else "")
              for t in detail["tasks"]]
     emit(tasks, ["location", "zone", "status", "rounds", "last_counted_by", "last_counted_at"],
