@@ -31,8 +31,9 @@ from db.reports.common import N_, Report, exact, money, net_flow, unit
 
 COLUMNS = [N_("supplier"), N_("name"), N_("pos"), N_("lines"), N_("qty_accepted"), N_("amount"), N_("billed"),
            N_("paid"), N_("balance")]
+# unit: what unit_cost is per (the PO line's unit; qty_accepted is in the item's base unit).
 DETAIL_COLUMNS = [N_("supplier"), N_("po"), N_("line_no"), N_("sku"), N_("qty_accepted"), N_("unit_cost"),
-                  N_("amount")]
+                  N_("amount"), N_("unit")]
 
 
 def settlement_lines(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
@@ -47,20 +48,21 @@ def settlement_lines(date_from: dt.date | None = None, date_to: dt.date | None =
     if supplier:
         query = query.where(Supplier.code == supplier)
     q = (query.select(Supplier.code, Supplier.name, PurchaseOrder.number, PurchaseOrderLine.line_no,
-                      Item.sku, PurchaseOrderLine.unit_cost, Item.decimals, ItemUnit.factor, pw.fn.SUM(signed))
+                      Item.sku, PurchaseOrderLine.unit_cost, Item.decimals, ItemUnit.factor, pw.fn.SUM(signed),
+                      pw.fn.COALESCE(ItemUnit.name, Item.uom))
          .switch(PurchaseOrderLine).join(Item)
          .switch(PurchaseOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(PurchaseOrderLine.unit == ItemUnit.id))
          .group_by(Supplier.code, Supplier.name, PurchaseOrder.number, PurchaseOrderLine.line_no, Item.sku,
-                   PurchaseOrderLine.unit_cost, Item.decimals, ItemUnit.factor)
+                   PurchaseOrderLine.unit_cost, Item.decimals, ItemUnit.factor, ItemUnit.name, Item.uom)
          .order_by(Supplier.code, PurchaseOrder.number, PurchaseOrderLine.line_no).tuples())
     rows = []
-    for code, name, po, line_no, sku, cost, places, factor, units in q:
+    for code, name, po, line_no, sku, cost, places, factor, units, per in q:
         units = int(units or 0)
         if units:
             cost = exact(cost)     # per the line's unit
             rows.append({"supplier": code, "name": name, "po": po, "line_no": line_no, "sku": sku,
                          "qty_accepted": base_quantity(units, places), "unit_cost": cost,
-                         "amount": line_amount(units, cost, factor or scale(places))})
+                         "amount": line_amount(units, cost, factor or scale(places)), "unit": per})
     return rows
 
 
@@ -71,7 +73,7 @@ def settlement(date_from: dt.date | None = None, date_to: dt.date | None = None,
     if detail:
         return [{"supplier": r["supplier"], "po": r["po"], "line_no": r["line_no"], "sku": r["sku"],
                  "qty_accepted": r["qty_accepted"], "unit_cost": unit(r["unit_cost"]),
-                 "amount": money(r["amount"])} for r in lines], list(DETAIL_COLUMNS)
+                 "amount": money(r["amount"]), "unit": r["unit"]} for r in lines], list(DETAIL_COLUMNS)
     totals: dict[str, dict] = {}
     for r in lines:
         t = totals.setdefault(r["supplier"], {"supplier": r["supplier"], "name": r["name"], "pos": set(),
