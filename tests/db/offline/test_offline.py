@@ -95,6 +95,7 @@ def test_cut_while_scans_flow_then_restore(site):
     t.start()
     _wait(lambda: len(outcomes) >= 8 or errors)
     proxy.cut()                                       # the network goes away mid-flow
+    at_cut = len(outcomes)     # a loaded machine may have let a few more through before the cut
     # decoding goes on from the cache while the server is away
     from terminal.resolver import StoreResolver
     resolver = CachedResolver(StoreResolver(), journal, retry_after_s=0)
@@ -103,7 +104,8 @@ def test_cut_while_scans_flow_then_restore(site):
     assert resolver.is_operator("W1")
     assert database.is_closed()     # the broken connection was dropped: the next query reconnects
     _wait(lambda: len(outcomes) >= 30 or errors)
-    assert journal.count() >= 20
+    # Every scan from the cut to the 30th is journaled (one may have been on the wire at the cut).
+    assert journal.count() >= 30 - at_cut - 1 >= 15
     # meanwhile another station, still connected, takes the bolts
     code, out, err = _wh(site["direct"], "move", "--sku", "BOLT", "--qty", "3", "--from", "B-01", "--to", "A-01",
                          "--operator", "W2")
