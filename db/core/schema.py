@@ -16,7 +16,7 @@ from db.core.connection import database, write_transaction
 from db.core.models import VIRTUAL_CODES, ItemUnit, Location, Money, ReasonCode, SchemaVersion
 
 # Modules that define models; each has a MODELS list. Add a module here to add its tables.
-MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.picking", "db.offline.exceptions", "db.ledger.flow_summary",
+MODEL_MODULES = ["db.core.models", "db.counts.models", "db.sales.claiming", "db.offline.exceptions", "db.ledger.flow_summary",
                  "db.returns.models", "db.money.models"]
 
 # version -> function(migrator) applying that step with playhouse.migrate.

@@ -18,7 +18,7 @@ from gettext import gettext as _
 
 from db.core.errors import WarehouseError
 from db.core.models import Customer, Item, Location, PurchaseOrder, ReasonCode, Supplier, utcnow
-from db.io.importer import ImportFailed, code_map
+from db.io.import_base import ImportFailed, code_map
 from db.io.validation import CellError, Col, Spec, at_row, p_code, p_date, p_positive, p_text
 
 MONEY_KINDS = {"payable": ("bill", "debit_note", "payment", "opening", "cancel"),

@@ -25,7 +25,7 @@ OPERATIONS = {
     "move": "db.inventory.transfers:move",
     "move_all": "db.inventory.transfers:move_all",
     "pick": "db.sales.picking:pick",
-    "ship": "db.sales.picking:ship",
+    "ship": "db.sales.shipping:ship",
     # Goods a customer brings back (all lines of one return, one entry): no stock is taken,
     # so only a refusal by the rules (more than was shipped) can stop it on replay.
     "return_from_customer": "db.returns.customer:receive_customer_return",

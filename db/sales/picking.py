@@ -1,8 +1,8 @@
-"""Sales orders on the floor: claiming an order, its pick list, picking, short picks, shipping.
+"""Sales orders on the floor: the pick list, picking, short picks, and the order lists.
 
-Allocation: when a station claims an order, stock is promised to each line (Balance.allocated,
-with an Allocation row saying which line holds which units), so no unit is promised twice
-and a pick from its allocation can never be taken by another order.
+Claiming an order and its allocation live in db/sales/claiming.py, shipping in
+db/sales/shipping.py (split out to keep each module to one subject); the names other code
+imports from here are re-exported below.
 """
 from __future__ import annotations
 
@@ -13,17 +13,15 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from db.core.connection import is_postgres, retry_conflicts, write_transaction
+from db.core.connection import retry_conflicts, write_transaction
 from db.core.errors import NotFound, RuleViolation
 from db.ledger.posting import Posting, post
 from db.masterdata.lookup import get_item, get_location, get_so, warehouse_location
-from db.core.models import (VIRTUAL_CODES, Balance, BaseModel, Item, Location, Lot, Movement, Customer, PickShortage,
-                            SalesOrder, SalesOrderLine, utcnow)
+from db.core.models import Balance, Item, Location, Lot, Movement, Customer, PickShortage, SalesOrder, SalesOrderLine, utcnow
 from db.core import defaults
-from db.core.documents import backorder_number
 from db.sales.fefo import check_fefo, fefo_key
 from db.core.statuses import CLOSED_SO_STATUSES, OPEN_SO_STATUSES, TO_SHIP_SO_STATUSES, SOStatus, status_word
-from db.ledger.keys import check_replay, derived_key, earlier_by_key, refuse_reuse
+from db.ledger.keys import check_replay, earlier_by_key
 from db.core.sql import locked
 from db.ledger import locks
 from db.masterdata.lots import lot_at
@@ -32,22 +30,15 @@ from db.core.quantities import whole_quantity
 from db.core.sql import Prepared
 from db.core.sql import row_by
 from db.masterdata.security import audit, get_operator
-from db.inventory.expiry import check_not_expired, is_expired, today_text, usable_lot_condition
-from db.money.credit import check_credit
+from db.inventory.expiry import check_not_expired, is_expired, today_text
 from db.sales.shortages import blocked_places, hold_back, pick_gaps
 from db.core.quantities import format_quantity as fq
-
-
-class Allocation(BaseModel):
-    """Units at one place (location × lot) promised to one sales order line."""
-    so_line = pw.ForeignKeyField(SalesOrderLine, backref="allocations", on_delete="CASCADE")
-    location = pw.ForeignKeyField(Location)
-    lot = pw.ForeignKeyField(Lot, null=True)
-    qty = pw.IntegerField()
-
-
-MODELS = [Allocation]
-
+from db.sales.claiming import (_DROP_ALLOCATION, _TAKE_FROM_ALLOCATION, Allocation, _allocate, _allocated_to, _claim,
+                               _free_balances, _release, _trim_allocations, remaining)
+# Re-exported: db/inventory/expiry.py imports release_place, db/inventory/corrections.py
+# Allocation, from this module.
+from db.sales.claiming import release_place  # noqa: F401
+from db.sales.shipping import ShipResult, ship  # noqa: F401
 
 
 @dataclass
@@ -63,169 +54,8 @@ class PickTask:
     pick_sequence: int
 
 
-@dataclass
-class ShipResult:
-    so: SalesOrder
-    movements: list[Movement]
-    backorder: SalesOrder | None
-
-
-def remaining(line: SalesOrderLine) -> int:
-    return line.qty_ordered - line.qty_picked - line.qty_short
-
-
-# ---------------------------------------------------------------- claiming an order
-
-@retry_conflicts
-def next_sales_order(*, operator: str, station: str, so: str | None = None,
-                     warehouse: str | None = None, credit_override: str | None = None) -> SalesOrder:
-    """Claim SO (or the next open order by priority, due date, number) for STATION and
-    allocate stock to it from WAREHOUSE (default: the station's). An order over its customer's
-    credit limit is refused unless CREDIT_OVERRIDE, a supervisor, lets it through (db/money)."""
-    get_operator(operator)
-    wh = station_warehouse(station, warehouse)
-    with write_transaction():
-        if so is not None:
-            order = locks.document(SalesOrder, get_so(so).id)
-            if order.status in ("picking", "picked"):
-                if order.assigned_station == station:
-                    return order   # claiming one's own order again changes nothing
-                raise RuleViolation(_("sales order {number} is being picked at station {station} by {operator}; "
-                                      "expected an open order").format(
-                    number=order.number, station=order.assigned_station, operator=order.assigned_operator))
-            if order.status != "open":
-                raise RuleViolation(_("sales order {number} is {status}: expected an open order").format(
-                    number=order.number, status=status_word(order.status)))
-        else:
-            query = (SalesOrder.select().where(SalesOrder.status == "open")
-                     .order_by(SalesOrder.priority, SalesOrder.due_date.asc(nulls="LAST"), SalesOrder.number)
-                     .limit(1))
-            if is_postgres():
-                query = query.for_update(skip_locked=True)
-            order = query.first()
-            if order is None:
-                raise NotFound(_("no open sales order is waiting to be picked"))
-        _claim(order, operator, station, wh.id, credit_override)
-        return row_by(SalesOrder, "id", order.id)
-
-
-def _claim(order: SalesOrder, operator: str, station: str, warehouse_id: int,
-           credit_override: str | None = None) -> None:
-    check_credit(order, operator=operator, station=station, override_by=credit_override)
-    _CLAIM.run(station, operator, utcnow(), order.id)
-    # Item order, not line order: two stations claiming orders with the same items lock the
-    # balance rows in the same order and so never deadlock.
-    lines = _LINES_BY_ITEM(order.id)
-    # Every item of the order, all at once and before their balances (db/ledger/locks.py): the
-    # picks that follow in this transaction post them.
-    locks.lock_items(line.item_id for line in lines)
-    # What each line already holds (a claim after a release), in one query for the order.
-    held = {line_id: qty for line_id, qty in _HELD(order.id)}
-    needs = [(line, remaining(line) - int(held.get(line.id) or 0)) for line in lines]
-    _allocate(order.id, [n for n in needs if n[1] > 0], warehouse_id)
-    audit(operator, station, "claim_so", so=order.number)
-
-
-def _allocate(order_id: int, needs: list[tuple[SalesOrderLine, int]], warehouse_id: int) -> None:
-    """Promise free storage stock of WAREHOUSE_ID to each (line, units) of NEEDS, the lines of
-    order ORDER_ID: earliest expiry first, then walking order.
-
-    The free balances of all the order's items are read by one query (a claim ran one per line,
-    and then a statement per promise: most of a claim scan's time, bench/RESULTS.md), in item
-    then location order and locked in that order on PostgreSQL: two stations claiming orders
-    with the same items lock the same rows in the same order, and so never deadlock; the
-    ledger locks one item's rows in location order too."""
-    if not needs:
-        return
-    places: dict[int, list[Balance]] = {}
-    for b in _ORDER_FREE_STOCK(order_id, warehouse_id, today_text()):
-        places.setdefault(b.item_id, []).append(b)
-    # Units a short pick found missing are not promised until the shelf is counted.
-    blocked = blocked_places([line.item_id for line, _unused in needs], warehouse_id)
-    for rows in places.values():
-        rows.sort(key=lambda b: fefo_key(b.lot if b.lot_id else None, b.location))
-    promised: dict[int, int] = {}       # balance id -> units promised by this claim
-    allocations = []
-    for line, need in needs:
-        for b in places.get(line.item_id, ()):
-            if need <= 0:
-                break
-            free = hold_back(blocked, b.item_id, b.location_id, b.qty - b.allocated - promised.get(b.id, 0))
-            if free <= 0:
-                continue
-            take = min(need, free)
-            promised[b.id] = promised.get(b.id, 0) + take
-            allocations.append({"so_line": line.id, "location": b.location_id, "lot": b.lot_id, "qty": take})
-            need -= take
-    for balance_id, qty in promised.items():
-        _PROMISE.run(qty, balance_id)
-    if allocations:
-        Allocation.insert_many(allocations).execute()
-
-
-def _allocated_to(line: SalesOrderLine) -> int:
-    return int(_ALLOCATED_TO(line.id)[0][0] or 0)
-
-
-def _release(alloc: Allocation, qty: int) -> None:
-    """Give QTY units of an allocation back to free stock."""
-    qty = min(qty, alloc.qty)
-    if qty <= 0:
-        return
-    Balance.update(allocated=Balance.allocated - qty).where(
-        Balance.key(alloc.so_line.item_id, alloc.location_id, alloc.lot_id)).execute()
-    if qty == alloc.qty:
-        _DROP_ALLOCATION.run(alloc.id)
-    else:
-        _TAKE_FROM_ALLOCATION.run(qty, alloc.id)
-        alloc.qty -= qty
-
-
-def _trim_allocations(line: SalesOrderLine) -> None:
-    """No line keeps more units promised than it still needs (last in pick order go first)."""
-    excess = _allocated_to(line) - max(0, remaining(line))
-    if excess <= 0:
-        return
-    allocs = list(Allocation.select(Allocation, Location).join(Location).where(Allocation.so_line == line.id)
-                  .order_by(Location.pick_sequence.desc(), Location.code.desc()))
-    for alloc in allocs:
-        if excess <= 0:
-            break
-        take = min(excess, alloc.qty)
-        _release(alloc, take)
-        excess -= take
-
-
-def _release_all(order: SalesOrder) -> None:
-    allocs = list(Allocation.select(Allocation, SalesOrderLine).join(SalesOrderLine)
-                  .where(SalesOrderLine.so == order.id))
-    locks.lock_items(alloc.so_line.item_id for alloc in allocs)
-    for alloc in allocs:
-        _release(alloc, alloc.qty)
-
-
-@retry_conflicts
-def release_sales_order(so: str, *, operator: str, station: str) -> SalesOrder:
-    """Give a claimed order back: its allocation is freed and any station may claim it."""
-    op = get_operator(operator)
-    with write_transaction():
-        order = locks.document(SalesOrder, get_so(so).id)
-        if order.status != "picking":
-            raise RuleViolation(_("sales order {number} is {status}: expected one being picked").format(
-                number=order.number, status=status_word(order.status)))
-        if order.assigned_station != station and not op.is_supervisor:
-            raise RuleViolation(_("sales order {number} is claimed by station {claimed}, not {station}; "
-                                  "only that station or a supervisor may release it").format(
-                number=order.number, claimed=order.assigned_station, station=station))
-        _release_all(order)
-        SalesOrder.update(status="open", assigned_station=None, assigned_operator=None,
-                          assigned_at=None).where(SalesOrder.id == order.id).execute()
-        audit(operator, station, "release_so", so=order.number)
-        return SalesOrder.get_by_id(order.id)
-
-
-# The queries of a pick scan and a claim, their SQL built once (db/core/sql.py: building it
-# was most of a claim's time).
+# The queries of a pick scan, their SQL built once (db/core/sql.py: building it was most of
+# a pick's time).
 _LINES = Prepared(lambda so_id: SalesOrderLine.select().where(SalesOrderLine.so == so_id)
                   .order_by(SalesOrderLine.line_no))
 _LINES_AND_ITEMS = Prepared(lambda so_id: SalesOrderLine.select(SalesOrderLine, Item).join(Item)
@@ -234,19 +64,6 @@ _ALLOCATIONS = Prepared(lambda so_id: Allocation.select(Allocation, Location, Lo
                         .switch(Allocation).join(Lot, pw.JOIN.LEFT_OUTER)
                         .join_from(Allocation, SalesOrderLine)
                         .where(SalesOrderLine.so == so_id).order_by(Allocation.id))
-
-
-def _free_balances(items, wh_id, today):
-    """Balances matching ITEMS (a condition on Balance.item) with free units at the active
-    storage places of warehouse WH_ID, each with its location and lot; never an expired lot
-    (TODAY: the store's date as YYYY-MM-DD)."""
-    return (Balance.select(Balance, Location, Lot).join(Location)
-            .switch(Balance).join(Lot, pw.JOIN.LEFT_OUTER)
-            .where(items, Location.kind == "storage", Location.active == True,  # noqa: E712
-                   Location.warehouse == wh_id, Balance.qty > Balance.allocated,
-                   usable_lot_condition(today)))
-
-
 _FREE_STOCK = Prepared(lambda item_id, wh_id, today: _free_balances(Balance.item == item_id, wh_id, today))
 _LINES_OF_ITEM = Prepared(lambda so_id, item_id: SalesOrderLine.select().where(
     SalesOrderLine.so == so_id, SalesOrderLine.item == item_id).order_by(SalesOrderLine.line_no))
@@ -254,35 +71,9 @@ _ALLOCATED_HERE = Prepared(lambda line_id, loc_id: Allocation.select().where(
     Allocation.so_line == line_id, Allocation.location == loc_id, Allocation.lot.is_null()))
 _ALLOCATED_HERE_LOT = Prepared(lambda line_id, loc_id, lot_id: Allocation.select().where(
     Allocation.so_line == line_id, Allocation.location == loc_id, Allocation.lot == lot_id))
-# A claim's statements.
-_CLAIM = Prepared(lambda station, operator, at, so_id: SalesOrder.update(
-    status="picking", assigned_station=station, assigned_operator=operator, assigned_at=at)
-    .where(SalesOrder.id == so_id))
-_LINES_BY_ITEM = Prepared(lambda so_id: SalesOrderLine.select().where(SalesOrderLine.so == so_id)
-                          .order_by(SalesOrderLine.item, SalesOrderLine.line_no))
-_HELD = Prepared(lambda so_id: Allocation.select(Allocation.so_line, pw.fn.SUM(Allocation.qty))
-                 .join(SalesOrderLine).where(SalesOrderLine.so == so_id).group_by(Allocation.so_line)
-                 .tuples())
-
-
-def _order_free_stock(so_id, wh_id, today):
-    order_items = SalesOrderLine.select(SalesOrderLine.item).where(SalesOrderLine.so == so_id)
-    query = _free_balances(Balance.item.in_(order_items), wh_id, today).order_by(Balance.item, Balance.location, Balance.id)
-    return query.for_update(of=Balance) if is_postgres() else query
-
-
-_ORDER_FREE_STOCK = Prepared(_order_free_stock)
-_PROMISE = Prepared(lambda qty, balance_id: Balance.update(allocated=Balance.allocated + qty)
-                    .where(Balance.id == balance_id))
-# A pick's statements.
-_DROP_ALLOCATION = Prepared(lambda alloc_id: Allocation.delete().where(Allocation.id == alloc_id))
-_TAKE_FROM_ALLOCATION = Prepared(lambda qty, alloc_id: Allocation.update(qty=Allocation.qty - qty)
-                                 .where(Allocation.id == alloc_id))
 _PICKED = Prepared(lambda qty, line_id: SalesOrderLine.update(qty_picked=SalesOrderLine.qty_picked + qty)
                    .where(SalesOrderLine.id == line_id))
 _SO_STATUS = Prepared(lambda status, so_id: SalesOrder.update(status=status).where(SalesOrder.id == so_id))
-_ALLOCATED_TO = Prepared(lambda line_id: Allocation.select(pw.fn.COALESCE(pw.fn.SUM(Allocation.qty), 0))
-                         .where(Allocation.so_line == line_id).tuples())
 
 
 def refresh_so_status(order_id: int) -> None:
@@ -544,110 +335,9 @@ def undo_short(shortage_id: int, *, operator: str, station: str = "") -> PickSho
         return PickShortage.get_by_id(shortage.id)
 
 
-def release_place(item_id: int, location_id: int, lot_id: int | None) -> int:
-    """Give back every unit promised to orders at one place (item × location × lot): its stock
-    is leaving for quarantine. Returns the units given back."""
-    allocs = list(Allocation.select(Allocation, SalesOrderLine).join(SalesOrderLine).where(
-        SalesOrderLine.item == item_id, Allocation.location == location_id,
-        Allocation.lot.is_null() if lot_id is None else Allocation.lot == lot_id))
-    for alloc in allocs:
-        _release(alloc, alloc.qty)
-    return sum(a.qty for a in allocs)
-
-
-# ---------------------------------------------------------------- shipping
-
-@retry_conflicts
-def ship(so: str, *, operator: str, station: str = "", key: str | None = None) -> ShipResult:
-    """Ship what was picked (shipping location → @CUSTOMER). What was not shipped goes to a
-    backorder `<so>-BO<n>` and the order becomes "partial"; else "shipped"."""
-    if key:
-        earlier = _earlier_shipment(key, so)
-        if earlier is not None:
-            return earlier
-    get_operator(operator)
-    order = get_so(so)
-    customer = Location.get(Location.code == VIRTUAL_CODES["customer"])
-    with write_transaction():
-        order = locks.document(SalesOrder, order.id)
-        if key:
-            earlier = _earlier_shipment(key, so)
-            if earlier is not None:
-                return earlier
-        if order.status in CLOSED_SO_STATUSES:
-            raise RuleViolation(_("sales order {number} is {status}: expected one with picked goods").format(
-                number=order.number, status=status_word(order.status)))
-        movements: list[Movement] = []
-        lines = list(order.lines.order_by(SalesOrderLine.line_no))
-        # Every item the shipment and the freed allocations touch, at once (db/ledger/locks.py).
-        locks.lock_items(line.item_id for line in lines)
-        for line in lines:
-            n = 0
-            for (loc, lot), qty in _picked_not_shipped(line).items():
-                n += 1
-                movements.append(post(Posting(
-                    item=line.item, qty=qty, from_location=loc, to_location=customer, kind="ship",
-                    operator=operator, station=station, lot=lot, key=derived_key(key, f"{line.line_no}:{n}"),
-                    so_line=line, document=f"{order.number}/{line.line_no}", unit_cost=line.item.unit_cost)))
-                SalesOrderLine.update(qty_shipped=SalesOrderLine.qty_shipped + qty).where(
-                    SalesOrderLine.id == line.id).execute()
-        if not movements:
-            raise RuleViolation(_("nothing picked to ship on sales order {number}: pick before shipping").format(
-                number=order.number))
-        _release_all(order)
-        lines = list(order.lines.order_by(SalesOrderLine.line_no))
-        rest = [(l, l.qty_ordered - l.qty_shipped) for l in lines if l.qty_ordered > l.qty_shipped]
-        backorder = None
-        if rest:
-            backorder = SalesOrder.create(number=backorder_number(SalesOrder, order), customer=order.customer,
-                                          status="open", priority=order.priority, due_date=order.due_date,
-                                          backorder_of=order)
-            for n, (line, qty) in enumerate(rest, start=1):
-                SalesOrderLine.create(so=backorder, line_no=n, item=line.item, qty_ordered=qty,
-                                      unit_price=line.unit_price)
-        SalesOrder.update(status="partial" if rest else "shipped", shipped_at=utcnow()).where(
-            SalesOrder.id == order.id).execute()
-        audit(operator, station, "ship", so=order.number, movements=len(movements),
-              backorder=backorder.number if backorder else None)
-        return ShipResult(so=SalesOrder.get_by_id(order.id), movements=movements, backorder=backorder)
-
-
-def _picked_not_shipped(line: SalesOrderLine) -> dict:
-    """(shipping location, lot) → units picked for LINE and still there."""
-    net: dict = {}
-    rows = (Movement.select(Movement, Location).join(Location, on=(Movement.to_location == Location.id))
-            .where(Movement.so_line == line.id))
-    for m in rows:
-        for loc, sign in ((m.to_location, 1), (m.from_location, -1)):
-            if loc.kind == "shipping":
-                k = (loc.id, m.lot_id)
-                net[k] = net.get(k, 0) + sign * m.qty
-    out = {}
-    for (loc_id, lot_id), qty in sorted(net.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
-        if qty > 0:
-            out[(Location.get_by_id(loc_id), Lot.get_by_id(lot_id) if lot_id else None)] = qty
-    return out
-
-
 def _pick_replay(key, earlier, doing, so, sku, qty, from_code) -> Movement:
     check_replay(key, [earlier], doing, kinds={"pick"}, sku=sku, qty=qty, from_code=from_code, document=so)
     return earlier
-
-
-def _earlier_shipment(key: str, so: str) -> ShipResult | None:
-    """What shipping with KEY did before (its movements carry KEY:line:n); RuleViolation when
-    KEY posted anything else, or shipped another order."""
-    used = earlier_by_key(key)
-    if used is not None:
-        refuse_reuse(key, used, _("shipping {so}").format(so=so))
-    rows = list(Movement.select().where(Movement.idempotency_key.startswith(f"{key}:"),
-                                        Movement.kind == "ship").order_by(Movement.id))
-    if not rows:
-        return None
-    check_replay(key, rows, _("shipping {so}").format(so=so), kinds={"ship"}, document=so)
-    order = rows[0].so_line.so
-    backorder = SalesOrder.select().where(SalesOrder.backorder_of == order.id).order_by(SalesOrder.id).first()
-    return ShipResult(so=order, movements=rows, backorder=backorder)
 
 
 def open_sales_orders() -> list[SalesOrder]:
