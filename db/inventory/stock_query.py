@@ -40,8 +40,9 @@ def stock(sku: str | None = None, location: str | None = None,
     # Quantities in the item's base unit: whole-unit items as ints (as always), items with
     # decimals as exact Decimals (1.250 kg), converted once here at the edge.
     rows = [{"sku": sku_, "name": name, "location": loc, "warehouse": wh or "", "zone": zone, "lot": lot,
-             "expiry": as_date(expiry), "on_hand": shown(qty, dec), "allocated": shown(allocated, dec),
-             "available": shown(qty - allocated, dec), "uom": uom}
+             "expiry": as_date(expiry), "on_hand": qty if not dec else shown(qty, dec),
+             "allocated": allocated if not dec else shown(allocated, dec),
+             "available": qty - allocated if not dec else shown(qty - allocated, dec), "uom": uom}
             for sku_, name, loc, wh, zone, lot, expiry, qty, allocated, dec, uom
             in database.execute(query).fetchall()]
     rows.sort(key=lambda r: (r["sku"], r["location"], r["lot"] or ""))

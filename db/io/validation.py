@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from db.core.models import LOCATION_KINDS, ROLES
 from db.core.errors import InvalidInput
-from db.core.quantities import MAX_MONEY, MAX_QTY, check_decimals, parse_in_unit, parse_quantity
+from db.core.quantities import MAX_MONEY, MAX_QTY, check_decimals, decimals_of, parse_in_unit, parse_quantity
 from db.core.text import hidden_characters, unneutralise_cell
 from db.io import headers
 from devices.gs1 import check_digit
@@ -125,6 +125,11 @@ def stored_quantity(check: "Checker", row: "Row", column: str, precision, factor
     value = row.values.get(column)
     if value is None:
         return None
+    if factor is None and not decimals_of(precision) and isinstance(value, Decimal) \
+            and value == value.to_integral_value() and (1 if not allow_zero else 0) <= value <= MAX_QTY:
+        # The common case, a whole quantity of a whole-unit item: no message to build (fast path).
+        row.values[column] = stored = int(value)
+        return stored
     try:
         if factor is None:
             stored = parse_quantity(value, precision, column, allow_zero=allow_zero)

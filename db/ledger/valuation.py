@@ -29,6 +29,13 @@ def decimals_by_item() -> dict[int, int]:
     return dict(database.execute(query).fetchall())
 
 
+def whole_units_only() -> bool:
+    """No item has decimals and none has named units: every sum reads as it always did, and a
+    report may skip the joins that scale them (two look-ups of a row each)."""
+    from db.core.models import ItemUnit
+    return not Item.select().where(Item.decimals != 0).exists() and not ItemUnit.select().exists()
+
+
 def per_base(raw, decimals: int) -> Decimal:
     """RAW = Σ stored qty × cost per base unit, as the value: RAW ÷ 10^decimals, exact."""
     value = as_decimal(raw)

@@ -27,7 +27,7 @@ import peewee as pw
 
 from db.core.errors import InvalidInput
 from db.core.models import Customer, Item, ItemUnit, Movement, SalesOrder, SalesOrderLine
-from db.ledger.valuation import base_quantity, line_amount_sql, value_sql
+from db.ledger.valuation import base_quantity, line_amount_sql, value_sql, whole_units_only
 from db.reports.common import N_, Report, as_date, exact, fetch, money, net_flow, pct
 
 GROUPINGS = ("day", "week", "month", "item", "customer", "operator")
@@ -77,8 +77,13 @@ def sales(date_from: dt.date | None = None, date_to: dt.date | None = None, *,
              .switch(SalesOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(SalesOrderLine.unit == ItemUnit.id)))
     if by in ("day", "week", "month"):
         day = pw.fn.DATE(Movement.created_at)
-        # Grouped by precision too: the units of each are brought to base units exactly.
-        per_day = query.select(day, Item.decimals, qty, revenue, cost).group_by(day, Item.decimals).tuples()
+        if whole_units_only():
+            # No decimals, no units in the store: qty × price as ever, without the item join.
+            per_day = (lines.select(day, pw.Value(0), qty, pw.fn.SUM(signed * SalesOrderLine.unit_price),
+                                    pw.fn.SUM(signed * Movement.unit_cost)).group_by(day).tuples())
+        else:
+            # Grouped by precision too: the units of each are brought to base units exactly.
+            per_day = query.select(day, Item.decimals, qty, revenue, cost).group_by(day, Item.decimals).tuples()
         # Orders are counted per period, not summed over days (an order may ship over days).
         # Without the item join (every movement has its item): a third less to read; rows as
         # the driver returns them (as_date takes SQLite's text), not through peewee.

@@ -42,7 +42,6 @@ import peewee as pw
 
 from db.core import defaults
 from db.core.models import Item, ItemUnit, Movement, PurchaseOrder, PurchaseOrderLine, Supplier
-from db.ledger.valuation import scale_sql
 from db.reports.common import N_, Report, as_datetime, fetch, today as _today
 
 COLUMNS = [N_("supplier"), N_("name"), N_("lines"), N_("on_time_pct"), N_("ordered"), N_("received"),
@@ -85,22 +84,25 @@ def measured_lines(date_from: dt.date | None = None, date_to: dt.date | None = N
     today = today or _today()
     query = (PurchaseOrderLine
              .select(PurchaseOrderLine.id, PurchaseOrder.supplier, PurchaseOrderLine.item,
-                     PurchaseOrderLine.qty_ordered, PurchaseOrderLine.unit_cost,
-                     pw.fn.COALESCE(ItemUnit.factor, scale_sql(Item.decimals)),
+                     PurchaseOrderLine.qty_ordered, PurchaseOrderLine.unit_cost, PurchaseOrderLine.unit,
                      PurchaseOrderLine.expected_date, PurchaseOrder.expected_date.alias("po_expected"),
                      PurchaseOrder.created_at, Supplier.lead_time_days,
                      PurchaseOrderLine.qty_received, PurchaseOrderLine.qty_rejected,
                      PurchaseOrderLine.first_received_at, PurchaseOrderLine.last_received_at)
              .join(PurchaseOrder).join(Supplier)
-             .switch(PurchaseOrderLine).join(Item, on=(PurchaseOrderLine.item == Item.id))
-             .switch(PurchaseOrderLine).join(ItemUnit, pw.JOIN.LEFT_OUTER, on=(PurchaseOrderLine.unit == ItemUnit.id))
              .where(PurchaseOrder.status.not_in(("draft", "cancelled"))))
     undone = _lines_with_undos()
+    # The factors of the few units and the items with decimals, once: cheaper than joining both
+    # tables to every line (a store of whole units has neither).
+    unit_factors = dict(ItemUnit.select(ItemUnit.id, ItemUnit.factor).tuples())
+    item_scales = {i: 10 ** d for i, d in Item.select(Item.id, Item.decimals).where(Item.decimals > 0).tuples()}
+    plain = not unit_factors and not item_scales
     lines, unsettled = [], []
     # Rows as the driver returns them (dates as text on SQLite), converted here: peewee's
     # per-row conversion of 50,000 lines cost more than the rest of the scorecard.
-    for (line_id, sup, item, qty, cost, factor, line_exp, po_exp, created, lead, accepted, rejected,
+    for (line_id, sup, item, qty, cost, unit_id, line_exp, po_exp, created, lead, accepted, rejected,
          first, last) in fetch(query):
+        factor = 1 if plain else unit_factors[unit_id] if unit_id is not None else item_scales.get(item, 1)
         created = as_datetime(created)
         due = line_exp or po_exp or (created.date() + dt.timedelta(days=lead or 0))
         if isinstance(due, str):
@@ -112,7 +114,8 @@ def measured_lines(date_from: dt.date | None = None, date_to: dt.date | None = N
         last = as_datetime(last).date() if last else None
         # The price per STORED unit: spend = accepted stored units × it, whatever the line's unit
         # (12.00 per 箱 of 24 is 0.50 per 瓶), so suppliers quoting in different units compare.
-        ln = MeasuredLine(line_id, sup, item, qty, float(cost or 0) / int(factor or 1), due, created.date(),
+        price = float(cost or 0)
+        ln = MeasuredLine(line_id, sup, item, qty, price if factor == 1 else price / factor, due, created.date(),
                           accepted, rejected)
         if rejected or line_id in undone or (first and first <= due < (last or first)):
             # The counters cannot say which receipts stand or what had come by the due date.
@@ -246,7 +249,6 @@ def scorecard(date_from: dt.date | None = None, date_to: dt.date | None = None, 
 def _returned_units(line_ids: list[int]) -> dict[int, int]:
     """PO line id -> accepted units sent back to the supplier (one grouped query)."""
     from db.returns.models import ReturnLine
-    import peewee as pw
     if not line_ids:
         return {}
     query = (ReturnLine.select(ReturnLine.po_line, pw.fn.SUM(ReturnLine.qty_sent))
