@@ -18,7 +18,6 @@ after the point, so below MAX_MONEY.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
 from gettext import gettext as _
 from gettext import ngettext
 
@@ -144,14 +143,6 @@ def parse_quantity(value, precision, name: str | None = None, *, allow_zero: boo
     if stored_int == 0 and not allow_zero:
         raise _not_positive(name, value, False)
     return stored_int
-
-
-class Precision(NamedTuple):
-    """What the rules here read of an item (its SKU, base unit and decimals), for an item not
-    loaded as a model: a row of a file being imported, a cached look-up. Cheap to make."""
-    sku: str
-    uom: str
-    decimals: int
 
 
 class Qty(Decimal):

@@ -30,7 +30,6 @@ from db.ledger import locks
 from db.core.errors import InvalidInput
 from db.io import sheets
 from db.io import validation as _v
-from db.core.quantities import Precision
 from db.io.validation import SPECS, Checker, Row, check_duplicates, parse_rows, stored_quantity
 from db.core.models import PHYSICAL_KINDS, VIRTUAL_CODES, Barcode, Customer, Item, Location, Operator, Supplier, Warehouse
 # The shared pieces and the per-kind modules, split out to keep each module to one subject;
@@ -213,10 +212,10 @@ class ItemsImport(MasterData):
                 check.add(row.number, "decimals", _("{sku} has stock, movements or order lines in {old} decimals: "
                                                     "its precision cannot change to {decimals}").format(
                                                       sku=v['sku'], old=old[1], decimals=decimals))
-            shape = Precision(v.get("sku"), v.get("uom") or (old[2] if old else ""), decimals)
+            # The row is the item itself: its row and column say which, the precision is enough.
             for column in ("reorder_point", "reorder_qty", "max_qty"):
                 if column in present:
-                    stored_quantity(check, row, column, shape, allow_zero=True)
+                    stored_quantity(check, row, column, decimals, allow_zero=True)
         if "supplier" in present:
             suppliers = code_map(Supplier)
             for row in rows:

@@ -95,7 +95,9 @@ def p_quantity0(value: str) -> Decimal:
     return number
 
 
-def _decimal_quantity(value: str) -> Decimal:
+def _decimal_quantity(value: str) -> Decimal | int:
+    if value.isdigit() and len(value) <= 10:
+        return int(value)          # a whole number, exact: the common case, read fast
     if len(value) > 40:
         raise CellError(_("expected a quantity like 12 or 1.250, got {start!r}… ({length} characters)").format(
             start=value[:20], length=len(value)))
@@ -125,11 +127,14 @@ def stored_quantity(check: "Checker", row: "Row", column: str, precision, factor
     value = row.values.get(column)
     if value is None:
         return None
-    if factor is None and not decimals_of(precision) and isinstance(value, Decimal) \
-            and value == value.to_integral_value() and (1 if not allow_zero else 0) <= value <= MAX_QTY:
-        # The common case, a whole quantity of a whole-unit item: no message to build (fast path).
-        row.values[column] = stored = int(value)
-        return stored
+    if factor is None and type(value) is int:
+        # The common case, a whole number (p_quantity reads digits as an int): exact, no message
+        # to build unless it is out of bounds.
+        places = decimals_of(precision)
+        stored = value * 10 ** places if places else value
+        if (stored > 0 or allow_zero) and stored <= MAX_QTY:
+            row.values[column] = stored
+            return stored
     try:
         if factor is None:
             stored = parse_quantity(value, precision, column, allow_zero=allow_zero)
