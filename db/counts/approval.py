@@ -19,7 +19,7 @@ from db.core.text import minute
 from db.counts.lookup import get_count, get_line
 from db.counts.progress import refresh_task
 from db.masterdata.lookup import get_reason
-from db.masterdata.security import audit, require_supervisor
+from db.masterdata.security import N_, audit, require_supervisor
 from db.core.errors import InsufficientStock, InvalidInput, RuleViolation
 from db.ledger.posting import Posting, post
 from db.core.sql import locked as _locked
@@ -88,7 +88,7 @@ def approve(count_id: int, line_no: int | None = None, *, operator: str, station
     With one line, a refusal raises. With all lines, each line is its own transaction: lines
     that cannot be posted are returned with their error and the others are posted.
     """
-    require_supervisor(operator, _("approving a count"))
+    require_supervisor(operator, N_("approving a count"))
     reason = get_reason(reason).code    # any case: "loss" is LOSS
     count = get_count(count_id)
     if line_no is not None:
@@ -148,7 +148,7 @@ def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> M
 @retry_conflicts
 def reject(count_id: int, line_no: int, *, operator: str, station: str = "", note: str = "") -> CountLine:
     """Order a recount of a line waiting for approval (supervisor only)."""
-    require_supervisor(operator, _("ordering a recount"))
+    require_supervisor(operator, N_("ordering a recount"))
     line = get_line(count_id, line_no)
     with write_transaction():
         line = _locked(CountLine, line.id)
@@ -171,7 +171,7 @@ def reject(count_id: int, line_no: int, *, operator: str, station: str = "", not
 def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator: str,
                  station: str = "") -> Decision:
     """The supervisor states the true quantity at the count; counted - snapshot is posted."""
-    require_supervisor(operator, _("setting a counted quantity"))
+    require_supervisor(operator, N_("setting a counted quantity"))
     if not is_whole(qty) or qty < 0:
         raise InvalidInput(_("the quantity must be a whole number of zero or more, got {qty!r}").format(qty=qty))
     if not reason:
@@ -203,7 +203,7 @@ def keep_books(count_id: int, line_no: int, *, reason: str, operator: str, stati
     """Reject the count and keep the books: the line is decided with nothing posted (the
     supervisor knows the count was wrong, e.g. goods were in transit on the shelf). Needs a
     reason code; audited as count.keep_books."""
-    require_supervisor(operator, _("rejecting a count and keeping the books"))
+    require_supervisor(operator, N_("rejecting a count and keeping the books"))
     if not reason:
         raise InvalidInput(_("keeping the books needs a reason code"))
     reason = get_reason(reason).code

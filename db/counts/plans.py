@@ -17,7 +17,7 @@ from db.counts.policy import CountSettings
 from db.counts.lookup import balances_at, get_count
 from db.core.errors import InvalidInput, NotFound, RuleViolation
 from db.masterdata.lookup import get_item, get_location, get_warehouse
-from db.masterdata.security import audit, get_operator, require_supervisor
+from db.masterdata.security import N_, audit, get_operator, require_supervisor
 from db.core.quantities import is_whole
 from db.core.sql import locked as _locked
 from db.core.models import PHYSICAL_KINDS, Balance, Item, Location, PickShortage, Warehouse, utcnow
@@ -167,7 +167,7 @@ def create_count(*, operator: str, station: str = "", zones=None, locations=None
     when no location is left.
     """
     settings = settings or CountSettings()
-    require_supervisor(operator, _("creating a count"))
+    require_supervisor(operator, N_("creating a count"))
     scope, detail, locs, item_filter = plan_locations(
         zones=zones, locations=locations, items=items, abc=abc, recent_shorts=recent_shorts,
         random_n=random_n, days=days, warehouse=warehouse, seed=seed, settings=settings)
@@ -232,7 +232,7 @@ def request_count(location: str, *, operator: str, station: str = "", reason: st
 
 def cancel_count(count_id: int, *, operator: str, station: str = "") -> Count:
     """Cancel what is left of a count (supervisor only). Adjustments already posted stay."""
-    require_supervisor(operator, _("cancelling a count"))
+    require_supervisor(operator, N_("cancelling a count"))
     with write_transaction():
         count = _locked(Count, get_count(count_id).id)
         if count.status != "open":

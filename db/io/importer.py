@@ -22,7 +22,8 @@ No UI here: progress is reported through an optional callback `progress(stage, d
 from __future__ import annotations
 
 import hashlib
-from gettext import gettext as _, ngettext
+from gettext import gettext as _
+from db.core.text import Phrase, ngettext
 from pathlib import Path
 
 from db.core.connection import database, retry_conflicts, write_transaction
@@ -71,8 +72,8 @@ def import_csv(kind: str, source: str | Path | bytes, *, progress: Progress | No
         # Opening stock and roles are a supervisor's to set (with their PIN): checked before
         # the write transaction, so a refusal's audit row stays. The one exception: a store
         # with no supervisor yet takes its first operators file (how a new site starts).
-        from db.masterdata.security import require_supervisor
-        require_supervisor(operator, _("importing {kind}").format(kind=kind), station=station)
+        from db.masterdata.security import N_, require_supervisor
+        require_supervisor(operator, Phrase(N_("importing {kind}"), kind=kind), station=station)
     result = ImportResult(kind=kind, rows=len(rows))
     context = {"operator": operator, "station": station,
                "digest": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]}

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from gettext import gettext as _
+from db.core.text import Phrase
 
 import peewee as pw
 
 from db.core.errors import RuleViolation
 from db.core.models import Customer, SalesOrder, SalesOrderLine
 from db.core.quantities import line_amount, line_factor
-from db.masterdata.security import audit, require_supervisor
+from db.masterdata.security import N_, audit, require_supervisor
 from db.money.documents import balance, cents
 from db.money.models import CreditOverride, MoneyDocument, MoneyLine
 from db.money.settings import setting
@@ -66,8 +67,8 @@ def check_credit(order: SalesOrder, *, operator: str, station: str = "", overrid
               "over the credit limit {limit} by {over}: a supervisor may override").format(
                 customer=customer.code, total=total, order=order.number, balance=balance("receivable", customer),
                 limit=cents(limit), over=total - cents(limit)), order.number)
-    require_supervisor(override_by, _("overriding the credit limit of customer {customer}").format(
-        customer=customer.code))
+    require_supervisor(override_by, Phrase(N_("overriding the credit limit of customer {customer}"),
+                                          customer=customer.code))
     CreditOverride.create(so=order, by=override_by, exposure=total, credit_limit=limit)
     audit(override_by, station, "credit_override", so=order.number, customer=customer.code,
           exposure=total, credit_limit=cents(limit), claimed_by=operator)

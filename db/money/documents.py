@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from gettext import gettext as _
+from db.core.text import Phrase
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -205,7 +206,7 @@ def apply_money(credit: MoneyDocument, debit: MoneyDocument, amount: Decimal | N
 def apply_later(side: str, code: str, credit_number: str, debit_number: str, amount=None, *,
                 operator: str, station: str = "", date: dt.date | None = None) -> Applied:
     """`wh apply`: an advance (or a note) set against a bill or invoice of the same party."""
-    require_supervisor(operator, _("applying money to a bill or invoice"))
+    require_supervisor(operator, N_("applying money to a bill or invoice"))
     value = parse_amount(amount) if amount is not None else None
     who = party(side, code)
     with write_transaction():
@@ -226,7 +227,7 @@ def cancel_document(side: str, code: str, number: str, *, reason: str, operator:
                     date: dt.date | None = None) -> Cancelled:
     """红冲: a cancelling document of the opposite amount pointing at NUMBER; its applications
     are reversed (the money they used is free again). Supervisors only; never twice."""
-    require_supervisor(operator, _("cancelling {number}").format(number=number))
+    require_supervisor(operator, Phrase(N_("cancelling {number}"), number=number))
     if not reason:
         raise InvalidInput(_("a cancellation needs a reason, got none"))
     who = party(side, code)

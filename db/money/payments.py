@@ -10,7 +10,7 @@ from decimal import Decimal
 from db.core.connection import write_transaction
 from db.core.errors import InvalidInput
 from db.core.models import utcnow
-from db.masterdata.security import require_supervisor
+from db.masterdata.security import N_, require_supervisor
 from db.money.documents import (SIDE, Applied, apply_money, balance, create_document, earlier_document,
                                 find_document, lock_party, open_amount, parse_amount, party)
 from db.money.models import MoneyDocument, kind_name
@@ -48,7 +48,7 @@ def money_in(side: str, code: str, amount, *, operator: str, station: str = "",
         return MoneyIn(earlier, unapplied=open_amount(earlier), replayed=True,
                        messages=[_("key {key!r} was posted before as {kind} {number}: nothing posted now").format(
                            key=key, kind=kind_name(kind), number=earlier.number)])
-    require_supervisor(operator, _("recording a payment") if side == "payable" else _("recording a receipt"))
+    require_supervisor(operator, N_("recording a payment") if side == "payable" else N_("recording a receipt"))
     value = parse_amount(amount)
     who = party(side, code)
     day = date or utcnow().date()

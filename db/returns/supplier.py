@@ -9,7 +9,8 @@ score (db/reports/suppliers.py).
 from __future__ import annotations
 
 from decimal import Decimal
-from gettext import gettext as _, ngettext
+from gettext import gettext as _
+from db.core.text import Phrase, ngettext
 
 import peewee as pw
 
@@ -216,7 +217,7 @@ def return_to_supplier(supplier: str, sku: str, qty: int, from_code: str, *, rea
 
 def close_return(number: str, *, operator: str, station: str = "") -> ReturnDocument:
     """Close a return: an RTV's unsent rest is dropped (supervisor), an RMA needs every unit inspected."""
-    from db.masterdata.security import require_supervisor
+    from db.masterdata.security import N_, require_supervisor
     doc = get_return(number)
     with write_transaction():
         doc = locked(ReturnDocument, doc.id)
@@ -232,7 +233,7 @@ def close_return(number: str, *, operator: str, station: str = "") -> ReturnDocu
                     "return {number} has {n} units still to inspect: restock or scrap them first", left).format(
                         number=doc.number, n=left))
         elif any(l.qty_sent < l.qty for l in lines):
-            require_supervisor(operator, _("closing return {number} with units not sent").format(number=doc.number))
+            require_supervisor(operator, Phrase(N_("closing return {number} with units not sent"), number=doc.number))
         ReturnDocument.update(status="closed").where(ReturnDocument.id == doc.id).execute()
         audit(operator, station, "close_return", ret=doc.number)
         return ReturnDocument.get_by_id(doc.id)
