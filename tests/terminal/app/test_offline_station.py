@@ -173,3 +173,44 @@ def test_supervisor_resolves_an_exception_in_the_app_flow(station):
     assert fb.level == "ok" and list_exceptions() == [] and flow.rows == []
     row = SyncException.get(SyncException.key == "k1")
     assert row.resolved_by == "S1" and row.note.startswith("counted")
+
+
+def test_offline_moves_a_weighed_item_by_its_typed_measure(station):
+    """Offline the station still reads a quantity with the item's precision (the cache keeps
+    it): 0.5 kg of cheese is journaled as 500 stored units and posts once when the server is back."""
+    from db.offline import refresh_cache
+    from tests import factories as f
+    step, ui, proxy, runner = station["step"], station["ui"], station["proxy"], station["runner"]
+    cheese = f.item("CHEESE", uom="kg", decimals=3, barcodes=[("95012345678903", 1)])
+    f.give_stock(cheese, Location.get(Location.code == "A-01-01"), 2000)
+    refresh_cache(runner.journal)
+    # As in the test above: a move online, then the server goes away under the next one.
+    assert step("scan", "A-01-01").level == "ok"
+    step("scan", td.WIDGET_EAN)
+    assert step("scan", "B-01-01").level == "ok"
+    proxy.cut()
+    step("scan", td.WIDGET_EAN)
+    fb = step("scan", "B-01-01")
+    assert "OFFLINE" in fb.message and isinstance(ui.current_flow(), OfflineFlow)
+    fb = step("scan", "A-01-01")
+    assert fb.level == "ok", fb.message
+    step("key", "qty")
+    fb = step("type", "0.5")
+    assert fb.level != "error", fb.message
+    step("scan", "95012345678903")
+    fb = step("scan", "B-01-01")
+    assert fb.level == "warn" and "journaled" in fb.message, fb
+    # More decimals than the item has: refused when the scan says which item, nothing journaled.
+    step("scan", "A-01-01")
+    step("key", "qty")
+    step("type", "0.0005")
+    fb = step("scan", "95012345678903")
+    assert fb.level == "error" and "0.0005" in fb.message and "3 decimals" in fb.message, fb
+    assert runner.queued == 1
+    proxy.restore()
+    fb = step("key", "done")
+    assert fb.level == "ok" and "back ONLINE" in fb.message, fb
+    database.close()
+    b01 = Location.get(Location.code == "B-01-01")
+    assert on_hand(Item.get(Item.sku == "CHEESE"), b01) == 500
+    assert verify().consistent
