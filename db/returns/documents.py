@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from gettext import gettext as _
 
+from db.ledger.valuation import base_quantity
+
 import peewee as pw
 
 from db.core.connection import database
 from db.core.errors import NotFound, RuleViolation
 from db.core.models import Location, Movement, VIRTUAL_CODES
-from db.core.quantities import line_amount, line_factor, scale
+from db.core.quantities import Qty, line_amount, line_factor, scale
 from db.masterdata.lookup import get_reason
 from db.returns.models import N_, PREFIX, ReturnDocument, ReturnLine
 
@@ -129,14 +131,18 @@ def list_returns(open_only: bool = False, direction: str | None = None) -> list[
     rows = []
     for doc in query:
         lines = list(doc.lines)
-        done = sum(l.qty_sent if doc.direction == "supplier" else l.qty_restocked + l.qty_scrapped
-                   for l in lines)
+        # In base units (1.250 kg, not the stored 1250): ints when every item counts whole units.
+        done = sum(base_quantity(l.qty_sent if doc.direction == "supplier" else l.qty_restocked + l.qty_scrapped,
+                                 l.item.decimals) for l in lines)
         party = doc.supplier.code if doc.direction == "supplier" else doc.customer.code
         order = doc.po.number if doc.po_id else (doc.so.number if doc.so_id else "")
         rows.append({"return": doc.number, "direction": doc.direction, "party": party, "order": order,
                      "status": doc.status, "reason": doc.reason, "lines": len(lines),
-                     "qty": sum(l.qty for l in lines), "qty_done": done,
+                     "qty": _qty(sum(base_quantity(l.qty, l.item.decimals) for l in lines)), "qty_done": _qty(done),
                      "created_at": doc.created_at, "created_by": doc.created_by})
     return rows
 
 
+def _qty(total):
+    """A sum of base quantities as output shows it: a Qty (its decimals kept) unless whole units."""
+    return Qty(total) if isinstance(total, Decimal) else total
