@@ -154,3 +154,12 @@ def session_for(warehouse):
     """A station session on the warehouse's store, logged in as the operator given."""
     from tests import terminal_data as td
     return lambda code="W1", station="ST-01": td.session(warehouse["url"], code, station)
+
+
+@pytest.fixture
+def zh():
+    """The test in Simplified Chinese (terminal.i18n), English again after it."""
+    from terminal import i18n
+    i18n.set_language("zh_CN")
+    yield
+    i18n.set_language("en")

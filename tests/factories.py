@@ -77,3 +77,16 @@ def shop(*, locations=("A-01",), items=None, workers=("W1",), supervisors=(), st
     for sku, loc, qty, *rest in stock:
         give_stock(out[sku], out[loc], qty, out[rest[0]] if rest else None)
     return out
+
+
+def books_site() -> None:
+    """The places and people the books' tests buy, sell and return with: W1 and BOSS, a
+    supplier and a customer, a dock, a shelf, the shipping area and quarantine."""
+    operator("W1")
+    operator("BOSS", role="supervisor")
+    supplier("SUP1")
+    customer("C1")
+    location("DOCK", kind="receiving", zone="D")
+    location("A-01", seq=1)
+    location("SHIP", kind="shipping", zone="S", seq=900)
+    location("QA", kind="quarantine", zone="Q")

@@ -16,13 +16,6 @@ PO = ROOT / "terminal" / "locale" / "zh_CN" / "LC_MESSAGES" / "wh.po"
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")
 
 
-@pytest.fixture
-def chinese():
-    i18n.set_language("zh_CN")
-    yield
-    i18n.set_language("en")
-
-
 def marked_messages() -> set[tuple]:
     """(message, context) of every marked message; the context of pgettext(context, text)."""
     found = set()
@@ -49,7 +42,7 @@ def test_the_chinese_catalogue_covers_every_marked_message():
             assert sorted(FIELD.findall(text)) == sorted(FIELD.findall(key)), (key, text)
 
 
-def test_messages_follow_the_language(chinese):
+def test_messages_follow_the_language(zh):
     assert _("error: {message}") == "错误：{message}"
     i18n.set_language("en")
     assert _("error: {message}") == "error: {message}"
@@ -57,7 +50,7 @@ def test_messages_follow_the_language(chinese):
         i18n.set_language("fr")
 
 
-def test_money_shows_yuan_in_chinese(chinese):
+def test_money_shows_yuan_in_chinese(zh):
     from decimal import Decimal
     assert i18n.money(Decimal("1299.494")) == "¥1,299.49"
     assert i18n.money(Decimal("5"), currency="US$") == "US$5.00"

@@ -259,12 +259,5 @@ def run_with_units(ops) -> None:
 def test_books_balance_with_decimals_units_and_returns(store, ops):
     if not Item.select().where(Item.sku == "SETUP").exists():
         f.item("SETUP")
-        f.operator("W1")
-        f.operator("BOSS", role="supervisor")
-        f.supplier("SUP1")
-        f.customer("C1")
-        f.location("DOCK", kind="receiving", zone="D")
-        f.location("A-01", seq=1)
-        f.location("SHIP", kind="shipping", zone="S", seq=900)
-        f.location("QA", kind="quarantine", zone="Q")
+        f.books_site()
     run_with_units(ops)

@@ -19,14 +19,7 @@ _n = {"po": 0, "so": 0}
 
 @pytest.fixture
 def site(store):
-    f.operator("W1")
-    f.operator("BOSS", role="supervisor")
-    f.supplier("SUP1")
-    f.customer("C1")
-    f.location("DOCK", kind="receiving", zone="D")
-    f.location("A-01", seq=1)
-    f.location("SHIP", kind="shipping", zone="S", seq=900)
-    f.location("QA", kind="quarantine", zone="Q")
+    f.books_site()
     return f.item("P", cost="1.00")
 
 

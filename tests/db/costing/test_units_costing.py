@@ -24,14 +24,7 @@ from tests import factories as f
 
 @pytest.fixture
 def site(store):
-    f.operator("W1")
-    f.operator("BOSS", role="supervisor")
-    f.supplier("SUP1")
-    f.customer("C1")
-    f.location("DOCK", kind="receiving", zone="D")
-    f.location("A-01", seq=1)
-    f.location("SHIP", kind="shipping", zone="S", seq=900)
-    f.location("QA", kind="quarantine", zone="Q")
+    f.books_site()
     from db.money import configure_from
     from terminal import config
     configure_from(config.Config(config.defaults()))       # [money] terms, as the CLI sets them

@@ -6,18 +6,10 @@ from db.core.errors import PermissionDenied
 from db.core.models import AuditLog
 from db.counts import create_count
 from db.io.importer import import_csv
-from terminal import i18n
 from tests import factories as f
 
 
-@pytest.fixture
-def chinese():
-    i18n.set_language("zh_CN")
-    yield
-    i18n.set_language("en")
-
-
-def test_a_worker_refused_in_chinese_is_audited_in_english(sqlite_store, tmp_path, chinese):
+def test_a_worker_refused_in_chinese_is_audited_in_english(sqlite_store, tmp_path, zh):
     f.warehouse(), f.location("A-01"), f.operator("W1")
     with pytest.raises(PermissionDenied) as info:
         create_count(operator="W1", locations=["A-01"])

@@ -12,7 +12,6 @@ import pytest
 from rich.cells import cell_len
 
 from db.core.models import PurchaseOrder
-from terminal import i18n
 from terminal.flows.report_table import HEADER_LINES, fit, header_lines, header_width
 from terminal.flows.supervisor import SupervisorFlow
 from terminal.flows.supervisor_reports import HELP, MENU, VIEW_KEYS
@@ -23,13 +22,6 @@ from tests.terminal.flows.test_chinese_shift import left_in_english
 from tests.terminal.flows.test_supervisor import press, run
 
 WIDTH = 78          # the table's cells at 80 columns (the screen keeps 2 for the scroll bar)
-
-
-@pytest.fixture
-def zh():
-    i18n.set_language("zh_CN")
-    yield
-    i18n.set_language("en")
 
 
 @pytest.fixture

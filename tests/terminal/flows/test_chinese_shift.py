@@ -17,7 +17,6 @@ from gettext import gettext as _
 import pytest
 
 from db import counts
-from terminal import i18n
 from terminal.flows.counting import CountingFlow
 from terminal.flows.login import LoginFlow
 from terminal.flows.lookup import LookupFlow
@@ -39,13 +38,6 @@ CODES = re.compile(
     r"|'[^']*'")                                            # what was typed, quoted back
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
 
-
-
-@pytest.fixture
-def zh():
-    i18n.set_language("zh_CN")
-    yield
-    i18n.set_language("en")
 
 
 @pytest.fixture

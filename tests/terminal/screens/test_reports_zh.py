@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from terminal import i18n
 from tests import terminal_data as td
 from tests.app_support import async_test, make_app, screen_text
 from tests.terminal.flows.test_chinese_shift import left_in_english
@@ -17,10 +16,8 @@ DATA = ["below reorder point", "above max", "Widget", "Bolt M8", "Yoghurt", "Sup
 
 
 @pytest.fixture
-def dashboard(sqlite_warehouse):
-    i18n.set_language("zh_CN")
-    yield td.with_alerts_and_sales(sqlite_warehouse)
-    i18n.set_language("en")
+def dashboard(sqlite_warehouse, zh):
+    return td.with_alerts_and_sales(sqlite_warehouse)
 
 
 def english_left(text: str) -> list:
