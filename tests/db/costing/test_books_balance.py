@@ -30,6 +30,7 @@ from db.purchasing import receive
 from db.reports.common import money, today, valued_at
 from db.reports.inventory import stock_value
 from tests import factories as f
+from tests.db.costing.test_units_costing import books
 
 PRICES = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.9999"), places=4)
 OPS = st.one_of(
@@ -158,20 +159,6 @@ UNIT_OPS = st.one_of(
 )
 
 
-def books_with_units(item_id: int) -> tuple[Decimal, Decimal]:
-    """(value that entered usable stock, value that left it), each movement at its cost per
-    base unit through the one scaling."""
-    from db.core.quantities import stock_value as value_of
-    it = Item.get_by_id(item_id)
-    entered = left = Decimal(0)
-    for m in Movement.select().where(Movement.item == item_id):
-        into, out = m.to_location.kind in USABLE_KINDS, m.from_location.kind in USABLE_KINDS
-        if into != out:
-            amount = value_of(m.qty, it, m.unit_cost)
-            entered, left = (entered + amount, left) if into else (entered, left + amount)
-    return entered, left
-
-
 def run_with_units(ops) -> None:
     from db.core.errors import InvalidInput
     from db.core.models import ItemUnit, PurchaseOrder, PurchaseOrderLine, SalesOrder, SalesOrderLine
@@ -244,7 +231,7 @@ def run_with_units(ops) -> None:
             pass      # refused, nothing changed: the checks below say so
         report = {r["sku"]: r["value"] for r in stock_value(unrounded=True)[0]}
         for it in (kg, bottle):
-            entered, left = books_with_units(it.id)
+            entered, left = books(it.id)
             value = Item.get_by_id(it.id).stock_value
             assert value == report.get(it.sku, Decimal(0)), (op, value, report)
             # Each posting rounds the item's value at its 10th decimal: far below a cent.
