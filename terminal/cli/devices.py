@@ -88,15 +88,31 @@ def cmd_decode(args) -> int:
     if why and args.format == "text":
         print(_('note: decoding without the store ({why})').format(why=why), file=sys.stderr)
     decoded = decode(unescape_gs(args.raw), resolver=resolver, prefixes=args.cfg.section("barcodes"))
+    measure = _item_measure(resolver, decoded)
+    from db.core.quantities import quantity_decimal
     if args.format == "json":
         from .common import screen_safe
-        print(json.dumps(decoded.to_json_dict(), ensure_ascii=False), file=screen_safe(sys.stdout))
+        data = decoded.to_json_dict()
+        if measure and measure[0]:
+            # qty and pack_qty in the item's base unit, as every other output gives them (1.25 kg)
+            for key in ("qty", "pack_qty"):
+                if data.get(key) is not None:
+                    data[key] = float(quantity_decimal(data[key], measure[0]))
+        print(json.dumps(data, ensure_ascii=False), file=screen_safe(sys.stdout))
     else:
-        _print_decoded(decoded)
+        _print_decoded(decoded, measure)
     return 0 if decoded.error is None else 1
 
 
-def _print_decoded(d) -> None:
+def _item_measure(resolver, decoded) -> tuple[int, str] | None:
+    """(decimals, uom) of the item a scan found, when the store was read."""
+    ask = getattr(resolver, "item_measure", None)
+    return ask(decoded.sku) if ask is not None and decoded.sku else None
+
+
+def _print_decoded(d, measure=None) -> None:
+    from types import SimpleNamespace
+    from db.core.quantities import with_uom
     from db.core.text import printable
     from devices.scan import escape_gs
     print(_('kind: {kind}').format(kind=d.kind))
@@ -106,6 +122,8 @@ def _print_decoded(d) -> None:
                  "expiry", "best_before", "production_date", "serial", "count", "qty", "weight", "measure",
                  "measure_unit", "order_number"):
         value = getattr(d, name)
+        if value is not None and name in ("qty", "pack_qty") and measure and measure[0]:
+            value = with_uom(value, SimpleNamespace(decimals=measure[0], uom=measure[1]))   # 1.250 kg
         if value is not None:
             print(f"{name}: {printable(str(value))}")
     for w in d.warnings:

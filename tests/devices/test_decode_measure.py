@@ -117,7 +117,7 @@ def test_wh_decode_shows_the_measure(sqlite_store, capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert (out["sku"], out["measure"], out["measure_unit"], out["qty"], out["weight"]) == \
-        ("CHEESE", "1.250", "kg", 1250, "1.250")
+        ("CHEESE", "1.250", "kg", 1.25, "1.250")       # qty in the item's base unit, as every output
     main(["--db", sqlite_store, "decode", f"(01){CHEESE}(3202)000275"])
     text = capsys.readouterr().out
-    assert "measure: 2.75\n" in text and "measure_unit: lb\n" in text and "qty: 1247\n" in text
+    assert "measure: 2.75\n" in text and "measure_unit: lb\n" in text and "qty: 1.247 kg\n" in text
