@@ -37,6 +37,6 @@ clean:
 # After adding or changing words on screen: extract them and merge them into the catalogues,
 # then translate the new entries in terminal/locale/zh_CN/LC_MESSAGES/wh.po.
 messages: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 --no-location --sort-output -o terminal/locale/wh.pot db devices terminal
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 -k NC_:1c,2 --no-location --sort-output -o terminal/locale/wh.pot db devices terminal
 	$(BIN)/pybabel -q update -i terminal/locale/wh.pot -d terminal/locale -D wh --no-fuzzy-matching
 	$(BIN)/pybabel -q compile -d terminal/locale -D wh

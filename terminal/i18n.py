@@ -30,6 +30,11 @@ def N_(text: str) -> str:
     return text
 
 
+def NC_(context: str, text: str) -> str:
+    """Mark TEXT in CONTEXT (a pgettext pair) for the catalogue; translate with pgettext."""
+    return text
+
+
 def shown(text: str) -> str:
     """TEXT, marked with N_ where it was defined, translated where it is shown. An empty text stays
     empty (gettext("") would answer the catalogue's header)."""

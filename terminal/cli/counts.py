@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from terminal.i18n import NC_
+
 from .common import CliError, add_format, add_operator, command, emit, station_of
 
 LINE_COLUMNS = ["line", "location", "sku", "lot", "expected", "first", "first_by", "second",
@@ -147,6 +149,9 @@ def cmd_list(args) -> int:
 # A count's scope as stored (data: JSON keeps it), in words where a message shows it; in a
 # context of its own ("locations" is also a column: how many locations).
 SCOPE = "count scope"
+SCOPE_WORDS = (NC_("count scope", "zones"), NC_("count scope", "locations"), NC_("count scope", "items"),
+               NC_("count scope", "abc"), NC_("count scope", "recent-shorts"), NC_("count scope", "random"),
+               NC_("count scope", "request"))
 
 
 def scope_word(scope: str) -> str:

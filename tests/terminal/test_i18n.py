@@ -22,7 +22,8 @@ def marked_messages() -> set[tuple]:
     for package in ("db", "devices", "terminal"):
         for _file, _line, message, _comments, context in extract_from_dir(
                 ROOT / package, method_map=[("**.py", "python")],
-                keywords={"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}):
+                keywords={"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
+                          "NC_": ((1, "c"), 2)}):
             found.add((message, context))
     return found
 
