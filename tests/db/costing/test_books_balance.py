@@ -125,10 +125,15 @@ def run(ops) -> None:
         kept, issues = ledger_sums(it.id)
         item = Item.get_by_id(it.id)
         report = {r["sku"]: r["value"] for r in stock_value(unrounded=True)[0]}.get(sku, Decimal(0))
-        assert money(kept) == money(report + issues), (op, kept, report, issues)
-        assert item.stock_value == model.value == report, op
+        units, value = valued_at(today()).get(it.id, (0, Decimal(0)))
+        assert kept == value + issues, (op, kept, value, issues)       # exactly, at 10 decimals
+        assert item.stock_value == model.value, op
         assert item.unit_cost == model.average, op
-        assert valued_at(today())[it.id][1] == report if it.id in valued_at(today()) else report == 0
+        assert value == item.stock_value, op           # the ledger's sum is the item's value, exactly
+        # The report lists an item with units, or with a value of a cent or more: what is left of
+        # rounding the average when the last units leave (1E-10, kept for the next units to
+        # enter, db/ledger/costing.py) is not a row of its own.
+        assert report == (value if units or money(value) else 0), (op, report, value)
 
 
 @pytest.mark.slow
@@ -233,7 +238,9 @@ def run_with_units(ops) -> None:
         for it in (kg, bottle):
             entered, left = books(it.id)
             value = Item.get_by_id(it.id).stock_value
-            assert value == report.get(it.sku, Decimal(0)), (op, value, report)
+            units = valued_at(today()).get(it.id, (0,))[0]
+            # Listed with units or a value of a cent or more (not a rounding remainder alone).
+            assert report.get(it.sku, Decimal(0)) == (value if units or money(value) else 0), (op, value, report)
             # Each posting rounds the item's value at its 10th decimal: far below a cent.
             assert abs(entered - (value + left)) < Decimal("1E-8"), (op, entered, value, left)
     assert verify().consistent
