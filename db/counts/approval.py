@@ -130,15 +130,22 @@ def _why_not(line: CountLine, doing: str) -> str:
                                                                   at=minute(line.decided_at))
 
 
+def _decidable(line_id: int, statuses: tuple[str, ...], doing: str) -> CountLine:
+    """The line locked for a decision (in the caller's transaction): its count still open and
+    its status one of STATUSES, else why not, naming DOING."""
+    line = _locked(CountLine, line_id)
+    if line.status != "approved" and line.count.status != "open":
+        raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
+            count=line.count_id, status=line.count.status))
+    if line.status not in statuses:
+        raise RuleViolation(_why_not(line, doing))
+    return line
+
+
 @retry_conflicts
 def _decide_approve(line_id: int, operator: str, station: str, reason: str) -> Movement | None:
     with write_transaction():
-        line = _locked(CountLine, line_id)
-        if line.status != "approved" and line.count.status != "open":
-            raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
-                count=line.count_id, status=line.count.status))
-        if line.status != "review":
-            raise RuleViolation(_why_not(line, _("approving")))
+        line = _decidable(line_id, ("review",), _("approving"))
         movement = settle(line, line.variance, operator=operator, station=station, reason=reason,
                            action="count.approve")
         refresh_task(line.task)
@@ -151,12 +158,7 @@ def reject(count_id: int, line_no: int, *, operator: str, station: str = "", not
     require_supervisor(operator, N_("ordering a recount"))
     line = get_line(count_id, line_no)
     with write_transaction():
-        line = _locked(CountLine, line.id)
-        if line.status != "approved" and line.count.status != "open":
-            raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
-                count=count_id, status=line.count.status))
-        if line.status != "review":
-            raise RuleViolation(_why_not(line, _("ordering a recount")))
+        line = _decidable(line.id, ("review",), _("ordering a recount"))
         line.status = "recount"
         line.note = (notes.RECOUNT_ORDERED_NOTE.format(operator=operator, note=note) if note
                      else notes.RECOUNT_ORDERED.format(operator=operator))
@@ -179,12 +181,7 @@ def set_quantity(count_id: int, line_no: int, qty: int, *, reason: str, operator
     reason = get_reason(reason).code    # any case: "loss" is LOSS
     line = get_line(count_id, line_no)
     with write_transaction():
-        line = _locked(CountLine, line.id)
-        if line.status != "approved" and line.count.status != "open":
-            raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
-                count=count_id, status=line.count.status))
-        if line.status not in ("recount", "review", "ok"):
-            raise RuleViolation(_why_not(line, _("setting a quantity")))
+        line = _decidable(line.id, ("recount", "review", "ok"), _("setting a quantity"))
         if line.status == "ok" and line.counted == qty:
             raise RuleViolation(_("line {line} already stands at {qty}, matching the books").format(
                 line=line_no, qty=fq(qty, line.item)))
@@ -209,12 +206,7 @@ def keep_books(count_id: int, line_no: int, *, reason: str, operator: str, stati
     reason = get_reason(reason).code
     line = get_line(count_id, line_no)
     with write_transaction():
-        line = _locked(CountLine, line.id)
-        if line.status != "approved" and line.count.status != "open":
-            raise RuleViolation(_("count {count} is {status}: its lines can no longer be decided").format(
-                count=count_id, status=line.count.status))
-        if line.status not in ("recount", "review"):
-            raise RuleViolation(_why_not(line, _("keeping the books")))
+        line = _decidable(line.id, ("recount", "review"), _("keeping the books"))
         line.note = notes.BOOKS_KEPT.format(operator=operator)
         settle(line, 0, operator=operator, station=station, reason=reason, action="count.keep_books")
         refresh_task(line.task)

@@ -300,8 +300,8 @@ class PickingFlow(Flow):
                               if self.counted else "")
 
     def task_item(self):
-        from db.masterdata.lookup import get_item
-        return self.call(get_item, self.task.sku)
+        # The SO line's item, already read with the task: no store round trip per typed quantity.
+        return self.task.so_line.item
 
     def do_pick(self, qty: int, key) -> Feedback:
         from db import sales
