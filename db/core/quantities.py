@@ -24,6 +24,9 @@ from gettext import ngettext
 from db.core.errors import InvalidInput
 
 MAX_DECIMALS = 3
+# The unit an item has when nobody named one (Item.uom's default): `12` says it, `12 EA` only
+# adds noise, so quantities in it are shown bare.
+DEFAULT_UOM = ("", "EA")
 MAX_QTY = 2_147_483_647
 MAX_MONEY = Decimal("999999999999.9999")
 
@@ -179,8 +182,7 @@ def with_uom(stored: int, item) -> str:
     """`12.5 m`: the quantity and the item's base unit."""
     uom = getattr(item, "uom", "") or ""
     text = format_quantity(stored, item)
-    # "EA" is the default unit of a counted item: `12` says it, `12 EA` only adds noise.
-    return f"{text} {uom}" if uom and uom != "EA" else text
+    return text if uom in DEFAULT_UOM else f"{text} {uom}"
 
 
 def stock_value(stored: int, precision, unit_cost) -> Decimal:
@@ -221,9 +223,10 @@ def parse_in_unit(value, factor: int, precision, unit: str = "", name: str | Non
     return stored_int
 
 
-def format_in_unit(stored: int, factor: int, unit: str, item) -> str:
+def format_in_unit(stored: int, factor: int, unit: str, item, *, base_too: bool = True) -> str:
     """A stored quantity in a named unit with the base quantity beside it: `2 箱 (48 瓶)`;
-    what is not a whole number of the unit is added in base units: `2 箱 + 3 瓶 (51 瓶)`."""
+    what is not a whole number of the unit is added in base units: `2 箱 + 3 瓶 (51 瓶)`.
+    BASE_TOO=False leaves the part in brackets out (a narrow column: `2 箱 + 3 瓶`)."""
     base = with_uom(stored, item)
     if factor <= 0 or not unit:
         return base
@@ -234,7 +237,7 @@ def format_in_unit(stored: int, factor: int, unit: str, item) -> str:
     head = f"{sign}{whole} {unit}"
     if rest:
         head += f" + {with_uom(rest, item)}"
-    return f"{head} ({base})"
+    return f"{head} ({base})" if base_too else head
 
 
 # --- order lines in a unit ------------------------------------------------------------------

@@ -19,8 +19,6 @@ from db.core import quantities
 from db.core.errors import InvalidInput
 from terminal.i18n import N_
 
-# The unit an item has when nobody named one: showing it beside every number says nothing.
-DEFAULT_UOM = ("", "EA")
 _TERM = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S.*?)?\s*$")
 
 
@@ -34,7 +32,7 @@ def precision_text(item) -> str:
 def is_plain(item, line=None) -> bool:
     """ITEM counts whole units in the default unit and LINE (if any) has no unit of its own."""
     unit = getattr(line, "unit", None) if line is not None and getattr(line, "unit_id", None) is not None else None
-    return (quantities.decimals_of(item) == 0 and (getattr(item, "uom", "") or "") in DEFAULT_UOM
+    return (quantities.decimals_of(item) == 0 and (getattr(item, "uom", "") or "") in quantities.DEFAULT_UOM
             and unit is None)
 
 
@@ -214,8 +212,4 @@ def in_line_unit(stored: int, line):
     unit = line.unit if line.unit_id is not None else None
     if unit is None:
         return shown(stored, line.item)
-    whole, rest = divmod(int(stored), unit.factor)
-    text = f"{whole} {unit.name}" if whole or not rest else ""
-    if rest:
-        text += (" + " if text else "") + quantities.with_uom(rest, line.item)
-    return text
+    return quantities.format_in_unit(stored, unit.factor, unit.name, line.item, base_too=False)
